@@ -1,0 +1,1 @@
+"""The domain: entities, value objects and rules of inventory planning (stdlib only)."""

@@ -1,0 +1,208 @@
+"""Stock orders: purchase (vendor → warehouse), transfer (warehouse → warehouse), assembly."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from planner.domain.errors import DomainRuleViolation, InvalidInput, InvalidTransition, OrderLocked
+
+
+class OrderKind(enum.StrEnum):
+    PURCHASE = "purchase"
+    TRANSFER = "transfer"
+    ASSEMBLY = "assembly"
+
+    @property
+    def prefix(self) -> str:
+        return {"purchase": "PO", "transfer": "TO", "assembly": "AO"}[self.value]
+
+
+class OrderStatus(enum.StrEnum):
+    DRAFT = "draft"
+    OPEN = "open"
+    PARTIALLY_RECEIVED = "partially received"
+    RECEIVED = "received"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_open(self) -> bool:
+        """Still expected to bring stock (counts as on order)."""
+        return self in (OrderStatus.OPEN, OrderStatus.PARTIALLY_RECEIVED)
+
+
+_ALLOWED: dict[OrderStatus, set[OrderStatus]] = {
+    OrderStatus.DRAFT: {OrderStatus.OPEN, OrderStatus.CANCELLED},
+    OrderStatus.OPEN: {OrderStatus.PARTIALLY_RECEIVED, OrderStatus.RECEIVED, OrderStatus.CANCELLED},
+    OrderStatus.PARTIALLY_RECEIVED: {
+        OrderStatus.PARTIALLY_RECEIVED,
+        OrderStatus.RECEIVED,
+        OrderStatus.CANCELLED,
+    },
+    OrderStatus.RECEIVED: set(),
+    OrderStatus.CANCELLED: set(),
+}
+
+
+@dataclass(slots=True)
+class OrderLine:
+    """One SKU on an order, with what was ordered and what has arrived."""
+
+    sku: str
+    ordered: int
+    received: int = 0
+    unit_cost: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.ordered <= 0:
+            raise InvalidInput(f"order line {self.sku!r}: ordered quantity must be at least 1")
+        if self.received < 0:
+            raise InvalidInput(f"order line {self.sku!r}: received quantity cannot be negative")
+
+    @property
+    def outstanding(self) -> int:
+        return max(self.ordered - self.received, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class AmazonLink:
+    """The Amazon inbound plan and shipments an order was saved as; it locks the order."""
+
+    inbound_plan_id: str
+    shipment_ids: tuple[str, ...] = ()
+    confirmation_ids: tuple[str, ...] = ()
+    split: bool = True
+
+
+@dataclass(slots=True)
+class StockOrder:
+    """A purchase, transfer or assembly order and its life cycle."""
+
+    number: str
+    kind: OrderKind
+    destination: str  # warehouse code
+    source: str | None = None  # vendor name (purchase) or warehouse code (transfer); None = unknown
+    status: OrderStatus = OrderStatus.DRAFT
+    lines: list[OrderLine] = field(default_factory=list)
+    expected_on: date | None = None
+    created_at: datetime | None = None
+    created_by: str | None = None
+    amazon: AmazonLink | None = None
+    # The FBA shipment this order mirrors, when it was pulled in from Amazon.
+    external_ref: str | None = None
+    note: str = ""
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind is OrderKind.TRANSFER and self.source == self.destination:
+            raise DomainRuleViolation(
+                f"transfer {self.number}: source and destination are both {self.destination!r}"
+            )
+        skus = [line.sku for line in self.lines]
+        if len(skus) != len(set(skus)):
+            raise DomainRuleViolation(f"order {self.number} lists a SKU twice; merge the lines")
+
+    @property
+    def locked(self) -> bool:
+        """Saved to Amazon: edits are made in Amazon and come back with the sync."""
+        return self.amazon is not None
+
+    @property
+    def source_unknown(self) -> bool:
+        return self.source is None
+
+    def _check_editable(self) -> None:
+        if self.locked:
+            raise OrderLocked(
+                f"order {self.number} was saved to Amazon and is locked",
+                hint="edit it in Amazon; the next sync brings the change here",
+            )
+        if self.status in (OrderStatus.RECEIVED, OrderStatus.CANCELLED):
+            raise InvalidTransition(
+                f"order {self.number} is {self.status} and can no longer change"
+            )
+
+    def move_to(self, status: OrderStatus) -> None:
+        """Change status by the life-cycle rules."""
+        if status is self.status and status is not OrderStatus.PARTIALLY_RECEIVED:
+            return
+        if status not in _ALLOWED[self.status]:
+            raise InvalidTransition(f"order {self.number} cannot go from {self.status} to {status}")
+        self.status = status
+
+    def place(self) -> None:
+        """Draft → open: the order is sent and its quantities count as on order."""
+        self._check_editable()
+        if not self.lines:
+            raise DomainRuleViolation(f"order {self.number} has no lines")
+        self.move_to(OrderStatus.OPEN)
+
+    def cancel(self) -> None:
+        self._check_editable()
+        self.move_to(OrderStatus.CANCELLED)
+
+    def set_quantity(self, sku: str, ordered: int) -> None:
+        """Edit a line's ordered quantity (refused once the order is locked)."""
+        self._check_editable()
+        line = self._line(sku)
+        if ordered < max(line.received, 1):
+            raise InvalidInput(
+                f"order {self.number}, {sku}: quantity {ordered} is below what was received "
+                f"({line.received}) or below 1"
+            )
+        line.ordered = ordered
+
+    def set_source(self, source: str) -> None:
+        """Name the source of an order pulled in from Amazon with an unknown source."""
+        if self.status is OrderStatus.CANCELLED:
+            raise InvalidTransition(f"order {self.number} is cancelled")
+        self.source = source
+
+    def receive(self, quantities: dict[str, int]) -> None:
+        """Record arrivals by SKU; the status follows (partially received / received)."""
+        if not self.status.is_open:
+            raise InvalidTransition(
+                f"order {self.number} is {self.status}; only open orders receive"
+            )
+        for sku, qty in quantities.items():
+            if qty < 0:
+                raise InvalidInput(f"order {self.number}, {sku}: received quantity cannot be < 0")
+            self._line(sku)
+        for sku, qty in quantities.items():
+            self._line(sku).received += qty
+        self._status_from_lines()
+
+    def apply_amazon_receipts(self, received: dict[str, int], *, closed: bool) -> None:
+        """Sync: Amazon's received totals replace ours; a closed shipment closes the order."""
+        for sku, qty in received.items():
+            self._line(sku).received = max(int(qty), 0)
+        if closed:
+            self.status = OrderStatus.RECEIVED
+        elif self.status.is_open:
+            self._status_from_lines()
+
+    def link_to_amazon(self, link: AmazonLink) -> None:
+        if self.kind is OrderKind.ASSEMBLY:
+            raise DomainRuleViolation(f"order {self.number}: assembly orders cannot go to Amazon")
+        self.amazon = link
+
+    def _status_from_lines(self) -> None:
+        if all(line.received >= line.ordered for line in self.lines):
+            self.status = OrderStatus.RECEIVED
+        elif any(line.received > 0 for line in self.lines):
+            self.status = OrderStatus.PARTIALLY_RECEIVED
+
+    def _line(self, sku: str) -> OrderLine:
+        for line in self.lines:
+            if line.sku == sku:
+                return line
+        raise InvalidInput(f"order {self.number} has no line for {sku!r}")
+
+    @property
+    def units(self) -> int:
+        return sum(line.ordered for line in self.lines)
+
+    @property
+    def value(self) -> float:
+        return sum(line.ordered * line.unit_cost for line in self.lines)

@@ -1,0 +1,1 @@
+"""The SQL store: SQLAlchemy Core tables, repositories, unit of work and migrations."""

@@ -1,0 +1,186 @@
+"""Repository for stock orders and their lines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from planner.domain.errors import DomainRuleViolation, NotFound
+from planner.domain.orders import (
+    AmazonLink,
+    OrderKind,
+    OrderLine,
+    OrderStatus,
+    StockOrder,
+)
+from planner.store import tables as t
+from planner.store.lookup import Lookup
+
+FIRST_NUMBER = 1001
+
+
+class SqlOrders:
+    def __init__(self, conn: Connection, lookup: Lookup) -> None:
+        self._conn, self._lookup = conn, lookup
+
+    def next_number(self, kind: OrderKind) -> str:
+        """Allocate the next order number of a kind (PO-1001, TO-1001, AO-1001…)."""
+        c = t.counters
+        name = f"order:{kind.value}"
+        current = self._conn.execute(select(c.c.value).where(c.c.name == name)).scalar()
+        if current is None:
+            value = FIRST_NUMBER
+            self._conn.execute(insert(c).values(name=name, value=value))
+        else:
+            value = int(current) + 1
+            # Compare-and-set: a concurrent allocator makes this update match no row.
+            done = self._conn.execute(
+                update(c).where(c.c.name == name, c.c.value == current).values(value=value)
+            )
+            if done.rowcount != 1:
+                raise DomainRuleViolation("order numbers are being allocated elsewhere; retry")
+        return f"{kind.prefix}-{value}"
+
+    def _head(self, order: StockOrder) -> dict[str, Any]:
+        vendor_id = warehouse_id = None
+        if order.source is not None:
+            if order.kind is OrderKind.PURCHASE:
+                vendor_id = self._lookup.id("vendor", order.source)
+            else:
+                warehouse_id = self._lookup.id("warehouse", order.source)
+        link = order.amazon
+        return {
+            "kind": order.kind.value,
+            "status": order.status.value,
+            "destination_id": self._lookup.id("warehouse", order.destination),
+            "source_vendor_id": vendor_id,
+            "source_warehouse_id": warehouse_id,
+            "expected_on": order.expected_on,
+            "created_at": order.created_at,
+            "created_by": order.created_by,
+            "external_ref": order.external_ref,
+            "note": order.note,
+            "amazon_plan_id": link.inbound_plan_id if link else None,
+            "amazon_shipment_ids": list(link.shipment_ids) if link else None,
+            "amazon_confirmation_ids": list(link.confirmation_ids) if link else None,
+            "amazon_split": link.split if link else None,
+        }
+
+    def add(self, order: StockOrder) -> StockOrder:
+        if not order.number:
+            order.number = self.next_number(order.kind)
+        exists = self._conn.execute(
+            select(t.stock_orders.c.id).where(t.stock_orders.c.number == order.number)
+        ).first()
+        if exists is not None:
+            raise DomainRuleViolation(f"order {order.number} already exists")
+        result = self._conn.execute(
+            insert(t.stock_orders).values(number=order.number, **self._head(order))
+        )
+        order.id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        self._write_lines(order)
+        return order
+
+    def save(self, order: StockOrder) -> None:
+        if order.id is None:
+            order.id = self._id(order.number)
+        self._conn.execute(
+            update(t.stock_orders)
+            .where(t.stock_orders.c.id == order.id)
+            .values(**self._head(order))
+        )
+        self._conn.execute(
+            delete(t.stock_order_lines).where(t.stock_order_lines.c.order_id == order.id)
+        )
+        self._write_lines(order)
+
+    def _write_lines(self, order: StockOrder) -> None:
+        rows = [
+            {
+                "order_id": order.id,
+                "variant_id": self._lookup.id("variant", line.sku),
+                "ordered": line.ordered,
+                "received": line.received,
+                "unit_cost": line.unit_cost,
+            }
+            for line in order.lines
+        ]
+        if rows:
+            self._conn.execute(insert(t.stock_order_lines), rows)
+
+    def _id(self, number: str) -> int:
+        found = self._conn.execute(
+            select(t.stock_orders.c.id).where(t.stock_orders.c.number == number)
+        ).scalar()
+        if found is None:
+            raise NotFound(f"unknown order {number!r}")
+        return int(found)
+
+    def get(self, number: str) -> StockOrder:
+        orders = self._select(t.stock_orders.c.number == number)
+        if not orders:
+            raise NotFound(f"unknown order {number!r}", hint="`planner orders` lists them")
+        return orders[0]
+
+    def list(
+        self, *, kind: OrderKind | None = None, statuses: Iterable[OrderStatus] | None = None
+    ) -> list[StockOrder]:
+        so = t.stock_orders
+        conditions = []
+        if kind is not None:
+            conditions.append(so.c.kind == kind.value)
+        if statuses is not None:
+            conditions.append(so.c.status.in_([s.value for s in statuses]))
+        return self._select(*conditions)
+
+    def _select(self, *conditions: Any) -> list[StockOrder]:
+        so, sl = t.stock_orders, t.stock_order_lines
+        heads = self._conn.execute(select(so).where(*conditions).order_by(so.c.id)).all()
+        lines: dict[int, list[OrderLine]] = {h.id: [] for h in heads}
+        if heads:
+            query = select(sl).order_by(sl.c.order_id, sl.c.variant_id)
+            if conditions:
+                query = query.where(sl.c.order_id.in_(list(lines)))
+            for r in self._conn.execute(query):
+                if r.order_id in lines:
+                    lines[r.order_id].append(
+                        OrderLine(
+                            sku=self._lookup.key("variant", r.variant_id) or "",
+                            ordered=r.ordered,
+                            received=r.received,
+                            unit_cost=r.unit_cost,
+                        )
+                    )
+        return [self._order(h._mapping, lines[h.id]) for h in heads]
+
+    def _order(self, r: Any, lines: list[OrderLine]) -> StockOrder:
+        kind = OrderKind(r["kind"])
+        if kind is OrderKind.PURCHASE:
+            source = self._lookup.key("vendor", r["source_vendor_id"])
+        else:
+            source = self._lookup.key("warehouse", r["source_warehouse_id"])
+        link = None
+        if r["amazon_plan_id"]:
+            link = AmazonLink(
+                inbound_plan_id=r["amazon_plan_id"],
+                shipment_ids=tuple(r["amazon_shipment_ids"] or ()),
+                confirmation_ids=tuple(r["amazon_confirmation_ids"] or ()),
+                split=bool(r["amazon_split"]),
+            )
+        return StockOrder(
+            number=r["number"],
+            kind=kind,
+            destination=self._lookup.key("warehouse", r["destination_id"]) or "",
+            source=source,
+            status=OrderStatus(r["status"]),
+            lines=lines,
+            expected_on=r["expected_on"],
+            created_at=r["created_at"],
+            created_by=r["created_by"],
+            amazon=link,
+            external_ref=r["external_ref"],
+            note=r["note"],
+            id=r["id"],
+        )

@@ -1,0 +1,212 @@
+"""Repositories for stock levels, planning settings, forecast edits and the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, insert, or_, select
+
+from planner.domain.activity import AuditEntry, EditScope, ForecastEdit, StockLevel
+from planner.domain.errors import NotFound
+from planner.domain.settings import Scope, SettingsOverride
+from planner.store import tables as t
+from planner.store.lookup import Lookup
+from planner.store.rows import upsert
+
+_STOCK_FIELDS = ("available", "reserved", "inbound_working", "inbound_shipped", "inbound_receiving")
+
+
+class SqlStock:
+    def __init__(self, conn: Connection, lookup: Lookup) -> None:
+        self._conn, self._lookup = conn, lookup
+
+    def set_many(self, levels: Sequence[StockLevel]) -> None:
+        """Replace the stock of these variant-warehouse pairs in two statements."""
+        if not levels:
+            return
+        now = datetime.now(UTC)
+        rows = [
+            {
+                "variant_id": self._lookup.id("variant", s.sku),
+                "warehouse_id": self._lookup.id("warehouse", s.warehouse),
+                **{f: getattr(s, f) for f in _STOCK_FIELDS},
+                "updated_at": s.updated_at or now,
+            }
+            for s in levels
+        ]
+        sl = t.stock_levels
+        for chunk in _chunks(rows, 400):
+            pairs = [(r["variant_id"], r["warehouse_id"]) for r in chunk]
+            self._conn.execute(
+                delete(sl).where(
+                    sl.c.variant_id.in_({p[0] for p in pairs}),
+                    sl.c.warehouse_id.in_({p[1] for p in pairs}),
+                    _pair_in(sl, pairs),
+                )
+            )
+            self._conn.execute(insert(sl), chunk)
+
+    def get(self, sku: str, warehouse: str) -> StockLevel:
+        sl = t.stock_levels
+        rows = self._select(
+            sl.c.variant_id == self._lookup.id("variant", sku),
+            sl.c.warehouse_id == self._lookup.id("warehouse", warehouse),
+        )
+        return rows[0] if rows else StockLevel(sku=sku, warehouse=warehouse)
+
+    def list(self, *, warehouse: str | None = None) -> list[StockLevel]:
+        sl = t.stock_levels
+        if warehouse is None:
+            return self._select()
+        return self._select(sl.c.warehouse_id == self._lookup.id("warehouse", warehouse))
+
+    def _select(self, *where: Any) -> list[StockLevel]:
+        sl = t.stock_levels
+        rows = self._conn.execute(
+            select(sl).where(*where).order_by(sl.c.warehouse_id, sl.c.variant_id)
+        )
+        return [
+            StockLevel(
+                sku=self._lookup.key("variant", r.variant_id) or "",
+                warehouse=self._lookup.key("warehouse", r.warehouse_id) or "",
+                **{f: getattr(r, f) for f in _STOCK_FIELDS},
+                updated_at=r.updated_at,
+            )
+            for r in rows
+        ]
+
+
+def _pair_in(table: Any, pairs: list[tuple[int, int]]) -> Any:
+    return or_(*(and_(table.c.variant_id == v, table.c.warehouse_id == w) for v, w in pairs))
+
+
+def _chunks(rows: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
+
+
+_OVERRIDE_FIELDS = ("lead_time_days", "days_of_stock", "service_level", "min_stock", "max_stock")
+
+
+class SqlSettings:
+    def __init__(self, conn: Connection, lookup: Lookup) -> None:
+        self._conn, self._lookup = conn, lookup
+
+    def set(self, override: SettingsOverride) -> SettingsOverride:
+        if override.scope is Scope.VENDOR:
+            self._lookup.id("vendor", override.key)
+        elif override.scope is Scope.VARIANT:
+            self._lookup.id("variant", override.key)
+        if override.warehouse is not None:
+            self._lookup.id("warehouse", override.warehouse)
+        key = {
+            "scope": override.scope.value,
+            "key": override.key,
+            "warehouse": override.warehouse or "",
+        }
+        upsert(
+            self._conn,
+            t.settings_overrides,
+            key,
+            {f: getattr(override, f) for f in _OVERRIDE_FIELDS},
+        )
+        return override
+
+    def list(self) -> list[SettingsOverride]:
+        so = t.settings_overrides
+        return [
+            SettingsOverride(
+                scope=Scope(r.scope),
+                key=r.key,
+                warehouse=r.warehouse or None,
+                **{f: getattr(r, f) for f in _OVERRIDE_FIELDS},
+                id=r.id,
+            )
+            for r in self._conn.execute(select(so).order_by(so.c.id))
+        ]
+
+
+class SqlForecastEdits:
+    def __init__(self, conn: Connection, lookup: Lookup) -> None:
+        self._conn, self._lookup = conn, lookup
+
+    def add(self, edit: ForecastEdit) -> ForecastEdit:
+        if edit.scope is EditScope.VARIANT:
+            self._lookup.id("variant", edit.key)
+        elif edit.scope is EditScope.VENDOR:
+            self._lookup.id("vendor", edit.key)
+        key = {
+            "scope": edit.scope.value,
+            "key": edit.key,
+            "month": edit.month,
+            "warehouse": edit.warehouse or "",
+        }
+        values = {
+            "units": edit.units,
+            "factor": edit.factor,
+            "note": edit.note,
+            "created_by": edit.created_by,
+        }
+        edit.id = upsert(self._conn, t.forecast_edits, key, values)
+        return edit
+
+    def list(self) -> list[ForecastEdit]:
+        fe = t.forecast_edits
+        return [
+            ForecastEdit(
+                scope=EditScope(r.scope),
+                key=r.key,
+                month=r.month,
+                warehouse=r.warehouse or None,
+                units=r.units,
+                factor=r.factor,
+                note=r.note,
+                created_by=r.created_by,
+                id=r.id,
+            )
+            for r in self._conn.execute(select(fe).order_by(fe.c.month, fe.c.id))
+        ]
+
+    def remove(self, edit_id: int) -> None:
+        done = self._conn.execute(delete(t.forecast_edits).where(t.forecast_edits.c.id == edit_id))
+        if done.rowcount == 0:
+            raise NotFound(f"no forecast edit {edit_id}")
+
+
+class SqlAudit:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def record(self, entry: AuditEntry) -> AuditEntry:
+        at = entry.at or datetime.now(UTC)
+        result = self._conn.execute(
+            insert(t.audit_log).values(
+                at=at,
+                actor=entry.actor,
+                action=entry.action,
+                objects=list(entry.objects),
+                origin=entry.origin,
+                details=dict(entry.details),
+            )
+        )
+        new_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        return AuditEntry(
+            entry.actor, entry.action, entry.objects, entry.origin, at, entry.details, new_id
+        )
+
+    def list(self, *, limit: int = 100) -> list[AuditEntry]:
+        al = t.audit_log
+        rows = self._conn.execute(select(al).order_by(al.c.id.desc()).limit(limit))
+        return [
+            AuditEntry(
+                actor=r.actor,
+                action=r.action,
+                objects=tuple(r.objects),
+                origin=r.origin,
+                at=r.at,
+                details=dict(r.details),
+                id=r.id,
+            )
+            for r in rows
+        ]

@@ -1,0 +1,273 @@
+"""SQLAlchemy Core tables: the store's schema (the domain never sees these)."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Stable constraint names so Alembic migrations behave the same on SQLite and PostgreSQL.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+CASCADE = "CASCADE"
+
+meta = Table(
+    "planner_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", Integer, nullable=False),
+)
+
+marketplaces = Table(
+    "marketplaces",
+    metadata,
+    Column("marketplace_id", String(20), primary_key=True),
+    Column("region", String(2), nullable=False),
+    Column("country", String(64), nullable=False),
+    Column("country_code", String(2), nullable=False, unique=True),
+    Column("domain", String(64), nullable=False),
+    Column("endpoint", String(128), nullable=False),
+)
+
+connections = Table(
+    "connections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("region", String(2), nullable=False),
+    Column("seller_id", String(64), nullable=False, default=""),
+    Column("inbound_order_type", String(16), nullable=False),
+    Column("default_source_warehouse", String(64)),
+    Column("ignore_unreceived_after_days", Integer),
+)
+
+connection_marketplaces = Table(
+    "connection_marketplaces",
+    metadata,
+    Column("connection_id", ForeignKey("connections.id", ondelete=CASCADE), primary_key=True),
+    Column("marketplace_id", ForeignKey("marketplaces.marketplace_id"), primary_key=True),
+)
+
+warehouses = Table(
+    "warehouses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("name", String(128), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("enabled", Boolean, nullable=False, default=True),
+    Column("connection_id", ForeignKey("connections.id")),
+    Column("marketplace_id", ForeignKey("marketplaces.marketplace_id")),
+    Column("currency", String(3), nullable=False, default="USD"),
+)
+
+warehouse_members = Table(
+    "warehouse_members",
+    metadata,
+    Column("combined_id", ForeignKey("warehouses.id", ondelete=CASCADE), primary_key=True),
+    Column("member_id", ForeignKey("warehouses.id"), primary_key=True),
+    Column("include_sales", Boolean, nullable=False),
+    Column("include_stock", Boolean, nullable=False),
+)
+
+vendors = Table(
+    "vendors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(128), nullable=False, unique=True),
+    Column("lead_time_days", Integer),
+    Column("moq", Integer, nullable=False, default=0),
+    Column("pack_size", Integer, nullable=False, default=1),
+    Column("min_order_value", Float, nullable=False, default=0.0),
+    Column("order_days", String(16), nullable=False, default=""),
+    Column("currency", String(3), nullable=False, default="USD"),
+)
+
+variants = Table(
+    "variants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sku", String(128), nullable=False, unique=True),
+    Column("title", String(512), nullable=False, default=""),
+    Column("vendor_id", ForeignKey("vendors.id")),
+    Column("category", String(128)),
+    Column("brand", String(128)),
+    Column("tags", String(512), nullable=False, default=""),
+    Column("cost", Float, nullable=False, default=0.0),
+    Column("price", Float, nullable=False, default=0.0),
+    Column("pack_size", Integer),
+    Column("is_assembly", Boolean, nullable=False, default=False),
+    Column("launched_on", Date),
+    Column("similar_to_id", ForeignKey("variants.id")),
+    Column("active", Boolean, nullable=False, default=True),
+)
+
+listings = Table(
+    "listings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(64), nullable=False),
+    # "" rather than NULL for channels without marketplaces, so the unique key holds everywhere.
+    Column("marketplace_id", String(20), nullable=False, default=""),
+    Column("seller_sku", String(128), nullable=False),
+    Column("variant_id", ForeignKey("variants.id"), nullable=False, index=True),
+    Column("asin", String(16)),
+    Column("fnsku", String(16)),
+    UniqueConstraint("channel", "marketplace_id", "seller_sku", name="uq_listings_channel_key"),
+)
+
+boms = Table(
+    "boms",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("assembly_id", ForeignKey("variants.id"), nullable=False, unique=True),
+    Column("assembly_time_days", Integer, nullable=False, default=0),
+    Column("assembly_cycle_days", Integer, nullable=False, default=0),
+)
+
+bom_components = Table(
+    "bom_components",
+    metadata,
+    Column("bom_id", ForeignKey("boms.id", ondelete=CASCADE), primary_key=True),
+    Column("component_id", ForeignKey("variants.id"), primary_key=True),
+    Column("quantity", Float, nullable=False),
+)
+
+stock_levels = Table(
+    "stock_levels",
+    metadata,
+    Column("variant_id", ForeignKey("variants.id"), primary_key=True),
+    Column("warehouse_id", ForeignKey("warehouses.id"), primary_key=True),
+    Column("available", Integer, nullable=False, default=0),
+    Column("reserved", Integer, nullable=False, default=0),
+    Column("inbound_working", Integer, nullable=False, default=0),
+    Column("inbound_shipped", Integer, nullable=False, default=0),
+    Column("inbound_receiving", Integer, nullable=False, default=0),
+    Column("updated_at", DateTime(timezone=True)),
+)
+
+# History tables key days as integers (days since 1970-01-01): compact, and read back into numpy
+# arrays without parsing dates, which is what keeps years of history fast to load and read.
+daily_sales = Table(
+    "daily_sales",
+    metadata,
+    Column("variant_id", Integer, ForeignKey("variants.id"), primary_key=True),
+    Column("warehouse_id", Integer, ForeignKey("warehouses.id"), primary_key=True),
+    Column("day", Integer, primary_key=True),
+    Column("channel", String(32), primary_key=True, default=""),
+    Column("units", Float, nullable=False),
+    Column("revenue", Float, nullable=False, default=0.0),
+)
+
+# Sparse: only days a variant was not fully in stock; a missing row means in stock all day.
+stockout_days = Table(
+    "stockout_days",
+    metadata,
+    Column("variant_id", Integer, ForeignKey("variants.id"), primary_key=True),
+    Column("warehouse_id", Integer, ForeignKey("warehouses.id"), primary_key=True),
+    Column("day", Integer, primary_key=True),
+    Column("in_stock_fraction", Float, nullable=False),
+)
+
+stock_orders = Table(
+    "stock_orders",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("number", String(32), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("destination_id", ForeignKey("warehouses.id"), nullable=False),
+    Column("source_vendor_id", ForeignKey("vendors.id")),
+    Column("source_warehouse_id", ForeignKey("warehouses.id")),
+    Column("expected_on", Date),
+    Column("created_at", DateTime(timezone=True)),
+    Column("created_by", String(128)),
+    Column("external_ref", String(64), unique=True),
+    Column("note", Text, nullable=False, default=""),
+    Column("amazon_plan_id", String(64)),
+    Column("amazon_shipment_ids", JSON),
+    Column("amazon_confirmation_ids", JSON),
+    Column("amazon_split", Boolean),
+)
+
+stock_order_lines = Table(
+    "stock_order_lines",
+    metadata,
+    Column("order_id", ForeignKey("stock_orders.id", ondelete=CASCADE), primary_key=True),
+    Column("variant_id", ForeignKey("variants.id"), primary_key=True),
+    Column("ordered", Integer, nullable=False),
+    Column("received", Integer, nullable=False, default=0),
+    Column("unit_cost", Float, nullable=False, default=0.0),
+)
+
+settings_overrides = Table(
+    "settings_overrides",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scope", String(16), nullable=False),
+    Column("key", String(128), nullable=False, default=""),
+    # "" = every warehouse; a code otherwise (kept as text so the unique key holds everywhere).
+    Column("warehouse", String(64), nullable=False, default=""),
+    Column("lead_time_days", Integer),
+    Column("days_of_stock", Integer),
+    Column("service_level", Float),
+    Column("min_stock", Integer),
+    Column("max_stock", Integer),
+    UniqueConstraint("scope", "key", "warehouse", name="uq_settings_overrides_scope_key"),
+)
+
+forecast_edits = Table(
+    "forecast_edits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("scope", String(16), nullable=False),
+    Column("key", String(128), nullable=False),
+    Column("month", Date, nullable=False),
+    Column("warehouse", String(64), nullable=False, default=""),
+    Column("units", Float),
+    Column("factor", Float),
+    Column("note", Text, nullable=False, default=""),
+    Column("created_by", String(128)),
+    UniqueConstraint("scope", "key", "month", "warehouse", name="uq_forecast_edits_key"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("objects", JSON, nullable=False),
+    Column("origin", String(32), nullable=False),
+    Column("details", JSON, nullable=False),
+    Index("ix_audit_log_at", "at"),
+)
