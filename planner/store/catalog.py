@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -37,7 +38,7 @@ class SqlVendors:
             raise NotFound(f"unknown vendor {name!r}")
         return _vendor(row._mapping)
 
-    def list(self) -> list[Vendor]:
+    def list(self) -> builtins.list[Vendor]:
         rows = self._conn.execute(select(t.vendors).order_by(t.vendors.c.name))
         return [_vendor(r._mapping) for r in rows]
 
@@ -60,7 +61,8 @@ class SqlVariants:
     def __init__(self, conn: Connection, lookup: Lookup) -> None:
         self._conn, self._lookup = conn, lookup
 
-    def _values(self, v: Variant) -> dict[str, Any]:
+    def _values(self, v: Variant, *, link: bool = True) -> dict[str, Any]:
+        similar = self._lookup.optional_id("variant", v.similar_to) if link else None
         return {
             "title": v.title,
             "vendor_id": self._lookup.optional_id("vendor", v.vendor),
@@ -72,7 +74,7 @@ class SqlVariants:
             "pack_size": v.pack_size,
             "is_assembly": v.is_assembly,
             "launched_on": v.launched_on,
-            "similar_to_id": self._lookup.optional_id("variant", v.similar_to),
+            "similar_to_id": similar,
             "active": v.active,
         }
 
@@ -83,7 +85,7 @@ class SqlVariants:
 
     def add_many(self, variants: Sequence[Variant]) -> None:
         """Insert new variants in one statement (similar_to may point within the batch)."""
-        first = [{"sku": v.sku, **self._values(v), "similar_to_id": None} for v in variants]
+        first = [{"sku": v.sku, **self._values(v, link=False)} for v in variants]
         if first:
             self._conn.execute(insert(t.variants), first)
         self._lookup.forget()
@@ -105,13 +107,13 @@ class SqlVariants:
             raise NotFound(f"unknown SKU {sku!r}", hint="check the spelling, or run a sync first")
         return rows[0]
 
-    def list(self, *, active_only: bool = False) -> list[Variant]:
+    def list(self, *, active_only: bool = False) -> builtins.list[Variant]:
         return self._select(t.variants.c.active.is_(True) if active_only else None)
 
     def count(self) -> int:
         return int(self._conn.execute(select(func.count()).select_from(t.variants)).scalar_one())
 
-    def _select(self, where: Any) -> list[Variant]:
+    def _select(self, where: Any) -> builtins.list[Variant]:
         query = select(t.variants).order_by(t.variants.c.sku)
         if where is not None:
             query = query.where(where)
@@ -170,7 +172,7 @@ class SqlListings:
         for listing in listings:
             self.add(listing)
 
-    def list(self, *, variant_sku: str | None = None) -> list[Listing]:
+    def list(self, *, variant_sku: str | None = None) -> builtins.list[Listing]:
         query = select(t.listings).order_by(t.listings.c.id)
         if variant_sku is not None:
             query = query.where(t.listings.c.variant_id == self._lookup.id("variant", variant_sku))
@@ -220,10 +222,10 @@ class SqlBoms:
             return bom
         raise NotFound(f"{assembly_sku!r} has no bill of materials")
 
-    def list(self) -> list[BillOfMaterials]:
+    def list(self) -> builtins.list[BillOfMaterials]:
         return self._select(None)
 
-    def _select(self, assembly_sku: str | None) -> list[BillOfMaterials]:
+    def _select(self, assembly_sku: str | None) -> builtins.list[BillOfMaterials]:
         query = select(t.boms)
         if assembly_sku is not None:
             query = query.where(t.boms.c.assembly_id == self._lookup.id("variant", assembly_sku))

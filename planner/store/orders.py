@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 from typing import Any
 
@@ -126,7 +127,7 @@ class SqlOrders:
 
     def list(
         self, *, kind: OrderKind | None = None, statuses: Iterable[OrderStatus] | None = None
-    ) -> list[StockOrder]:
+    ) -> builtins.list[StockOrder]:
         so = t.stock_orders
         conditions = []
         if kind is not None:
@@ -135,7 +136,7 @@ class SqlOrders:
             conditions.append(so.c.status.in_([s.value for s in statuses]))
         return self._select(*conditions)
 
-    def _select(self, *conditions: Any) -> list[StockOrder]:
+    def _select(self, *conditions: Any) -> builtins.list[StockOrder]:
         so, sl = t.stock_orders, t.stock_order_lines
         heads = self._conn.execute(select(so).where(*conditions).order_by(so.c.id)).all()
         lines: dict[int, list[OrderLine]] = {h.id: [] for h in heads}
@@ -155,7 +156,7 @@ class SqlOrders:
                     )
         return [self._order(h._mapping, lines[h.id]) for h in heads]
 
-    def _order(self, r: Any, lines: list[OrderLine]) -> StockOrder:
+    def _order(self, r: Any, lines: builtins.list[OrderLine]) -> StockOrder:
         kind = OrderKind(r["kind"])
         if kind is OrderKind.PURCHASE:
             source = self._lookup.key("vendor", r["source_vendor_id"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from sqlalchemy import Connection as DbConnection
@@ -54,10 +55,10 @@ class SqlConnections:
             return c
         raise NotFound(f"unknown connection {name!r}")
 
-    def list(self) -> list[Connection]:
+    def list(self) -> builtins.list[Connection]:
         return self._select(None)
 
-    def _select(self, name: str | None) -> list[Connection]:
+    def _select(self, name: str | None) -> builtins.list[Connection]:
         query = select(t.connections).order_by(t.connections.c.name)
         if name is not None:
             query = query.where(t.connections.c.name == name)
@@ -122,10 +123,10 @@ class SqlWarehouses:
         known = ", ".join(sorted(self._lookup.ids("warehouse")))
         raise NotFound(f"unknown warehouse {code!r}", hint=f"known warehouses: {known or 'none'}")
 
-    def list(self, *, enabled_only: bool = False) -> list[Warehouse]:
+    def list(self, *, enabled_only: bool = False) -> builtins.list[Warehouse]:
         return self._select(None, enabled_only=enabled_only)
 
-    def _select(self, code: str | None, *, enabled_only: bool) -> list[Warehouse]:
+    def _select(self, code: str | None, *, enabled_only: bool) -> builtins.list[Warehouse]:
         w = t.warehouses
         query = select(w).order_by(w.c.code)
         if code is not None:
@@ -146,7 +147,7 @@ class SqlWarehouses:
                 )
         return [self._warehouse(h._mapping, members[h.id]) for h in heads]
 
-    def _warehouse(self, r: Any, members: list[Membership]) -> Warehouse:
+    def _warehouse(self, r: Any, members: builtins.list[Membership]) -> Warehouse:
         return Warehouse(
             code=r["code"],
             name=r["name"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -56,13 +57,13 @@ class SqlStock:
         )
         return rows[0] if rows else StockLevel(sku=sku, warehouse=warehouse)
 
-    def list(self, *, warehouse: str | None = None) -> list[StockLevel]:
+    def list(self, *, warehouse: str | None = None) -> builtins.list[StockLevel]:
         sl = t.stock_levels
         if warehouse is None:
             return self._select()
         return self._select(sl.c.warehouse_id == self._lookup.id("warehouse", warehouse))
 
-    def _select(self, *where: Any) -> list[StockLevel]:
+    def _select(self, *where: Any) -> builtins.list[StockLevel]:
         sl = t.stock_levels
         rows = self._conn.execute(
             select(sl).where(*where).order_by(sl.c.warehouse_id, sl.c.variant_id)
@@ -78,11 +79,11 @@ class SqlStock:
         ]
 
 
-def _pair_in(table: Any, pairs: list[tuple[int, int]]) -> Any:
+def _pair_in(table: Any, pairs: builtins.list[tuple[int, int]]) -> Any:
     return or_(*(and_(table.c.variant_id == v, table.c.warehouse_id == w) for v, w in pairs))
 
 
-def _chunks(rows: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
+def _chunks(rows: builtins.list[dict[str, Any]], size: int) -> builtins.list[list[dict[str, Any]]]:
     return [rows[i : i + size] for i in range(0, len(rows), size)]
 
 
@@ -113,7 +114,7 @@ class SqlSettings:
         )
         return override
 
-    def list(self) -> list[SettingsOverride]:
+    def list(self) -> builtins.list[SettingsOverride]:
         so = t.settings_overrides
         return [
             SettingsOverride(
@@ -151,7 +152,7 @@ class SqlForecastEdits:
         edit.id = upsert(self._conn, t.forecast_edits, key, values)
         return edit
 
-    def list(self) -> list[ForecastEdit]:
+    def list(self) -> builtins.list[ForecastEdit]:
         fe = t.forecast_edits
         return [
             ForecastEdit(
@@ -195,7 +196,7 @@ class SqlAudit:
             entry.actor, entry.action, entry.objects, entry.origin, at, entry.details, new_id
         )
 
-    def list(self, *, limit: int = 100) -> list[AuditEntry]:
+    def list(self, *, limit: int = 100) -> builtins.list[AuditEntry]:
         al = t.audit_log
         rows = self._conn.execute(select(al).order_by(al.c.id.desc()).limit(limit))
         return [

@@ -1,0 +1,73 @@
+"""`planner warehouses` and `planner merge`: the catalog and its places."""
+
+from __future__ import annotations
+
+import getpass
+
+import click
+
+from planner.cli import State, cli, emit_json, out, pass_state, table
+from planner.services.catalog import merge_variants
+
+
+@cli.command("warehouses")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_state
+def warehouses_cmd(state: State, as_json: bool) -> None:
+    """List warehouses, their kind, whether they are planned, and combined members."""
+    with state.app.uow() as uow:
+        found = uow.warehouses.list()
+    if as_json:
+        emit_json(
+            [
+                {
+                    "code": w.code,
+                    "name": w.name,
+                    "kind": w.kind.value,
+                    "enabled": w.enabled,
+                    "connection": w.connection,
+                    "members": [
+                        {
+                            "warehouse": m.warehouse,
+                            "include_sales": m.include_sales,
+                            "include_stock": m.include_stock,
+                        }
+                        for m in w.members
+                    ],
+                }
+                for w in found
+            ]
+        )
+        return
+
+    def members(w: object) -> str:
+        parts = []
+        for m in getattr(w, "members", []):
+            flags = "+".join(
+                f for f, on in (("sales", m.include_sales), ("stock", m.include_stock)) if on
+            )
+            parts.append(f"{m.warehouse} ({flags})")
+        return ", ".join(parts)
+
+    rows = [
+        (w.code, w.name, w.kind.value, "yes" if w.enabled else "no", w.connection, members(w))
+        for w in found
+    ]
+    out.print(
+        table("Warehouses", ["code", "name", "kind", "planned", "connection", "members"], rows)
+    )
+
+
+@cli.command("merge")
+@click.argument("target")
+@click.argument("duplicates", nargs=-1, required=True)
+@pass_state
+def merge_cmd(state: State, target: str, duplicates: tuple[str, ...]) -> None:
+    """Merge duplicate variants' listings, history and stock into TARGET."""
+    with state.app.uow() as uow:
+        result = merge_variants(uow, target, list(duplicates), actor=getpass.getuser())
+        uow.commit()
+    out.print(
+        f"merged {', '.join(result.merged)} into {result.target}: "
+        f"{result.listings_moved} listing(s), {result.history_rows_moved} day(s) of sales moved"
+    )

@@ -1,0 +1,76 @@
+"""`planner orders`: stock orders and their status."""
+
+from __future__ import annotations
+
+import click
+
+from planner.cli import State, cli, emit_json, out, pass_state, table, today
+from planner.domain.orders import OrderKind, OrderStatus, StockOrder
+
+VIEWS = ("open", "late", "fba", "unknown-source", "all")
+
+
+def _pick(order: StockOrder, view: str) -> bool:
+    if view == "all":
+        return True
+    if view == "open":
+        return order.status.is_open or order.status is OrderStatus.DRAFT
+    if view == "late":
+        return (
+            order.status.is_open and order.expected_on is not None and (order.expected_on < today())
+        )
+    if view == "fba":
+        return order.amazon is not None or order.external_ref is not None
+    return order.source_unknown and order.status is not OrderStatus.CANCELLED
+
+
+@cli.command("orders")
+@click.argument("view", type=click.Choice(VIEWS), default="open")
+@click.option("--kind", type=click.Choice([k.value for k in OrderKind]), help="Only this kind.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@pass_state
+def orders_cmd(state: State, view: str, kind: str | None, as_json: bool) -> None:
+    """List stock orders: open (default), late, fba, unknown-source or all."""
+    with state.app.uow() as uow:
+        found = uow.orders.list(kind=OrderKind(kind) if kind else None)
+    chosen = [o for o in found if _pick(o, view)]
+    if as_json:
+        emit_json(
+            [
+                {
+                    "number": o.number,
+                    "kind": o.kind.value,
+                    "status": o.status.value,
+                    "source": o.source,
+                    "destination": o.destination,
+                    "expected_on": o.expected_on,
+                    "units": o.units,
+                    "received": sum(line.received for line in o.lines),
+                    "amazon_shipment": o.external_ref
+                    or (",".join(o.amazon.shipment_ids) if o.amazon else None),
+                    "locked": o.locked,
+                }
+                for o in chosen
+            ]
+        )
+        return
+    rows = [
+        (
+            o.number,
+            o.kind.value,
+            o.status.value,
+            o.source or "unknown",
+            o.destination,
+            o.expected_on,
+            f"{sum(line.received for line in o.lines)}/{o.units}",
+            "locked (saved to Amazon)" if o.locked else (o.external_ref or ""),
+        )
+        for o in chosen
+    ]
+    out.print(
+        table(
+            f"{len(rows)} {view} stock order(s)",
+            ["order", "kind", "status", "source", "destination", "expected", "received", "amazon"],
+            rows,
+        )
+    )

@@ -1,0 +1,42 @@
+"""Whole-database chores: reset for the demo, and the small key-value facts planner keeps."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, delete, insert, inspect, select, text
+
+from planner.store import tables as t
+from planner.store.migrate import upgrade
+
+
+def get_meta(engine: Engine, key: str) -> str | None:
+    """A fact planner stored about this database (None if absent or no schema yet)."""
+    if not inspect(engine).has_table(t.meta.name):
+        return None
+    with engine.connect() as conn:
+        return conn.execute(select(t.meta.c.value).where(t.meta.c.key == key)).scalar()
+
+
+def set_meta(engine: Engine, key: str, value: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(delete(t.meta).where(t.meta.c.key == key))
+        conn.execute(insert(t.meta).values(key=key, value=value))
+
+
+def has_data(engine: Engine) -> bool:
+    """True when the database holds any variant or order (something a person may want kept)."""
+    insp = inspect(engine)
+    if not insp.has_table(t.variants.name):
+        return False
+    with engine.connect() as conn:
+        for table in (t.variants, t.stock_orders):
+            if conn.execute(select(table).limit(1)).first() is not None:
+                return True
+    return False
+
+
+def reset(engine: Engine) -> None:
+    """Drop every planner table and migrate up again: an empty, current schema."""
+    t.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade(engine)

@@ -1,0 +1,63 @@
+"""Shared fixtures: a migrated store on SQLite and, where reachable, on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from planner.store.admin import reset
+from planner.store.database import make_engine, normalise_url
+from planner.store.uow import SqlUnitOfWork
+
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def _postgres_url() -> str:
+    return os.environ.get("PLANNER_TEST_DATABASE_URL", PG_DEFAULT)
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url() -> Iterator[str]:
+    """A private schema on the test PostgreSQL server for this test session."""
+    url = normalise_url(_postgres_url())
+    admin = create_engine(url)
+    try:
+        with admin.connect():
+            pass
+    except OperationalError as exc:
+        admin.dispose()
+        pytest.skip(
+            f"PostgreSQL not reachable at {url} ({exc.orig}); "
+            "set PLANNER_TEST_DATABASE_URL to run the PostgreSQL store tests"
+        )
+    schema = f"planner_test_{uuid.uuid4().hex[:10]}"
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in url else "?"
+    yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An empty, migrated planner database of each kind."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'planner.db'}")
+    else:
+        eng = make_engine(request.getfixturevalue("postgres_schema_url"))
+    reset(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def uow(engine: Engine) -> SqlUnitOfWork:
+    return SqlUnitOfWork(engine)
