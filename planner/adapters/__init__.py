@@ -1,0 +1,1 @@
+"""Adapters to outside services (Amazon SP-API and its built-in sandbox)."""

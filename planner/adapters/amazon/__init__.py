@@ -1,0 +1,1 @@
+"""The Amazon connector and the built-in SP-API sandbox."""
