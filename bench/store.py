@@ -17,8 +17,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
-from planner.demo import synthetic_history
 
+from planner.demo import synthetic_history
 from planner.domain.catalog import Variant
 from planner.domain.warehouses import Warehouse, WarehouseKind
 from planner.engine.history import SeriesKey

@@ -18,7 +18,8 @@ from planner.bootstrap import App, build_app
 from planner.domain.errors import PlannerError
 
 log = logging.getLogger("planner.cli")
-out = Console(highlight=False)
+# Piped output is not squeezed to 80 columns: tables stay one line per row for grep and less.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True, highlight=False)
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,8 +63,10 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
     ctx.call_on_close(state.close)
 
 
-def table(title: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> Table:
-    t = Table(title=title, title_justify="left", header_style="bold")
+def table(
+    title: str, columns: Sequence[str], rows: Sequence[Sequence[object]], *, header: bool = True
+) -> Table:
+    t = Table(title=title, title_justify="left", header_style="bold", show_header=header)
     for c in columns:
         t.add_column(c)
     for r in rows:

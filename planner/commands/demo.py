@@ -50,7 +50,9 @@ def demo(state: State, seed: int, variants: int, force: bool) -> None:
             summary = load_seller(uow, seller)
             uow.commit()
         set_meta(engine, "origin", "demo")
-    out.print(table(f"Demo seller (seed {seed}) in {where}", ["", ""], summary.rows()))
+    out.print(
+        table(f"Demo seller (seed {seed}) in {where}", ["", ""], summary.rows(), header=False)
+    )
     out.print(
         "\nNext: `planner orders` lists the stock orders, `planner warehouses` the warehouses."
     )

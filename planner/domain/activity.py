@@ -32,9 +32,17 @@ class StockLevel:
 
 
 class EditScope(enum.StrEnum):
+    """What a forecast edit covers; narrower wins: variant > vendor > category > warehouse."""
+
     VARIANT = "variant"
     VENDOR = "vendor"
     CATEGORY = "category"
+    WAREHOUSE = "warehouse"
+
+    @property
+    def rank(self) -> int:
+        """Precedence: a higher rank overrides a lower one for the same series and month."""
+        return {"warehouse": 0, "category": 1, "vendor": 2, "variant": 3}[self.value]
 
 
 @dataclass(slots=True)

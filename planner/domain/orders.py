@@ -110,7 +110,8 @@ class StockOrder:
 
     @property
     def source_unknown(self) -> bool:
-        return self.source is None
+        """A purchase or transfer whose origin Amazon did not tell (assemblies have none)."""
+        return self.kind is not OrderKind.ASSEMBLY and self.source is None
 
     def _check_editable(self) -> None:
         if self.locked:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import itertools
 from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
@@ -15,6 +17,8 @@ from planner.engine.history import SeriesHistory, SeriesKey, day_number
 from planner.store.lookup import Lookup
 
 FETCH_CHUNK = 250_000
+PAIR = 1 << 20  # warehouse ids stay below this; pair key = variant_id * PAIR + warehouse_id
+DAYSPAN = 1 << 16  # days in one read stay below this (179 years)
 
 
 class SqlHistory:
@@ -36,7 +40,8 @@ class SqlHistory:
         channels = [k.channel for k in history.keys]
         first = day_number(history.start)
         last = first + history.days - 1
-        self._delete(vid, wid, channels, first, last)
+        if self._any_rows(first, last):
+            self._delete(vid, wid, channels, first, last)
 
         rows, cols = np.nonzero(history.units)
         revenue = history.revenue if history.revenue is not None else np.zeros_like(history.units)
@@ -70,6 +75,18 @@ class SqlHistory:
         )
         return len(rows) + len(out_r)
 
+    def _any_rows(self, first: int, last: int) -> bool:
+        """Whether any history exists in the range (a first load skips the per-series deletes)."""
+        p = "%s" if self._postgres else "?"
+        cur = self._cursor()
+        for table in ("daily_sales", "stockout_days"):
+            cur.execute(
+                f"SELECT 1 FROM {table} WHERE day BETWEEN {p} AND {p} LIMIT 1", (first, last)
+            )
+            if cur.fetchone() is not None:
+                return True
+        return False
+
     def _delete(
         self, vid: NDArray[np.int64], wid: NDArray[np.int64], channels: list[str], a: int, b: int
     ) -> None:
@@ -93,9 +110,10 @@ class SqlHistory:
         cur = self._cursor()
         names = ", ".join(columns)
         if self._postgres:
+            # COPY in text form, a block at a time: far fewer Python calls than write_row.
             with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                while block := list(itertools.islice(rows, 100_000)):
+                    copy.write("".join("\t".join(map(str, r)) + "\n" for r in block))
         else:
             marks = ", ".join("?" * len(columns))
             cur.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
@@ -128,81 +146,85 @@ class SqlHistory:
                 return SeriesHistory.empty([], start, days)
             where += f" AND warehouse_id IN ({', '.join([p] * len(ids))})"
             params += ids
-        channel_col = "channel" if by_channel else "''"
+        # One packed integer per row ((variant, warehouse) pair, day offset) keeps the number of
+        # Python objects the driver creates small: this is what makes read-back fast.
+        packed = f"((CAST(variant_id AS BIGINT) * {PAIR}) + warehouse_id) * {DAYSPAN} + (day - {p})"
+        channel = ", channel" if by_channel else ""
         sales = self._fetch(
-            f"SELECT variant_id, warehouse_id, {channel_col}, day, units, revenue "
-            f"FROM daily_sales WHERE {where}",
-            params,
+            f"SELECT {packed}, units, revenue{channel} FROM daily_sales WHERE {where}",
+            [first, *params],
             floats=2,
+            channel=by_channel,
         )
         outs = self._fetch(
-            f"SELECT variant_id, warehouse_id, '', day, in_stock_fraction "
-            f"FROM stockout_days WHERE {where}",
-            params,
+            f"SELECT {packed}, in_stock_fraction FROM stockout_days WHERE {where}",
+            [first, *params],
             floats=1,
+            channel=False,
         )
         return self._densify(sales, outs, start, days)
 
-    def _fetch(self, sql: str, params: list[Any], *, floats: int) -> dict[str, Any]:
+    def _fetch(
+        self, sql: str, params: list[Any], *, floats: int, channel: bool
+    ) -> tuple[NDArray[np.int64], list[NDArray[np.float64]], list[str] | None]:
         """Run a query and gather its columns into numpy arrays, a chunk at a time."""
+        fields = [("key", "i8"), *((f"v{i}", "f8") for i in range(floats))]
+        if channel:
+            fields.append(("channel", "O"))
+        dtype = np.dtype(fields)
         cur = self._cursor()
-        cur.execute(sql, params)
-        ints: list[list[NDArray[np.int64]]] = [[], [], []]
-        vals: list[list[NDArray[np.float64]]] = [[] for _ in range(floats)]
-        channels: list[str] = []
-        while chunk := cur.fetchmany(FETCH_CHUNK):
-            cols = list(zip(*chunk, strict=True))
-            n = len(chunk)
-            for i, pos in enumerate((0, 1, 3)):
-                ints[i].append(np.fromiter(cols[pos], dtype=np.int64, count=n))
-            for i in range(floats):
-                vals[i].append(np.fromiter(cols[4 + i], dtype=np.float64, count=n))
-            channels.extend(cols[2])
-        cat = _concat_int
-        return {
-            "variant": cat(ints[0]),
-            "warehouse": cat(ints[1]),
-            "day": cat(ints[2]),
-            "channel": channels,
-            "values": [np.concatenate(v) if v else np.zeros(0) for v in vals],
-        }
+        parts: list[NDArray[Any]] = []
+        # Millions of short-lived row tuples make the cyclic GC run for nothing; pause it.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            cur.execute(sql, params)
+            while chunk := cur.fetchmany(FETCH_CHUNK):
+                parts.append(np.fromiter(chunk, dtype=dtype, count=len(chunk)))
+        finally:
+            if was_enabled:
+                gc.enable()
+        rows = np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+        values = [rows[f"v{i}"].astype(np.float64) for i in range(floats)]
+        channels = rows["channel"].tolist() if channel else None
+        return rows["key"].astype(np.int64), values, channels
 
     def _densify(
-        self, sales: dict[str, Any], outs: dict[str, Any], start: date, days: int
+        self,
+        sales: tuple[NDArray[np.int64], list[NDArray[np.float64]], list[str] | None],
+        outs: tuple[NDArray[np.int64], list[NDArray[np.float64]], list[str] | None],
+        start: date,
+        days: int,
     ) -> SeriesHistory:
-        names = sorted(set(sales["channel"]) | {""})
+        s_packed, (s_units, s_revenue), s_channels = sales
+        o_packed, (o_fraction,), _ = outs
+        names = sorted(set(s_channels or ()) | {""})
         code = {c: i for i, c in enumerate(names)}
         nc = len(names)
-        s_key = (sales["variant"] * (1 << 20) + sales["warehouse"]) * nc + np.fromiter(
-            (code[c] for c in sales["channel"]), dtype=np.int64, count=len(sales["channel"])
-        )
-        o_pair = outs["variant"] * (1 << 20) + outs["warehouse"]
+        s_day = s_packed % DAYSPAN
+        s_key = (s_packed // DAYSPAN) * nc
+        if s_channels is not None and nc > 1:
+            s_key += np.fromiter((code[c] for c in s_channels), np.int64, len(s_channels))
+        o_pair, o_day = o_packed // DAYSPAN, o_packed % DAYSPAN
         # Series = channels seen in sales, plus pairs seen only in stockouts (as channel "").
-        sales_pairs = np.unique(s_key // nc)
-        only_out = np.setdiff1d(np.unique(o_pair), sales_pairs)
-        keys = np.unique(np.concatenate([s_key, only_out * nc]))
+        only_out = np.setdiff1d(np.unique(o_pair), np.unique(s_key // nc))
+        keys = np.unique(np.concatenate([np.unique(s_key), only_out * nc]))
         n = len(keys)
-        first = day_number(start)
-        srow = np.searchsorted(keys, s_key)
-        flat = srow * days + (sales["day"] - first)
-        units = np.bincount(flat, weights=sales["values"][0], minlength=n * days)
-        revenue = np.bincount(flat, weights=sales["values"][1], minlength=n * days)
+        flat = np.searchsorted(keys, s_key) * days + s_day
+        units = np.bincount(flat, weights=s_units, minlength=n * days)
+        revenue = np.bincount(flat, weights=s_revenue, minlength=n * days)
         in_stock = np.ones(n * days, dtype=np.float32)
         if len(o_pair):
             # Every series of a pair shares the pair's stockouts.
             pair_of_key = keys // nc
             lo = np.searchsorted(pair_of_key, o_pair, side="left")
-            hi = np.searchsorted(pair_of_key, o_pair, side="right")
-            reps = hi - lo
-            rows = np.repeat(lo, reps) + _ranges(reps)
-            cells = rows * days + np.repeat(outs["day"] - first, reps)
-            in_stock[cells] = np.repeat(outs["values"][0], reps)
+            reps = np.searchsorted(pair_of_key, o_pair, side="right") - lo
+            cells = (np.repeat(lo, reps) + _ranges(reps)) * days + np.repeat(o_day, reps)
+            in_stock[cells] = np.repeat(o_fraction, reps)
         skus = self._reverse("variant")
         codes = self._reverse("warehouse")
         series = [
-            SeriesKey(
-                skus[int(k // nc) >> 20], codes[int(k // nc) & ((1 << 20) - 1)], names[k % nc]
-            )
+            SeriesKey(skus[(k // nc) // PAIR], codes[(k // nc) % PAIR], names[k % nc])
             for k in keys.tolist()
         ]
         return SeriesHistory(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, or_, select
+from sqlalchemy import Connection, bindparam, delete, insert, select
 
 from planner.domain.activity import AuditEntry, EditScope, ForecastEdit, StockLevel
 from planner.domain.errors import NotFound
@@ -38,16 +38,14 @@ class SqlStock:
             for s in levels
         ]
         sl = t.stock_levels
-        for chunk in _chunks(rows, 400):
-            pairs = [(r["variant_id"], r["warehouse_id"]) for r in chunk]
-            self._conn.execute(
-                delete(sl).where(
-                    sl.c.variant_id.in_({p[0] for p in pairs}),
-                    sl.c.warehouse_id.in_({p[1] for p in pairs}),
-                    _pair_in(sl, pairs),
-                )
-            )
-            self._conn.execute(insert(sl), chunk)
+        self._conn.execute(
+            delete(sl).where(
+                sl.c.variant_id == bindparam("variant_id"),
+                sl.c.warehouse_id == bindparam("warehouse_id"),
+            ),
+            [{"variant_id": r["variant_id"], "warehouse_id": r["warehouse_id"]} for r in rows],
+        )
+        self._conn.execute(insert(sl), rows)
 
     def get(self, sku: str, warehouse: str) -> StockLevel:
         sl = t.stock_levels
@@ -77,14 +75,6 @@ class SqlStock:
             )
             for r in rows
         ]
-
-
-def _pair_in(table: Any, pairs: builtins.list[tuple[int, int]]) -> Any:
-    return or_(*(and_(table.c.variant_id == v, table.c.warehouse_id == w) for v, w in pairs))
-
-
-def _chunks(rows: builtins.list[dict[str, Any]], size: int) -> builtins.list[list[dict[str, Any]]]:
-    return [rows[i : i + size] for i in range(0, len(rows), size)]
 
 
 _OVERRIDE_FIELDS = ("lead_time_days", "days_of_stock", "service_level", "min_stock", "max_stock")

@@ -7,6 +7,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine, RootTransaction
 
+from planner import ports
 from planner.store.catalog import SqlBoms, SqlListings, SqlVariants, SqlVendors
 from planner.store.history import SqlHistory
 from planner.store.lookup import Lookup
@@ -29,18 +30,18 @@ class SqlUnitOfWork:
         lookup = Lookup(self._conn)
         self._lookup = lookup
         c = self._conn
-        self.connections = SqlConnections(c, lookup)
-        self.warehouses = SqlWarehouses(c, lookup)
-        self.vendors = SqlVendors(c, lookup)
-        self.variants = SqlVariants(c, lookup)
-        self.listings = SqlListings(c, lookup)
-        self.boms = SqlBoms(c, lookup)
-        self.stock = SqlStock(c, lookup)
-        self.orders = SqlOrders(c, lookup)
-        self.settings = SqlSettings(c, lookup)
-        self.forecast_edits = SqlForecastEdits(c, lookup)
-        self.audit = SqlAudit(c)
-        self.history = SqlHistory(c, lookup)
+        self.connections: ports.ConnectionRepository = SqlConnections(c, lookup)
+        self.warehouses: ports.WarehouseRepository = SqlWarehouses(c, lookup)
+        self.vendors: ports.VendorRepository = SqlVendors(c, lookup)
+        self.variants: ports.VariantRepository = SqlVariants(c, lookup)
+        self.listings: ports.ListingRepository = SqlListings(c, lookup)
+        self.boms: ports.BomRepository = SqlBoms(c, lookup)
+        self.stock: ports.StockRepository = SqlStock(c, lookup)
+        self.orders: ports.OrderRepository = SqlOrders(c, lookup)
+        self.settings: ports.SettingsRepository = SqlSettings(c, lookup)
+        self.forecast_edits: ports.ForecastEditRepository = SqlForecastEdits(c, lookup)
+        self.audit: ports.AuditLog = SqlAudit(c)
+        self.history: ports.HistoryRepository = SqlHistory(c, lookup)
         return self
 
     def __exit__(

@@ -1,0 +1,58 @@
+"""The demo seller's connections and warehouses, shaped like the product guide's example."""
+
+from __future__ import annotations
+
+from planner.domain.marketplaces import Region, marketplace
+from planner.domain.warehouses import Connection, Membership, Warehouse, WarehouseKind
+
+NA_COUNTRIES = ("US", "CA", "MX")
+EU_COUNTRIES = ("GB", "DE", "FR", "IT", "ES")
+# Enabled in the connection but switched off: only enabled warehouses are planned.
+DISABLED = ("FBA-MX", "FBA-IT")
+IP_MAIN = "IP-MAIN"
+SHOPIFY = "SHOPIFY"
+SHOPIFY_CHANNEL = "shopify"
+NA_COMBINED = "NA-COMBINED"
+
+
+def connections() -> list[Connection]:
+    """One seller account per region: North America and Europe."""
+    return [
+        Connection(
+            name="amazon-na",
+            region=Region.NA,
+            marketplace_ids=[marketplace(c).marketplace_id for c in NA_COUNTRIES],
+            seller_id="A2DEMOSELLERNA",
+            ignore_unreceived_after_days=14,
+        ),
+        Connection(
+            name="amazon-eu",
+            region=Region.EU,
+            marketplace_ids=[marketplace(c).marketplace_id for c in EU_COUNTRIES],
+            seller_id="A2DEMOSELLEREU",
+        ),
+    ]
+
+
+def warehouses(conns: list[Connection]) -> list[Warehouse]:
+    """Plain warehouses first (FBA/FBM per connection, IP, Shopify), the combined one last."""
+    plain: list[Warehouse] = []
+    for conn in conns:
+        for w in conn.warehouses_to_create():
+            w.enabled = w.code not in DISABLED
+            plain.append(w)
+    plain.append(Warehouse(IP_MAIN, "Main warehouse (assembly)", WarehouseKind.IP))
+    plain.append(Warehouse(SHOPIFY, "Shopify store", WarehouseKind.EXTERNAL))
+    combined = Warehouse(NA_COMBINED, "North America combined", WarehouseKind.COMBINED)
+    # FBM orders are shipped from the Shopify stock: FBM adds sales, not stock.
+    combined.set_members(
+        [
+            Membership("FBA-US"),
+            Membership("FBA-CA"),
+            Membership("FBA-MX"),
+            Membership("FBM-NA", include_sales=True, include_stock=False),
+            Membership(SHOPIFY),
+        ],
+        {w.code: w for w in plain},
+    )
+    return [*plain, combined]

@@ -1,0 +1,1 @@
+"""Demand forecasting on whole arrays (series × periods): methods, auto selection, edits."""
