@@ -28,9 +28,7 @@ def test_all_23_marketplaces_are_known_by_country_code_or_id() -> None:
 
 
 def test_connection_offers_one_fba_warehouse_per_country_and_one_fbm_per_region() -> None:
-    na = Connection(
-        "amazon-na", Region.NA, [marketplace(c).marketplace_id for c in ["US", "CA"]]
-    )
+    na = Connection("amazon-na", Region.NA, [marketplace(c).marketplace_id for c in ["US", "CA"]])
     codes = [w.code for w in na.warehouses_to_create()]
     assert codes == ["FBA-CA", "FBA-US", "FBM-NA"]
 
