@@ -1,0 +1,1 @@
+"""The Slack bot: a Bolt app built from the services, Block Kit builders, console rendering."""

@@ -2,17 +2,43 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
+from planner.adapters.amazon.auth import LWA_TOKEN_URL
+from planner.adapters.amazon.gateway import GatewaySettings, SpApiGateway, region_endpoint
+from planner.adapters.amazon.sandbox import (
+    AmazonSandbox,
+    SandboxCredentials,
+    SandboxSeller,
+    SandboxSettings,
+)
+from planner.adapters.amazon.throttle import PollPolicy
 from planner.config import Config, load_config
+from planner.demo import DemoSeller, generate_seller
+from planner.domain.errors import ConfigError
+from planner.domain.warehouses import Connection, InboundOrderType
 from planner.logging_setup import configure_logging
+from planner.ports import AmazonGateway, ReviewSheet
+from planner.services.plan_inputs import PlanningOptions
+from planner.store.admin import get_meta
 from planner.store.database import make_engine
 from planner.store.migrate import upgrade
 from planner.store.uow import SqlUnitOfWork
+
+if TYPE_CHECKING:  # the Slack bot's types; bot and slack_bolt are imported only when used
+    from slack_bolt import App as BoltApp
+    from slack_sdk.web import WebClient
+
+    from bot.services import BotServices
+    from planner.ports import Notifier, ShipmentPusher, SyncProgress
+    from planner.services.sync import ConnectionSync
 
 
 @dataclass
@@ -37,6 +63,19 @@ class App:
         self.migrate()
         return SqlUnitOfWork(self.engine)
 
+    def planning_options(self) -> PlanningOptions:
+        """The [planning] section as the planning use case takes it."""
+        p = self.config.planning
+        return PlanningOptions(
+            lead_time_days=p.lead_time_days,
+            days_of_stock=p.days_of_stock,
+            service_level=p.service_level,
+            ignore_unreceived_fba_after_days=p.ignore_unreceived_fba_after_days,
+            history_days=p.history_days,
+            transfer_lead_time_days=p.transfer_lead_time_days,
+            assembly_warehouse=p.assembly_warehouse,
+        )
+
     @property
     def data_dir(self) -> Path:
         return Path(self.config.paths.data_dir)
@@ -44,6 +83,234 @@ class App:
     def close(self) -> None:
         if "engine" in self.__dict__:
             self.engine.dispose()
+        self.stop_sandbox()
+
+    # -- Amazon (issue 5): the connector, and the built-in sandbox it talks to in sandbox mode --
+
+    def amazon(self, connection_name: str) -> AmazonGateway:
+        """The Amazon connector for one configured connection.
+
+        sp-api mode: Amazon (or any SP-API-compatible server named by endpoint/lwa_endpoint) with
+        the credentials from the environment. sandbox mode: the built-in sandbox, in this process
+        unless endpoint names one started with `planner sandbox serve`; never real credentials.
+        """
+        quiet_http_logs()
+        amazon = self.config.amazon
+        connection = amazon.connection(connection_name)
+        if amazon.mode == "sandbox":
+            if amazon.endpoint is None:
+                sandbox = self.sandbox()
+                endpoint, token_url = sandbox.url, sandbox.token_url
+            else:
+                endpoint = amazon.endpoint
+                token_url = amazon.lwa_endpoint or endpoint.rstrip("/") + "/auth/o2/token"
+            creds = sandbox_credentials(connection.name)
+            return SpApiGateway(
+                GatewaySettings(
+                    endpoint=endpoint,
+                    token_url=token_url,
+                    client_id=creds.client_id,
+                    client_secret=creds.client_secret,
+                    refresh_token=creds.refresh_token,
+                    poll=SANDBOX_POLL,
+                )
+            )
+        secrets = (amazon.client_id, amazon.client_secret, connection.refresh_token)
+        if any(secret is None for secret in secrets):
+            raise ConfigError(
+                f"amazon connection {connection.name!r}: SP-API credentials are not set",
+                hint=f"export {amazon.client_id_env}, {amazon.client_secret_env} and "
+                f"{connection.refresh_token_env}",
+            )
+        client_id, client_secret, refresh_token = (
+            secret.get_secret_value() for secret in secrets if secret is not None
+        )
+        return SpApiGateway(
+            GatewaySettings(
+                endpoint=amazon.endpoint or region_endpoint(connection.marketplace_ids[0]),
+                token_url=amazon.lwa_endpoint or LWA_TOKEN_URL,
+                client_id=client_id,
+                client_secret=client_secret,
+                refresh_token=refresh_token,
+            )
+        )
+
+    def sandbox_gateway(self, connection_name: str) -> AmazonGateway:
+        """A connector to the in-process sandbox whatever the mode (the demo syncs from it)."""
+        quiet_http_logs()
+        sandbox = self.sandbox()
+        creds = sandbox_credentials(connection_name)
+        return SpApiGateway(
+            GatewaySettings(
+                endpoint=sandbox.url,
+                token_url=sandbox.token_url,
+                client_id=creds.client_id,
+                client_secret=creds.client_secret,
+                refresh_token=creds.refresh_token,
+                poll=SANDBOX_POLL,
+                reports_in_flight=8,
+            )
+        )
+
+    def amazon_connections(self) -> list[Connection]:
+        """The configured connections as the domain knows them."""
+        return [
+            Connection(
+                name=c.name,
+                region=c.region,
+                marketplace_ids=list(c.marketplace_ids),
+                seller_id=c.seller_id or "",
+                inbound_order_type=InboundOrderType(c.inbound_order_type),
+                default_source_warehouse=c.default_source_warehouse,
+                ignore_unreceived_after_days=(
+                    c.ignore_unreceived_after_days
+                    if c.ignore_unreceived_after_days is not None
+                    else self.config.planning.ignore_unreceived_fba_after_days
+                ),
+            )
+            for c in self.config.amazon.connections
+        ]
+
+    def sandbox(self, seller: DemoSeller | None = None) -> AmazonSandbox:
+        """The in-process Amazon sandbox (started on first use) serving the demo seller."""
+        current: AmazonSandbox | None = self.__dict__.get("_sandbox")
+        if current is not None and (seller is None or current.seller.demo is seller):
+            return current
+        self.stop_sandbox()
+        if seller is None:
+            seed, variants = self._demo_shape()
+            seller = generate_seller(seed=seed, variants=variants, today=date.today())
+        sandbox = AmazonSandbox(SandboxSeller(seller), IN_PROCESS_SANDBOX).start()
+        self.__dict__["_sandbox"] = sandbox
+        return sandbox
+
+    def stop_sandbox(self) -> None:
+        sandbox: AmazonSandbox | None = self.__dict__.pop("_sandbox", None)
+        if sandbox is not None:
+            sandbox.stop()
+
+    def _demo_shape(self) -> tuple[int, int]:
+        """The seed and size `planner demo` last used on this database (else the defaults)."""
+        self.migrate()
+        seed, variants = get_meta(self.engine, "demo_seed"), get_meta(self.engine, "demo_variants")
+        return int(seed or DEMO_SEED), int(variants or DEMO_VARIANTS)
+
+    def review_sheet(self) -> ReviewSheet:
+        """The configured review sheet: the local workbook, or the Google Sheet by key."""
+        from sheets.google import GoogleReviewSheet, connect
+        from sheets.xlsx import XlsxReviewSheet
+
+        settings = self.config.sheets
+        if settings.backend == "xlsx":
+            return XlsxReviewSheet(Path(settings.path))
+        assert settings.service_account_file and settings.spreadsheet_key  # config checks both
+        base = str(settings.api_base_url) if settings.api_base_url else None
+        client, account = connect(settings.service_account_file, api_base_url=base)
+        return GoogleReviewSheet(client, settings.spreadsheet_key, account=account)
+
+    # -- Slack bot (issue 8): Web API client, the bot's services, the Bolt app, the notifier --
+
+    def slack_client(self) -> WebClient:
+        """The Web API client for the bot token, sending every call to [slack] api_base_url."""
+        from bot.slack import make_client
+
+        slack = self.config.slack
+        token = slack.bot_token.get_secret_value() if slack.bot_token else None
+        return make_client(token, base_url=str(slack.api_base_url) if slack.api_base_url else None)
+
+    def review_sheet_location(self) -> str:
+        """Where the review sheet is, for messages (without connecting to it)."""
+        sheets = self.config.sheets
+        if sheets.backend == "google" and sheets.spreadsheet_key:
+            return f"google-sheet:{sheets.spreadsheet_key}"
+        return str(sheets.path)
+
+    def bot_services(self) -> BotServices:
+        """What the bot's handlers use: units of work, the sheet, roles, sync and push."""
+        from bot.roles import RoleBook, RoleLists
+        from bot.services import BotServices
+
+        roles = self.config.slack.roles
+        ids = (*roles.viewers, *roles.approvers, *roles.admins)
+        members = None
+        if any(i.startswith("S") for i in ids) and self.config.slack.bot_token is not None:
+            client = self.slack_client()
+
+            def members(group: str) -> list[str]:
+                return list(client.usergroups_users_list(usergroup=group).get("users") or [])
+
+        return BotServices(
+            uow=self.uow,
+            review_sheet=self.review_sheet,
+            roles=RoleBook(RoleLists(roles.viewers, roles.approvers, roles.admins), members),
+            options=self.planning_options(),
+            sync=self.sync_all,
+            pusher=self.shipment_pusher(),
+            sheet_location=self.review_sheet_location(),
+        )
+
+    def sync_all(self, progress: SyncProgress, actor: str) -> list[ConnectionSync]:
+        """Sync every configured Amazon connection now (the bot's `sync`)."""
+        from planner.services.sync import sync_connection
+
+        results = []
+        for connection in self.amazon_connections():
+            gateway = self.amazon(connection.name)
+            try:
+                results.append(
+                    sync_connection(self.uow(), gateway, connection, progress=progress, actor=actor)
+                )
+            finally:
+                gateway.close()
+        return results
+
+    def shipment_pusher(self) -> ShipmentPusher | None:
+        """Saving FBA-bound orders to Amazon (issue 6's use case); None until it exists."""
+        return None
+
+    def bolt_app(self, *, token_verification: bool = True) -> BoltApp:
+        """The Slack bot's Bolt app, on a migrated database."""
+        from bot.app import build_app
+
+        self.migrate()
+        return build_app(
+            self.bot_services(),
+            self.config.slack,
+            client=self.slack_client(),
+            token_verification=token_verification,
+        )
+
+    def notifier(self, *, console: bool = False) -> Notifier:
+        """Where the digest goes: the terminal in console mode (or when asked), else Slack."""
+        from bot.console import ConsoleNotifier
+        from bot.slack import SlackNotifier
+
+        if console or self.config.slack.mode == "console":
+            from rich.console import Console
+
+            return ConsoleNotifier(Console(highlight=False))
+        return SlackNotifier(self.slack_client(), self.config.slack.digest_channel)
+
+
+# The built-in sandbox, in this process: sandbox time runs 1000× faster (rate limits and report
+# processing), so a demo's first sync of two years takes seconds, not the hour it takes at Amazon.
+IN_PROCESS_SANDBOX = SandboxSettings(speed=1000.0)
+SANDBOX_POLL = PollPolicy(first=0.05, factor=1.5, longest=2.0, give_up_after=600.0)
+DEMO_SEED, DEMO_VARIANTS = 7, 300
+
+
+def quiet_http_logs() -> None:
+    """httpx logs every request at INFO; the connector logs what matters (retries) itself."""
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def sandbox_credentials(connection: str) -> SandboxCredentials:
+    """The credentials the built-in sandbox accepts for a connection (not secrets)."""
+    settings = SandboxSettings()
+    return SandboxCredentials(
+        settings.client_id, settings.client_secret, f"Atzr|planner-sandbox-{connection}"
+    )
 
 
 def build_app(config_path: str | Path | None = None, *, cwd: Path | None = None) -> App:

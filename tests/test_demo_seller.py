@@ -148,7 +148,7 @@ def test_combined_warehouse_follows_the_guides_example(seller: DemoSeller) -> No
     assert Membership("FBM-NA", include_sales=True, include_stock=False) in combined.members
     assert combined.stock_sources() == ["FBA-US", "FBA-CA", "FBA-MX", "SHOPIFY"]
     disabled = {w.code for w in seller.warehouses if not w.enabled}
-    assert disabled == {"FBA-MX", "FBA-IT"}
+    assert disabled == {"FBA-MX", "FBA-IT", "FBA-US", "FBA-CA", "FBM-NA", "SHOPIFY"}
     assert {"IP-MAIN", "SHOPIFY", "FBM-NA", "FBM-EU", "FBA-US", "FBA-DE"} <= set(codes)
 
 

@@ -1,3 +1,14 @@
 """Sub-commands of `planner`; importing this package registers them on the CLI group."""
 
-from planner.commands import catalog, db, demo, orders  # noqa: F401
+import planner.commands.bot  # noqa: F401
+from planner.commands import (  # noqa: F401
+    amazon,
+    catalog,
+    cycle,
+    db,
+    demo,
+    forecast,
+    orders,
+    plan,
+    review,
+)

@@ -227,6 +227,8 @@ class SheetsSettings(Section):
     spreadsheet_key: Text | None = None
     service_account_file: ConfigPath | None = None
     api_base_url: HttpUrl | None = None
+    # E-mail addresses the Google Sheet is shared with (as writers) on first publish.
+    share_with: tuple[Text, ...] = ()
 
     @model_validator(mode="after")
     def _google_needs_key_and_account(self) -> SheetsSettings:
@@ -299,6 +301,10 @@ class PlanningSettings(Section):
         NonNegative | None, BeforeValidator(_never_to_none)
     ] = 14
     history_days: Positive = 730
+    # Transit days of a transfer between two of your warehouses (e.g. 3PL to FBA).
+    transfer_lead_time_days: NonNegative = 10
+    # Where assembly orders are built (an IP warehouse code); default: the first IP warehouse.
+    assembly_warehouse: Text | None = None
 
     @property
     def planning_period_days(self) -> int:

@@ -7,8 +7,9 @@ from planner.domain.warehouses import Connection, Membership, Warehouse, Warehou
 
 NA_COUNTRIES = ("US", "CA", "MX")
 EU_COUNTRIES = ("GB", "DE", "FR", "IT", "ES")
-# Enabled in the connection but switched off: only enabled warehouses are planned.
-DISABLED = ("FBA-MX", "FBA-IT")
+# Switched off: only enabled warehouses are planned. As the guide advises, the members of the
+# combined warehouse are not planned on their own as well (that would count their needs twice).
+DISABLED = ("FBA-MX", "FBA-IT", "FBA-US", "FBA-CA", "FBM-NA", "SHOPIFY")
 IP_MAIN = "IP-MAIN"
 SHOPIFY = "SHOPIFY"
 SHOPIFY_CHANNEL = "shopify"
@@ -42,7 +43,7 @@ def warehouses(conns: list[Connection]) -> list[Warehouse]:
             w.enabled = w.code not in DISABLED
             plain.append(w)
     plain.append(Warehouse(IP_MAIN, "Main warehouse (assembly)", WarehouseKind.IP))
-    plain.append(Warehouse(SHOPIFY, "Shopify store", WarehouseKind.EXTERNAL))
+    plain.append(Warehouse(SHOPIFY, "Shopify store", WarehouseKind.EXTERNAL, enabled=False))
     combined = Warehouse(NA_COMBINED, "North America combined", WarehouseKind.COMBINED)
     # FBM orders are shipped from the Shopify stock: FBM adds sales, not stock.
     combined.set_members(

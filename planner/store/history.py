@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from sqlalchemy import Connection
 
 from planner.domain.errors import NotFound
-from planner.engine.history import SeriesHistory, SeriesKey, day_number
+from planner.engine.history import SeriesHistory, SeriesKey, day_number, from_day_number
 from planner.store.lookup import Lookup
 
 FETCH_CHUNK = 250_000
@@ -237,6 +237,13 @@ class SqlHistory:
 
     def _reverse(self, kind: str) -> dict[int, str]:
         return {v: k for k, v in self._lookup.ids(kind).items()}
+
+    def last_day(self) -> date | None:
+        """The latest day any sale was recorded (how far the synced data reaches)."""
+        cur = self._cursor()
+        cur.execute("SELECT max(day) FROM daily_sales")
+        found = cur.fetchone()[0]
+        return None if found is None else from_day_number(int(found))
 
     # -- merging -----------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ def _alembic_config() -> AlembicConfig:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the schema up to `revision` (idempotent)."""
     cfg = _alembic_config()
     with engine.begin() as conn:
@@ -28,12 +28,16 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The schema version(s) of the database, e.g. "0003" (None when empty)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        heads = MigrationContext.configure(conn).get_current_heads()
+    return "+".join(sorted(heads)) or None
 
 
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    """The newest schema version(s) planner knows (branches joined by '+')."""
+    heads = ScriptDirectory.from_config(_alembic_config()).get_heads()
+    return "+".join(sorted(heads)) or None
 
 
 def revision(engine: Engine, message: str) -> None:

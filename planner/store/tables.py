@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -270,4 +271,130 @@ audit_log = Table(
     Column("origin", String(32), nullable=False),
     Column("details", JSON, nullable=False),
     Index("ix_audit_log_at", "at"),
+)
+
+plans = Table(
+    "plans",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("made_on", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("compare", JSON, nullable=False),
+)
+
+# One row per recommendation; the numbers travel as JSON so the plan's shape can grow freely.
+plan_rows = Table(
+    "plan_rows",
+    metadata,
+    Column("plan_id", ForeignKey("plans.id", ondelete=CASCADE), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("data", JSON, nullable=False),
+)
+
+# Each night's forecast, compactly: per series the next 28 days as one JSON list of rounded
+# daily values, so accuracy can be measured later against what really sold.
+forecast_snapshots = Table(
+    "forecast_snapshots",
+    metadata,
+    Column("made_on", Integer, primary_key=True),  # day number of the first forecast day
+    Column("variant_id", Integer, ForeignKey("variants.id"), primary_key=True),
+    Column("warehouse_id", Integer, ForeignKey("warehouses.id"), primary_key=True),
+    Column("method", String(32), nullable=False),
+    Column("daily", JSON, nullable=False),
+)
+
+# -- the Amazon sync (migration 0002) ------------------------------------------------------------
+
+# Where each kind of data of each connection was last synced to, and the last failure.
+sync_state = Table(
+    "sync_state",
+    metadata,
+    Column("connection_id", ForeignKey("connections.id", ondelete=CASCADE), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("watermark", DateTime(timezone=True)),
+    Column("synced_at", DateTime(timezone=True)),
+    Column("failed_at", DateTime(timezone=True)),
+    Column("error", Text),
+    Column("details", JSON, nullable=False),
+)
+
+# Raw order lines as Amazon reported them: a changed or cancelled order re-aggregates only the
+# days it touches into daily_sales (joined to listings, so merged listings count as one variant).
+amazon_order_lines = Table(
+    "amazon_order_lines",
+    metadata,
+    Column("connection_id", ForeignKey("connections.id", ondelete=CASCADE), primary_key=True),
+    Column("order_id", String(32), primary_key=True),
+    Column("seller_sku", String(128), primary_key=True),
+    Column("marketplace_id", String(20), nullable=False),
+    Column("warehouse_id", ForeignKey("warehouses.id"), nullable=False),
+    Column("channel", String(32), nullable=False),
+    Column("day", Integer, nullable=False),
+    # Seconds since 1970-01-01 UTC: millions of lines are written and compared on each backfill.
+    Column("purchased_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("counted", Boolean, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("revenue", Float, nullable=False),
+    Index("ix_amazon_order_lines_day", "connection_id", "day"),
+)
+
+# The last FBA inventory snapshot per listing, with what stock_levels does not keep.
+amazon_inventory = Table(
+    "amazon_inventory",
+    metadata,
+    Column("connection_id", ForeignKey("connections.id", ondelete=CASCADE), primary_key=True),
+    Column("marketplace_id", String(20), primary_key=True),
+    Column("seller_sku", String(128), primary_key=True),
+    Column("fnsku", String(16)),
+    Column("asin", String(16)),
+    Column("fulfillable", Integer, nullable=False),
+    Column("reserved", Integer, nullable=False),
+    Column("inbound_working", Integer, nullable=False),
+    Column("inbound_shipped", Integer, nullable=False),
+    Column("inbound_receiving", Integer, nullable=False),
+    Column("unfulfillable", Integer, nullable=False),
+    Column("researching", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True)),
+)
+
+# Review sheet: each publish of a plan (who, when, where), and each approved row turned into an
+# order, so the same plan row never becomes an order twice.
+review_publications = Table(
+    "review_publications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, nullable=False),
+    Column("target", String(512), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("published_by", String(128), nullable=False),
+    Column("rows", Integer, nullable=False, default=0),
+    Index("ix_review_publications_target", "target"),
+)
+
+review_approvals = Table(
+    "review_approvals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, nullable=False),
+    Column("row_key", String(200), nullable=False),
+    Column("order_number", String(32), nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("approved_by", String(128), nullable=False),
+    Column("approved_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("plan_id", "row_key", name="uq_review_approvals_plan_row"),
+    Index("ix_review_approvals_row_key", "row_key"),
+)
+
+# The daily cycle's run history: one row per run, its steps' results as JSON.
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("trigger", String(32), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("status", String(16), nullable=False),
+    Column("steps", JSON, nullable=False),
 )

@@ -8,12 +8,17 @@ from typing import Self
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from planner import ports
+from planner.store.amazon import SqlAmazonInventory, SqlAmazonSales, SqlSyncState
 from planner.store.catalog import SqlBoms, SqlListings, SqlVariants, SqlVendors
 from planner.store.history import SqlHistory
 from planner.store.lookup import Lookup
 from planner.store.orders import SqlOrders
 from planner.store.places import SqlConnections, SqlWarehouses
+from planner.store.plans import SqlPlans
 from planner.store.records import SqlAudit, SqlForecastEdits, SqlSettings, SqlStock
+from planner.store.reviews import SqlReviews
+from planner.store.runs import SqlRuns
+from planner.store.snapshots import SqlSnapshots
 
 
 class SqlUnitOfWork:
@@ -42,6 +47,13 @@ class SqlUnitOfWork:
         self.forecast_edits: ports.ForecastEditRepository = SqlForecastEdits(c, lookup)
         self.audit: ports.AuditLog = SqlAudit(c)
         self.history: ports.HistoryRepository = SqlHistory(c, lookup)
+        self.sync_state: ports.SyncStateRepository = SqlSyncState(c, lookup)
+        self.amazon_sales: ports.AmazonSalesRepository = SqlAmazonSales(c, lookup)
+        self.amazon_inventory: ports.AmazonInventoryRepository = SqlAmazonInventory(c, lookup)
+        self.plans: ports.PlanRepository = SqlPlans(c)
+        self.snapshots: ports.SnapshotRepository = SqlSnapshots(c, lookup)
+        self.runs: ports.RunRepository = SqlRuns(c)
+        self.reviews: ports.ReviewRepository = SqlReviews(c)
         return self
 
     def __exit__(

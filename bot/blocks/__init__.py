@@ -1,0 +1,1 @@
+"""Block Kit builders: pure functions from planner's data to Slack message blocks."""

@@ -1,0 +1,284 @@
+"""The `/planner` subcommands: parse the words, check the role, answer."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+
+from bot import approval
+from bot.blocks.help import CommandHelp, help_blocks
+from bot.blocks.orders import orders_blocks, received_blocks, source_set_blocks
+from bot.blocks.reorder import reorder_blocks
+from bot.blocks.sku import chart_text, sku_blocks, sku_suggestions_blocks
+from bot.blocks.sync import sync_progress_blocks, sync_result_blocks
+from bot.blocks.transfers import TransferRow, transfers_blocks
+from bot.chart import forecast_chart
+from bot.handling import CommandSpec, Context, Outcome
+from bot.queries import (
+    ORDER_VIEWS,
+    find_sku,
+    latest_plan,
+    pick_orders,
+    sku_report,
+    source_options,
+)
+from bot.replies import Caller, Chart, Delivery, Reply
+from bot.roles import Role
+from planner.domain.errors import InvalidInput, NotFound, PlannerError
+from planner.domain.orders import OrderKind
+from planner.services.amazon_inbound import set_source
+from planner.services.receiving import receive_order
+
+ORDER_NUMBER = re.compile(r"^[A-Z]{2}-\d+$", re.IGNORECASE)
+PROGRESS_EVERY_SECONDS = 1.0
+
+
+def help_cmd(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
+    out.reply(help_reply(ctx.command))
+    return Outcome()
+
+
+def help_reply(command: str, problem: str | None = None) -> Reply:
+    docs = [CommandHelp(s.usage, s.summary, s.role.label) for s in COMMANDS.values()]
+    return Reply(f"{command} help", help_blocks(docs, command=command, problem=problem))
+
+
+def reorder(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
+    with ctx.services.uow() as uow:
+        plan = latest_plan(uow)
+        codes = {w.code.casefold(): w.code for w in uow.warehouses.list()}
+        vendors = {v.name.casefold(): v.name for v in uow.vendors.list()}
+    warehouse = codes.get(args[0].casefold()) if args else None
+    rest = " ".join(args[1:] if warehouse else args).strip()
+    vendor = vendors.get(rest.casefold()) if rest else None
+    if rest and vendor is None:
+        known = ", ".join(sorted(vendors.values())[:10])
+        raise NotFound(f"no warehouse or vendor named {rest!r}", hint=f"vendors: {known}")
+    rows = [
+        r
+        for r in plan.actionable()
+        if (warehouse is None or r.warehouse == warehouse)
+        and (vendor is None or vendor in (r.vendor, r.source))
+    ]
+    assert plan.id is not None
+    blocks = reorder_blocks(
+        rows,
+        plan_id=plan.id,
+        made_on=plan.made_on,
+        warehouse=warehouse,
+        vendor=vendor,
+        sheet=ctx.services.sheet_location,
+    )
+    out.reply(Reply(f"{len(rows)} row(s) to order", blocks))
+    return Outcome((f"plan:{plan.id}",), {"warehouse": warehouse, "vendor": vendor})
+
+
+def sku(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
+    query = " ".join(args).strip()
+    return show_sku(ctx, caller, query, out)
+
+
+def show_sku(ctx: Context, caller: Caller, query: str, out: Delivery) -> Outcome:
+    """One SKU's picture; the chart goes to the channel (files cannot be private)."""
+    today = ctx.services.today()
+    with ctx.services.uow() as uow:
+        match = find_sku(uow, query)
+        report = sku_report(uow, match.variant, today=today) if match.variant else None
+    if report is None:
+        out.reply(Reply(f"No SKU {query!r}", sku_suggestions_blocks(query, match.suggestions)))
+        return Outcome((query,), {"suggestions": [v.sku for v in match.suggestions]}, "not found")
+    sku_code = report.variant.sku
+    note = "forecast chart below" if report.chart else "no sales history to chart"
+    out.reply(Reply(f"{sku_code}: stock, forecast and orders", sku_blocks(report, chart_note=note)))
+    if report.chart is not None:
+        chart = Chart(
+            forecast_chart(report.chart), f"{sku_code}-forecast.png", chart_text(sku_code)
+        )
+        where = out.upload(chart, comment=f"{caller.mention} asked for `{sku_code}`")
+        if where is None:
+            out.reply(Reply("The chart could not be posted here; invite the planner app."))
+    return Outcome((sku_code,))
+
+
+def orders(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
+    view = args[0].casefold() if args else "open"
+    with ctx.services.uow() as uow:
+        found = pick_orders(uow, view, today=ctx.services.today())
+        sources = source_options(uow) if view == "unknown-source" else None
+    out.reply(Reply(f"{len(found)} {view} order(s)", orders_blocks(view, found, sources=sources)))
+    return Outcome((view,), {"orders": len(found)})
+
+
+def approve_cmd(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
+    return approval.preview(ctx, caller, out)
+
+
+def transfers(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
+    with ctx.services.uow() as uow:
+        plan = latest_plan(uow)
+        moves = sorted(
+            (
+                r
+                for r in plan.recommendations
+                if r.kind is OrderKind.TRANSFER and r.to_order_qty > 0
+            ),
+            key=lambda r: (r.urgency_days, -r.value, r.sku),
+        )
+        done = {a.row_key: a.order_number for a in uow.reviews.approvals(r.key for r in moves)
+                if a.plan_id == plan.id}  # fmt: skip
+    metrics = {(m.sku, m.warehouse): m for m in plan.compare}
+    rows = []
+    for r in moves:
+        at_source = metrics.get((r.sku, r.source or ""))
+        rows.append(
+            TransferRow(
+                r,
+                source_cover=at_source.days_of_cover if at_source else None,
+                source_surplus=at_source.surplus if at_source else 0,
+                ordered_as=done.get(r.key),
+            )
+        )
+    assert plan.id is not None
+    out.reply(
+        Reply(
+            f"{len(rows)} transfer(s)",
+            transfers_blocks(rows, plan_id=plan.id, made_on=plan.made_on),
+        )
+    )
+    return Outcome((f"plan:{plan.id}",), {"transfers": len(rows)})
+
+
+class MessageProgress:
+    """Sync progress into one channel message, updated at most once a second."""
+
+    def __init__(self, out: Delivery, handle: str | None, by: str) -> None:
+        self.out, self.handle, self.by = out, handle, by
+        self.lines: list[str] = []
+        self.total: int | None = None
+        self.done = 0
+        self._last = 0.0
+
+    def start(self, description: str, total: int | None = None) -> None:
+        self.lines.append(description)
+        self.total, self.done = total, 0
+        self._push(force=True)
+
+    def advance(self, amount: int = 1) -> None:
+        self.done += amount
+        if self.lines and self.total:
+            base = self.lines[-1].split(" (")[0]
+            self.lines[-1] = f"{base} ({self.done}/{self.total})"
+        self._push()
+
+    def _push(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if self.handle is None or (not force and now - self._last < PROGRESS_EVERY_SECONDS):
+            return
+        self._last = now
+        self.out.update(
+            self.handle, Reply("Amazon sync running", sync_progress_blocks(self.by, self.lines))
+        )
+
+
+def sync(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
+    runner = ctx.services.sync
+    if runner is None:
+        raise PlannerError("the Amazon sync is not set up for the bot", hint="check [amazon]")
+    if not ctx.claims.claim("sync"):
+        out.reply(Reply("A sync is running already; its message shows how far it got."))
+        return Outcome((), {}, "busy")
+    try:
+        started = time.monotonic()
+        handle = out.post(Reply("Amazon sync started", sync_progress_blocks(caller.mention, [])))
+        results = runner(MessageProgress(out, handle, caller.mention), caller.actor)
+        final = Reply(
+            "Amazon sync finished",
+            sync_result_blocks(caller.mention, results, time.monotonic() - started),
+        )
+        if handle is not None:
+            out.update(handle, final)
+        else:
+            out.reply(Reply(final.text, final.blocks, public=True))
+    finally:
+        ctx.claims.release("sync")
+    failed = [r.connection for r in results if not r.ok]
+    return Outcome(
+        tuple(r.connection for r in results), {"failed": failed}, "failed" if failed else "ok"
+    )
+
+
+def parse_quantities(words: Sequence[str]) -> dict[str, int] | None:
+    """`SKU=QTY` words; none means everything outstanding."""
+    quantities: dict[str, int] = {}
+    for word in words:
+        sku_code, sep, qty = word.partition("=")
+        if not sep or not sku_code or not qty.strip().isdigit():
+            raise InvalidInput(f"{word!r} is not SKU=QTY", hint="/planner receive PO-12 TEA-A=40")
+        quantities[sku_code] = int(qty)
+    return quantities or None
+
+
+def receive(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
+    if not args:
+        raise InvalidInput("name the order to receive", hint="/planner receive PO-12 [SKU=QTY …]")
+    number, quantities = args[0].upper(), parse_quantities(args[1:])
+    with ctx.services.uow() as uow:
+        result = receive_order(
+            uow, number, quantities=quantities, actor=caller.actor, origin=caller.origin,
+            now=ctx.services.now(),
+        )  # fmt: skip
+        uow.commit()
+    out.reply(Reply(f"{number} received", received_blocks(result, caller.mention), public=True))
+    return Outcome((number,), {"received": result.received, "status": result.status})
+
+
+def set_source_cmd(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
+    numbers = [a.upper() for a in args if ORDER_NUMBER.match(a)]
+    source = " ".join(a for a in args if not ORDER_NUMBER.match(a)).strip()
+    if not numbers or not source:
+        raise InvalidInput(
+            "name the orders and the source", hint="/planner set-source PO-12 PO-13 Acme Tea"
+        )
+    with ctx.services.uow() as uow:
+        changed = set_source(uow, numbers, source, actor=caller.actor, origin=caller.origin)
+        uow.commit()
+    blocks = source_set_blocks(numbers, source, changed, caller.mention)
+    out.reply(Reply(f"source set to {source}", blocks, public=True))
+    return Outcome(tuple(numbers), {"source": source, "changed": changed})
+
+
+def _spec(
+    name: str,
+    usage: str,
+    summary: str,
+    role: Role,
+    doing: str,
+    handler: object,
+    working: str | None = None,
+) -> CommandSpec:
+    return CommandSpec(name, usage, summary, role, doing, handler, working)  # type: ignore[arg-type]
+
+
+COMMANDS: dict[str, CommandSpec] = {
+    s.name: s
+    for s in (
+        _spec("help", "help", "this list", Role.NONE, "ask for help", help_cmd),
+        _spec("reorder", "reorder [warehouse] [vendor]", "what to order now, most urgent first",
+              Role.VIEWER, "see the plan", reorder),
+        _spec("sku", "sku <SKU or words>", "stock, forecast, cover, orders and a chart of one SKU",
+              Role.VIEWER, "see SKUs", sku),
+        _spec("orders", f"orders [{'|'.join(ORDER_VIEWS)}]", "stock orders and FBA shipments",
+              Role.VIEWER, "see orders", orders),
+        _spec("approve", "approve", "preview the sheet's ticked rows, then confirm the orders",
+              Role.APPROVER, "approve orders", approve_cmd, "Reading the review sheet…"),
+        _spec("transfers", "transfers", "transfers between warehouses, with Create transfer",
+              Role.VIEWER, "see transfers", transfers),
+        _spec("sync", "sync", "sync Amazon now (one message shows the progress)",
+              Role.ADMIN, "run a sync", sync, "Starting the Amazon sync…"),
+        _spec("receive", "receive <order> [SKU=QTY …]", "receive an order into an IP warehouse",
+              Role.APPROVER, "receive orders", receive),
+        _spec("set-source", "set-source <order…> <source>", "name where FBA shipments came from",
+              Role.APPROVER, "set the source of orders", set_source_cmd),
+    )
+}  # fmt: skip

@@ -1,0 +1,249 @@
+"""Read models the bot shows: one SKU's whole picture, order lists, SKU search (reads only)."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from planner.domain.activity import StockLevel
+from planner.domain.catalog import Variant
+from planner.domain.errors import InvalidInput, NotFound
+from planner.domain.orders import OrderKind, OrderStatus, StockOrder
+from planner.domain.plan import Plan, Recommendation
+from planner.domain.warehouses import Warehouse, WarehouseKind
+from planner.ports import OrderBrief, UnitOfWork
+from planner.services.digest import brief, is_fba_shipment
+
+HISTORY_DAYS = 120
+FORECAST_DAYS = 60
+VELOCITY_DAYS = 30
+ORDER_VIEWS = ("open", "late", "fba", "unknown-source")
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSeries:
+    """Daily history (all warehouses), the forecast after it, and when stock runs out."""
+
+    sku: str
+    start: date
+    units: tuple[float, ...]
+    out_of_stock: tuple[bool, ...]
+    forecast_start: date
+    forecast: tuple[float, ...]
+    stockout_from: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class SkuOrder:
+    number: str
+    kind: str
+    status: str
+    source: str | None
+    destination: str
+    expected_on: date | None
+    ordered: int
+    received: int
+    shipment: str | None
+    locked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SkuReport:
+    variant: Variant
+    today: date
+    plan_id: int | None
+    plan_made_on: date | None
+    stock: tuple[StockLevel, ...]
+    recs: tuple[Recommendation, ...]  # purchase or assembly rows, one per warehouse
+    transfers: tuple[Recommendation, ...]
+    orders: tuple[SkuOrder, ...]
+    velocity: float  # units a day over the last 30 in-stock days, all warehouses
+    chart: ChartSeries | None
+
+
+@dataclass(frozen=True, slots=True)
+class SkuMatch:
+    variant: Variant | None
+    suggestions: tuple[Variant, ...] = ()
+
+
+def find_sku(uow: UnitOfWork, query: str, *, limit: int = 8) -> SkuMatch:
+    """The variant a person meant: exact SKU, else words in SKU and title, else near spellings."""
+    words = query.casefold().split()
+    if not words:
+        raise InvalidInput("name a SKU or a few words of its title", hint="/planner sku ABC-1")
+    variants = uow.variants.list()
+    by_sku = {v.sku.casefold(): v for v in variants}
+    exact = by_sku.get(query.strip().casefold())
+    if exact is not None:
+        return SkuMatch(exact)
+    hits = [v for v in variants if all(w in f"{v.sku} {v.title}".casefold() for w in words)]
+    if len(hits) == 1:
+        return SkuMatch(hits[0])
+    if hits:
+        hits.sort(key=lambda v: (not v.active, len(v.sku), v.sku))
+        return SkuMatch(None, tuple(hits[:limit]))
+    near = difflib.get_close_matches(query.strip().casefold(), list(by_sku), n=limit, cutoff=0.5)
+    titles = {v.title.casefold(): v for v in variants if v.title}
+    near_titles = difflib.get_close_matches(query.casefold(), list(titles), n=limit, cutoff=0.5)
+    found = [by_sku[s] for s in near] + [titles[t] for t in near_titles]
+    unique = list({v.sku: v for v in found}.values())
+    return SkuMatch(None, tuple(unique[:limit]))
+
+
+def plain_warehouses(uow: UnitOfWork) -> dict[str, Warehouse]:
+    return {w.code: w for w in uow.warehouses.list() if not w.is_combined}
+
+
+def sku_report(uow: UnitOfWork, variant: Variant, *, today: date) -> SkuReport:
+    """Stock, plan rows, orders, velocity and the chart's series for one variant."""
+    sku = variant.sku
+    warehouses = plain_warehouses(uow)
+    stock = tuple(
+        s for s in uow.stock.list() if s.sku == sku and (s.on_hand or s.inbound or s.available)
+    )
+    plan = uow.plans.latest()
+    mine = [r for r in plan.recommendations if r.sku == sku] if plan else []
+    recs = tuple(r for r in mine if r.kind is not OrderKind.TRANSFER and r.warehouse in warehouses)
+    transfers = tuple(r for r in mine if r.kind is OrderKind.TRANSFER)
+    orders = tuple(
+        _sku_order(o, sku)
+        for o in uow.orders.list()
+        if (o.status.is_open or o.status is OrderStatus.DRAFT)
+        and any(line.sku == sku for line in o.lines)
+    )
+    history = uow.history.read(today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1))
+    rows = [i for i, k in enumerate(history.keys) if k.sku == sku and k.warehouse in warehouses]
+    units = history.units[rows].astype(np.float64).sum(axis=0) if rows else None
+    velocity = 0.0
+    chart = None
+    if units is not None:
+        weights = history.units[rows].sum(axis=1, keepdims=True).astype(np.float64) + 1e-9
+        in_stock = (history.in_stock[rows] * weights).sum(axis=0) / weights.sum()
+        tail = slice(-VELOCITY_DAYS, None)
+        days_in = float(in_stock[tail].sum())
+        velocity = float(units[tail].sum()) / days_in if days_in >= 1 else 0.0
+        chart = ChartSeries(
+            sku=sku,
+            start=history.start,
+            units=tuple(float(u) for u in units),
+            out_of_stock=tuple(bool(x < 0.5) for x in in_stock),
+            forecast_start=today,
+            forecast=_forecast(uow, plan, sku, warehouses, today, velocity),
+            stockout_from=min((r.stockout_date for r in recs if r.stockout_date), default=None),
+        )
+    return SkuReport(
+        variant=variant,
+        today=today,
+        plan_id=plan.id if plan else None,
+        plan_made_on=plan.made_on if plan else None,
+        stock=stock,
+        recs=recs,
+        transfers=transfers,
+        orders=orders,
+        velocity=velocity,
+        chart=chart,
+    )
+
+
+def _forecast(
+    uow: UnitOfWork,
+    plan: Plan | None,
+    sku: str,
+    warehouses: dict[str, Warehouse],
+    today: date,
+    velocity: float,
+) -> tuple[float, ...]:
+    """The plan's daily forecast from today (the stored snapshot), then its last week's rate.
+
+    Plan rows are not summed: a warehouse that supplies others plans for their demand too.
+    """
+    daily = np.full(FORECAST_DAYS, velocity, dtype=np.float64)
+    if plan is None:
+        return tuple(float(x) for x in daily)
+    snaps = [
+        s
+        for s in uow.snapshots.list(since=plan.made_on, until=plan.made_on)
+        if s.key.sku == sku and s.key.warehouse in warehouses
+    ]
+    if snaps:
+        offset = max((today - plan.made_on).days, 0)
+        total = np.zeros(max(len(s.daily) for s in snaps))
+        for s in snaps:
+            total[: len(s.daily)] += np.asarray(s.daily, dtype=np.float64)
+        known = total[offset:][:FORECAST_DAYS]
+        if len(known):
+            daily[:] = float(known[-7:].mean())
+            daily[: len(known)] = known
+    return tuple(round(float(x), 3) for x in daily)
+
+
+def _sku_order(order: StockOrder, sku: str) -> SkuOrder:
+    line = next(x for x in order.lines if x.sku == sku)
+    b = brief(order, today=date.min)
+    return SkuOrder(
+        order.number,
+        order.kind.value,
+        order.status.value,
+        order.source,
+        order.destination,
+        order.expected_on,
+        line.ordered,
+        line.received,
+        b.shipment,
+        order.locked,
+    )
+
+
+def pick_orders(uow: UnitOfWork, view: str, *, today: date) -> list[OrderBrief]:
+    """Stock orders of one view: open, late, fba (Amazon shipments) or unknown-source."""
+    if view not in ORDER_VIEWS:
+        raise InvalidInput(f"unknown order list {view!r}", hint=f"use {', '.join(ORDER_VIEWS)}")
+    warehouses = {w.code: w for w in uow.warehouses.list()}
+    chosen = [o for o in uow.orders.list() if _in_view(o, view, warehouses, today)]
+    chosen.sort(key=lambda o: (o.expected_on or date.max, o.number))
+    return [brief(o, today=today) for o in chosen]
+
+
+def _in_view(order: StockOrder, view: str, warehouses: dict[str, Warehouse], today: date) -> bool:
+    if view == "open":
+        return order.status.is_open or order.status is OrderStatus.DRAFT
+    if view == "late":
+        return order.status.is_open and order.expected_on is not None and order.expected_on < today
+    if view == "fba":
+        return order.status.is_open and is_fba_shipment(order, warehouses)
+    return order.source_unknown and order.status is not OrderStatus.CANCELLED
+
+
+@dataclass(frozen=True, slots=True)
+class SourceOptions:
+    """What an unknown-source order may come from: vendors (purchases), warehouses (transfers)."""
+
+    vendors: tuple[str, ...]
+    warehouses: tuple[str, ...]
+
+    def for_kind(self, kind: str) -> tuple[str, ...]:
+        return self.vendors if kind == OrderKind.PURCHASE.value else self.warehouses
+
+
+def source_options(uow: UnitOfWork) -> SourceOptions:
+    return SourceOptions(
+        tuple(sorted(v.name for v in uow.vendors.list())),
+        tuple(
+            sorted(
+                w.code
+                for w in uow.warehouses.list()
+                if w.kind in (WarehouseKind.IP, WarehouseKind.EXTERNAL)
+            )
+        ),
+    )
+
+
+def latest_plan(uow: UnitOfWork) -> Plan:
+    plan = uow.plans.latest()
+    if plan is None or plan.id is None:
+        raise NotFound("there is no plan yet", hint="run `planner plan` (or wait for tonight's)")
+    return plan

@@ -1,0 +1,46 @@
+"""What the bot needs from the rest of planner, built by the composition root (bootstrap)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Protocol
+
+from bot.roles import RoleBook
+from planner.ports import (
+    AmazonUnitOfWork,
+    ReviewSheet,
+    ReviewUnitOfWork,
+    ShipmentPusher,
+    SyncProgress,
+)
+from planner.services.plan_inputs import PlanningOptions
+from planner.services.sync import ConnectionSync
+
+
+class BotUnitOfWork(ReviewUnitOfWork, AmazonUnitOfWork, Protocol):
+    """Every repository: the bot reads plans and orders, and runs review and sync use cases."""
+
+
+# Runs the Amazon sync of every configured connection, reporting progress; `actor` for audit.
+SyncRunner = Callable[[SyncProgress, str], list[ConnectionSync]]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class BotServices:
+    """Factories and settings the bot's handlers use; nothing here talks to Slack."""
+
+    uow: Callable[[], BotUnitOfWork]
+    review_sheet: Callable[[], ReviewSheet]
+    roles: RoleBook
+    options: PlanningOptions = field(default_factory=PlanningOptions)
+    sync: SyncRunner | None = None
+    pusher: ShipmentPusher | None = None
+    sheet_location: str | None = None  # the review sheet, for links and messages
+    today: Callable[[], date] = date.today
+    now: Callable[[], datetime] = _now

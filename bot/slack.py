@@ -1,0 +1,155 @@
+"""Slack's side of delivery: the Web API client (retries bounded), response_url, the digest."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.handler import RetryHandler
+from slack_sdk.web import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot.blocks.digest import digest_blocks, digest_text, digest_thread
+from bot.replies import Chart, Reply
+from planner.domain.errors import PlannerError
+from planner.ports import DigestSummary
+
+log = logging.getLogger("planner.bot.slack")
+
+SLACK_API = "https://slack.com/api/"
+TIMEOUT_SECONDS = 15
+RETRIES = 2  # per call, after the first try: 429s wait Retry-After, 5xx and resets retry once more
+
+
+def retry_handlers() -> list[RetryHandler]:
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=1),
+        RateLimitErrorRetryHandler(max_retry_count=RETRIES),
+        ServerErrorRetryHandler(max_retry_count=RETRIES),
+    ]
+
+
+def make_client(token: str | None, *, base_url: str | None = None) -> WebClient:
+    """A Web API client for planner's bot token, pointed at Slack or a stand-in."""
+    url = base_url or SLACK_API
+    if not url.endswith("/"):
+        url += "/"
+    client = WebClient(token=token, base_url=url, timeout=TIMEOUT_SECONDS)
+    client.retry_handlers = retry_handlers()
+    return client
+
+
+def _message(reply: Reply) -> dict[str, Any]:
+    body: dict[str, Any] = {"text": reply.text}
+    if reply.blocks:
+        body["blocks"] = reply.blocks
+    return body
+
+
+class SlackDelivery:
+    """Answers for one request: response_url for the person, the Web API for the channel."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        response_url: str | None,
+        channel_id: str | None,
+        user_id: str,
+        interactive: bool = False,
+    ) -> None:
+        self.client = client
+        self.response_url = response_url
+        self.channel_id = channel_id
+        self.user_id = user_id
+        self.interactive = interactive
+
+    def reply(self, reply: Reply) -> None:
+        if self.response_url:
+            body = _message(reply)
+            body["response_type"] = "in_channel" if reply.public else "ephemeral"
+            if self.interactive or reply.replace:
+                # Slack's default for a button's response_url is to answer in the channel and
+                # keep the original; say both explicitly.
+                body["replace_original"] = reply.replace
+            webhook = WebhookClient(
+                self.response_url, timeout=TIMEOUT_SECONDS, retry_handlers=retry_handlers()
+            )
+            response = webhook.send_dict(body)
+            if response.status_code != 200:
+                log.warning("response_url answered %s: %s", response.status_code, response.body)
+            return
+        if self.channel_id is None:
+            log.warning("no response_url and no channel: an answer to %s was dropped", self.user_id)
+            return
+        if reply.public:
+            self.client.chat_postMessage(channel=self.channel_id, **_message(reply))
+        else:
+            self.client.chat_postEphemeral(
+                channel=self.channel_id, user=self.user_id, **_message(reply)
+            )
+
+    def post(self, reply: Reply) -> str | None:
+        if self.channel_id is None:
+            return None
+        try:
+            answer = self.client.chat_postMessage(channel=self.channel_id, **_message(reply))
+        except SlackApiError as exc:
+            log.warning("could not post in %s: %s", self.channel_id, exc.response.get("error"))
+            return None
+        return f"{answer['channel']}|{answer['ts']}"
+
+    def update(self, handle: str, reply: Reply) -> None:
+        channel, ts = handle.split("|", 1)
+        self.client.chat_update(channel=channel, ts=ts, **_message(reply))
+
+    def upload(self, chart: Chart, *, comment: str) -> str | None:
+        if self.channel_id is None:
+            return None
+        try:
+            answer = self.client.files_upload_v2(
+                channel=self.channel_id,
+                content=chart.png,
+                filename=chart.filename,
+                title=chart.title,
+                initial_comment=comment,
+            )
+        except SlackApiError as exc:
+            log.warning("could not upload %s: %s", chart.filename, exc.response.get("error"))
+            return None
+        files = answer.get("files") or [{}]
+        return str(files[0].get("id", "")) or "uploaded"
+
+
+class SlackNotifier:
+    """The digest in the configured channel, its details as replies in the thread."""
+
+    def __init__(self, client: WebClient, channel: str) -> None:
+        self.client = client
+        self.channel = channel
+
+    def send_digest(self, summary: DigestSummary) -> str:
+        try:
+            head = self.client.chat_postMessage(
+                channel=self.channel, text=digest_text(summary), blocks=digest_blocks(summary)
+            )
+            channel, ts = str(head["channel"]), str(head["ts"])
+            for blocks in digest_thread(summary):
+                self.client.chat_postMessage(
+                    channel=channel, thread_ts=ts, text=digest_text(summary), blocks=blocks
+                )
+        except SlackApiError as exc:
+            code = exc.response.get("error", "unknown")
+            raise PlannerError(
+                f"Slack refused the digest for {self.channel} ({code})",
+                hint="invite the planner app to the channel, or fix [slack] digest_channel"
+                if code in ("not_in_channel", "channel_not_found")
+                else "check the bot token and try again",
+            ) from None
+        return f"{channel}|{ts}"

@@ -1,0 +1,39 @@
+"""Amazon's failures as planner errors: one line a person can act on, never a secret in it."""
+
+from __future__ import annotations
+
+from planner.ports import MarketplaceError
+
+
+class AmazonCredentialsRejected(MarketplaceError):
+    """Login with Amazon refused the app's client id/secret or the seller's refresh token."""
+
+
+class AmazonAccessDenied(MarketplaceError):
+    """SP-API answered 403 for a reason other than an expired access token."""
+
+
+class AmazonRequestRejected(MarketplaceError):
+    """SP-API answered 400/404/409: our request is wrong; retrying will not help."""
+
+
+class AmazonUnavailable(MarketplaceError):
+    """Throttling, server errors or timeouts outlasted the retries."""
+
+
+class AmazonReportFailed(MarketplaceError):
+    """A report ended FATAL, never finished, or its document could not be read."""
+
+
+class AmazonBadResponse(MarketplaceError):
+    """A response or report document is not shaped as the model or report spec says."""
+
+
+def describe_error(errors: object) -> str:
+    """Amazon's error list ({code, message, details}) as one short line."""
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        first = errors[0]
+        parts = [str(first.get(k)) for k in ("code", "message", "details") if first.get(k)]
+        text = ": ".join(parts[:2]) + (f" ({parts[2]})" if len(parts) > 2 else "")
+        return text[:300]
+    return str(errors)[:300]

@@ -1,0 +1,398 @@
+"""The Amazon connector: the AmazonGateway port over python-amazon-sp-api.
+
+Bulk calls only: reports for listings and orders, paginated inventory summaries, shipment lists.
+The number of requests grows with reports and pages, never with SKUs × days.
+"""
+
+from __future__ import annotations
+
+import re
+import ssl
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from functools import cache, partial
+from typing import Any
+
+import httpx
+
+from planner.adapters.amazon import clients
+from planner.adapters.amazon.auth import TokenStore, token_client_class
+from planner.adapters.amazon.calls import CallRunner, RequestStats
+from planner.adapters.amazon.errors import AmazonBadResponse, AmazonRequestRejected
+from planner.adapters.amazon.flatfiles import (
+    LISTINGS,
+    ORDERS_BY_LAST_UPDATE,
+    ORDERS_BY_ORDER_DATE,
+    parse_listings,
+    parse_orders,
+)
+from planner.adapters.amazon.reports import ReportRequest, ReportRunner, iso
+from planner.adapters.amazon.throttle import PollPolicy, RetryPolicy
+from planner.domain.marketplaces import marketplace
+from planner.ports import (
+    ChannelListing,
+    FbaInventory,
+    InboundItem,
+    InboundPlanLink,
+    InboundShipment,
+    InboundStatus,
+    MarketplaceAccess,
+    OrderReportKind,
+    SoldLine,
+    TimeWindow,
+)
+
+OPEN_SHIPMENT_STATUSES = (
+    "WORKING",
+    "READY_TO_SHIP",
+    "SHIPPED",
+    "IN_TRANSIT",
+    "DELIVERED",
+    "CHECKED_IN",
+    "RECEIVING",
+)
+_STATUS = {
+    "WORKING": InboundStatus.WORKING,
+    "READY_TO_SHIP": InboundStatus.WORKING,
+    "ERROR": InboundStatus.WORKING,
+    "SHIPPED": InboundStatus.SHIPPED,
+    "IN_TRANSIT": InboundStatus.SHIPPED,
+    "DELIVERED": InboundStatus.SHIPPED,
+    "CHECKED_IN": InboundStatus.SHIPPED,
+    "RECEIVING": InboundStatus.RECEIVING,
+    "CLOSED": InboundStatus.CLOSED,
+    "CANCELLED": InboundStatus.CANCELLED,
+    "DELETED": InboundStatus.CANCELLED,
+}
+# Inbound plan and shipment ids of the 2024-03-20 API: 38 letters, digits and dashes.
+_PLAN_ID = re.compile(r"^[a-zA-Z0-9-]{38}$")
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    """Where and how to reach SP-API for one connection. Secrets never appear in repr."""
+
+    endpoint: str
+    token_url: str
+    client_id: str = field(repr=False)
+    client_secret: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+    timeout: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    poll: PollPolicy = field(default_factory=PollPolicy)
+    # createReport allows a burst of 15: a backfill's reports are processed side by side.
+    reports_in_flight: int = 10
+    order_report_days: int = 30
+
+
+class SpApiGateway:
+    """AmazonGateway over python-amazon-sp-api, for one seller account (connection)."""
+
+    def __init__(self, settings: GatewaySettings) -> None:
+        self.settings = settings
+        self.tokens = TokenStore()
+        self.calls = CallRunner(settings.retry, self.tokens)
+        # One TLS context for every client of this connection: building one loads the CA bundle.
+        tls = tls_context()
+        self._http = httpx.Client(timeout=settings.timeout, verify=tls)
+        token_client = token_client_class(
+            settings.token_url, self.tokens, self._http, self._count_token_request
+        )
+
+        def build(cls: Any) -> Any:
+            return clients.build_client(
+                cls,
+                endpoint=settings.endpoint,
+                client_id=settings.client_id,
+                client_secret=settings.client_secret,
+                refresh_token=settings.refresh_token,
+                token_client=token_client,
+                timeout=settings.timeout,
+                verify=tls,
+            )
+
+        self._reports = build(clients.ReportsClient)
+        self._inventory = build(clients.InventoryClient)
+        self._inbound = build(clients.InboundV0Client)
+        self._plans = build(clients.InboundPlansClient)
+        self._sellers = build(clients.SellersClient)
+        self.runner = ReportRunner(
+            api=self._reports,
+            call=self.calls,
+            http=self._http,
+            poll=settings.poll,
+            retry=settings.retry,
+            in_flight=settings.reports_in_flight,
+        )
+
+    @property
+    def stats(self) -> RequestStats:
+        return self.calls.stats
+
+    def request_counts(self) -> dict[str, int]:
+        return dict(self.calls.stats.requests)
+
+    def _count_token_request(self) -> None:
+        self.calls.stats.requests["lwa:token"] += 1
+
+    @property
+    def order_report_span(self) -> timedelta:
+        return timedelta(days=self.settings.order_report_days)
+
+    def close(self) -> None:
+        for client in (self._reports, self._inventory, self._inbound, self._plans, self._sellers):
+            client.close()
+        self._http.close()
+
+    # -- sellers --------------------------------------------------------------------------------
+
+    def participations(self) -> list[MarketplaceAccess]:
+        def check(response: Any) -> list[MarketplaceAccess]:
+            if not isinstance(response.payload, list):
+                raise AmazonBadResponse("getMarketplaceParticipations answered without a list")
+            return [_participation(p) for p in response.payload]
+
+        return self.calls(
+            "getMarketplaceParticipations", self._sellers.get_marketplace_participation, check
+        )
+
+    # -- reports --------------------------------------------------------------------------------
+
+    def listings(
+        self, marketplace_ids: Sequence[str]
+    ) -> Iterator[tuple[str, list[ChannelListing]]]:
+        requests = [ReportRequest(m, LISTINGS, (m,)) for m in marketplace_ids]
+        for request, rows in self.runner.run(requests, lambda r, text: parse_listings(text, r.key)):
+            yield request.key, rows or []
+
+    def sold_lines(
+        self, marketplace_ids: Sequence[str], windows: Sequence[TimeWindow], *, by: OrderReportKind
+    ) -> Iterator[tuple[TimeWindow, list[SoldLine]]]:
+        report = ORDERS_BY_ORDER_DATE if by is OrderReportKind.ORDER_DATE else ORDERS_BY_LAST_UPDATE
+        requests = [
+            ReportRequest(w, report, tuple(marketplace_ids), start=w.start, end=w.end)
+            for w in windows
+        ]
+        for request, lines in self.runner.run(requests, lambda r, text: parse_orders(text, report)):
+            yield request.key, lines or []
+
+    # -- FBA inventory --------------------------------------------------------------------------
+
+    def fba_inventory(self, marketplace_id: str) -> Iterator[list[FbaInventory]]:
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {
+                "details": True,
+                "granularityType": "Marketplace",
+                "granularityId": marketplace_id,
+                "marketplaceIds": marketplace_id,
+            }
+            if token:
+                params["nextToken"] = token
+
+            def check(response: Any) -> tuple[list[FbaInventory], str | None]:
+                payload = response.payload or {}
+                rows = payload.get("inventorySummaries")
+                if not isinstance(rows, list):
+                    raise AmazonBadResponse("getInventorySummaries answered without summaries")
+                return [_inventory(marketplace_id, r) for r in rows], response.next_token
+
+            send = partial(self._inventory.get_inventory_summary_marketplace, **params)
+            page, token = self.calls("getInventorySummaries", send, check)
+            yield page
+            if not token:
+                return
+
+    # -- FBA inbound ----------------------------------------------------------------------------
+
+    def inbound_shipments(
+        self, marketplace_id: str, *, updated_after: datetime | None, until: datetime
+    ) -> list[InboundShipment]:
+        if updated_after is None:
+            first: dict[str, Any] = {
+                "QueryType": "SHIPMENT",
+                "ShipmentStatusList": ",".join(OPEN_SHIPMENT_STATUSES),
+            }
+        else:
+            first = {
+                "QueryType": "DATE_RANGE",
+                "LastUpdatedAfter": iso(updated_after),
+                "LastUpdatedBefore": iso(until),
+            }
+        found: dict[str, dict[str, Any]] = {}
+        params: dict[str, Any] = {**first, "MarketplaceId": marketplace_id}
+        while True:
+
+            def check(response: Any) -> tuple[list[dict[str, Any]], str | None]:
+                payload = response.payload or {}
+                data = payload.get("ShipmentData")
+                if data is None and "ShipmentData" not in payload:
+                    raise AmazonBadResponse("getShipments answered without ShipmentData")
+                return list(data or []), payload.get("NextToken")
+
+            send = partial(self._inbound.get_shipments, **params)
+            data, token = self.calls("getShipments", send, check)
+            for shipment in data:
+                if shipment.get("ShipmentId"):
+                    found[shipment["ShipmentId"]] = shipment
+            if not token:
+                break
+            params = {
+                "QueryType": "NEXT_TOKEN",
+                "NextToken": token,
+                "MarketplaceId": marketplace_id,
+            }
+        return [self._with_items(marketplace_id, s) for _, s in sorted(found.items())]
+
+    def _with_items(self, marketplace_id: str, raw: dict[str, Any]) -> InboundShipment:
+        shipment_id = raw["ShipmentId"]
+
+        def check(response: Any) -> list[InboundItem]:
+            payload = response.payload or {}
+            if "ItemData" not in payload:
+                raise AmazonBadResponse(f"getShipmentItemsByShipmentId {shipment_id}: no ItemData")
+            return [_item(i) for i in payload.get("ItemData") or ()]
+
+        items = self.calls(
+            "getShipmentItemsByShipmentId",
+            lambda: self._inbound.shipment_items_by_shipment(
+                shipment_id, MarketplaceId=marketplace_id
+            ),
+            check,
+        )
+        return InboundShipment(
+            shipment_id=shipment_id,
+            marketplace_id=marketplace_id,
+            name=str(raw.get("ShipmentName") or ""),
+            status=_STATUS.get(str(raw.get("ShipmentStatus") or "").upper(), InboundStatus.WORKING),
+            expected_on=_date(raw.get("ConfirmedNeedByDate")),
+            items=tuple(items),
+        )
+
+    def inbound_plans(self, plan_ids: Collection[str]) -> list[InboundPlanLink]:
+        out = []
+        for plan_id in sorted(p for p in plan_ids if _PLAN_ID.match(p)):
+            try:
+                plan = self.calls(
+                    "getInboundPlan",
+                    partial(self._plans.get_inbound_plan_exact, plan_id),
+                    _plan_check,
+                )
+            except AmazonRequestRejected:
+                continue  # a plan Amazon no longer knows: nothing to link
+            shipment_ids = tuple(s["shipmentId"] for s in plan.get("shipments") or ())
+            confirmations = []
+            for shipment_id in shipment_ids:
+                send = partial(self._plans.get_shipment_exact, plan_id, shipment_id)
+                shipment = self.calls("getShipment", send, _shipment_check)
+                if shipment.get("shipmentConfirmationId"):
+                    confirmations.append(str(shipment["shipmentConfirmationId"]))
+            out.append(
+                InboundPlanLink(
+                    plan_id, str(plan.get("status") or ""), shipment_ids, tuple(confirmations)
+                )
+            )
+        return out
+
+
+def _plan_check(response: Any) -> dict[str, Any]:
+    plan = response.payload or {}
+    if not plan.get("inboundPlanId"):
+        raise AmazonBadResponse("getInboundPlan answered without an inboundPlanId")
+    return dict(plan)
+
+
+def _shipment_check(response: Any) -> dict[str, Any]:
+    shipment = response.payload or {}
+    if not shipment.get("shipmentId"):
+        raise AmazonBadResponse("getShipment answered without a shipmentId")
+    return dict(shipment)
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        raise AmazonBadResponse(f"{value!r} is not a quantity") from None
+
+
+def _date(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _moment(value: Any) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _participation(raw: Any) -> MarketplaceAccess:
+    try:
+        market, part = raw["marketplace"], raw["participation"]
+        return MarketplaceAccess(
+            marketplace_id=market["id"],
+            country_code=market["countryCode"],
+            name=market["name"],
+            domain=str(market.get("domainName") or "").removeprefix("www."),
+            currency=str(market.get("defaultCurrencyCode") or ""),
+            participating=bool(part["isParticipating"]),
+            suspended_listings=bool(part["hasSuspendedListings"]),
+        )
+    except (KeyError, TypeError):
+        raise AmazonBadResponse(
+            "a marketplace participation lacks its marketplace or flags"
+        ) from None
+
+
+def _inventory(marketplace_id: str, raw: Any) -> FbaInventory:
+    if not isinstance(raw, dict) or not raw.get("sellerSku"):
+        raise AmazonBadResponse("an inventory summary has no sellerSku")
+    details = raw.get("inventoryDetails") or {}
+    reserved = details.get("reservedQuantity") or {}
+    unfulfillable = details.get("unfulfillableQuantity") or {}
+    researching = details.get("researchingQuantity") or {}
+    return FbaInventory(
+        marketplace_id=marketplace_id,
+        seller_sku=raw["sellerSku"],
+        fnsku=raw.get("fnSku") or None,
+        asin=raw.get("asin") or None,
+        fulfillable=_int(details.get("fulfillableQuantity")),
+        reserved=_int(reserved.get("totalReservedQuantity")),
+        inbound_working=_int(details.get("inboundWorkingQuantity")),
+        inbound_shipped=_int(details.get("inboundShippedQuantity")),
+        inbound_receiving=_int(details.get("inboundReceivingQuantity")),
+        unfulfillable=_int(unfulfillable.get("totalUnfulfillableQuantity")),
+        researching=_int(researching.get("totalResearchingQuantity")),
+        updated_at=_moment(raw.get("lastUpdatedTime")),
+    )
+
+
+def _item(raw: Any) -> InboundItem:
+    if not isinstance(raw, dict) or not raw.get("SellerSKU"):
+        raise AmazonBadResponse("an inbound shipment item has no SellerSKU")
+    return InboundItem(
+        seller_sku=raw["SellerSKU"],
+        shipped=_int(raw.get("QuantityShipped")),
+        received=_int(raw.get("QuantityReceived")),
+        fnsku=raw.get("FulfillmentNetworkSKU") or None,
+    )
+
+
+@cache
+def tls_context() -> ssl.SSLContext:
+    """The default TLS context (CA bundle loaded once per process, when first needed)."""
+    return ssl.create_default_context()
+
+
+def region_endpoint(marketplace_id: str) -> str:
+    """Amazon's SP-API host for the region of a marketplace."""
+    return marketplace(marketplace_id).endpoint

@@ -1,0 +1,489 @@
+"""The built-in Amazon sandbox: an HTTP server speaking SP-API (and Login with Amazon) locally.
+
+Every request is routed and validated against the packaged models before it is answered;
+requests that do not conform get Amazon's error body and a 400, and are counted. Per-operation
+usage plans (rate, burst) are enforced per seller account. Reports go IN_QUEUE → IN_PROGRESS →
+DONE (or CANCELLED when there is no data) and their documents are gzip-compressed TSV files
+downloaded from a separate, unauthenticated URL, as from S3. Faults can be injected per operation.
+
+`speed` makes sandbox time run faster: rates × speed, report processing ÷ speed. The rate the
+sandbox enforces is announced in x-amzn-RateLimit-Limit, as Amazon does.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from planner.adapters.amazon import specs
+from planner.adapters.amazon.sandbox import documents
+from planner.adapters.amazon.sandbox.operations import Operations
+from planner.adapters.amazon.sandbox.seller import Account, SandboxSeller
+from planner.adapters.amazon.sandbox.validation import Rejected, response_problem, validate_request
+
+TOKEN_PATH = "/auth/o2/token"
+DOCUMENT_PREFIX = "/sandbox-documents/"
+FAULT_KINDS = (
+    "throttle",  # 429 with x-amzn-RateLimit-Limit
+    "error500",
+    "error503",
+    "slow",  # answer after `seconds`
+    "drop",  # close the connection without an answer
+    "expire_token",  # every access token issued so far expires now
+    "fatal",  # createReport: the report ends FATAL
+    "truncate",  # document download: half the bytes
+    "malformed",  # document download: a damaged line
+)
+
+
+@dataclass(frozen=True)
+class SandboxSettings:
+    speed: float = 1.0
+    queue_seconds: float = 20.0
+    processing_seconds: float = 40.0
+    inventory_page_size: int = 50
+    shipments_page_size: int = 50
+    # Strict: only the sandbox's client id/secret and its accounts' refresh tokens log in.
+    # Open (planner sandbox serve): any credentials; unknown refresh tokens see the whole seller.
+    strict_credentials: bool = True
+    validate_responses: bool = False
+    static_examples: bool = False  # answer requests matching a model's static example with it
+    token_lifetime: int = 3600
+    client_id: str = "amzn1.application-oa2-client.planner-sandbox"
+    client_secret: str = field(default="planner-sandbox-secret", repr=False)
+
+
+@dataclass(frozen=True)
+class SandboxCredentials:
+    client_id: str
+    client_secret: str = field(repr=False)
+    refresh_token: str = field(repr=False)
+
+
+@dataclass
+class Fault:
+    operation: str  # an operationId, "lwa", "document", or "*" for every SP-API operation
+    kind: str
+    times: int | None = 1  # None: every time
+    seconds: float = 0.0
+    hits: int = 0
+
+    def take(self) -> bool:
+        if self.times is not None and self.hits >= self.times:
+            return False
+        self.hits += 1
+        return True
+
+
+@dataclass
+class SandboxStats:
+    requests: Counter[str] = field(default_factory=Counter)
+    rejections: list[tuple[str, str]] = field(default_factory=list)
+    throttled: Counter[str] = field(default_factory=Counter)  # 429s the usage plans caused
+    faults: Counter[str] = field(default_factory=Counter)
+    unserved: list[str] = field(default_factory=list)
+    response_problems: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(v for k, v in self.requests.items() if k not in ("lwa", "document"))
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+DROP = Reply(0, b"")
+
+
+class _Bucket:
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate, self.burst = rate, max(burst, 1)
+        self.tokens = float(self.burst)
+        self.stamp = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(float(self.burst), self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+def error_body(code: str, message: str, details: str = "") -> bytes:
+    return json.dumps({"errors": [{"code": code, "message": message, "details": details}]}).encode()
+
+
+def _json(status: int, data: Any, headers: dict[str, str] | None = None) -> Reply:
+    return Reply(
+        status,
+        json.dumps(data).encode(),
+        {"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+class AmazonSandbox:
+    """An SP-API stand-in serving one seller; `start()` it, point the client at `url`."""
+
+    def __init__(
+        self,
+        seller: SandboxSeller,
+        settings: SandboxSettings | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.seller = seller
+        self.settings = settings or SandboxSettings()
+        self.stats = SandboxStats()
+        self.faults: list[Fault] = []
+        self._lock = threading.RLock()
+        self._tokens: dict[str, tuple[Account, float]] = {}
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._host = host
+        self._server = ThreadingHTTPServer((host, port), _Handler)
+        self._server.daemon_threads = True
+        self._server.sandbox = self  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = None
+        self.operations = Operations(self)
+
+    # -- life cycle -----------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._host}:{self._server.server_port}"
+
+    @property
+    def token_url(self) -> str:
+        return self.url + TOKEN_PATH
+
+    def start(self) -> AmazonSandbox:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="amazon-sandbox",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._server.serve_forever()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> AmazonSandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def credentials(self, connection: str) -> SandboxCredentials:
+        account = next((a for a in self.seller.accounts if a.name == connection), None)
+        token = account.refresh_token if account else f"Atzr|planner-sandbox-{connection}"
+        return SandboxCredentials(self.settings.client_id, self.settings.client_secret, token)
+
+    # -- faults -----------------------------------------------------------------------------------
+
+    def inject(
+        self, operation: str, kind: str, *, times: int | None = 1, seconds: float = 0.0
+    ) -> Fault:
+        """Make the next `times` calls of `operation` fail this way (None: all of them)."""
+        if kind not in FAULT_KINDS:
+            raise ValueError(f"unknown fault {kind!r}; one of {', '.join(FAULT_KINDS)}")
+        fault = Fault(operation, kind, times, seconds)
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self.faults.clear()
+
+    def fault_for(self, operation: str, kinds: tuple[str, ...]) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.kind in kinds and fault.operation in (operation, "*") and fault.take():
+                    self.stats.faults[f"{operation}:{fault.kind}"] += 1
+                    return fault
+        return None
+
+    def reject(self, operation: str, message: str) -> Reply:
+        with self._lock:
+            self.stats.rejections.append((operation, message))
+        return Reply(400, error_body("InvalidInput", message), {"Content-Type": "application/json"})
+
+    # -- requests ---------------------------------------------------------------------------------
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply:
+        url = urlsplit(target)
+        if url.path == TOKEN_PATH:
+            return self._login(method, body)
+        if url.path.startswith(DOCUMENT_PREFIX):
+            return self._download(url.path[len(DOCUMENT_PREFIX) :])
+        found = specs.route(method, url.path)
+        if found is None:
+            with self._lock:
+                self.stats.rejections.append(("?", f"{method} {url.path}"))
+            return Reply(404, error_body("NotFound", "Resource not found."))
+        name, op, path_params = found
+        with self._lock:
+            self.stats.requests[name] += 1
+        early = self._early_fault(name)
+        if early is not None:
+            return early
+        account = self._account(headers)
+        if isinstance(account, Reply):
+            return account
+        rate = op.rate * self.settings.speed
+        limit = {"x-amzn-RateLimit-Limit": f"{rate:g}"}
+        with self._lock:
+            bucket = self._buckets.setdefault((account.name, name), _Bucket(rate, op.burst))
+            allowed = bucket.take()
+            if not allowed:
+                self.stats.throttled[name] += 1
+        if not allowed:
+            return Reply(
+                429,
+                error_body("QuotaExceeded", "You exceeded your quota for the requested resource."),
+                {"Content-Type": "application/json", **limit},
+            )
+        try:
+            params, payload = validate_request(name, path_params, url.query, headers, body)
+        except Rejected as exc:
+            return self.reject(name, exc.message)
+        if self.settings.static_examples:
+            example = _static_match(op, params, payload)
+            if example is not None:
+                return _json(example.status, example.response, limit)
+        status, data = self.operations.answer(name, account, params, payload)
+        if self.settings.validate_responses and 200 <= status < 300:
+            problem = response_problem(name, status, data)
+            if problem:
+                with self._lock:
+                    self.stats.response_problems.append(problem)
+        return _json(status, data, limit if 200 <= status < 300 else None)
+
+    def _early_fault(self, name: str) -> Reply | None:
+        fault = self.fault_for(
+            name, ("throttle", "error500", "error503", "slow", "drop", "expire_token")
+        )
+        if fault is None:
+            return None
+        if fault.kind == "throttle":
+            rate = specs.operation(name).rate * self.settings.speed
+            return Reply(
+                429,
+                error_body("QuotaExceeded", "You exceeded your quota for the requested resource."),
+                {"Content-Type": "application/json", "x-amzn-RateLimit-Limit": f"{rate:g}"},
+            )
+        if fault.kind == "error500":
+            return Reply(
+                500,
+                error_body(
+                    "InternalFailure", "We encountered an internal error. Please try again."
+                ),
+            )
+        if fault.kind == "error503":
+            return Reply(
+                503,
+                error_body(
+                    "ServiceUnavailable", "Service temporarily unavailable. Please try again."
+                ),
+            )
+        if fault.kind == "slow":
+            time.sleep(fault.seconds)
+            return None
+        if fault.kind == "drop":
+            return DROP
+        with self._lock:  # expire_token
+            self._tokens = {t: (a, 0.0) for t, (a, _) in self._tokens.items()}
+        return None
+
+    def _account(self, headers: dict[str, str]) -> Account | Reply:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        token = lowered.get("x-amz-access-token", "")
+        with self._lock:
+            found = self._tokens.get(token)
+        denied = "Access to requested resource is denied."
+        if found is None:
+            return Reply(
+                403,
+                error_body(
+                    "Unauthorized",
+                    denied,
+                    "The access token you provided is revoked, malformed or invalid.",
+                ),
+            )
+        account, expires = found
+        if time.monotonic() >= expires:
+            return Reply(
+                403,
+                error_body("Unauthorized", denied, "The access token you provided has expired."),
+            )
+        return account
+
+    def _login(self, method: str, body: bytes) -> Reply:
+        with self._lock:
+            self.stats.requests["lwa"] += 1
+        fault = self.fault_for("lwa", ("error500", "error503", "slow", "drop"))
+        if fault is not None:
+            if fault.kind == "drop":
+                return DROP
+            if fault.kind == "slow":
+                time.sleep(fault.seconds)
+            else:
+                return _json(
+                    int(fault.kind[-3:]),
+                    {"error": "server_error", "error_description": "Try again."},
+                )
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        if method != "POST" or form.get("grant_type") != "refresh_token":
+            return _json(
+                400,
+                {
+                    "error": "unsupported_grant_type",
+                    "error_description": "Use grant_type=refresh_token.",
+                },
+            )
+        s = self.settings
+        if s.strict_credentials and (
+            form.get("client_id") != s.client_id or form.get("client_secret") != s.client_secret
+        ):
+            return _json(
+                401,
+                {"error": "invalid_client", "error_description": "Client authentication failed"},
+            )
+        account = self.seller.account(form.get("refresh_token", ""))
+        if account is None:
+            if s.strict_credentials or not form.get("refresh_token"):
+                return _json(
+                    400,
+                    {
+                        "error": "invalid_grant",
+                        "error_description": (
+                            "The request has an invalid grant parameter : refresh_token"
+                        ),
+                    },
+                )
+            account = self.seller.whole_seller()
+        token = "Atza|" + secrets.token_urlsafe(24)
+        with self._lock:
+            self._tokens[token] = (account, time.monotonic() + s.token_lifetime)
+        return _json(
+            200,
+            {
+                "access_token": token,
+                "refresh_token": form["refresh_token"],
+                "token_type": "bearer",
+                "expires_in": s.token_lifetime,
+            },
+        )
+
+    def _download(self, document_id: str) -> Reply:
+        with self._lock:
+            self.stats.requests["document"] += 1
+        document = self.operations.document(document_id.split("?")[0])
+        if document is None:
+            return Reply(
+                404, b"<Error><Code>NoSuchKey</Code></Error>", {"Content-Type": "application/xml"}
+            )
+        fault = self.fault_for("document", ("truncate", "malformed", "drop", "error500", "slow"))
+        data = document.data
+        if fault is not None:
+            if fault.kind == "truncate":
+                data = data[: max(len(data) // 2, 1)]
+            elif fault.kind == "malformed":
+                data = documents.compress(documents.damaged(document.text))
+            elif fault.kind == "drop":
+                return DROP
+            elif fault.kind == "slow":
+                time.sleep(fault.seconds)
+            else:
+                return Reply(500, b"<Error><Code>InternalError</Code></Error>")
+        return Reply(200, data, {"Content-Type": "text/tab-separated-values; charset=UTF-8"})
+
+
+def _static_match(
+    op: specs.Operation, params: dict[str, Any], body: Any
+) -> specs.StaticExample | None:
+    given = dict(params)
+    if body is not None:
+        given["body"] = body
+    for example in op.static_examples:
+        if {k: _norm(v) for k, v in example.parameters.items()} == {
+            k: _norm(v) for k, v in given.items()
+        }:
+            return example
+    return None
+
+
+def _norm(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_norm(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _norm(v) for k, v in value.items()}
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "planner-amazon-sandbox"
+    # Headers and body go out in two writes; without this, Nagle's algorithm and delayed ACKs
+    # add ~40 ms to every keep-alive request.
+    disable_nagle_algorithm = True
+
+    def _serve(self) -> None:
+        sandbox: AmazonSandbox = self.server.sandbox  # type: ignore[attr-defined]
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        try:
+            reply = sandbox.handle(self.command, self.path, dict(self.headers.items()), body)
+        except Exception as exc:  # a sandbox bug answers like Amazon's 500, with the reason
+            reply = Reply(
+                500, error_body("InternalFailure", f"sandbox error: {type(exc).__name__}: {exc}")
+            )
+        if reply is DROP:
+            self.close_connection = True
+            return
+        try:
+            self.send_response(reply.status)
+            headers = {"Content-Type": "application/json", **reply.headers}
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,152 @@
+"""`planner serve`, `planner chat` and `planner digest`: the Slack bot, here or in Slack."""
+
+from __future__ import annotations
+
+import getpass
+import signal
+import threading
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+import click
+
+from planner.bootstrap import App
+from planner.cli import State, cli, emit_json, err, out, pass_state, today
+from planner.domain.errors import ConfigError
+
+
+class Answered(click.ClickException):
+    """Exit 1 after the bot's answer (already printed) explained the failure."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        return None
+
+
+@dataclass
+class Serving:
+    """What `planner serve` runs; stop() ends all of it."""
+
+    description: str
+    stops: list[Any] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for stop in reversed(self.stops):
+            stop()
+
+
+def start_serving(app: App, *, host: str = "127.0.0.1") -> Serving:
+    """Start everything `planner serve` runs: the Slack bot (HTTP or Socket Mode).
+
+    The one place serve's parts are wired; the scheduler joins here.
+    """
+    slack = app.config.slack
+    if slack.mode == "console":
+        raise ConfigError(
+            "[slack] mode = 'console': there is nothing to serve",
+            hint="set mode = 'http' (with port) or 'socket' in [slack]; "
+            '`planner chat "/planner help"` works without Slack',
+        )
+    app.migrate()
+    bolt = app.bolt_app()
+    if slack.mode == "http":
+        from bot.server import serve_http
+
+        server = serve_http(bolt, host=host, port=slack.port)
+        return Serving(f"Slack bot answering at {server.url}", [server.stop])
+    from bot.server import serve_socket
+
+    assert slack.app_token is not None  # the config requires it in socket mode
+    handler = serve_socket(bolt, slack.app_token.get_secret_value())
+    return Serving("Slack bot connected over Socket Mode", [handler.close])
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (http).")
+@pass_state
+def serve_cmd(state: State, host: str) -> None:
+    """Run the Slack bot ([slack] mode http: POST /slack/events on [slack] port; or socket)."""
+    serving = start_serving(state.app, host=host)
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    out.print(serving.description + " (Ctrl-C to stop)")
+    try:
+        while not done.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        serving.stop()
+    out.print("stopped")
+
+
+def _strip_command(text: str) -> str:
+    words = text.strip()
+    return (
+        words.split(None, 1)[1]
+        if words.startswith("/") and " " in words
+        else ("" if words.startswith("/") else words)
+    )
+
+
+@cli.command("chat")
+@click.argument("text", required=False, default="/planner help")
+@click.option(
+    "--press", "action_id", help="Press a button instead: its action id (shown in answers)."
+)
+@click.option("--value", default="", help="The pressed button's value (shown in answers).")
+@click.option("--as", "user", default=None, help="Who you are in the audit log (default: you).")
+@pass_state
+def chat_cmd(state: State, text: str, action_id: str | None, value: str, user: str | None) -> None:
+    """Run a bot command here and show the answer: planner chat "/planner sku ABC-1"."""
+    from bot.console import ConsoleDelivery
+    from bot.core import Bot
+    from bot.handling import Press
+    from bot.replies import Caller
+
+    app = state.app
+    bot = Bot(app.bot_services())
+    caller = Caller(user or getpass.getuser(), origin="console")
+    delivery = ConsoleDelivery(out, app.data_dir / "charts")
+    if action_id:
+        outcome = bot.run_action(caller, Press(action_id, value), delivery)
+    else:
+        words = _strip_command(text)
+        ack = bot.ack(words)
+        if ack.reply is not None:
+            delivery.reply(ack.reply)
+        outcome = bot.run_command(caller, words, delivery)
+    if outcome is not None and outcome.result in ("error", "refused"):
+        raise Answered("the answer above says what went wrong")
+
+
+@cli.command("digest")
+@click.option("--print", "to_console", is_flag=True, help="Print here even when Slack is set up.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the digest's data as JSON; send nothing."
+)
+@click.option("--today", "day", type=click.DateTime(["%Y-%m-%d"]), help="As of this day.")
+@pass_state
+def digest_cmd(state: State, to_console: bool, as_json: bool, day: Any) -> None:
+    """Send the daily digest to [slack] digest_channel (or print it in console mode)."""
+    from planner.services.digest import build_digest, last_snapshot, send_digest
+
+    app = state.app
+    when: date = day.date() if day else today()
+    if as_json:
+        with app.uow() as uow:
+            summary = build_digest(
+                uow, today=when, options=app.planning_options(),
+                review_sheet=app.review_sheet_location(), previous=last_snapshot(uow),
+            )  # fmt: skip
+        emit_json(asdict(summary))
+        return
+    result = send_digest(
+        app.uow(), app.notifier(console=to_console), today=when,
+        options=app.planning_options(), review_sheet=app.review_sheet_location(),
+        actor=getpass.getuser(), origin="cli",
+    )  # fmt: skip
+    if result.where != "console":
+        err.print(f"digest posted ({result.where})")

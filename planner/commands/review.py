@@ -1,0 +1,128 @@
+"""`planner publish` and `planner approve`: the review sheet round trip."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Sequence
+
+import click
+
+from planner.cli import State, cli, emit_json, out, pass_state, table
+from planner.services.review import ApproveResult, PublishResult, approve, publish
+
+
+def _share_with(state: State) -> Sequence[str]:
+    return state.app.config.sheets.share_with
+
+
+@cli.command("publish")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@pass_state
+def publish_cmd(state: State, as_json: bool) -> None:
+    """Write the latest plan to the review sheet, keeping people's edits on standing rows."""
+    app = state.app
+    sheet = app.review_sheet()
+    result = publish(app.uow(), sheet, actor=getpass.getuser(), share_with=_share_with(state))
+    if as_json:
+        emit_json(_publish_json(result))
+        return
+    counts = ", ".join(f"{n} {kind}" for kind, n in result.rows.items())
+    out.print(f"published plan {result.plan_id} ({result.made_on}) to {result.location}: {counts}")
+    out.print(f"kept people's edits on {result.kept} row(s); {len(result.changed)} changed")
+    for key in result.changed:
+        out.print(f"  recommendation changed: {key}")
+    for key in result.dropped_ticked:
+        out.print(f"  ticked but no longer recommended (dropped): {key}")
+    for tab in result.missing_tabs:
+        out.print(f"  tab {tab} was missing and has been written afresh")
+    if result.shared:
+        out.print(f"shared with {', '.join(result.shared)}")
+
+
+def _publish_json(result: PublishResult) -> dict[str, object]:
+    return {
+        "plan_id": result.plan_id,
+        "made_on": result.made_on,
+        "location": result.location,
+        "rows": result.rows,
+        "kept": result.kept,
+        "changed": list(result.changed),
+        "dropped_ticked": list(result.dropped_ticked),
+        "missing_tabs": list(result.missing_tabs),
+        "shared": list(result.shared),
+    }
+
+
+@cli.command("approve")
+@click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
+@click.option("--as", "approver", default=None, help="Who approves (default: your user name).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
+@pass_state
+def approve_cmd(state: State, dry_run: bool, approver: str | None, as_json: bool) -> None:
+    """Turn ticked rows of the review sheet into orders; refused rows get a reason in Status."""
+    app = state.app
+    sheet = app.review_sheet()
+    who = approver or getpass.getuser()
+    result = approve(app.uow(), sheet, approver=who, dry_run=dry_run)
+    if as_json:
+        emit_json(_approve_json(result))
+        return
+    _print_approve(result)
+
+
+def _approve_json(result: ApproveResult) -> dict[str, object]:
+    return {
+        "dry_run": result.dry_run,
+        "created": [
+            {
+                "number": o.number,
+                "kind": o.kind.value,
+                "source": o.source,
+                "destination": o.destination,
+                "units": o.units,
+                "lines": o.lines,
+                "row_keys": list(o.keys),
+            }
+            for o in result.created
+        ],
+        "already": [{"row_key": k, "number": n} for k, n in result.already],
+        "refused": [
+            {"tab": r.tab, "line": r.line, "row_key": r.key, "reason": why}
+            for r, why in result.refused
+        ],
+        "forecast_edits_saved": result.edits_saved,
+        "forecast_edits_refused": [
+            {"line": e.line, "reason": why} for e, why in result.edits_refused
+        ],
+    }
+
+
+def _print_approve(result: ApproveResult) -> None:
+    verb = "would create" if result.dry_run else "created"
+    rows = [
+        (o.number, o.kind.value, o.source or "", o.destination, o.lines, o.units)
+        for o in result.created
+    ]
+    out.print(
+        table(
+            f"{verb} {len(rows)} order(s)",
+            ["order", "kind", "source", "destination", "lines", "units"],
+            rows,
+        )
+    )
+    if result.already:
+        out.print(f"{len(result.already)} approved row(s) were already ordered (nothing new)")
+    if result.refused:
+        out.print(
+            table(
+                f"{len(result.refused)} row(s) refused (reason written in Status)",
+                ["tab", "row", "row key", "reason"],
+                [(r.tab, r.line, r.key, why) for r, why in result.refused],
+            )
+        )
+    edits = f"forecast edits: {result.edits_saved} {'to save' if result.dry_run else 'saved'}"
+    out.print(edits + (f", {len(result.edits_refused)} refused" if result.edits_refused else ""))
+    for line, why in result.edits_refused:
+        out.print(f"  line {line.line}: {why}")
+    if result.dry_run:
+        out.print("dry run: nothing was changed")

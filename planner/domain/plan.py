@@ -1,0 +1,108 @@
+"""Recommendations: what the plan asks people to buy, move or assemble, and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from planner.domain.orders import OrderKind
+
+
+def row_key(kind: OrderKind, sku: str, warehouse: str, source: str | None = None) -> str:
+    """The stable key of a recommendation row, kept across re-plans while its subject stays.
+
+    Transfers include their source warehouse (two sources make two rows); purchases and
+    assemblies do not, so a vendor change keeps the row (and people's edits on it).
+    """
+    base = f"{kind.prefix}:{sku}:{warehouse}"
+    return f"{base}:{source}" if kind is OrderKind.TRANSFER and source else base
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """One variant in one warehouse: the numbers behind a proposed order line."""
+
+    key: str
+    kind: OrderKind
+    sku: str
+    warehouse: str  # where the stock is needed (the order's destination)
+    source: str | None  # vendor (purchase), warehouse (transfer), None (assembly)
+    title: str = ""
+    vendor: str | None = None
+    category: str | None = None
+    lead_time_days: int = 0
+    days_of_stock: int = 0
+    daily_forecast: float = 0.0
+    forecast_units: float = 0.0  # over the planning period (lead time + days of stock)
+    available: int = 0
+    reserved: int = 0
+    on_order: int = 0  # arriving in time: open orders and FBA inbound that still count
+    safety_stock: float = 0.0
+    replenishment_qty: int = 0  # the raw need
+    to_order_qty: int = 0  # rounded to pack size and MOQ
+    days_of_cover: float | None = None
+    stockout_date: date | None = None
+    lost_sales_units: float = 0.0  # expected demand missed before an order placed today lands
+    overstock_units: int = 0
+    overstock_value: float = 0.0
+    unit_cost: float = 0.0
+    method: str = ""
+    explanation: str = ""
+
+    @property
+    def value(self) -> float:
+        return round(self.to_order_qty * self.unit_cost, 2)
+
+    @property
+    def planning_period_days(self) -> int:
+        return self.lead_time_days + self.days_of_stock
+
+    @property
+    def urgency_days(self) -> float:
+        """Days left before an order must go out to avoid a stockout (negative = already late)."""
+        if self.days_of_cover is None:
+            return float("inf")
+        return self.days_of_cover - self.lead_time_days
+
+    @property
+    def urgency(self) -> str:
+        """A label people sort and colour by: now (late already), soon (within a week), later."""
+        days = self.urgency_days
+        if days <= 0:
+            return "now"
+        if days <= 7:
+            return "soon"
+        return "later"
+
+
+@dataclass(frozen=True, slots=True)
+class WarehouseMetrics:
+    """One row of the compare-warehouses report: a variant's numbers in one warehouse."""
+
+    sku: str
+    warehouse: str
+    available: int
+    on_order: int
+    daily_forecast: float
+    days_of_cover: float | None
+    need: int  # replenishment qty before transfers
+    surplus: int  # units beyond the warehouse's own planning period and safety stock
+
+
+@dataclass(slots=True)
+class Plan:
+    """Everything one planning run recommends, made on one day."""
+
+    made_on: date
+    recommendations: list[Recommendation] = field(default_factory=list)
+    compare: list[WarehouseMetrics] = field(default_factory=list)
+    created_at: datetime | None = None
+    id: int | None = None
+
+    def actionable(self) -> list[Recommendation]:
+        """Rows with something to order, most urgent first."""
+        rows = [r for r in self.recommendations if r.to_order_qty > 0]
+        return sorted(rows, key=lambda r: (r.urgency_days, -r.value, r.sku, r.warehouse))
+
+    def by_key(self) -> dict[str, Recommendation]:
+        return {r.key: r for r in self.recommendations}

@@ -1,0 +1,44 @@
+"""The daily cycle's run history: what ran, how long, what it counted, what failed."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class RunStatus(enum.StrEnum):
+    RUNNING = "running"
+    OK = "ok"
+    FAILED = "failed"  # a step failed after its retries; later steps were skipped
+    PARTIAL = "partial"  # a step failed but later steps could still run
+
+
+class StepStatus(enum.StrEnum):
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(slots=True)
+class StepResult:
+    name: str
+    status: StepStatus
+    seconds: float = 0.0
+    attempts: int = 0
+    counts: dict[str, object] = field(default_factory=dict)
+    error: str | None = None
+    hint: str | None = None
+
+
+@dataclass(slots=True)
+class Run:
+    trigger: str  # cli, scheduler, demo, slack
+    started_at: datetime
+    status: RunStatus = RunStatus.RUNNING
+    steps: list[StepResult] = field(default_factory=list)
+    finished_at: datetime | None = None
+    id: int | None = None
+
+    def step(self, name: str) -> StepResult | None:
+        return next((s for s in self.steps if s.name == name), None)

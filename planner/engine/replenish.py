@@ -1,0 +1,126 @@
+"""Replenishment maths on whole arrays: order-up-to levels, rounding, cover and overstock.
+
+One row per (variant, warehouse) series; day 0 is today. The policy is periodic review with an
+order-up-to level: every ``days_of_stock`` days (the ordering cycle) an order is placed that
+lands after ``lead_time`` days, so stock must cover the planning period P = lead time + days of
+stock, plus safety stock against forecast error over P:
+
+    target      = max(forecast over P + safety stock, min stock), capped by max stock
+    supply      = available + on order arriving within P
+    replenish   = max(0, target - supply)                        (the raw need)
+    to order    = replenish raised to the MOQ, rounded up to whole packs
+
+Days of cover count on-hand stock only; the stockout date also counts arrivals on their
+expected day, so a PO landing next week moves it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+F = NDArray[np.float64]
+I = NDArray[np.int64]  # noqa: E741  (array of integers)
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """Everything the maths needs, one entry (or row) per series."""
+
+    mean: F  # (n, H) daily forecast from today
+    arrivals: F  # (n, H) units expected to arrive each day (overdue ones on day 0)
+    available: F
+    lead_time: I
+    days_of_stock: I
+    safety_stock: F
+    min_stock: F
+    max_stock: F  # +inf when there is none
+    pack_size: I
+    moq: I
+    unit_cost: F
+
+
+@dataclass(frozen=True, slots=True)
+class Outputs:
+    forecast_units: F  # over the planning period
+    on_order: F  # arriving within the planning period
+    target: F
+    replenishment_qty: I
+    to_order_qty: I
+    days_of_cover: F  # +inf when the forecast never uses the stock up
+    stockout_day: I  # first day projected stock runs out (with arrivals); -1 = not in horizon
+    lost_sales: F  # demand missed before an order placed today can land
+    overstock_units: I
+    overstock_value: F
+
+
+def cumulative(mean: F) -> F:
+    """cum[:, d] = demand over days [0, d) — so cum[:, P] is the planning-period total."""
+    n = mean.shape[0]
+    out: F = np.concatenate([np.zeros((n, 1)), np.cumsum(mean, axis=1)], axis=1)
+    return out
+
+
+def at(cum: F, days: I) -> F:
+    """cum value at a per-series day count (clipped to the horizon)."""
+    d = np.clip(days, 0, cum.shape[1] - 1)
+    out: F = cum[np.arange(cum.shape[0]), d]
+    return out
+
+
+def first_day_below_zero(level: F) -> I:
+    """Index of the first column where level < 0 per row, -1 if none."""
+    below = level < -1e-9
+    out: I = np.where(below.any(axis=1), below.argmax(axis=1), -1).astype(np.int64)
+    return out
+
+
+def round_order(need: I, moq: I, pack: I) -> I:
+    """Raise a positive need to the MOQ, then up to whole packs; zero stays zero."""
+    pack = np.maximum(pack, 1)
+    raised = np.where(need > 0, np.maximum(need, moq), 0)
+    out: I = (-(-raised // pack) * pack).astype(np.int64)
+    return out
+
+
+def days_of_cover(cum: F, stock: F, mean: F) -> F:
+    """Days until on-hand stock is used up by forecast demand (fractional; inf if never)."""
+    used_up = cum[:, 1:] > stock[:, None] + 1e-9
+    any_out = used_up.any(axis=1)
+    day = used_up.argmax(axis=1)
+    rows = np.arange(cum.shape[0])
+    before = cum[rows, day]
+    rate = np.maximum(mean[rows, day], 1e-12)
+    frac = np.clip((stock - before) / rate, 0.0, 1.0)
+    out: F = np.where(any_out, day + frac, np.inf)
+    return out
+
+
+def replenish(x: Inputs) -> Outputs:
+    """Compute every recommendation number for all series at once."""
+    period = x.lead_time + x.days_of_stock
+    cum = cumulative(x.mean)
+    forecast_p = at(cum, period)
+    arrived = cumulative(x.arrivals)
+    on_order = at(arrived, period)
+    target = np.minimum(np.maximum(forecast_p + x.safety_stock, x.min_stock), x.max_stock)
+    need = np.ceil(np.maximum(target - x.available - on_order, 0.0) - 1e-9).astype(np.int64)
+    to_order = round_order(need, x.moq, x.pack_size)
+    projected = x.available[:, None] + arrived[:, 1:] - cum[:, 1:]
+    unmet_by_lead = at(cum, x.lead_time) - x.available - at(arrived, x.lead_time)
+    surplus = x.available + on_order - np.maximum(forecast_p + x.safety_stock, x.min_stock)
+    over = np.floor(np.maximum(surplus, 0.0) + 1e-9).astype(np.int64)
+    return Outputs(
+        forecast_units=forecast_p,
+        on_order=on_order,
+        target=target,
+        replenishment_qty=need,
+        to_order_qty=to_order,
+        days_of_cover=days_of_cover(cum, x.available, x.mean),
+        stockout_day=first_day_below_zero(projected),
+        lost_sales=np.maximum(unmet_by_lead, 0.0),
+        overstock_units=over,
+        overstock_value=over * x.unit_cost,
+    )

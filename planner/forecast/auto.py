@@ -1,0 +1,298 @@
+"""Automatic method selection per series by rolling-origin backtest on its own history.
+
+For every series, each candidate method forecasts ``windows`` windows of ``horizon`` periods at the
+end of the history (refitted on the data before each origin); the scale-free score of
+``planner.forecast.backtest`` ranks the methods, and the series gets its best method or an
+inverse-score blend of its ``combine`` best. Series too short to backtest get a robust default
+(``planner.forecast.selection``). The backtest errors of the chosen forecast give ``sigma_`` and
+``error_over`` (``planner.forecast.uncertainty``).
+
+Series are processed in blocks of ``block_size`` (memory stays flat however many series there
+are, and blocks stay in the CPU cache); pooled methods (the global GBM) are trained once on a
+sample of all series and applied to every block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Self, cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+from planner.forecast.backtest import actuals, backtest, default_horizon, origins, rms_scale, score
+from planner.forecast.base import FloatArray, Freq
+from planner.forecast.calendar import check_freq, periods_for_days
+from planner.forecast.fitting import DEFAULT_START, DemandForecaster, PooledForecaster
+from planner.forecast.history import (
+    DEFAULT_CLEANING,
+    Cleaning,
+    Demand,
+    clean_history,
+    in_stock_rate,
+)
+from planner.forecast.methods import METHODS
+from planner.forecast.selection import blend_weights, can_backtest, default_methods
+from planner.forecast.uncertainty import (
+    backtest_error_stats,
+    error_over,
+    shrink_ratio,
+    spread_sigma,
+)
+
+Rows = NDArray[np.intp]
+VELOCITY_DAYS = 30  # the recent in-stock rate reported as velocity
+DEFAULT_METHODS = (
+    "moving_average",
+    "seasonal_trend",
+    "ses",
+    "damped_trend",
+    "weekly_profile",
+    "yearly_profile",
+    "croston_sba",
+    "tsb",
+    "adida",
+    "imapa",
+    "global_gbm",
+    "seasonal_ses",
+    "seasonal_damped",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One fitted method applied to some series with some weight."""
+
+    rows: Rows
+    weight: FloatArray
+    model: DemandForecaster
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    names: list[str]
+    horizon: int
+    cuts: list[int]
+    pooled: dict[str, tuple[PooledForecaster | None, PooledForecaster]]
+
+
+class AutoForecaster(DemandForecaster):
+    """Picks (or blends) the best method per series by backtest; see the module docstring."""
+
+    name = "auto"
+
+    def __init__(
+        self,
+        methods: Sequence[str] | None = None,
+        windows: int = 3,
+        horizon: int | None = None,
+        combine: int = 5,
+        bias_penalty: float = 0.0,
+        mae_weight: float = 0.0,
+        power: float = 1.0,
+        min_sales: int = 0,
+        block_size: int = 2000,
+        pooled_series: int = 3000,
+        fallback: bool = True,
+        cleaning: Cleaning = DEFAULT_CLEANING,
+        random_state: int = 0,
+    ) -> None:
+        self.methods = methods
+        self.fallback = fallback
+        self.windows = windows
+        self.horizon = horizon
+        self.combine = combine
+        self.bias_penalty = bias_penalty
+        self.mae_weight = mae_weight
+        self.power = power
+        self.min_sales = min_sales
+        self.block_size = block_size
+        self.pooled_series = pooled_series
+        self.cleaning = cleaning
+        self.random_state = random_state
+
+    # -- fitting ------------------------------------------------------------------------------
+
+    def fit(
+        self,
+        y: NDArray[np.floating],
+        in_stock: NDArray[np.floating] | None = None,
+        *,
+        start: date | None = None,
+        freq: Freq = "D",
+    ) -> Self:
+        """Fit block by block from raw units (cleaned per block, so memory stays bounded)."""
+        y_arr = np.asarray(y)
+        if y_arr.ndim != 2:
+            raise ValueError(f"y must be 2-D (series × periods), got shape {y_arr.shape}")
+        mask = None if in_stock is None else np.asarray(in_stock)
+        if mask is not None and mask.shape != y_arr.shape:
+            raise ValueError("in_stock must have the same shape as y")
+
+        def block(rows: Rows) -> Demand:
+            units = np.asarray(y_arr[rows], dtype=np.float64)
+            units = np.where(np.isfinite(units), units, 0.0)
+            frac = np.ones_like(units) if mask is None else np.asarray(mask[rows], np.float64)
+            return clean_history(units, np.nan_to_num(frac, nan=0.0), self.cleaning)
+
+        self.freq_ = check_freq(freq)
+        self.n_series_, self.n_periods_ = y_arr.shape
+        self.start_ = start or DEFAULT_START
+        self._fit_blocks(block)
+        return self
+
+    def _fit_spread(self, demand: Demand) -> None:
+        self._fit_demand(demand)  # the chosen methods add their own spike rates
+
+    def _fit_demand(self, demand: Demand) -> None:
+        self._fit_blocks(demand.take)
+
+    def _fit_blocks(self, block: Callable[[Rows], Demand]) -> None:
+        n = self.n_series_
+        plan = self._plan(block)
+        self.methods_ = plan.names
+        self.scores_ = np.full((n, len(plan.names)), np.nan)
+        self.weights_ = np.zeros((n, len(plan.names)))
+        self.sigma_ = np.zeros(n)
+        self.growth_ = np.zeros(n)
+        self.in_stock_periods_ = np.zeros(n)
+        self.history_rate_ = np.zeros(n)
+        self.velocity_ = np.zeros(n)
+        self.parts_: list[_Part] = []
+        step = max(1, self.block_size)
+        for lo in range(0, n, step):
+            rows = np.arange(lo, min(n, lo + step))
+            self._fit_block(rows, block(rows), plan)
+        self.method_ = np.asarray(plan.names, dtype=object)[np.argmax(self.weights_, axis=1)]
+
+    def _plan(self, block: Callable[[Rows], Demand]) -> _Plan:
+        names = list(self.methods or DEFAULT_METHODS)
+        unknown = [m for m in names if m not in METHODS]
+        if unknown:
+            raise ValueError(f"unknown forecasting methods: {unknown}")
+        if self.fallback:
+            names += [m for m in ("moving_average", "tsb") if m not in names]
+        horizon = self.horizon or default_horizon(self.freq_)
+        cuts = origins(self.n_periods_, horizon, self.windows)
+        return _Plan(names, horizon, cuts, self._fit_pooled(names, cuts, block))
+
+    def _fit_pooled(
+        self, names: list[str], cuts: list[int], block: Callable[[Rows], Demand]
+    ) -> dict[str, tuple[PooledForecaster | None, PooledForecaster]]:
+        """Train each pooled method on a sample of series: once before the first origin (for the
+        backtest), once on all the history (for the forecast)."""
+        pooled = [m for m in names if METHODS[m].pooled]
+        if not pooled:
+            return {}
+        rng = np.random.default_rng(self.random_state)
+        size = min(self.n_series_, self.pooled_series)
+        sample = block(np.sort(rng.choice(self.n_series_, size=size, replace=False)))
+        out: dict[str, tuple[PooledForecaster | None, PooledForecaster]] = {}
+        for m in pooled:
+            early = self._fit_one(m, sample.head(cuts[0])) if cuts else None
+            final = self._fit_one(m, sample)
+            out[m] = (
+                cast(PooledForecaster, early) if early else None,
+                cast(PooledForecaster, final),
+            )
+        return out
+
+    def _fit_block(self, rows: Rows, demand: Demand, plan: _Plan) -> None:
+        seen = demand.weight.sum(axis=1)
+        self.in_stock_periods_[rows] = seen
+        self.history_rate_[rows] = (demand.weight * demand.values).sum(axis=1) / np.maximum(
+            seen, 1e-9
+        )
+        self.velocity_[rows] = in_stock_rate(demand, periods_for_days(VELOCITY_DAYS, self.freq_))
+        weights = np.zeros((len(rows), len(plan.names)))
+        tested = (
+            can_backtest(demand, plan.cuts[0], plan.horizon, self.min_sales) if plan.cuts else None
+        )
+        if tested is not None and tested.any():
+            idx = np.flatnonzero(tested)
+            self._select(rows[idx], demand.take(idx), plan, weights, idx)
+        rest = np.arange(len(rows)) if tested is None else np.flatnonzero(~tested)
+        if len(rest):
+            self._default(rows[rest], demand.take(rest), plan, weights, rest)
+        self.weights_[rows] = weights
+        self._fit_final(rows, demand, plan, weights)
+
+    def _select(
+        self, rows: Rows, demand: Demand, plan: _Plan, weights: FloatArray, local: Rows
+    ) -> None:
+        """Backtest every method on these series, then weigh them and keep error statistics."""
+        values, obs = actuals(demand, plan.cuts, plan.horizon)
+        scale = rms_scale(demand, plan.cuts[0])
+        scores = np.empty((len(rows), len(plan.names)))
+        errors = []
+        for j, name in enumerate(plan.names):
+            forecast = self._backtest_one(name, demand, plan)
+            scores[:, j], err = score(
+                forecast, values, obs, scale, bias=self.bias_penalty, absolute=self.mae_weight
+            )
+            errors.append(err)
+        chosen = blend_weights(scores, self.combine, self.power)
+        combined = np.einsum("nm,mont->ont", chosen, np.stack(errors))
+        sigma, ratio, ok = backtest_error_stats(combined, obs)
+        ratio = shrink_ratio(ratio, ok, len(plan.cuts))
+        self.scores_[rows] = scores
+        weights[local] = chosen
+        self.sigma_[rows] = sigma
+        self.growth_[rows] = ratio * sigma**2
+
+    def _fit_one(self, name: str, demand: Demand) -> DemandForecaster:
+        return METHODS[name]().fit_demand(demand, start=self.start_, freq=self.freq_)
+
+    def _backtest_one(self, name: str, demand: Demand, plan: _Plan) -> FloatArray:
+        if name in plan.pooled:
+            early = plan.pooled[name][0]
+            assert early is not None  # there are cuts, so the early model was trained
+            out: FloatArray = early.forecast_from(demand, plan.cuts, plan.horizon)
+            return np.clip(np.nan_to_num(out, nan=0.0), 0.0, None)
+        model = METHODS[name]()
+        return backtest(model, demand, plan.cuts, plan.horizon, start=self.start_, freq=self.freq_)
+
+    def _default(
+        self, rows: Rows, demand: Demand, plan: _Plan, weights: FloatArray, local: Rows
+    ) -> None:
+        """Too short to backtest: moving average or Croston-SBA by intermittency."""
+        chosen = default_methods(demand) if self.fallback else np.full(demand.n, plan.names[0])
+        for j, name in enumerate(plan.names):
+            weights[local, j] = chosen == name
+        sigma = spread_sigma(demand, periods_for_days(91, self.freq_))
+        known = self.growth_ / np.maximum(self.sigma_**2, 1e-12)
+        ratio = float(np.median(known[self.sigma_ > 0])) if (self.sigma_ > 0).any() else 0.0
+        self.sigma_[rows] = sigma
+        self.growth_[rows] = ratio * sigma**2
+
+    def _fit_final(self, rows: Rows, demand: Demand, plan: _Plan, weights: FloatArray) -> None:
+        """Fit each method that carries weight on the series it carries weight for."""
+        for j, name in enumerate(plan.names):
+            local = np.flatnonzero(weights[:, j] > 0)
+            if not len(local):
+                continue
+            part = demand.take(local)
+            if name in plan.pooled:
+                model = plan.pooled[name][1].bind(part)
+            else:
+                model = self._fit_one(name, part)
+            self.parts_.append(_Part(rows[local], weights[local, j], model))
+
+    # -- forecasting --------------------------------------------------------------------------
+
+    def _predict(self, horizon: int) -> FloatArray:
+        out = np.zeros((self.n_series_, horizon))
+        for part in self.parts_:
+            out[part.rows] += part.weight[:, None] * part.model.predict(horizon)
+        return out
+
+    def error_over(self, periods: NDArray[np.integer] | int) -> FloatArray:
+        """Std of the summed demand forecast error over ``periods`` periods, per series."""
+        if not hasattr(self, "sigma_"):
+            from planner.forecast.base import NotFittedError
+
+            raise NotFittedError("AutoForecaster must be fitted before error_over()")
+        p = np.broadcast_to(np.asarray(periods), (self.n_series_,))
+        return error_over(self.sigma_, self.growth_, p)

@@ -1,0 +1,232 @@
+"""Stockout-aware demand: from units sold and in-stock fractions to a demand estimate with weights.
+
+A day the item was out of stock all day says nothing about demand: it is *censored*, not a zero.
+Every method fits on ``Demand``: ``values`` (the demand estimate of each period) and ``weight``
+(how much of that period was observed, 0 to 1). Methods that weigh periods (moving averages,
+smoothing, profiles) ignore weight-0 periods; methods that need a complete series (seasonal lags,
+temporal aggregation, lag features) read the imputed values there.
+
+- censored (in stock < ``min_in_stock``): weight 0, value imputed from the trailing in-stock level;
+- partial stockout (0 < f < 1): the units were sold in a fraction f of the period, so demand is
+  estimated as units / f, scaled up by at most ``max_scale``, with weight f;
+- returns (negative units) are not negative demand: clipped to 0 (``returns="keep"`` keeps them);
+- one-off spikes (wholesale orders) above ``spike_k`` × a robust local scale are taken out of the
+  periods (weight 0, imputed) unless ``spike_k`` is None, so one order never inflates a level;
+  with ``spikes="spread"`` (the default) their excess over the local level is kept aside and
+  spread evenly over the history: ``Demand.spike_rate()``, which every method adds to its
+  forecast (wholesale orders do recur, just not on a predictable day); ``"exclude"`` drops it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from planner.forecast.base import FloatArray
+
+BoolArray = NDArray[np.bool_]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaning:
+    """How raw sales become a demand estimate (see the module docstring)."""
+
+    min_in_stock: float = 0.05
+    max_scale: float = 4.0
+    spike_k: float | None = 10.0
+    spikes: Literal["spread", "exclude"] = "spread"
+    returns: Literal["clip", "keep"] = "clip"
+    window: int = 28  # periods in the local level used for imputing and spike detection
+
+
+DEFAULT_CLEANING = Cleaning()
+
+
+@dataclass(frozen=True, slots=True)
+class Demand:
+    """Demand estimate and observation weight per series and period, shape (n, periods)."""
+
+    values: FloatArray
+    weight: FloatArray
+    # Spikes taken out: (row, period, excess units) of each, sparse.
+    spikes: tuple[NDArray[np.intp], NDArray[np.intp], FloatArray] = field(
+        default_factory=lambda: (np.zeros(0, np.intp), np.zeros(0, np.intp), np.zeros(0))
+    )
+    # Derived arrays (seasonal indices, backtest heads) computed once per Demand and shared by
+    # every method fitted on it.
+    cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def cached(self, key: Any, compute: Callable[[], T]) -> T:
+        """``compute()``, memoised on this demand under ``key``."""
+        if key not in self.cache:
+            self.cache[key] = compute()
+        out: T = self.cache[key]
+        return out
+
+    @property
+    def n(self) -> int:
+        return int(self.values.shape[0])
+
+    @property
+    def periods(self) -> int:
+        return int(self.values.shape[1])
+
+    def head(self, periods: int) -> Demand:
+        """The first ``periods`` periods (a backtest's training part); the same object each time."""
+        if periods >= self.periods:
+            return self
+        row, col, excess = self.spikes
+        keep = col < periods
+        return self.cached(
+            ("head", periods),
+            lambda: Demand(
+                self.values[:, :periods],
+                self.weight[:, :periods],
+                (row[keep], col[keep], excess[keep]),
+            ),
+        )
+
+    def take(self, rows: NDArray[np.intp]) -> Demand:
+        """A subset of series."""
+        rows = np.asarray(rows, dtype=np.intp)
+        row, col, excess = self.spikes
+        new = np.full(self.n, -1, dtype=np.intp)
+        new[rows] = np.arange(len(rows))
+        keep = new[row] >= 0
+        spikes = (new[row[keep]], col[keep], excess[keep])
+        return Demand(self.values[rows], self.weight[rows], spikes)
+
+    def spike_rate(self) -> FloatArray:
+        """Spike units per period, spread over the observed history (0 without spikes)."""
+        row, _, excess = self.spikes
+        total = np.bincount(row, weights=excess, minlength=self.n)
+        count = np.bincount(row, minlength=self.n) + self.weight.sum(axis=1)
+        out: FloatArray = total / np.maximum(count, 1.0)
+        return out
+
+
+def clean_history(
+    y: FloatArray, in_stock: FloatArray, cleaning: Cleaning = DEFAULT_CLEANING
+) -> Demand:
+    """Turn units sold and in-stock fractions into a stockout-aware demand estimate."""
+    y = np.asarray(y, dtype=np.float64)
+    frac = np.clip(np.asarray(in_stock, dtype=np.float64), 0.0, 1.0)
+    observed = frac >= cleaning.min_in_stock
+    units = np.maximum(y, 0.0) if cleaning.returns == "clip" else y
+    scale = 1.0 / np.maximum(frac, 1.0 / cleaning.max_scale)
+    values = np.where(observed, units * scale, 0.0)
+    weight = np.where(observed, frac, 0.0)
+    if cleaning.spike_k is None:
+        return Demand(impute(values, weight, cleaning.window), weight)
+    spikes, local = find_spikes(values, weight, cleaning.spike_k, cleaning.window)
+    row, col = np.nonzero(spikes)
+    excess = np.maximum(values[row, col] - local[row, col], 0.0) * weight[row, col]
+    if cleaning.spikes == "exclude":
+        excess = np.zeros_like(excess)
+    weight[spikes] = 0.0
+    return Demand(impute(values, weight, cleaning.window), weight, (row, col, excess))
+
+
+def window_sums(x: FloatArray, lo: int, hi: int) -> FloatArray:
+    """Sum of x[:, t+lo : t+hi] for every t (clipped at the edges), via one cumulative sum."""
+    n, d = x.shape
+    left, right = max(0, -lo), max(0, hi)
+    # Padded cumulative sum: column j holds the sum of x[:, :j - left] (clipped to [0, d]).
+    c = np.empty((n, left + d + 1 + right))
+    c[:, : left + 1] = 0.0
+    np.cumsum(x, axis=1, out=c[:, left + 1 : left + d + 1])
+    c[:, left + d + 1 :] = c[:, left + d : left + d + 1]
+    out: FloatArray = c[:, left + hi : left + hi + d] - c[:, left + lo : left + lo + d]
+    return out
+
+
+def find_spikes(
+    values: FloatArray, weight: FloatArray, k: float, window: int
+) -> tuple[BoolArray, FloatArray]:
+    """One-off spikes: above k × the larger of the local mean and the local mean sale size.
+
+    "Local" is the ``window`` periods either side, the period itself left out; the scale is at
+    least one unit, so a slow mover's two-unit day is never a spike. Also returns the local mean
+    (0 on series with no period above k, which cannot have a spike and are skipped).
+    """
+    spikes = np.zeros(values.shape, dtype=bool)
+    local = np.zeros(values.shape)
+    rows = np.flatnonzero((values > k).any(axis=1))
+    if not len(rows):
+        return spikes, local
+    v, w = values[rows], weight[rows]
+    wv = w * v
+    sold = np.where(v > 0, w, 0.0)
+    span = (-window, window + 1)
+    others = window_sums(wv, *span) - wv
+    near = others / np.maximum(window_sums(w, *span) - w, 1.0)
+    size = others / np.maximum(window_sums(sold, *span) - sold, 1.0)
+    scale = np.maximum(np.maximum(near, size), 1.0)
+    spikes[rows] = (w > 0) & (v > k * scale)
+    local[rows] = near
+    return spikes, local
+
+
+def impute(values: FloatArray, weight: FloatArray, window: int) -> FloatArray:
+    """Fill unobserved periods with the trailing in-stock level (else the series' mean)."""
+    missing = weight <= 0
+    rows = np.flatnonzero(missing.any(axis=1))
+    if not len(rows):
+        return values
+    v, w = values[rows], weight[rows]
+    wv = w * v
+    recent_w = window_sums(w, -window, 0)
+    level = window_sums(wv, -window, 0) / np.maximum(recent_w, 1e-9)
+    # Before any observation in the window: the mean of everything observed so far, else overall.
+    cum_w = np.cumsum(w, axis=1)
+    expanding = np.cumsum(wv, axis=1) / np.maximum(cum_w, 1e-9)
+    overall = wv.sum(axis=1) / np.maximum(w.sum(axis=1), 1e-9)
+    fallback = np.where(cum_w > 0, expanding, overall[:, None])
+    fill = np.where(recent_w > 0, level, fallback)
+    out = values.copy()
+    out[rows] = np.where(missing[rows], fill, v)
+    return out
+
+
+def in_stock_rate(demand: Demand, periods: int, factor: FloatArray | None = None) -> FloatArray:
+    """Mean demand per period over the last ``periods`` in-stock periods (0 with none).
+
+    With ``factor`` (a seasonal index per period), the mean of demand over the mean factor: the
+    deseasonalised level.
+    """
+    # Most series fill the window within the recent past; only the others read further back.
+    span = min(demand.periods, 2 * periods + 56)
+    f = None if factor is None else factor[:, -span:]
+    out, count = _recent_mean(demand.values[:, -span:], demand.weight[:, -span:], periods, f)
+    short = np.flatnonzero(count < periods)
+    if len(short) and span < demand.periods:
+        f = None if factor is None else factor[short]
+        out[short], _ = _recent_mean(demand.values[short], demand.weight[short], periods, f)
+    return out
+
+
+def _recent_mean(
+    v: FloatArray, w: FloatArray, periods: int, factor: FloatArray | None
+) -> tuple[FloatArray, FloatArray]:
+    w, v = w[:, ::-1], v[:, ::-1]
+    cum = np.cumsum(w, axis=1)
+    # Take whole periods while the in-stock count stays within the window, the last one partly.
+    take = np.clip(periods - (cum - w), 0.0, w)
+    total = (take * v).sum(axis=1)
+    count = take.sum(axis=1)
+    den = count if factor is None else (take * factor[:, ::-1]).sum(axis=1)
+    out: FloatArray = np.where(den > 0, total / np.maximum(den, 1e-9), 0.0)
+    return out, count
+
+
+def intermittency(demand: Demand) -> FloatArray:
+    """Average demand interval (ADI): observed periods per period with demand (inf: none)."""
+    observed = demand.weight.sum(axis=1)
+    sales = ((demand.values > 0) & (demand.weight > 0)).sum(axis=1)
+    out: FloatArray = np.where(sales > 0, observed / np.maximum(sales, 1), np.inf)
+    return out

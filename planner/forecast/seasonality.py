@@ -1,0 +1,152 @@
+"""Multiplicative seasonal indices: day of the week and month of the year, shrunk towards 1.
+
+An index of 1.2 for Saturdays means Saturdays sell 20 % above the average day. Indices are
+estimated from observed (in-stock) periods only and shrunk towards 1 in proportion to the evidence
+(units sold), so short, sparse or noisy series get a flat profile rather than noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from planner.forecast.base import FloatArray
+from planner.forecast.calendar import SEASON_LENGTHS, period_start, weekday, year_phase
+from planner.forecast.history import Demand
+
+WEEKLY_DAYS = 182  # the weekday profile reads the last 26 weeks
+WEEKLY_SHRINK = 60.0  # units of evidence at which the weekday profile counts half
+YEARLY_SHRINK = 150.0  # same for the month-of-year profile (12 bins need more evidence)
+MAX_INDEX = 5.0
+YEARLY_YEARS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class SeasonalIndex:
+    """Weekday (n, 7) and month-of-year (n, 12) indices; ``factor`` maps them onto periods."""
+
+    weekly: FloatArray
+    yearly: FloatArray
+
+    def factor(self, start: date, freq: str, t: np.ndarray) -> FloatArray:
+        """The combined index of each series at periods ``t``, shape (n, len(t))."""
+        t = np.asarray(t, dtype=np.int64)
+        out = _interpolate_months(self.yearly, year_phase(start, freq, t))
+        if freq == "D":
+            out = out * self.weekly[:, weekday(start, freq, t)]
+        return out
+
+    def take(self, rows: np.ndarray) -> SeasonalIndex:
+        return SeasonalIndex(self.weekly[rows], self.yearly[rows])
+
+
+def flat_index(n: int) -> SeasonalIndex:
+    return SeasonalIndex(np.ones((n, 7)), np.ones((n, 12)))
+
+
+def _interpolate_months(monthly: FloatArray, phase: FloatArray) -> FloatArray:
+    """Circular linear interpolation between month mid-points (phase in months, 0.5 = mid-Jan)."""
+    x = phase - 0.5
+    lo = np.floor(x).astype(np.int64)
+    frac = x - lo
+    out: FloatArray = monthly[:, lo % 12] * (1 - frac) + monthly[:, (lo + 1) % 12] * frac
+    return out
+
+
+def _shrink(raw: FloatArray, evidence: FloatArray, strength: float) -> FloatArray:
+    """Pull indices towards 1 by evidence / (evidence + strength), then renormalise to mean 1."""
+    s = (evidence / (evidence + strength))[:, None]
+    idx = 1.0 + s * (np.clip(raw, 0.0, MAX_INDEX) - 1.0)
+    out: FloatArray = idx / np.maximum(idx.mean(axis=1, keepdims=True), 1e-9)
+    return out
+
+
+def _weekly_index(demand: Demand, start: date, freq: str) -> FloatArray:
+    """Day-of-week index from the last 26 weeks (daily series only; 1 otherwise)."""
+    n, d = demand.values.shape
+    if freq != "D" or d < 14:
+        return np.ones((n, 7))
+    lo = max(0, d - WEEKLY_DAYS)
+    w = demand.weight[:, lo:]
+    wv = w * demand.values[:, lo:]
+    dow = weekday(start, freq, np.arange(lo, d))
+    mean_all = wv.sum(axis=1) / np.maximum(w.sum(axis=1), 1e-9)
+    raw = np.ones((n, 7))
+    for k in range(7):
+        cols = dow == k
+        wk = w[:, cols].sum(axis=1)
+        mean_k = wv[:, cols].sum(axis=1) / np.maximum(wk, 1e-9)
+        raw[:, k] = np.where((wk > 0) & (mean_all > 0), mean_k / np.maximum(mean_all, 1e-12), 1.0)
+    return _shrink(raw, wv.sum(axis=1), WEEKLY_SHRINK)
+
+
+def _yearly_index(demand: Demand, start: date, freq: str) -> FloatArray:
+    """Month-of-year index: demand over its centred one-year mean, per calendar month.
+
+    Needs a year of history; reads the last ``YEARLY_YEARS`` years (seasons drift).
+    """
+    n, d = demand.values.shape
+    period = SEASON_LENGTHS[freq][-1]
+    if d < period:
+        return np.ones((n, 12))
+    lo = max(0, d - YEARLY_YEARS * period)
+    start = period_start(start, freq, lo)
+    d -= lo
+    w, v = demand.weight[:, lo:], demand.values[:, lo:]
+    wv = w * v
+    level = _year_level(wv, w, period)
+    t = np.arange(d)
+    month = np.floor(year_phase(start, freq, t)).astype(np.int64) % 12
+    raw = np.ones((n, 12))
+    covered = np.zeros(n)
+    for m in range(12):
+        cols = month == m
+        if not cols.any():
+            continue
+        num = wv[:, cols].sum(axis=1)
+        den = (w[:, cols] * level[:, cols]).sum(axis=1)
+        ok = den > 1e-9
+        raw[:, m] = np.where(ok, num / np.maximum(den, 1e-12), 1.0)
+        covered += ok
+    evidence = wv.sum(axis=1) * (covered / 12.0)
+    return _shrink(raw, evidence, YEARLY_SHRINK)
+
+
+def _year_level(wv: FloatArray, w: FloatArray, period: int) -> FloatArray:
+    """Mean over a whole year around each period: centred where the history allows, else the
+    first or last full year (a whole year averages the season out, wherever it is centred)."""
+    d = wv.shape[1]
+    lo = np.clip(np.arange(d) - period // 2, 0, d - period)
+    hi = lo + period
+    cwv = np.concatenate([np.zeros((len(wv), 1)), np.cumsum(wv, axis=1)], axis=1)
+    cw = np.concatenate([np.zeros((len(w), 1)), np.cumsum(w, axis=1)], axis=1)
+    out: FloatArray = (cwv[:, hi] - cwv[:, lo]) / np.maximum(cw[:, hi] - cw[:, lo], 1e-9)
+    return out
+
+
+def seasonal_index(
+    demand: Demand, start: date, freq: str, *, weekly: bool, yearly: bool
+) -> SeasonalIndex:
+    """Weekday and/or month-of-year indices of every series (flat where not asked for)."""
+    n = demand.n
+    w_idx = weekly_index(demand, start, freq) if weekly else np.ones((n, 7))
+    y_idx = yearly_index(demand, start, freq) if yearly else np.ones((n, 12))
+    return SeasonalIndex(w_idx, y_idx)
+
+
+def weekly_index(demand: Demand, start: date, freq: str) -> FloatArray:
+    """Day-of-week index (n, 7), memoised on the demand."""
+    return demand.cached(("weekly", start, freq), lambda: _weekly_index(demand, start, freq))
+
+
+def yearly_index(demand: Demand, start: date, freq: str) -> FloatArray:
+    """Month-of-year index (n, 12), memoised on the demand."""
+    return demand.cached(("yearly", start, freq), lambda: _yearly_index(demand, start, freq))
+
+
+def deseasonalise(demand: Demand, index: SeasonalIndex, start: date, freq: str) -> Demand:
+    """Demand divided by its seasonal index (weights unchanged)."""
+    f = index.factor(start, freq, np.arange(demand.periods))
+    return Demand(demand.values / np.maximum(f, 1e-6), demand.weight)

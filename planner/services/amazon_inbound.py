@@ -1,0 +1,221 @@
+"""Sync step "inbound": FBA inbound shipments as stock orders; and the "set source" bulk action.
+
+A shipment planner saved to Amazon is matched to its order (by inbound plan, shipment or
+confirmation id), never duplicated. Others become purchase orders of unknown source, or transfers
+from the connection's default source warehouse when the connection says so. Amazon is the truth
+for what was shipped and received, and for the status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from planner.domain.activity import AuditEntry
+from planner.domain.errors import InvalidInput
+from planner.domain.orders import AmazonLink, OrderKind, OrderLine, OrderStatus, StockOrder
+from planner.domain.warehouses import Connection, InboundOrderType
+from planner.ports import (
+    AmazonGateway,
+    AmazonUnitOfWork,
+    InboundShipment,
+    InboundStatus,
+    SyncProgress,
+    SyncState,
+    UnitOfWork,
+)
+from planner.services.amazon_listings import ListingIndex, fba_warehouse
+
+OVERLAP = timedelta(days=2)
+SYNC_ACTOR = "amazon-sync"
+_FINAL = (OrderStatus.RECEIVED, OrderStatus.CANCELLED)
+
+
+def _refs(order: StockOrder) -> set[str]:
+    refs = {order.external_ref} if order.external_ref else set()
+    if order.amazon is not None:
+        refs.update(order.amazon.shipment_ids)
+        refs.update(order.amazon.confirmation_ids)
+    return refs
+
+
+def sync_inbound(
+    uow: AmazonUnitOfWork,
+    gateway: AmazonGateway,
+    connection: Connection,
+    *,
+    state: SyncState | None,
+    now: datetime,
+    full: bool,
+    progress: SyncProgress,
+) -> dict[str, int]:
+    """Pull shipments (open ones first time, changed ones since), update or create orders."""
+    counts = {"shipments": 0, "created": 0, "updated": 0, "linked_plans": 0}
+    markets = connection.marketplaces()
+    destinations = {fba_warehouse(m.country_code) for m in markets}
+    orders = [o for o in uow.orders.list() if o.destination in destinations]
+    counts["linked_plans"] = _link_plans(uow, gateway, orders)
+    by_ref = {ref: o for o in orders for ref in _refs(o)}
+    index = ListingIndex.load(uow, connection.name)
+    since = (
+        None if (full or state is None or state.watermark is None) else state.watermark - OVERLAP
+    )
+    progress.start(f"{connection.name}: FBA inbound shipments", total=len(markets))
+    for market in markets:
+        for shipment in gateway.inbound_shipments(
+            market.marketplace_id, updated_after=since, until=now
+        ):
+            counts["shipments"] += 1
+            lines = _lines(shipment, index)
+            order = by_ref.get(shipment.shipment_id)
+            if order is None:
+                order = _new_order(uow, connection, shipment, lines, now=now)
+                if order is not None:
+                    index.flush()
+                    uow.orders.add(order)
+                    by_ref[shipment.shipment_id] = order
+                    counts["created"] += 1
+            elif _mirror(order, shipment, lines):
+                index.flush()
+                uow.orders.save(order)
+                counts["updated"] += 1
+        progress.advance()
+    index.flush()
+    return counts
+
+
+def _link_plans(uow: AmazonUnitOfWork, gateway: AmazonGateway, orders: list[StockOrder]) -> int:
+    """Orders saved to Amazon learn their shipments' ids from the inbound plan (2024-03-20)."""
+    pending = {
+        o.amazon.inbound_plan_id: o
+        for o in orders
+        if o.amazon is not None and o.status not in _FINAL
+    }
+    linked = 0
+    for plan in gateway.inbound_plans(sorted(pending)) if pending else ():
+        order = pending[plan.plan_id]
+        link = order.amazon
+        assert link is not None
+        shipment_ids = tuple(dict.fromkeys((*link.shipment_ids, *plan.shipment_ids)))
+        confirmations = tuple(dict.fromkeys((*link.confirmation_ids, *plan.confirmation_ids)))
+        if (shipment_ids, confirmations) != (link.shipment_ids, link.confirmation_ids):
+            order.amazon = AmazonLink(link.inbound_plan_id, shipment_ids, confirmations, link.split)
+            uow.orders.save(order)
+            linked += 1
+    return linked
+
+
+def _lines(shipment: InboundShipment, index: ListingIndex) -> dict[str, tuple[int, int]]:
+    """(ordered, received) per variant; several seller SKUs of one variant add up."""
+    out: dict[str, tuple[int, int]] = {}
+    for item in shipment.items:
+        variant = index.variant(shipment.marketplace_id, item.seller_sku, fnsku=item.fnsku)
+        ordered, received = out.get(variant, (0, 0))
+        out[variant] = (
+            ordered + max(item.shipped, item.received, 0),
+            received + max(item.received, 0),
+        )
+    return {v: q for v, q in out.items() if q[0] > 0}
+
+
+def _new_order(
+    uow: UnitOfWork,
+    connection: Connection,
+    shipment: InboundShipment,
+    lines: dict[str, tuple[int, int]],
+    *,
+    now: datetime,
+) -> StockOrder | None:
+    if not lines or shipment.status is InboundStatus.CANCELLED:
+        return None
+    transfer = connection.inbound_order_type is InboundOrderType.TRANSFER
+    kind = OrderKind.TRANSFER if transfer else OrderKind.PURCHASE
+    order = StockOrder(
+        number=uow.orders.next_number(kind),
+        kind=kind,
+        destination=fba_warehouse_of(connection, shipment.marketplace_id),
+        source=connection.default_source_warehouse if transfer else None,
+        status=OrderStatus.OPEN,
+        lines=[
+            OrderLine(sku, ordered, received) for sku, (ordered, received) in sorted(lines.items())
+        ],
+        expected_on=shipment.expected_on,
+        created_at=now,
+        created_by=SYNC_ACTOR,
+        external_ref=shipment.shipment_id,
+        note=shipment.name,
+    )
+    _status(order, shipment)
+    return order
+
+
+def fba_warehouse_of(connection: Connection, marketplace_id: str) -> str:
+    market = next(m for m in connection.marketplaces() if m.marketplace_id == marketplace_id)
+    return fba_warehouse(market.country_code)
+
+
+def _mirror(
+    order: StockOrder, shipment: InboundShipment, lines: dict[str, tuple[int, int]]
+) -> bool:
+    """Make the order say what Amazon says; returns whether anything changed."""
+    before = (replace(order, lines=[replace(x) for x in order.lines]), order.amazon)
+    by_sku = {x.sku: x for x in order.lines}
+    for sku, (ordered, received) in sorted(lines.items()):
+        line = by_sku.get(sku)
+        if line is None:
+            order.lines.append(OrderLine(sku, ordered, received))
+        else:
+            line.ordered, line.received = max(ordered, 1), received
+    if shipment.expected_on is not None:
+        order.expected_on = shipment.expected_on
+    _status(order, shipment)
+    return (order, order.amazon) != before
+
+
+def _status(order: StockOrder, shipment: InboundShipment) -> None:
+    if shipment.status is InboundStatus.CANCELLED:
+        if order.status is not OrderStatus.RECEIVED:
+            order.status = OrderStatus.CANCELLED
+        return
+    closed = shipment.status is InboundStatus.CLOSED
+    if closed:
+        order.status = OrderStatus.RECEIVED
+    elif order.status in (OrderStatus.DRAFT, OrderStatus.CANCELLED):
+        order.status = OrderStatus.OPEN
+    if not closed:
+        if any(x.received > 0 for x in order.lines):
+            order.status = OrderStatus.PARTIALLY_RECEIVED
+        else:
+            order.status = OrderStatus.OPEN
+
+
+def set_source(
+    uow: UnitOfWork, numbers: Sequence[str], source: str, *, actor: str, origin: str = "cli"
+) -> list[str]:
+    """Name the source of orders found in Amazon: a vendor (purchases) or warehouse (transfers)."""
+    if not numbers:
+        raise InvalidInput("name at least one order to set the source of")
+    changed = []
+    for number in numbers:
+        order = uow.orders.get(number)
+        if order.kind is OrderKind.PURCHASE:
+            uow.vendors.get(source)
+        elif order.kind is OrderKind.TRANSFER:
+            uow.warehouses.get(source)
+        else:
+            raise InvalidInput(f"order {number} is an assembly order; it has no source")
+        if order.source != source:
+            order.set_source(source)
+            uow.orders.save(order)
+            changed.append(number)
+    uow.audit.record(
+        AuditEntry(
+            actor=actor,
+            action="orders.set_source",
+            objects=tuple(numbers),
+            origin=origin,
+            details={"source": source, "changed": changed},
+        )
+    )
+    return changed

@@ -1,0 +1,146 @@
+"""Recommendation rows with a human-readable explanation, and the compare-warehouses table."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from planner.domain.orders import OrderKind
+from planner.domain.plan import Recommendation, WarehouseMetrics, row_key
+from planner.engine.history import SeriesKey
+from planner.engine.replenish import Outputs
+
+if TYPE_CHECKING:
+    from planner.services.plan_inputs import Catalog
+    from planner.services.plan_series import SeriesSet
+
+
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 10 else f"{x:,.1f}"
+
+
+def recommendation(
+    ctx: tuple[Any, ...],
+    i: int,
+    kind: OrderKind,
+    source: str | None,
+    qty: int,
+    *,
+    transferred: int,
+) -> Recommendation:
+    """One row: the numbers of series ``i`` and the sentence that explains them."""
+    cat, pol, fc, _mean, safety, available, out, today = ctx
+    key: SeriesKey = fc.keys[i]
+    v = cat.variants[key.sku]
+    lead, dos = int(pol.lead[i]), int(pol.dos[i])
+    period = lead + dos
+    daily = float(out.forecast_units[i]) / max(period, 1)
+    cover = float(out.days_of_cover[i])
+    stockout = None
+    if out.stockout_day[i] >= 0:
+        stockout = today + timedelta(days=int(out.stockout_day[i]))
+    if kind is OrderKind.TRANSFER:
+        text = (
+            f"Move {qty} from {source}, which holds more than its own planning period needs, "
+            f"to {key.warehouse}, which needs {int(out.replenishment_qty[i])} "
+            f"(transfers come before buying)."
+        )
+    else:
+        text = _explain(cat, pol, fc, i, kind, qty, safety, available, out, transferred)
+    return Recommendation(
+        key=row_key(kind, key.sku, key.warehouse, source),
+        kind=kind,
+        sku=key.sku,
+        warehouse=key.warehouse,
+        source=source,
+        title=v.title,
+        vendor=v.vendor,
+        category=v.category,
+        lead_time_days=lead,
+        days_of_stock=dos,
+        daily_forecast=round(daily, 3),
+        forecast_units=round(float(out.forecast_units[i]), 2),
+        available=int(available[i]),
+        reserved=_reserved(cat, key),
+        on_order=round(float(out.on_order[i])),
+        safety_stock=round(float(safety[i]), 2),
+        replenishment_qty=int(out.replenishment_qty[i]),
+        to_order_qty=int(qty),
+        days_of_cover=None if not np.isfinite(cover) else round(cover, 1),
+        stockout_date=stockout,
+        lost_sales_units=round(float(out.lost_sales[i]), 2),
+        overstock_units=int(out.overstock_units[i]),
+        overstock_value=round(float(out.overstock_value[i]), 2),
+        unit_cost=float(pol.cost[i]),
+        method=fc.method[i],
+        explanation=text,
+    )
+
+
+def _reserved(cat: Catalog, key: SeriesKey) -> int:
+    level = cat.stock.get((key.sku, key.warehouse))
+    return int(level.reserved) if level else 0
+
+
+def _explain(
+    cat: Catalog,
+    pol: Any,
+    fc: Any,
+    i: int,
+    kind: OrderKind,
+    qty: int,
+    safety: Any,
+    available: Any,
+    out: Outputs,
+    transferred: int,
+) -> str:
+    lead, dos = int(pol.lead[i]), int(pol.dos[i])
+    parts = [
+        f"Forecast {_num(float(out.forecast_units[i]))} units over {lead + dos} days "
+        f"(lead time {lead} + {dos} days of stock; method {fc.method[i]})",
+        f"+ safety stock {_num(float(safety[i]))} at {pol.level[i]:.0%} service",
+    ]
+    if pol.min_stock[i] > 0:
+        parts.append(f"(minimum stock {int(pol.min_stock[i])})")
+    parts.append(
+        f"− available {int(available[i])} − on order {round(float(out.on_order[i]))}"
+        f" = need {int(out.replenishment_qty[i])}"
+    )
+    if transferred:
+        parts.append(f"− {transferred} coming by transfer")
+    sentence = " ".join(parts) + "."
+    if qty and qty != int(out.replenishment_qty[i]) - transferred:
+        pack, moq = int(pol.pack[i]), int(pol.moq[i])
+        sentence += f" Rounded to {qty} (pack of {pack}" + (f", MOQ {moq})." if moq else ").")
+    if out.overstock_units[i] > 0:
+        sentence += f" Overstock: {int(out.overstock_units[i])} units beyond the planning period."
+    if kind is OrderKind.ASSEMBLY:
+        sentence += " Assembled from components at this site; demand is network-wide."
+    return sentence
+
+
+def compare_rows(
+    keys: list[SeriesKey], series: SeriesSet, cat: Catalog, out: Outputs, daily: Any
+) -> list[WarehouseMetrics]:
+    """The compare-warehouses report: every planned plain warehouse side by side."""
+    rows = []
+    for i, k in enumerate(keys):
+        if not series.planned[i] or not cat.plain(k.warehouse):
+            continue
+        level = cat.stock.get((k.sku, k.warehouse))
+        cover = float(out.days_of_cover[i])
+        rows.append(
+            WarehouseMetrics(
+                sku=k.sku,
+                warehouse=k.warehouse,
+                available=int(level.available) if level else 0,
+                on_order=round(float(out.on_order[i])),
+                daily_forecast=round(float(daily[i]), 3),
+                days_of_cover=None if not np.isfinite(cover) else round(cover, 1),
+                need=int(out.replenishment_qty[i]),
+                surplus=int(out.overstock_units[i]),
+            )
+        )
+    return rows

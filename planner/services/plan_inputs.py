@@ -1,0 +1,111 @@
+"""What a planning run reads from the store, gathered once, and the options it runs with."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from planner.domain.activity import ForecastEdit, StockLevel
+from planner.domain.catalog import BillOfMaterials, Variant, Vendor, check_no_cycles
+from planner.domain.errors import NotFound
+from planner.domain.orders import OrderStatus, StockOrder
+from planner.domain.settings import PlanningPolicy, Scope, SettingsOverride, resolve_policy
+from planner.domain.warehouses import Connection, Warehouse, WarehouseKind
+from planner.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class PlanningOptions:
+    """Account-wide defaults (from the [planning] configuration)."""
+
+    lead_time_days: int = 30
+    days_of_stock: int = 30
+    service_level: float = 0.95
+    ignore_unreceived_fba_after_days: int | None = 14
+    history_days: int = 730
+    transfer_lead_time_days: int = 10
+    assembly_warehouse: str | None = None
+    horizon_days: int = 365
+
+    @property
+    def base_policy(self) -> PlanningPolicy:
+        return PlanningPolicy(self.lead_time_days, self.days_of_stock, self.service_level)
+
+
+@dataclass
+class Catalog:
+    """The store's view of the business on the planning day."""
+
+    variants: dict[str, Variant]
+    vendors: dict[str, Vendor]
+    warehouses: dict[str, Warehouse]
+    connections: dict[str, Connection]
+    boms: dict[str, BillOfMaterials]
+    overrides: list[SettingsOverride]
+    stock: dict[tuple[str, str], StockLevel]
+    open_orders: list[StockOrder]
+    edits: list[ForecastEdit]
+    assembly_warehouse: str | None = None
+    parents: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+
+    def plain(self, code: str) -> bool:
+        w = self.warehouses.get(code)
+        return w is not None and not w.is_combined
+
+
+def load_catalog(uow: UnitOfWork, options: PlanningOptions) -> Catalog:
+    """Read everything planning needs in a handful of queries."""
+    boms = {b.assembly_sku: b for b in uow.boms.list()}
+    check_no_cycles(boms)
+    warehouses = {w.code: w for w in uow.warehouses.list()}
+    catalog = Catalog(
+        variants={v.sku: v for v in uow.variants.list()},
+        vendors={v.name: v for v in uow.vendors.list()},
+        warehouses=warehouses,
+        connections={c.name: c for c in uow.connections.list()},
+        boms=boms,
+        overrides=uow.settings.list(),
+        stock={(s.sku, s.warehouse): s for s in uow.stock.list()},
+        open_orders=uow.orders.list(statuses=[OrderStatus.OPEN, OrderStatus.PARTIALLY_RECEIVED]),
+        edits=uow.forecast_edits.list(),
+        assembly_warehouse=_assembly_warehouse(warehouses, options),
+    )
+    parents: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    for bom in boms.values():
+        for c in bom.components:
+            parents[c.sku].append((bom.assembly_sku, c.quantity))
+    catalog.parents = dict(parents)
+    return catalog
+
+
+def _assembly_warehouse(warehouses: dict[str, Warehouse], options: PlanningOptions) -> str | None:
+    if options.assembly_warehouse:
+        if options.assembly_warehouse not in warehouses:
+            raise NotFound(
+                f"planning.assembly_warehouse names {options.assembly_warehouse!r}, "
+                "which is not a warehouse",
+                hint="set it to an IP warehouse code (`planner warehouses` lists them)",
+            )
+        return options.assembly_warehouse
+    ips = sorted(c for c, w in warehouses.items() if w.kind is WarehouseKind.IP)
+    return ips[0] if ips else None
+
+
+class PolicyResolver:
+    """Settings inheritance (account → vendor → variant, per warehouse) with indexed lookups."""
+
+    def __init__(self, base: PlanningPolicy, overrides: list[SettingsOverride]) -> None:
+        self._base = base
+        self._index: dict[tuple[Scope, str], list[SettingsOverride]] = defaultdict(list)
+        for o in overrides:
+            self._index[(o.scope, o.key)].append(o)
+
+    def resolve(self, *, vendor: str | None, sku: str, warehouse: str) -> PlanningPolicy:
+        relevant = [
+            *self._index.get((Scope.ACCOUNT, ""), ()),
+            *(self._index.get((Scope.VENDOR, vendor), ()) if vendor else ()),
+            *self._index.get((Scope.VARIANT, sku), ()),
+        ]
+        if not relevant:
+            return self._base
+        return resolve_policy(self._base, relevant, vendor=vendor, sku=sku, warehouse=warehouse)

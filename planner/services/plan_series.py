@@ -1,0 +1,179 @@
+"""Which series a plan covers, their history (combined warehouses aggregated) and supply."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from numpy.typing import NDArray
+
+from planner.domain.orders import StockOrder
+from planner.domain.warehouses import WarehouseKind
+from planner.engine.history import SeriesHistory, SeriesKey
+from planner.services.plan_inputs import Catalog, PlanningOptions
+
+
+@dataclass
+class SeriesSet:
+    """Every series forecast in a run: plain warehouses, combined ones, assembly rows."""
+
+    history: SeriesHistory
+    planned: NDArray[np.bool_]  # rows that get a recommendation
+
+    @property
+    def keys(self) -> list[SeriesKey]:
+        return self.history.keys
+
+
+def build_series(history: SeriesHistory, cat: Catalog) -> SeriesSet:
+    """Plain series from history, plus combined aggregates and zero series for stocked pairs."""
+    active = {sku for sku, v in cat.variants.items() if v.active}
+    keep = [i for i, k in enumerate(history.keys) if k.sku in active and cat.plain(k.warehouse)]
+    keys = [history.keys[i] for i in keep]
+    units = history.units[keep].astype(np.float64)
+    in_stock = history.in_stock[keep].astype(np.float64)
+    index = {k: i for i, k in enumerate(keys)}
+    extra = _extra_pairs(cat, index, active)
+    days = history.days
+    keys += extra
+    units = np.vstack([units, np.zeros((len(extra), days))])
+    in_stock = np.vstack([in_stock, np.ones((len(extra), days))])
+    index = {k: i for i, k in enumerate(keys)}
+    c_keys, c_units, c_stock = _combined(cat, keys, units, in_stock)
+    keys += c_keys
+    units = np.vstack([units, c_units])
+    in_stock = np.vstack([in_stock, c_stock])
+    planned = np.array([_is_planned(k, cat) for k in keys], dtype=bool)
+    full = SeriesHistory(keys, history.start, units.astype(np.float32), in_stock.astype(np.float32))
+    return SeriesSet(full, planned)
+
+
+def _is_planned(key: SeriesKey, cat: Catalog) -> bool:
+    # The assembly site is always planned (assembly orders and components are made there).
+    return key.warehouse == cat.assembly_warehouse or cat.warehouses[key.warehouse].enabled
+
+
+def _extra_pairs(cat: Catalog, index: dict[SeriesKey, int], active: set[str]) -> list[SeriesKey]:
+    """Pairs with stock or orders but no sales yet, and every BOM item at the assembly site."""
+    wanted: set[SeriesKey] = set()
+    for sku, code in cat.stock:
+        if cat.plain(code):
+            wanted.add(SeriesKey(sku, code))
+    for order in cat.open_orders:
+        if cat.plain(order.destination):
+            wanted.update(SeriesKey(line.sku, order.destination) for line in order.lines)
+    if cat.assembly_warehouse:
+        for bom in cat.boms.values():
+            wanted.add(SeriesKey(bom.assembly_sku, cat.assembly_warehouse))
+            wanted.update(SeriesKey(c.sku, cat.assembly_warehouse) for c in bom.components)
+    return sorted(
+        (k for k in wanted if k not in index and k.sku in active),
+        key=lambda k: (k.warehouse, k.sku),
+    )
+
+
+def _combined(
+    cat: Catalog, keys: list[SeriesKey], units: NDArray[np.float64], in_stock: NDArray[np.float64]
+) -> tuple[list[SeriesKey], NDArray[np.float64], NDArray[np.float64]]:
+    """Aggregate member series: sales of include-sales members, stock of include-stock ones."""
+    out_keys: list[SeriesKey] = []
+    sales_rows: list[tuple[int, int]] = []  # (member row, combined row)
+    stock_rows: list[tuple[int, int]] = []
+    for w in cat.warehouses.values():
+        if w.kind is not WarehouseKind.COMBINED or not w.enabled:
+            continue
+        sales, stock = set(w.sales_sources()), set(w.stock_sources())
+        by_sku: dict[str, list[int]] = defaultdict(list)
+        for i, k in enumerate(keys):
+            if k.warehouse in sales or k.warehouse in stock:
+                by_sku[k.sku].append(i)
+        for sku in sorted(by_sku):
+            row = len(out_keys)
+            out_keys.append(SeriesKey(sku, w.code))
+            for i in by_sku[sku]:
+                if keys[i].warehouse in sales:
+                    sales_rows.append((i, row))
+                if keys[i].warehouse in stock:
+                    stock_rows.append((i, row))
+    days = units.shape[1]
+    c_units = np.zeros((len(out_keys), days))
+    c_stock = np.zeros((len(out_keys), days))
+    if sales_rows:
+        src, dst = np.array(sales_rows).T
+        np.add.at(c_units, dst, units[src])
+    if stock_rows:
+        src, dst = np.array(stock_rows).T
+        np.maximum.at(c_stock, dst, in_stock[src])
+    # A combined series with no stock-holding member is never censored by stock we can't see.
+    has_stock = np.zeros(len(out_keys), dtype=bool)
+    if stock_rows:
+        has_stock[np.array(stock_rows)[:, 1]] = True
+    c_stock[~has_stock] = 1.0
+    return out_keys, c_units, c_stock
+
+
+def arrivals(
+    keys: list[SeriesKey],
+    cat: Catalog,
+    options: PlanningOptions,
+    *,
+    today: date,
+    horizon: int,
+) -> tuple[NDArray[np.float64], list[str]]:
+    """Units expected per series and day (day 0 = today) from open orders and FBA inbound.
+
+    Overdue orders count on day 0; unreceived FBA shipments more than the connection's grace
+    days past their expected date are ignored (and listed, for the digest).
+    """
+    index = {k: i for i, k in enumerate(keys)}
+    out = np.zeros((len(keys), horizon))
+    ignored: list[str] = []
+    ordered_pairs: set[tuple[str, str]] = set()
+    for order in cat.open_orders:
+        if _ignored(order, cat, options, today):
+            ignored.append(order.number)
+            continue
+        day = 0 if order.expected_on is None else max((order.expected_on - today).days, 0)
+        for line in order.lines:
+            ordered_pairs.add((line.sku, order.destination))
+            i = index.get(SeriesKey(line.sku, order.destination))
+            if i is not None and day < horizon:
+                out[i, day] += line.outstanding
+    # FBA inventory's inbound counts only where no order already stands for it.
+    for (sku, code), level in cat.stock.items():
+        i = index.get(SeriesKey(sku, code))
+        if i is not None and level.inbound and (sku, code) not in ordered_pairs:
+            out[i, 0] += level.inbound
+    return out, ignored
+
+
+def _ignored(order: StockOrder, cat: Catalog, options: PlanningOptions, today: date) -> bool:
+    w = cat.warehouses.get(order.destination)
+    is_fba_shipment = order.external_ref is not None or order.amazon is not None
+    if w is None or w.kind is not WarehouseKind.FBA or not is_fba_shipment:
+        return False
+    grace = options.ignore_unreceived_fba_after_days
+    conn = cat.connections.get(w.connection or "")
+    if conn is not None and conn.ignore_unreceived_after_days is not None:
+        grace = conn.ignore_unreceived_after_days
+    if grace is None or order.expected_on is None:
+        return False
+    return (today - order.expected_on).days > grace
+
+
+def combine_supply(
+    keys: list[SeriesKey], cat: Catalog, available: NDArray[np.float64], arrive: NDArray[np.float64]
+) -> None:
+    """Fill combined rows with the sums of their include-stock members (in place)."""
+    index = {k: i for i, k in enumerate(keys)}
+    for i, k in enumerate(keys):
+        w = cat.warehouses[k.warehouse]
+        if not w.is_combined:
+            continue
+        for member in w.stock_sources():
+            j = index.get(SeriesKey(k.sku, member))
+            if j is not None:
+                available[i] += available[j]
+                arrive[i] += arrive[j]

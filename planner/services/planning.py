@@ -1,0 +1,306 @@
+"""The planning use case: stored data → forecasts → recommendations people review."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+from numpy.typing import NDArray
+
+from planner.domain.orders import OrderKind
+from planner.domain.plan import Plan, Recommendation
+from planner.domain.settings import Scope, SettingsOverride
+from planner.engine.history import SeriesHistory, SeriesKey
+from planner.engine.replenish import Inputs, Outputs, replenish, round_order
+from planner.engine.transfers import allocate_transfers
+from planner.forecast.edits import SeriesAttributes, edit_forecast
+from planner.forecast.run import ForecastResult, forecast_history
+from planner.forecast.uncertainty import quantile_over
+from planner.ports import UnitOfWork
+from planner.services.plan_explain import compare_rows, recommendation
+from planner.services.plan_inputs import Catalog, PlanningOptions, PolicyResolver, load_catalog
+from planner.services.plan_series import SeriesSet, arrivals, build_series, combine_supply
+
+F = NDArray[np.float64]
+
+
+@dataclass
+class PlanRun:
+    """A finished planning run: the plan, plus what the digest and reports need."""
+
+    plan: Plan
+    forecast: ForecastResult
+    ignored_shipments: list[str] = field(default_factory=list)
+    plain_rows: list[int] = field(default_factory=list)  # forecast rows of real warehouses
+
+
+@dataclass
+class Policies:
+    lead: NDArray[np.int64]
+    dos: NDArray[np.int64]
+    level: F
+    min_stock: F
+    max_stock: F
+    pack: NDArray[np.int64]
+    moq: NDArray[np.int64]
+    cost: F
+
+
+def make_plan(uow: UnitOfWork, *, today: date, options: PlanningOptions) -> PlanRun:
+    """Forecast every series and turn stock, orders and settings into recommendations."""
+    cat = load_catalog(uow, options)
+    history = uow.history.read(today - timedelta(days=options.history_days), today - timedelta(1))
+    _censor_unsynced_days(history, uow.history.last_day())
+    series = build_series(history, cat)
+    keys = series.keys
+    pol = _policies(keys, cat, options)
+    horizon = max(options.horizon_days, int((pol.lead + pol.dos).max(initial=0)) + 1)
+    fc = _forecast(series, cat, horizon)
+    mean, _ = edit_forecast(fc.mean, fc.start, keys, _attributes(keys, cat), cat.edits)
+    error_p = fc.error_over(pol.lead + pol.dos)
+    mean, error_p = _dependent_demand(keys, cat, mean, error_p, pol)
+    available = np.array([_available(cat, k) for k in keys], dtype=np.float64)
+    arrive, ignored = arrivals(keys, cat, options, today=today, horizon=horizon)
+    combine_supply(keys, cat, available, arrive)
+    _network_supply_for_assemblies(keys, cat, available, arrive)
+    total_p = _total(mean, pol.lead + pol.dos)
+    safety = _safety(total_p, error_p, pol.level)
+    out = replenish(
+        Inputs(
+            mean,
+            arrive,
+            available,
+            pol.lead,
+            pol.dos,
+            safety,
+            pol.min_stock,
+            pol.max_stock,
+            pol.pack,
+            pol.moq,
+            pol.cost,
+        )
+    )
+    daily = out.forecast_units / np.maximum(pol.lead + pol.dos, 1)
+    recs = _recommendations(keys, series, cat, pol, fc, mean, safety, available, out, today)
+    plan = Plan(
+        made_on=today, recommendations=recs, compare=compare_rows(keys, series, cat, out, daily)
+    )
+    plain = [i for i, k in enumerate(keys) if cat.plain(k.warehouse)]
+    return PlanRun(plan, fc, ignored, plain)
+
+
+SNAPSHOT_DAYS = 28
+
+
+def plan_and_save(uow: UnitOfWork, *, today: date, options: PlanningOptions) -> PlanRun:
+    """Make the plan, keep it as the one people review, and snapshot the forecast."""
+    run = make_plan(uow, today=today, options=options)
+    uow.plans.save(run.plan)
+    fc, plain = run.forecast, run.plain_rows
+    uow.snapshots.save(
+        fc.start,
+        [fc.keys[i] for i in plain],
+        [fc.method[i] for i in plain],
+        fc.mean[plain, :SNAPSHOT_DAYS],
+    )
+    return run
+
+
+def _censor_unsynced_days(history: SeriesHistory, last: date | None) -> None:
+    """Days after the last synced day are unknown, not zero demand: mark them censored."""
+    if last is None or last >= history.end:
+        return
+    first_unknown = max((last - history.start).days + 1, 0)
+    history.in_stock[:, first_unknown:] = 0.0
+
+
+def _forecast(series: SeriesSet, cat: Catalog, horizon: int) -> ForecastResult:
+    keys = series.keys
+    groups = np.array([cat.variants[k.sku].category or "" for k in keys], dtype=object)
+    index = {k: i for i, k in enumerate(keys)}
+    similar = np.array(
+        [index.get(SeriesKey(cat.variants[k.sku].similar_to or "", k.warehouse), -1) for k in keys],
+        dtype=np.int64,
+    )
+    return forecast_history(series.history, horizon=horizon, groups=groups, similar=similar)
+
+
+def _attributes(keys: list[SeriesKey], cat: Catalog) -> list[SeriesAttributes]:
+    return [
+        SeriesAttributes(vendor=cat.variants[k.sku].vendor, category=cat.variants[k.sku].category)
+        for k in keys
+    ]
+
+
+def _policies(keys: list[SeriesKey], cat: Catalog, options: PlanningOptions) -> Policies:
+    # A vendor's own lead time is its vendor-level default; explicit overrides still win.
+    vendor_leads = [
+        SettingsOverride(Scope.VENDOR, v.name, lead_time_days=v.lead_time_days)
+        for v in cat.vendors.values()
+        if v.lead_time_days is not None
+    ]
+    resolver = PolicyResolver(options.base_policy, [*vendor_leads, *cat.overrides])
+    n = len(keys)
+    pol = Policies(
+        lead=np.zeros(n, np.int64), dos=np.zeros(n, np.int64), level=np.zeros(n),
+        min_stock=np.zeros(n), max_stock=np.full(n, np.inf), pack=np.ones(n, np.int64),
+        moq=np.zeros(n, np.int64), cost=np.zeros(n),
+    )  # fmt: skip
+    for i, k in enumerate(keys):
+        v = cat.variants[k.sku]
+        vendor = cat.vendors.get(v.vendor or "")
+        base = resolver.resolve(vendor=v.vendor, sku=k.sku, warehouse=k.warehouse)
+        lead, dos = base.lead_time_days, base.days_of_stock
+        bom = cat.boms.get(k.sku)
+        if bom is not None and k.warehouse == cat.assembly_warehouse:
+            lead, dos = bom.assembly_time_days, bom.assembly_cycle_days or dos
+        pol.lead[i], pol.dos[i], pol.level[i] = lead, dos, base.service_level
+        pol.min_stock[i] = base.min_stock
+        pol.max_stock[i] = np.inf if base.max_stock is None else base.max_stock
+        if bom is None:
+            pol.pack[i] = v.pack_size or (vendor.pack_size if vendor else 1)
+            pol.moq[i] = vendor.moq if vendor else 0
+        pol.cost[i] = v.cost
+    return pol
+
+
+def _available(cat: Catalog, key: SeriesKey) -> float:
+    level = cat.stock.get((key.sku, key.warehouse))
+    return float(level.available) if level else 0.0
+
+
+def _total(mean: F, periods: NDArray[np.int64]) -> F:
+    cum = np.concatenate([np.zeros((mean.shape[0], 1)), np.cumsum(mean, axis=1)], axis=1)
+    out: F = cum[np.arange(mean.shape[0]), np.clip(periods, 0, mean.shape[1])]
+    return out
+
+
+def _safety(total: F, error: F, level: F) -> F:
+    safety = np.zeros_like(total)
+    for lv in np.unique(level):
+        rows = level == lv
+        q = quantile_over(total[rows], error[rows], float(lv))
+        safety[rows] = np.maximum(q - total[rows], 0.0)
+    return safety
+
+
+def _dependent_demand(
+    keys: list[SeriesKey], cat: Catalog, mean: F, error: F, pol: Policies
+) -> tuple[F, F]:
+    """At the assembly site: assemblies carry network demand, components their parents' too."""
+    site = cat.assembly_warehouse
+    if site is None or not cat.boms:
+        return mean, error
+    index = {k: i for i, k in enumerate(keys)}
+    plain = [i for i, k in enumerate(keys) if cat.plain(k.warehouse)]
+    network: dict[str, F] = {}
+    network_var: dict[str, float] = {}
+    for i in plain:
+        sku = keys[i].sku
+        network[sku] = network.get(sku, 0.0) + mean[i]
+        network_var[sku] = network_var.get(sku, 0.0) + float(error[i]) ** 2
+    mean, error = mean.copy(), error.copy()
+    gross: dict[str, F] = {}
+    for sku in _top_down(cat):
+        row = index.get(SeriesKey(sku, site))
+        if row is None:
+            continue
+        is_assembly = sku in cat.boms
+        own = network.get(sku, np.zeros(mean.shape[1])) if is_assembly else mean[row]
+        own_var = network_var.get(sku, 0.0) if is_assembly else float(error[row]) ** 2
+        dep = np.zeros(mean.shape[1])
+        extra_var = 0.0
+        for parent, qty in cat.parents.get(sku, ()):
+            if parent in gross:
+                dep = dep + qty * gross[parent]
+                p_row = index.get(SeriesKey(parent, site))
+                if p_row is not None:
+                    extra_var += (qty * error[p_row]) ** 2
+        gross[sku] = own + dep
+        mean[row] = gross[sku]
+        error[row] = np.sqrt(own_var + extra_var)
+    return mean, error
+
+
+def _top_down(cat: Catalog) -> list[str]:
+    """BOM items ordered parents before children (the BOM graph has no cycles)."""
+    items = set(cat.boms) | {c.sku for b in cat.boms.values() for c in b.components}
+    depth: dict[str, int] = {}
+
+    def level(sku: str) -> int:
+        if sku not in depth:
+            depth[sku] = 1 + max((level(p) for p, _ in cat.parents.get(sku, ())), default=-1)
+        return depth[sku]
+
+    return sorted(items, key=lambda s: (level(s), s))
+
+
+def _network_supply_for_assemblies(
+    keys: list[SeriesKey], cat: Catalog, available: F, arrive: F
+) -> None:
+    """An assembly's row at the assembly site nets network demand against network stock."""
+    site = cat.assembly_warehouse
+    if site is None:
+        return
+    rows: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        if k.sku in cat.boms and cat.plain(k.warehouse):
+            rows.setdefault(k.sku, []).append(i)
+    for members in rows.values():
+        site_row = next((i for i in members if keys[i].warehouse == site), None)
+        if site_row is None:
+            continue
+        others = [i for i in members if i != site_row]
+        available[site_row] += available[others].sum()
+        arrive[site_row] += arrive[others].sum(axis=0)
+
+
+def _recommendations(
+    keys: list[SeriesKey],
+    series: SeriesSet,
+    cat: Catalog,
+    pol: Policies,
+    fc: ForecastResult,
+    mean: F,
+    safety: F,
+    available: F,
+    out: Outputs,
+    today: date,
+) -> list[Recommendation]:
+    """Purchase, assembly and transfer rows; transfers are taken from needs before buying."""
+    plain_planned = np.array(
+        [series.planned[i] and cat.plain(k.warehouse) for i, k in enumerate(keys)]
+    )
+    need = np.where(plain_planned, out.replenishment_qty, 0)
+    surplus = np.where(
+        np.array([cat.plain(k.warehouse) for k in keys]),
+        np.minimum(out.overstock_units, available.astype(np.int64)),
+        0,
+    )
+    sku_ids = np.unique(np.array([k.sku for k in keys]), return_inverse=True)[1].astype(np.int64)
+    cover = np.where(np.isfinite(out.days_of_cover), out.days_of_cover, 1e9)
+    moves = allocate_transfers(sku_ids, need, surplus, pol.pack, cover - pol.lead)
+    moved_in = np.zeros(len(keys), dtype=np.int64)
+    for _, dst, qty in moves:
+        moved_in[dst] += qty
+    remaining = np.maximum(out.replenishment_qty - moved_in, 0)
+    to_order = round_order(remaining, pol.moq, pol.pack)
+    ctx = (cat, pol, fc, mean, safety, available, out, today)
+    recs: list[Recommendation] = []
+    for i, k in enumerate(keys):
+        if not series.planned[i]:
+            continue
+        is_assembly = k.sku in cat.boms
+        if is_assembly and k.warehouse != cat.assembly_warehouse:
+            continue  # reached by transfers from the assembly site
+        kind = OrderKind.ASSEMBLY if is_assembly else OrderKind.PURCHASE
+        source = None if is_assembly else cat.variants[k.sku].vendor
+        recs.append(
+            recommendation(ctx, i, kind, source, int(to_order[i]), transferred=int(moved_in[i]))
+        )
+    for src, dst, qty in moves:
+        recs.append(
+            recommendation(ctx, dst, OrderKind.TRANSFER, keys[src].warehouse, qty, transferred=0)
+        )
+    return recs

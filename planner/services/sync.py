@@ -1,0 +1,219 @@
+"""The daily Amazon sync of one connection: listings, FBA inventory, orders, inbound shipments.
+
+Each step is one transaction: it fetches what it needs from Amazon, writes, records its watermark
+and commits — or, on failure, leaves the store as it was, records the failure and names the step.
+Rerunning a step with nothing new on Amazon's side changes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from planner.domain.activity import AuditEntry
+from planner.domain.errors import PlannerError
+from planner.domain.warehouses import Connection
+from planner.ports import AmazonGateway, AmazonUnitOfWork, SyncProgress, SyncState
+from planner.services.amazon_inbound import sync_inbound
+from planner.services.amazon_listings import sync_listings
+from planner.services.amazon_sales import plan_windows, sync_orders
+from planner.services.amazon_stock import sync_inventory
+
+STEPS = ("listings", "inventory", "orders", "inbound")
+
+
+class SyncStepFailed(PlannerError):
+    """A sync step failed; the store keeps what it had before the step."""
+
+    def __init__(self, connection: str, step: str, reason: PlannerError) -> None:
+        super().__init__(
+            f"sync of {connection} failed at step '{step}': {reason.message}",
+            hint=reason.hint or "the data of that step is as it was before; run the sync again",
+        )
+        self.connection, self.step, self.reason = connection, step, reason
+
+
+class NoProgress:
+    def start(self, description: str, total: int | None = None) -> None:
+        return None
+
+    def advance(self, amount: int = 1) -> None:
+        return None
+
+
+@dataclass
+class StepResult:
+    step: str
+    ok: bool
+    seconds: float
+    counts: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class ConnectionSync:
+    connection: str
+    steps: list[StepResult] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.steps)
+
+    @property
+    def failure(self) -> StepResult | None:
+        return next((s for s in self.steps if not s.ok), None)
+
+
+def sync_connection(
+    uow: AmazonUnitOfWork,
+    gateway: AmazonGateway,
+    connection: Connection,
+    *,
+    now: datetime | None = None,
+    full: bool = False,
+    steps: Sequence[str] = STEPS,
+    progress: SyncProgress | None = None,
+    actor: str = "sync",
+) -> ConnectionSync:
+    """Run the sync steps in order; stop at the first that fails (the result says which)."""
+    now = now or datetime.now(UTC)
+    progress = progress or NoProgress()
+    unknown = [s for s in steps if s not in STEPS]
+    if unknown:
+        raise PlannerError(
+            f"unknown sync step(s): {', '.join(unknown)}", hint=f"use {', '.join(STEPS)}"
+        )
+    result = ConnectionSync(connection.name)
+    with uow:
+        ensure_connection(uow, connection)
+        uow.commit()
+    for step in STEPS:
+        if step not in steps:
+            continue
+        outcome = _run_step(uow, gateway, connection, step, now=now, full=full, progress=progress)
+        result.steps.append(outcome)
+        if not outcome.ok:
+            break
+    with uow:
+        uow.audit.record(
+            AuditEntry(
+                actor=actor,
+                action="amazon.sync",
+                objects=(connection.name,),
+                origin="sync",
+                at=now,
+                details={
+                    "full": full,
+                    "steps": {
+                        s.step: ({**s.counts} if s.ok else {"error": s.error}) for s in result.steps
+                    },
+                },
+            )
+        )
+        uow.commit()
+    return result
+
+
+def _run_step(
+    uow: AmazonUnitOfWork,
+    gateway: AmazonGateway,
+    connection: Connection,
+    step: str,
+    *,
+    now: datetime,
+    full: bool,
+    progress: SyncProgress,
+) -> StepResult:
+    started = time.monotonic()
+    try:
+        with uow:
+            state = uow.sync_state.get(connection.name, step)
+            run = _STEP_FUNCTIONS[step]
+            counts = run(uow, gateway, connection, state, now, full, progress)
+            uow.sync_state.succeeded(
+                connection.name, step, at=now, watermark=now, details=dict(counts)
+            )
+            uow.commit()
+    except PlannerError as exc:
+        failure = SyncStepFailed(connection.name, step, exc)
+        with uow:
+            uow.sync_state.failed(connection.name, step, at=now, error=failure.message)
+            uow.commit()
+        return StepResult(step, False, time.monotonic() - started, error=failure.message)
+    return StepResult(step, True, time.monotonic() - started, counts)
+
+
+StepFunction = Callable[
+    [AmazonUnitOfWork, AmazonGateway, Connection, SyncState | None, datetime, bool, SyncProgress],
+    dict[str, int],
+]
+
+
+def _listings(
+    uow: AmazonUnitOfWork, gw: AmazonGateway, c: Connection, state: SyncState | None,
+    now: datetime, full: bool, progress: SyncProgress,
+) -> dict[str, int]:  # fmt: skip
+    return sync_listings(uow, gw, c, today=now.date(), progress=progress)
+
+
+def _inventory(
+    uow: AmazonUnitOfWork, gw: AmazonGateway, c: Connection, state: SyncState | None,
+    now: datetime, full: bool, progress: SyncProgress,
+) -> dict[str, int]:  # fmt: skip
+    return sync_inventory(uow, gw, c, today=now.date(), progress=progress)
+
+
+def _orders(
+    uow: AmazonUnitOfWork, gw: AmazonGateway, c: Connection, state: SyncState | None,
+    now: datetime, full: bool, progress: SyncProgress,
+) -> dict[str, int]:  # fmt: skip
+    plan = plan_windows(state, now=now, full=full, span=gw.order_report_span)
+    return sync_orders(uow, gw, c, plan=plan, progress=progress)
+
+
+def _inbound(
+    uow: AmazonUnitOfWork, gw: AmazonGateway, c: Connection, state: SyncState | None,
+    now: datetime, full: bool, progress: SyncProgress,
+) -> dict[str, int]:  # fmt: skip
+    return sync_inbound(uow, gw, c, state=state, now=now, full=full, progress=progress)
+
+
+_STEP_FUNCTIONS: dict[str, StepFunction] = {
+    "listings": _listings,
+    "inventory": _inventory,
+    "orders": _orders,
+    "inbound": _inbound,
+}
+
+
+def ensure_connection(uow: AmazonUnitOfWork, connection: Connection) -> list[str]:
+    """Store the connection's settings; create its FBA and FBM warehouses if missing.
+
+    Warehouses that exist keep their enabled flag: switching one off is a person's choice.
+    """
+    known = {c.name: c for c in uow.connections.list()}
+    stored = known.get(connection.name)
+    if stored is not None and not connection.seller_id:
+        connection.seller_id = stored.seller_id
+    if stored is None or _settings(stored) != _settings(connection):
+        uow.connections.add(connection)
+    existing = {w.code for w in uow.warehouses.list()}
+    created = []
+    for warehouse in connection.warehouses_to_create():
+        if warehouse.code not in existing:
+            uow.warehouses.add(warehouse)
+            created.append(warehouse.code)
+    return created
+
+
+def _settings(c: Connection) -> tuple[object, ...]:
+    return (
+        c.region,
+        sorted(c.marketplace_ids),
+        c.seller_id,
+        c.inbound_order_type,
+        c.default_source_warehouse,
+        c.ignore_unreceived_after_days,
+    )

@@ -1,0 +1,459 @@
+"""A small stateful Slack Web API stand-in on 127.0.0.1: records calls, keeps messages and files.
+
+Speaks what the bot uses: auth.test, chat.postMessage/update/postEphemeral, the three steps of
+files_upload_v2 (getUploadURLExternal, the upload URL, completeUploadExternal),
+usergroups.users.list; plus response_url webhooks. Slack's error bodies (`{"ok": false, "error":
+…}`), a bad token answered `invalid_auth`, and injectable failures (429 with Retry-After, 5xx,
+or an error code) for a method.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.error import HTTPError
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
+from urllib.request import Request, urlopen
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    token: str | None
+
+
+@dataclass
+class Failure:
+    status: int = 429
+    retry_after: int = 1
+    error: str = "ratelimited"
+    times: int = 1
+
+
+@dataclass
+class Standin:
+    token: str = "xoxb-test-token"
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    not_in: set[str] = field(default_factory=set)  # channels the bot was not invited to
+    calls: list[Call] = field(default_factory=list)
+    responses: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    uploads: dict[str, bytes] = field(default_factory=dict)
+    failures: dict[str, Failure] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ts = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- life cycle -----------------------------------------------------------------------
+
+    def start(self) -> Standin:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+            def do_GET(self) -> None:
+                standin._handle(self, b"")
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                standin._handle(self, self.rfile.read(length))
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        self._server = server
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        ).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/"
+
+    def response_url(self, name: str) -> str:
+        return f"{self.base}/respond/{name}"
+
+    # -- what tests look at ---------------------------------------------------------------
+
+    def fail(self, method: str, failure: Failure) -> None:
+        with self._lock:
+            self.failures[method] = failure
+
+    def called(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def answers(self, name: str) -> list[dict[str, Any]]:
+        with self._lock:
+            return [body for n, body in self.responses if n == name]
+
+    def wait_for(self, check: Callable[[], Any], timeout: float = 20.0) -> Any:
+        """Poll until check() returns something truthy (lazy listeners answer later)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = check()
+            if found:
+                return found
+            time.sleep(0.02)
+        raise AssertionError(f"timed out after {timeout}s waiting for the bot")
+
+    # -- serving --------------------------------------------------------------------------
+
+    def _handle(self, request: BaseHTTPRequestHandler, raw: bytes) -> None:
+        url = urlsplit(request.path)
+        parts = url.path.strip("/").split("/")
+        if parts[0] == "respond" and len(parts) == 2:
+            self._respond(request, parts[1], raw)
+        elif parts[0] == "upload" and len(parts) == 2:
+            with self._lock:
+                self.uploads[parts[1]] = raw
+            self._send(request, 200, f"OK - {len(raw)}".encode(), "text/plain")
+        elif parts[0] == "api" and len(parts) == 2:
+            self._api(request, parts[1], url.query, raw)
+        else:
+            self._send(request, 404, b"not found", "text/plain")
+
+    def _failure(self, name: str) -> Failure | None:
+        with self._lock:
+            failure = self.failures.get(name)
+            if failure is None:
+                return None
+            failure.times -= 1
+            if failure.times <= 0:
+                del self.failures[name]
+            return failure
+
+    def _respond(self, request: BaseHTTPRequestHandler, name: str, raw: bytes) -> None:
+        failure = self._failure(f"respond:{name}")
+        if failure is not None:
+            self._fail(request, failure, webhook=True)
+            return
+        with self._lock:
+            self.responses.append((name, json.loads(raw or b"{}")))
+        self._send(request, 200, b"ok", "text/plain")
+
+    def _api(self, request: BaseHTTPRequestHandler, method: str, query: str, raw: bytes) -> None:
+        params: dict[str, Any] = {k: v[0] for k, v in parse_qs(query).items()}
+        kind = request.headers.get("Content-Type", "")
+        if raw and "json" in kind:
+            params.update(json.loads(raw))
+        elif raw:
+            params.update({k: v[0] for k, v in parse_qs(raw.decode()).items()})
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else params.get("token")
+        with self._lock:
+            self.calls.append(Call(method, params, token))
+        failure = self._failure(method)
+        if failure is not None:
+            self._fail(request, failure, webhook=False)
+            return
+        if token != self.token:
+            self._json(request, {"ok": False, "error": "invalid_auth"})
+            return
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            self._json(request, {"ok": False, "error": "unknown_method"})
+            return
+        self._json(request, handler(params))
+
+    def _fail(self, request: BaseHTTPRequestHandler, failure: Failure, *, webhook: bool) -> None:
+        body = (
+            b"rate limited"
+            if webhook
+            else json.dumps({"ok": False, "error": failure.error}).encode()
+        )
+        request.send_response(failure.status)
+        if failure.status == 429:
+            request.send_header("Retry-After", str(failure.retry_after))
+        request.send_header("Content-Type", "text/plain" if webhook else "application/json")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    def _json(self, request: BaseHTTPRequestHandler, body: dict[str, Any]) -> None:
+        self._send(request, 200, json.dumps(body).encode(), "application/json; charset=utf-8")
+
+    @staticmethod
+    def _send(request: BaseHTTPRequestHandler, status: int, body: bytes, kind: str) -> None:
+        request.send_response(status)
+        request.send_header("Content-Type", kind)
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    # -- methods --------------------------------------------------------------------------
+
+    def _channel(self, name: str) -> str:
+        return "C" + name.lstrip("#").upper().replace("-", "") if name.startswith("#") else name
+
+    def _m_auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "planner",
+            "team_id": "T111", "user_id": "UBOT", "bot_id": "BBOT", "is_enterprise_install": False,
+        }  # fmt: skip
+
+    def _m_chat_postMessage(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(str(p.get("channel", "")))
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel in self.not_in:
+            return {"ok": False, "error": "not_in_channel"}
+        ts = f"{1700000000 + next(self._ts)}.000100"
+        message = {"text": p.get("text"), "blocks": _blocks(p), "thread_ts": p.get("thread_ts")}
+        with self._lock:
+            self.messages[(channel, ts)] = message
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _m_chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
+        key = (str(p.get("channel")), str(p.get("ts")))
+        with self._lock:
+            if key not in self.messages:
+                return {"ok": False, "error": "message_not_found"}
+            self.messages[key] = {**self.messages[key], "text": p.get("text"), "blocks": _blocks(p)}
+        return {"ok": True, "channel": key[0], "ts": key[1], "text": p.get("text")}
+
+    def _m_chat_postEphemeral(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "message_ts": f"{1700000000 + next(self._ts)}.000200"}
+
+    def _m_files_getUploadURLExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        if not p.get("filename") or not str(p.get("length", "")).isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._ts):08d}"
+        return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    def _m_files_completeUploadExternal(self, p: dict[str, Any]) -> dict[str, Any]:
+        files = json.loads(p.get("files") or "[]")
+        channel = p.get("channel_id")
+        if channel in self.not_in:
+            return {"ok": False, "error": "not_in_channel"}
+        with self._lock:
+            missing = [f["id"] for f in files if f["id"] not in self.uploads]
+        if missing:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
+
+    def _m_usergroups_users_list(self, p: dict[str, Any]) -> dict[str, Any]:
+        group = str(p.get("usergroup", ""))
+        if group not in self.groups:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(self.groups[group])}
+
+
+def _blocks(p: dict[str, Any]) -> list[dict[str, Any]]:
+    blocks = p.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+
+
+# --- Slack's other side: signed requests to the bot, as Slack sends them -------------------------
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "slack" / "examples"
+
+_SLASH_FALLBACK = {
+    "token": "verification_token", "team_id": "T111", "team_domain": "test-domain",
+    "channel_id": "C111", "channel_name": "random", "user_id": "W111",
+    "user_name": "primary-owner", "command": "/hello-world", "text": "Hi",
+    "response_url": "https://hooks.slack.com/commands/T111/111/xxxxx", "trigger_id": "111.111.xxx",
+}  # fmt: skip
+
+
+def example(name: str) -> Any:
+    """A payload from ../shared/slack/examples (Slack's own test data), if it is there."""
+    path = EXAMPLES / name
+    return json.loads(path.read_text("utf-8")) if path.is_file() else None
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """Slack's v0 signature: HMAC-SHA256 of `v0:{timestamp}:{body}`, hex, prefixed `v0=`."""
+    base = b"v0:" + timestamp.encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def slash_body(text: str, *, user: str, response_url: str, channel: str = "C111") -> bytes:
+    fields = dict(example("slash_command.request-body.decoded.json") or _SLASH_FALLBACK)
+    fields.update(
+        command="/planner", text=text, user_id=user, user_name=user.lower(),
+        channel_id=channel, response_url=response_url,
+    )  # fmt: skip
+    return urlencode(fields).encode()
+
+
+def action_body(
+    action_id: str,
+    value: str,
+    *,
+    user: str,
+    response_url: str,
+    channel: str = "C111",
+    blocks: list[dict[str, Any]] | None = None,
+    select: bool = False,
+) -> bytes:
+    """A block_actions request (button, or a static_select choice when select=True)."""
+    payload = example("block_actions.button-in-bot-message.payload.json") or {
+        "type": "block_actions", "team": {"id": "T111"}, "api_app_id": "A111",
+        "container": {"type": "message", "message_ts": "1.2", "channel_id": channel},
+        "message": {"ts": "1.2", "blocks": []}, "state": {"values": {}},
+    }  # fmt: skip
+    payload = json.loads(json.dumps(payload))
+    payload["user"] = {"id": user, "username": user.lower(), "team_id": "T111"}
+    payload["channel"] = {"id": channel}
+    payload["container"]["channel_id"] = channel
+    payload["response_url"] = response_url
+    payload["message"]["blocks"] = blocks or []
+    action: dict[str, Any] = {"action_id": action_id, "block_id": "b", "action_ts": "1.3"}
+    if select:
+        action.update(type="static_select", selected_option={"text": {}, "value": value})
+    else:
+        action.update(type="button", value=value, text={"type": "plain_text", "text": "x"})
+    payload["actions"] = [action]
+    return ("payload=" + quote(json.dumps(payload))).encode()
+
+
+@dataclass
+class SlackSide:
+    """Sends signed requests to the bot's /slack/events, as Slack does."""
+
+    url: str
+    secret: str
+
+    def post(
+        self, body: bytes, *, timestamp: int | None = None, secret: str | None = None
+    ) -> tuple[int, str, float]:
+        """(status, body, seconds until the answer came)."""
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        request = Request(
+            self.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Slack-Request-Timestamp": ts,
+                "X-Slack-Signature": sign(secret or self.secret, ts, body),
+            },
+        )
+        started = time.monotonic()
+        try:
+            with urlopen(request, timeout=10) as response:
+                return response.status, response.read().decode(), time.monotonic() - started
+        except HTTPError as exc:
+            return exc.code, exc.read().decode(), time.monotonic() - started
+
+
+# --- a demo store for the bot's end-to-end tests and bench: built once, copied per test ---------
+
+DEMO_SEED, DEMO_VARIANTS = 3, 20
+_TEMPLATE: dict[str, Path] = {}
+_TEMPLATE_LOCK = threading.Lock()
+
+
+def demo_store(directory: Path) -> tuple[Path, Path]:
+    """planner.db (demo seller, planned) and review.xlsx (published) in `directory`."""
+    import atexit
+    import shutil
+    import tempfile
+    from datetime import date
+
+    from planner.demo import generate_seller
+    from planner.services.demo import load_seller
+    from planner.services.plan_inputs import PlanningOptions
+    from planner.services.planning import plan_and_save
+    from planner.services.review import publish
+    from planner.store.admin import reset, set_meta
+    from planner.store.database import make_engine
+    from planner.store.uow import SqlUnitOfWork
+    from sheets.xlsx import XlsxReviewSheet
+
+    with _TEMPLATE_LOCK:
+        if "dir" not in _TEMPLATE:
+            where = Path(tempfile.mkdtemp(prefix="planner-bot-template-"))
+            atexit.register(shutil.rmtree, where, ignore_errors=True)
+            engine = make_engine(f"sqlite:///{where / 'planner.db'}")
+            reset(engine)
+            uow = SqlUnitOfWork(engine)
+            seller = generate_seller(seed=DEMO_SEED, variants=DEMO_VARIANTS, today=date.today())
+            with uow:
+                load_seller(uow, seller)
+                uow.commit()
+            with uow:
+                plan_and_save(uow, today=date.today(), options=PlanningOptions())
+                uow.commit()
+            # The built-in Amazon sandbox serves this same seller (for `/planner sync`).
+            for key, value in (("demo_seed", DEMO_SEED), ("demo_variants", DEMO_VARIANTS)):
+                set_meta(engine, key, str(value))
+            publish(uow, XlsxReviewSheet(where / "review.xlsx"), actor="setup")
+            engine.dispose()
+            _TEMPLATE["dir"] = where
+        template = _TEMPLATE["dir"]
+    directory.mkdir(parents=True, exist_ok=True)
+    db, sheet = directory / "planner.db", directory / "review.xlsx"
+    shutil.copy(template / "planner.db", db)
+    shutil.copy(template / "review.xlsx", sheet)
+    return db, sheet
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+SECRET_ENV, TOKEN_ENV = "PLANNER_TEST_SLACK_SIGNING_SECRET", "PLANNER_TEST_SLACK_BOT_TOKEN"
+
+
+def write_config(directory: Path, api_url: str, *, port: int, mode: str = "http") -> Path:
+    """planner.toml for the bot under test: HTTP on `port`, Web API at the stand-in."""
+    path = directory / "planner.toml"
+    path.write_text(
+        f"""
+[database]
+url = "sqlite:///{directory / "planner.db"}"
+
+[paths]
+data_dir = "{directory}"
+
+[sheets]
+path = "{directory / "review.xlsx"}"
+
+[slack]
+mode = "{mode}"
+port = {port}
+api_base_url = "{api_url}"
+digest_channel = "#inventory"
+bot_token_env = "{TOKEN_ENV}"
+signing_secret_env = "{SECRET_ENV}"
+
+[slack.roles]
+viewers = ["U0VIEWER"]
+approvers = ["U0APPROVER", "S0BUYERS"]
+admins = ["U0ADMIN"]
+""",
+        "utf-8",
+    )
+    return path

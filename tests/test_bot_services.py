@@ -1,0 +1,181 @@
+"""The use cases the bot added, on SQLite and PostgreSQL: receiving, the digest, transfers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from planner.domain.activity import StockLevel
+from planner.domain.catalog import Variant, Vendor
+from planner.domain.errors import DomainRuleViolation, InvalidInput, InvalidTransition, NotFound
+from planner.domain.marketplaces import Region
+from planner.domain.orders import OrderKind, OrderLine, OrderStatus, StockOrder
+from planner.domain.plan import Plan, Recommendation, row_key
+from planner.domain.warehouses import Connection, Warehouse, WarehouseKind
+from planner.ports import DigestSummary
+from planner.services.digest import send_digest
+from planner.services.plan_inputs import PlanningOptions
+from planner.services.receiving import receive_order
+from planner.services.transfer_orders import create_transfer
+from planner.store.uow import SqlUnitOfWork
+
+TODAY = date(2026, 11, 2)
+US = "ATVPDKIKX0DER"
+
+
+class RecordingNotifier:
+    """An in-memory Notifier: keeps what it was asked to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[DigestSummary] = []
+
+    def send_digest(self, summary: DigestSummary) -> str:
+        self.sent.append(summary)
+        return f"memory|{len(self.sent)}"
+
+
+def order(
+    number: str,
+    destination: str,
+    *,
+    expected: date,
+    shipment: str | None = None,
+    source: str | None = "Acme",
+) -> StockOrder:
+    return StockOrder(
+        number=number, kind=OrderKind.PURCHASE, destination=destination, source=source,
+        status=OrderStatus.OPEN, lines=[OrderLine("TEA-A", 100, unit_cost=2.0)],
+        expected_on=expected, external_ref=shipment,
+    )  # fmt: skip
+
+
+def rec(
+    kind: OrderKind, sku: str, warehouse: str, source: str | None, qty: int, **kw: object
+) -> Recommendation:
+    return Recommendation(
+        key=row_key(kind, sku, warehouse, source), kind=kind, sku=sku, warehouse=warehouse,
+        source=source, to_order_qty=qty, unit_cost=2.0, lead_time_days=10, **kw,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+@pytest.fixture
+def store(uow: SqlUnitOfWork) -> SqlUnitOfWork:
+    with uow:
+        uow.connections.add(
+            Connection("amazon-na", Region.NA, [US], ignore_unreceived_after_days=14)
+        )
+        uow.warehouses.add(Warehouse("IP-MAIN", "Main", WarehouseKind.IP))
+        uow.warehouses.add(
+            Warehouse(
+                "FBA-US", "FBA US", WarehouseKind.FBA, connection="amazon-na", marketplace_id=US
+            )
+        )
+        uow.vendors.add(Vendor("Acme", lead_time_days=10))
+        uow.variants.add_many([Variant("TEA-A", title="Tea A", vendor="Acme", cost=2.0)])
+        uow.stock.set_many([StockLevel("TEA-A", "IP-MAIN", available=50)])
+        for o in (
+            order("PO-1", "IP-MAIN", expected=TODAY - timedelta(days=5)),
+            order(
+                "PO-2",
+                "FBA-US",
+                expected=TODAY - timedelta(days=30),
+                shipment="FBA15OLD",
+                source=None,
+            ),
+            order(
+                "PO-3",
+                "FBA-US",
+                expected=TODAY - timedelta(days=2),
+                shipment="FBA15NEW",
+                source=None,
+            ),
+        ):
+            uow.orders.add(o)
+        uow.plans.save(
+            Plan(
+                made_on=TODAY,
+                recommendations=[
+                    rec(OrderKind.PURCHASE, "TEA-A", "FBA-US", "Acme", 120, days_of_cover=4.0,
+                        stockout_date=TODAY + timedelta(days=4)),
+                    rec(OrderKind.PURCHASE, "TEA-A", "IP-MAIN", "Acme", 0, days_of_cover=90.0,
+                        overstock_units=40, overstock_value=80.0),
+                    rec(OrderKind.TRANSFER, "TEA-A", "FBA-US", "IP-MAIN", 30, days_of_cover=4.0),
+                ],
+            )
+        )  # fmt: skip
+        uow.commit()
+    return uow
+
+
+def test_receiving_into_an_ip_warehouse_adds_stock_and_closes_the_order(
+    store: SqlUnitOfWork,
+) -> None:
+    with store:
+        result = receive_order(store, "PO-1", quantities={"TEA-A": 40}, actor="ann")
+        assert result.status == "partially received" and result.outstanding == 60
+        result = receive_order(store, "PO-1", actor="ann")  # the rest
+        store.commit()
+    with store:
+        assert store.stock.get("TEA-A", "IP-MAIN").available == 150
+        assert store.orders.get("PO-1").status is OrderStatus.RECEIVED
+        assert [a.action for a in store.audit.list()][:2] == ["order.receive", "order.receive"]
+    assert result.received == {"TEA-A": 60}
+
+
+def test_receiving_refuses_fba_orders_closed_orders_and_unknown_skus(store: SqlUnitOfWork) -> None:
+    with store:
+        with pytest.raises(DomainRuleViolation, match="only into IP warehouses"):
+            receive_order(store, "PO-3", actor="ann")
+        with pytest.raises(InvalidInput, match="no line for 'TEA-Z'"):
+            receive_order(store, "PO-1", quantities={"TEA-Z": 5}, actor="ann")
+        receive_order(store, "PO-1", actor="ann")
+        with pytest.raises(InvalidTransition):
+            receive_order(store, "PO-1", quantities={"TEA-A": 1}, actor="ann")
+
+
+def test_digest_names_risks_late_orders_ignored_shipments_and_what_changed_since(
+    store: SqlUnitOfWork,
+) -> None:
+    notifier = RecordingNotifier()
+    options = PlanningOptions()
+    first = send_digest(store, notifier, today=TODAY, options=options).summary
+    assert [(r.sku, r.warehouse) for r in first.stockout_risks] == [("TEA-A", "FBA-US")]
+    assert [(t.kind, t.source, t.units) for t in first.to_order] == [
+        ("purchase", "Acme", 120),
+        ("transfer", "IP-MAIN", 30),
+    ]
+    assert [o.number for o in first.late_orders] == ["PO-1", "PO-3"]
+    assert [o.number for o in first.fba_ignored] == ["PO-2"] and first.newly_ignored == ("PO-2",)
+    assert [(o.sku, o.units) for o in first.overstock] == [("TEA-A", 40)]
+    assert [h.connection for h in first.sync if h.never_synced] == ["amazon-na"]
+
+    with store:
+        shipped = store.orders.get("PO-3")
+        shipped.apply_amazon_receipts({"TEA-A": 100}, closed=True)
+        store.orders.save(shipped)
+        store.commit()
+    second = send_digest(store, notifier, today=TODAY + timedelta(days=1), options=options).summary
+    assert [o.number for o in second.fba_received] == ["PO-3"]
+    assert second.newly_ignored == ()  # PO-2 was reported yesterday
+    with store:
+        assert sum(1 for a in store.audit.list() if a.action == "digest.send") == 2
+
+
+def test_a_transfer_row_becomes_one_placed_transfer_order(store: SqlUnitOfWork) -> None:
+    key = row_key(OrderKind.TRANSFER, "TEA-A", "FBA-US", "IP-MAIN")
+    with store:
+        plan = store.plans.latest()
+        assert plan is not None and plan.id is not None
+        made = create_transfer(store, plan_id=plan.id, key=key, actor="ann", now=datetime.now(UTC))
+        store.commit()
+        again = create_transfer(store, plan_id=plan.id, key=key, actor="bob")
+    assert made.created and not again.created and again.order.number == made.order.number
+    assert made.order.kind is OrderKind.TRANSFER and made.order.status is OrderStatus.OPEN
+    assert (made.order.source, made.order.destination, made.order.units) == (
+        "IP-MAIN",
+        "FBA-US",
+        30,
+    )
+    with store, pytest.raises(NotFound, match="no transfer to make"):
+        create_transfer(store, plan_id=plan.id, key="TO:TEA-Z:FBA-US:IP-MAIN", actor="ann")

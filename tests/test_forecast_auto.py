@@ -1,0 +1,149 @@
+"""Auto selection, forecast error for safety stock, and the app's entry point."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from planner.engine.history import SeriesHistory, SeriesKey
+from planner.forecast.auto import AutoForecaster
+from planner.forecast.base import NotFittedError
+from planner.forecast.borrow import borrow_from_peers
+from planner.forecast.run import forecast_history
+from planner.forecast.uncertainty import error_over, quantile_over
+
+START = date(2024, 1, 1)
+
+
+def _seasonal_and_intermittent(days: int = 730, seed: int = 5) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    t = np.arange(days)
+    season = 1 + 0.8 * np.sin(2 * np.pi * (t - 240) / 365.25)  # summer peak
+    steady = rng.poisson(12 * season)
+    sparse = rng.poisson(0.05, days) * rng.integers(1, 4, days)
+    return np.stack([steady, sparse]).astype(np.float64)
+
+
+def test_auto_backtests_every_series_and_reports_its_choice() -> None:
+    y = _seasonal_and_intermittent()
+    weekend = np.isin((np.arange(y.shape[1]) + START.weekday()) % 7, [5, 6])
+    y[0] = np.random.default_rng(1).poisson(np.where(weekend, 30, 5))  # sells at weekends
+    methods = ["moving_average", "weekly_profile", "croston_sba", "tsb"]
+    model = AutoForecaster(methods=methods, combine=1).fit(y, start=START)
+    assert model.method_.shape == (2,)
+    assert set(model.method_) <= set(model.methods_)
+    assert model.scores_.shape == (2, len(model.methods_))
+    np.testing.assert_allclose(model.weights_.sum(axis=1), 1.0)
+    # The weekend seller's best method knows the week; the sparse one is intermittent.
+    assert model.method_[0] == "weekly_profile"
+    assert model.method_[1] in {"croston_sba", "tsb", "moving_average"}
+
+
+def test_auto_gives_short_series_a_robust_default_by_intermittency() -> None:
+    rng = np.random.default_rng(0)
+    y = np.stack([rng.poisson(6, 40), np.where(np.arange(40) % 9 == 0, 2, 0)]).astype(float)
+    model = AutoForecaster().fit(y, start=START)
+    assert list(model.method_) == ["moving_average", "croston_sba"]
+    assert np.isnan(model.scores_).all()
+    assert (model.sigma_ > 0).all()
+
+
+def test_auto_blends_several_methods_when_asked() -> None:
+    y = _seasonal_and_intermittent()
+    single = AutoForecaster(combine=1).fit(y, start=START)
+    blend = AutoForecaster(combine=3).fit(y, start=START)
+    assert ((single.weights_ > 0).sum(axis=1) == 1).all()
+    assert ((blend.weights_ > 0).sum(axis=1) == 3).all()
+
+
+def test_unknown_method_names_are_rejected() -> None:
+    with pytest.raises(ValueError, match="unknown"):
+        AutoForecaster(methods=["crystal_ball"]).fit(np.ones((1, 100)))
+
+
+def test_error_over_a_lead_time_grows_with_it_and_is_sqrt_for_independent_errors() -> None:
+    sigma = np.array([2.0, 2.0])
+    growth = np.array([0.0, 1.0])
+    e = error_over(sigma, growth, np.array([16, 16]))
+    assert e[0] == pytest.approx(8.0)  # 2 × √16
+    assert e[1] == pytest.approx(np.sqrt(4 * 16 + 16 * 16))
+    y = _seasonal_and_intermittent()
+    model = AutoForecaster().fit(y, start=START)
+    short, long = model.error_over(7), model.error_over(60)
+    assert (long > short).all() and (short > 0).all()
+    with pytest.raises(NotFittedError):
+        AutoForecaster().error_over(7)
+
+
+def test_quantile_over_is_skewed_like_intermittent_demand_and_never_negative() -> None:
+    q = quantile_over(np.array([1.0, 100.0]), np.array([2.0, 10.0]), 0.95)
+    assert q[0] > 1.0 + 1.645 * 2.0  # a long right tail: above the normal quantile
+    assert q[1] == pytest.approx(100 + 1.645 * 10, rel=0.03)  # near normal when smooth
+    assert (quantile_over(np.array([0.5]), np.array([3.0]), 0.05) >= 0).all()
+
+
+def _history(y: np.ndarray, in_stock: np.ndarray | None = None) -> SeriesHistory:
+    keys = [SeriesKey(f"SKU-{i}", "FBA-US") for i in range(len(y))]
+    stock = np.ones_like(y) if in_stock is None else in_stock
+    return SeriesHistory(keys, START, y.astype(np.float32), stock.astype(np.float32))
+
+
+def test_forecast_history_starts_the_day_after_the_history() -> None:
+    y = _seasonal_and_intermittent()
+    history = _history(y)
+    result = forecast_history(history, horizon=90)
+    assert result.start == history.end + timedelta(days=1)
+    assert result.mean.shape == (2, 90) and result.horizon == 90
+    assert result.end == result.start + timedelta(days=89)
+    assert len(result.method) == 2 and result.keys == history.keys
+    np.testing.assert_allclose(result.total(np.array([0, 90])), [0.0, result.mean[1].sum()])
+    assert result.total(10)[0] == pytest.approx(result.mean[0, :10].sum())
+    assert (result.error_over(np.array([30, 30])) > result.error_over(np.array([7, 7]))).all()
+    assert result.row(history.keys[1]) == 1
+
+
+def test_velocity_is_the_recent_in_stock_daily_rate() -> None:
+    y = np.full((1, 200), 4.0)
+    y[0, -20:] = 0.0
+    stock = np.ones_like(y)
+    stock[0, -20:] = 0.0  # out of stock for the last 20 days: still a 4-a-day seller
+    result = forecast_history(_history(y, stock), horizon=10, method="moving_average")
+    assert result.velocity[0] == pytest.approx(4.0)
+    assert result.method == ["moving_average"]
+    np.testing.assert_allclose(result.mean, 4.0)
+
+
+def test_a_new_variant_borrows_its_groups_shape_and_level() -> None:
+    y = _seasonal_and_intermittent()
+    y = np.vstack([y[:1], y[:1] * 1.1, np.zeros((1, y.shape[1]))])
+    stock = np.ones_like(y)
+    stock[2, :-7] = 0.0  # listed a week ago
+    y[2, -7:] = 10.0
+    history = _history(y, stock)
+    alone = forecast_history(history, horizon=120)
+    grouped = forecast_history(history, horizon=120, groups=np.array(["tea", "tea", "tea"]))
+    np.testing.assert_allclose(grouped.mean[:2], alone.mean[:2])  # established: untouched
+    shape = grouped.mean[2] / grouped.mean[2].mean()
+    peers = alone.mean[0] / alone.mean[0].mean()
+    np.testing.assert_allclose(shape, peers, rtol=0.1)
+    assert grouped.mean[2].mean() > 0
+
+
+def test_a_new_variant_borrows_from_a_named_similar_one() -> None:
+    mean = np.array([[4.0, 8.0, 4.0], [0.0, 0.0, 0.0]])
+    out = borrow_from_peers(
+        mean,
+        seen=np.array([400.0, 0.0]),
+        own_rate=np.array([5.0, 0.0]),
+        min_periods=56,
+        similar=np.array([-1, 0]),
+    )
+    np.testing.assert_allclose(out[1], mean[0])
+    np.testing.assert_allclose(out[0], mean[0])
+
+
+def test_an_unknown_method_name_is_an_error() -> None:
+    with pytest.raises(ValueError, match="unknown"):
+        forecast_history(_history(np.ones((1, 30))), horizon=5, method="magic")

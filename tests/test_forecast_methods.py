@@ -1,0 +1,149 @@
+"""Known answers on small hand-made series, one method at a time."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+
+from planner.forecast.history import Cleaning
+from planner.forecast.methods import (
+    ADIDA,
+    IMAPA,
+    SES,
+    TSB,
+    CrostonSBA,
+    DampedTrend,
+    GlobalGBM,
+    MovingAverage,
+    SeasonalNaiveTrend,
+    WeeklyProfile,
+    YearlyProfile,
+)
+
+MONDAY = date(2024, 1, 1)
+
+
+def test_moving_average_ignores_stockout_days() -> None:
+    y = np.array([[5.0] * 40 + [0.0] * 10])
+    in_stock = np.array([[1.0] * 40 + [0.0] * 10])
+    forecast = MovingAverage(window=30).fit(y, in_stock).predict(3)
+    np.testing.assert_allclose(forecast, 5.0)
+    # Without the in-stock flags the zeros would drag it to 5 × 20 / 30.
+    assert MovingAverage(window=30).fit(y).predict(1)[0, 0] == pytest.approx(5.0 * 20 / 30)
+
+
+def test_moving_average_reads_a_half_day_in_stock_as_twice_its_sales() -> None:
+    y = np.array([[4.0] * 29 + [2.0]])
+    in_stock = np.array([[1.0] * 29 + [0.5]])
+    assert MovingAverage(window=30).fit(y, in_stock).predict(1)[0, 0] == pytest.approx(4.0)
+
+
+def test_a_wholesale_spike_does_not_inflate_the_level_but_is_spread_over_the_history() -> None:
+    y = np.full((1, 60), 5.0)
+    y[0, 50] = 400.0
+    excluded = MovingAverage(window=30, cleaning=Cleaning(spikes="exclude")).fit(y)
+    assert excluded.predict(1)[0, 0] == pytest.approx(5.0)
+    # By default the 395 units above the usual 5 recur at their long-run rate: 395 / 60 a day.
+    assert MovingAverage(window=30).fit(y).predict(1)[0, 0] == pytest.approx(5.0 + 395 / 60)
+    kept = MovingAverage(window=30, cleaning=Cleaning(spike_k=None)).fit(y)
+    assert kept.predict(1)[0, 0] == pytest.approx(5.0 + 395 / 30)
+
+
+def test_croston_sba_on_a_hand_computed_intermittent_series() -> None:
+    y = np.array([[0, 0, 3, 0, 0, 0, 5, 0]], dtype=float)
+    # First demand 3 after 3 periods; then 5 after 4: size 3.2, interval 3.1; SBA × (1 - 0.05).
+    expected = 0.95 * 3.2 / 3.1
+    assert CrostonSBA(alpha=0.1).fit(y).predict(2)[0, 0] == pytest.approx(expected)
+
+
+def test_croston_intervals_count_in_stock_days_only() -> None:
+    y = np.array([[0, 0, 3, 0, 0, 0, 5]], dtype=float)
+    in_stock = np.array([[1, 1, 1, 0, 0, 1, 1]], dtype=float)
+    # The second interval is 2 in-stock days, not 4: interval 3 + 0.1 × (2 - 3) = 2.9.
+    assert CrostonSBA().fit(y, in_stock).predict(1)[0, 0] == pytest.approx(0.95 * 3.2 / 2.9)
+
+
+def test_tsb_decays_while_no_demand_comes_and_croston_does_not() -> None:
+    y = np.array([[2.0, 0, 2, 0, 2, 0, 2, 0] + [0.0] * 40])
+    assert TSB().fit(y).predict(1)[0, 0] < TSB().fit(y[:, :8]).predict(1)[0, 0]
+    assert CrostonSBA().fit(y).predict(1)[0, 0] == CrostonSBA().fit(y[:, :8]).predict(1)[0, 0]
+
+
+def test_adida_and_imapa_recover_a_regular_intermittent_rate() -> None:
+    y = np.tile([4.0, 0.0, 0.0, 0.0], 50)[None, :]  # 4 units every 4th day: 1 a day
+    assert ADIDA().fit(y).predict(1)[0, 0] == pytest.approx(1.0)
+    assert IMAPA().fit(y).predict(1)[0, 0] == pytest.approx(1.0, rel=0.1)
+
+
+def test_ses_of_a_constant_is_the_constant() -> None:
+    y = np.full((2, 50), 7.0)
+    np.testing.assert_allclose(SES().fit(y).predict(4), 7.0)
+
+
+def test_damped_trend_continues_a_rising_series_but_flattens() -> None:
+    y = (10.0 + 2.0 * np.arange(60))[None, :]
+    forecast = DampedTrend().fit(y, freq="W").predict(30)[0]
+    assert forecast[0] > y[0, -1]  # keeps rising
+    steps = np.diff(forecast)
+    assert (steps > 0).all() and steps[-1] < steps[0] < 2.0 + 1e-6  # ever slower
+
+
+def test_seasonal_trend_repeats_last_year_when_there_is_no_trend() -> None:
+    year = np.array([10, 12, 15, 20, 30, 40, 45, 40, 30, 20, 15, 12], dtype=float) * 10
+    y = np.tile(year, 3)[None, :]
+    forecast = SeasonalNaiveTrend().fit(y, start=date(2021, 1, 1), freq="M").predict(12)
+    np.testing.assert_allclose(forecast[0], year)
+
+
+def test_seasonal_trend_scales_last_year_by_the_recent_growth() -> None:
+    year = np.array([10, 12, 15, 20, 30, 40, 45, 40, 30, 20, 15, 12], dtype=float) * 10
+    y = np.concatenate([year, year, 2 * year])[None, :]
+    forecast = SeasonalNaiveTrend().fit(y, start=date(2021, 1, 1), freq="M").predict(12)[0]
+    ratio = forecast / (2 * year)
+    assert ratio.min() > 1.5 and ratio.max() < 2.2  # growth carried on (shrunk a little)
+    assert forecast.argmax() == year.argmax()  # the season's peak stays where it was
+
+
+def test_seasonal_trend_falls_back_to_recent_sales_without_a_year_of_history() -> None:
+    y = np.full((1, 100), 3.0)
+    np.testing.assert_allclose(SeasonalNaiveTrend().fit(y).predict(10), 3.0)
+
+
+def test_weekly_profile_sells_more_on_the_days_that_sell_more() -> None:
+    week = np.array([10, 10, 10, 10, 10, 30, 30], dtype=float)  # Monday first
+    y = np.tile(week, 26)[None, :]
+    forecast = WeeklyProfile().fit(y, start=MONDAY).predict(7)[0]
+    # History ends on a Sunday, so the forecast starts on a Monday.
+    assert forecast[5] / forecast[0] == pytest.approx(3.0, rel=0.05)
+    assert forecast.sum() == pytest.approx(week.sum(), rel=0.05)
+
+
+def test_weekly_profile_of_a_sparse_series_stays_flat() -> None:
+    y = np.zeros((1, 182))
+    y[0, [5, 40, 97]] = 1.0  # three sales, all on one weekday: no evidence of a pattern
+    forecast = WeeklyProfile().fit(y, start=MONDAY).predict(7)[0]
+    assert forecast.max() / max(forecast.min(), 1e-9) < 1.2
+
+
+def test_yearly_profile_puts_the_peak_in_the_peak_month() -> None:
+    days = 3 * 365
+    start = date(2021, 1, 1)
+    dates = [start + timedelta(days=i) for i in range(days)]
+    rate = np.array([40.0 if d.month == 12 else 10.0 for d in dates])
+    y = np.random.default_rng(0).poisson(rate)[None, :].astype(float)
+    model = YearlyProfile().fit(y, start=start)
+    forecast = model.predict(365)[0]  # from 2023-12-31 (a December day) for a year
+    december = forecast[-31:].mean()
+    june = forecast[152:182].mean()
+    assert december > 2.5 * june
+
+
+def test_global_gbm_learns_steady_levels_across_series() -> None:
+    rng = np.random.default_rng(1)
+    levels = rng.uniform(1, 20, size=60)
+    y = rng.poisson(levels[:, None], size=(60, 500)).astype(float)
+    forecast = GlobalGBM(max_rows=8000, max_iter=60).fit(y, start=MONDAY).predict(28)
+    ratio = forecast.mean(axis=1) / levels
+    assert np.median(np.abs(ratio - 1)) < 0.1

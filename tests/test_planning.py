@@ -1,0 +1,152 @@
+"""The guide's replenishment rules, end to end from the store (SQLite), on constant demand."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from planner.domain.activity import StockLevel
+from planner.domain.catalog import BillOfMaterials, Component, Variant, Vendor
+from planner.domain.marketplaces import Region, marketplace
+from planner.domain.orders import OrderKind, OrderLine, StockOrder
+from planner.domain.plan import Recommendation
+from planner.domain.warehouses import Connection, Membership, Warehouse, WarehouseKind
+from planner.engine.history import SeriesHistory, SeriesKey
+from planner.services.plan_inputs import PlanningOptions
+from planner.services.planning import PlanRun, make_plan, plan_and_save
+from planner.store.admin import reset
+from planner.store.database import make_engine
+from planner.store.uow import SqlUnitOfWork
+
+TODAY = date(2026, 6, 1)
+DAYS = 120
+OPTIONS = PlanningOptions(
+    lead_time_days=20, days_of_stock=30, service_level=0.95, history_days=DAYS
+)
+
+
+def _history(rates: dict[SeriesKey, float]) -> SeriesHistory:
+    keys = list(rates)
+    h = SeriesHistory.empty(keys, TODAY - timedelta(days=DAYS), DAYS)
+    for i, k in enumerate(keys):
+        h.units[i] = rates[k]
+    return h
+
+
+@pytest.fixture
+def uow(tmp_path: Path) -> SqlUnitOfWork:
+    engine = make_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    reset(engine)
+    uow = SqlUnitOfWork(engine)
+    with uow:
+        conn = Connection("amazon-na", Region.NA, [marketplace("US").marketplace_id],
+                          ignore_unreceived_after_days=14)  # fmt: skip
+        uow.connections.add(conn)
+        for w in conn.warehouses_to_create():
+            w.enabled = w.kind is WarehouseKind.FBA
+            uow.warehouses.add(w)
+        uow.warehouses.add(Warehouse("IP-MAIN", "Main", WarehouseKind.IP))
+        uow.warehouses.add(Warehouse("SHOPIFY", "Shop", WarehouseKind.EXTERNAL, enabled=False))
+        combined = Warehouse("SHOP-ALL", "Shop + FBM", WarehouseKind.COMBINED)
+        combined.set_members(
+            [Membership("SHOPIFY"), Membership("FBM-NA", include_stock=False)],
+            {w.code: w for w in uow.warehouses.list()},
+        )
+        uow.warehouses.add(combined)
+        uow.vendors.add(Vendor("Acme", lead_time_days=20))
+        uow.variants.add_many([
+            Variant("A", vendor="Acme", cost=2.0), Variant("B", vendor="Acme"),
+            Variant("KIT", is_assembly=True), Variant("COMP", vendor="Acme"),
+        ])  # fmt: skip
+        uow.boms.add(BillOfMaterials("KIT", [Component("COMP", 2)], assembly_time_days=3,
+                                     assembly_cycle_days=14))  # fmt: skip
+        uow.history.save(_history({
+            SeriesKey("A", "FBA-US"): 2.0, SeriesKey("A", "FBM-NA"): 1.0,
+            SeriesKey("A", "SHOPIFY"): 1.0, SeriesKey("B", "FBA-US"): 3.0,
+            SeriesKey("KIT", "FBA-US"): 1.0,
+        }))  # fmt: skip
+        uow.stock.set_many([
+            StockLevel("A", "FBM-NA", available=500), StockLevel("A", "SHOPIFY", available=10),
+            StockLevel("A", "FBA-US", available=40), StockLevel("B", "IP-MAIN", available=500),
+        ])  # fmt: skip
+        uow.commit()
+    return uow
+
+
+def row(
+    run: PlanRun, sku: str, warehouse: str, kind: OrderKind = OrderKind.PURCHASE
+) -> Recommendation:
+    found = [r for r in run.plan.recommendations
+             if (r.sku, r.warehouse, r.kind) == (sku, warehouse, kind)]  # fmt: skip
+    assert len(found) == 1, f"{sku}@{warehouse} {kind}: {found}"
+    return found[0]
+
+
+def plan(uow: SqlUnitOfWork) -> PlanRun:
+    with uow:
+        return make_plan(uow, today=TODAY, options=OPTIONS)
+
+
+def test_need_is_forecast_over_lead_time_plus_days_of_stock_minus_stock(uow: SqlUnitOfWork) -> None:
+    r = row(plan(uow), "A", "FBA-US")
+    assert (r.lead_time_days, r.days_of_stock) == (20, 30)
+    assert r.forecast_units == pytest.approx(100, rel=0.05)  # 2/day × 50 days
+    assert r.available == 40
+    assert r.replenishment_qty == pytest.approx(100 + r.safety_stock - 40, abs=1)
+    assert "lead time 20 + 30 days of stock" in r.explanation
+
+
+def test_combined_warehouse_counts_fbm_sales_but_not_fbm_stock(uow: SqlUnitOfWork) -> None:
+    r = row(plan(uow), "A", "SHOP-ALL")
+    assert r.daily_forecast == pytest.approx(2.0, rel=0.05)  # Shopify 1 + FBM 1
+    assert r.available == 10  # Shopify's 10; FBM's 500 are not this warehouse's stock
+
+
+def test_unreceived_fba_shipment_past_grace_is_not_on_order(uow: SqlUnitOfWork) -> None:
+    with uow:
+        for ref, days_late, qty in (("FBA15OLD", 30, 100), ("FBA15NEW", 5, 7)):
+            order = StockOrder("", OrderKind.PURCHASE, "FBA-US", None,
+                               lines=[OrderLine("A", qty)], external_ref=ref,
+                               expected_on=TODAY - timedelta(days=days_late))  # fmt: skip
+            order.place()
+            uow.orders.add(order)
+        uow.commit()
+    run = plan(uow)
+    assert row(run, "A", "FBA-US").on_order == 7
+    assert len(run.ignored_shipments) == 1
+
+
+def test_assembly_components_are_ordered_for_the_assemblys_need(uow: SqlUnitOfWork) -> None:
+    run = plan(uow)
+    kit = row(run, "KIT", "IP-MAIN", OrderKind.ASSEMBLY)
+    assert (kit.lead_time_days, kit.days_of_stock) == (3, 14)
+    assert kit.daily_forecast == pytest.approx(1.0, rel=0.05)
+    comp = row(run, "COMP", "IP-MAIN")
+    # Two components per kit, one kit a day, over the component's 50-day planning period.
+    assert comp.forecast_units == pytest.approx(100, rel=0.05)
+    assert comp.to_order_qty >= 100
+    assert not [r for r in run.plan.recommendations
+                if r.sku == "KIT" and r.kind is OrderKind.PURCHASE]  # fmt: skip
+
+
+def test_surplus_elsewhere_is_transferred_before_buying(uow: SqlUnitOfWork) -> None:
+    run = plan(uow)
+    transfer = row(run, "B", "FBA-US", OrderKind.TRANSFER)
+    assert transfer.source == "IP-MAIN" and transfer.to_order_qty > 0
+    buy = row(run, "B", "FBA-US")
+    assert buy.to_order_qty == max(buy.replenishment_qty - transfer.to_order_qty, 0)
+    assert f"{transfer.to_order_qty} coming by transfer" in buy.explanation
+
+
+def test_planning_keeps_the_plan_and_a_forecast_snapshot(uow: SqlUnitOfWork) -> None:
+    with uow:
+        run = plan_and_save(uow, today=TODAY, options=OPTIONS)
+        uow.commit()
+    with uow:
+        stored = uow.plans.latest()
+        snaps = uow.snapshots.list(since=TODAY, until=TODAY)
+    assert stored is not None and stored.by_key() == run.plan.by_key()
+    assert {s.key for s in snaps} >= {SeriesKey("A", "FBA-US"), SeriesKey("B", "FBA-US")}
+    assert all(len(s.daily) == 28 for s in snaps)
