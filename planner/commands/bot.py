@@ -37,40 +37,65 @@ class Serving:
             stop()
 
 
-def start_serving(app: App, *, host: str = "127.0.0.1") -> Serving:
-    """Start everything `planner serve` runs: the Slack bot (HTTP or Socket Mode).
+def start_serving(
+    app: App, *, host: str = "127.0.0.1", config_path: str | None = None, scheduler: bool = True
+) -> Serving:
+    """Start everything `planner serve` runs: the scheduler and the Slack bot.
 
-    The one place serve's parts are wired; the scheduler joins here.
+    The one place serve's parts are wired. In [slack] mode "console" only the scheduler runs
+    (the digest is printed to the log/terminal).
     """
+    from planner.scheduler import build_scheduler, describe
+
     slack = app.config.slack
-    if slack.mode == "console":
+    app.migrate()
+    serving = Serving("", [])
+    parts: list[str] = []
+    try:
+        if slack.mode == "http":
+            from bot.server import serve_http
+
+            server = serve_http(app.bolt_app(), host=host, port=slack.port)
+            serving.stops.append(server.stop)
+            parts.append(f"Slack bot answering at {server.url}")
+        elif slack.mode == "socket":
+            from bot.server import serve_socket
+
+            assert slack.app_token is not None  # the config requires it in socket mode
+            handler = serve_socket(app.bolt_app(), slack.app_token.get_secret_value())
+            serving.stops.append(handler.close)
+            parts.append("Slack bot connected over Socket Mode")
+        if scheduler:
+            sched = build_scheduler(app, config_path)
+            sched.start()
+            serving.stops.append(lambda: sched.shutdown(wait=True))
+            parts.append("scheduler (" + "; ".join(describe(sched)) + ")")
+    except BaseException:
+        serving.stop()  # nothing half-started stays running
+        raise
+    if not parts:
         raise ConfigError(
-            "[slack] mode = 'console': there is nothing to serve",
+            "[slack] mode = 'console' and no scheduler: there is nothing to serve",
             hint="set mode = 'http' (with port) or 'socket' in [slack]; "
             '`planner chat "/planner help"` works without Slack',
         )
-    app.migrate()
-    bolt = app.bolt_app()
-    if slack.mode == "http":
-        from bot.server import serve_http
-
-        server = serve_http(bolt, host=host, port=slack.port)
-        return Serving(f"Slack bot answering at {server.url}", [server.stop])
-    from bot.server import serve_socket
-
-    assert slack.app_token is not None  # the config requires it in socket mode
-    handler = serve_socket(bolt, slack.app_token.get_secret_value())
-    return Serving("Slack bot connected over Socket Mode", [handler.close])
+    serving.description = "; ".join(parts)
+    return serving
 
 
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (http).")
+@click.option("--no-scheduler", is_flag=True, help="Only the Slack bot; no daily jobs.")
 @pass_state
-def serve_cmd(state: State, host: str) -> None:
-    """Run the Slack bot ([slack] mode http: POST /slack/events on [slack] port; or socket)."""
-    serving = start_serving(state.app, host=host)
+def serve_cmd(state: State, host: str, no_scheduler: bool) -> None:
+    """Run the daily scheduler and the Slack bot (http: POST /slack/events on [slack] port)."""
+    config_path = str(state.config_path) if state.config_path else None
+    serving = start_serving(
+        state.app, host=host, config_path=config_path, scheduler=not no_scheduler
+    )
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
+    signal.signal(signal.SIGINT, lambda *_: done.set())
     out.print(serving.description + " (Ctrl-C to stop)")
     try:
         while not done.wait(1.0):

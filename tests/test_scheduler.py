@@ -1,0 +1,65 @@
+"""`planner serve`'s scheduler: daily jobs from the config, kept in the database, run on time."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import inspect
+
+from planner.bootstrap import build_app
+from planner.domain.runs import StepStatus
+from planner.scheduler import CYCLE_JOB, DIGEST_JOB, build_scheduler
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "planner.toml"
+    path.write_text(
+        '[schedule]\ntimezone = "Europe/Berlin"\nsync_cron = "15 4 * * mon-fri"\n'
+        'digest_cron = "30 7 * * *"\n'
+    )
+    return path
+
+
+def test_jobs_follow_the_configured_crons_in_the_configured_timezone(config: Path) -> None:
+    app = build_app(config)
+    scheduler = build_scheduler(app, str(config))
+    scheduler.start(paused=True)
+    try:
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        assert set(jobs) == {CYCLE_JOB, DIGEST_JOB}
+        nxt = jobs[DIGEST_JOB].next_run_time
+        assert (nxt.hour, nxt.minute, str(nxt.tzinfo)) == (7, 30, "Europe/Berlin")
+        assert jobs[CYCLE_JOB].next_run_time.weekday() < 5
+        assert jobs[CYCLE_JOB].coalesce and jobs[CYCLE_JOB].max_instances == 1
+        assert inspect(app.engine).has_table("scheduler_jobs")  # persistent job store
+    finally:
+        scheduler.shutdown(wait=False)
+        app.close()
+
+
+def test_a_due_job_runs_and_lands_in_the_run_history(config: Path) -> None:
+    app = build_app(config)
+    scheduler = build_scheduler(app, str(config))
+    scheduler.start()
+    try:
+        soon = datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(seconds=1)
+        scheduler.modify_job(DIGEST_JOB, next_run_time=soon)
+        deadline = time.monotonic() + 60
+        runs = []
+        while time.monotonic() < deadline:
+            with app.uow() as uow:
+                runs = [r for r in uow.runs.list() if r.trigger == "scheduler" and r.finished_at]
+            if runs:
+                break
+            time.sleep(0.5)
+    finally:
+        scheduler.shutdown(wait=True)
+        app.close()
+    assert runs, "the digest job did not run"
+    assert [(s.name, s.status) for s in runs[0].steps] == [("digest", StepStatus.OK)]
