@@ -37,7 +37,7 @@ if TYPE_CHECKING:  # the Slack bot's types; bot and slack_bolt are imported only
     from slack_sdk.web import WebClient
 
     from bot.services import BotServices
-    from planner.ports import Notifier, ShipmentPusher, SyncProgress
+    from planner.ports import InboundPlanGateway, Notifier, ShipmentPusher, SyncProgress
     from planner.services.sync import ConnectionSync
 
 
@@ -265,8 +265,18 @@ class App:
         return results
 
     def shipment_pusher(self) -> ShipmentPusher | None:
-        """Saving FBA-bound orders to Amazon (issue 6's use case); None until it exists."""
-        return None
+        """Saving FBA-bound orders to Amazon (issue 6's use case)."""
+        from planner.services.push import ShipmentPush
+        from planner.store.push_claims import SqlPushClaims
+
+        self.migrate()
+        return ShipmentPush(self.uow, SqlPushClaims(self.engine), self.inbound_gateway)
+
+    def inbound_gateway(self, connection_name: str) -> InboundPlanGateway:
+        """The connector's inbound-plan side for one connection (the same SP-API gateway)."""
+        gateway = self.amazon(connection_name)
+        assert isinstance(gateway, SpApiGateway)
+        return gateway
 
     def bolt_app(self, *, token_verification: bool = True) -> BoltApp:
         """The Slack bot's Bolt app, on a migrated database."""

@@ -15,7 +15,15 @@ REDACTED = "***"
 
 # Handlers we own carry this name prefix, so reconfiguring replaces them and nothing else.
 _HANDLER_PREFIX = "planner."
-_NOISY_LIBRARIES = ("urllib3", "sp_api", "slack_sdk", "slack_bolt", "alembic", "apscheduler")
+_NOISY_LIBRARIES = (
+    "urllib3",
+    "httpx",
+    "sp_api",
+    "slack_sdk",
+    "slack_bolt",
+    "alembic",
+    "apscheduler",
+)
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 # Token shapes worth hiding even when nobody told us the value.

@@ -692,3 +692,107 @@ class Notifier(Protocol):
     def send_digest(self, summary: DigestSummary) -> str:
         """Deliver the digest; returns where it went (channel and message, or "console")."""
         ...
+
+
+# --- Saving orders to Amazon as FBA inbound plans (issue 6): the connector's push side ---------
+
+
+@dataclass(frozen=True, slots=True)
+class ShipFromAddress:
+    """Where the units leave from (the source warehouse or vendor)."""
+
+    name: str
+    line1: str
+    city: str
+    country_code: str
+    postal_code: str
+    phone: str
+    state_or_province: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboundPlanItem:
+    """One seller SKU and its units on an inbound plan; prep and labels by AMAZON/SELLER/NONE."""
+
+    seller_sku: str
+    quantity: int
+    prep_owner: str = "SELLER"
+    label_owner: str = "SELLER"
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementChoice:
+    """A placement option Amazon offers: its shipments (one = a single destination)."""
+
+    option_id: str
+    shipment_ids: tuple[str, ...]
+    status: str  # OFFERED, ACCEPTED, EXPIRED
+    fee: float = 0.0
+
+    @property
+    def single_destination(self) -> bool:
+        return len(self.shipment_ids) == 1
+
+
+class InboundOperationFailed(MarketplaceError):
+    """An asynchronous inbound operation ended FAILED; `problems` are plain lines, one each."""
+
+    def __init__(self, message: str, *, problems: Sequence[str] = (), hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.problems = tuple(problems)
+
+    def __str__(self) -> str:
+        lines = [super().__str__(), *(f"  - {p}" for p in self.problems)]
+        return "\n".join(lines)
+
+
+class InboundPlanGateway(Protocol):
+    """The Fulfillment Inbound 2024-03-20 workflow steps the push use case drives."""
+
+    def create_inbound_plan(
+        self,
+        marketplace_id: str,
+        *,
+        name: str,
+        source: ShipFromAddress,
+        items: Sequence[InboundPlanItem],
+    ) -> tuple[str, str]:
+        """Start creating a plan: (inbound plan id, operation id); nothing waited for."""
+        ...
+
+    def wait_for_operation(self, operation_id: str, *, step: str) -> None:
+        """Poll until the operation succeeds; InboundOperationFailed if it failed."""
+        ...
+
+    def find_inbound_plan(self, name: str) -> str | None:
+        """An active or shipped plan with exactly this name (to adopt after a lost answer)."""
+        ...
+
+    def inbound_plan_status(self, plan_id: str) -> str: ...
+    def confirm_packing(self, plan_id: str) -> None:
+        """Generate packing options if needed and confirm one (skipped when one is accepted)."""
+        ...
+
+    def placement_options(self, plan_id: str) -> list[PlacementChoice]:
+        """The plan's placement options, generating them first if there are none."""
+        ...
+
+    def confirm_placement(self, plan_id: str, option_id: str) -> None: ...
+    def cancel_inbound_plan(self, plan_id: str) -> None: ...
+    def inbound_plans(self, plan_ids: Collection[str]) -> list[InboundPlanLink]: ...
+    def close(self) -> None: ...
+
+
+class PushClaims(Protocol):
+    """Who is saving an order to Amazon: a compare-and-set on the order's plan id, committed."""
+
+    def current(self, order_number: str) -> str | None: ...
+    def swap(self, order_number: str, *, expected: str | None, new: str | None) -> bool:
+        """Set the order's Amazon plan id to `new` only if it is `expected` (one transaction)."""
+        ...
+
+    def lease(self, order_number: str, *, now: int, seconds: int) -> int | None:
+        """Hold the order's push lease until now + seconds (None: another push holds it)."""
+        ...
+
+    def release(self, order_number: str, *, until: int) -> None: ...

@@ -267,9 +267,8 @@ def test_an_order_saved_to_amazon_learns_its_shipment_from_the_inbound_plan(
     )
     result, gw = run_sync(engine, sandbox, conn, now=now)
     assert result.ok
-    # Only this plan: the demo's own saved transfer has a plan id of the wrong shape (not 38
-    # characters), which the connector does not send for the model to refuse.
-    assert gw.stats.requests["getInboundPlan"] == 1
+    # This plan and the demo's own transfer saved to Amazon: one request each, no more.
+    assert gw.stats.requests["getInboundPlan"] == 2
     with SqlUnitOfWork(engine) as uow:
         mine = uow.orders.get(number)
         assert not [o for o in uow.orders.list() if o.external_ref == "FBA15PUSHED1"]

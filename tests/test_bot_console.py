@@ -79,8 +79,8 @@ def test_console_mode_prints_the_digest_instead_of_posting(
     assert data["stockout_risks"] and data["plan_id"] == 1
 
 
-def test_serve_in_console_mode_explains_there_is_nothing_to_serve(
+def test_serve_in_console_mode_without_scheduler_explains_there_is_nothing_to_serve(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out = run(capsys, config, "serve")
+    code, out = run(capsys, config, "serve", "--no-scheduler")
     assert code == 2 and "nothing to serve" in out and "planner chat" in out

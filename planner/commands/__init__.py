@@ -10,5 +10,6 @@ from planner.commands import (  # noqa: F401
     forecast,
     orders,
     plan,
+    push,
     review,
 )

@@ -33,6 +33,7 @@ def orders_cmd(state: State, view: str, kind: str | None, as_json: bool) -> None
     """List stock orders: open (default), late, fba, unknown-source or all."""
     with state.app.uow() as uow:
         found = uow.orders.list(kind=OrderKind(kind) if kind else None)
+        kinds = {w.code: w.kind.value for w in uow.warehouses.list()}
     chosen = [o for o in found if _pick(o, view)]
     if as_json:
         emit_json(
@@ -49,6 +50,18 @@ def orders_cmd(state: State, view: str, kind: str | None, as_json: bool) -> None
                     "amazon_shipment": o.external_ref
                     or (",".join(o.amazon.shipment_ids) if o.amazon else None),
                     "locked": o.locked,
+                    # issue 6's interface: the order as `planner push` and the checks see it
+                    "id": o.number,
+                    "destination_kind": kinds.get(o.destination),
+                    "amazon_inbound_plan_id": o.amazon.inbound_plan_id if o.amazon else None,
+                    "amazon_shipment_ids": list(o.amazon.shipment_ids) if o.amazon else [],
+                    "amazon_confirmation_ids": (
+                        list(o.amazon.confirmation_ids) if o.amazon else []
+                    ),
+                    "lines": [
+                        {"sku": x.sku, "ordered": x.ordered, "received": x.received}
+                        for x in o.lines
+                    ],
                 }
                 for o in chosen
             ]

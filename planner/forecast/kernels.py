@@ -80,9 +80,9 @@ def ses(
         if t == demand.periods:
             break
         err = vt[t][:, None] - level
-        w2 = wt[t][:, None]
-        sse += w2 * err * err
-        level += a * w2 * err
+        weighted = wt[t][:, None] * err
+        sse += weighted * err
+        level += a * weighted
     return [snaps[c] for c in points]
 
 
@@ -120,12 +120,13 @@ def damped_trend(
             snaps[t] = HoltState(level[rows, best], trend[rows, best], phi[0][best])
         if t == demand.periods:
             break
-        pred = level + phi * trend
+        damped = phi * trend
+        pred = level + damped
         err = vt[t][:, None] - pred
-        w2 = wt[t][:, None]
-        sse += w2 * err * err
-        level = pred + alpha * w2 * err
-        trend = phi * trend + beta * w2 * err
+        weighted = wt[t][:, None] * err
+        sse += weighted * err
+        level = pred + alpha * weighted
+        trend = damped + beta * weighted
     return [snaps[c] for c in points]
 
 

@@ -35,7 +35,7 @@ class SeasonalIndex:
         t = np.asarray(t, dtype=np.int64)
         out = _interpolate_months(self.yearly, year_phase(start, freq, t))
         if freq == "D":
-            out = out * self.weekly[:, weekday(start, freq, t)]
+            out *= self.weekly @ _one_hot(weekday(start, freq, t), 7)
         return out
 
     def take(self, rows: np.ndarray) -> SeasonalIndex:
@@ -47,11 +47,22 @@ def flat_index(n: int) -> SeasonalIndex:
 
 
 def _interpolate_months(monthly: FloatArray, phase: FloatArray) -> FloatArray:
-    """Circular linear interpolation between month mid-points (phase in months, 0.5 = mid-Jan)."""
+    """Circular linear interpolation between month mid-points (phase in months, 0.5 = mid-Jan),
+    as one matrix product: (n, 12) @ (12, periods)."""
     x = phase - 0.5
     lo = np.floor(x).astype(np.int64)
     frac = x - lo
-    out: FloatArray = monthly[:, lo % 12] * (1 - frac) + monthly[:, (lo + 1) % 12] * frac
+    weights = np.zeros((12, len(phase)))
+    cols = np.arange(len(phase))
+    np.add.at(weights, (lo % 12, cols), 1 - frac)
+    np.add.at(weights, ((lo + 1) % 12, cols), frac)
+    out: FloatArray = monthly @ weights
+    return out
+
+
+def _one_hot(index: np.ndarray, size: int) -> FloatArray:
+    out = np.zeros((size, len(index)))
+    out[index, np.arange(len(index))] = 1.0
     return out
 
 

@@ -1,8 +1,11 @@
 """Per-series choice among methods: the best backtest score, or an inverse-score blend of the top k.
 
-Series too short to backtest get a robust default by intermittency: Croston-SBA when demand comes
-on fewer than 1 in ``INTERMITTENT_ADI`` observed periods (the Syntetos-Boylan cut-off), otherwise
-the moving average of in-stock periods.
+Series that cannot be ranked get a robust default by intermittency: TSB when demand comes on
+fewer than 1 in ``INTERMITTENT_ADI`` observed periods (the Syntetos-Boylan cut-off; TSB rather
+than Croston because its forecast fades while no demand comes), otherwise the moving average of
+in-stock periods. "Cannot be ranked": less than 2 × horizon of in-stock history before the first
+origin, or fewer than ``min_sales`` periods with demand in the test windows (a series that sold
+twice in three windows ranks methods by luck).
 """
 
 from __future__ import annotations

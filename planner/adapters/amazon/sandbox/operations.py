@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from planner.adapters.amazon.flatfiles import LISTINGS, ORDERS_BY_LAST_UPDATE, ORDERS_BY_ORDER_DATE
 from planner.adapters.amazon.sandbox import documents
+from planner.adapters.amazon.sandbox.inbound import InboundWorkflow
 from planner.adapters.amazon.sandbox.seller import (
     Account,
     SandboxShipment,
@@ -75,7 +76,7 @@ class Report:
     document_id: str | None
 
 
-class Operations:
+class Operations(InboundWorkflow):
     """The sandbox's answers; state (reports, documents, page tokens) lives here."""
 
     def __init__(self, sandbox: AmazonSandbox) -> None:

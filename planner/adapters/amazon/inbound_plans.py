@@ -1,0 +1,251 @@
+"""Fulfillment Inbound 2024-03-20: the steps that save an order to Amazon as an inbound plan.
+
+Requests go through the library's FulfillmentInboundV20240320 client (its transport, auth and
+error mapping), with exactly the model's body: the library's own methods would add marketplaceIds
+to every POST body, which these operations do not define.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from functools import partial
+from typing import Any
+
+from sp_api.base import ApiResponse, fill_query_params
+
+from planner.adapters.amazon.calls import CallRunner
+from planner.adapters.amazon.errors import AmazonBadResponse, AmazonUnavailable
+from planner.adapters.amazon.throttle import PollPolicy
+from planner.ports import InboundOperationFailed, InboundPlanItem, PlacementChoice, ShipFromAddress
+
+BASE = "/inbound/fba/2024-03-20"
+STEP_WORDS = {
+    "createInboundPlan": "creating the inbound plan",
+    "generatePackingOptions": "working out how to pack the units",
+    "confirmPackingOption": "confirming the packing",
+    "generatePlacementOptions": "asking where the units should go",
+    "confirmPlacementOption": "confirming where the units go",
+    "cancelInboundPlan": "cancelling the inbound plan",
+}
+
+
+def problem_line(problem: dict[str, Any]) -> str:
+    """One of Amazon's operation problems in plain words."""
+    message = str(problem.get("message") or problem.get("code") or "unknown problem").strip()
+    details = str(problem.get("details") or "").strip()
+    return f"{message} ({details})" if details and details not in message else message
+
+
+def _amount(fee: dict[str, Any]) -> float:
+    return float((fee.get("value") or {}).get("amount") or 0)
+
+
+class InboundPlanSteps:
+    """The workflow's calls for one connection, paced and retried by the connector's runner."""
+
+    def __init__(
+        self,
+        client: Any,
+        calls: CallRunner,
+        poll: PollPolicy,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client, self._calls, self._poll, self._sleep = client, calls, poll, sleep
+        # createInboundPlan is not idempotent: a timeout or 5xx is not retried blindly (Amazon
+        # may have made the plan); the push use case looks the plan up by its unique name.
+        self._once = CallRunner(
+            replace(calls.retry, attempts=1), calls.tokens, calls.stats, calls.clock, calls.sleep
+        )
+
+    def _send(self, path: str, *, method: str, body: Any = None, query: Any = None) -> ApiResponse:
+        params = {**(query or {}), "method": method}
+        return self._client._request(path, data=body, params=params, add_marketplace=False)
+
+    def _operation_id(self, name: str, path: str, body: Any = None) -> str:
+        def check(response: Any) -> str:
+            op = (response.payload or {}).get("operationId")
+            if not op:
+                raise AmazonBadResponse(f"{name} answered without an operationId")
+            return str(op)
+
+        method = "PUT" if name == "cancelInboundPlan" else "POST"
+        return self._calls(name, partial(self._send, path, method=method, body=body), check)
+
+    def create_inbound_plan(
+        self,
+        marketplace_id: str,
+        *,
+        name: str,
+        source: ShipFromAddress,
+        items: Sequence[InboundPlanItem],
+    ) -> tuple[str, str]:
+        address = {
+            "name": source.name[:50],
+            "addressLine1": source.line1,
+            "city": source.city,
+            "countryCode": source.country_code,
+            "postalCode": source.postal_code,
+            "phoneNumber": source.phone,
+        }
+        if source.state_or_province:
+            address["stateOrProvinceCode"] = source.state_or_province
+        body = {
+            "destinationMarketplaces": [marketplace_id],
+            "name": name[:40],
+            "sourceAddress": address,
+            "items": [
+                {
+                    "msku": i.seller_sku,
+                    "quantity": i.quantity,
+                    "prepOwner": i.prep_owner,
+                    "labelOwner": i.label_owner,
+                }
+                for i in items
+            ],
+        }
+
+        def check(response: Any) -> tuple[str, str]:
+            payload = response.payload or {}
+            if not payload.get("inboundPlanId") or not payload.get("operationId"):
+                raise AmazonBadResponse("createInboundPlan answered without plan or operation id")
+            return str(payload["inboundPlanId"]), str(payload["operationId"])
+
+        path = f"{BASE}/inboundPlans"
+        send = partial(self._send, path, method="POST", body=body)
+        return self._once("createInboundPlan", send, check)
+
+    def wait_for_operation(self, operation_id: str, *, step: str) -> None:
+        path = fill_query_params(f"{BASE}/operations/{{}}", operation_id)
+
+        def check(response: Any) -> tuple[str, list[dict[str, Any]]]:
+            payload = response.payload or {}
+            status = payload.get("operationStatus")
+            if status not in ("IN_PROGRESS", "SUCCESS", "FAILED"):
+                raise AmazonBadResponse("getInboundOperationStatus answered without a status")
+            return str(status), list(payload.get("operationProblems") or ())
+
+        for wait in [0.0, *self._poll.intervals()]:
+            if wait:
+                self._sleep(wait)
+            status, problems = self._calls(
+                "getInboundOperationStatus", lambda: self._send(path, method="GET"), check
+            )
+            if status == "SUCCESS":
+                return
+            if status == "FAILED":
+                words = STEP_WORDS.get(step, step)
+                raise InboundOperationFailed(
+                    f"Amazon refused {words}",
+                    problems=[problem_line(p) for p in problems],
+                    hint="fix what the lines say, then push the order again",
+                )
+        raise AmazonUnavailable(
+            f"Amazon is still {STEP_WORDS.get(step, step)} after {self._poll.give_up_after:.0f} s",
+            hint="push the order again later; it continues the same inbound plan",
+        )
+
+    def find_inbound_plan(self, name: str) -> str | None:
+        token: str | None = None
+        while True:
+            query: dict[str, Any] = {"pageSize": 30, "sortBy": "CREATION_TIME", "sortOrder": "DESC"}
+            if token:
+                query["paginationToken"] = token
+
+            def check(response: Any) -> tuple[list[dict[str, Any]], str | None]:
+                payload = response.payload or {}
+                plans = payload.get("inboundPlans")
+                if not isinstance(plans, list):
+                    raise AmazonBadResponse("listInboundPlans answered without inboundPlans")
+                return plans, (payload.get("pagination") or {}).get("nextToken")
+
+            send = partial(self._send, f"{BASE}/inboundPlans", method="GET", query=query)
+            plans, token = self._calls("listInboundPlans", send, check)
+            for plan in plans:
+                if plan.get("name") == name and plan.get("status") in ("ACTIVE", "SHIPPED"):
+                    return str(plan["inboundPlanId"])
+            if not token:
+                return None
+
+    def inbound_plan_status(self, plan_id: str) -> str:
+        path = fill_query_params(f"{BASE}/inboundPlans/{{}}", plan_id)
+
+        def check(response: Any) -> str:
+            status = (response.payload or {}).get("status")
+            if not status:
+                raise AmazonBadResponse("getInboundPlan answered without a status")
+            return str(status)
+
+        return self._calls("getInboundPlan", lambda: self._send(path, method="GET"), check)
+
+    def _packing_options(self, plan_id: str) -> list[dict[str, Any]]:
+        path = fill_query_params(f"{BASE}/inboundPlans/{{}}/packingOptions", plan_id)
+
+        def check(response: Any) -> list[dict[str, Any]]:
+            options = (response.payload or {}).get("packingOptions")
+            if not isinstance(options, list):
+                raise AmazonBadResponse("listPackingOptions answered without packingOptions")
+            return options
+
+        return self._calls("listPackingOptions", lambda: self._send(path, method="GET"), check)
+
+    def confirm_packing(self, plan_id: str) -> None:
+        options = self._packing_options(plan_id)
+        if any(o.get("status") == "ACCEPTED" for o in options):
+            return
+        if not any(o.get("status") == "OFFERED" for o in options):
+            path = fill_query_params(f"{BASE}/inboundPlans/{{}}/packingOptions", plan_id)
+            op = self._operation_id("generatePackingOptions", path)
+            self.wait_for_operation(op, step="generatePackingOptions")
+            options = self._packing_options(plan_id)
+        offered = [o for o in options if o.get("status") == "OFFERED"]
+        if not offered:
+            raise AmazonBadResponse(f"Amazon offered no packing option for plan {plan_id}")
+        path = fill_query_params(
+            f"{BASE}/inboundPlans/{{}}/packingOptions/{{}}/confirmation",
+            plan_id,
+            offered[0]["packingOptionId"],
+        )
+        op = self._operation_id("confirmPackingOption", path)
+        self.wait_for_operation(op, step="confirmPackingOption")
+
+    def _placements(self, plan_id: str) -> list[PlacementChoice]:
+        path = fill_query_params(f"{BASE}/inboundPlans/{{}}/placementOptions", plan_id)
+
+        def check(response: Any) -> list[PlacementChoice]:
+            options = (response.payload or {}).get("placementOptions")
+            if not isinstance(options, list):
+                raise AmazonBadResponse("listPlacementOptions answered without placementOptions")
+            return [
+                PlacementChoice(
+                    option_id=str(o["placementOptionId"]),
+                    shipment_ids=tuple(o.get("shipmentIds") or ()),
+                    status=str(o.get("status") or ""),
+                    fee=sum(_amount(f) for f in o.get("fees") or ()),
+                )
+                for o in options
+            ]
+
+        return self._calls("listPlacementOptions", lambda: self._send(path, method="GET"), check)
+
+    def placement_options(self, plan_id: str) -> list[PlacementChoice]:
+        options = self._placements(plan_id)
+        if options:
+            return options
+        path = fill_query_params(f"{BASE}/inboundPlans/{{}}/placementOptions", plan_id)
+        op = self._operation_id("generatePlacementOptions", path, body={"customPlacement": []})
+        self.wait_for_operation(op, step="generatePlacementOptions")
+        return self._placements(plan_id)
+
+    def confirm_placement(self, plan_id: str, option_id: str) -> None:
+        path = fill_query_params(
+            f"{BASE}/inboundPlans/{{}}/placementOptions/{{}}/confirmation", plan_id, option_id
+        )
+        op = self._operation_id("confirmPlacementOption", path)
+        self.wait_for_operation(op, step="confirmPlacementOption")
+
+    def cancel_inbound_plan(self, plan_id: str) -> None:
+        path = fill_query_params(f"{BASE}/inboundPlans/{{}}/cancellation", plan_id)
+        op = self._operation_id("cancelInboundPlan", path)
+        self.wait_for_operation(op, step="cancelInboundPlan")

@@ -1,0 +1,330 @@
+"""The 2024-03-20 inbound workflow in the sandbox: a state machine per inbound plan.
+
+createInboundPlan → generate/list/confirm packing options → generate/list/confirm placement
+options → shipments with confirmation ids (which the v0 getShipments then lists, so the daily
+sync follows them). Every generate/confirm step is asynchronous: its operation answers
+IN_PROGRESS on the first getInboundOperationStatus, then SUCCESS or FAILED with problems.
+
+Without the seller's inventory placement service, Amazon offers only split placements (several
+destinations); with it, also one single-destination option (for a fee). `fail_next(step)` makes
+the next operation of that step end FAILED once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from planner.adapters.amazon.sandbox.seller import (
+    Account,
+    SandboxItem,
+    SandboxPlan,
+    SandboxShipment,
+    digest,
+)
+
+if TYPE_CHECKING:
+    from planner.adapters.amazon.sandbox.seller import SandboxSeller
+
+Answer = tuple[int, Any]
+_CONFIG = {
+    "boxPackingMethods": ["BOX_CONTENT_PROVIDED"],
+    "shippingRequirements": [
+        {"modes": ["GROUND_SMALL_PARCEL"], "solution": "AMAZON_PARTNERED_CARRIER"}
+    ],
+}
+
+
+def _id(prefix: str) -> str:
+    """A 38-character id in Amazon's shape (two letters + a UUID)."""
+    return prefix + str(uuid.uuid4())
+
+
+def _err(status: int, message: str) -> Answer:
+    code = "NotFound" if status == 404 else "InvalidInput"
+    return status, {"errors": [{"code": code, "message": message, "details": ""}]}
+
+
+@dataclass
+class Operation:
+    operation_id: str
+    name: str
+    problems: list[dict[str, str]] = field(default_factory=list)
+    polls: int = 0
+
+
+@dataclass
+class Placement:
+    option_id: str
+    shipments: list[tuple[str, list[SandboxItem]]]  # (shipmentId, items)
+    fee: float
+    status: str = "OFFERED"
+
+
+@dataclass
+class PlanState:
+    plan: SandboxPlan
+    account: str
+    items: list[dict[str, Any]]
+    packing: list[dict[str, Any]] = field(default_factory=list)
+    placements: list[Placement] = field(default_factory=list)
+
+
+@dataclass
+class InboundState:
+    plans: dict[str, PlanState] = field(default_factory=dict)
+    operations: dict[str, Operation] = field(default_factory=dict)
+    fail: dict[str, int] = field(default_factory=dict)  # step -> operations left to fail
+    placement_service: set[str] = field(default_factory=set)  # account names with it on
+
+
+class InboundWorkflow:
+    """Mixed into the sandbox's Operations (which holds the seller and the locks)."""
+
+    seller: SandboxSeller
+
+    @property
+    def inbound(self) -> InboundState:
+        state: InboundState | None = self.__dict__.get("_inbound")
+        if state is None:
+            state = self.__dict__["_inbound"] = InboundState()
+        return state
+
+    # -- test and demo controls ---------------------------------------------------------------
+
+    def fail_next(self, step: str, times: int = 1) -> None:
+        """The next `times` operations of `step` (e.g. generatePlacementOptions) end FAILED."""
+        with self.seller.lock:
+            self.inbound.fail[step] = self.inbound.fail.get(step, 0) + times
+
+    def set_placement_service(self, account: str, enabled: bool = True) -> None:
+        """Turn the seller's inventory placement service on or off (single destinations)."""
+        with self.seller.lock:
+            names = self.inbound.placement_service
+            (names.add if enabled else names.discard)(account)
+
+    def plans_named(self, prefix: str) -> list[SandboxPlan]:
+        with self.seller.lock:
+            return [p.plan for p in self.inbound.plans.values() if p.plan.name.startswith(prefix)]
+
+    # -- operations -----------------------------------------------------------------------------
+
+    def _operation(self, name: str, problems: list[dict[str, str]] | None = None) -> dict[str, str]:
+        state = self.inbound
+        op = Operation(str(uuid.uuid4()), name, list(problems or ()))
+        if not op.problems and state.fail.get(name, 0) > 0:
+            state.fail[name] -= 1
+            op.problems.append(
+                {
+                    "code": "InternalError",
+                    "message": f"{name} failed; try again.",
+                    "severity": "ERROR",
+                }
+            )
+        state.operations[op.operation_id] = op
+        return {"operationId": op.operation_id}
+
+    def _failed(self, operation_id: str) -> bool:
+        op = self.inbound.operations.get(operation_id)
+        return op is not None and any(p["severity"] == "ERROR" for p in op.problems)
+
+    def op_getInboundOperationStatus(self, account: Account, params: Any, body: Any) -> Answer:
+        op = self.inbound.operations.get(params["operationId"])
+        if op is None:
+            return _err(404, f"Operation {params['operationId']} not found.")
+        op.polls += 1
+        status = "IN_PROGRESS" if op.polls == 1 else "SUCCESS"
+        if status == "SUCCESS" and any(p["severity"] == "ERROR" for p in op.problems):
+            status = "FAILED"
+        return 200, {
+            "operation": op.name,
+            "operationId": op.operation_id,
+            "operationStatus": status,
+            "operationProblems": op.problems if status != "IN_PROGRESS" else [],
+        }
+
+    def _state(self, account: Account, plan_id: str) -> PlanState | Answer:
+        state = self.inbound.plans.get(plan_id)
+        if state is None or state.account != account.name:
+            return _err(404, f"Inbound plan {plan_id} not found.")
+        if state.plan.status != "ACTIVE":
+            return _err(400, f"Inbound plan {plan_id} is {state.plan.status}.")
+        return state
+
+    def op_createInboundPlan(self, account: Account, params: Any, body: dict[str, Any]) -> Answer:
+        market = body["destinationMarketplaces"][0]
+        if market not in account.marketplace_ids:
+            return _err(400, f"Invalid destinationMarketplaces: {market}.")
+        fba = {x.seller_sku for x in self.seller.listings_in(market) if x.fba}
+        problems = [
+            {
+                "code": "FBA_INB_0004",
+                "message": f"The SKU {item['msku']} is not an FBA listing in this marketplace.",
+                "details": f"msku: {item['msku']}",
+                "severity": "ERROR",
+            }
+            for item in body["items"]
+            if item["msku"] not in fba
+        ]
+        now = datetime.now(UTC)
+        plan_id = _id("wf")
+        name = body.get("name") or f"FBA ({now:%m/%d/%Y %H:%M})"
+        plan = SandboxPlan(plan_id, name, "ACTIVE", (market,), now, now)
+        self.seller.add_plan(plan)
+        self.inbound.plans[plan_id] = PlanState(plan, account.name, list(body["items"]))
+        out = self._operation("createInboundPlan", problems)
+        if problems:
+            plan.status = "ERRORED"
+        return 202, {"inboundPlanId": plan_id, **out}
+
+    def op_cancelInboundPlan(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._state(account, params["inboundPlanId"])
+        if isinstance(state, tuple):
+            return state
+        state.plan.status = "VOIDED"
+        state.plan.updated = datetime.now(UTC)
+        return 202, self._operation("cancelInboundPlan")
+
+    def op_generatePackingOptions(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._state(account, params["inboundPlanId"])
+        if isinstance(state, tuple):
+            return state
+        out = self._operation("generatePackingOptions")
+        if not self._failed(out["operationId"]) and not state.packing:
+            state.packing = [
+                {
+                    "packingOptionId": _id("po"),
+                    "packingGroups": [_id("pg")],
+                    "status": "OFFERED",
+                    "discounts": [],
+                    "fees": [],
+                    "supportedConfigurations": [_CONFIG],
+                    "supportedShippingConfigurations": [
+                        {
+                            "shippingMode": "GROUND_SMALL_PARCEL",
+                            "shippingSolution": "AMAZON_PARTNERED_CARRIER",
+                        }
+                    ],
+                }
+            ]
+        return 202, out
+
+    def op_listPackingOptions(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._state(account, params["inboundPlanId"])
+        if isinstance(state, tuple):
+            return state
+        return 200, {"packingOptions": state.packing}
+
+    def op_confirmPackingOption(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._state(account, params["inboundPlanId"])
+        if isinstance(state, tuple):
+            return state
+        wanted = params["packingOptionId"]
+        option = next((p for p in state.packing if p["packingOptionId"] == wanted), None)
+        if option is None:
+            return _err(400, f"Packing option {params['packingOptionId']} is not offered.")
+        out = self._operation("confirmPackingOption")
+        if not self._failed(out["operationId"]):
+            for other in state.packing:
+                other["status"] = "ACCEPTED" if other is option else "EXPIRED"
+        return 202, out
+
+    def op_generatePlacementOptions(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._state(account, params["inboundPlanId"])
+        if isinstance(state, tuple):
+            return state
+        if not any(p["status"] == "ACCEPTED" for p in state.packing):
+            return _err(400, "Confirm a packing option before generating placement options.")
+        out = self._operation("generatePlacementOptions")
+        if not self._failed(out["operationId"]) and not state.placements:
+            single = account.name in self.inbound.placement_service
+            state.placements = self._placements(state, single)
+        return 202, out
+
+    def _placements(self, state: PlanState, single: bool) -> list[Placement]:
+        market = state.plan.marketplace_ids[0]
+        fnsku = {x.seller_sku: x.fnsku for x in self.seller.listings_in(market)}
+        items = [
+            SandboxItem(i["msku"], fnsku.get(i["msku"]), int(i["quantity"])) for i in state.items
+        ]
+        # Amazon's optimised placement: the units spread over two fulfilment centres.
+        first, second = [], []
+        for n, item in enumerate(items):
+            if len(items) == 1 and item.shipped >= 2:
+                half = item.shipped // 2
+                first.append(SandboxItem(item.seller_sku, item.fnsku, item.shipped - half))
+                second.append(SandboxItem(item.seller_sku, item.fnsku, half))
+            else:
+                (first if n % 2 == 0 else second).append(item)
+        split = [(_id("sh"), group) for group in (first, second) if group]
+        options = [Placement(_id("pl"), split, 0.0)]
+        if single:
+            fee = 0.3 * sum(i.shipped for i in items)
+            options.append(Placement(_id("pl"), [(_id("sh"), items)], fee))
+        return options
+
+    def op_listPlacementOptions(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._state(account, params["inboundPlanId"])
+        if isinstance(state, tuple):
+            return state
+        code = "USD"
+        return 200, {
+            "placementOptions": [
+                {
+                    "placementOptionId": p.option_id,
+                    "shipmentIds": [sid for sid, _ in p.shipments],
+                    "status": p.status,
+                    "discounts": [],
+                    "fees": [
+                        {
+                            "description": "Inventory placement service fee",
+                            "target": "Placement Services",
+                            "type": "FEE",
+                            "value": {"amount": round(p.fee, 2), "code": code},
+                        }
+                    ]
+                    if p.fee
+                    else [],
+                }
+                for p in state.placements
+            ]
+        }
+
+    def op_confirmPlacementOption(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._state(account, params["inboundPlanId"])
+        if isinstance(state, tuple):
+            return state
+        wanted = params["placementOptionId"]
+        option = next((p for p in state.placements if p.option_id == wanted), None)
+        if option is None:
+            return _err(400, f"Placement option {params['placementOptionId']} is not offered.")
+        accepted = next((p for p in state.placements if p.status == "ACCEPTED"), None)
+        if accepted is not None and accepted is not option:
+            return _err(400, "Another placement option was already confirmed for this plan.")
+        out = self._operation("confirmPlacementOption")
+        if not self._failed(out["operationId"]) and accepted is None:
+            self._confirm(state, option)
+        return 202, out
+
+    def _confirm(self, state: PlanState, option: Placement) -> None:
+        now = datetime.now(UTC)
+        plan = state.plan
+        for p in state.placements:
+            p.status = "ACCEPTED" if p is option else "EXPIRED"
+        for shipment_id, items in option.shipments:
+            confirmation = f"FBA15{digest(shipment_id) % 10**7:07d}"
+            self.seller.add_shipment(
+                SandboxShipment(
+                    shipment_id=confirmation,
+                    marketplace_id=plan.marketplace_ids[0],
+                    name=f"{plan.name} - {confirmation[-4:]}",
+                    status="WORKING",
+                    items=items,
+                    updated=now,
+                    plan_id=plan.plan_id,
+                )
+            )
+            plan.shipments.append((shipment_id, confirmation))
+        plan.updated = now

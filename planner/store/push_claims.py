@@ -1,0 +1,72 @@
+"""Push claims: a compare-and-set on stock_orders.amazon_plan_id, each in its own transaction.
+
+The column holds nothing (not pushed), a claim (`push:<unix time>:<token>`, a push is about to
+create the inbound plan) or the inbound plan id. A conditional UPDATE lets exactly one of two
+concurrent pushes claim an order, and the plan id is committed the moment Amazon gives it.
+
+A lease (a row `lease:<order>` in the counters table holding its expiry, unix seconds) keeps a
+second push of the same order from running any step while the first one is running.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from planner.domain.errors import NotFound
+from planner.store import tables as t
+
+
+class SqlPushClaims:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def current(self, order_number: str) -> str | None:
+        so = t.stock_orders
+        with self._engine.connect() as conn:
+            row = conn.execute(
+                select(so.c.amazon_plan_id).where(so.c.number == order_number)
+            ).first()
+        if row is None:
+            raise NotFound(f"unknown order {order_number!r}", hint="`planner orders` lists them")
+        return row[0]
+
+    def swap(self, order_number: str, *, expected: str | None, new: str | None) -> bool:
+        so = t.stock_orders
+        held = (
+            so.c.amazon_plan_id.is_(None) if expected is None else so.c.amazon_plan_id == expected
+        )
+        with self._engine.begin() as conn:
+            done = conn.execute(
+                update(so).where(so.c.number == order_number, held).values(amazon_plan_id=new)
+            )
+            return bool(done.rowcount == 1)
+
+    def lease(self, order_number: str, *, now: int, seconds: int) -> int | None:
+        """Take the order's push lease until now + seconds; None while another push holds it."""
+        c, name, until = t.counters, _lease(order_number), now + seconds
+        with self._engine.begin() as conn:
+            done = conn.execute(
+                update(c).where(c.c.name == name, c.c.value <= now).values(value=until)
+            )
+            if done.rowcount == 1:
+                return until
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(insert(c).values(name=name, value=until))
+        except IntegrityError:  # held (or just taken) by another push
+            return None
+        return until
+
+    def release(self, order_number: str, *, until: int) -> None:
+        c = t.counters
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(c)
+                .where(c.c.name == _lease(order_number), c.c.value == until)
+                .values(value=0)
+            )
+
+
+def _lease(order_number: str) -> str:
+    return f"lease:{order_number}"[:32]
