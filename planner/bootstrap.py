@@ -70,6 +70,7 @@ class App:
             lead_time_days=p.lead_time_days,
             days_of_stock=p.days_of_stock,
             service_level=p.service_level,
+            service_measure=p.service_measure,
             ignore_unreceived_fba_after_days=p.ignore_unreceived_fba_after_days,
             history_days=p.history_days,
             transfer_lead_time_days=p.transfer_lead_time_days,

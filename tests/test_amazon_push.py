@@ -208,6 +208,8 @@ def test_a_lost_create_answer_is_found_again_not_made_twice(
     threading.Event().wait(1.0)  # the sandbox finishes making the plan
     result = push.push(number, split=True, actor="ann")
     assert plans_of(sandbox, number) == [result.inbound_plan_id]
+    assert sandbox.stats.requests["createInboundPlan"] == 1  # found by name, not made again
+    assert sandbox.stats.requests["listInboundPlans"] >= 1
     if first is not None:
         assert first.inbound_plan_id == result.inbound_plan_id
 

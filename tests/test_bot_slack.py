@@ -408,10 +408,10 @@ def test_confirm_posts_orders_with_save_to_amazon_which_locks_them_once(
     )  # fmt: skip
 
 
-def test_without_the_push_use_case_save_to_amazon_says_so_and_changes_nothing(bot: Harness) -> None:
+def test_save_to_amazon_refuses_an_order_that_came_from_amazon(bot: Harness) -> None:
     value = PushRequest("PO-1008", True).encode()
     (answer,) = bot.click(ActionId.PUSH_SPLIT.for_row(0), value)
-    assert "not available" in texts(answer)
+    assert "came from Amazon" in texts(answer)
     assert not bot.orders()["PO-1008"].locked
 
 

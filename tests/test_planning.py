@@ -150,3 +150,21 @@ def test_planning_keeps_the_plan_and_a_forecast_snapshot(uow: SqlUnitOfWork) -> 
     assert stored is not None and stored.by_key() == run.plan.by_key()
     assert {s.key for s in snaps} >= {SeriesKey("A", "FBA-US"), SeriesKey("B", "FBA-US")}
     assert all(len(s.daily) == 28 for s in snaps)
+
+
+def test_an_order_below_the_vendors_minimum_value_says_so(uow: SqlUnitOfWork) -> None:
+    with uow:
+        uow.vendors.add(Vendor("Acme", lead_time_days=20, min_order_value=100_000))
+        uow.commit()
+    r = row(plan(uow), "A", "FBA-US")
+    assert r.to_order_qty > 0
+    assert "below the vendor's minimum order value of 100,000.00" in r.explanation
+
+
+def test_fill_rate_measure_holds_less_safety_stock_than_cycle_service(uow: SqlUnitOfWork) -> None:
+    from dataclasses import replace
+
+    cycle = row(plan(uow), "B", "FBA-US")
+    with uow:
+        fill = make_plan(uow, today=TODAY, options=replace(OPTIONS, service_measure="fill_rate"))
+    assert row(fill, "B", "FBA-US").safety_stock <= cycle.safety_stock

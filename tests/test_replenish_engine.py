@@ -91,3 +91,19 @@ def test_transfers_take_surplus_in_packs_most_urgent_need_first() -> None:
     moves = allocate_transfers(group, need, surplus, pack, priority)
     # Row 2 is more urgent: 12 (two packs), then row 1 gets what is left in whole packs: 18.
     assert moves == [(0, 2, 12), (0, 1, 18)]
+
+
+def test_fill_rate_target_needs_less_safety_stock_than_the_same_cycle_service_level() -> None:
+    from statistics import NormalDist
+
+    from planner.engine.replenish import fill_rate_safety
+
+    sigma, cycle = np.array([10.0, 10.0]), np.array([100.0, 0.0])
+    safety = fill_rate_safety(sigma, cycle, np.array([0.95, 0.95]))
+    # 5 units of a 100-unit cycle may be short: G(k) = 0.5 > G(0) = 0.399, so k < 0: none.
+    assert safety[0] == 0.0
+    tight = fill_rate_safety(sigma, cycle, np.array([0.999, 0.999]))
+    # 0.1 units may be short: G(k) = 0.01 gives k ≈ 1.93, so about 19 units.
+    assert 18.0 < tight[0] < 20.5
+    assert tight[0] < 10.0 * NormalDist().inv_cdf(0.999)
+    assert safety[1] > 0  # nothing may be short of a zero-demand cycle: full protection

@@ -296,6 +296,9 @@ class PlanningSettings(Section):
     lead_time_days: NonNegative = 30
     days_of_stock: Positive = 30
     service_level: Annotated[float, Field(strict=True, ge=0.5, lt=1)] = 0.95
+    # What service_level means: "cycle" (no stockout in that share of ordering cycles) or
+    # "fill_rate" (that share of demand served from stock; needs less safety stock).
+    service_measure: Annotated[Literal["cycle", "fill_rate"], Lowercase] = "cycle"
     # None means unreceived FBA shipments are never ignored ('never' in the file).
     ignore_unreceived_fba_after_days: Annotated[
         NonNegative | None, BeforeValidator(_never_to_none)

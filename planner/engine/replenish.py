@@ -124,3 +124,26 @@ def replenish(x: Inputs) -> Outputs:
         overstock_units=over,
         overstock_value=over * x.unit_cost,
     )
+
+
+def fill_rate_safety(sigma: F, cycle_demand: F, fill_rate: F) -> F:
+    """Safety stock for a fill-rate target (share of demand served from stock), not a cycle one.
+
+    With normal forecast error over the protection period (std ``sigma``), the expected units
+    short per ordering cycle are ``sigma · G(k)`` where G is the standard normal loss function and
+    ``k = safety / sigma``. A fill rate β allows ``(1 − β) · cycle demand`` short per cycle, so k
+    solves ``G(k) = (1 − β) · cycle_demand / sigma`` (by bisection: G falls as k grows).
+    """
+    from scipy.special import ndtr
+
+    target = (1.0 - fill_rate) * cycle_demand / np.maximum(sigma, 1e-12)
+    lo = np.full_like(sigma, -4.0)
+    hi = np.full_like(sigma, 8.0)
+    for _ in range(50):
+        k = (lo + hi) / 2
+        loss = np.exp(-0.5 * k * k) / np.sqrt(2 * np.pi) - k * (1.0 - ndtr(k))
+        too_short = loss > target
+        lo = np.where(too_short, k, lo)
+        hi = np.where(too_short, hi, k)
+    out: F = np.where(sigma > 0, np.maximum((lo + hi) / 2 * sigma, 0.0), 0.0)
+    return out

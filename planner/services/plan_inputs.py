@@ -21,6 +21,8 @@ class PlanningOptions:
     lead_time_days: int = 30
     days_of_stock: int = 30
     service_level: float = 0.95
+    # "cycle": chance of no stockout per cycle; "fill_rate": share of demand served from stock.
+    service_measure: str = "cycle"
     ignore_unreceived_fba_after_days: int | None = 14
     history_days: int = 730
     transfer_lead_time_days: int = 10

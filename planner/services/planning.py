@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -12,7 +12,13 @@ from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan, Recommendation
 from planner.domain.settings import Scope, SettingsOverride
 from planner.engine.history import SeriesHistory, SeriesKey
-from planner.engine.replenish import Inputs, Outputs, replenish, round_order
+from planner.engine.replenish import (
+    Inputs,
+    Outputs,
+    fill_rate_safety,
+    replenish,
+    round_order,
+)
 from planner.engine.transfers import allocate_transfers
 from planner.forecast.edits import SeriesAttributes, edit_forecast
 from planner.forecast.run import ForecastResult, forecast_history
@@ -65,7 +71,11 @@ def make_plan(uow: UnitOfWork, *, today: date, options: PlanningOptions) -> Plan
     combine_supply(keys, cat, available, arrive)
     _network_supply_for_assemblies(keys, cat, available, arrive)
     total_p = _total(mean, pol.lead + pol.dos)
-    safety = _safety(total_p, error_p, pol.level)
+    if options.service_measure == "fill_rate":
+        cycle = _total(mean, pol.dos)
+        safety = fill_rate_safety(error_p, cycle, pol.level)
+    else:
+        safety = _safety(total_p, error_p, pol.level)
     out = replenish(
         Inputs(
             mean,
@@ -83,6 +93,7 @@ def make_plan(uow: UnitOfWork, *, today: date, options: PlanningOptions) -> Plan
     )
     daily = out.forecast_units / np.maximum(pol.lead + pol.dos, 1)
     recs = _recommendations(keys, series, cat, pol, fc, mean, safety, available, out, today)
+    recs = _flag_vendor_minimums(recs, cat)
     plan = Plan(
         made_on=today, recommendations=recs, compare=compare_rows(keys, series, cat, out, daily)
     )
@@ -256,6 +267,29 @@ def _network_supply_for_assemblies(
         arrive[site_row] += arrive[others].sum(axis=0)
 
 
+def _flag_vendor_minimums(recs: list[Recommendation], cat: Catalog) -> list[Recommendation]:
+    """Say so on every row of a vendor order (per destination) below the vendor's minimum value.
+
+    The quantities stay as computed: whether to top up, wait or drop the order is a buyer's call.
+    """
+    totals: dict[tuple[str, str], float] = {}
+    for r in recs:
+        if r.kind is OrderKind.PURCHASE and r.source and r.to_order_qty > 0:
+            totals[(r.source, r.warehouse)] = totals.get((r.source, r.warehouse), 0.0) + r.value
+    out = []
+    for r in recs:
+        vendor = cat.vendors.get(r.source or "") if r.kind is OrderKind.PURCHASE else None
+        total = totals.get((r.source or "", r.warehouse), 0.0)
+        if vendor and r.to_order_qty > 0 and 0 < total < vendor.min_order_value:
+            note = (
+                f" The order to {vendor.name} for {r.warehouse} totals {total:,.2f}, below the"
+                f" vendor's minimum order value of {vendor.min_order_value:,.2f}."
+            )
+            r = replace(r, explanation=r.explanation + note)
+        out.append(r)
+    return out
+
+
 def _recommendations(
     keys: list[SeriesKey],
     series: SeriesSet,
@@ -273,10 +307,10 @@ def _recommendations(
         [series.planned[i] and cat.plain(k.warehouse) for i, k in enumerate(keys)]
     )
     need = np.where(plain_planned, out.replenishment_qty, 0)
+    # Only planned warehouses give stock away: a disabled one is not evaluated, so its needs
+    # are unknown to the plan.
     surplus = np.where(
-        np.array([cat.plain(k.warehouse) for k in keys]),
-        np.minimum(out.overstock_units, available.astype(np.int64)),
-        0,
+        plain_planned, np.minimum(out.overstock_units, available.astype(np.int64)), 0
     )
     sku_ids = np.unique(np.array([k.sku for k in keys]), return_inverse=True)[1].astype(np.int64)
     cover = np.where(np.isfinite(out.days_of_cover), out.days_of_cover, 1e9)
