@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.forecast.backtest import actuals, backtest, default_horizon, origins, rms_scale, score
-from planner.forecast.base import FloatArray, Freq
+from planner.forecast.base import FloatArray, Freq, NotFittedError
 from planner.forecast.calendar import check_freq, periods_for_days
 from planner.forecast.fitting import DEFAULT_START, DemandForecaster, PooledForecaster
 from planner.forecast.history import (
@@ -292,8 +292,6 @@ class AutoForecaster(DemandForecaster):
     def error_over(self, periods: NDArray[np.integer] | int) -> FloatArray:
         """Std of the summed demand forecast error over ``periods`` periods, per series."""
         if not hasattr(self, "sigma_"):
-            from planner.forecast.base import NotFittedError
-
             raise NotFittedError("AutoForecaster must be fitted before error_over()")
         p = np.broadcast_to(np.asarray(periods), (self.n_series_,))
         return error_over(self.sigma_, self.growth_, p)

@@ -23,7 +23,8 @@ NEW_SERIES_DAYS = 56  # fewer in-stock days than this: a new variant borrows fro
 class ForecastResult:
     """Daily demand forecasts per series, with the error spread safety stock needs.
 
-    ``mean[i, t]`` is the expected demand of series ``keys[i]`` on day ``start + t``; ``sigma``
+    ``mean[i, t]`` is the expected demand of series ``keys[i]`` on day ``start + t``; ``method``
+    the method with the most weight in the series' blend (see ``AutoForecaster``); ``sigma``
     is the per-day forecast error std (from backtests), ``growth`` the extra variance of a
     lead-time sum per squared day (see ``planner.forecast.uncertainty``); ``velocity`` is the
     recent in-stock daily rate (units/day over the last 30 in-stock days).
