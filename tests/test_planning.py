@@ -168,3 +168,20 @@ def test_fill_rate_measure_holds_less_safety_stock_than_cycle_service(uow: SqlUn
     with uow:
         fill = make_plan(uow, today=TODAY, options=replace(OPTIONS, service_measure="fill_rate"))
     assert row(fill, "B", "FBA-US").safety_stock <= cycle.safety_stock
+
+
+def test_forecast_edits_change_the_plan_and_the_monthly_view_shows_both(
+    uow: SqlUnitOfWork,
+) -> None:
+    from planner.domain.activity import EditScope, ForecastEdit
+
+    with uow:
+        uow.forecast_edits.add(ForecastEdit(EditScope.VARIANT, "A", date(2026, 6, 1), factor=2.0))
+        uow.commit()
+    run = plan(uow)
+    assert run.monthly is not None
+    i = run.forecast.keys.index(SeriesKey("A", "FBA-US"))
+    june = run.monthly.months.index(date(2026, 6, 1))
+    assert run.monthly.edited[i, june]
+    assert run.monthly.after[i, june] == pytest.approx(2 * run.monthly.before[i, june])
+    assert row(run, "A", "FBA-US").forecast_units == pytest.approx(160, rel=0.06)  # 30×4 + 20×2

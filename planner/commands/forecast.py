@@ -135,3 +135,65 @@ def accuracy_cmd(state: State, by: str, days: int, lookback: int, as_json: bool)
             [(r.group, r.series, r.forecast, r.actual, r.wape_pct, r.bias_pct) for r in rows],
         )
     )
+
+
+@forecast_cmd.command("view")
+@click.option("--sku", required=True, help="The variant to show.")
+@click.option("--warehouse", help="Only this warehouse (default: every one with a forecast).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_state
+def view_cmd(state: State, sku: str, warehouse: str | None, as_json: bool) -> None:
+    """The forecast per month for a SKU, before and after forecast edits."""
+    from planner.domain.errors import NotFound
+    from planner.services.planning import make_plan
+
+    app = state.app
+    with app.uow() as uow:
+        uow.variants.get(sku)  # a clear error for an unknown SKU
+        run = make_plan(uow, today=today(), options=app.planning_options())
+    view = run.monthly
+    rows = [
+        i
+        for i, k in enumerate(run.forecast.keys)
+        if k.sku == sku and (warehouse is None or k.warehouse == warehouse)
+    ]
+    if view is None or not rows:
+        raise NotFound(f"no forecast for {sku}" + (f" in {warehouse}" if warehouse else ""))
+    months = [m.strftime("%Y-%m") for m in view.months]
+    if as_json:
+        emit_json(
+            [
+                {
+                    "sku": sku,
+                    "warehouse": run.forecast.keys[i].warehouse,
+                    "method": run.forecast.method[i],
+                    "months": [
+                        {
+                            "month": m,
+                            "before": round(float(view.before[i, j]), 2),
+                            "after": round(float(view.after[i, j]), 2),
+                            "edited": bool(view.edited[i, j]),
+                        }
+                        for j, m in enumerate(months)
+                    ],
+                }
+                for i in rows
+            ]
+        )
+        return
+    for i in rows:
+        out.print(
+            table(
+                f"{sku} in {run.forecast.keys[i].warehouse} ({run.forecast.method[i]})",
+                ["month", "forecast", "after edits", ""],
+                [
+                    (
+                        m,
+                        f"{view.before[i, j]:,.1f}",
+                        f"{view.after[i, j]:,.1f}",
+                        "edited" if view.edited[i, j] else "",
+                    )
+                    for j, m in enumerate(months)
+                ],
+            )
+        )

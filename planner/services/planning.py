@@ -20,7 +20,7 @@ from planner.engine.replenish import (
     round_order,
 )
 from planner.engine.transfers import allocate_transfers
-from planner.forecast.edits import SeriesAttributes, edit_forecast
+from planner.forecast.edits import MonthlyView, SeriesAttributes, edit_forecast
 from planner.forecast.run import ForecastResult, forecast_history
 from planner.forecast.uncertainty import quantile_over
 from planner.ports import UnitOfWork
@@ -39,6 +39,7 @@ class PlanRun:
     forecast: ForecastResult
     ignored_shipments: list[str] = field(default_factory=list)
     plain_rows: list[int] = field(default_factory=list)  # forecast rows of real warehouses
+    monthly: MonthlyView | None = None  # the forecast per month, before and after edits
 
 
 @dataclass
@@ -63,7 +64,7 @@ def make_plan(uow: UnitOfWork, *, today: date, options: PlanningOptions) -> Plan
     pol = _policies(keys, cat, options)
     horizon = max(options.horizon_days, int((pol.lead + pol.dos).max(initial=0)) + 1)
     fc = _forecast(series, cat, horizon)
-    mean, _ = edit_forecast(fc.mean, fc.start, keys, _attributes(keys, cat), cat.edits)
+    mean, monthly = edit_forecast(fc.mean, fc.start, keys, _attributes(keys, cat), cat.edits)
     error_p = fc.error_over(pol.lead + pol.dos)
     mean, error_p = _dependent_demand(keys, cat, mean, error_p, pol)
     available = np.array([_available(cat, k) for k in keys], dtype=np.float64)
@@ -98,7 +99,7 @@ def make_plan(uow: UnitOfWork, *, today: date, options: PlanningOptions) -> Plan
         made_on=today, recommendations=recs, compare=compare_rows(keys, series, cat, out, daily)
     )
     plain = [i for i, k in enumerate(keys) if cat.plain(k.warehouse)]
-    return PlanRun(plan, fc, ignored, plain)
+    return PlanRun(plan, fc, ignored, plain, monthly)
 
 
 SNAPSHOT_DAYS = 28
