@@ -111,6 +111,35 @@ class DemandForecaster(Forecaster):
         return np.arange(self.n_periods_, self.n_periods_ + horizon, dtype=np.int64)
 
 
+class RateForecaster(DemandForecaster):
+    """A method whose forecast is one rate per series held flat over the horizon.
+
+    Subclasses give ``_rates``: the rate at the end of the history (``cuts`` None) or at each
+    cut in one pass over time, so fitting and backtesting share one piece of maths.
+    """
+
+    def _rates(self, demand: Demand, cuts: Sequence[int] | None) -> list[FloatArray]:
+        raise NotImplementedError
+
+    def _fit_demand(self, demand: Demand) -> None:
+        self.level_ = self._rates(demand, None)[0]
+
+    def _predict(self, horizon: int) -> FloatArray:
+        return flat(self.level_, horizon)
+
+    def _backtest(
+        self,
+        demand: Demand,
+        cuts: Sequence[int],
+        horizon: int,
+        *,
+        start: date | None = None,
+        freq: Freq = "D",
+    ) -> FloatArray:
+        m = self.clone()._begin(demand, start, freq)
+        return np.stack([flat(r, horizon) for r in m._rates(demand, cuts)])
+
+
 def flat(level: FloatArray, horizon: int) -> FloatArray:
     """A level repeated over the horizon."""
     out: FloatArray = np.repeat(np.asarray(level, dtype=np.float64)[:, None], horizon, axis=1)

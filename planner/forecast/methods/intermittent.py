@@ -6,12 +6,11 @@ Intervals between demands count in-stock time only, so a stockout does not look 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 import numpy as np
 
-from planner.forecast.base import FloatArray, Freq
-from planner.forecast.fitting import DemandForecaster, flat
+from planner.forecast.base import FloatArray
+from planner.forecast.fitting import RateForecaster
 from planner.forecast.history import DEFAULT_CLEANING, Cleaning, Demand, intermittency
 from planner.forecast.kernels import (
     TSB_GRID,
@@ -24,7 +23,7 @@ from planner.forecast.kernels import (
 AGGREGATE_ALPHAS = (0.05, 0.15, 0.3)  # a lighter grid: aggregated series are short
 
 
-class CrostonSBA(DemandForecaster):
+class CrostonSBA(RateForecaster):
     """Croston's method with the Syntetos-Boylan bias correction: (1 - α/2) × size / interval."""
 
     name = "croston_sba"
@@ -33,31 +32,16 @@ class CrostonSBA(DemandForecaster):
         self.alpha = alpha
         self.cleaning = cleaning
 
-    def _fit_demand(self, demand: Demand) -> None:
-        self.level_ = self._rate(croston(demand, self.alpha)[0])
+    def _rates(self, demand: Demand, cuts: Sequence[int] | None) -> list[FloatArray]:
+        return [self._rate(s) for s in croston(demand, self.alpha, cuts=cuts)]
 
     def _rate(self, state: CrostonState) -> FloatArray:
         rate = (1 - self.alpha / 2) * state.size / state.interval
         out: FloatArray = np.where(state.seen, rate, 0.0)
         return out
 
-    def _predict(self, horizon: int) -> FloatArray:
-        return flat(self.level_, horizon)
 
-    def _backtest(
-        self,
-        demand: Demand,
-        cuts: Sequence[int],
-        horizon: int,
-        *,
-        start: date | None = None,
-        freq: Freq = "D",
-    ) -> FloatArray:
-        states = croston(demand, self.alpha, cuts=cuts)
-        return np.stack([flat(self._rate(s), horizon) for s in states])
-
-
-class TSB(DemandForecaster):
+class TSB(RateForecaster):
     """Teunter-Syntetos-Babai: demand probability (updated every in-stock period) × size.
 
     Unlike Croston, the forecast decays while no demand comes, so dying items fade out.
@@ -74,23 +58,8 @@ class TSB(DemandForecaster):
         self.grid = grid
         self.cleaning = cleaning
 
-    def _fit_demand(self, demand: Demand) -> None:
-        self.level_ = tsb(demand, self.grid, init=self._periods(28))[0]
-
-    def _predict(self, horizon: int) -> FloatArray:
-        return flat(self.level_, horizon)
-
-    def _backtest(
-        self,
-        demand: Demand,
-        cuts: Sequence[int],
-        horizon: int,
-        *,
-        start: date | None = None,
-        freq: Freq = "D",
-    ) -> FloatArray:
-        init = self.clone()._begin(demand, start, freq)._periods(28)
-        return np.stack([flat(r, horizon) for r in tsb(demand, self.grid, init=init, cuts=cuts)])
+    def _rates(self, demand: Demand, cuts: Sequence[int] | None) -> list[FloatArray]:
+        return tsb(demand, self.grid, init=self._periods(28), cuts=cuts)
 
 
 def _levels(demand: Demand, max_level: int) -> np.ndarray:
@@ -141,7 +110,7 @@ def _aggregated_rates(
     return [level / k for level in ses(buckets, alphas, init=2, cuts=bucket_cuts)]
 
 
-class ADIDA(DemandForecaster):
+class ADIDA(RateForecaster):
     """Aggregate-disaggregate: SES on buckets as long as the series' average demand interval."""
 
     name = "adida"
@@ -156,12 +125,10 @@ class ADIDA(DemandForecaster):
         self.alphas = alphas
         self.cleaning = cleaning
 
-    def _fit_demand(self, demand: Demand) -> None:
-        self.level_ = self._rates(demand, demand, None)[0]
-
-    def _rates(self, demand: Demand, basis: Demand, cuts: Sequence[int] | None) -> list[FloatArray]:
-        """Rates at each cut, each series aggregated at the level read from ``basis``."""
-        levels = _levels(basis, max(self._periods(self.max_days), 2))
+    def _rates(self, demand: Demand, cuts: Sequence[int] | None) -> list[FloatArray]:
+        """Rates at each cut; each series' aggregation level is read from the history before
+        the first cut (one pass per level)."""
+        levels = self._series_levels(demand, cuts)
         totals = _Totals(demand)
         out = [np.zeros(demand.n) for _ in cuts or [0]]
         for k in np.unique(levels).tolist():
@@ -171,22 +138,9 @@ class ADIDA(DemandForecaster):
                 o[rows] = r
         return out
 
-    def _predict(self, horizon: int) -> FloatArray:
-        return flat(self.level_, horizon)
-
-    def _backtest(
-        self,
-        demand: Demand,
-        cuts: Sequence[int],
-        horizon: int,
-        *,
-        start: date | None = None,
-        freq: Freq = "D",
-    ) -> FloatArray:
-        """One pass per level; levels read from the history before the first cut."""
-        m = self.clone()._begin(demand, start, freq)
-        rates = m._rates(demand, demand.head(min(cuts)), cuts)
-        return np.stack([flat(r, horizon) for r in rates])
+    def _series_levels(self, demand: Demand, cuts: Sequence[int] | None) -> np.ndarray:
+        basis = demand if cuts is None else demand.head(min(cuts))
+        return _levels(basis, max(self._periods(self.max_days), 2))
 
 
 class IMAPA(ADIDA):
@@ -206,8 +160,8 @@ class IMAPA(ADIDA):
     ) -> None:
         super().__init__(max_days, alphas, cleaning)
 
-    def _rates(self, demand: Demand, basis: Demand, cuts: Sequence[int] | None) -> list[FloatArray]:
-        levels = _levels(basis, max(self._periods(self.max_days), 2))
+    def _rates(self, demand: Demand, cuts: Sequence[int] | None) -> list[FloatArray]:
+        levels = self._series_levels(demand, cuts)
         totals = _Totals(demand)
         out = [np.zeros(demand.n) for _ in cuts or [0]]
         for k in range(1, int(levels.max(initial=1)) + 1):

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from planner.forecast.base import FloatArray
 from planner.forecast.calendar import YEAR_LAG, weekday
-from planner.forecast.fitting import DemandForecaster, flat
+from planner.forecast.fitting import DemandForecaster, RateForecaster
 from planner.forecast.history import DEFAULT_CLEANING, Cleaning, Demand, in_stock_rate, window_sums
 from planner.forecast.seasonality import weekly_index
 
 
-class MovingAverage(DemandForecaster):
+class MovingAverage(RateForecaster):
     """Mean demand over the last ``window`` days' worth of *in-stock* periods, held flat."""
 
     name = "moving_average"
@@ -20,11 +22,9 @@ class MovingAverage(DemandForecaster):
         self.window = window
         self.cleaning = cleaning
 
-    def _fit_demand(self, demand: Demand) -> None:
-        self.level_ = in_stock_rate(demand, self._periods(self.window))
-
-    def _predict(self, horizon: int) -> FloatArray:
-        return flat(self.level_, horizon)
+    def _rates(self, demand: Demand, cuts: Sequence[int] | None) -> list[FloatArray]:
+        window = self._periods(self.window)
+        return [in_stock_rate(demand.head(c), window) for c in cuts or [demand.periods]]
 
 
 class SeasonalNaiveTrend(DemandForecaster):
