@@ -246,7 +246,7 @@ class App:
             roles=RoleBook(RoleLists(roles.viewers, roles.approvers, roles.admins), members),
             options=self.planning_options(),
             sync=self.sync_all,
-            pusher=self.shipment_pusher(),
+            pusher=self.shipment_pusher(origin="slack"),
             sheet_location=self.review_sheet_location(),
         )
 
@@ -265,13 +265,17 @@ class App:
                 gateway.close()
         return results
 
-    def shipment_pusher(self) -> ShipmentPusher | None:
-        """Saving FBA-bound orders to Amazon (issue 6's use case)."""
-        from planner.services.push import ShipmentPush
+    def shipment_pusher(self, *, origin: str = "cli") -> ShipmentPusher | None:
+        """Saving FBA-bound orders to Amazon (issue 6's use case); `origin` for the audit log."""
+        from planner.services.push import PushSettings, ShipmentPush
         from planner.store.push_claims import SqlPushClaims
 
         self.migrate()
-        return ShipmentPush(self.uow, SqlPushClaims(self.engine), self.inbound_gateway)
+        amazon = self.config.amazon
+        settings = PushSettings.from_config(amazon.push, sandbox=amazon.mode == "sandbox")
+        return ShipmentPush(
+            self.uow, SqlPushClaims(self.engine), self.inbound_gateway, settings, origin=origin
+        )
 
     def inbound_gateway(self, connection_name: str) -> InboundPlanGateway:
         """The connector's inbound-plan side for one connection (the same SP-API gateway)."""

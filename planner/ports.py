@@ -130,6 +130,7 @@ class PlanRepository(Protocol):
 
 class RunRepository(Protocol):
     def save(self, run: Run) -> Run: ...
+    def unfinished(self) -> list[Run]: ...  # still "running": their process may be gone
     def list(self, *, limit: int = 10) -> list[Run]: ...
 
 
@@ -435,12 +436,20 @@ class AmazonInventoryRepository(Protocol):
     def list(self, connection: str, marketplace_id: str | None = None) -> list[FbaInventory]: ...
 
 
+class InboundShipmentRepository(Protocol):
+    """Each stock order's Amazon shipments as Amazon last reported them (one row a shipment)."""
+
+    def put(self, order_number: str, shipment: InboundShipment) -> None: ...
+    def of_order(self, order_number: str) -> list[InboundShipment]: ...
+
+
 class AmazonUnitOfWork(UnitOfWork, Protocol):
     """The unit of work with the Amazon sync's own repositories."""
 
     sync_state: SyncStateRepository
     amazon_sales: AmazonSalesRepository
     amazon_inventory: AmazonInventoryRepository
+    inbound_shipments: InboundShipmentRepository
 
 
 # --- Review sheet: publish recommendations, read people's edits and approvals back ---------------
@@ -708,6 +717,8 @@ class ShipFromAddress:
     postal_code: str
     phone: str
     state_or_province: str | None = None
+    email: str | None = None  # the contact Amazon's carriers write to (optional)
+    line2: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -781,6 +792,92 @@ class InboundPlanGateway(Protocol):
     def cancel_inbound_plan(self, plan_id: str) -> None: ...
     def inbound_plans(self, plan_ids: Collection[str]) -> list[InboundPlanLink]: ...
     def close(self) -> None: ...
+
+    # After placement: box contents, transportation and delivery windows (each step skipped
+    # when Amazon already has it, so a retried push continues where the last one stopped).
+    def shipment_progress(self, plan_id: str, shipment_id: str) -> ShipmentProgress: ...
+    def shipment_items(self, plan_id: str, shipment_id: str) -> dict[str, int]:
+        """Units per seller SKU Amazon placed in this shipment."""
+        ...
+
+    def set_packing_information(self, plan_id: str, boxes: Sequence[InboundBox]) -> None: ...
+    def transportation_options(
+        self,
+        plan_id: str,
+        placement_option_id: str,
+        shipment_ids: Sequence[str],
+        *,
+        ready_from: datetime,
+        contact: ShipFromAddress,
+    ) -> list[TransportChoice]:
+        """The placement's transportation options, generating them first if there are none."""
+        ...
+
+    def delivery_windows(self, plan_id: str, shipment_id: str) -> list[DeliveryWindowChoice]:
+        """The shipment's delivery window options, generating them first if there are none."""
+        ...
+
+    def confirm_delivery_window(self, plan_id: str, shipment_id: str, option_id: str) -> None: ...
+    def confirm_transportation(
+        self, plan_id: str, selections: Mapping[str, str], *, contact: ShipFromAddress
+    ) -> None:
+        """Confirm one transportation option per shipment (shipment id -> option id)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BoxSize:
+    """A carton's outside size (IN or CM) and packed weight (LB or KG)."""
+
+    length: float
+    width: float
+    height: float
+    weight: float
+    dimension_unit: str = "IN"
+    weight_unit: str = "LB"
+
+
+@dataclass(frozen=True, slots=True)
+class InboundBox:
+    """`count` identical boxes of one shipment, each holding `items`."""
+
+    shipment_id: str
+    items: tuple[InboundPlanItem, ...]
+    count: int
+    size: BoxSize
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentProgress:
+    """How far one shipment of a confirmed placement has got after placement."""
+
+    shipment_id: str
+    has_boxes: bool
+    transport_option_id: str | None = None
+    delivery_window_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransportChoice:
+    """A way to send one shipment: Amazon's partnered carrier (with a quote) or your own."""
+
+    option_id: str
+    shipment_id: str
+    partnered: bool
+    mode: str  # GROUND_SMALL_PARCEL, FREIGHT_LTL, ...
+    cost: float | None = None  # Amazon's quote; None when Amazon charges nothing for it
+    needs_delivery_window: bool = False
+    carrier: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryWindowChoice:
+    """When a shipment may arrive; AVAILABLE, DISCOUNTED, CONGESTED or BLOCKED."""
+
+    option_id: str
+    start: datetime
+    end: datetime
+    availability: str
 
 
 class PushClaims(Protocol):

@@ -30,7 +30,7 @@ from planner.demo import DemoSeller
 from planner.domain.errors import OrderLocked, PlannerError
 from planner.domain.orders import OrderKind, OrderLine, OrderStatus, StockOrder
 from planner.ports import InboundOperationFailed, PushResult
-from planner.services.push import PushInProgress, PushRefused, ShipmentPush
+from planner.services.push import PushInProgress, PushRefused, PushSettings, ShipmentPush
 from planner.store.push_claims import SqlPushClaims
 from planner.store.uow import SqlUnitOfWork
 
@@ -62,11 +62,17 @@ def new_order(engine: Engine, skus: list[str], *, destination: str = "FBA-US") -
     return number
 
 
-def pusher(engine: Engine, sandbox: AmazonSandbox, **overrides: object) -> ShipmentPush:
+def pusher(
+    engine: Engine,
+    sandbox: AmazonSandbox,
+    settings: PushSettings | None = None,
+    **overrides: object,
+) -> ShipmentPush:
     return ShipmentPush(
         lambda: SqlUnitOfWork(engine),
         SqlPushClaims(engine),
         lambda name: gateway(sandbox, name, **overrides),
+        settings,
     )
 
 
@@ -279,6 +285,18 @@ def test_the_next_syncs_follow_a_pushed_order_until_it_is_received(
     assert done.status is OrderStatus.RECEIVED and done.locked
 
 
+SHIP_FROM = """
+[amazon.push.ship_from]
+name = "Leafwise Tea Co"
+address_line1 = "1 Warehouse Way"
+city = "Reno"
+state_or_province = "NV"
+postal_code = "89501"
+country_code = "US"
+phone = "+1 775 555 0100"
+"""
+
+
 @pytest.fixture(name="cli_box")
 def fixture_cli_box(demo_seller: DemoSeller) -> Iterator[AmazonSandbox]:
     box = start_sandbox(demo_seller)
@@ -303,6 +321,10 @@ def test_planner_push_saves_an_order_and_refuses_no_split_in_one_line(
         numbers = [new_order(app.engine, fba_skus(cli_box, app.engine, 2)) for _ in range(2)]
     finally:
         app.close()
+    code, _, err = run(capsys, "push", numbers[0], "--split")  # sp-api mode: no demo address
+    assert code == 1 and "has no ship-from address for Amazon" in err.splitlines()[0]
+    with (tmp_path / "planner.toml").open("a") as toml:
+        toml.write(SHIP_FROM)
     code, out, err = run(capsys, "push", numbers[0], "--split")
     assert code == 0, err
     plan_id = out.split()[0]

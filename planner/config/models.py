@@ -35,6 +35,7 @@ from planner.config.fields import (
     hide_password,
     problem,
 )
+from planner.config.push import PushSection
 from planner.domain.errors import NotFound
 from planner.domain.marketplaces import Region, marketplace
 
@@ -180,6 +181,7 @@ class AmazonSettings(Section):
     client_id_env: EnvName = "SP_API_CLIENT_ID"
     client_secret_env: EnvName = "SP_API_CLIENT_SECRET"
     connections: tuple[Connection, ...] = Field(default_factory=demo_connections, min_length=1)
+    push: PushSection = PushSection()
     client_id: SecretStr | None = Field(default=None, exclude=True)
     client_secret: SecretStr | None = Field(default=None, exclude=True)
 
@@ -208,6 +210,19 @@ class AmazonSettings(Section):
                     key="connections",
                 )
             seen.add(key)
+        return self
+
+    @model_validator(mode="after")
+    def _amazon_labels_not_in_us(self) -> AmazonSettings:
+        # Amazon does not label units bound for its US marketplace.
+        if self.push.label_owner == "AMAZON" and any(
+            "US" in c.marketplaces for c in self.connections
+        ):
+            raise problem(
+                "Amazon does not label units for the US marketplace; set label_owner to"
+                " 'SELLER' (or 'NONE' for units that need no label)",
+                key="push",
+            )
         return self
 
     def connection(self, name: str) -> Connection:

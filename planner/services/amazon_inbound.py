@@ -67,16 +67,18 @@ def sync_inbound(
             market.marketplace_id, updated_after=since, until=now
         ):
             counts["shipments"] += 1
-            lines = _lines(shipment, index)
             order = by_ref.get(shipment.shipment_id)
             if order is None:
-                order = _new_order(uow, connection, shipment, lines, now=now)
+                order = _new_order(uow, connection, shipment, _lines(shipment, index), now=now)
                 if order is not None:
                     index.flush()
                     uow.orders.add(order)
+                    uow.inbound_shipments.put(order.number, shipment)
                     by_ref[shipment.shipment_id] = order
                     counts["created"] += 1
-            elif _mirror(order, shipment, lines):
+                continue
+            uow.inbound_shipments.put(order.number, shipment)
+            if _mirror(order, uow.inbound_shipments.of_order(order.number), index):
                 index.flush()
                 uow.orders.save(order)
                 counts["updated"] += 1
@@ -155,39 +157,55 @@ def fba_warehouse_of(connection: Connection, marketplace_id: str) -> str:
     return fba_warehouse(market.country_code)
 
 
-def _mirror(
-    order: StockOrder, shipment: InboundShipment, lines: dict[str, tuple[int, int]]
-) -> bool:
-    """Make the order say what Amazon says; returns whether anything changed."""
+def _expected(order: StockOrder) -> set[str]:
+    """The shipments an order is made of: its plan's confirmation ids, or the one it came from."""
+    if order.amazon is not None and order.amazon.confirmation_ids:
+        return set(order.amazon.confirmation_ids)
+    return {order.external_ref} if order.external_ref else set()
+
+
+def _mirror(order: StockOrder, known: list[InboundShipment], index: ListingIndex) -> bool:
+    """Make the order say what Amazon says of all its shipments; returns whether it changed."""
     before = (replace(order, lines=[replace(x) for x in order.lines]), order.amazon)
+    live = [s for s in known if s.status is not InboundStatus.CANCELLED]
+    # Until every shipment has been reported, the ones seen so far are only part of the order.
+    complete = _expected(order) <= {s.shipment_id for s in known}
+    totals: dict[str, tuple[int, int]] = {}
+    for shipment in live:
+        for sku, (ordered, received) in _lines(shipment, index).items():
+            was = totals.get(sku, (0, 0))
+            totals[sku] = (was[0] + ordered, was[1] + received)
     by_sku = {x.sku: x for x in order.lines}
-    for sku, (ordered, received) in sorted(lines.items()):
+    for sku, (ordered, received) in sorted(totals.items()):
         line = by_sku.get(sku)
         if line is None:
             order.lines.append(OrderLine(sku, ordered, received))
         else:
-            line.ordered, line.received = max(ordered, 1), received
-    if shipment.expected_on is not None:
-        order.expected_on = shipment.expected_on
-    _status(order, shipment)
+            line.ordered = max(ordered, 1) if complete else max(line.ordered, ordered)
+            line.received = received
+    dates = [s.expected_on for s in live if s.expected_on is not None]
+    if dates:
+        order.expected_on = max(dates)
+    _status_of_all(order, known, complete=complete)
     return (order, order.amazon) != before
 
 
-def _status(order: StockOrder, shipment: InboundShipment) -> None:
-    if shipment.status is InboundStatus.CANCELLED:
+def _status_of_all(order: StockOrder, known: list[InboundShipment], *, complete: bool) -> None:
+    """Closed only when every shipment is; cancelled only when every one is."""
+    live = [s for s in known if s.status is not InboundStatus.CANCELLED]
+    if complete and known and not live:
         if order.status is not OrderStatus.RECEIVED:
             order.status = OrderStatus.CANCELLED
-        return
-    closed = shipment.status is InboundStatus.CLOSED
-    if closed:
+    elif complete and live and all(s.status is InboundStatus.CLOSED for s in live):
         order.status = OrderStatus.RECEIVED
-    elif order.status in (OrderStatus.DRAFT, OrderStatus.CANCELLED):
+    elif any(x.received > 0 for x in order.lines):
+        order.status = OrderStatus.PARTIALLY_RECEIVED
+    else:
         order.status = OrderStatus.OPEN
-    if not closed:
-        if any(x.received > 0 for x in order.lines):
-            order.status = OrderStatus.PARTIALLY_RECEIVED
-        else:
-            order.status = OrderStatus.OPEN
+
+
+def _status(order: StockOrder, shipment: InboundShipment) -> None:
+    _status_of_all(order, [shipment], complete=True)
 
 
 def set_source(

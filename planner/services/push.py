@@ -4,8 +4,9 @@ The order's Amazon plan id column is the claim: a conditional update (compare-an
 own committed transaction) lets one push at a time start a plan, and the plan id is committed
 the moment createInboundPlan answers. A retry after a crash, timeout or failed step therefore
 continues the same plan; a push that died before Amazon's answer arrived finds its plan again by
-its unique name. Amazon's state (packing and placement options already accepted) tells which
-steps are left, so every step can be repeated safely.
+its unique name. Amazon's state (packing and placement options accepted, boxes listed, carrier
+and delivery windows selected; see push_steps.py) tells which steps are left, so every step can
+be repeated safely and none is sent twice once it took.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from planner.domain.activity import AuditEntry
-from planner.domain.errors import DomainRuleViolation, InvalidTransition, PlannerError
+from planner.domain.errors import DomainRuleViolation, InvalidTransition
 from planner.domain.orders import AmazonLink, OrderKind, OrderStatus, StockOrder
-from planner.domain.warehouses import WarehouseKind
+from planner.domain.warehouses import Warehouse, WarehouseKind
 from planner.ports import (
     InboundOperationFailed,
     InboundPlanGateway,
@@ -30,43 +32,16 @@ from planner.ports import (
     ShipFromAddress,
     UnitOfWork,
 )
+from planner.services.push_settings import PushInProgress, PushRefused, PushSettings
+from planner.services.push_steps import finish_shipments
+
+__all__ = ["PushInProgress", "PushRefused", "PushSettings", "ShipmentPush"]
 
 CLAIM = "push:"
 NO_SINGLE_DESTINATION = (
     "Do not split shipments needs Amazon's inventory placement service enabled: Amazon offered "
     "no single-destination placement for order {number}"
 )
-
-
-class PushRefused(PlannerError):
-    """The order cannot be saved to Amazon as asked; it is unchanged and still editable."""
-
-
-class PushInProgress(PlannerError):
-    """Another push of the same order is running now."""
-
-
-@dataclass(frozen=True)
-class PushSettings:
-    """Ship-from defaults (warehouses and vendors hold no address yet), prep and label owner."""
-
-    ship_from: ShipFromAddress = field(
-        default_factory=lambda: ShipFromAddress(
-            name="Warehouse",
-            line1="1 Warehouse Way",
-            city="Reno",
-            country_code="US",
-            postal_code="89501",
-            phone="+1 775 555 0100",
-            state_or_province="NV",
-        )
-    )
-    prep_owner: str = "SELLER"
-    label_owner: str = "SELLER"
-    # A claim older than this belongs to a push that died before Amazon answered.
-    claim_seconds: float = 600.0
-    # While a push runs no other push of the order starts (a crashed one's lease runs out).
-    lease_seconds: float = 900.0
 
 
 @dataclass(frozen=True)
@@ -76,6 +51,7 @@ class _Target:
     marketplace_id: str
     items: tuple[InboundPlanItem, ...]
     source: ShipFromAddress
+    packs: dict[str, int]  # seller SKU -> units in a case pack (1: no case pack)
 
 
 class ShipmentPush:
@@ -128,14 +104,7 @@ class ShipmentPush:
             )
         gateway = self._gateway(target.connection)
         try:
-            plan_id = self._plan(gateway, target)
-            if plan_id is None:  # the plan Amazon held was void: start a new one
-                plan_id = self._plan(gateway, target)
-                assert plan_id is not None
-            gateway.confirm_packing(plan_id)
-            chosen = self._placement(gateway, target.order.number, plan_id, split=split)
-            if chosen.status != "ACCEPTED":
-                gateway.confirm_placement(plan_id, chosen.option_id)
+            plan_id, chosen = self._all_steps(gateway, target, split=split)
             found = gateway.inbound_plans([plan_id])
         finally:
             gateway.close()
@@ -146,40 +115,44 @@ class ShipmentPush:
         )
         return PushResult(order_number, plan_id, shipment_ids, split)
 
+    def _all_steps(
+        self, gateway: InboundPlanGateway, target: _Target, *, split: bool
+    ) -> tuple[str, PlacementChoice]:
+        """Every workflow step Amazon has not done yet: the plan id and its placement."""
+        plan_id = self._plan(gateway, target)
+        if plan_id is None:  # the plan Amazon held was void: start a new one
+            plan_id = self._plan(gateway, target)
+            assert plan_id is not None
+        gateway.confirm_packing(plan_id)
+        chosen = self._placement(gateway, target.order.number, plan_id, split=split)
+        if chosen.status != "ACCEPTED":
+            gateway.confirm_placement(plan_id, chosen.option_id)
+        finish_shipments(
+            gateway,
+            plan_id,
+            chosen,
+            packs=target.packs,
+            source=target.source,
+            settings=self._settings,
+            now=datetime.fromtimestamp(self._clock(), UTC),
+        )
+        return plan_id, chosen
+
     # -- what is pushed -------------------------------------------------------------------------
 
     def _target(self, number: str) -> _Target:
         with self._uow() as uow:
             order = uow.orders.get(number)
-            if order.kind is OrderKind.ASSEMBLY:
-                raise PushRefused(f"order {number} is an assembly order; only purchase and "
-                                  "transfer orders can be saved to Amazon")  # fmt: skip
             dest = uow.warehouses.get(order.destination)
-            if dest.kind is not WarehouseKind.FBA or not dest.connection or not dest.marketplace_id:
-                raise PushRefused(
-                    f"order {number} goes to {dest.code}, not to an FBA warehouse of a connection",
-                    hint="only orders bound for FBA can be saved to Amazon",
-                )
-            if order.amazon is None and order.status not in (OrderStatus.DRAFT, OrderStatus.OPEN):
-                raise InvalidTransition(
-                    f"order {number} is {order.status}; only open orders can be saved to Amazon"
-                )
-            if order.external_ref:
-                raise PushRefused(
-                    f"order {number} came from Amazon (shipment {order.external_ref}); "
-                    "it is already there"
-                )
-            if not order.lines:
-                raise DomainRuleViolation(f"order {number} has no lines")
+            _check_pushable(order, dest)
+            assert dest.connection is not None and dest.marketplace_id is not None
             listings = uow.listings.list()
-            source_name = self._source_name(uow, order)
+            packs = {line.sku: _pack_size(uow, line.sku) for line in order.lines}
+        source = self._settings.address_for(number, order.source)
         skus: dict[str, str] = {}
-        here = [
-            x
-            for x in listings
-            if (x.channel, x.marketplace_id) == (dest.connection, dest.marketplace_id)
-        ]
-        for x in here:
+        for x in listings:
+            if (x.channel, x.marketplace_id) != (dest.connection, dest.marketplace_id):
+                continue
             if x.variant_sku not in skus or x.fnsku:  # prefer the FBA listing of a variant
                 skus[x.variant_sku] = x.seller_sku
         s = self._settings
@@ -187,21 +160,8 @@ class ShipmentPush:
             InboundPlanItem(skus.get(line.sku, line.sku), line.ordered, s.prep_owner, s.label_owner)
             for line in order.lines
         )
-        ship_from = s.ship_from
-        if source_name:
-            ship_from = ShipFromAddress(
-                source_name, ship_from.line1, ship_from.city, ship_from.country_code,
-                ship_from.postal_code, ship_from.phone, ship_from.state_or_province,
-            )  # fmt: skip
-        return _Target(order, dest.connection, dest.marketplace_id, items, ship_from)
-
-    @staticmethod
-    def _source_name(uow: UnitOfWork, order: StockOrder) -> str | None:
-        if order.source is None:
-            return None
-        if order.kind is OrderKind.TRANSFER:
-            return uow.warehouses.get(order.source).name or order.source
-        return uow.vendors.get(order.source).name
+        by_seller_sku = {skus.get(sku, sku): pack for sku, pack in packs.items()}
+        return _Target(order, dest.connection, dest.marketplace_id, items, source, by_seller_sku)
 
     # -- exactly one inbound plan ---------------------------------------------------------------
 
@@ -316,6 +276,37 @@ class ShipmentPush:
                 )
             )
             uow.commit()
+
+
+def _check_pushable(order: StockOrder, dest: Warehouse) -> None:
+    """Refuse what cannot go to Amazon before anything is sent."""
+    number = order.number
+    if order.kind is OrderKind.ASSEMBLY:
+        raise PushRefused(f"order {number} is an assembly order; only purchase and "
+                          "transfer orders can be saved to Amazon")  # fmt: skip
+    if dest.kind is not WarehouseKind.FBA or not dest.connection or not dest.marketplace_id:
+        raise PushRefused(
+            f"order {number} goes to {dest.code}, not to an FBA warehouse of a connection",
+            hint="only orders bound for FBA can be saved to Amazon",
+        )
+    if order.amazon is None and order.status not in (OrderStatus.DRAFT, OrderStatus.OPEN):
+        raise InvalidTransition(
+            f"order {number} is {order.status}; only open orders can be saved to Amazon"
+        )
+    if order.external_ref:
+        raise PushRefused(
+            f"order {number} came from Amazon (shipment {order.external_ref}); it is already there"
+        )
+    if not order.lines:
+        raise DomainRuleViolation(f"order {number} has no lines")
+
+
+def _pack_size(uow: UnitOfWork, sku: str) -> int:
+    """Units in a case pack of the variant (its own, else its vendor's; 1: none)."""
+    variant = uow.variants.get(sku)
+    if variant.pack_size:
+        return variant.pack_size
+    return uow.vendors.get(variant.vendor).pack_size if variant.vendor else 1
 
 
 def _refused(exc: MarketplaceError) -> bool:

@@ -398,3 +398,19 @@ runs = Table(
     Column("status", String(16), nullable=False),
     Column("steps", JSON, nullable=False),
 )
+
+# Each stock order's Amazon shipments as Amazon last reported them: an inbound plan split into
+# several shipments is received and closed per shipment, and the order adds them up.
+order_amazon_shipments = Table(
+    "order_amazon_shipments",
+    metadata,
+    Column("order_id", ForeignKey("stock_orders.id", ondelete=CASCADE), primary_key=True),
+    Column("shipment_id", String(64), primary_key=True),
+    Column("marketplace_id", String(20), nullable=False),
+    Column("name", String(255), nullable=False, default=""),
+    Column("status", String(16), nullable=False),
+    Column("expected_on", Date),
+    # [[seller_sku, fnsku, shipped, received], ...]: Amazon's SKUs, mapped to variants on use
+    # (so merging variants or listings never leaves a stale row behind).
+    Column("items", JSON, nullable=False),
+)

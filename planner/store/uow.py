@@ -11,6 +11,7 @@ from planner import ports
 from planner.store.amazon import SqlAmazonInventory, SqlAmazonSales, SqlSyncState
 from planner.store.catalog import SqlBoms, SqlListings, SqlVariants, SqlVendors
 from planner.store.history import SqlHistory
+from planner.store.inbound_shipments import SqlInboundShipments
 from planner.store.lookup import Lookup
 from planner.store.orders import SqlOrders
 from planner.store.places import SqlConnections, SqlWarehouses
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
         self.sync_state: ports.SyncStateRepository = SqlSyncState(c, lookup)
         self.amazon_sales: ports.AmazonSalesRepository = SqlAmazonSales(c, lookup)
         self.amazon_inventory: ports.AmazonInventoryRepository = SqlAmazonInventory(c, lookup)
+        self.inbound_shipments: ports.InboundShipmentRepository = SqlInboundShipments(c, lookup)
         self.plans: ports.PlanRepository = SqlPlans(c)
         self.snapshots: ports.SnapshotRepository = SqlSnapshots(c, lookup)
         self.runs: ports.RunRepository = SqlRuns(c)

@@ -27,7 +27,7 @@ from planner.adapters.amazon.flatfiles import (
     parse_listings,
     parse_orders,
 )
-from planner.adapters.amazon.inbound_plans import InboundPlanSteps
+from planner.adapters.amazon.inbound_gateway import InboundPlanMethods
 from planner.adapters.amazon.reports import ReportRequest, ReportRunner, iso
 from planner.adapters.amazon.throttle import PollPolicy, RetryPolicy
 from planner.domain.marketplaces import marketplace
@@ -35,14 +35,11 @@ from planner.ports import (
     ChannelListing,
     FbaInventory,
     InboundItem,
-    InboundPlanItem,
     InboundPlanLink,
     InboundShipment,
     InboundStatus,
     MarketplaceAccess,
     OrderReportKind,
-    PlacementChoice,
-    ShipFromAddress,
     SoldLine,
     TimeWindow,
 )
@@ -90,7 +87,7 @@ class GatewaySettings:
     order_report_days: int = 30
 
 
-class SpApiGateway:
+class SpApiGateway(InboundPlanMethods):
     """AmazonGateway over python-amazon-sp-api, for one seller account (connection)."""
 
     def __init__(self, settings: GatewaySettings) -> None:
@@ -129,6 +126,10 @@ class SpApiGateway:
             retry=settings.retry,
             in_flight=settings.reports_in_flight,
         )
+
+    @property
+    def _poll(self) -> PollPolicy:
+        return self.settings.poll
 
     @property
     def stats(self) -> RequestStats:
@@ -298,48 +299,6 @@ class SpApiGateway:
                 )
             )
         return out
-
-    # -- FBA inbound plans: saving orders to Amazon (issue 6; see inbound_plans.py) --------------
-
-    @property
-    def _steps(self) -> InboundPlanSteps:
-        steps: InboundPlanSteps | None = self.__dict__.get("_inbound_steps")
-        if steps is None:
-            steps = InboundPlanSteps(self._plans, self.calls, self.settings.poll)
-            self.__dict__["_inbound_steps"] = steps
-        return steps
-
-    def create_inbound_plan(
-        self,
-        marketplace_id: str,
-        *,
-        name: str,
-        source: ShipFromAddress,
-        items: Sequence[InboundPlanItem],
-    ) -> tuple[str, str]:
-        steps = self._steps
-        return steps.create_inbound_plan(marketplace_id, name=name, source=source, items=items)
-
-    def wait_for_operation(self, operation_id: str, *, step: str) -> None:
-        self._steps.wait_for_operation(operation_id, step=step)
-
-    def find_inbound_plan(self, name: str) -> str | None:
-        return self._steps.find_inbound_plan(name)
-
-    def inbound_plan_status(self, plan_id: str) -> str:
-        return self._steps.inbound_plan_status(plan_id)
-
-    def confirm_packing(self, plan_id: str) -> None:
-        self._steps.confirm_packing(plan_id)
-
-    def placement_options(self, plan_id: str) -> list[PlacementChoice]:
-        return self._steps.placement_options(plan_id)
-
-    def confirm_placement(self, plan_id: str, option_id: str) -> None:
-        self._steps.confirm_placement(plan_id, option_id)
-
-    def cancel_inbound_plan(self, plan_id: str) -> None:
-        self._steps.cancel_inbound_plan(plan_id)
 
 
 def _plan_check(response: Any) -> dict[str, Any]:

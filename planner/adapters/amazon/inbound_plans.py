@@ -28,6 +28,11 @@ STEP_WORDS = {
     "generatePlacementOptions": "asking where the units should go",
     "confirmPlacementOption": "confirming where the units go",
     "cancelInboundPlan": "cancelling the inbound plan",
+    "setPackingInformation": "taking the box contents",
+    "generateTransportationOptions": "working out how the boxes travel",
+    "confirmTransportationOptions": "confirming the carrier",
+    "generateDeliveryWindowOptions": "working out when the boxes may arrive",
+    "confirmDeliveryWindowOptions": "confirming the delivery window",
 }
 
 
@@ -89,8 +94,12 @@ class InboundPlanSteps:
             "postalCode": source.postal_code,
             "phoneNumber": source.phone,
         }
-        if source.state_or_province:
-            address["stateOrProvinceCode"] = source.state_or_province
+        optional = {
+            "stateOrProvinceCode": source.state_or_province,
+            "addressLine2": source.line2,
+            "email": source.email,
+        }
+        address.update({k: v for k, v in optional.items() if v})
         body = {
             "destinationMarketplaces": [marketplace_id],
             "name": name[:40],

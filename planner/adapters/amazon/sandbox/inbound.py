@@ -2,8 +2,9 @@
 
 createInboundPlan → generate/list/confirm packing options → generate/list/confirm placement
 options → shipments with confirmation ids (which the v0 getShipments then lists, so the daily
-sync follows them). Every generate/confirm step is asynchronous: its operation answers
-IN_PROGRESS on the first getInboundOperationStatus, then SUCCESS or FAILED with problems.
+sync follows them) → box contents, transportation and delivery windows (shipments.py). Every
+generate/confirm step is asynchronous: its operation answers IN_PROGRESS on the first
+getInboundOperationStatus, then SUCCESS or FAILED with problems.
 
 Without the seller's inventory placement service, Amazon offers only split placements (several
 destinations); with it, also one single-destination option (for a fee). `fail_next(step)` makes
@@ -68,8 +69,24 @@ class PlanState:
     plan: SandboxPlan
     account: str
     items: list[dict[str, Any]]
+    source: dict[str, Any] = field(default_factory=dict)  # the plan's sourceAddress
     packing: list[dict[str, Any]] = field(default_factory=list)
     placements: list[Placement] = field(default_factory=list)
+    # After placement (see shipments.py), per 2024-03-20 shipment id:
+    boxes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    transport: list[dict[str, Any]] = field(default_factory=list)  # TransportationOption
+    transport_chosen: dict[str, str] = field(default_factory=dict)
+    windows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    window_chosen: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def accepted(self) -> Placement | None:
+        return next((p for p in self.placements if p.status == "ACCEPTED"), None)
+
+    def shipment_items(self, shipment_id: str) -> list[SandboxItem] | None:
+        """The items of a shipment of the confirmed placement (None: no such shipment)."""
+        placement = self.accepted()
+        shipments = dict(placement.shipments) if placement else {}
+        return shipments.get(shipment_id)
 
 
 @dataclass
@@ -78,6 +95,7 @@ class InboundState:
     operations: dict[str, Operation] = field(default_factory=dict)
     fail: dict[str, int] = field(default_factory=dict)  # step -> operations left to fail
     placement_service: set[str] = field(default_factory=set)  # account names with it on
+    partnered_carrier: bool = True  # Amazon's partnered carrier offered (not everywhere)
 
 
 class InboundWorkflow:
@@ -173,7 +191,8 @@ class InboundWorkflow:
         name = body.get("name") or f"FBA ({now:%m/%d/%Y %H:%M})"
         plan = SandboxPlan(plan_id, name, "ACTIVE", (market,), now, now)
         self.seller.add_plan(plan)
-        self.inbound.plans[plan_id] = PlanState(plan, account.name, list(body["items"]))
+        state = PlanState(plan, account.name, list(body["items"]), dict(body["sourceAddress"]))
+        self.inbound.plans[plan_id] = state
         out = self._operation("createInboundPlan", problems)
         if problems:
             plan.status = "ERRORED"

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from planner.adapters.amazon.flatfiles import LISTINGS, ORDERS_BY_LAST_UPDATE, ORDERS_BY_ORDER_DATE
 from planner.adapters.amazon.sandbox import documents
-from planner.adapters.amazon.sandbox.inbound import InboundWorkflow
 from planner.adapters.amazon.sandbox.seller import (
     Account,
     SandboxShipment,
@@ -21,6 +20,7 @@ from planner.adapters.amazon.sandbox.seller import (
     currency,
     shipment_id_for,
 )
+from planner.adapters.amazon.sandbox.shipments import InboundShipmentSteps
 from planner.domain.marketplaces import marketplace
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class Report:
     document_id: str | None
 
 
-class Operations(InboundWorkflow):
+class Operations(InboundShipmentSteps):
     """The sandbox's answers; state (reports, documents, page tokens) lives here."""
 
     def __init__(self, sandbox: AmazonSandbox) -> None:
@@ -420,14 +420,7 @@ class Operations(InboundWorkflow):
             "lastUpdatedAt": _iso(plan.updated),
             "status": plan.status,
             "marketplaceIds": list(plan.marketplace_ids),
-            "sourceAddress": {
-                "name": "Leafwise Tea Co",
-                "addressLine1": "1 Warehouse Way",
-                "city": "Reno",
-                "countryCode": "US",
-                "postalCode": "89501",
-                "stateOrProvinceCode": "NV",
-            },
+            "sourceAddress": self._source_address(plan.plan_id),
         }
         if not summary:
             by_id = {s.shipment_id: s for s in self.seller.shipments}
@@ -438,6 +431,19 @@ class Operations(InboundWorkflow):
             out["packingOptions"] = []
             out["placementOptions"] = []
         return out
+
+    def _source_address(self, plan_id: str) -> dict[str, Any]:
+        state = self.inbound.plans.get(plan_id)
+        if state is not None and state.source:
+            return dict(state.source)
+        return {
+            "name": "Leafwise Tea Co",
+            "addressLine1": "1 Warehouse Way",
+            "city": "Reno",
+            "countryCode": "US",
+            "postalCode": "89501",
+            "stateOrProvinceCode": "NV",
+        }
 
     def op_getShipment(self, account: Account, params: dict[str, Any], body: Any) -> Answer:
         plan = next((p for p in self.seller.plans if p.plan_id == params["inboundPlanId"]), None)
@@ -456,4 +462,5 @@ class Operations(InboundWorkflow):
             "placementOptionId": "pl" + shipment_id_for(plan.plan_id)[2:],
             "destination": {"destinationType": "AMAZON_OPTIMIZED", "warehouseId": "ABE2"},
             "source": {"sourceType": "SELLER_FACILITY"},
+            **self.shipment_extras(plan.plan_id, pair[0]),
         }

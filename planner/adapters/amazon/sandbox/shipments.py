@@ -1,0 +1,332 @@
+"""After placement, in the sandbox: box contents, transportation and delivery windows.
+
+Following the 2024-03-20 model: setPackingInformation (boxes per shipment of the confirmed
+placement) → generate/list/confirm transportation options (needs every shipment's boxes) →
+delivery windows for the options whose precondition is CONFIRMED_DELIVERY_WINDOW, confirmed before
+confirmTransportationOptions. Amazon's partnered carrier quotes a price and needs no window; your
+own carrier costs Amazon nothing and needs a confirmed delivery window. Generate and confirm calls
+are asynchronous operations (and fail on demand through `fail_next`, like the other steps).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from planner.adapters.amazon.sandbox.inbound import (
+    Answer,
+    InboundWorkflow,
+    PlanState,
+    _err,
+    _id,
+)
+from planner.adapters.amazon.sandbox.seller import Account
+
+WINDOW = "CONFIRMED_DELIVERY_WINDOW"
+
+
+def _minute(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _page(rows: list[dict[str, Any]], params: Any, key: str) -> dict[str, Any]:
+    size = int(params.get("pageSize") or 10)
+    token = str(params.get("paginationToken") or "0")
+    start = int(token) if token.isdigit() else 0
+    out: dict[str, Any] = {key: rows[start : start + size]}
+    if start + size < len(rows):
+        out["pagination"] = {"nextToken": str(start + size)}
+    return out
+
+
+class InboundShipmentSteps(InboundWorkflow):
+    """The shipment steps of the inbound workflow, on top of packing and placement."""
+
+    def offer_carriers(self, *, partnered: bool) -> None:
+        """Offer Amazon's partnered carrier or not (your own carrier is always offered)."""
+        with self.seller.lock:
+            self.inbound.partnered_carrier = partnered
+
+    def _placed(self, account: Account, params: Any) -> PlanState | Answer:
+        state = self._state(account, params["inboundPlanId"])
+        if isinstance(state, tuple):
+            return state
+        if state.accepted() is None:
+            return _err(400, "Confirm a placement option first.")
+        shipment_id = params.get("shipmentId")
+        if shipment_id is not None and state.shipment_items(shipment_id) is None:
+            return _err(404, f"Shipment {shipment_id} not found.")
+        return state
+
+    def shipment_extras(self, plan_id: str, shipment_id: str) -> dict[str, Any]:
+        """What getShipment adds once transportation or a delivery window is confirmed."""
+        state = self.inbound.plans.get(plan_id)
+        if state is None:
+            return {}
+        out: dict[str, Any] = {}
+        if shipment_id in state.transport_chosen:
+            out["selectedTransportationOptionId"] = state.transport_chosen[shipment_id]
+        if shipment_id in state.window_chosen:
+            out["selectedDeliveryWindow"] = state.window_chosen[shipment_id]
+        return out
+
+    # -- what is in a shipment, and its boxes ---------------------------------------------------
+
+    def op_listShipmentItems(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._placed(account, params)
+        if isinstance(state, tuple):
+            return state
+        market = state.plan.marketplace_ids[0]
+        asins = {x.seller_sku: x.asin for x in self.seller.listings_in(market)}
+        labels = {i["msku"]: i["labelOwner"] for i in state.items}
+        preps = {i["msku"]: i["prepOwner"] for i in state.items}
+        rows = [
+            {
+                "asin": asins.get(item.seller_sku, ""),
+                "fnsku": item.fnsku or "",
+                "labelOwner": labels.get(item.seller_sku, "SELLER"),
+                "msku": item.seller_sku,
+                "prepInstructions": [{"prepOwner": preps.get(item.seller_sku, "SELLER")}],
+                "quantity": item.shipped,
+            }
+            for item in state.shipment_items(params["shipmentId"]) or ()
+        ]
+        return 200, _page(rows, params, "items")
+
+    def op_listShipmentBoxes(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._placed(account, params)
+        if isinstance(state, tuple):
+            return state
+        return 200, _page(state.boxes.get(params["shipmentId"], []), params, "boxes")
+
+    def op_setPackingInformation(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._state(account, params["inboundPlanId"])
+        if isinstance(state, tuple):
+            return state
+        groupings = body["packageGroupings"]
+        for group in groupings:
+            if "shipmentId" not in group:  # packing groups: only before placement (not modelled)
+                return _err(400, "Give the shipmentId of each package grouping.")
+            if state.shipment_items(group["shipmentId"]) is None:
+                return _err(400, f"Shipment {group['shipmentId']} is not in a confirmed placement.")
+        problems = [p for g in groupings for p in self._box_problems(state, g)]
+        out = self._operation("setPackingInformation", problems)
+        if not self._failed(out["operationId"]):
+            for group in groupings:
+                state.boxes[group["shipmentId"]] = [_box(b) for b in group["boxes"]]
+        return 202, out
+
+    def _box_problems(self, state: PlanState, group: dict[str, Any]) -> list[dict[str, str]]:
+        """Box contents must add up to the shipment, SKU by SKU."""
+        shipment_id = group["shipmentId"]
+        wanted = {i.seller_sku: i.shipped for i in state.shipment_items(shipment_id) or ()}
+        boxed: Counter[str] = Counter()
+        for box in group["boxes"]:
+            if box["contentInformationSource"] != "BOX_CONTENT_PROVIDED":
+                return []  # Amazon counts the contents itself (2D barcodes or by hand)
+            for item in box.get("items") or ():
+                boxed[item["msku"]] += int(item["quantity"]) * int(box["quantity"])
+        return [
+            {
+                "code": "FBA_INB_0203",
+                "message": f"The boxes of shipment {shipment_id} hold {boxed.get(sku, 0)} units "
+                f"of {sku}; the shipment has {wanted.get(sku, 0)}.",
+                "details": f"msku: {sku}",
+                "severity": "ERROR",
+            }
+            for sku in sorted(set(wanted) | set(boxed))
+            if boxed.get(sku, 0) != wanted.get(sku, 0)
+        ]
+
+    # -- transportation -------------------------------------------------------------------------
+
+    def op_generateTransportationOptions(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._placed(account, params)
+        if isinstance(state, tuple):
+            return state
+        placement = state.accepted()
+        if placement is None or body["placementOptionId"] != placement.option_id:
+            return _err(400, f"Placement option {body['placementOptionId']} is not confirmed.")
+        if state.transport_chosen:
+            return _err(400, "Transportation options were already confirmed for this plan.")
+        configs = body["shipmentTransportationConfigurations"]
+        ids = [c["shipmentId"] for c in configs]
+        unknown = [s for s in ids if state.shipment_items(s) is None]
+        if unknown:
+            return _err(400, f"Shipment {unknown[0]} is not in placement {placement.option_id}.")
+        problems = [
+            {
+                "code": "FBA_INB_0182",
+                "message": f"Packing information is missing for shipment {c['shipmentId']}.",
+                "details": "Call setPackingInformation first.",
+                "severity": "ERROR",
+            }
+            for c in configs
+            if c["shipmentId"] not in state.boxes
+        ]
+        out = self._operation("generateTransportationOptions", problems)
+        if not self._failed(out["operationId"]):
+            shipments = {c["shipmentId"] for c in configs}
+            kept = [o for o in state.transport if o["shipmentId"] not in shipments]
+            state.transport = kept + [o for c in configs for o in self._quotes(state, c)]
+        return 202, out
+
+    def _quotes(self, state: PlanState, config: dict[str, Any]) -> list[dict[str, Any]]:
+        shipment_id = config["shipmentId"]
+        boxes = sum(int(b["quantity"]) for b in state.boxes[shipment_id])
+        expires = _minute(datetime.now(UTC) + timedelta(days=2))
+        partnered = {
+            "transportationOptionId": _id("to"),
+            "shipmentId": shipment_id,
+            "carrier": {"alphaCode": "UPSN", "name": "United Parcel Service Inc."},
+            "preconditions": [],
+            "quote": {
+                "cost": {"amount": round(6.5 + 4.25 * boxes, 2), "code": "USD"},
+                "expiration": expires,
+            },
+            "shippingMode": "GROUND_SMALL_PARCEL",
+            "shippingSolution": "AMAZON_PARTNERED_CARRIER",
+        }
+        own = {
+            "transportationOptionId": _id("to"),
+            "shipmentId": shipment_id,
+            "carrier": {"alphaCode": "OTHR", "name": "Other"},
+            "preconditions": [WINDOW],
+            "shippingMode": "GROUND_SMALL_PARCEL",
+            "shippingSolution": "USE_YOUR_OWN_CARRIER",
+        }
+        return [partnered, own] if self.inbound.partnered_carrier else [own]
+
+    def op_listTransportationOptions(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._placed(account, params)
+        if isinstance(state, tuple):
+            return state
+        placement = state.accepted()
+        wanted = params.get("placementOptionId")
+        if wanted and (placement is None or wanted != placement.option_id):
+            return 200, {"transportationOptions": []}
+        rows = state.transport
+        if params.get("shipmentId"):
+            rows = [o for o in rows if o["shipmentId"] == params["shipmentId"]]
+        return 200, _page(rows, params, "transportationOptions")
+
+    def op_confirmTransportationOptions(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._placed(account, params)
+        if isinstance(state, tuple):
+            return state
+        if state.transport_chosen:
+            return _err(400, "Transportation options were already confirmed for this plan.")
+        offered = {o["transportationOptionId"]: o for o in state.transport}
+        selections = body["transportationSelections"]
+        for pick in selections:
+            option = offered.get(pick["transportationOptionId"])
+            if option is None or option["shipmentId"] != pick["shipmentId"]:
+                return _err(400, f"{pick['transportationOptionId']} is not offered for "
+                                 f"shipment {pick['shipmentId']}.")  # fmt: skip
+        out = self._operation("confirmTransportationOptions", self._pick_problems(state, body))
+        if not self._failed(out["operationId"]):
+            for pick in selections:
+                state.transport_chosen[pick["shipmentId"]] = pick["transportationOptionId"]
+        return 202, out
+
+    def _pick_problems(self, state: PlanState, body: dict[str, Any]) -> list[dict[str, str]]:
+        offered = {o["transportationOptionId"]: o for o in state.transport}
+        picks = {p["shipmentId"]: offered[p["transportationOptionId"]] for p in
+                 body["transportationSelections"]}  # fmt: skip
+        placement = state.accepted()
+        problems = []
+        for shipment_id, _ in placement.shipments if placement else ():
+            option = picks.get(shipment_id)
+            if option is None:
+                text = f"Shipment {shipment_id} has no transportation option selected."
+            elif WINDOW in option["preconditions"] and shipment_id not in state.window_chosen:
+                text = f"Confirm a delivery window for shipment {shipment_id} first."
+            else:
+                continue
+            problems.append({"code": "FBA_INB_0310", "message": text, "severity": "ERROR"})
+        return problems
+
+    # -- delivery windows -----------------------------------------------------------------------
+
+    def op_generateDeliveryWindowOptions(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._placed(account, params)
+        if isinstance(state, tuple):
+            return state
+        out = self._operation("generateDeliveryWindowOptions")
+        shipment_id = params["shipmentId"]
+        if not self._failed(out["operationId"]) and not state.windows.get(shipment_id):
+            state.windows[shipment_id] = _windows(datetime.now(UTC))
+        return 202, out
+
+    def op_listDeliveryWindowOptions(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._placed(account, params)
+        if isinstance(state, tuple):
+            return state
+        rows = state.windows.get(params["shipmentId"], [])
+        return 200, _page(rows, params, "deliveryWindowOptions")
+
+    def op_confirmDeliveryWindowOptions(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._placed(account, params)
+        if isinstance(state, tuple):
+            return state
+        shipment_id, wanted = params["shipmentId"], params["deliveryWindowOptionId"]
+        rows = state.windows.get(shipment_id, [])
+        option = next((w for w in rows if w["deliveryWindowOptionId"] == wanted), None)
+        if option is None:
+            return _err(400, f"Delivery window option {wanted} is not offered.")
+        problems = []
+        if option["availabilityType"] == "BLOCKED":
+            problems.append(
+                {
+                    "code": "FBA_INB_0330",
+                    "message": "That delivery window is blocked; choose another.",
+                    "severity": "ERROR",
+                }
+            )
+        out = self._operation("confirmDeliveryWindowOptions", problems)
+        if not self._failed(out["operationId"]):
+            state.window_chosen[shipment_id] = {
+                key: option[key]
+                for key in ("availabilityType", "deliveryWindowOptionId", "endDate", "startDate")
+            }
+        return 202, out
+
+
+def _box(box: dict[str, Any]) -> dict[str, Any]:
+    """A Box of listShipmentBoxes from a BoxInput of setPackingInformation."""
+    return {
+        "packageId": _id("pk"),
+        "contentInformationSource": box["contentInformationSource"],
+        "dimensions": box["dimensions"],
+        "weight": box["weight"],
+        "quantity": box["quantity"],
+        "items": [
+            {
+                "asin": "",
+                "fnsku": "",
+                "labelOwner": i["labelOwner"],
+                "msku": i["msku"],
+                "prepInstructions": [{"prepOwner": i["prepOwner"]}],
+                "quantity": i["quantity"],
+            }
+            for i in box.get("items") or ()
+        ],
+    }
+
+
+def _windows(now: datetime) -> list[dict[str, Any]]:
+    """Three week-long windows from next week; the first one congested, the last blocked."""
+    out = []
+    for n, kind in enumerate(("CONGESTED", "AVAILABLE", "BLOCKED")):
+        start = (now + timedelta(days=7 + 7 * n)).replace(hour=0, minute=0, second=0)
+        out.append(
+            {
+                "availabilityType": kind,
+                "deliveryWindowOptionId": _id("dw"),
+                "startDate": _minute(start),
+                "endDate": _minute(start + timedelta(days=7)),
+                "validUntil": _minute(now + timedelta(days=2)),
+            }
+        )
+    return out

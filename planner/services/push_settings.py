@@ -1,0 +1,112 @@
+"""What a push sends besides the order: ship-from address, prep/label owner, boxes, carrier.
+
+Built once from the configuration ([amazon.push] in planner.toml) by the composition root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from planner.domain.errors import PlannerError
+from planner.ports import BoxSize, ShipFromAddress
+
+if TYPE_CHECKING:
+    from planner.config.push import AddressSettings, PushSection
+
+Carrier = Literal["partnered", "own", "any"]
+
+# The demo seller's warehouse: what the built-in sandbox ships from when nothing is configured.
+DEMO_ADDRESS = ShipFromAddress(
+    name="Leafwise Tea Co",
+    line1="1 Warehouse Way",
+    city="Reno",
+    country_code="US",
+    postal_code="89501",
+    phone="+1 775 555 0100",
+    state_or_province="NV",
+)
+
+
+class PushRefused(PlannerError):
+    """The order cannot be saved to Amazon as asked; it is unchanged and still editable."""
+
+
+class PushInProgress(PlannerError):
+    """Another push of the same order is running now."""
+
+
+@dataclass(frozen=True)
+class PushSettings:
+    """Ship-from addresses, prep and label owner, cartons and the carrier preference."""
+
+    # Used for sources without an address of their own; None: each source must have one.
+    ship_from: ShipFromAddress | None = DEMO_ADDRESS
+    # Source warehouse code or vendor name (case-insensitive) -> where its units leave from.
+    source_addresses: Mapping[str, ShipFromAddress] = field(default_factory=dict)
+    prep_owner: str = "SELLER"
+    label_owner: str = "SELLER"
+    # "partnered": Amazon's partnered carrier; "own": your own carrier; "any": partnered when
+    # Amazon offers it, else your own. The cheapest quote wins within the choice.
+    carrier: Carrier = "partnered"
+    ready_to_ship_days: int = 2
+    box: BoxSize = field(default_factory=lambda: BoxSize(18.0, 14.0, 12.0, 20.0))
+    # Units per box of a SKU without a case pack (pack size 1).
+    units_per_box: int = 24
+    # A claim older than this belongs to a push that died before Amazon answered.
+    claim_seconds: float = 600.0
+    # While a push runs no other push of the order starts (a crashed one's lease runs out).
+    lease_seconds: float = 900.0
+
+    def address_for(self, order_number: str, source: str | None) -> ShipFromAddress:
+        """Where the order's units leave from: its source's address, else the default one."""
+        if source is not None:
+            found = {k.casefold(): v for k, v in self.source_addresses.items()}
+            if source.casefold() in found:
+                return found[source.casefold()]
+        if self.ship_from is not None:
+            return self.ship_from
+        # No brackets in the words: the terminal would take [..] for markup.
+        where = f'amazon.push.source_addresses."{source}" or ' if source else ""
+        raise PushRefused(
+            f"order {order_number} has no ship-from address for Amazon",
+            hint=f"add the table {where}amazon.push.ship_from to planner.toml "
+            "(config.example.toml shows one); the order is unchanged",
+        )
+
+    @classmethod
+    def from_config(cls, push: PushSection, *, sandbox: bool) -> PushSettings:
+        """The settings of [amazon.push]; the sandbox ships from the demo seller by default."""
+        default = _address(push.ship_from) if push.ship_from else None
+        return cls(
+            ship_from=default or (DEMO_ADDRESS if sandbox else None),
+            source_addresses={k: _address(v) for k, v in push.source_addresses.items()},
+            prep_owner=push.prep_owner,
+            label_owner=push.label_owner,
+            carrier=push.carrier,
+            ready_to_ship_days=push.ready_to_ship_days,
+            box=BoxSize(
+                push.box.length,
+                push.box.width,
+                push.box.height,
+                push.box.weight,
+                push.box.dimension_unit,
+                push.box.weight_unit,
+            ),
+            units_per_box=push.units_per_box,
+        )
+
+
+def _address(a: AddressSettings) -> ShipFromAddress:
+    return ShipFromAddress(
+        name=a.name,
+        line1=a.address_line1,
+        city=a.city,
+        country_code=a.country_code,
+        postal_code=a.postal_code,
+        phone=a.phone,
+        state_or_province=a.state_or_province,
+        email=a.email,
+        line2=a.address_line2,
+    )

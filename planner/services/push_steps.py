@@ -1,0 +1,126 @@
+"""The push's steps after placement: box contents, transportation, delivery windows.
+
+Each step first asks Amazon whether it is done (boxes listed, a transportation option or a
+delivery window selected), so a push retried after any failure continues the same plan and
+never sends a step twice once it took.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from planner.ports import (
+    DeliveryWindowChoice,
+    InboundBox,
+    InboundPlanGateway,
+    InboundPlanItem,
+    PlacementChoice,
+    ShipFromAddress,
+    ShipmentProgress,
+    TransportChoice,
+)
+from planner.services.push_settings import PushRefused, PushSettings
+
+# Windows Amazon would rather not get, in order of preference (BLOCKED is never chosen).
+_WINDOW_RANK = {"DISCOUNTED": 0, "AVAILABLE": 1, "CONGESTED": 2}
+_CARRIER_WORDS = {"partnered": "Amazon's partnered carrier", "own": "your own carrier"}
+
+
+def finish_shipments(
+    gateway: InboundPlanGateway,
+    plan_id: str,
+    placement: PlacementChoice,
+    *,
+    packs: Mapping[str, int],
+    source: ShipFromAddress,
+    settings: PushSettings,
+    now: datetime,
+) -> None:
+    """Boxes, then transportation (with delivery windows where an option needs one)."""
+    shipments = placement.shipment_ids
+    progress = [gateway.shipment_progress(plan_id, s) for s in shipments]
+    unboxed = [p.shipment_id for p in progress if not p.has_boxes]
+    if unboxed:
+        boxes = [
+            box
+            for shipment_id in unboxed
+            for box in boxes_for(
+                shipment_id, gateway.shipment_items(plan_id, shipment_id), packs, settings
+            )
+        ]
+        gateway.set_packing_information(plan_id, boxes)
+    if all(p.transport_option_id for p in progress):
+        return  # confirmed for the whole plan at once: nothing is left
+    ready = now + timedelta(days=settings.ready_to_ship_days)
+    options = gateway.transportation_options(
+        plan_id, placement.option_id, shipments, ready_from=ready, contact=source
+    )
+    picks = {s: choose_transport(options, s, settings) for s in shipments}
+    for p in progress:
+        if picks[p.shipment_id].needs_delivery_window and p.delivery_window_id is None:
+            _confirm_window(gateway, plan_id, p)
+    selections = {s: pick.option_id for s, pick in picks.items()}
+    gateway.confirm_transportation(plan_id, selections, contact=source)
+
+
+def _confirm_window(gateway: InboundPlanGateway, plan_id: str, shipment: ShipmentProgress) -> None:
+    windows = gateway.delivery_windows(plan_id, shipment.shipment_id)
+    window = choose_window(windows, shipment.shipment_id)
+    gateway.confirm_delivery_window(plan_id, shipment.shipment_id, window.option_id)
+
+
+def boxes_for(
+    shipment_id: str,
+    contents: Mapping[str, int],
+    packs: Mapping[str, int],
+    settings: PushSettings,
+) -> list[InboundBox]:
+    """One SKU per box: full case packs (or `units_per_box`), then one box for the rest."""
+    out = []
+    for sku, units in sorted(contents.items()):
+        per_box = packs.get(sku, 1)
+        per_box = per_box if per_box > 1 else settings.units_per_box
+        full, rest = divmod(units, per_box)
+        for count, quantity in ((full, per_box), (1 if rest else 0, rest)):
+            if count:
+                item = InboundPlanItem(sku, quantity, settings.prep_owner, settings.label_owner)
+                out.append(InboundBox(shipment_id, (item,), count, settings.box))
+    return out
+
+
+def choose_transport(
+    options: Sequence[TransportChoice], shipment_id: str, settings: PushSettings
+) -> TransportChoice:
+    """The cheapest option of the carrier the settings ask for (unquoted options cost 0)."""
+    mine = [o for o in options if o.shipment_id == shipment_id]
+    partnered = [o for o in mine if o.partnered]
+    own = [o for o in mine if not o.partnered]
+    wanted = settings.carrier
+    if wanted == "partnered":
+        pool = partnered
+    elif wanted == "own":
+        pool = own
+    else:
+        pool = partnered or own
+    if not pool:
+        words = _CARRIER_WORDS.get(wanted, "any carrier")
+        raise PushRefused(
+            f"Amazon offers no transportation by {words} for shipment {shipment_id}",
+            hint="set carrier = 'any' (or the other carrier) under amazon.push in planner.toml, "
+            "then push the order again; it continues the same inbound plan",
+        )
+    return min(pool, key=lambda o: (o.cost or 0.0, o.needs_delivery_window, o.option_id))
+
+
+def choose_window(
+    windows: Sequence[DeliveryWindowChoice], shipment_id: str
+) -> DeliveryWindowChoice:
+    """The earliest window Amazon prefers (discounted, then available, then congested)."""
+    usable = [w for w in windows if w.availability in _WINDOW_RANK]
+    if not usable:
+        raise PushRefused(
+            f"Amazon offers no open delivery window for shipment {shipment_id}",
+            hint="push the order again later, or pick a window in Seller Central",
+        )
+    return min(usable, key=lambda w: (_WINDOW_RANK[w.availability], w.start))

@@ -1,0 +1,221 @@
+"""After placement: box contents, transportation, delivery windows; split plans in the sync.
+
+The real SP-API client against the sandbox's inbound state machine, as in test_amazon_push.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+import pytest
+from amazon_support import (
+    assert_clean,
+    connection,
+    fixture_demo_seller,  # noqa: F401  (a fixture)
+    fixture_sandbox,  # noqa: F401  (a fixture)
+    run_sync,
+)
+from sqlalchemy import Engine
+from test_amazon_push import (
+    CONNECTION,
+    TWO_TRIES,
+    fba_skus,
+    new_order,
+    order,
+    plans_of,
+    pusher,
+)
+from test_amazon_push import ready as ready
+
+from planner.adapters.amazon.errors import AmazonUnavailable
+from planner.adapters.amazon.sandbox import AmazonSandbox
+from planner.adapters.amazon.sandbox.inbound import PlanState
+from planner.demo import DemoSeller
+from planner.domain.orders import OrderStatus
+from planner.ports import InboundOperationFailed, ShipFromAddress
+from planner.services.push import PushRefused, PushSettings
+from planner.services.push_settings import Carrier
+from planner.store.uow import SqlUnitOfWork
+
+OWN = PushSettings(carrier="own")
+
+
+def plan_state(sandbox: AmazonSandbox, plan_id: str) -> PlanState:
+    return sandbox.operations.inbound.plans[plan_id]
+
+
+def case_packs(engine: Engine) -> dict[str, int]:
+    with SqlUnitOfWork(engine) as uow:
+        vendors = {v.name: v.pack_size for v in uow.vendors.list()}
+        return {
+            v.sku: v.pack_size or (vendors[v.vendor] if v.vendor else 1)
+            for v in uow.variants.list()
+        }
+
+
+def boxed_units(state: PlanState, shipment_id: str) -> Counter[str]:
+    units: Counter[str] = Counter()
+    for box in state.boxes[shipment_id]:
+        for item in box["items"]:
+            units[item["msku"]] += item["quantity"] * box["quantity"]
+    return units
+
+
+def test_boxes_add_up_to_each_shipment_and_the_partnered_carrier_is_booked(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    number = new_order(ready, fba_skus(sandbox, ready, 3))
+    settings = PushSettings(units_per_box=10)
+    result = pusher(ready, sandbox, settings).push(number, split=True, actor="ann")
+    packs = case_packs(ready)
+    state = plan_state(sandbox, result.inbound_plan_id)
+    placement = state.accepted()
+    assert placement is not None and len(placement.shipments) == 2
+    for shipment_id, items in placement.shipments:
+        assert boxed_units(state, shipment_id) == {i.seller_sku: i.shipped for i in items}
+        for box in state.boxes[shipment_id]:
+            (item,) = box["items"]  # one SKU a box, full case packs (or 10 a box without)
+            per_box = packs[item["msku"]] if packs[item["msku"]] > 1 else 10
+            assert item["quantity"] == per_box or box["quantity"] == 1
+            assert item["quantity"] <= per_box
+        chosen = state.transport_chosen[shipment_id]
+        option = next(o for o in state.transport if o["transportationOptionId"] == chosen)
+        assert option["shippingSolution"] == "AMAZON_PARTNERED_CARRIER"
+    assert state.window_chosen == {}  # the partnered carrier needs no delivery window
+    assert order(ready, number).locked
+    assert_clean(sandbox)
+
+
+def test_own_carrier_gets_the_earliest_open_delivery_window_first(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    result = pusher(ready, sandbox, OWN).push(number, split=True, actor="ann")
+    state = plan_state(sandbox, result.inbound_plan_id)
+    assert set(state.window_chosen) == set(state.transport_chosen) == set(result.shipment_ids)
+    for shipment_id, window in state.window_chosen.items():
+        assert window["availabilityType"] == "AVAILABLE"  # not the congested nor blocked one
+        chosen = state.transport_chosen[shipment_id]
+        option = next(o for o in state.transport if o["transportationOptionId"] == chosen)
+        assert option["shippingSolution"] == "USE_YOUR_OWN_CARRIER"
+    assert_clean(sandbox)
+
+
+def test_the_source_warehouses_own_address_is_the_ship_from(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    depot = ShipFromAddress("Main depot", "9 Dock Rd", "Sparks", "US", "89431", "+1 775 555 0199",
+                            "NV", email="dock@example.com")  # fmt: skip
+    settings = PushSettings(source_addresses={"ip-main": depot})  # case-insensitive codes
+    number = new_order(ready, fba_skus(sandbox, ready, 2))  # a transfer from IP-MAIN
+    result = pusher(ready, sandbox, settings).push(number, split=True, actor="ann")
+    source = plan_state(sandbox, result.inbound_plan_id).source
+    assert (source["name"], source["addressLine1"], source["city"]) == (
+        "Main depot",
+        "9 Dock Rd",
+        "Sparks",
+    )
+    assert source["email"] == "dock@example.com"
+
+
+def test_without_any_ship_from_address_the_push_is_refused_before_amazon_hears_of_it(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    with pytest.raises(PushRefused, match="no ship-from address") as refused:
+        pusher(ready, sandbox, PushSettings(ship_from=None)).push(number, split=True, actor="a")
+    assert refused.value.hint is not None and "amazon.push.ship_from" in refused.value.hint
+    assert sandbox.stats.requests["createInboundPlan"] == 0
+    assert not order(ready, number).locked
+
+
+SHIPMENT_FAULTS = [
+    ("setPackingInformation", "failed", "partnered"),
+    ("setPackingInformation", "error500", "partnered"),
+    ("listShipmentItems", "error503", "partnered"),
+    ("listShipmentBoxes", "error500", "partnered"),
+    ("getShipment", "error500", "partnered"),
+    ("generateTransportationOptions", "failed", "partnered"),
+    ("generateTransportationOptions", "error500", "partnered"),
+    ("listTransportationOptions", "error503", "partnered"),
+    ("confirmTransportationOptions", "failed", "partnered"),
+    ("confirmTransportationOptions", "error500", "partnered"),
+    ("generateDeliveryWindowOptions", "failed", "own"),
+    ("generateDeliveryWindowOptions", "error500", "own"),
+    ("listDeliveryWindowOptions", "error503", "own"),
+    ("confirmDeliveryWindowOptions", "failed", "own"),
+    ("confirmDeliveryWindowOptions", "error500", "own"),
+    ("confirmTransportationOptions", "failed", "own"),
+]
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(("step", "fault", "carrier"), SHIPMENT_FAULTS)
+def test_a_shipment_step_failing_then_a_retry_finishes_the_same_plan(
+    ready: Engine, sandbox: AmazonSandbox, step: str, fault: str, carrier: str
+) -> None:
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    if fault == "failed":
+        sandbox.operations.fail_next(step)
+    else:  # outlasts the connector's retries: the push gives up
+        sandbox.inject(step, fault, times=2)
+    settings = PushSettings(carrier=cast(Carrier, carrier))
+    push = pusher(ready, sandbox, settings, retry=TWO_TRIES)
+    with pytest.raises(InboundOperationFailed if fault == "failed" else AmazonUnavailable):
+        push.push(number, split=True, actor="ann")
+    sandbox.clear_faults()
+    held = order(ready, number).amazon
+    assert held is not None and not held.shipment_ids  # the plan is kept, not yet saved
+    result = push.push(number, split=True, actor="ann")
+    assert result.inbound_plan_id == held.inbound_plan_id
+    assert plans_of(sandbox, number) == [result.inbound_plan_id]
+    state = plan_state(sandbox, result.inbound_plan_id)  # a second confirmation would be refused
+    assert set(state.transport_chosen) == set(result.shipment_ids)
+    saved = order(ready, number).amazon
+    assert saved is not None and saved.shipment_ids == result.shipment_ids
+
+
+def test_a_split_sku_is_received_over_both_shipments_before_the_order_closes(
+    ready: Engine, sandbox: AmazonSandbox, demo_seller: DemoSeller
+) -> None:
+    (sku,) = fba_skus(sandbox, ready, 1)
+    number = new_order(ready, [sku])  # 24 units of one SKU: Amazon splits them 12 + 12
+    pusher(ready, sandbox).push(number, split=True, actor="ann")
+    link = order(ready, number).amazon
+    assert link is not None and len(link.confirmation_ids) == 2
+    first, second = link.confirmation_ids
+    shipped = {s.shipment_id: s.items[0].shipped for s in sandbox.seller.shipments}
+    assert shipped[first] + shipped[second] == 24 and shipped[first] < 24
+    conn, now = connection(demo_seller, CONNECTION), datetime.now(UTC) + timedelta(minutes=5)
+
+    def sync_and_read(minutes: int) -> tuple[OrderStatus, tuple[int, int]]:
+        result, _ = run_sync(ready, sandbox, conn, now=now + timedelta(minutes=minutes),
+                             steps=("inbound",))  # fmt: skip
+        assert result.ok
+        done = order(ready, number)
+        (line,) = done.lines
+        return done.status, (line.ordered, line.received)
+
+    assert sync_and_read(0) == (OrderStatus.OPEN, (24, 0))
+    sandbox.seller.receive(first, {sku: shipped[first]}, status="CLOSED", at=datetime.now(UTC))
+    assert sync_and_read(1) == (OrderStatus.PARTIALLY_RECEIVED, (24, shipped[first]))
+    sandbox.seller.receive(second, {sku: shipped[second]}, status="CLOSED", at=datetime.now(UTC))
+    assert sync_and_read(2) == (OrderStatus.RECEIVED, (24, 24))
+    assert order(ready, number).locked
+
+
+def test_a_carrier_amazon_does_not_offer_is_refused_and_the_plan_kept(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    sandbox.operations.offer_carriers(partnered=False)
+    with pytest.raises(PushRefused, match="no transportation by Amazon's partnered carrier"):
+        pusher(ready, sandbox).push(number, split=True, actor="ann")
+    held = order(ready, number).amazon
+    assert held is not None and not held.shipment_ids
+    result = pusher(ready, sandbox, PushSettings(carrier="any")).push(number, split=True,
+                                                                       actor="ann")  # fmt: skip
+    assert result.inbound_plan_id == held.inbound_plan_id
+    assert plans_of(sandbox, number) == [result.inbound_plan_id]
