@@ -30,14 +30,13 @@ ROOT = Path(__file__).resolve().parents[1]
 # The stand-in lives with the tests; bench/ itself must not shadow packages (bench/sheets.py).
 sys.path[0] = str(ROOT / "tests")
 
+from slack_requests import SlackSide, slash_body  # noqa: E402
 from slack_standin import (  # noqa: E402
     SECRET_ENV,
     TOKEN_ENV,
-    SlackSide,
     Standin,
     demo_store,
     free_port,
-    slash_body,
     write_config,
 )
 

@@ -12,6 +12,10 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.errors import SlackApiError
+
+from bot.app import BAD_TOKEN
+from planner.domain.errors import ConfigError, PlannerError
 
 log = logging.getLogger("planner.bot.server")
 
@@ -106,8 +110,30 @@ def serve_http(app: App, *, host: str = "127.0.0.1", port: int = 3000) -> Runnin
     return RunningServer(server, thread)
 
 
+# apps.connections.open errors that mean the app-level token is wrong, not Slack.
+BAD_APP_TOKEN = BAD_TOKEN | {"not_allowed_token_type", "missing_scope"}
+
+
 def serve_socket(app: App, app_token: str) -> SocketModeHandler:
     """Connect to Slack over Socket Mode (no public URL); close() the handler to stop."""
+    # The handler's client (slack_sdk's built-in one) opens the connection through the app's
+    # WebClient, so apps.connections.open goes to [slack] api_base_url like every other call.
     handler = SocketModeHandler(app, app_token)
-    handler.connect()
+    try:
+        handler.connect()
+    except SlackApiError as exc:
+        handler.close()  # its reader and worker threads started with it
+        code = exc.response.get("error", "unknown") if exc.response is not None else "unknown"
+        if code in BAD_APP_TOKEN:
+            raise ConfigError(
+                f"Slack did not accept the app-level token (apps.connections.open: {code})",
+                hint="check [slack] app_token_env: an xapp-… token with connections:write",
+            ) from None
+        raise PlannerError(f"Slack refused the Socket Mode connection ({code})") from None
+    except OSError as exc:
+        handler.close()
+        raise PlannerError(
+            f"cannot reach Slack at {app.client.base_url} ({exc})",
+            hint="check the network, or [slack] api_base_url",
+        ) from None
     return handler

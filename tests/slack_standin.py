@@ -2,15 +2,14 @@
 
 Speaks what the bot uses: auth.test, chat.postMessage/update/postEphemeral, the three steps of
 files_upload_v2 (getUploadURLExternal, the upload URL, completeUploadExternal),
-usergroups.users.list; plus response_url webhooks. Slack's error bodies (`{"ok": false, "error":
+usergroups.users.list, apps.connections.open (the app-level token; hands out `socket_url`);
+plus response_url webhooks. Slack's error bodies (`{"ok": false, "error":
 …}`), a bad token answered `invalid_auth`, and injectable failures (429 with Retry-After, 5xx,
 or an error code) for a method.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import threading
@@ -19,10 +18,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-from urllib.error import HTTPError
-from urllib.parse import parse_qs, quote, urlencode, urlsplit
-from urllib.request import Request, urlopen
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+# Slack's side lives in slack_requests; other tests import these names from here too.
+from slack_requests import (  # noqa: F401  (re-exported)
+    SlackSide,
+    action_body,
+    action_payload,
+    example,
+    sign,
+    slash_body,
+    slash_fields,
+)
+
+if TYPE_CHECKING:
+    from planner.demo import DemoSeller
 
 
 @dataclass
@@ -43,6 +54,8 @@ class Failure:
 @dataclass
 class Standin:
     token: str = "xoxb-test-token"
+    app_token: str = "xapp-test-token"  # Socket Mode's app-level token
+    socket_url: str | None = None  # what apps.connections.open hands out (a local WebSocket)
     groups: dict[str, list[str]] = field(default_factory=dict)
     not_in: set[str] = field(default_factory=set)  # channels the bot was not invited to
     calls: list[Call] = field(default_factory=list)
@@ -173,7 +186,8 @@ class Standin:
         if failure is not None:
             self._fail(request, failure, webhook=False)
             return
-        if token != self.token:
+        # Slack accepts only the app-level token for apps.connections.open, the bot token elsewhere.
+        if token != (self.app_token if method == "apps.connections.open" else self.token):
             self._json(request, {"ok": False, "error": "invalid_auth"})
             return
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
@@ -258,6 +272,11 @@ class Standin:
             return {"ok": False, "error": "file_not_found"}
         return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
 
+    def _m_apps_connections_open(self, p: dict[str, Any]) -> dict[str, Any]:
+        if self.socket_url is None:
+            return {"ok": False, "error": "not_allowed_token_type"}
+        return {"ok": True, "url": self.socket_url}
+
     def _m_usergroups_users_list(self, p: dict[str, Any]) -> dict[str, Any]:
         group = str(p.get("usergroup", ""))
         if group not in self.groups:
@@ -270,105 +289,28 @@ def _blocks(p: dict[str, Any]) -> list[dict[str, Any]]:
     return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
 
 
-# --- Slack's other side: signed requests to the bot, as Slack sends them -------------------------
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "slack" / "examples"
-
-_SLASH_FALLBACK = {
-    "token": "verification_token", "team_id": "T111", "team_domain": "test-domain",
-    "channel_id": "C111", "channel_name": "random", "user_id": "W111",
-    "user_name": "primary-owner", "command": "/hello-world", "text": "Hi",
-    "response_url": "https://hooks.slack.com/commands/T111/111/xxxxx", "trigger_id": "111.111.xxx",
-}  # fmt: skip
-
-
-def example(name: str) -> Any:
-    """A payload from ../shared/slack/examples (Slack's own test data), if it is there."""
-    path = EXAMPLES / name
-    return json.loads(path.read_text("utf-8")) if path.is_file() else None
-
-
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """Slack's v0 signature: HMAC-SHA256 of `v0:{timestamp}:{body}`, hex, prefixed `v0=`."""
-    base = b"v0:" + timestamp.encode() + b":" + body
-    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-
-
-def slash_body(text: str, *, user: str, response_url: str, channel: str = "C111") -> bytes:
-    fields = dict(example("slash_command.request-body.decoded.json") or _SLASH_FALLBACK)
-    fields.update(
-        command="/planner", text=text, user_id=user, user_name=user.lower(),
-        channel_id=channel, response_url=response_url,
-    )  # fmt: skip
-    return urlencode(fields).encode()
-
-
-def action_body(
-    action_id: str,
-    value: str,
-    *,
-    user: str,
-    response_url: str,
-    channel: str = "C111",
-    blocks: list[dict[str, Any]] | None = None,
-    select: bool = False,
-) -> bytes:
-    """A block_actions request (button, or a static_select choice when select=True)."""
-    payload = example("block_actions.button-in-bot-message.payload.json") or {
-        "type": "block_actions", "team": {"id": "T111"}, "api_app_id": "A111",
-        "container": {"type": "message", "message_ts": "1.2", "channel_id": channel},
-        "message": {"ts": "1.2", "blocks": []}, "state": {"values": {}},
-    }  # fmt: skip
-    payload = json.loads(json.dumps(payload))
-    payload["user"] = {"id": user, "username": user.lower(), "team_id": "T111"}
-    payload["channel"] = {"id": channel}
-    payload["container"]["channel_id"] = channel
-    payload["response_url"] = response_url
-    payload["message"]["blocks"] = blocks or []
-    action: dict[str, Any] = {"action_id": action_id, "block_id": "b", "action_ts": "1.3"}
-    if select:
-        action.update(type="static_select", selected_option={"text": {}, "value": value})
-    else:
-        action.update(type="button", value=value, text={"type": "plain_text", "text": "x"})
-    payload["actions"] = [action]
-    return ("payload=" + quote(json.dumps(payload))).encode()
-
-
-@dataclass
-class SlackSide:
-    """Sends signed requests to the bot's /slack/events, as Slack does."""
-
-    url: str
-    secret: str
-
-    def post(
-        self, body: bytes, *, timestamp: int | None = None, secret: str | None = None
-    ) -> tuple[int, str, float]:
-        """(status, body, seconds until the answer came)."""
-        ts = str(int(time.time()) if timestamp is None else timestamp)
-        request = Request(
-            self.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Slack-Request-Timestamp": ts,
-                "X-Slack-Signature": sign(secret or self.secret, ts, body),
-            },
-        )
-        started = time.monotonic()
-        try:
-            with urlopen(request, timeout=10) as response:
-                return response.status, response.read().decode(), time.monotonic() - started
-        except HTTPError as exc:
-            return exc.code, exc.read().decode(), time.monotonic() - started
-
-
 # --- a demo store for the bot's end-to-end tests and bench: built once, copied per test ---------
 
 DEMO_SEED, DEMO_VARIANTS = 3, 20
 _TEMPLATE: dict[str, Path] = {}
-_TEMPLATE_LOCK = threading.Lock()
+_TEMPLATE_LOCK, _SELLER_LOCK = threading.Lock(), threading.Lock()
+
+
+_SELLER: list[DemoSeller] = []
+
+
+def demo_seller() -> DemoSeller:
+    """The demo seller of demo_store (one per process): the Amazon sandbox serves it too."""
+    from datetime import date
+
+    from planner.demo import generate_seller
+
+    with _SELLER_LOCK:
+        if not _SELLER:
+            _SELLER.append(
+                generate_seller(seed=DEMO_SEED, variants=DEMO_VARIANTS, today=date.today())
+            )
+        return _SELLER[0]
 
 
 def demo_store(directory: Path) -> tuple[Path, Path]:
@@ -378,7 +320,6 @@ def demo_store(directory: Path) -> tuple[Path, Path]:
     import tempfile
     from datetime import date
 
-    from planner.demo import generate_seller
     from planner.services.demo import load_seller
     from planner.services.plan_inputs import PlanningOptions
     from planner.services.planning import plan_and_save
@@ -395,7 +336,7 @@ def demo_store(directory: Path) -> tuple[Path, Path]:
             engine = make_engine(f"sqlite:///{where / 'planner.db'}")
             reset(engine)
             uow = SqlUnitOfWork(engine)
-            seller = generate_seller(seed=DEMO_SEED, variants=DEMO_VARIANTS, today=date.today())
+            seller = demo_seller()
             with uow:
                 load_seller(uow, seller)
                 uow.commit()
@@ -425,10 +366,16 @@ def free_port() -> int:
 
 
 SECRET_ENV, TOKEN_ENV = "PLANNER_TEST_SLACK_SIGNING_SECRET", "PLANNER_TEST_SLACK_BOT_TOKEN"
+APP_TOKEN_ENV = "PLANNER_TEST_SLACK_APP_TOKEN"
 
 
-def write_config(directory: Path, api_url: str, *, port: int, mode: str = "http") -> Path:
-    """planner.toml for the bot under test: HTTP on `port`, Web API at the stand-in."""
+def write_config(
+    directory: Path, api_url: str, *, port: int, mode: str = "http", extra: str = ""
+) -> Path:
+    """planner.toml for the bot under test: HTTP on `port`, Web API at the stand-in.
+
+    `extra` is appended as is (more sections, such as [amazon] pointed at a running sandbox).
+    """
     path = directory / "planner.toml"
     path.write_text(
         f"""
@@ -448,12 +395,14 @@ api_base_url = "{api_url}"
 digest_channel = "#inventory"
 bot_token_env = "{TOKEN_ENV}"
 signing_secret_env = "{SECRET_ENV}"
+app_token_env = "{APP_TOKEN_ENV}"
 
 [slack.roles]
 viewers = ["U0VIEWER"]
 approvers = ["U0APPROVER", "S0BUYERS"]
 admins = ["U0ADMIN"]
-""",
+"""
+        + extra,
         "utf-8",
     )
     return path

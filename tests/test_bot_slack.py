@@ -6,178 +6,30 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
-from openpyxl import load_workbook
-from slack_standin import (
-    SECRET_ENV,
-    TOKEN_ENV,
-    Failure,
-    SlackSide,
-    Standin,
-    action_body,
-    demo_store,
-    free_port,
-    slash_body,
-    write_config,
+from bot_support import (
+    ADMIN,
+    APPROVER,
+    GROUPIE,
+    SECRET,
+    VIEWER,
+    Harness,
+    confirm_button,
+    fixture_bot,  # noqa: F401  (a fixture)
+    fixture_standin,  # noqa: F401  (a fixture)
+    start_app,
+    texts,
+    tick,
 )
+from slack_requests import SlackSide, slash_body
+from slack_standin import TOKEN_ENV, Failure, Standin
 
 from bot.actions import ActionId, PushRequest
-from bot.app import build_app as build_bolt_app
-from bot.server import serve_http
-from planner.bootstrap import App, build_app
+from planner.bootstrap import build_app
 from planner.commands.bot import start_serving
-from planner.domain.activity import AuditEntry
-from planner.domain.orders import AmazonLink, StockOrder
-from planner.ports import PushResult
-from sheets import layout
-
-SECRET = "8f742231b10e8888abcd99yyyzzz85a5"  # the signing secret of Slack's documented example
-APPROVER, VIEWER, ADMIN, GROUPIE = "U0APPROVER", "U0VIEWER", "U0ADMIN", "U0GROUPIE"
-
-
-@dataclass
-class Harness:
-    app: App
-    slack: SlackSide
-    standin: Standin
-    sheet: Path
-    _n: int = 0
-
-    def _name(self) -> str:
-        self._n += 1
-        return f"r{self._n}"
-
-    def command(self, text: str, *, user: str = APPROVER, wait: int = 1) -> list[dict[str, Any]]:
-        """Send `/planner <text>`; the answers that came to its response_url."""
-        name = self._name()
-        status, body, seconds = self.slack.post(
-            slash_body(text, user=user, response_url=self.standin.response_url(name))
-        )
-        assert status == 200, body
-        assert seconds < 3.0, f"ack took {seconds:.2f}s"
-        if wait == 0:
-            return [json.loads(body)] if body else []
-        return self.standin.wait_for(
-            lambda: len(self.standin.answers(name)) >= wait and self.standin.answers(name)
-        )
-
-    def click(
-        self,
-        action_id: str,
-        value: str,
-        *,
-        user: str = APPROVER,
-        blocks: list[dict[str, Any]] | None = None,
-        select: bool = False,
-        wait: int = 1,
-    ) -> list[dict[str, Any]]:
-        name = self._name()
-        body = action_body(
-            action_id, value, user=user, response_url=self.standin.response_url(name),
-            blocks=blocks, select=select,
-        )  # fmt: skip
-        status, text, seconds = self.slack.post(body)
-        assert status == 200 and seconds < 3.0, (status, text)
-        if wait == 0:
-            return []
-        return self.standin.wait_for(
-            lambda: len(self.standin.answers(name)) >= wait and self.standin.answers(name)
-        )
-
-    def orders(self) -> dict[str, StockOrder]:
-        with self.app.uow() as uow:
-            return {o.number: o for o in uow.orders.list()}
-
-    def audit(self) -> list[AuditEntry]:
-        with self.app.uow() as uow:
-            return uow.audit.list(limit=1000)
-
-
-def _start(tmp_path: Path, standin: Standin, monkeypatch: pytest.MonkeyPatch) -> tuple[App, int]:
-    demo_store(tmp_path)
-    port = free_port()
-    monkeypatch.setenv(SECRET_ENV, SECRET)
-    monkeypatch.setenv(TOKEN_ENV, standin.token)
-    return build_app(write_config(tmp_path, standin.api_url, port=port)), port
-
-
-@pytest.fixture
-def standin() -> Iterator[Standin]:
-    s = Standin(groups={"S0BUYERS": [GROUPIE]}).start()
-    yield s
-    s.stop()
-
-
-@pytest.fixture
-def bot(tmp_path: Path, standin: Standin, monkeypatch: pytest.MonkeyPatch) -> Iterator[Harness]:
-    """`planner serve`'s own wiring: [slack] mode http on the configured port."""
-    app, port = _start(tmp_path, standin, monkeypatch)
-    serving = start_serving(app)
-    slack = SlackSide(f"http://127.0.0.1:{port}/slack/events", SECRET)
-    yield Harness(app, slack, standin, tmp_path / "review.xlsx")
-    serving.stop()
-    app.close()
-
-
-class FakePusher:
-    """Stands in for issue 6's push use case: links the order to an inbound plan (locks it)."""
-
-    def __init__(self, app: App) -> None:
-        self.app = app
-        self.calls: list[tuple[str, bool]] = []
-
-    def push(self, order_number: str, *, split: bool, actor: str) -> PushResult:
-        self.calls.append((order_number, split))
-        time.sleep(0.2)  # long enough for a double click to overlap
-        with self.app.uow() as uow:
-            order = uow.orders.get(order_number)
-            order.link_to_amazon(AmazonLink(f"wf-{order_number}", ("FBA15TEST",), split=split))
-            uow.orders.save(order)
-            uow.commit()
-        return PushResult(order_number, f"wf-{order_number}", ("FBA15TEST",), split)
-
-
-@pytest.fixture
-def bot_with_push(
-    tmp_path: Path, standin: Standin, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[Harness, FakePusher]]:
-    app, _ = _start(tmp_path, standin, monkeypatch)
-    app.migrate()
-    pusher = FakePusher(app)
-    services = replace(app.bot_services(), pusher=pusher)
-    server = serve_http(
-        build_bolt_app(services, app.config.slack, client=app.slack_client()), port=0
-    )
-    yield Harness(app, SlackSide(server.url, SECRET), standin, tmp_path / "review.xlsx"), pusher
-    server.stop()
-    app.close()
-
-
-def texts(answer: dict[str, Any]) -> str:
-    """Every text of a message, for asserting what a person reads."""
-    return json.dumps(answer.get("blocks", [])) + answer.get("text", "")
-
-
-def tick(sheet: Path, *, count: int, fba: bool) -> list[str]:
-    """Tick Approve on the first `count` purchase rows (FBA-bound or not); their row keys."""
-    book = load_workbook(sheet)
-    ws = book["Purchases"]
-    header = [c.value for c in ws[1]]
-    keys = []
-    for row in ws.iter_rows(min_row=2):
-        warehouse = str(row[header.index(layout.WAREHOUSE)].value or "")
-        if len(keys) < count and warehouse.startswith("FBA-") == fba:
-            row[header.index(layout.APPROVE)].value = True
-            keys.append(str(row[header.index(layout.KEY)].value))
-    book.save(sheet)
-    return keys
-
 
 # --- requests Slack did not sign --------------------------------------------------------------
 
@@ -332,17 +184,12 @@ def test_group_members_approve_as_the_group_does(bot: Harness) -> None:
     assert bot.standin.called("usergroups.users.list")
 
 
-def _confirm_button(preview: dict[str, Any]) -> dict[str, Any]:
-    block = next(b for b in preview["blocks"] if b.get("block_id") == "approve")
-    return block["elements"][0]
-
-
 def test_double_clicked_confirm_creates_one_set_of_orders(bot: Harness) -> None:
     keys = tick(bot.sheet, count=2, fba=True) + tick(bot.sheet, count=1, fba=False)
     before = set(bot.orders())
     (preview,) = bot.command("approve")
     assert "Confirm creates" in texts(preview)
-    confirm = _confirm_button(preview)
+    confirm = confirm_button(preview)
 
     threads = [
         threading.Thread(target=bot.click, args=(confirm["action_id"], confirm["value"]),
@@ -368,44 +215,6 @@ def test_double_clicked_confirm_creates_one_set_of_orders(bot: Harness) -> None:
     assert sum(1 for a in bot.audit() if a.action == "order.create" and a.origin == "slack") == len(
         created
     )
-
-
-def test_confirm_posts_orders_with_save_to_amazon_which_locks_them_once(
-    bot_with_push: tuple[Harness, FakePusher],
-) -> None:
-    bot, pusher = bot_with_push
-    tick(bot.sheet, count=1, fba=True)
-    (preview,) = bot.command("approve")
-    confirm = _confirm_button(preview)
-    closed, posted = bot.click(confirm["action_id"], confirm["value"], wait=2)
-    assert closed["replace_original"] is True
-    assert not any(b["type"] == "actions" for b in closed["blocks"])  # no Confirm to press again
-    assert posted["response_type"] == "in_channel"
-    push = next(
-        e for b in posted["blocks"] if b["type"] == "actions" for e in b["elements"]
-        if e["action_id"].startswith(ActionId.PUSH_SPLIT.value)
-    )  # fmt: skip
-    number = PushRequest.parse(push["value"]).order
-
-    threads = [
-        threading.Thread(target=bot.click, args=(push["action_id"], push["value"]),
-                         kwargs={"blocks": posted["blocks"], "wait": 0})
-        for _ in range(2)
-    ]  # fmt: skip
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    locked = bot.standin.wait_for(
-        lambda: [a for _, a in bot.standin.responses if "Saved to Amazon as" in texts(a)]
-    )
-    time.sleep(0.4)
-    assert pusher.calls == [(number, True)]
-    assert bot.orders()[number].locked
-    assert not any(
-        e["action_id"].startswith("planner.push") and number in e.get("value", "")
-        for b in locked[0]["blocks"] if b["type"] == "actions" for e in b["elements"]
-    )  # fmt: skip
 
 
 def test_save_to_amazon_refuses_an_order_that_came_from_amazon(bot: Harness) -> None:
@@ -462,7 +271,7 @@ def test_serve_refuses_a_bot_token_slack_does_not_accept(
 ) -> None:
     from planner.domain.errors import ConfigError
 
-    app, _ = _start(tmp_path, standin, monkeypatch)
+    app, _ = start_app(tmp_path, standin, monkeypatch)
     monkeypatch.setenv(TOKEN_ENV, "xoxb-revoked")
     app = build_app(app.config.source)
     with pytest.raises(ConfigError, match="did not accept the bot token") as caught:
@@ -475,7 +284,7 @@ def test_serve_works_with_a_web_api_that_has_no_auth_test(
     tmp_path: Path, standin: Standin, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     standin.fail("auth.test", Failure(status=200, error="unknown_method", times=99))
-    app, port = _start(tmp_path, standin, monkeypatch)
+    app, port = start_app(tmp_path, standin, monkeypatch)
     serving = start_serving(app)
     try:
         bot = Harness(app, SlackSide(f"http://127.0.0.1:{port}/slack/events", SECRET), standin,
