@@ -1,5 +1,5 @@
 # Two commands do everything on a fresh machine with Python 3.11+ and make:
-#   make demo   - create .venv, install, run the daily cycle on the embedded defaults
+#   make demo   - create .venv, install, tell the whole daily story on the embedded defaults
 #   make test   - create .venv, install, lint, type-check, run the tests
 PYTHON ?= python3
 VENV   := .venv
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/planner demo
+	$(BIN)/planner demo --story
 
 check: $(STAMP) lint types
 

@@ -8,6 +8,7 @@ from planner.commands import (  # noqa: F401
     db,
     demo,
     forecast,
+    init,
     orders,
     plan,
     push,
