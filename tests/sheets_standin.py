@@ -263,6 +263,16 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (1, str(value).casefold())
 
 
+@dataclass
+class Hold:
+    """A call held unanswered (and not applied) until the test releases it."""
+
+    method: str
+    path: str
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
 class State:
     """Spreadsheets, tokens, faults and a log of every API call (not token calls)."""
 
@@ -271,6 +281,7 @@ class State:
         self.tokens: dict[str, str] = {}  # access token -> service account e-mail
         self.faults: list[tuple[int, str, str]] = []  # (status, method, path fragment)
         self.calls: list[tuple[str, str]] = []
+        self.holds: list[Hold] = []
         self.lock = threading.RLock()
         self._ids = itertools.count(1)
 
@@ -295,6 +306,25 @@ class State:
     def fail(self, status: int = 429, *, times: int = 1, method: str = "", path: str = "") -> None:
         """The next `times` matching calls answer `status` with Google's error body."""
         self.faults += [(status, method.upper(), path)] * times
+
+    def hold(self, method: str, path: str) -> Hold:
+        """The next `method` call whose path contains `path` waits, unapplied, until released.
+
+        Lets a test stop the client's process at a known point: the call never reaches the
+        spreadsheet, and once released it is answered 503 (its client is usually gone by then).
+        """
+        held = Hold(method.upper(), path)
+        with self.lock:
+            self.holds.append(held)
+        return held
+
+    def _take_hold(self, method: str, path: str) -> Hold | None:
+        with self.lock:
+            for held in self.holds:
+                if held.method == method and held.path in path:
+                    self.holds.remove(held)
+                    return held
+        return None
 
     def values(self, key: str, title: str, option: str = "UNFORMATTED_VALUE") -> list[list[Any]]:
         sheet = self.books[key].by_title(title, title)
@@ -764,6 +794,11 @@ class _Handler(BaseHTTPRequestHandler):
             if url.path == "/token":
                 self._send(200, self._token(raw))
                 return
+            held = state._take_hold(method, url.path)
+            if held is not None:
+                held.arrived.set()
+                held.release.wait(60)
+                raise ApiError(503, "The service is currently unavailable.")
             with state.lock:
                 token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
                 if token not in state.tokens:

@@ -12,9 +12,11 @@ class RunStatus(enum.StrEnum):
     OK = "ok"
     FAILED = "failed"  # a step failed after its retries; later steps were skipped
     PARTIAL = "partial"  # a step failed but later steps could still run
+    ABANDONED = "abandoned"  # the process stopped (killed, crashed) before the run finished
 
 
 class StepStatus(enum.StrEnum):
+    RUNNING = "running"  # only in the store, while the step runs: a killed run shows where
     OK = "ok"
     FAILED = "failed"
     SKIPPED = "skipped"

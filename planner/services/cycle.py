@@ -2,8 +2,8 @@
 
 A step that still fails after its retries marks the run failed; steps that need it are skipped
 and say why, so stale data is never published silently (the digest still runs and names the
-failure). The run is saved after every step, so `planner status` shows progress and a run that
-was killed stays visible as "running" until the next one.
+failure). The run is saved before and after every step, so `planner status` shows the step in
+progress; a run whose process was killed is marked abandoned (naming that step) by the next one.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from planner.domain.errors import PlannerError
@@ -47,6 +47,7 @@ def run_cycle(
     progress: Callable[[str], None] | None = None,
 ) -> Run:
     """Run the steps once; returns the finished run (also kept in the store)."""
+    abandon_unfinished(uow)
     run = Run(trigger=trigger, started_at=_now())
     _save(uow, run)
     for step in steps:
@@ -63,6 +64,8 @@ def run_cycle(
             continue
         if progress:
             progress(step.name)
+        # Stored, not kept in `run`: later steps (the digest) see only finished steps.
+        _save(uow, replace(run, steps=[*run.steps, StepResult(step.name, StepStatus.RUNNING)]))
         run.steps.append(_attempt(step, run, sleep))
         _save(uow, run)
     failed = [s for s in run.steps if s.status is not StepStatus.OK]
@@ -102,6 +105,35 @@ def _attempt(step: Step, run: Run, sleep: Callable[[float], None]) -> StepResult
         attempts=max(step.attempts, 1),
         error=error,
         hint=hint,
+    )
+
+
+def abandon_unfinished(uow: Callable[[], UnitOfWork]) -> list[Run]:
+    """Mark runs left "running" by a process that was killed or crashed as abandoned.
+
+    A run cannot tell whether another process still runs it. Marking one that does is harmless:
+    that process saves its whole run again after its current step, which puts it right.
+    """
+    with uow() as u:
+        found = u.runs.unfinished()
+        for run in found:
+            run.status = RunStatus.ABANDONED
+            run.steps = [
+                _interrupted(s) if s.status is StepStatus.RUNNING else s for s in run.steps
+            ]
+            u.runs.save(run)
+        u.commit()
+    for run in found:
+        log.warning("run %s was abandoned (its process stopped before it finished)", run.id)
+    return found
+
+
+def _interrupted(step: StepResult) -> StepResult:
+    return StepResult(
+        step.name,
+        StepStatus.FAILED,
+        error="planner stopped during this step (the process was killed or crashed)",
+        hint="a later run does this step again; nothing half-done is kept",
     )
 
 

@@ -6,7 +6,7 @@ import builtins
 from dataclasses import asdict
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Select, insert, select, update
 
 from planner.domain.errors import NotFound
 from planner.domain.runs import Run, RunStatus, StepResult, StepStatus
@@ -39,7 +39,15 @@ class SqlRuns:
         return run
 
     def list(self, *, limit: int = 10) -> builtins.list[Run]:
-        rows = self._conn.execute(select(t.runs).order_by(t.runs.c.id.desc()).limit(limit))
+        return self._runs(select(t.runs).order_by(t.runs.c.id.desc()).limit(limit))
+
+    def unfinished(self) -> builtins.list[Run]:
+        """Runs still marked running, oldest first."""
+        running = t.runs.c.status == RunStatus.RUNNING.value
+        return self._runs(select(t.runs).where(running).order_by(t.runs.c.id))
+
+    def _runs(self, query: Select[Any]) -> builtins.list[Run]:
+        rows = self._conn.execute(query)
         return [
             Run(
                 trigger=r.trigger,
