@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/planner demo --story
+	$(BIN)/planner demo
 
 check: $(STAMP) lint types
 

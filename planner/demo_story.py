@@ -76,6 +76,17 @@ class FollowUp:
     duplicates: tuple[str, ...]  # orders the sync made again from pushed shipments (none)
     inbound: tuple[tuple[str, Mapping[str, object]], ...]  # per connection: inbound counts
     new_sales_lines: int
+    checked_in: CheckIn | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckIn:
+    """SIMULATED: Amazon started checking in one pushed shipment before the next day's sync."""
+
+    order: str
+    shipment_id: str
+    units: int
+    shipped: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,10 +256,11 @@ def day_two(
     """A day of sales passes at the sandbox; the next cycle syncs the pushed orders back."""
     view.chapter(f"Day 2 ({today}, SIMULATED: a day passes at Amazon): the next daily cycle")
     new_lines = app.sandbox().seller.next_day()
+    checked = check_in_first(app, pushes, at=stock_time(today) - timedelta(hours=2))
     synced: SyncResults = []
     run = run_day(app, seller, today=today, trigger=NEXT_DAY, view=view, kept=synced)
     view.day(run)
-    follow = follow_up(app, pushes, synced, new_lines)
+    follow = replace(follow_up(app, pushes, synced, new_lines), checked_in=checked)
     view.followed(follow)
     return run, follow
 
@@ -312,6 +324,24 @@ def push_fba_orders(
             outcomes.append(PushOutcome(order.number, order.destination, error=exc.message))
         progress.advance()
     return outcomes
+
+
+def check_in_first(app: App, pushes: Sequence[PushOutcome], *, at: datetime) -> CheckIn | None:
+    """Amazon checks in half of the first pushed shipment, so the next sync has news to bring."""
+    with app.uow() as uow:
+        pushed = [uow.orders.get(p.number) for p in pushes if p.result is not None]
+    first = next((o for o in pushed if o.amazon is not None and o.amazon.confirmation_ids), None)
+    if first is None or first.amazon is None:
+        return None
+    shipment_id = first.amazon.confirmation_ids[0]
+    amazon = app.sandbox().seller
+    shipment = next((s for s in amazon.shipments if s.shipment_id == shipment_id), None)
+    if shipment is None:
+        return None
+    counted = {i.seller_sku: i.shipped // 2 for i in shipment.items}
+    amazon.receive(shipment_id, counted, status="RECEIVING", at=at)
+    shipped = sum(i.shipped for i in shipment.items)
+    return CheckIn(first.number, shipment_id, sum(counted.values()), shipped)
 
 
 def follow_up(

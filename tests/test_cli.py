@@ -51,7 +51,7 @@ def test_every_command_has_help(workdir: Path, capsys: pytest.CaptureFixture[str
 def test_demo_builds_the_seller_that_later_commands_read(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(capsys, "demo", "--variants", "40")
+    code, out, err = run(capsys, "demo", "--seller-only", "--variants", "40")
     assert code == 0, err
     assert "Demo seller" in out and "Variants" in out
     assert (workdir / "planner-data" / "planner.db").exists()
@@ -74,7 +74,7 @@ def test_demo_builds_the_seller_that_later_commands_read(
     code, out, _ = run(capsys, "orders", "all", "--json")
     first = json.loads(out)
     # Rerunning the demo rebuilds the same seller rather than doubling it.
-    assert run(capsys, "demo", "--variants", "40")[0] == 0
+    assert run(capsys, "demo", "--seller-only", "--variants", "40")[0] == 0
     code, out, _ = run(capsys, "orders", "all", "--json")
     assert json.loads(out) == first
 
@@ -91,7 +91,7 @@ def test_demo_refuses_to_overwrite_someone_elses_data(
         uow.variants.add(Variant("MY-OWN-SKU"))
         uow.commit()
     app.close()
-    code, _, err = run(capsys, "demo", "--variants", "20")
+    code, _, err = run(capsys, "demo", "--seller-only", "--variants", "20")
     assert code == 1
     assert "not the demo's" in err and "--force" in err
     app = build_app(None)
@@ -113,7 +113,7 @@ def test_config_typo_is_refused_with_the_key_and_exit_code_2(
 def test_unknown_names_get_one_line_errors(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(capsys, "demo", "--variants", "20")[0] == 0
+    assert run(capsys, "demo", "--seller-only", "--variants", "20")[0] == 0
     code, _, err = run(capsys, "merge", "NO-SUCH-SKU", "ALSO-NOT")
     assert code == 1 and "unknown SKU 'NO-SUCH-SKU'" in err
     code, _, err = run(capsys, "orders", "sideways")

@@ -1,4 +1,4 @@
-"""`planner demo --story` (what `make demo` runs), as a person watching it would check it."""
+"""`planner demo` (what `make demo` runs), as a person watching it would check it."""
 
 from __future__ import annotations
 
@@ -114,6 +114,18 @@ def test_the_next_days_sync_matched_the_pushed_shipments_without_doubling_them(
         assert run["status"] == "ok"
         assert [s["name"] for s in run["steps"]] == ["sync", "plan", "publish", "digest"]
     assert runs["demo-next-day"]["steps"][0]["counts"]["connections"] == 2
+
+
+def test_the_next_days_sync_brings_in_amazons_overnight_check_in(
+    told: Told, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(told.workdir)
+    pushed = [o for o in _orders_json(capsys).values() if o["amazon_inbound_plan_id"]]
+    assert "SIMULATED: overnight Amazon checked in" in told.out
+    # Half of the first pushed shipment was checked in: that order alone is partly received.
+    arriving = [o for o in pushed if sum(x["received"] for x in o["lines"]) > 0]
+    assert [o["status"] for o in arriving] == ["partially received"]
+    assert arriving[0]["number"] in told.out.split("SIMULATED: overnight")[1].split("\n")[0]
 
 
 def test_the_review_workbook_is_left_for_people_to_open(told: Told) -> None:

@@ -50,7 +50,7 @@ from planner.services.review import ApproveResult
 )
 @click.option(
     "--story/--seller-only",
-    default=False,
+    default=True,
     show_default=True,
     help="Tell the whole story (plan, review workbook, digest, a SIMULATED approval, orders "
     "saved to the Amazon sandbox, the next day's sync), or only build the seller.",
@@ -58,7 +58,7 @@ from planner.services.review import ApproveResult
 @click.option("--force", is_flag=True, help="Replace a database that holds non-demo data.")
 @pass_state
 def demo(state: State, seed: int, variants: int, story: bool, force: bool) -> None:
-    """Build a realistic demo seller: planner's side loaded, Amazon's synced from the sandbox."""
+    """The whole daily story on a realistic demo seller (or, --seller-only, just the seller)."""
     app = state.app
     view = TerminalStory()
     try:
@@ -222,18 +222,25 @@ class TerminalStory:
             (
                 o.number,
                 o.status.value,
+                f"{sum(x.received for x in o.lines)}/{sum(x.ordered for x in o.lines)}",
                 "yes" if o.locked else "no",
                 ", ".join(o.amazon.confirmation_ids) if o.amazon else "",
                 o.expected_on or "",
             )
             for o in follow.orders
         ]
+        if follow.checked_in is not None:
+            c = follow.checked_in
+            out.print(
+                f"SIMULATED: overnight Amazon checked in {c.units} of the {c.shipped} units of "
+                f"shipment {c.shipment_id} ({c.order}); the sync below brings that in."
+            )
         out.print(
             table(
                 f"The next day's sync saw {seen} FBA shipment(s) at Amazon and made {made} new "
                 f"order(s) of them: the pushed orders were matched, {len(follow.duplicates)} "
                 f"doubled ({follow.new_sales_lines:,} new Amazon order lines came in too)",
-                ["order", "status", "locked", "Amazon shipments", "expected"],
+                ["order", "status", "received", "locked", "Amazon shipments", "expected"],
                 rows,
             )
         )
