@@ -13,7 +13,7 @@ from planner.bootstrap import App
 from planner.domain.errors import PlannerError
 from planner.domain.runs import Run, StepStatus
 from planner.ports import SyncProgress
-from planner.services.cycle import Step, run_cycle
+from planner.services.cycle import Step, abandoned_notes, run_cycle
 from planner.services.digest import send_digest
 from planner.services.planning import plan_and_save
 from planner.services.review import publish
@@ -63,6 +63,7 @@ def cycle_steps(
             for s in run.steps
             if s.status is not StepStatus.OK
         ]
+        notes += abandoned_notes(run)
         send_digest(
             app.uow(),
             app.notifier(),

@@ -105,10 +105,17 @@ def test_a_run_killed_during_the_sync_loses_and_doubles_nothing(
     assert ("amazon-na", "listings") in synced and ("amazon-na", "orders") not in synced
 
     box.clear_faults()
+    before = len(w.slack.calls)
     run_ok(capsys, w)
     latest, abandoned = history(capsys, w)[:2]
     assert latest["status"] == "ok" and abandoned["id"] == killed["id"]
     assert_abandoned_during(abandoned, "sync")
+    # The team hears of it in the next digest, not only in `planner status`.
+    posted = " ".join(
+        json.dumps(c.params.get("blocks", "")) for c in w.slack.calls[before:]
+        if c.method == "chat.postMessage"
+    )  # fmt: skip
+    assert f"run {killed['id']} " in posted and "stopped during sync" in posted
     _assert_store_matches_amazon(w)
     assert _sheet_rows(w) == {
         tab: steps_of(latest)["publish"]["counts"][f"rows_{kind}"]

@@ -41,6 +41,8 @@ class Run:
     steps: list[StepResult] = field(default_factory=list)
     finished_at: datetime | None = None
     id: int | None = None
+    # Earlier runs this one found stopped half-way (not stored: the digest of this run says so).
+    took_over: list[Run] = field(default_factory=list)
 
     def step(self, name: str) -> StepResult | None:
         return next((s for s in self.steps if s.name == name), None)

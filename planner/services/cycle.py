@@ -47,8 +47,8 @@ def run_cycle(
     progress: Callable[[str], None] | None = None,
 ) -> Run:
     """Run the steps once; returns the finished run (also kept in the store)."""
-    abandon_unfinished(uow)
-    run = Run(trigger=trigger, started_at=_now())
+    abandoned = abandon_unfinished(uow)
+    run = Run(trigger=trigger, started_at=_now(), took_over=abandoned)
     _save(uow, run)
     for step in steps:
         missing = [r for r in step.requires if _status(run, r) is not StepStatus.OK]
@@ -126,6 +126,19 @@ def abandon_unfinished(uow: Callable[[], UnitOfWork]) -> list[Run]:
     for run in found:
         log.warning("run %s was abandoned (its process stopped before it finished)", run.id)
     return found
+
+
+def abandoned_notes(run: Run) -> list[str]:
+    """Plain lines about earlier runs this one found stopped half-way (for the digest)."""
+    notes = []
+    for earlier in run.took_over:
+        stopped = next((s.name for s in earlier.steps if s.status is StepStatus.FAILED), None)
+        notes.append(
+            f"run {earlier.id} (started {earlier.started_at:%Y-%m-%d %H:%M} UTC) stopped"
+            + (f" during {stopped}" if stopped else "")
+            + " because planner was killed or crashed; this run did its work again"
+        )
+    return notes
 
 
 def _interrupted(step: StepResult) -> StepResult:
