@@ -22,9 +22,7 @@ import gspread
 import pytest
 from amazon_support import FAST, load_planner
 from bot_support import APPROVER, SECRET
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from sheets_standin import State, running
+from sheets_standin import State, private_key_pem, running
 from slack_standin import SECRET_ENV, TOKEN_ENV, Standin
 from sqlalchemy import Engine
 
@@ -89,23 +87,13 @@ class World:
         ]
 
 
-def _private_key() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return pem.decode()
-
-
 def _account_file(directory: Path, token_uri: str) -> Path:
     path = directory / "service-account.json"
     info = {
         "type": "service_account",
         "project_id": "demo-project",
         "private_key_id": "k1",
-        "private_key": _private_key(),
+        "private_key": private_key_pem(),
         "client_email": ACCOUNT,
         "client_id": "1",
         "token_uri": token_uri,

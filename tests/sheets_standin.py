@@ -861,3 +861,17 @@ def running() -> Iterator[tuple[State, str]]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def private_key_pem() -> str:
+    """A fresh RSA key in PEM, as a service-account file holds (the stand-in checks JWT shape)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return pem.decode()

@@ -10,9 +10,7 @@ from typing import Any
 
 import gspread
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from sheets_standin import REQUEST_KINDS, Formula, State, running
+from sheets_standin import REQUEST_KINDS, Formula, State, private_key_pem, running
 from sqlalchemy import Engine
 from test_sheets_review import (
     NOW,
@@ -47,13 +45,7 @@ def standin() -> Iterator[tuple[State, str]]:
 
 @pytest.fixture(scope="module")
 def private_key() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    return pem.decode()
+    return private_key_pem()
 
 
 @pytest.fixture
