@@ -126,6 +126,18 @@ def replenish(x: Inputs) -> Outputs:
     )
 
 
+def with_lead_time_variability(error: F, daily_demand: F, lead_time_std: F) -> F:
+    """Std of demand over the protection period when the lead time itself varies.
+
+    The standard formula is Var = L·σd² + d²·σL²: ``error`` already holds the first term (the
+    forecast's error over the period, correlated days included), so the lead-time term adds
+    in quadrature: a delivery ``σL`` days late costs ``d·σL`` units of average demand.
+    """
+    spread = np.maximum(np.asarray(lead_time_std, dtype=np.float64), 0.0)
+    out: F = np.sqrt(error**2 + (np.maximum(daily_demand, 0.0) * spread) ** 2)
+    return out
+
+
 def fill_rate_safety(sigma: F, cycle_demand: F, fill_rate: F) -> F:
     """Safety stock for a fill-rate target (share of demand served from stock), not a cycle one.
 

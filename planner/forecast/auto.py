@@ -23,7 +23,7 @@ from typing import Self, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from planner.forecast.backtest import actuals, backtest, default_horizon, origins, rms_scale, score
+from planner.forecast.backtest import backtest, default_horizon, origins, rms_scale, score
 from planner.forecast.base import FloatArray, Freq, NotFittedError
 from planner.forecast.calendar import check_freq, periods_for_days
 from planner.forecast.fitting import DEFAULT_START, DemandForecaster, PooledForecaster
@@ -41,6 +41,7 @@ from planner.forecast.uncertainty import (
     error_over,
     shrink_ratio,
     spread_sigma,
+    window_actuals,
 )
 
 Rows = NDArray[np.intp]
@@ -77,6 +78,11 @@ class _Plan:
     horizon: int
     cuts: list[int]
     pooled: dict[str, tuple[PooledForecaster | None, PooledForecaster]]
+
+    @property
+    def span(self) -> int:
+        """Backtest forecasts run to the end of the history (scored on ``horizon`` steps)."""
+        return self.cuts[-1] + self.horizon - self.cuts[0] if self.cuts else self.horizon
 
 
 class AutoForecaster(DemandForecaster):
@@ -224,20 +230,24 @@ class AutoForecaster(DemandForecaster):
         self, rows: Rows, demand: Demand, plan: _Plan, weights: FloatArray, local: Rows
     ) -> None:
         """Backtest every method on these series, then weigh them and keep error statistics."""
-        values, obs = actuals(demand, plan.cuts, plan.horizon)
+        values, obs, inside = window_actuals(demand, plan.cuts, plan.span)
+        h = plan.horizon
         scale = rms_scale(demand, plan.cuts[0])
         scores = np.empty((len(rows), len(plan.names)))
-        errors = []
+        forecasts = []
         for j, name in enumerate(plan.names):
             forecast = self._backtest_one(name, demand, plan)
-            scores[:, j], err = score(
-                forecast, values, obs, scale, bias=self.bias_penalty, absolute=self.mae_weight
-            )
-            errors.append(err)
+            scores[:, j], _ = score(
+                forecast[:, :, :h], values[:, :, :h], obs[:, :, :h], scale,
+                bias=self.bias_penalty, absolute=self.mae_weight,
+            )  # fmt: skip
+            forecasts.append(forecast)
         chosen = blend_weights(scores, self.combine, self.power)
-        combined = np.einsum("nm,mont->ont", chosen, np.stack(errors))
-        sigma, ratio, ok = backtest_error_stats(combined, obs)
+        combined = np.einsum("nm,mont->ont", chosen, np.stack(forecasts))
+        sigma, ratio, ok = backtest_error_stats(combined - values, obs, inside, h)
         ratio = shrink_ratio(ratio, ok, len(plan.cuts))
+        # No in-stock period in any window: no error seen, so the demand's own spread stands in.
+        sigma = np.where(ok, sigma, spread_sigma(demand, periods_for_days(91, self.freq_)))
         self.scores_[rows] = scores
         weights[local] = chosen
         self.sigma_[rows] = sigma
@@ -250,10 +260,10 @@ class AutoForecaster(DemandForecaster):
         if name in plan.pooled:
             early = plan.pooled[name][0]
             assert early is not None  # there are cuts, so the early model was trained
-            out: FloatArray = early.forecast_from(demand, plan.cuts, plan.horizon)
+            out: FloatArray = early.forecast_from(demand, plan.cuts, plan.span)
             return np.clip(np.nan_to_num(out, nan=0.0), 0.0, None)
         model = METHODS[name]()
-        return backtest(model, demand, plan.cuts, plan.horizon, start=self.start_, freq=self.freq_)
+        return backtest(model, demand, plan.cuts, plan.span, start=self.start_, freq=self.freq_)
 
     def _default(
         self, rows: Rows, demand: Demand, plan: _Plan, weights: FloatArray, local: Rows

@@ -1,31 +1,40 @@
 """Forecast error over a lead time, for safety stock.
 
 From a rolling-origin backtest we have, per series, forecast errors e[o, t] at origin o and step
-t (in-stock periods only). Two numbers summarise them:
+t (in-stock periods only). Each origin's forecast runs on to the end of the history (the first
+origin's over ``windows × horizon`` periods), though methods are scored on the first ``horizon``
+steps only: the steps beyond were never used to pick a method, and they show how errors of a
+long planning period grow. Two numbers summarise them:
 
-- ``sigma``: the per-period error std, sqrt(mean e²);
+- ``sigma``: the per-period error std, sqrt(mean e²) over the scored steps;
 - ``growth``: how much errors are correlated across periods (a level that is off stays off), as
   the variance of the *sum* of errors over h periods beyond the independent part:
   Var(sum over L) ≈ sigma² · L + growth · L².
 
 ``error_over(L) = sqrt(sigma² L + growth L²)``: independent day-to-day noise grows like √L, a
 biased level grows like L. Growth is fitted by least squares on the variance of the summed
-errors over 1…h periods; with only a few origins it is noisy, so it is shrunk towards the block's
-typical growth-to-variance ratio. Both are scaled up by ``SELECTION_OPTIMISM``: errors of the
-methods a backtest picked understate the errors to come. Series without a backtest get
+errors over 1…span periods; with only a few origins it is noisy, so it is shrunk towards the
+block's typical growth-to-variance ratio. Both are scaled up by ``SELECTION_OPTIMISM``: errors
+of the methods a backtest picked understate the errors to come. Series without a backtest get
 sigma from the spread of their recent in-stock demand (for intermittent series this is the
 compound variance of sale sizes and gaps) and the median ratio for growth.
 
+The backtests that pick the methods also measure these errors, so they flatter the winners.
+``calibration_scale`` corrects that split-conformal style: the forecaster is fitted again
+without the last days of history (``planner.forecast.run.held_out_scale``), and the error is
+widened by the factor that makes the demand of those held-out days exceed its
+``CALIBRATION_LEVEL`` quantile as often as it should (weekly sums, pooled per rate band).
+
 ``quantile_over`` turns a mean and a std of lead-time demand into a quantile with a gamma
-distribution (skewed like intermittent demand, never negative), via the Wilson-Hilferty
-approximation, so no special functions are needed.
+distribution (skewed like intermittent demand, never negative).
 """
 
 from __future__ import annotations
 
-from statistics import NormalDist
+from collections.abc import Callable
 
 import numpy as np
+from scipy.special import gammaincinv
 
 from planner.forecast.base import FloatArray
 from planner.forecast.history import Demand
@@ -34,26 +43,54 @@ SHRINK_ORIGINS = 3.0  # the block's typical growth ratio counts as this many ext
 # Methods are picked (and weighted) by these very errors, so they understate the errors to come;
 # measured on the demo and PBS backtests, about 20 % (see bench/accuracy.py).
 SELECTION_OPTIMISM = 1.2
+CALIBRATION_LEVEL = 0.95  # the default service level: the quantile the scale is fitted at
+CALIBRATION_STEP = 7  # summed demand over 7, 14, 21 … periods is checked
+SCALE_BOUNDS = (1.0, 4.0)  # never narrower than the fitted variance; a cap against outliers
+MIN_SAMPLES = 200  # fewer checked sums than this: too few to place a 5 % tail
+MIN_CALIBRATED_UNITS = 1.0
+DEFAULT_SCALE = 1.0  # no held-out check possible (short history): the fitted variance stands
+StdOf = Callable[[FloatArray], FloatArray]
+
+
+def window_actuals(
+    demand: Demand, cuts: list[int], span: int
+) -> tuple[FloatArray, FloatArray, np.ndarray]:
+    """Observed demand and weights over ``span`` periods from each cut, shape (origins, n, span),
+    zero past the end of the history, and which (origin, step) lie inside it."""
+    n, periods = demand.values.shape
+    values = np.zeros((len(cuts), n, span))
+    weight = np.zeros((len(cuts), n, span))
+    for k, o in enumerate(cuts):
+        end = min(o + span, periods)
+        values[k, :, : end - o] = demand.values[:, o:end]
+        weight[k, :, : end - o] = demand.weight[:, o:end]
+    inside = np.arange(span)[None, :] < (periods - np.asarray(cuts))[:, None]
+    return values, weight, inside
 
 
 def backtest_error_stats(
-    errors: FloatArray, weight: FloatArray
+    errors: FloatArray, weight: FloatArray, inside: np.ndarray, scored: int
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Per series: sigma, the growth/sigma² ratio, and whether it had any observed error.
 
-    ``errors`` and ``weight`` have shape (origins, n, h).
+    ``errors`` and ``weight`` have shape (origins, n, span); ``inside`` (origins, span) marks
+    steps within the history; sigma comes from the first ``scored`` steps.
     """
-    w_sum = weight.sum(axis=(0, 2))
-    mse = (weight * errors * errors).sum(axis=(0, 2)) / np.maximum(w_sum, 1e-9)
+    w_head = weight[:, :, :scored]
+    w_sum = w_head.sum(axis=(0, 2))
+    e_head = errors[:, :, :scored]
+    mse = (w_head * e_head * e_head).sum(axis=(0, 2)) / np.maximum(w_sum, 1e-9)
     sigma = SELECTION_OPTIMISM * np.sqrt(mse)
-    h = errors.shape[2]
-    # Variance of the summed error over the first L periods, L = 1…h (mean over origins), fitted
-    # by least squares as sigma² L + growth L² with sigma fixed.
-    partial = np.cumsum(np.where(weight > 0, errors, 0.0), axis=2)  # (origins, n, h)
-    var_l = SELECTION_OPTIMISM**2 * (partial * partial).mean(axis=0)  # (n, h)
-    steps = np.arange(1, h + 1, dtype=np.float64)
+    # Variance of the summed error over the first L periods, L = 1…span (mean over the origins
+    # whose window reaches L), fitted by least squares as sigma² L + growth L² with sigma fixed.
+    partial = np.cumsum(np.where(weight > 0, errors, 0.0), axis=2)  # (origins, n, span)
+    reach = inside[:, None, :].astype(np.float64)
+    count = inside.sum(axis=0).astype(np.float64)  # origins reaching each L
+    var_l = SELECTION_OPTIMISM**2 * (reach * partial * partial).sum(axis=0) / np.maximum(count, 1)
+    steps = np.arange(1, errors.shape[2] + 1, dtype=np.float64)
     excess = var_l - sigma[:, None] ** 2 * steps
-    growth = np.maximum((excess * steps**2).sum(axis=1) / (steps**4).sum(), 0.0)
+    fit_w = count * steps**2  # LS on excess ≈ growth · L², each L weighted by its origins
+    growth = np.maximum((excess * fit_w).sum(axis=1) / (fit_w * steps**2).sum(), 0.0)
     ratio = np.where(sigma > 0, growth / np.maximum(sigma**2, 1e-12), 0.0)
     return sigma, ratio, w_sum > 0
 
@@ -69,6 +106,54 @@ def shrink_ratio(ratio: FloatArray, ok: np.ndarray, origins: int) -> FloatArray:
         ok, (origins * ratio + SHRINK_ORIGINS * typical) / (origins + SHRINK_ORIGINS), typical
     )
     return out
+
+
+def calibration_scale(
+    forecast: FloatArray,
+    values: FloatArray,
+    weight: FloatArray,
+    std_of: StdOf,
+    *,
+    default: float = DEFAULT_SCALE,
+) -> float:
+    """The factor on the error std that makes held-out summed demand exceed its
+    ``CALIBRATION_LEVEL`` quantile in 1 − level of the checked sums (pooled over series).
+
+    ``forecast``, ``values`` and ``weight`` are (n, days) from one held-out origin: a forecast
+    made without those days, the demand that came, and its in-stock weights; ``std_of(periods)``
+    gives that forecast's error std over so many periods (shape (n, checks)). Sums count
+    in-stock periods only, so a stockout neither hides nor invents demand.
+    """
+    steps = np.arange(CALIBRATION_STEP, forecast.shape[1] + 1, CALIBRATION_STEP)
+    if not len(steps):
+        return default
+    f_sum = np.cumsum(weight * forecast, axis=1)[:, steps - 1]
+    a_sum = np.cumsum(weight * values, axis=1)[:, steps - 1]
+    seen = np.cumsum(weight, axis=1)[:, steps - 1]
+    std_all = std_of(seen)
+    # Mostly in stock, some error expected, and at least a unit forecast: below that the gamma's
+    # 95 % quantile is ~0 whatever the spread (most of its mass sits at 0), so no scale can move
+    # it and the search would run to its cap, over-protecting every other series.
+    use = (seen >= 0.8 * steps) & (std_all > 0) & (f_sum >= MIN_CALIBRATED_UNITS)
+    if use.sum() < MIN_SAMPLES:
+        return default
+    mean, actual, std = f_sum[use], a_sum[use], std_all[use]
+    lo, hi = SCALE_BOUNDS
+    if _exceed_share(actual, mean, hi * std) > 1 - CALIBRATION_LEVEL:
+        return hi
+    if _exceed_share(actual, mean, lo * std) <= 1 - CALIBRATION_LEVEL:
+        return lo
+    for _ in range(30):  # the share falls as the scale grows (bisection)
+        mid = (lo + hi) / 2
+        if _exceed_share(actual, mean, mid * std) > 1 - CALIBRATION_LEVEL:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def _exceed_share(actual: FloatArray, mean: FloatArray, std: FloatArray) -> float:
+    return float((actual > quantile_over(mean, std, CALIBRATION_LEVEL) + 1e-9).mean())
 
 
 def spread_sigma(demand: Demand, periods: int) -> FloatArray:
@@ -92,16 +177,12 @@ def error_over(sigma: FloatArray, growth: FloatArray, periods: np.ndarray) -> Fl
 
 def quantile_over(mean: FloatArray, std: FloatArray, level: float) -> FloatArray:
     """The ``level`` quantile of lead-time demand, gamma-distributed with this mean and std."""
-    z = NormalDist().inv_cdf(level)
     mean = np.maximum(np.asarray(mean, dtype=np.float64), 0.0)
     std = np.maximum(np.asarray(std, dtype=np.float64), 0.0)
-    shape = np.where(std > 0, (mean / np.maximum(std, 1e-12)) ** 2, np.inf)
-    k = np.maximum(shape, 1e-6)
-    # Wilson-Hilferty: (X / mean)^(1/3) is close to normal for a gamma X.
-    cube = 1 - 1 / (9 * k) + z * np.sqrt(1 / (9 * k))
-    gamma_q = mean * np.maximum(cube, 0.0) ** 3
-    normal_q = mean + z * std
-    out: FloatArray = np.where(
-        std <= 0, mean, np.where(shape > 1e4, np.maximum(normal_q, 0.0), gamma_q)
-    )
+    spread = (mean > 0) & (std > 0)
+    shape = np.where(spread, (mean / np.where(spread, std, 1.0)) ** 2, 1.0)
+    scale = np.where(spread, mean / shape, 0.0)
+    # The exact gamma quantile: the Wilson-Hilferty shortcut collapses to 0 for shapes below ~1,
+    # exactly the slow sellers whose tails matter.
+    out: FloatArray = np.where(spread, gammaincinv(shape, level) * scale, mean)
     return out
