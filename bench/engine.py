@@ -1,11 +1,17 @@
 """Forecast engine benchmark: auto selection and a 365-day forecast over many daily series.
 
     python bench/engine.py --series 10000 --days 730 [--json] [--compare]
+    python bench/engine.py --store --series 100000 [--database FILE] [--json]
 
 Times ``forecast_history`` (clean, backtest every method, select per series, fit, forecast 365
 days) on synthetic demo history. With ``--compare`` and statsforecast installed, also times
 statsforecast on the same series (see ``statsforecast_models`` in the output for what ran).
 Targets on the project's 2-core machine: 10,000 series ≤ 15 s; 100,000 ≤ 120 s and ≤ 4 GB.
+
+With ``--store``, times the whole store-backed planning use case instead (see plan_store.py):
+a demo seller of about ``--series`` series in SQLite (kept in ``--database`` for reuse), split
+into load / forecast / plan (everything after the forecast, saving included) seconds.
+Target: plan_seconds ≤ 30 s for 100,000 series.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ import argparse
 import json
 import resource
 import sys
+import tempfile
 import time
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
@@ -120,9 +128,13 @@ def main() -> int:
     parser.add_argument(
         "--compare-series", type=int, default=2000, help="series statsforecast runs on"
     )
+    parser.add_argument("--store", action="store_true", help="time plan_and_save on a store")
+    parser.add_argument("--database", help="--store: SQLite file to build or reuse")
     args = parser.parse_args()
     if args.series < 1 or args.days < 1:
         parser.error("--series and --days must be at least 1")
+    if args.store:
+        return print_report(store_report(args), as_json=args.json)
 
     t0 = time.perf_counter()
     history = make_history(args.series, args.days, args.seed)
@@ -149,7 +161,21 @@ def main() -> int:
             report.update(time_statsforecast(history, args.compare_series))
         except ImportError:
             report["statsforecast_seconds"] = None
-    if args.json:
+    return print_report(report, as_json=args.json)
+
+
+def store_report(args: argparse.Namespace) -> dict[str, object]:
+    # Imported here: the plain engine benchmark needs no store (nor SQLAlchemy).
+    from plan_store import run_store_bench
+
+    with tempfile.TemporaryDirectory() as tmp:
+        return run_store_bench(
+            series=args.series, seed=args.seed, database=args.database, tmp=Path(tmp)
+        )
+
+
+def print_report(report: dict[str, object], *, as_json: bool) -> int:
+    if as_json:
         print(json.dumps(report))
     else:
         for key, value in report.items():

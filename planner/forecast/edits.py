@@ -53,9 +53,15 @@ def monthly_totals(
 ) -> tuple[list[date], NDArray[np.float64]]:
     """Sum a daily forecast into calendar months."""
     months, idx = month_index(start, mean.shape[1])
-    totals = np.zeros((mean.shape[0], len(months)))
-    np.add.at(totals.T, idx, mean.T)
-    return months, totals
+    by_month = np.zeros((len(months), mean.shape[0]))
+    # Day by day in order, as np.add.at did (the same sums to the last bit), but on contiguous
+    # rows of a cache-sized block of series: np.add.at took seconds per 100,000 series.
+    day_months = idx.tolist()
+    for lo in range(0, mean.shape[0], 2048):
+        by_day = np.ascontiguousarray(mean[lo : lo + 2048].T)
+        for day, month in enumerate(day_months):
+            by_month[month, lo : lo + 2048] += by_day[day]
+    return months, np.ascontiguousarray(by_month.T)
 
 
 def _selects(edit: ForecastEdit, key: SeriesKey, attrs: SeriesAttributes) -> bool:

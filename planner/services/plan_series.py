@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,22 +33,21 @@ def build_series(history: SeriesHistory, cat: Catalog) -> SeriesSet:
     active = {sku for sku, v in cat.variants.items() if v.active}
     keep = [i for i, k in enumerate(history.keys) if k.sku in active and cat.plain(k.warehouse)]
     keys = [history.keys[i] for i in keep]
-    units = history.units[keep].astype(np.float64)
-    in_stock = history.in_stock[keep].astype(np.float64)
-    index = {k: i for i, k in enumerate(keys)}
-    extra = _extra_pairs(cat, index, active)
-    days = history.days
+    extra = _extra_pairs(cat, {k: i for i, k in enumerate(keys)}, active)
     keys += extra
-    units = np.vstack([units, np.zeros((len(extra), days))])
-    in_stock = np.vstack([in_stock, np.ones((len(extra), days))])
-    index = {k: i for i, k in enumerate(keys)}
-    c_keys, c_units, c_stock = _combined(cat, keys, units, in_stock)
+    c_keys, c_units, c_stock = _combined(cat, keys, history, np.array(keep, dtype=np.int64))
+    # Filled in place, in the forecast's float32: whole float64 copies of a 100,000-series
+    # history cost seconds and gigabytes for the same values.
+    n, days = len(keys) + len(c_keys), history.days
+    units = np.zeros((n, days), dtype=np.float32)
+    in_stock = np.ones((n, days), dtype=np.float32)
+    units[: len(keep)] = history.units[keep]
+    in_stock[: len(keep)] = history.in_stock[keep]
+    units[len(keys) :] = c_units
+    in_stock[len(keys) :] = c_stock
     keys += c_keys
-    units = np.vstack([units, c_units])
-    in_stock = np.vstack([in_stock, c_stock])
     planned = np.array([_is_planned(k, cat) for k in keys], dtype=bool)
-    full = SeriesHistory(keys, history.start, units.astype(np.float32), in_stock.astype(np.float32))
-    return SeriesSet(full, planned)
+    return SeriesSet(SeriesHistory(keys, history.start, units, in_stock), planned)
 
 
 def _is_planned(key: SeriesKey, cat: Catalog) -> bool:
@@ -75,11 +75,60 @@ def _extra_pairs(cat: Catalog, index: dict[SeriesKey, int], active: set[str]) ->
 
 
 def _combined(
-    cat: Catalog, keys: list[SeriesKey], units: NDArray[np.float64], in_stock: NDArray[np.float64]
+    cat: Catalog, keys: list[SeriesKey], history: SeriesHistory, rows: NDArray[np.int64]
 ) -> tuple[list[SeriesKey], NDArray[np.float64], NDArray[np.float64]]:
-    """Aggregate member series: sales of include-sales members, stock of include-stock ones."""
+    """Aggregate member series: sales of include-sales members, stock of include-stock ones.
+
+    ``keys[i]`` is ``history.keys[rows[i]]`` for the first ``len(rows)`` keys; the rest are
+    pairs without history (no sales, always in stock).
+    """
+    out_keys, sales_rows, stock_rows = _combined_pairs(cat, keys)
+    days = history.days
+    c_units = np.zeros((len(out_keys), days))
+    c_stock = np.zeros((len(out_keys), days))
+    if sales_rows:
+        src, dst = np.array(sales_rows).T
+        has = src < len(rows)  # the others add no sales
+        _accumulate(np.add, c_units, dst[has], history.units, rows[src[has]])
+    if stock_rows:
+        src, dst = np.array(stock_rows).T
+        has = src < len(rows)
+        _accumulate(np.maximum, c_stock, dst[has], history.in_stock, rows[src[has]])
+        # A member without history was in stock every day.
+        c_stock[dst[~has]] = np.maximum(c_stock[dst[~has]], 1.0)
+    # A combined series with no stock-holding member is never censored by stock we can't see.
+    has_stock = np.zeros(len(out_keys), dtype=bool)
+    if stock_rows:
+        has_stock[np.array(stock_rows)[:, 1]] = True
+    c_stock[~has_stock] = 1.0
+    return out_keys, c_units, c_stock
+
+
+def _accumulate(
+    op: np.ufunc,
+    out: NDArray[np.float64],
+    dst: NDArray[np.int64],
+    source: NDArray[np.floating[Any]],
+    src: NDArray[np.int64],
+) -> None:
+    """``op.at(out, dst, source[src])``, a member rank at a time: the same result, in the same
+    order per combined row, but whole rows at once (``ufunc.at`` over rows is slow)."""
+    order = np.argsort(dst, kind="stable")
+    sorted_dst = dst[order]
+    first = np.flatnonzero(np.r_[True, sorted_dst[1:] != sorted_dst[:-1]])
+    rank = np.empty(len(dst), dtype=np.int64)
+    rank[order] = np.arange(len(dst)) - np.repeat(first, np.diff(np.r_[first, len(dst)]))
+    for r in range(int(rank.max(initial=-1)) + 1):
+        sel = rank == r  # each combined row at most once per rank
+        out[dst[sel]] = op(out[dst[sel]], source[src[sel]])
+
+
+def _combined_pairs(
+    cat: Catalog, keys: list[SeriesKey]
+) -> tuple[list[SeriesKey], list[tuple[int, int]], list[tuple[int, int]]]:
+    """Combined series keys, with (member row, combined row) pairs for sales and for stock."""
     out_keys: list[SeriesKey] = []
-    sales_rows: list[tuple[int, int]] = []  # (member row, combined row)
+    sales_rows: list[tuple[int, int]] = []
     stock_rows: list[tuple[int, int]] = []
     for w in cat.warehouses.values():
         if w.kind is not WarehouseKind.COMBINED or not w.enabled:
@@ -97,21 +146,7 @@ def _combined(
                     sales_rows.append((i, row))
                 if keys[i].warehouse in stock:
                     stock_rows.append((i, row))
-    days = units.shape[1]
-    c_units = np.zeros((len(out_keys), days))
-    c_stock = np.zeros((len(out_keys), days))
-    if sales_rows:
-        src, dst = np.array(sales_rows).T
-        np.add.at(c_units, dst, units[src])
-    if stock_rows:
-        src, dst = np.array(stock_rows).T
-        np.maximum.at(c_stock, dst, in_stock[src])
-    # A combined series with no stock-holding member is never censored by stock we can't see.
-    has_stock = np.zeros(len(out_keys), dtype=bool)
-    if stock_rows:
-        has_stock[np.array(stock_rows)[:, 1]] = True
-    c_stock[~has_stock] = 1.0
-    return out_keys, c_units, c_stock
+    return out_keys, sales_rows, stock_rows
 
 
 def arrivals(

@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan, Recommendation
-from planner.domain.settings import Scope, SettingsOverride
+from planner.domain.settings import PlanningPolicy, Scope, SettingsOverride
 from planner.engine.history import SeriesHistory, SeriesKey
 from planner.engine.replenish import (
     Inputs,
@@ -18,6 +18,7 @@ from planner.engine.replenish import (
     fill_rate_safety,
     replenish,
     round_order,
+    with_lead_time_variability,
 )
 from planner.engine.transfers import allocate_transfers
 from planner.forecast.edits import MonthlyView, SeriesAttributes, edit_forecast
@@ -54,44 +55,60 @@ class Policies:
     cost: F
 
 
+@dataclass
+class PlanInputs:
+    """Everything read from the store for one run, with the series and their policies."""
+
+    today: date
+    options: PlanningOptions
+    cat: Catalog
+    series: SeriesSet
+    pol: Policies
+    horizon: int
+
+
 def make_plan(uow: UnitOfWork, *, today: date, options: PlanningOptions) -> PlanRun:
     """Forecast every series and turn stock, orders and settings into recommendations."""
+    inputs = load_inputs(uow, today=today, options=options)
+    return plan_from_forecast(inputs, forecast_inputs(inputs))
+
+
+def load_inputs(uow: UnitOfWork, *, today: date, options: PlanningOptions) -> PlanInputs:
+    """Read the catalog and history and settle which series are planned, and how."""
     cat = load_catalog(uow, options)
     history = uow.history.read(today - timedelta(days=options.history_days), today - timedelta(1))
     _censor_unsynced_days(history, uow.history.last_day())
     series = build_series(history, cat)
-    keys = series.keys
-    pol = _policies(keys, cat, options)
+    pol = _policies(series.keys, cat, options)
     horizon = max(options.horizon_days, int((pol.lead + pol.dos).max(initial=0)) + 1)
-    fc = _forecast(series, cat, horizon)
+    return PlanInputs(today, options, cat, series, pol, horizon)
+
+
+def forecast_inputs(inputs: PlanInputs) -> ForecastResult:
+    """The forecast of every series, over the run's horizon."""
+    return _forecast(inputs.series, inputs.cat, inputs.horizon)
+
+
+def plan_from_forecast(inputs: PlanInputs, fc: ForecastResult) -> PlanRun:
+    """Edits, dependent demand, supply netting, safety stock, replenishment and the rows."""
+    cat, series, pol, options, today = (
+        inputs.cat, inputs.series, inputs.pol, inputs.options, inputs.today
+    )  # fmt: skip
+    keys = series.keys
     mean, monthly = edit_forecast(fc.mean, fc.start, keys, _attributes(keys, cat), cat.edits)
     error_p = fc.error_over(pol.lead + pol.dos)
     mean, error_p = _dependent_demand(keys, cat, mean, error_p, pol)
     available = np.array([_available(cat, k) for k in keys], dtype=np.float64)
-    arrive, ignored = arrivals(keys, cat, options, today=today, horizon=horizon)
+    arrive, ignored = arrivals(keys, cat, options, today=today, horizon=inputs.horizon)
     combine_supply(keys, cat, available, arrive)
     _network_supply_for_assemblies(keys, cat, available, arrive)
-    total_p = _total(mean, pol.lead + pol.dos)
-    if options.service_measure == "fill_rate":
-        cycle = _total(mean, pol.dos)
-        safety = fill_rate_safety(error_p, cycle, pol.level)
-    else:
-        safety = _safety(total_p, error_p, pol.level)
+    safety = _safety_stock(mean, error_p, pol, options)
     out = replenish(
         Inputs(
-            mean,
-            arrive,
-            available,
-            pol.lead,
-            pol.dos,
-            safety,
-            pol.min_stock,
-            pol.max_stock,
-            pol.pack,
-            pol.moq,
-            pol.cost,
+            mean, arrive, available, pol.lead, pol.dos, safety, pol.min_stock, pol.max_stock,
+            pol.pack, pol.moq, pol.cost,
         )
-    )
+    )  # fmt: skip
     daily = out.forecast_units / np.maximum(pol.lead + pol.dos, 1)
     recs = _recommendations(keys, series, cat, pol, fc, mean, safety, available, out, today)
     recs = _flag_vendor_minimums(recs, cat)
@@ -102,12 +119,29 @@ def make_plan(uow: UnitOfWork, *, today: date, options: PlanningOptions) -> Plan
     return PlanRun(plan, fc, ignored, plain, monthly)
 
 
+def _safety_stock(mean: F, error_p: F, pol: Policies, options: PlanningOptions) -> F:
+    total_p = _total(mean, pol.lead + pol.dos)
+    daily = _total(mean, pol.lead) / np.maximum(pol.lead, 1)
+    error_p = with_lead_time_variability(
+        error_p, daily, np.full_like(daily, options.lead_time_std_days)
+    )
+    if options.service_measure == "fill_rate":
+        return fill_rate_safety(error_p, _total(mean, pol.dos), pol.level)
+    return _safety(total_p, error_p, pol.level)
+
+
 SNAPSHOT_DAYS = 28
 
 
 def plan_and_save(uow: UnitOfWork, *, today: date, options: PlanningOptions) -> PlanRun:
     """Make the plan, keep it as the one people review, and snapshot the forecast."""
     run = make_plan(uow, today=today, options=options)
+    save_run(uow, run)
+    return run
+
+
+def save_run(uow: UnitOfWork, run: PlanRun) -> None:
+    """Keep the plan people review and a snapshot of the plain series' forecasts."""
     uow.plans.save(run.plan)
     fc, plain = run.forecast, run.plain_rows
     uow.snapshots.save(
@@ -116,7 +150,6 @@ def plan_and_save(uow: UnitOfWork, *, today: date, options: PlanningOptions) -> 
         [fc.method[i] for i in plain],
         fc.mean[plain, :SNAPSHOT_DAYS],
     )
-    return run
 
 
 def _censor_unsynced_days(history: SeriesHistory, last: date | None) -> None:
@@ -153,6 +186,10 @@ def _policies(keys: list[SeriesKey], cat: Catalog, options: PlanningOptions) -> 
         if v.lead_time_days is not None
     ]
     resolver = PolicyResolver(options.base_policy, [*vendor_leads, *cat.overrides])
+    # Without a variant-level override a SKU's policy is its vendor's in that warehouse:
+    # resolve each (vendor, warehouse) once instead of once per series.
+    own = {o.key for o in cat.overrides if o.scope is Scope.VARIANT}
+    resolved: dict[tuple[str | None, str, str], PlanningPolicy] = {}
     n = len(keys)
     pol = Policies(
         lead=np.zeros(n, np.int64), dos=np.zeros(n, np.int64), level=np.zeros(n),
@@ -162,7 +199,11 @@ def _policies(keys: list[SeriesKey], cat: Catalog, options: PlanningOptions) -> 
     for i, k in enumerate(keys):
         v = cat.variants[k.sku]
         vendor = cat.vendors.get(v.vendor or "")
-        base = resolver.resolve(vendor=v.vendor, sku=k.sku, warehouse=k.warehouse)
+        slot = (v.vendor, k.sku if k.sku in own else "", k.warehouse)
+        base = resolved.get(slot)
+        if base is None:
+            base = resolver.resolve(vendor=v.vendor, sku=k.sku, warehouse=k.warehouse)
+            resolved[slot] = base
         lead, dos = base.lead_time_days, base.days_of_stock
         bom = cat.boms.get(k.sku)
         if bom is not None and k.warehouse == cat.assembly_warehouse:
@@ -183,8 +224,13 @@ def _available(cat: Catalog, key: SeriesKey) -> float:
 
 
 def _total(mean: F, periods: NDArray[np.int64]) -> F:
-    cum = np.concatenate([np.zeros((mean.shape[0], 1)), np.cumsum(mean, axis=1)], axis=1)
-    out: F = cum[np.arange(mean.shape[0]), np.clip(periods, 0, mean.shape[1])]
+    """Each series' forecast summed over its first ``periods`` days."""
+    p = np.clip(periods, 0, mean.shape[1])
+    # Only as many days as the longest period: the horizon is often twice that.
+    cum = np.cumsum(mean[:, : int(p.max(initial=0))], axis=1)
+    out = np.zeros(mean.shape[0])
+    rows = np.flatnonzero(p > 0)
+    out[rows] = cum[rows, p[rows] - 1]
     return out
 
 

@@ -38,9 +38,9 @@ class SqlSnapshots:
                 "variant_id": variants[k.sku],
                 "warehouse_id": warehouses[k.warehouse],
                 "method": m[:32],
-                "daily": [round(float(x), 3) for x in row],
+                "daily": row,
             }
-            for k, m, row in zip(keys, methods, daily, strict=True)
+            for k, m, row in zip(keys, methods, _rounded(daily, 3), strict=True)
             if k.sku in variants and k.warehouse in warehouses
         ]
         if rows:
@@ -61,3 +61,21 @@ class SqlSnapshots:
             )
             for r in self._conn.execute(query.order_by(fs.c.made_on))
         ]
+
+
+def _rounded(values: NDArray[np.float64], digits: int) -> list[list[float]]:
+    """``round(x, digits)`` of every value, as lists, without a Python call per value.
+
+    ``np.round`` scales, rounds and unscales, so near a half it can round the other way from
+    Python's correctly rounded ``round``; those few values (and huge ones) take Python's.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    out = np.round(x, digits)
+    with np.errstate(invalid="ignore"):  # NaN and inf are sent to Python's round below
+        scaled = x * 10.0**digits
+        frac = scaled - np.floor(scaled)
+        doubtful = (np.abs(frac - 0.5) < 1e-6) | ~(np.abs(x) < 1e6)
+    for r, c in zip(*np.nonzero(doubtful), strict=True):
+        out[r, c] = round(float(x[r, c]), digits)
+    rows: list[list[float]] = out.tolist()
+    return rows
