@@ -75,6 +75,8 @@ class App:
             history_days=p.history_days,
             transfer_lead_time_days=p.transfer_lead_time_days,
             assembly_warehouse=p.assembly_warehouse,
+            lead_time_std_days=p.lead_time_std_days,
+            vendor_lead_time_std_days=dict(p.vendor_lead_time_std_days),
         )
 
     @property

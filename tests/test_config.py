@@ -114,6 +114,19 @@ def test_choices_are_case_insensitive_and_marketplaces_normalised(tmp_path: Path
     assert config.logging.level == "DEBUG"
 
 
+def test_lead_time_spread_per_vendor_reaches_the_planning_options(tmp_path: Path) -> None:
+    from planner.bootstrap import App
+
+    config = load(
+        tmp_path,
+        "[planning]\nlead_time_std_days = 2\n"
+        '[planning.vendor_lead_time_std_days]\n"Nordic Glassworks" = 6.5\n',
+    )
+    options = App(config).planning_options()
+    assert options.lead_time_std("Nordic Glassworks") == 6.5
+    assert options.lead_time_std("Acme") == options.lead_time_std(None) == 2
+
+
 def test_never_ignore_unreceived_fba_shipments(tmp_path: Path) -> None:
     config = load(tmp_path, '[planning]\nignore_unreceived_fba_after_days = "never"\n')
     assert config.planning.ignore_unreceived_fba_after_days is None
@@ -197,6 +210,11 @@ def test_never_ignore_unreceived_fba_shipments(tmp_path: Path) -> None:
             'service_account_file = "sa.json"\n',
             "planner.toml: sheets.service_account_file: file not found:",
             id="google-service-account-file-missing",
+        ),
+        pytest.param(
+            '[planning.vendor_lead_time_std_days]\n"Acme" = -3\n',
+            "planner.toml: planning.vendor_lead_time_std_days.Acme: must be at least 0",
+            id="negative-lead-time-spread",
         ),
         pytest.param(
             '[database]\nurl = "not a url"\n',

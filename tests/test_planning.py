@@ -185,3 +185,28 @@ def test_forecast_edits_change_the_plan_and_the_monthly_view_shows_both(
     assert run.monthly.edited[i, june]
     assert run.monthly.after[i, june] == pytest.approx(2 * run.monthly.before[i, june])
     assert row(run, "A", "FBA-US").forecast_units == pytest.approx(160, rel=0.06)  # 30×4 + 20×2
+
+
+def test_a_vendors_late_deliveries_add_safety_stock_and_say_so(uow: SqlUnitOfWork) -> None:
+    from dataclasses import replace
+
+    steady = row(plan(uow), "B", "FBA-US")
+    spread = replace(OPTIONS, vendor_lead_time_std_days={"Acme": 5.0})
+    with uow:
+        late = row(make_plan(uow, today=TODAY, options=spread), "B", "FBA-US")
+    # 3 a day, deliveries ±5 days: d·σL = 15 units of std on top of a near-exact forecast, so
+    # the 95 % quantile of a gamma with mean 150 and std 15 sits ~25 units above its mean.
+    assert late.safety_stock - steady.safety_stock == pytest.approx(25.3, abs=1.5)
+    assert "deliveries vary ±5 days" in late.explanation
+    assert "deliveries vary" not in steady.explanation
+
+
+def test_an_unknown_vendor_in_the_lead_time_spread_is_named(uow: SqlUnitOfWork) -> None:
+    from dataclasses import replace
+
+    from planner.domain.errors import ConfigError
+
+    typo = replace(OPTIONS, vendor_lead_time_std_days={"Acmee": 5.0})
+    with uow, pytest.raises(ConfigError, match="Acmee") as raised:
+        make_plan(uow, today=TODAY, options=typo)
+    assert "did you mean 'Acme'" in str(raised.value.hint)

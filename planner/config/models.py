@@ -323,6 +323,12 @@ class PlanningSettings(Section):
     transfer_lead_time_days: NonNegative = 10
     # Where assembly orders are built (an IP warehouse code); default: the first IP warehouse.
     assembly_warehouse: Text | None = None
+    # How many days actual deliveries vary around the quoted lead time (standard deviation);
+    # safety stock then also covers late deliveries. Per vendor where known, else the default.
+    lead_time_std_days: Annotated[float, Field(strict=False, ge=0, le=365)] = 0.0
+    vendor_lead_time_std_days: dict[str, Annotated[float, Field(ge=0, le=365)]] = Field(
+        default_factory=dict
+    )
 
     @property
     def planning_period_days(self) -> int:

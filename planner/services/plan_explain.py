@@ -100,7 +100,8 @@ def _explain(
     parts = [
         f"Forecast {_num(float(out.forecast_units[i]))} units over {lead + dos} days "
         f"(lead time {lead} + {dos} days of stock; method {fc.method[i]})",
-        f"+ safety stock {_num(float(safety[i]))} at {pol.level[i]:.0%} service",
+        f"+ safety stock {_num(float(safety[i]))} at {pol.level[i]:.0%} service"
+        + (f" (deliveries vary ±{pol.lead_std[i]:g} days)" if pol.lead_std[i] > 0 else ""),
     ]
     if pol.min_stock[i] > 0:
         parts.append(f"(minimum stock {int(pol.min_stock[i])})")

@@ -23,6 +23,11 @@ class PlanningOptions:
     service_level: float = 0.95
     # "cycle": chance of no stockout per cycle; "fill_rate": share of demand served from stock.
     service_measure: str = "cycle"
+    # Std of actual lead times in days (0 = deliveries arrive when quoted): adds d²·σL² to the
+    # variance safety stock protects against.
+    lead_time_std_days: float = 0.0
+    # The same per vendor name, where its deliveries' spread is known (else the default above).
+    vendor_lead_time_std_days: dict[str, float] = field(default_factory=dict)
     ignore_unreceived_fba_after_days: int | None = 14
     history_days: int = 730
     transfer_lead_time_days: int = 10
@@ -32,6 +37,12 @@ class PlanningOptions:
     @property
     def base_policy(self) -> PlanningPolicy:
         return PlanningPolicy(self.lead_time_days, self.days_of_stock, self.service_level)
+
+    def lead_time_std(self, vendor: str | None) -> float:
+        """Days deliveries vary around the quoted lead time, for a vendor (or the default)."""
+        if vendor is None:
+            return self.lead_time_std_days
+        return self.vendor_lead_time_std_days.get(vendor, self.lead_time_std_days)
 
 
 @dataclass

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from difflib import get_close_matches
 
 import numpy as np
 from numpy.typing import NDArray
 
+from planner.domain.errors import ConfigError
 from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan, Recommendation
 from planner.domain.settings import PlanningPolicy, Scope, SettingsOverride
@@ -53,6 +55,7 @@ class Policies:
     pack: NDArray[np.int64]
     moq: NDArray[np.int64]
     cost: F
+    lead_std: F  # days deliveries vary around the lead time (0: they arrive as quoted)
 
 
 @dataclass
@@ -102,7 +105,7 @@ def plan_from_forecast(inputs: PlanInputs, fc: ForecastResult) -> PlanRun:
     arrive, ignored = arrivals(keys, cat, options, today=today, horizon=inputs.horizon)
     combine_supply(keys, cat, available, arrive)
     _network_supply_for_assemblies(keys, cat, available, arrive)
-    safety = _safety_stock(mean, error_p, pol, options)
+    safety = _safety_stock(mean, error_p, pol, options.service_measure)
     out = replenish(
         Inputs(
             mean, arrive, available, pol.lead, pol.dos, safety, pol.min_stock, pol.max_stock,
@@ -119,13 +122,11 @@ def plan_from_forecast(inputs: PlanInputs, fc: ForecastResult) -> PlanRun:
     return PlanRun(plan, fc, ignored, plain, monthly)
 
 
-def _safety_stock(mean: F, error_p: F, pol: Policies, options: PlanningOptions) -> F:
+def _safety_stock(mean: F, error_p: F, pol: Policies, measure: str) -> F:
     total_p = _total(mean, pol.lead + pol.dos)
     daily = _total(mean, pol.lead) / np.maximum(pol.lead, 1)
-    error_p = with_lead_time_variability(
-        error_p, daily, np.full_like(daily, options.lead_time_std_days)
-    )
-    if options.service_measure == "fill_rate":
+    error_p = with_lead_time_variability(error_p, daily, pol.lead_std)
+    if measure == "fill_rate":
         return fill_rate_safety(error_p, _total(mean, pol.dos), pol.level)
     return _safety(total_p, error_p, pol.level)
 
@@ -185,6 +186,7 @@ def _policies(keys: list[SeriesKey], cat: Catalog, options: PlanningOptions) -> 
         for v in cat.vendors.values()
         if v.lead_time_days is not None
     ]
+    _check_vendor_names(options, cat)
     resolver = PolicyResolver(options.base_policy, [*vendor_leads, *cat.overrides])
     # Without a variant-level override a SKU's policy is its vendor's in that warehouse:
     # resolve each (vendor, warehouse) once instead of once per series.
@@ -194,7 +196,7 @@ def _policies(keys: list[SeriesKey], cat: Catalog, options: PlanningOptions) -> 
     pol = Policies(
         lead=np.zeros(n, np.int64), dos=np.zeros(n, np.int64), level=np.zeros(n),
         min_stock=np.zeros(n), max_stock=np.full(n, np.inf), pack=np.ones(n, np.int64),
-        moq=np.zeros(n, np.int64), cost=np.zeros(n),
+        moq=np.zeros(n, np.int64), cost=np.zeros(n), lead_std=np.zeros(n),
     )  # fmt: skip
     for i, k in enumerate(keys):
         v = cat.variants[k.sku]
@@ -215,7 +217,21 @@ def _policies(keys: list[SeriesKey], cat: Catalog, options: PlanningOptions) -> 
             pol.pack[i] = v.pack_size or (vendor.pack_size if vendor else 1)
             pol.moq[i] = vendor.moq if vendor else 0
         pol.cost[i] = v.cost
+        pol.lead_std[i] = options.lead_time_std(v.vendor)
     return pol
+
+
+def _check_vendor_names(options: PlanningOptions, cat: Catalog) -> None:
+    """A vendor named in the configuration but unknown here is a typo: say so, plan nothing."""
+    unknown = sorted(set(options.vendor_lead_time_std_days) - set(cat.vendors))
+    if unknown:
+        close = get_close_matches(unknown[0], list(cat.vendors), n=1)
+        raise ConfigError(
+            f"[planning.vendor_lead_time_std_days] names unknown vendor(s): {', '.join(unknown)}",
+            hint=f"did you mean {close[0]!r}?"
+            if close
+            else "use vendor names as your catalog spells them",
+        )
 
 
 def _available(cat: Catalog, key: SeriesKey) -> float:
