@@ -9,6 +9,7 @@ from planner.commands import (  # noqa: F401
     demo,
     forecast,
     init,
+    order,
     orders,
     plan,
     push,

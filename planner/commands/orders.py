@@ -24,6 +24,30 @@ def _pick(order: StockOrder, view: str) -> bool:
     return order.source_unknown and order.status is not OrderStatus.CANCELLED
 
 
+def order_json(o: StockOrder, kinds: dict[str, str]) -> dict[str, object]:
+    """One order as `planner orders --json` prints it (`kinds`: warehouse code → kind)."""
+    return {
+        "number": o.number,
+        "kind": o.kind.value,
+        "status": o.status.value,
+        "source": o.source,
+        "destination": o.destination,
+        "expected_on": o.expected_on,
+        "units": o.units,
+        "received": sum(line.received for line in o.lines),
+        "amazon_shipment": o.external_ref
+        or (",".join(o.amazon.shipment_ids) if o.amazon else None),
+        "locked": o.locked,
+        # issue 6's interface: the order as `planner push` and the checks see it
+        "id": o.number,
+        "destination_kind": kinds.get(o.destination),
+        "amazon_inbound_plan_id": o.amazon.inbound_plan_id if o.amazon else None,
+        "amazon_shipment_ids": list(o.amazon.shipment_ids) if o.amazon else [],
+        "amazon_confirmation_ids": list(o.amazon.confirmation_ids) if o.amazon else [],
+        "lines": [{"sku": x.sku, "ordered": x.ordered, "received": x.received} for x in o.lines],
+    }
+
+
 @cli.command("orders")
 @click.argument("view", type=click.Choice(VIEWS), default="open")
 @click.option("--kind", type=click.Choice([k.value for k in OrderKind]), help="Only this kind.")
@@ -36,36 +60,7 @@ def orders_cmd(state: State, view: str, kind: str | None, as_json: bool) -> None
         kinds = {w.code: w.kind.value for w in uow.warehouses.list()}
     chosen = [o for o in found if _pick(o, view)]
     if as_json:
-        emit_json(
-            [
-                {
-                    "number": o.number,
-                    "kind": o.kind.value,
-                    "status": o.status.value,
-                    "source": o.source,
-                    "destination": o.destination,
-                    "expected_on": o.expected_on,
-                    "units": o.units,
-                    "received": sum(line.received for line in o.lines),
-                    "amazon_shipment": o.external_ref
-                    or (",".join(o.amazon.shipment_ids) if o.amazon else None),
-                    "locked": o.locked,
-                    # issue 6's interface: the order as `planner push` and the checks see it
-                    "id": o.number,
-                    "destination_kind": kinds.get(o.destination),
-                    "amazon_inbound_plan_id": o.amazon.inbound_plan_id if o.amazon else None,
-                    "amazon_shipment_ids": list(o.amazon.shipment_ids) if o.amazon else [],
-                    "amazon_confirmation_ids": (
-                        list(o.amazon.confirmation_ids) if o.amazon else []
-                    ),
-                    "lines": [
-                        {"sku": x.sku, "ordered": x.ordered, "received": x.received}
-                        for x in o.lines
-                    ],
-                }
-                for o in chosen
-            ]
-        )
+        emit_json([order_json(o, kinds) for o in chosen])
         return
     rows = [
         (

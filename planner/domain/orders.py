@@ -154,6 +154,16 @@ class StockOrder:
             )
         line.ordered = ordered
 
+    def reschedule(self, expected_on: date) -> None:
+        """Move the expected arrival (refused once the order is locked or closed)."""
+        self._check_editable()
+        if self.created_at is not None and expected_on < self.created_at.date():
+            raise InvalidInput(
+                f"order {self.number}: expected date {expected_on} is before the order was "
+                f"made ({self.created_at.date()})"
+            )
+        self.expected_on = expected_on
+
     def set_source(self, source: str) -> None:
         """Name the source of an order pulled in from Amazon with an unknown source."""
         if self.status is OrderStatus.CANCELLED:

@@ -1,0 +1,87 @@
+"""Editing a stock order by hand: quantities, expected date, cancelling.
+
+Every edit goes through the order's own rules, so an order saved to Amazon is refused with
+"edit it in Amazon" and a received or cancelled one cannot change. Each edit is audited; the
+caller commits, so a refused edit leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from planner.domain.activity import AuditEntry
+from planner.domain.errors import InvalidInput, OrderLocked
+from planner.domain.orders import StockOrder
+from planner.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEdit:
+    """What to change; None (or empty) leaves that part as it is."""
+
+    quantities: Mapping[str, int] | None = None
+    expected_on: date | None = None
+    cancel: bool = False
+
+    def is_empty(self) -> bool:
+        return not self.quantities and self.expected_on is None and not self.cancel
+
+
+def edit_order(
+    uow: UnitOfWork,
+    number: str,
+    edit: OrderEdit,
+    *,
+    actor: str,
+    origin: str = "cli",
+    now: datetime | None = None,
+) -> StockOrder:
+    """Apply one edit to an order and audit it; raises a PlannerError a person can act on."""
+    if edit.is_empty():
+        raise InvalidInput(
+            f"nothing to change on order {number}",
+            hint="give --qty SKU=N, --expected YYYY-MM-DD or --cancel",
+        )
+    order = uow.orders.get(number)
+    if order.external_ref is not None and not order.locked:
+        # Pulled in from an FBA shipment made in Amazon: the sync owns its lines and dates.
+        raise OrderLocked(
+            f"order {number} mirrors Amazon shipment {order.external_ref}",
+            hint="edit the shipment in Amazon; the next sync brings the change here "
+            "(`planner order set-source` still names where it came from)",
+        )
+    before = {line.sku: line.ordered for line in order.lines}
+    for sku, qty in (edit.quantities or {}).items():
+        order.set_quantity(sku, int(qty))  # refuses a locked, closed or unknown-SKU order
+    if edit.expected_on is not None:
+        order.reschedule(edit.expected_on)
+    if edit.cancel:
+        order.cancel()
+    uow.orders.save(order)
+    uow.audit.record(
+        AuditEntry(
+            actor=actor,
+            action="order.edit",
+            objects=(number,),
+            origin=origin,
+            at=now or datetime.now(UTC),
+            details=_details(order, edit, before),
+        )
+    )
+    return order
+
+
+def _details(order: StockOrder, edit: OrderEdit, before: Mapping[str, int]) -> dict[str, object]:
+    changed = {
+        line.sku: {"from": before[line.sku], "to": line.ordered}
+        for line in order.lines
+        if before.get(line.sku) != line.ordered
+    }
+    out: dict[str, object] = {"status": order.status.value}
+    if changed:
+        out["quantities"] = changed
+    if edit.expected_on is not None:
+        out["expected_on"] = edit.expected_on.isoformat()
+    return out
