@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from planner.bootstrap import App, build_app
@@ -97,9 +98,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print("aborted")
         return 1
     except PlannerError as exc:
-        err.print(f"[bold red]error:[/] {exc.message}", markup=True, soft_wrap=True)
+        # Messages name config tables ("[slack]"): printed as text, not as rich markup.
+        err.print(f"[bold red]error:[/] {escape(exc.message)}", markup=True, soft_wrap=True)
         if exc.hint:
-            err.print(f"  fix: {exc.hint}", soft_wrap=True)
+            err.print(f"  fix: {exc.hint}", markup=False, soft_wrap=True)
         return exc.exit_code
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -107,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: no traceback at the user
         log.exception("internal error")
         err.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+            f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
             "  this is a bug in planner; the log file has the details (planner-data/planner.log)",
             markup=True,
             soft_wrap=True,

@@ -120,6 +120,16 @@ def test_unknown_names_get_one_line_errors(
     assert code == 2 and "sideways" in err
 
 
+def test_a_config_error_shows_the_table_names_it_mentions(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    (workdir / "planner.toml").write_text('[slack]\nmode = "http"\n', "utf-8")
+    code, _, err = run(capsys, "status")
+    # "[slack]" is text to act on, not terminal markup to swallow.
+    assert code == 2 and "planner.toml: [slack] bot_token_env names SLACK_BOT_TOKEN" in err
+
+
 def test_db_upgrade_is_idempotent(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "db", "upgrade")
     assert code == 0 and "upgraded from empty" in out

@@ -317,7 +317,7 @@ def init_cmd(state: State, force: bool, yes: bool, **given: Any) -> None:
     config = write_checked(target, render(answers), answers, cwd=cwd)
     out.print(f"wrote {target} (checked: the configuration loads)")
     for line in next_steps(answers, config, missing=still_to_do(target, cwd=cwd)):
-        out.print(line, soft_wrap=True)
+        out.print(line, soft_wrap=True, markup=False)
 
 
 def next_steps(a: Answers, config: Config, *, missing: str | None) -> list[str]:
