@@ -1,0 +1,1 @@
+"""The inventory simulation behind bench/simulate.py: world, policies, demo world, comparison."""

@@ -1,0 +1,127 @@
+"""What every policy faces and how a day plays out: the world, the daily replay, the orders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from numpy.typing import NDArray
+
+from planner.engine.history import SeriesHistory, SeriesKey
+from planner.engine.replenish import Inputs, replenish
+
+F = NDArray[np.float64]
+I = NDArray[np.int64]  # noqa: E741  (array of integers)
+# (review day, history known that morning) -> (daily forecast (n, H), safety stock (n,))
+View = Callable[[int, SeriesHistory], tuple[F, F]]
+
+
+@dataclass(frozen=True)
+class World:
+    """What every policy faces: the known sales history, true demand and supply terms."""
+
+    keys: list[SeriesKey]
+    start: date  # first day of ``units``
+    units: NDArray[np.float32]  # (n, first + T) sales as the store has them
+    in_stock: NDArray[np.float32]
+    demand: F  # (n, T) true demand of the simulated days (the last T of the history)
+    lead: I
+    pack: I
+    cost: F
+    initial: F  # on hand at the start of the first simulated day
+    review: int = 7
+    warmup: int = 0  # simulated days left out of the metrics
+
+    @property
+    def first(self) -> int:
+        """History index of the first simulated day."""
+        return int(self.units.shape[1] - self.demand.shape[1])
+
+    @property
+    def period(self) -> I:
+        out: I = self.lead + self.review
+        return out
+
+    @property
+    def horizon(self) -> int:
+        return int(self.period.max(initial=0)) + 1
+
+    def known(self, t: int) -> SeriesHistory:
+        """The demo's history up to the day before simulated day ``t``."""
+        end = self.first + t
+        return SeriesHistory(self.keys, self.start, self.units[:, :end], self.in_stock[:, :end])
+
+
+@dataclass(frozen=True)
+class Run:
+    """Per series and simulated day: what happened."""
+
+    served: F
+    lost: F
+    on_hand: F  # at the end of the day
+    ordered: F  # placed that morning
+    received: F  # landed that morning
+
+
+def simulate(world: World, view: View, *, closed_loop: bool = False) -> Run:
+    """Replay every day: order on review days, receive what lands, serve demand, lose the rest.
+
+    With ``closed_loop`` the history a policy plans on holds its own sales and stockouts for
+    the simulated days; otherwise it is the demo's.
+    """
+    n, days = world.demand.shape
+    horizon, rows, first = world.horizon, np.arange(n), world.first
+    units = world.units.copy() if closed_loop else world.units
+    in_stock = world.in_stock.copy() if closed_loop else world.in_stock
+    on_hand = world.initial.astype(np.float64).copy()
+    pipeline = np.zeros((n, days + horizon))
+    served, lost, held, ordered, received = (np.zeros((n, days)) for _ in range(5))
+    for t in range(days):
+        if t % world.review == 0:
+            end = first + t
+            seen = SeriesHistory(world.keys, world.start, units[:, :end], in_stock[:, :end])
+            qty = order_quantities(world, view(t, seen), on_hand, pipeline[:, t : t + horizon])
+            pipeline[rows, t + world.lead] += qty
+            ordered[:, t] = qty
+        received[:, t] = pipeline[:, t]
+        on_hand += pipeline[:, t]
+        demand = world.demand[:, t]
+        served[:, t] = np.minimum(on_hand, demand)
+        if closed_loop:
+            units[:, first + t] = served[:, t]
+            in_stock[:, first + t] = in_stock_share(on_hand, demand)
+        lost[:, t] = demand - served[:, t]
+        on_hand -= served[:, t]
+        held[:, t] = on_hand
+    return Run(served, lost, held, ordered, received)
+
+
+def in_stock_share(stock: F, demand: F) -> F:
+    """The day's in-stock fraction as the store would record it: the share of demand served."""
+    short = stock / np.maximum(demand, 1e-9)
+    out: F = np.where(stock <= 0, 0.0, np.where(demand > stock, short, 1.0))
+    return out
+
+
+def order_quantities(world: World, plan: tuple[F, F], on_hand: F, arrivals: F) -> I:
+    """The engine's order-up-to quantities for one review day (same logic for every policy)."""
+    mean, safety = plan
+    n = len(world.keys)
+    out = replenish(
+        Inputs(
+            mean=np.asarray(mean[:, : world.horizon], dtype=np.float64),
+            arrivals=arrivals,
+            available=on_hand,
+            lead_time=world.lead,
+            days_of_stock=np.full(n, world.review, dtype=np.int64),
+            safety_stock=np.asarray(safety, dtype=np.float64),
+            min_stock=np.zeros(n),
+            max_stock=np.full(n, np.inf),
+            pack_size=world.pack,
+            moq=np.zeros(n, dtype=np.int64),
+            unit_cost=world.cost,
+        )
+    )
+    return out.to_order_qty
