@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from planner.bootstrap import App, build_app
 from planner.domain.errors import PlannerError
@@ -71,7 +72,8 @@ def table(
     for c in columns:
         t.add_column(c)
     for r in rows:
-        t.add_row(*("" if v is None else str(v) for v in r))
+        # Cells hold user data (SKUs, vendor names, error texts naming "[amazon]"): plain text.
+        t.add_row(*(Text("" if v is None else str(v)) for v in r))
     return t
 
 
