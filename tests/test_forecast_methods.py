@@ -71,6 +71,16 @@ def test_tsb_decays_while_no_demand_comes_and_croston_does_not() -> None:
     assert CrostonSBA().fit(y).predict(1)[0, 0] == CrostonSBA().fit(y[:, :8]).predict(1)[0, 0]
 
 
+def test_tsb_never_decays_below_three_quarters_of_its_half_year_in_stock_rate() -> None:
+    # 1 unit every 10th day for 180 days, then 60 quiet days. The last 182 days (58…239) hold
+    # the sales of days 60, 70, …, 170: 12 units, so the floor is 0.75 × 12 / 182 ≈ 0.0495 a day,
+    # where TSB alone has decayed to ~0.1 × 0.9⁶⁰ ≈ 0.0002.
+    y = np.zeros((1, 240))
+    y[0, 0:180:10] = 1.0
+    assert TSB().fit(y).predict(1)[0, 0] == pytest.approx(0.75 * 12 / 182)
+    assert TSB(floor_share=0.0).fit(y).predict(1)[0, 0] < 0.001
+
+
 def test_adida_and_imapa_recover_a_regular_intermittent_rate() -> None:
     y = np.tile([4.0, 0.0, 0.0, 0.0], 50)[None, :]  # 4 units every 4th day: 1 a day
     assert ADIDA().fit(y).predict(1)[0, 0] == pytest.approx(1.0)

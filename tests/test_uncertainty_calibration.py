@@ -6,14 +6,19 @@ import numpy as np
 import pytest
 
 from planner.engine.replenish import with_lead_time_variability
-from planner.forecast.uncertainty import calibration_scale, quantile_over
+from planner.forecast.history import Demand
+from planner.forecast.uncertainty import (
+    calibration_scale,
+    demand_sigma,
+    quantile_over,
+)
 
 
 def test_calibration_widens_the_error_until_5_percent_of_held_out_demand_beats_the_q95() -> None:
     # 400 series forecast at 1,000 units over a week with a claimed error std of 10; what came:
     # 360 sold 1,000, 20 sold 1,030 and 20 sold 1,060. For only 20 (5 %) to beat the 95 %
-    # quantile it must reach 1,030: 1,000 + 1.645 × 10 × s = 1,030, so s ≈ 30 / 16.45 ≈ 1.82
-    # (the gamma with mean 1,000 is all but normal).
+    # quantile it must reach 1,030 in whole units, i.e. pass 1,029: 1,000 + 1.645 × 10 × s =
+    # 1,029, so s ≈ 29 / 16.45 ≈ 1.76 (the gamma with mean 1,000 is all but normal).
     n, days = 400, 7
     forecast = np.full((n, days), 1000.0 / days)
     came = np.full(n, 1000.0)
@@ -21,7 +26,7 @@ def test_calibration_widens_the_error_until_5_percent_of_held_out_demand_beats_t
     values = np.repeat(came[:, None] / days, days, axis=1)
     weight = np.ones((n, days))
     scale = calibration_scale(forecast, values, weight, lambda p: np.full(p.shape, 10.0))
-    assert scale == pytest.approx(30 / 16.45, rel=0.02)
+    assert scale == pytest.approx(29 / 16.45, rel=0.02)
 
 
 def test_calibration_never_narrows_an_error_that_already_covers_the_held_out_demand() -> None:
@@ -41,10 +46,27 @@ def test_too_few_held_out_sums_keep_the_default_scale() -> None:
 
 
 def test_a_slow_sellers_q95_does_not_collapse_to_zero() -> None:
-    # Mean 1 unit, std 2: a gamma of shape 0.25. Its exact 95 % quantile is ~4.84 units; the
-    # Wilson-Hilferty shortcut used before gave 0 here, i.e. no safety stock at all.
+    # Mean 1 unit, std 2: a gamma of shape 0.25. Its exact 95 % quantile is ~4.84 units, so 5
+    # whole units; the Wilson-Hilferty shortcut used before gave 0 here: no safety stock at all.
     q = quantile_over(np.array([1.0]), np.array([2.0]), 0.95)
-    assert q[0] == pytest.approx(4.84, abs=0.01)
+    assert q[0] == 5.0
+
+
+def test_quantiles_are_whole_units_like_the_demand() -> None:
+    # Mean 0.5, std √0.5 (Poisson-like): a gamma of shape 0.5, scale 1, i.e. χ²₁ / 2, whose
+    # 95 % quantile is 3.84 / 2 = 1.92; demand comes in units, so 2 (as for Poisson(0.5):
+    # P(X ≤ 1) = 0.91, P(X ≤ 2) = 0.986). A whole-number quantile stays as it is.
+    q = quantile_over(np.array([0.5, 3.0]), np.array([np.sqrt(0.5), 0.0]), 0.95)
+    np.testing.assert_array_equal(q, [2.0, 3.0])
+
+
+def test_an_intermittent_sigma_is_at_least_the_spread_of_its_recent_demand() -> None:
+    # Row 0 sells 4 units one day in four: mean 1, variance 4²/4 − 1 = 3, so sigma ≥ √3 however
+    # small its backtest error. Row 1 sells every day: its backtest sigma stands.
+    values = np.vstack([np.tile([4.0, 0, 0, 0], 25), np.tile([4.0, 1, 2, 1], 25)])
+    demand = Demand(values, np.ones((2, 100)))
+    sigma = demand_sigma(np.array([0.1, 0.1]), demand, 100)
+    np.testing.assert_allclose(sigma, [np.sqrt(3.0), 0.1])
 
 
 def test_lead_time_spread_adds_d_squared_sigma_l_squared_to_the_variance() -> None:

@@ -38,6 +38,7 @@ from planner.forecast.methods import METHODS
 from planner.forecast.selection import blend_weights, can_backtest, default_methods
 from planner.forecast.uncertainty import (
     backtest_error_stats,
+    demand_sigma,
     error_over,
     shrink_ratio,
     spread_sigma,
@@ -46,6 +47,7 @@ from planner.forecast.uncertainty import (
 
 Rows = NDArray[np.intp]
 VELOCITY_DAYS = 30  # the recent in-stock rate reported as velocity
+SPREAD_DAYS = 182  # recent in-stock days whose spread bounds an intermittent series' sigma
 # Every method but ADIDA and IMAPA: on the benchmarks (bench/accuracy.py) they added cost and no
 # accuracy next to Croston-SBA and TSB. Pass ``methods=`` to try them (or any subset).
 DEFAULT_METHODS = (
@@ -250,8 +252,9 @@ class AutoForecaster(DemandForecaster):
         sigma = np.where(ok, sigma, spread_sigma(demand, periods_for_days(91, self.freq_)))
         self.scores_[rows] = scores
         weights[local] = chosen
-        self.sigma_[rows] = sigma
+        # Growth is the backtest's correlated error; the thin-sample spread floor is not.
         self.growth_[rows] = ratio * sigma**2
+        self.sigma_[rows] = demand_sigma(sigma, demand, periods_for_days(SPREAD_DAYS, self.freq_))
 
     def _fit_one(self, name: str, demand: Demand) -> DemandForecaster:
         return METHODS[name]().fit_demand(demand, start=self.start_, freq=self.freq_)
@@ -275,8 +278,8 @@ class AutoForecaster(DemandForecaster):
         sigma = spread_sigma(demand, periods_for_days(91, self.freq_))
         known = self.growth_ / np.maximum(self.sigma_**2, 1e-12)
         ratio = float(np.median(known[self.sigma_ > 0])) if (self.sigma_ > 0).any() else 0.0
-        self.sigma_[rows] = sigma
         self.growth_[rows] = ratio * sigma**2
+        self.sigma_[rows] = demand_sigma(sigma, demand, periods_for_days(SPREAD_DAYS, self.freq_))
 
     def _fit_final(self, rows: Rows, demand: Demand, plan: _Plan, weights: FloatArray) -> None:
         """Fit each method that carries weight on the series it carries weight for."""

@@ -25,8 +25,14 @@ without the last days of history (``planner.forecast.run.held_out_scale``), and 
 widened by the factor that makes the demand of those held-out days exceed its
 ``CALIBRATION_LEVEL`` quantile as often as it should (weekly sums, pooled per rate band).
 
+A slow seller's backtest errors come from a handful of sales and can come out near zero, so
+its sigma is at least the compound-Poisson spread of its recent in-stock demand
+(``demand_sigma``). Wholesale spikes (taken out of the history) are not covered: adding their
+compound-Poisson variance brought fast sellers' misses from ~14 % to ~8.5 % on the demo but cost
+a quarter more inventory at 95 % and no better fill at the baselines' inventory.
+
 ``quantile_over`` turns a mean and a std of lead-time demand into a quantile with a gamma
-distribution (skewed like intermittent demand, never negative).
+distribution (skewed like intermittent demand, never negative), in whole units.
 """
 
 from __future__ import annotations
@@ -49,6 +55,9 @@ SCALE_BOUNDS = (1.0, 4.0)  # never narrower than the fitted variance; a cap agai
 MIN_SAMPLES = 200  # fewer checked sums than this: too few to place a 5 % tail
 MIN_CALIBRATED_UNITS = 1.0
 DEFAULT_SCALE = 1.0  # no held-out check possible (short history): the fitted variance stands
+# Sales on fewer than this share of recent in-stock periods: intermittent, sigma floored by the
+# compound-Poisson spread of those periods (see ``demand_sigma``).
+INTERMITTENT_SHARE = 0.5
 StdOf = Callable[[FloatArray], FloatArray]
 
 
@@ -168,6 +177,18 @@ def spread_sigma(demand: Demand, periods: int) -> FloatArray:
     return out
 
 
+def demand_sigma(sigma: FloatArray, demand: Demand, periods: int) -> FloatArray:
+    """The backtest's per-period sigma, floored for intermittent series (sales on under
+    ``INTERMITTENT_SHARE`` of the last ``periods`` in-stock periods) by the spread of those
+    periods: the std of a compound-Poisson day, the right spread for a sum of many such days,
+    where a backtest over a few sales can come out near zero."""
+    w, v = demand.weight[:, -periods:], demand.values[:, -periods:]
+    sold = ((v > 0) * w).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-9)
+    floor = np.where(sold < INTERMITTENT_SHARE, spread_sigma(demand, periods), 0.0)
+    out: FloatArray = np.maximum(sigma, floor)
+    return out
+
+
 def error_over(sigma: FloatArray, growth: FloatArray, periods: np.ndarray) -> FloatArray:
     """Std of the summed forecast error over ``periods`` periods (per series)."""
     p = np.maximum(np.asarray(periods, dtype=np.float64), 0.0)
@@ -176,7 +197,8 @@ def error_over(sigma: FloatArray, growth: FloatArray, periods: np.ndarray) -> Fl
 
 
 def quantile_over(mean: FloatArray, std: FloatArray, level: float) -> FloatArray:
-    """The ``level`` quantile of lead-time demand, gamma-distributed with this mean and std."""
+    """The ``level`` quantile of lead-time demand, gamma-distributed with this mean and std, in
+    whole units (demand comes in units: the least whole number the gamma reaches ``level`` at)."""
     mean = np.maximum(np.asarray(mean, dtype=np.float64), 0.0)
     std = np.maximum(np.asarray(std, dtype=np.float64), 0.0)
     spread = (mean > 0) & (std > 0)
@@ -184,5 +206,7 @@ def quantile_over(mean: FloatArray, std: FloatArray, level: float) -> FloatArray
     scale = np.where(spread, mean / shape, 0.0)
     # The exact gamma quantile: the Wilson-Hilferty shortcut collapses to 0 for shapes below ~1,
     # exactly the slow sellers whose tails matter.
-    out: FloatArray = np.where(spread, gammaincinv(shape, level) * scale, mean)
+    q = np.where(spread, gammaincinv(shape, level) * scale, mean)
+    # A tolerance, so a quantile that is a whole number up to rounding stays that number.
+    out: FloatArray = np.ceil(q - 1e-9)
     return out

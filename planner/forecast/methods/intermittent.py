@@ -11,7 +11,13 @@ import numpy as np
 
 from planner.forecast.base import FloatArray
 from planner.forecast.fitting import RateForecaster
-from planner.forecast.history import DEFAULT_CLEANING, Cleaning, Demand, intermittency
+from planner.forecast.history import (
+    DEFAULT_CLEANING,
+    Cleaning,
+    Demand,
+    in_stock_rate,
+    intermittency,
+)
 from planner.forecast.kernels import (
     TSB_GRID,
     CrostonState,
@@ -21,6 +27,13 @@ from planner.forecast.kernels import (
 )
 
 AGGREGATE_ALPHAS = (0.05, 0.15, 0.3)  # a lighter grid: aggregated series are short
+# TSB's rate never falls below this share of the series' in-stock rate over the last
+# ``TSB_FLOOR_DAYS``: after a lull it decays towards zero, but a slow seller that sold 1 unit a
+# month over half a year is rarely dead after 3 quiet weeks (on the demo, TSB series forecast
+# under a unit over the planning period sold ~6× that). Half a year is long enough to hold
+# several sales and short enough to let a truly dying item fade out.
+TSB_FLOOR_SHARE = 0.75
+TSB_FLOOR_DAYS = 182
 
 
 class CrostonSBA(RateForecaster):
@@ -44,7 +57,8 @@ class CrostonSBA(RateForecaster):
 class TSB(RateForecaster):
     """Teunter-Syntetos-Babai: demand probability (updated every in-stock period) × size.
 
-    Unlike Croston, the forecast decays while no demand comes, so dying items fade out.
+    Unlike Croston, the forecast decays while no demand comes, so dying items fade out, though
+    never below ``floor_share`` of the in-stock rate over the last ``floor_days`` (0: no floor).
     (alpha for size, beta for probability) is chosen per series from ``grid``.
     """
 
@@ -53,13 +67,24 @@ class TSB(RateForecaster):
     def __init__(
         self,
         grid: tuple[tuple[float, float], ...] = TSB_GRID,
+        floor_share: float = TSB_FLOOR_SHARE,
+        floor_days: int = TSB_FLOOR_DAYS,
         cleaning: Cleaning = DEFAULT_CLEANING,
     ) -> None:
         self.grid = grid
+        self.floor_share = floor_share
+        self.floor_days = floor_days
         self.cleaning = cleaning
 
     def _rates(self, demand: Demand, cuts: Sequence[int] | None) -> list[FloatArray]:
-        return tsb(demand, self.grid, init=self._periods(28), cuts=cuts)
+        rates = tsb(demand, self.grid, init=self._periods(28), cuts=cuts)
+        if self.floor_share <= 0:
+            return rates
+        periods = self._periods(self.floor_days)
+        # The floor at each cut from the history before it, as a fit on that history would see.
+        points = [demand.periods] if cuts is None else list(cuts)
+        floors = [in_stock_rate(demand.head(c), periods) if c > 0 else 0.0 for c in points]
+        return [np.maximum(r, self.floor_share * f) for r, f in zip(rates, floors, strict=True)]
 
 
 def _levels(demand: Demand, max_level: int) -> np.ndarray:
