@@ -7,12 +7,12 @@ is the use case in planner/services/cycle.py.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 from planner.bootstrap import App
 from planner.domain.errors import PlannerError
-from planner.domain.runs import Run, StepStatus
-from planner.ports import SyncProgress
+from planner.domain.runs import Run, RunStatus, StepStatus
+from planner.ports import CycleLease, SyncProgress
 from planner.services.cycle import Step, abandoned_notes, run_cycle
 from planner.services.digest import send_digest
 from planner.services.planning import plan_and_save
@@ -57,12 +57,7 @@ def cycle_steps(
         return {"sheet": result.location, **{f"rows_{k}": v for k, v in result.rows.items()}}
 
     def digest(run: Run) -> Mapping[str, object]:
-        notes = [
-            f"{s.name} {'failed' if s.status is StepStatus.FAILED else 'was skipped'}: {s.error}"
-            + (f" ({s.hint})" if s.hint else "")
-            for s in run.steps
-            if s.status is not StepStatus.OK
-        ]
+        notes = _step_notes(run) or _cycle_notes(app, run)
         notes += abandoned_notes(run)
         send_digest(
             app.uow(),
@@ -83,6 +78,42 @@ def cycle_steps(
     ]
 
 
+CHANGES = (SYNC, PLAN, PUBLISH)
+
+
+def _step_notes(run: Run, prefix: str = "") -> list[str]:
+    """One line per step that did not succeed, with its error and what to do."""
+    return [
+        f"{prefix}{s.name} {'failed' if s.status is StepStatus.FAILED else 'was skipped'}: "
+        f"{s.error}" + (f" ({s.hint})" if s.hint else "")
+        for s in run.steps
+        if s.status not in (StepStatus.OK, StepStatus.RUNNING)
+    ]
+
+
+def _cycle_notes(app: App, run: Run) -> list[str]:
+    """A digest on its own schedule reports the last cycle run that synced, planned, published."""
+    if any(s.name in CHANGES for s in run.steps):
+        return []
+    with app.uow() as uow:
+        earlier = [r for r in uow.runs.list(limit=10) if r.id != run.id]
+    cycle = next((r for r in earlier if any(s.name in CHANGES for s in r.steps)), None)
+    if cycle is None:
+        return []
+    label = f"the daily cycle (run {cycle.id}, {cycle.started_at:%Y-%m-%d %H:%M} UTC): "
+    if cycle.status is RunStatus.RUNNING:
+        going = next((s.name for s in cycle.steps if s.status is StepStatus.RUNNING), "?")
+        return [label + f"still running ({going}); this digest reads the data as it was before"]
+    if _utc(run.started_at) - _utc(cycle.started_at) > timedelta(hours=26):
+        return [label + "has not run for over a day; check that `planner serve` is running"]
+    return _step_notes(cycle, prefix=label)
+
+
+def _utc(moment: datetime) -> datetime:
+    """Stored times come back naive from SQLite; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def run_daily_cycle(
     app: App,
     *,
@@ -100,4 +131,14 @@ def run_daily_cycle(
         if s.name not in skip
     ]
     app.migrate()
-    return run_cycle(steps, uow=app.uow, trigger=trigger, progress=progress)
+    return run_cycle(
+        steps, uow=app.uow, trigger=trigger, progress=progress, lease=cycle_lease(app, steps)
+    )
+
+
+def cycle_lease(app: App, steps: list[Step]) -> CycleLease | None:
+    """The lease a run takes when it changes data (sync, plan, publish); none for a digest."""
+    from planner.store.cycle_lease import SqlCycleLease
+
+    exclusive = any(s.name in (SYNC, PLAN, PUBLISH) for s in steps)
+    return SqlCycleLease(app.engine) if exclusive else None

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from planner.bootstrap import App
-from planner.daily import SYNC, cycle_steps
+from planner.daily import SYNC, cycle_lease, cycle_steps
 from planner.demo import DemoSeller, generate_seller
 from planner.demo.stock import stock_time
 from planner.demo_buyer import Tick, tick_sample
@@ -276,7 +276,11 @@ def run_day(
         for step in cycle_steps(app, today=today, actor=ACTOR)
     ]
     return run_cycle(
-        steps, uow=app.uow, trigger=trigger, progress=lambda name: view.status(f"{name}…")
+        steps,
+        uow=app.uow,
+        trigger=trigger,
+        lease=cycle_lease(app, steps),
+        progress=lambda name: view.status(f"{name}…"),
     )
 
 

@@ -134,6 +134,20 @@ class RunRepository(Protocol):
     def list(self, *, limit: int = 10) -> list[Run]: ...
 
 
+class CycleLease(Protocol):
+    """One daily cycle at a time across processes: a lease its run keeps renewing."""
+
+    def take(self, *, now: int, seconds: int) -> bool:
+        """Hold it until now + seconds; False while another live process holds it."""
+        ...
+
+    def renew(self, *, now: int, seconds: int) -> bool:
+        """Extend it; False once it is no longer ours."""
+        ...
+
+    def release(self) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over every repository: commit() keeps, leaving without it rolls back."""
 
@@ -331,6 +345,12 @@ class AmazonGateway(Protocol):
         """Open shipments (updated_after None), or those updated in the window, with items."""
         ...
 
+    def inbound_shipments_by_id(
+        self, marketplace_id: str, shipment_ids: Collection[str]
+    ) -> list[InboundShipment]:
+        """The named shipments whatever their status (unknown ids left out), with items."""
+        ...
+
     def inbound_plans(self, plan_ids: Collection[str]) -> list[InboundPlanLink]:
         """The given inbound plans (others are ignored), with their shipments' ids."""
         ...
@@ -441,6 +461,9 @@ class InboundShipmentRepository(Protocol):
 
     def put(self, order_number: str, shipment: InboundShipment) -> None: ...
     def of_order(self, order_number: str) -> list[InboundShipment]: ...
+    def ids_by_order(self) -> dict[str, set[str]]:
+        """The shipment ids kept for each order (by order number), in one query."""
+        ...
 
 
 class AmazonUnitOfWork(UnitOfWork, Protocol):
@@ -780,6 +803,10 @@ class InboundPlanGateway(Protocol):
         ...
 
     def inbound_plan_status(self, plan_id: str) -> str: ...
+    def step_seconds(self) -> float:
+        """The longest one workflow step may take (its calls, retries and operation polls)."""
+        ...
+
     def confirm_packing(self, plan_id: str) -> None:
         """Generate packing options if needed and confirm one (skipped when one is accepted)."""
         ...
@@ -809,12 +836,15 @@ class InboundPlanGateway(Protocol):
         *,
         ready_from: datetime,
         contact: ShipFromAddress,
+        valid_at: datetime,
     ) -> list[TransportChoice]:
-        """The placement's transportation options, generating them first if there are none."""
+        """The placement's transportation options, generated anew if none is valid at valid_at."""
         ...
 
-    def delivery_windows(self, plan_id: str, shipment_id: str) -> list[DeliveryWindowChoice]:
-        """The shipment's delivery window options, generating them first if there are none."""
+    def delivery_windows(
+        self, plan_id: str, shipment_id: str, *, valid_at: datetime
+    ) -> list[DeliveryWindowChoice]:
+        """The shipment's delivery window options, generated anew if none is valid at valid_at."""
         ...
 
     def confirm_delivery_window(self, plan_id: str, shipment_id: str, option_id: str) -> None: ...
@@ -868,6 +898,7 @@ class TransportChoice:
     cost: float | None = None  # Amazon's quote; None when Amazon charges nothing for it
     needs_delivery_window: bool = False
     carrier: str = ""
+    expires: datetime | None = None  # when Amazon's quote runs out (None: it does not)
 
 
 @dataclass(frozen=True, slots=True)
@@ -878,6 +909,7 @@ class DeliveryWindowChoice:
     start: datetime
     end: datetime
     availability: str
+    valid_until: datetime | None = None  # when the option can no longer be confirmed
 
 
 class PushClaims(Protocol):
@@ -890,6 +922,10 @@ class PushClaims(Protocol):
 
     def lease(self, order_number: str, *, now: int, seconds: int) -> int | None:
         """Hold the order's push lease until now + seconds (None: another push holds it)."""
+        ...
+
+    def renew(self, order_number: str, *, until: int, now: int, seconds: int) -> int | None:
+        """Extend the lease held until `until` to now + seconds (None: another push took it)."""
         ...
 
     def release(self, order_number: str, *, until: int) -> None: ...

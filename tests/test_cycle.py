@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Mapping
+from datetime import UTC, datetime
+from functools import partial
 
+import pytest
 from sqlalchemy import Engine
 
 from planner.domain.errors import PlannerError
-from planner.domain.runs import Run, RunStatus, StepStatus
-from planner.services.cycle import Step, run_cycle
+from planner.domain.runs import Run, RunStatus, StepResult, StepStatus
+from planner.services.cycle import CycleBusy, Step, abandoned_notes, run_cycle
+from planner.store.cycle_lease import SqlCycleLease
 from planner.store.uow import SqlUnitOfWork
 
 
@@ -80,3 +88,62 @@ def test_a_failing_step_is_retried_then_later_steps_say_why_they_were_skipped(
     assert by_name["plan"].status is StepStatus.SKIPPED
     assert by_name["publish"].error == "skipped because plan did not succeed"
     assert by_name["digest"].counts == {"reported_failures": "sync"}
+
+
+def test_a_second_cycle_is_refused_while_one_runs_and_the_first_is_left_alone(
+    engine: Engine,
+) -> None:
+    uow = partial(SqlUnitOfWork, engine)
+    inside, finish = threading.Event(), threading.Event()
+    outcome: list[Run] = []
+
+    def slow_sync(run: Run) -> Mapping[str, object]:
+        inside.set()
+        assert finish.wait(30)
+        return {}
+
+    def first() -> None:
+        steps = [Step("sync", slow_sync)]
+        outcome.append(run_cycle(steps, uow=uow, trigger="scheduler", lease=SqlCycleLease(engine)))
+
+    worker = threading.Thread(target=first)
+    worker.start()
+    try:
+        assert inside.wait(30)
+        with pytest.raises(CycleBusy, match=r"another daily cycle is running right now \(run 1"):
+            run_cycle([Step("sync", lambda run: {})], uow=uow, trigger="cli",
+                      lease=SqlCycleLease(engine))  # fmt: skip
+        # A digest on its own schedule runs beside it and leaves it running.
+        run_cycle([Step("digest", lambda run: {})], uow=uow, trigger="scheduler")
+        with uow() as u:
+            assert [r.status for r in u.runs.list()] == [RunStatus.OK, RunStatus.RUNNING]
+    finally:
+        finish.set()
+        worker.join(30)
+    assert outcome[0].status is RunStatus.OK
+    # Once it finished, the lease is free again.
+    again = run_cycle([Step("sync", lambda run: {})], uow=uow, trigger="cli",
+                      lease=SqlCycleLease(engine))  # fmt: skip
+    assert again.status is RunStatus.OK and not again.took_over
+
+
+def test_a_lease_left_by_a_dead_process_is_taken_over_at_once(engine: Engine) -> None:
+    uow = partial(SqlUnitOfWork, engine)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    dead = SqlCycleLease(engine, pid=int(gone.stdout))
+    assert dead.take(now=int(time.time()), seconds=3600)  # held for an hour by a dead process
+    with uow() as u:
+        u.runs.save(
+            Run("scheduler", datetime.now(UTC), steps=[StepResult("plan", StepStatus.RUNNING)])
+        )
+        u.commit()
+    run = run_cycle([Step("plan", lambda run: {})], uow=uow, trigger="cli",
+                    lease=SqlCycleLease(engine))  # fmt: skip
+    assert run.status is RunStatus.OK
+    (killed,) = run.took_over
+    assert killed.status is RunStatus.ABANDONED
+    assert abandoned_notes(run) == [
+        f"run {killed.id} (started {killed.started_at:%Y-%m-%d %H:%M} UTC) stopped during plan "
+        "because planner was killed or crashed; this run did the plan again"
+    ]

@@ -28,6 +28,7 @@ from sqlalchemy import Engine
 from planner.cli import main
 from planner.domain.runs import Run, RunStatus, StepResult, StepStatus
 from planner.services.cycle import Step, run_cycle
+from planner.store.cycle_lease import SqlCycleLease
 from planner.store.uow import SqlUnitOfWork
 from sheets import layout
 
@@ -179,9 +180,14 @@ def test_the_stored_run_names_the_step_in_progress_and_the_next_run_abandons_it(
             Run("scheduler", datetime.now(UTC), steps=[StepResult("sync", StepStatus.RUNNING)])
         )
         u.commit()
+    # A digest-only run takes no lease: it cannot know the other run is dead, so leaves it.
     run_cycle([Step("digest", lambda run: {})], uow=uow, trigger="cli")
     with uow() as u:
-        latest, killed, first = u.runs.list()
+        assert u.runs.list()[1].status is RunStatus.RUNNING
+    # A run that syncs holds the lease, so any run still "running" has lost its process.
+    run_cycle([Step("sync", lambda run: {})], uow=uow, trigger="cli", lease=SqlCycleLease(engine))
+    with uow() as u:
+        latest, _, killed, first = u.runs.list()
     assert (latest.status, killed.status, first.status) == (
         RunStatus.OK, RunStatus.ABANDONED, RunStatus.OK,
     )  # fmt: skip

@@ -63,3 +63,35 @@ def test_a_due_job_runs_and_lands_in_the_run_history(config: Path) -> None:
         app.close()
     assert runs, "the digest job did not run"
     assert [(s.name, s.status) for s in runs[0].steps] == [("digest", StepStatus.OK)]
+
+
+def test_the_digest_on_its_own_schedule_names_the_cycles_failed_step(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from planner.daily import run_daily_cycle
+    from planner.domain.runs import Run, RunStatus, StepResult
+
+    app = build_app(config)
+    try:
+        app.migrate()
+        with app.uow() as uow:  # this morning's cycle: the sync failed, so nothing was published
+            uow.runs.save(
+                Run("scheduler", datetime.now(ZoneInfo("UTC")) - timedelta(hours=2),
+                    status=RunStatus.FAILED, finished_at=datetime.now(ZoneInfo("UTC")),
+                    steps=[StepResult("sync", StepStatus.FAILED, error="Amazon answered 503",
+                                      hint="the previous data is kept; the next run retries"),
+                           StepResult("plan", StepStatus.SKIPPED,
+                                      error="skipped because sync did not succeed")])
+            )  # fmt: skip
+            uow.commit()
+        capsys.readouterr()
+        run = run_daily_cycle(
+            app, today=datetime.now().date(), trigger="scheduler", actor="scheduler",
+            skip=("sync", "plan", "publish"),
+        )  # fmt: skip
+    finally:
+        app.close()
+    printed = capsys.readouterr().out
+    assert run.status is RunStatus.OK
+    assert "sync failed: Amazon answered 503" in printed and "the next run retries" in printed
+    assert "plan was skipped" in printed

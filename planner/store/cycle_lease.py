@@ -1,0 +1,105 @@
+"""One daily cycle at a time, across processes: a lease in the counters table.
+
+Three rows: `cycle:until` (the lease's expiry, unix seconds), `cycle:pid` and `cycle:host` (who
+holds it). Taking it is a compare-and-set on the expiry the taker read, so of two processes
+starting at once exactly one wins, on SQLite and PostgreSQL alike. A lease is free once it
+expires or, on this machine, as soon as its process is gone (a `planner run` killed with
+SIGKILL does not make the next run wait for the expiry).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import zlib
+
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from planner.store import tables as t
+
+UNTIL, PID, HOST = "cycle:until", "cycle:pid", "cycle:host"
+
+
+def _this_host() -> int:
+    return zlib.crc32(socket.gethostname().encode()) & 0x7FFFFFFF
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+class SqlCycleLease:
+    def __init__(self, engine: Engine, *, pid: int | None = None) -> None:
+        self._engine = engine
+        self._pid = os.getpid() if pid is None else pid
+        self._host = _this_host()
+
+    def take(self, *, now: int, seconds: int) -> bool:
+        """Hold the lease until now + seconds; False while a live process holds it."""
+        try:
+            return self._take(now=now, seconds=seconds)
+        except IntegrityError:  # two first-ever takes at once: the other one inserted first
+            return False
+
+    def _take(self, *, now: int, seconds: int) -> bool:
+        with self._engine.begin() as conn:
+            held = _read(conn)
+            until = held.get(UNTIL)
+            if until is not None and until > now and self._held_by_live(held):
+                return False
+            c = t.counters
+            if until is None:
+                conn.execute(insert(c).values(name=UNTIL, value=now + seconds))
+            else:
+                swapped = conn.execute(
+                    update(c)
+                    .where(c.c.name == UNTIL, c.c.value == until)
+                    .values(value=now + seconds)
+                )
+                if swapped.rowcount != 1:  # another process took it between our read and write
+                    return False
+            _write(conn, PID, self._pid)
+            _write(conn, HOST, self._host)
+        return True
+
+    def renew(self, *, now: int, seconds: int) -> bool:
+        """Extend our lease; False when it is no longer ours."""
+        with self._engine.begin() as conn:
+            if not self._ours(_read(conn)):
+                return False
+            _write(conn, UNTIL, now + seconds)
+        return True
+
+    def release(self) -> None:
+        with self._engine.begin() as conn:
+            if self._ours(_read(conn)):
+                _write(conn, UNTIL, 0)
+
+    def _ours(self, held: dict[str, int]) -> bool:
+        return held.get(PID) == self._pid and held.get(HOST) == self._host
+
+    def _held_by_live(self, held: dict[str, int]) -> bool:
+        if held.get(HOST) != self._host:
+            return True  # another machine: only the expiry tells
+        pid = held.get(PID)
+        return pid is not None and _alive(pid)
+
+
+def _read(conn: Connection) -> dict[str, int]:
+    c = t.counters
+    rows = conn.execute(select(c.c.name, c.c.value).where(c.c.name.in_((UNTIL, PID, HOST))))
+    return {name: int(value) for name, value in rows}
+
+
+def _write(conn: Connection, name: str, value: int) -> None:
+    c = t.counters
+    done = conn.execute(update(c).where(c.c.name == name).values(value=value))
+    if done.rowcount == 0:
+        conn.execute(insert(c).values(name=name, value=value))
