@@ -42,17 +42,20 @@ def run_json(run: Run) -> dict[str, Any]:
 @pass_state
 def run_cmd(state: State, skip: tuple[str, ...]) -> None:
     """Run the daily cycle once: sync → plan → publish → digest (for cron and the demo)."""
+    from planner.commands.amazon import progress_bar
     from planner.daily import run_daily_cycle
 
     app = state.app
-    run = run_daily_cycle(
-        app,
-        today=today(),
-        trigger="cli",
-        actor=getpass.getuser(),
-        progress=lambda name: err.print(f"… {name}"),
-        skip=skip,
-    )
+    with progress_bar() as bars:  # the sync's reports and pages, on stderr while they run
+        run = run_daily_cycle(
+            app,
+            today=today(),
+            trigger="cli",
+            actor=getpass.getuser(),
+            progress=lambda name: err.print(f"… {name}"),
+            sync_progress=bars,
+            skip=skip,
+        )
     rows = [(s.name, s.status.value, f"{s.seconds:.1f}s", s.error or "") for s in run.steps]
     out.print(table(f"Run {run.id}: {run.status.value}", ["step", "status", "time", "error"], rows))
     if run.status is not RunStatus.OK:
