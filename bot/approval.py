@@ -219,13 +219,10 @@ def push(ctx: Context, caller: Caller, press: Press, out: Delivery) -> Outcome:
         )
         return Outcome((request.order,), {"double_click": True}, "ignored")
     try:
-        with ctx.services.uow() as uow:
-            order = uow.orders.get(request.order)
-        if order.locked and order.amazon is not None:
-            plan_id, already = order.amazon.inbound_plan_id, True
-        else:
-            result = pusher.push(request.order, split=request.split, actor=caller.actor)
-            plan_id, already = result.inbound_plan_id, result.already
+        # Always the pusher: it answers "already" only for a finished push, and continues one
+        # that failed part-way (a plan without shipments) instead of calling it saved.
+        result = pusher.push(request.order, split=request.split, actor=caller.actor)
+        plan_id, already = result.inbound_plan_id, result.already
     finally:
         ctx.claims.release(key)
     numbers = order_numbers(press.message_blocks) or [request.order]

@@ -11,6 +11,7 @@ from bot.blocks.common import context, esc, section
 from bot.replies import Reply
 from bot.roles import NotAllowed
 from planner.domain.errors import PlannerError
+from planner.ports import InboundOperationFailed
 
 log = logging.getLogger("planner.bot")
 
@@ -42,8 +43,13 @@ def explain(error: BaseException) -> Reply:
         icon = ":boom:"
         message = f"something went wrong inside planner ({type(error).__name__})"
         hint = "it is in planner's log; please tell whoever runs planner"
-    text = scrub(f"{message}" + (f" ({hint})" if hint else ""))
-    blocks = [section(f"{icon} {esc(scrub(message))}")]
+    # Amazon's problems, one per line (an unknown SKU, missing prep details): what to fix.
+    problems = error.problems if isinstance(error, InboundOperationFailed) else ()
+    lines = [message, *(f"• {p}" for p in problems)]
+    text = scrub("\n".join(lines) + (f" ({hint})" if hint else ""))
+    blocks = [section(f"{icon} {esc(scrub(lines[0]))}")]
+    if problems:
+        blocks.append(section("\n".join(esc(scrub(line)) for line in lines[1:])))
     if hint:
         blocks.append(context(esc(scrub(hint))))
     return Reply(text=text, blocks=blocks)

@@ -199,3 +199,35 @@ def test_a_forged_confirm_press_gets_401_and_creates_nothing(bot: Harness) -> No
 
     assert set(bot.orders()) == before and len(bot.standin.calls) == calls
     assert not bot.standin.answers("forged")
+
+
+def test_a_push_that_failed_part_way_is_finished_by_pressing_save_again(
+    bot: Harness, amazon: AmazonSandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    posted = approve(bot)
+    split = next(
+        b for b in buttons(posted, PUSH) if b["action_id"].startswith(ActionId.PUSH_SPLIT.value)
+    )
+    number = PushRequest.parse(split["value"]).order
+    amazon.operations.fail_next("setPackingInformation")  # Amazon refuses the box contents once
+
+    (failed,) = bot.click(split["action_id"], split["value"], blocks=posted["blocks"],
+                          timeout=SLOW)  # fmt: skip
+
+    words = texts(failed)
+    assert "Amazon refused taking the box contents" in words
+    assert "setPackingInformation failed; try again." in words, "Amazon's problem, shown"
+    assert "push the order again" in words and "next sync" not in words
+    assert "already saved" not in words
+
+    (saved,) = bot.click(split["action_id"], split["value"], blocks=posted["blocks"],
+                         timeout=SLOW)  # fmt: skip
+
+    link = bot.orders()[number].amazon
+    assert link is not None and len(link.shipment_ids) == 2, "the second press finished it"
+    assert "Saved to Amazon as" in texts(saved) and "already saved" not in texts(saved)
+    plan = amazon.operations.inbound.plans[link.inbound_plan_id]
+    assert set(plan.boxes) == set(plan.transport_chosen) and plan.transport_chosen
+    assert active_plans(amazon) >= {link.inbound_plan_id}
+    listed = orders_json(bot.app.config.source, capsys)[number]
+    assert listed["locked"] is True and listed["amazon_shipment_ids"]

@@ -93,6 +93,9 @@ class StockOrder:
     external_ref: str | None = None
     note: str = ""
     id: int | None = None
+    # A push is saving the order to Amazon right now (it holds the push lease): no edits until
+    # it ends, or Amazon's plan would no longer match the order.
+    saving: bool = False
 
     def __post_init__(self) -> None:
         if self.kind is OrderKind.TRANSFER and self.source == self.destination:
@@ -106,6 +109,8 @@ class StockOrder:
     @property
     def locked(self) -> bool:
         """Saved to Amazon: edits are made in Amazon and come back with the sync."""
+        # Only a real inbound plan links the order: a push that failed before Amazon made the
+        # plan leaves nothing here, so the order stays editable.
         return self.amazon is not None
 
     @property
@@ -114,6 +119,11 @@ class StockOrder:
         return self.kind is not OrderKind.ASSEMBLY and self.source is None
 
     def _check_editable(self) -> None:
+        if self.saving:
+            raise OrderLocked(
+                f"order {self.number} is being saved to Amazon right now",
+                hint="wait for the push to finish; if it fails the order can be edited again",
+            )
         if self.locked:
             raise OrderLocked(
                 f"order {self.number} was saved to Amazon and is locked",
@@ -168,6 +178,16 @@ class StockOrder:
         """Name the source of an order pulled in from Amazon with an unknown source."""
         if self.status is OrderStatus.CANCELLED:
             raise InvalidTransition(f"order {self.number} is cancelled")
+        if self.amazon is not None:
+            # Planner saved it to Amazon from a source it already knew; Amazon holds that now.
+            raise OrderLocked(
+                f"order {self.number} was saved to Amazon by planner; its source is set there",
+                hint="set-source is for shipments found in Amazon with an unknown source",
+            )
+        if self.kind is OrderKind.TRANSFER and source == self.destination:
+            raise DomainRuleViolation(
+                f"transfer {self.number}: source and destination are both {source!r}"
+            )
         self.source = source
 
     def receive(self, quantities: dict[str, int]) -> None:

@@ -6,7 +6,9 @@ the moment createInboundPlan answers. A retry after a crash, timeout or failed s
 continues the same plan; a push that died before Amazon's answer arrived finds its plan again by
 its unique name. Amazon's state (packing and placement options accepted, boxes listed, carrier
 and delivery windows selected; see push_steps.py) tells which steps are left, so every step can
-be repeated safely and none is sent twice once it took.
+be repeated safely and none is sent twice once it took. A claim is no Amazon link: an order whose
+push failed before Amazon made the plan stays editable. The push lease (push_lease.py), renewed
+before every step, keeps a second push from running the same steps meanwhile.
 """
 
 from __future__ import annotations
@@ -32,12 +34,14 @@ from planner.ports import (
     ShipFromAddress,
     UnitOfWork,
 )
+from planner.services.push_lease import BEING_SAVED, WAIT_HINT, PushLease
 from planner.services.push_settings import PushInProgress, PushRefused, PushSettings
 from planner.services.push_steps import finish_shipments
 
 __all__ = ["PushInProgress", "PushRefused", "PushSettings", "ShipmentPush"]
 
 CLAIM = "push:"
+PUSH_AGAIN = "push the order again in a few minutes; it continues the same inbound plan"
 NO_SINGLE_DESTINATION = (
     "Do not split shipments needs Amazon's inventory placement service enabled: Amazon offered "
     "no single-destination placement for order {number}"
@@ -74,40 +78,41 @@ class ShipmentPush:
     def push(self, order_number: str, *, split: bool, actor: str) -> PushResult:
         """Save the order to Amazon; continues a plan an earlier attempt started."""
         target = self._target(order_number)
-        link = target.order.amazon
-        if link is not None and link.shipment_ids:
-            return PushResult(
-                order_number, link.inbound_plan_id, link.shipment_ids, link.split, already=True
-            )
-        now = int(self._clock())
-        lease = self._claims.lease(order_number, now=now, seconds=int(self._settings.lease_seconds))
-        if lease is None:
-            raise PushInProgress(
-                f"order {order_number} is being saved to Amazon by another push",
-                hint="wait a minute, then push it again to see the result",
-            )
-        try:
-            return self._push(order_number, split=split, actor=actor)
-        finally:
-            self._claims.release(order_number, until=lease)
-
-    def _push(self, order_number: str, *, split: bool, actor: str) -> PushResult:
-        target = self._target(order_number)  # read again now that this push holds the lease
-        current = target.order.amazon
-        if current is not None and current.shipment_ids:
-            return PushResult(
-                order_number,
-                current.inbound_plan_id,
-                current.shipment_ids,
-                current.split,
-                already=True,
-            )
+        done = _already(target.order)
+        if done is not None:
+            return done
         gateway = self._gateway(target.connection)
         try:
-            plan_id, chosen = self._all_steps(gateway, target, split=split)
-            found = gateway.inbound_plans([plan_id])
+            seconds = max(self._settings.lease_seconds, gateway.step_seconds())
+            lease = PushLease(self._claims, order_number, seconds=seconds, clock=self._clock)
+            lease.take()
+            try:
+                return self._push(gateway, order_number, split=split, actor=actor, beat=lease.renew)
+            finally:
+                lease.release()
+        except MarketplaceError as exc:
+            # The connector's words are for the daily sync; a push is retried by pushing again.
+            if exc.hint and "next sync" in exc.hint:
+                exc.hint = PUSH_AGAIN
+            raise
         finally:
             gateway.close()
+
+    def _push(
+        self,
+        gateway: InboundPlanGateway,
+        order_number: str,
+        *,
+        split: bool,
+        actor: str,
+        beat: Callable[[], None],
+    ) -> PushResult:
+        target = self._target(order_number)  # read again now that this push holds the lease
+        done = _already(target.order)
+        if done is not None:
+            return done
+        plan_id, chosen = self._all_steps(gateway, target, split=split, beat=beat)
+        found = gateway.inbound_plans([plan_id])
         shipment_ids = found[0].shipment_ids if found else chosen.shipment_ids
         confirmations = found[0].confirmation_ids if found else ()
         self._save(
@@ -116,16 +121,25 @@ class ShipmentPush:
         return PushResult(order_number, plan_id, shipment_ids, split)
 
     def _all_steps(
-        self, gateway: InboundPlanGateway, target: _Target, *, split: bool
+        self,
+        gateway: InboundPlanGateway,
+        target: _Target,
+        *,
+        split: bool,
+        beat: Callable[[], None],
     ) -> tuple[str, PlacementChoice]:
         """Every workflow step Amazon has not done yet: the plan id and its placement."""
+        beat()
         plan_id = self._plan(gateway, target)
         if plan_id is None:  # the plan Amazon held was void: start a new one
             plan_id = self._plan(gateway, target)
             assert plan_id is not None
+        beat()
         gateway.confirm_packing(plan_id)
+        beat()
         chosen = self._placement(gateway, target.order.number, plan_id, split=split)
         if chosen.status != "ACCEPTED":
+            beat()
             gateway.confirm_placement(plan_id, chosen.option_id)
         finish_shipments(
             gateway,
@@ -135,6 +149,7 @@ class ShipmentPush:
             source=target.source,
             settings=self._settings,
             now=datetime.fromtimestamp(self._clock(), UTC),
+            beat=beat,
         )
         return plan_id, chosen
 
@@ -148,6 +163,8 @@ class ShipmentPush:
             assert dest.connection is not None and dest.marketplace_id is not None
             listings = uow.listings.list()
             packs = {line.sku: _pack_size(uow, line.sku) for line in order.lines}
+            known = [v.name for v in uow.vendors.list()] + [w.code for w in uow.warehouses.list()]
+        self._settings.check_sources(known)
         source = self._settings.address_for(number, order.source)
         skus: dict[str, str] = {}
         for x in listings:
@@ -177,15 +194,9 @@ class ShipmentPush:
             return None
         token = f"{CLAIM}{int(self._clock())}:{uuid.uuid4().hex[:12]}"
         if held is not None and self._clock() - _claimed_at(held) < self._settings.claim_seconds:
-            raise PushInProgress(
-                f"order {number} is being saved to Amazon by another push",
-                hint="wait a minute, then push it again to see the result",
-            )
+            raise PushInProgress(BEING_SAVED.format(number=number), hint=WAIT_HINT)
         if not self._claims.swap(number, expected=held, new=token):
-            raise PushInProgress(
-                f"order {number} is being saved to Amazon by another push",
-                hint="wait a minute, then push it again to see the result",
-            )
+            raise PushInProgress(BEING_SAVED.format(number=number), hint=WAIT_HINT)
         if held is not None:  # a push died before Amazon's answer: its plan may exist
             adopted = gateway.find_inbound_plan(_plan_name(number, held))
             if adopted is not None and self._claims.swap(number, expected=token, new=adopted):
@@ -213,7 +224,7 @@ class ShipmentPush:
             self._claims.swap(number, expected=token, new=_expired(token))
             raise
         if not self._claims.swap(number, expected=token, new=plan_id):
-            raise PushInProgress(f"order {number} was claimed by another push meanwhile")
+            raise PushInProgress(BEING_SAVED.format(number=number), hint=WAIT_HINT)
         try:
             if operation is not None:
                 gateway.wait_for_operation(operation, step="createInboundPlan")
@@ -276,6 +287,16 @@ class ShipmentPush:
                 )
             )
             uow.commit()
+
+
+def _already(order: StockOrder) -> PushResult | None:
+    """The result of a push that already finished (Amazon has the plan's shipments)."""
+    link = order.amazon
+    if link is None or not link.shipment_ids:
+        return None
+    return PushResult(
+        order.number, link.inbound_plan_id, link.shipment_ids, link.split, already=True
+    )
 
 
 def _check_pushable(order: StockOrder, dest: Warehouse) -> None:

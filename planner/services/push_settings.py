@@ -5,11 +5,12 @@ Built once from the configuration ([amazon.push] in planner.toml) by the composi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
-from planner.domain.errors import PlannerError
+from planner.domain.errors import ConfigError, PlannerError
 from planner.ports import BoxSize, ShipFromAddress
 
 if TYPE_CHECKING:
@@ -58,6 +59,20 @@ class PushSettings:
     claim_seconds: float = 600.0
     # While a push runs no other push of the order starts (a crashed one's lease runs out).
     lease_seconds: float = 900.0
+
+    def check_sources(self, known: Collection[str]) -> None:
+        """Every source_addresses key names a vendor or warehouse: a typo is no silent default."""
+        names = {k.casefold(): k for k in known}
+        for key in self.source_addresses:
+            if key.casefold() in names:
+                continue
+            close = difflib.get_close_matches(key.casefold(), list(names), n=1, cutoff=0.6)
+            # No brackets in the words: the terminal would take [..] for markup.
+            raise ConfigError(
+                f'planner.toml: amazon.push.source_addresses."{key}" is no vendor or warehouse',
+                hint=(f'did you mean "{names[close[0]]}"? ' if close else "")
+                + "each key is a warehouse code or a vendor name, as `planner orders` shows it",
+            )
 
     def address_for(self, order_number: str, source: str | None) -> ShipFromAddress:
         """Where the order's units leave from: its source's address, else the default one."""

@@ -7,7 +7,7 @@ never sends a step twice once it took.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from planner.ports import (
@@ -24,6 +24,7 @@ from planner.services.push_settings import PushRefused, PushSettings
 
 # Windows Amazon would rather not get, in order of preference (BLOCKED is never chosen).
 _WINDOW_RANK = {"DISCOUNTED": 0, "AVAILABLE": 1, "CONGESTED": 2}
+SMALL_PARCEL = "GROUND_SMALL_PARCEL"
 _CARRIER_WORDS = {"partnered": "Amazon's partnered carrier", "own": "your own carrier"}
 
 
@@ -36,6 +37,7 @@ def finish_shipments(
     source: ShipFromAddress,
     settings: PushSettings,
     now: datetime,
+    beat: Callable[[], None],
 ) -> None:
     """Boxes, then transportation (with delivery windows where an option needs one)."""
     shipments = placement.shipment_ids
@@ -49,25 +51,36 @@ def finish_shipments(
                 shipment_id, gateway.shipment_items(plan_id, shipment_id), packs, settings
             )
         ]
+        beat()
         gateway.set_packing_information(plan_id, boxes)
     if all(p.transport_option_id for p in progress):
         return  # confirmed for the whole plan at once: nothing is left
+    beat()
     ready = now + timedelta(days=settings.ready_to_ship_days)
     options = gateway.transportation_options(
-        plan_id, placement.option_id, shipments, ready_from=ready, contact=source
+        plan_id, placement.option_id, shipments, ready_from=ready, contact=source, valid_at=now
     )
-    picks = {s: choose_transport(options, s, settings) for s in shipments}
+    picks = {s: choose_transport(options, s, settings, now=now) for s in shipments}
     for p in progress:
         if picks[p.shipment_id].needs_delivery_window and p.delivery_window_id is None:
-            _confirm_window(gateway, plan_id, p)
+            beat()
+            _confirm_window(gateway, plan_id, p, now)
+    beat()
     selections = {s: pick.option_id for s, pick in picks.items()}
     gateway.confirm_transportation(plan_id, selections, contact=source)
 
 
-def _confirm_window(gateway: InboundPlanGateway, plan_id: str, shipment: ShipmentProgress) -> None:
-    windows = gateway.delivery_windows(plan_id, shipment.shipment_id)
-    window = choose_window(windows, shipment.shipment_id)
+def _confirm_window(
+    gateway: InboundPlanGateway, plan_id: str, shipment: ShipmentProgress, now: datetime
+) -> None:
+    windows = gateway.delivery_windows(plan_id, shipment.shipment_id, valid_at=now)
+    window = choose_window(windows, shipment.shipment_id, now=now)
     gateway.confirm_delivery_window(plan_id, shipment.shipment_id, window.option_id)
+
+
+def _valid(expires: datetime | None, now: datetime) -> bool:
+    """Amazon's quote or window can still be confirmed (a retry days later must not use it)."""
+    return expires is None or expires > now
 
 
 def boxes_for(
@@ -90,10 +103,15 @@ def boxes_for(
 
 
 def choose_transport(
-    options: Sequence[TransportChoice], shipment_id: str, settings: PushSettings
+    options: Sequence[TransportChoice], shipment_id: str, settings: PushSettings, *, now: datetime
 ) -> TransportChoice:
     """The cheapest option of the carrier the settings ask for (unquoted options cost 0)."""
-    mine = [o for o in options if o.shipment_id == shipment_id]
+    # Boxes only: planner builds no pallets, so freight (LTL/FTL) options are never picked.
+    mine = [
+        o
+        for o in options
+        if o.shipment_id == shipment_id and o.mode == SMALL_PARCEL and _valid(o.expires, now)
+    ]
     partnered = [o for o in mine if o.partnered]
     own = [o for o in mine if not o.partnered]
     wanted = settings.carrier
@@ -114,10 +132,10 @@ def choose_transport(
 
 
 def choose_window(
-    windows: Sequence[DeliveryWindowChoice], shipment_id: str
+    windows: Sequence[DeliveryWindowChoice], shipment_id: str, *, now: datetime
 ) -> DeliveryWindowChoice:
     """The earliest window Amazon prefers (discounted, then available, then congested)."""
-    usable = [w for w in windows if w.availability in _WINDOW_RANK]
+    usable = [w for w in windows if w.availability in _WINDOW_RANK and _valid(w.valid_until, now)]
     if not usable:
         raise PushRefused(
             f"Amazon offers no open delivery window for shipment {shipment_id}",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import builtins
+import time
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, case, delete, insert, select, update
 
 from planner.domain.errors import DomainRuleViolation, NotFound
 from planner.domain.orders import (
@@ -18,6 +19,7 @@ from planner.domain.orders import (
 )
 from planner.store import tables as t
 from planner.store.lookup import Lookup
+from planner.store.push_claims import CLAIM, EXPIRED_CLAIM, lease_name
 
 FIRST_NUMBER = 1001
 
@@ -87,10 +89,11 @@ class SqlOrders:
     def save(self, order: StockOrder) -> None:
         if order.id is None:
             order.id = self._id(order.number)
+        head = self._head(order)
+        if order.amazon is None:
+            head["amazon_plan_id"] = _kept_claim()
         self._conn.execute(
-            update(t.stock_orders)
-            .where(t.stock_orders.c.id == order.id)
-            .values(**self._head(order))
+            update(t.stock_orders).where(t.stock_orders.c.id == order.id).values(**head)
         )
         self._conn.execute(
             delete(t.stock_order_lines).where(t.stock_order_lines.c.order_id == order.id)
@@ -154,16 +157,29 @@ class SqlOrders:
                             unit_cost=r.unit_cost,
                         )
                     )
-        return [self._order(h._mapping, lines[h.id]) for h in heads]
+        saving = self._saving([h.number for h in heads])
+        return [self._order(h._mapping, lines[h.id], h.number in saving) for h in heads]
 
-    def _order(self, r: Any, lines: builtins.list[OrderLine]) -> StockOrder:
+    def _saving(self, numbers: builtins.list[str]) -> set[str]:
+        """The orders a push holds the lease of right now."""
+        if not numbers:
+            return set()
+        names = {lease_name(n): n for n in numbers}
+        c = t.counters
+        rows = self._conn.execute(
+            select(c.c.name).where(c.c.name.in_(list(names)), c.c.value > int(time.time()))
+        )
+        return {names[r.name] for r in rows}
+
+    def _order(self, r: Any, lines: builtins.list[OrderLine], saving: bool) -> StockOrder:
         kind = OrderKind(r["kind"])
         if kind is OrderKind.PURCHASE:
             source = self._lookup.key("vendor", r["source_vendor_id"])
         else:
             source = self._lookup.key("warehouse", r["source_warehouse_id"])
         link = None
-        if r["amazon_plan_id"]:
+        # A push's claim (`push:…`) is no inbound plan: Amazon has nothing for the order yet.
+        if r["amazon_plan_id"] and not r["amazon_plan_id"].startswith(CLAIM):
             link = AmazonLink(
                 inbound_plan_id=r["amazon_plan_id"],
                 shipment_ids=tuple(r["amazon_shipment_ids"] or ()),
@@ -184,4 +200,19 @@ class SqlOrders:
             external_ref=r["external_ref"],
             note=r["note"],
             id=r["id"],
+            saving=saving,
         )
+
+
+def _kept_claim() -> Any:
+    """The plan id column of an order saved without a link: a running push's claim is kept.
+
+    A failed push's claim (expired) goes: the order was changed, so a plan Amazon may have made
+    under that claim no longer matches it and must not be adopted by the next push.
+    """
+    column = t.stock_orders.c.amazon_plan_id
+    return case(
+        (column.like(f"{EXPIRED_CLAIM}%"), None),
+        (column.like(f"{CLAIM}%"), column),
+        else_=None,
+    )

@@ -16,6 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from planner.domain.errors import NotFound
 from planner.store import tables as t
 
+CLAIM = "push:"  # a claim, not an inbound plan id: `push:<unix time>:<token>`
+EXPIRED_CLAIM = "push:0:"  # a push that ended before Amazon's answer (its plan may exist)
+
 
 class SqlPushClaims:
     def __init__(self, engine: Engine) -> None:
@@ -44,7 +47,7 @@ class SqlPushClaims:
 
     def lease(self, order_number: str, *, now: int, seconds: int) -> int | None:
         """Take the order's push lease until now + seconds; None while another push holds it."""
-        c, name, until = t.counters, _lease(order_number), now + seconds
+        c, name, until = t.counters, lease_name(order_number), now + seconds
         with self._engine.begin() as conn:
             done = conn.execute(
                 update(c).where(c.c.name == name, c.c.value <= now).values(value=until)
@@ -58,15 +61,27 @@ class SqlPushClaims:
             return None
         return until
 
+    def renew(self, order_number: str, *, until: int, now: int, seconds: int) -> int | None:
+        """Extend the lease this push holds (expiring at `until`); None: another push took it."""
+        c, later = t.counters, now + seconds
+        with self._engine.begin() as conn:
+            done = conn.execute(
+                update(c)
+                .where(c.c.name == lease_name(order_number), c.c.value == until)
+                .values(value=later)
+            )
+        return later if done.rowcount == 1 else None
+
     def release(self, order_number: str, *, until: int) -> None:
         c = t.counters
         with self._engine.begin() as conn:
             conn.execute(
                 update(c)
-                .where(c.c.name == _lease(order_number), c.c.value == until)
+                .where(c.c.name == lease_name(order_number), c.c.value == until)
                 .values(value=0)
             )
 
 
-def _lease(order_number: str) -> str:
+def lease_name(order_number: str) -> str:
+    """The counters row holding the order's push lease (its expiry, unix seconds)."""
     return f"lease:{order_number}"[:32]

@@ -53,6 +53,8 @@ OPEN_SHIPMENT_STATUSES = (
     "CHECKED_IN",
     "RECEIVING",
 )
+# Amazon takes up to 999 ids; 50 keeps each request's query string short.
+_IDS_PER_REQUEST = 50
 _STATUS = {
     "WORKING": InboundStatus.WORKING,
     "READY_TO_SHIP": InboundStatus.WORKING,
@@ -225,6 +227,24 @@ class SpApiGateway(InboundPlanMethods):
                 "LastUpdatedAfter": iso(updated_after),
                 "LastUpdatedBefore": iso(until),
             }
+        return self._listed_shipments(marketplace_id, first)
+
+    def inbound_shipments_by_id(
+        self, marketplace_id: str, shipment_ids: Collection[str]
+    ) -> list[InboundShipment]:
+        ids, out = sorted(set(shipment_ids)), []
+        for start in range(0, len(ids), _IDS_PER_REQUEST):
+            # No status list: a closed shipment is what the sync comes looking for.
+            query = {
+                "QueryType": "SHIPMENT",
+                "ShipmentIdList": ",".join(ids[start : start + _IDS_PER_REQUEST]),
+            }
+            out.extend(self._listed_shipments(marketplace_id, query))
+        return out
+
+    def _listed_shipments(
+        self, marketplace_id: str, first: dict[str, Any]
+    ) -> list[InboundShipment]:
         found: dict[str, dict[str, Any]] = {}
         params: dict[str, Any] = {**first, "MarketplaceId": marketplace_id}
         while True:

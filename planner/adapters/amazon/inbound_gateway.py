@@ -28,6 +28,7 @@ class InboundPlanMethods:
     """Delegates each workflow step to one InboundShipmentSteps, built when first needed."""
 
     calls: CallRunner
+    settings: Any  # the connector's GatewaySettings (its HTTP timeout)
     _plans: Any  # the library's FulfillmentInboundV20240320 client
 
     @property
@@ -62,6 +63,13 @@ class InboundPlanMethods:
     def inbound_plan_status(self, plan_id: str) -> str:
         return self._steps.inbound_plan_status(plan_id)
 
+    def step_seconds(self) -> float:
+        # The worst case of the longest step (confirm packing): two operations polled until
+        # Amazon's answer is given up on, and four calls each retried to the retry budget.
+        retry = self.calls.retry
+        call = retry.total_seconds + retry.attempts * float(self.settings.timeout)
+        return 2 * self._poll.give_up_after + 4 * call
+
     def confirm_packing(self, plan_id: str) -> None:
         self._steps.confirm_packing(plan_id)
 
@@ -91,13 +99,21 @@ class InboundPlanMethods:
         *,
         ready_from: datetime,
         contact: ShipFromAddress,
+        valid_at: datetime,
     ) -> list[TransportChoice]:
         return self._steps.transportation_options(
-            plan_id, placement_option_id, shipment_ids, ready_from=ready_from, contact=contact
+            plan_id,
+            placement_option_id,
+            shipment_ids,
+            ready_from=ready_from,
+            contact=contact,
+            valid_at=valid_at,
         )
 
-    def delivery_windows(self, plan_id: str, shipment_id: str) -> list[DeliveryWindowChoice]:
-        return self._steps.delivery_windows(plan_id, shipment_id)
+    def delivery_windows(
+        self, plan_id: str, shipment_id: str, *, valid_at: datetime
+    ) -> list[DeliveryWindowChoice]:
+        return self._steps.delivery_windows(plan_id, shipment_id, valid_at=valid_at)
 
     def confirm_delivery_window(self, plan_id: str, shipment_id: str, option_id: str) -> None:
         self._steps.confirm_delivery_window(plan_id, shipment_id, option_id)

@@ -14,13 +14,23 @@ from functools import partial
 from typing import Any
 
 from sp_api.base import ApiResponse, fill_query_params
+from sp_api.base.exceptions import SellingApiForbiddenException, SellingApiRequestThrottledException
 
 from planner.adapters.amazon.calls import CallRunner
 from planner.adapters.amazon.errors import AmazonBadResponse, AmazonUnavailable
 from planner.adapters.amazon.throttle import PollPolicy
-from planner.ports import InboundOperationFailed, InboundPlanItem, PlacementChoice, ShipFromAddress
+from planner.ports import (
+    InboundOperationFailed,
+    InboundPlanItem,
+    MarketplaceError,
+    PlacementChoice,
+    ShipFromAddress,
+)
 
 BASE = "/inbound/fba/2024-03-20"
+# Answers Amazon gives before it looks at a request: sending it again cannot do it twice.
+_NOT_SENT = (SellingApiRequestThrottledException, SellingApiForbiddenException)
+_TOOK = object()  # a step an earlier attempt did after all: there is no operation to wait for
 STEP_WORDS = {
     "createInboundPlan": "creating the inbound plan",
     "generatePackingOptions": "working out how to pack the units",
@@ -77,6 +87,44 @@ class InboundPlanSteps:
 
         method = "PUT" if name == "cancelInboundPlan" else "POST"
         return self._calls(name, partial(self._send, path, method=method, body=body), check)
+
+    def _step_once(self, name: str, path: str, done: Callable[[], bool], body: Any = None) -> None:
+        """Send a confirm/set step at most once and wait for it to end.
+
+        After a timeout, 5xx or garbled answer Amazon may have taken the request: sending it
+        again could confirm twice, so its state is read instead. Done: nothing more to do; not
+        done: the failure is reported and the next push reads the state again.
+        """
+        method = "PUT" if name == "cancelInboundPlan" else "POST"
+        sent = partial(self._send, path, method=method, body=body)
+        tries: list[bool] = []
+
+        def send() -> Any:
+            if tries and not _took(done):
+                raise AmazonUnavailable(
+                    f"Amazon did not answer {STEP_WORDS.get(name, name)} and has not done it",
+                    hint="push the order again in a few minutes; it continues the same plan",
+                )
+            if tries:
+                return _TOOK
+            tries.append(True)
+            try:
+                return sent()
+            except _NOT_SENT:
+                tries.clear()  # refused unread (throttled, token expired): safe to resend
+                raise
+
+        def check(response: Any) -> str | None:
+            if response is _TOOK:
+                return None
+            op = (response.payload or {}).get("operationId")
+            if not op:
+                raise AmazonBadResponse(f"{name} answered without an operationId")
+            return str(op)
+
+        op = self._calls(name, send, check)
+        if op is not None:
+            self.wait_for_operation(op, step=name)
 
     def create_inbound_plan(
         self,
@@ -216,8 +264,11 @@ class InboundPlanSteps:
             plan_id,
             offered[0]["packingOptionId"],
         )
-        op = self._operation_id("confirmPackingOption", path)
-        self.wait_for_operation(op, step="confirmPackingOption")
+
+        def done() -> bool:
+            return any(o.get("status") == "ACCEPTED" for o in self._packing_options(plan_id))
+
+        self._step_once("confirmPackingOption", path, done)
 
     def _placements(self, plan_id: str) -> list[PlacementChoice]:
         path = fill_query_params(f"{BASE}/inboundPlans/{{}}/placementOptions", plan_id)
@@ -251,10 +302,25 @@ class InboundPlanSteps:
         path = fill_query_params(
             f"{BASE}/inboundPlans/{{}}/placementOptions/{{}}/confirmation", plan_id, option_id
         )
-        op = self._operation_id("confirmPlacementOption", path)
-        self.wait_for_operation(op, step="confirmPlacementOption")
+
+        def done() -> bool:
+            accepted = [o for o in self._placements(plan_id) if o.status == "ACCEPTED"]
+            return any(o.option_id == option_id for o in accepted)
+
+        self._step_once("confirmPlacementOption", path, done)
 
     def cancel_inbound_plan(self, plan_id: str) -> None:
         path = fill_query_params(f"{BASE}/inboundPlans/{{}}/cancellation", plan_id)
-        op = self._operation_id("cancelInboundPlan", path)
-        self.wait_for_operation(op, step="cancelInboundPlan")
+
+        def done() -> bool:
+            return self.inbound_plan_status(plan_id) == "VOIDED"
+
+        self._step_once("cancelInboundPlan", path, done)
+
+
+def _took(done: Callable[[], bool]) -> bool:
+    """Whether Amazon's state shows the step done (unknown counts as not done)."""
+    try:
+        return done()
+    except MarketplaceError:
+        return False

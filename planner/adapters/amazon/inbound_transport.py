@@ -46,6 +46,7 @@ def _contact(source: ShipFromAddress) -> dict[str, str]:
 
 def _transport(raw: dict[str, Any]) -> TransportChoice:
     quote = (raw.get("quote") or {}).get("cost") or {}
+    expires = (raw.get("quote") or {}).get("expiration")
     return TransportChoice(
         option_id=str(raw["transportationOptionId"]),
         shipment_id=str(raw["shipmentId"]),
@@ -54,6 +55,7 @@ def _transport(raw: dict[str, Any]) -> TransportChoice:
         cost=float(quote["amount"]) if "amount" in quote else None,
         needs_delivery_window=WINDOW_PRECONDITION in (raw.get("preconditions") or ()),
         carrier=str((raw.get("carrier") or {}).get("name") or ""),
+        expires=_moment(expires) if expires else None,
     )
 
 
@@ -63,7 +65,14 @@ def _window(raw: dict[str, Any]) -> DeliveryWindowChoice:
         start=_moment(raw["startDate"]),
         end=_moment(raw["endDate"]),
         availability=str(raw.get("availabilityType") or ""),
+        valid_until=_moment(raw["validUntil"]) if raw.get("validUntil") else None,
     )
+
+
+def _stale(rows: Sequence[TransportChoice | DeliveryWindowChoice], valid_at: datetime) -> bool:
+    """No options, or one has run out (a retry days later): Amazon is asked for new ones."""
+    ends = [r.expires if isinstance(r, TransportChoice) else r.valid_until for r in rows]
+    return not ends or any(end is not None and end <= valid_at for end in ends)
 
 
 class InboundShipmentSteps(InboundPlanSteps):
@@ -130,8 +139,11 @@ class InboundShipmentSteps(InboundPlanSteps):
             ]
         }
         path = fill_query_params(f"{BASE}/inboundPlans/{{}}/packingInformation", plan_id)
-        op = self._operation_id("setPackingInformation", path, body)
-        self.wait_for_operation(op, step="setPackingInformation")
+
+        def done() -> bool:
+            return all(self.shipment_progress(plan_id, s).has_boxes for s in groups)
+
+        self._step_once("setPackingInformation", path, done, body)
 
     def transportation_options(
         self,
@@ -141,14 +153,15 @@ class InboundShipmentSteps(InboundPlanSteps):
         *,
         ready_from: datetime,
         contact: ShipFromAddress,
+        valid_at: datetime,
     ) -> list[TransportChoice]:
         path = fill_query_params(f"{BASE}/inboundPlans/{{}}/transportationOptions", plan_id)
         query = {"placementOptionId": placement_option_id, "pageSize": 20}
         listed: Callable[[], list[Any]] = partial(
             self._pages, "listTransportationOptions", path, "transportationOptions", query
         )
-        rows = listed()
-        if not {r.get("shipmentId") for r in rows} >= set(shipment_ids):
+        rows = [_transport(r) for r in listed()]
+        if any(_stale([r for r in rows if r.shipment_id == s], valid_at) for s in shipment_ids):
             body = {
                 "placementOptionId": placement_option_id,
                 "shipmentTransportationConfigurations": [
@@ -162,18 +175,21 @@ class InboundShipmentSteps(InboundPlanSteps):
             }
             op = self._operation_id("generateTransportationOptions", path, body)
             self.wait_for_operation(op, step="generateTransportationOptions")
-            rows = listed()
-        return [_transport(r) for r in rows]
+            rows = [_transport(r) for r in listed()]
+        return rows
 
-    def delivery_windows(self, plan_id: str, shipment_id: str) -> list[DeliveryWindowChoice]:
+    def delivery_windows(
+        self, plan_id: str, shipment_id: str, *, valid_at: datetime
+    ) -> list[DeliveryWindowChoice]:
         path = self._shipment_path(plan_id, shipment_id, "/deliveryWindowOptions")
         key, query = "deliveryWindowOptions", {"pageSize": 100}
-        rows = self._pages("listDeliveryWindowOptions", path, key, query)
-        if not rows:
+        listed = partial(self._pages, "listDeliveryWindowOptions", path, key, query)
+        rows = [_window(r) for r in listed()]
+        if _stale(rows, valid_at):
             op = self._operation_id("generateDeliveryWindowOptions", path)
             self.wait_for_operation(op, step="generateDeliveryWindowOptions")
-            rows = self._pages("listDeliveryWindowOptions", path, key, query)
-        return [_window(r) for r in rows]
+            rows = [_window(r) for r in listed()]
+        return rows
 
     def confirm_delivery_window(self, plan_id: str, shipment_id: str, option_id: str) -> None:
         path = fill_query_params(
@@ -182,8 +198,11 @@ class InboundShipmentSteps(InboundPlanSteps):
             shipment_id,
             option_id,
         )
-        op = self._operation_id("confirmDeliveryWindowOptions", path)
-        self.wait_for_operation(op, step="confirmDeliveryWindowOptions")
+
+        def done() -> bool:
+            return self.shipment_progress(plan_id, shipment_id).delivery_window_id == option_id
+
+        self._step_once("confirmDeliveryWindowOptions", path, done)
 
     def confirm_transportation(
         self, plan_id: str, selections: Mapping[str, str], *, contact: ShipFromAddress
@@ -201,8 +220,12 @@ class InboundShipmentSteps(InboundPlanSteps):
         path = fill_query_params(
             f"{BASE}/inboundPlans/{{}}/transportationOptions/confirmation", plan_id
         )
-        op = self._operation_id("confirmTransportationOptions", path, body)
-        self.wait_for_operation(op, step="confirmTransportationOptions")
+
+        def done() -> bool:
+            chosen = [self.shipment_progress(plan_id, s).transport_option_id for s in selections]
+            return all(chosen)
+
+        self._step_once("confirmTransportationOptions", path, done, body)
 
 
 def _box_input(box: InboundBox) -> dict[str, Any]:

@@ -96,6 +96,7 @@ class InboundState:
     fail: dict[str, int] = field(default_factory=dict)  # step -> operations left to fail
     placement_service: set[str] = field(default_factory=set)  # account names with it on
     partnered_carrier: bool = True  # Amazon's partnered carrier offered (not everywhere)
+    freight: bool = False  # also a (cheaper) partnered LTL freight option, which needs pallets
 
 
 class InboundWorkflow:

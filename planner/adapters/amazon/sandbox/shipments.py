@@ -43,10 +43,24 @@ def _page(rows: list[dict[str, Any]], params: Any, key: str) -> dict[str, Any]:
 class InboundShipmentSteps(InboundWorkflow):
     """The shipment steps of the inbound workflow, on top of packing and placement."""
 
-    def offer_carriers(self, *, partnered: bool) -> None:
-        """Offer Amazon's partnered carrier or not (your own carrier is always offered)."""
+    def expire_offers(self, plan_id: str) -> None:
+        """Let the plan's transportation quotes and delivery windows run out (time passed)."""
+        past = _minute(datetime.now(UTC) - timedelta(minutes=1))
+        with self.seller.lock:
+            state = self.inbound.plans[plan_id]
+            for option in state.transport:
+                if "quote" in option:
+                    option["quote"]["expiration"] = past
+            for rows in state.windows.values():
+                for row in rows:
+                    row["validUntil"] = past
+
+    def offer_carriers(self, *, partnered: bool, freight: bool = False) -> None:
+        """Offer Amazon's partnered carrier or not (your own carrier is always offered), and
+        a cheaper partnered LTL freight option (pallets) besides small parcels or not."""
         with self.seller.lock:
             self.inbound.partnered_carrier = partnered
+            self.inbound.freight = freight
 
     def _placed(self, account: Account, params: Any) -> PlanState | Answer:
         state = self._state(account, params["inboundPlanId"])
@@ -196,7 +210,14 @@ class InboundShipmentSteps(InboundWorkflow):
             "shippingMode": "GROUND_SMALL_PARCEL",
             "shippingSolution": "USE_YOUR_OWN_CARRIER",
         }
-        return [partnered, own] if self.inbound.partnered_carrier else [own]
+        freight = {
+            **partnered,
+            "transportationOptionId": _id("to"),
+            "quote": {"cost": {"amount": 1.0, "code": "USD"}, "expiration": expires},
+            "shippingMode": "FREIGHT_LTL",
+        }
+        offered = [partnered, own] if self.inbound.partnered_carrier else [own]
+        return [freight, *offered] if self.inbound.freight else offered
 
     def op_listTransportationOptions(self, account: Account, params: Any, body: Any) -> Answer:
         state = self._placed(account, params)
@@ -224,6 +245,8 @@ class InboundShipmentSteps(InboundWorkflow):
             if option is None or option["shipmentId"] != pick["shipmentId"]:
                 return _err(400, f"{pick['transportationOptionId']} is not offered for "
                                  f"shipment {pick['shipmentId']}.")  # fmt: skip
+            if _expired((option.get("quote") or {}).get("expiration")):
+                return _err(400, f"The quote of {pick['transportationOptionId']} has expired.")
         out = self._operation("confirmTransportationOptions", self._pick_problems(state, body))
         if not self._failed(out["operationId"]):
             for pick in selections:
@@ -255,7 +278,8 @@ class InboundShipmentSteps(InboundWorkflow):
             return state
         out = self._operation("generateDeliveryWindowOptions")
         shipment_id = params["shipmentId"]
-        if not self._failed(out["operationId"]) and not state.windows.get(shipment_id):
+        current = [w for w in state.windows.get(shipment_id, []) if not _expired(w["validUntil"])]
+        if not self._failed(out["operationId"]) and not current:
             state.windows[shipment_id] = _windows(datetime.now(UTC))
         return 202, out
 
@@ -275,6 +299,8 @@ class InboundShipmentSteps(InboundWorkflow):
         option = next((w for w in rows if w["deliveryWindowOptionId"] == wanted), None)
         if option is None:
             return _err(400, f"Delivery window option {wanted} is not offered.")
+        if _expired(option["validUntil"]):
+            return _err(400, f"Delivery window option {wanted} has expired.")
         problems = []
         if option["availabilityType"] == "BLOCKED":
             problems.append(
@@ -291,6 +317,12 @@ class InboundShipmentSteps(InboundWorkflow):
                 for key in ("availabilityType", "deliveryWindowOptionId", "endDate", "startDate")
             }
         return 202, out
+
+
+def _expired(moment: str | None) -> bool:
+    if not moment:
+        return False
+    return datetime.fromisoformat(moment.replace("Z", "+00:00")) <= datetime.now(UTC)
 
 
 def _box(box: dict[str, Any]) -> dict[str, Any]:

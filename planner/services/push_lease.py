@@ -1,0 +1,59 @@
+"""The push lease: while one push of an order runs, no other push of it runs any step.
+
+The lease is renewed (a heartbeat) before every workflow step and lasts longer than the longest
+step can take, so a slow step never lets a second push in to send the same step again. A push
+that finds its lease taken over stops before its next step instead of racing the other one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from planner.ports import PushClaims
+from planner.services.push_settings import PushInProgress
+
+BEING_SAVED = "order {number} is being saved to Amazon right now by another push"
+WAIT_HINT = "wait a minute, then push it again to see the result"
+
+
+class PushLease:
+    """One push's hold on an order: take, renew before each step, release at the end."""
+
+    def __init__(
+        self,
+        claims: PushClaims,
+        order_number: str,
+        *,
+        seconds: float,
+        clock: Callable[[], float],
+    ) -> None:
+        self._claims, self._number, self._clock = claims, order_number, clock
+        self._seconds = int(seconds) + 1
+        self._until: int | None = None
+
+    def take(self) -> None:
+        """Hold the lease, or refuse: another push of the order is running."""
+        now = int(self._clock())
+        self._until = self._claims.lease(self._number, now=now, seconds=self._seconds)
+        if self._until is None:
+            raise PushInProgress(BEING_SAVED.format(number=self._number), hint=WAIT_HINT)
+
+    def renew(self) -> None:
+        """Heartbeat before a step; stops this push if another one took the lease over."""
+        if self._until is None:
+            raise PushInProgress(BEING_SAVED.format(number=self._number), hint=WAIT_HINT)
+        now = int(self._clock())
+        self._until = self._claims.renew(
+            self._number, until=self._until, now=now, seconds=self._seconds
+        )
+        if self._until is None:
+            raise PushInProgress(
+                BEING_SAVED.format(number=self._number)
+                + "; this push stopped before its next step",
+                hint=WAIT_HINT,
+            )
+
+    def release(self) -> None:
+        if self._until is not None:
+            self._claims.release(self._number, until=self._until)
+            self._until = None

@@ -1,0 +1,250 @@
+"""A push that went wrong part-way: what a person sees, and that Amazon never gets a step twice.
+
+The real SP-API client against the sandbox: confirm steps whose answer was lost, a push outliving
+its lease, a failed createInboundPlan, expired quotes and windows, freight options, and a typo in
+the ship-from configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from amazon_support import (
+    assert_clean,
+    fixture_demo_seller,  # noqa: F401  (a fixture)
+    fixture_sandbox,  # noqa: F401  (a fixture)
+    load_planner,
+)
+from sqlalchemy import Engine
+from test_amazon_cli import run, sp_api_config
+from test_amazon_push import (
+    SHIP_FROM,
+    fba_skus,
+    fixture_cli_box,  # noqa: F401  (a fixture)
+    new_order,
+    order,
+    plans_of,
+    pusher,
+)
+from test_amazon_push import ready as ready
+from test_amazon_push_shipments import plan_state
+
+from planner.adapters.amazon.errors import AmazonUnavailable
+from planner.adapters.amazon.sandbox import AmazonSandbox
+from planner.adapters.amazon.throttle import RetryPolicy
+from planner.bootstrap import build_app
+from planner.demo import DemoSeller
+from planner.domain.errors import ConfigError, OrderLocked
+from planner.ports import PushResult, ShipFromAddress
+from planner.services.order_edits import OrderEdit, edit_order
+from planner.services.push import PushInProgress, PushSettings
+from planner.services.push_lease import PushLease
+from planner.store.push_claims import SqlPushClaims
+from planner.store.uow import SqlUnitOfWork
+
+RETRIES = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, total_seconds=30.0)
+ONCE_STEPS = [
+    "confirmPackingOption",
+    "confirmPlacementOption",
+    "setPackingInformation",
+    "confirmTransportationOptions",
+]
+
+
+# Steps do not depend on the database: SQLite only (the claims run on both elsewhere).
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("step", ONCE_STEPS)
+def test_a_confirm_whose_answer_was_lost_is_not_sent_again_and_the_next_push_finishes(
+    ready: Engine, sandbox: AmazonSandbox, step: str
+) -> None:
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    sandbox.inject(step, "slow", seconds=1.5)  # Amazon takes it after the client gave up
+    push = pusher(ready, sandbox, timeout=0.5, retry=RETRIES)
+    with pytest.raises(AmazonUnavailable) as lost:
+        push.push(number, split=True, actor="ann")
+    assert lost.value.hint is not None and "push the order again" in lost.value.hint
+    assert "next sync" not in str(lost.value)
+    time.sleep(1.5)  # the sandbox finishes the request it got
+    result = push.push(number, split=True, actor="ann")
+    assert sandbox.stats.requests[step] == 1, "sent once, however the answer went"
+    assert len(result.shipment_ids) == 2 and order(ready, number).locked
+    assert plans_of(sandbox, number) == [result.inbound_plan_id]
+    assert not sandbox.stats.rejections
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_a_second_push_during_a_slow_step_is_refused_and_amazon_gets_one_confirmation(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    sandbox.inject("confirmTransportationOptions", "slow", seconds=3.0)
+    short = PushSettings(lease_seconds=1)  # far shorter than the step: the lease must outlast it
+    outcome: list[PushResult | Exception] = []
+
+    def first() -> None:
+        try:
+            push = pusher(ready, sandbox, short, timeout=10.0)
+            outcome.append(push.push(number, split=True, actor="ann"))
+        except Exception as exc:  # shown by the assertion below
+            outcome.append(exc)
+
+    running = threading.Thread(target=first)
+    running.start()
+    deadline = time.monotonic() + 20
+    while not sandbox.stats.requests["confirmTransportationOptions"]:
+        assert time.monotonic() < deadline, "the first push never reached the carrier step"
+        time.sleep(0.05)
+    time.sleep(1.5)  # the first push's 1-second lease setting has long run out
+    with pytest.raises(PushInProgress, match="being saved to Amazon right now"):
+        pusher(ready, sandbox, short, timeout=10.0).push(number, split=True, actor="bob")
+    running.join(30)
+    (done,) = outcome
+    assert isinstance(done, PushResult), done
+    assert sandbox.stats.requests["confirmTransportationOptions"] == 1
+    assert order(ready, number).locked and not sandbox.stats.rejections
+
+
+def test_a_push_whose_lease_was_taken_over_stops_before_its_next_step(ready: Engine) -> None:
+    number = _any_order(ready)
+    claims, now = SqlPushClaims(ready), [1_000_000.0]
+    stalled = PushLease(claims, number, seconds=10, clock=lambda: now[0])
+    stalled.take()
+    now[0] += 60  # the step hung far beyond the lease: another push takes the order over
+    other = PushLease(claims, number, seconds=10, clock=lambda: now[0])
+    other.take()
+    with pytest.raises(PushInProgress, match="this push stopped before its next step"):
+        stalled.renew()
+    other.renew()  # the push holding the lease goes on
+    other.release()
+
+
+def _any_order(engine: Engine) -> str:
+    with SqlUnitOfWork(engine) as uow:
+        return uow.orders.list()[0].number
+
+
+def test_a_failed_create_leaves_the_order_editable_and_unlinked(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    sandbox.inject("createInboundPlan", "error500")
+    with pytest.raises(AmazonUnavailable):
+        pusher(ready, sandbox).push(number, split=True, actor="ann")
+    after = order(ready, number)
+    assert after.amazon is None and not after.locked, "no plan in Amazon: nothing links it"
+    with SqlUnitOfWork(ready) as uow:
+        edit_order(uow, number, OrderEdit(quantities={after.lines[0].sku: 36}), actor="ann")
+        uow.commit()
+    result = pusher(ready, sandbox).push(number, split=True, actor="ann")
+    assert plans_of(sandbox, number) == [result.inbound_plan_id]
+    units = {i["msku"]: i["quantity"] for i in plan_state(sandbox, result.inbound_plan_id).items}
+    assert units[after.lines[0].sku] == 36, "the plan Amazon has is the edited order"
+
+
+def test_planner_orders_shows_a_failed_push_as_not_saved_until_amazon_has_the_plan(
+    tmp_path: Path,
+    cli_box: AmazonSandbox,
+    demo_seller: DemoSeller,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    sp_api_config(tmp_path, cli_box, monkeypatch)
+    with (tmp_path / "planner.toml").open("a") as toml:
+        toml.write(SHIP_FROM)
+    app = build_app(cwd=tmp_path)
+    try:
+        app.migrate()
+        load_planner(app.engine, demo_seller)
+        number = new_order(app.engine, fba_skus(cli_box, app.engine, 2))
+    finally:
+        app.close()
+    cli_box.inject("createInboundPlan", "error500")
+    code, _, err = run(capsys, "push", number, "--split")
+    assert code == 1 and "push the order again" in err and "next sync" not in err
+    code, out, _ = run(capsys, "orders", "all", "--json")
+    listed = {o["id"]: o for o in json.loads(out)}[number]
+    assert listed["locked"] is False and listed["amazon_inbound_plan_id"] is None
+    assert listed["amazon_shipment_ids"] in (None, [])
+    code, out, err = run(capsys, "push", number, "--split")
+    assert code == 0, err
+    plan_id = out.split()[0]
+    code, out, _ = run(capsys, "orders", "all", "--json")
+    listed = {o["id"]: o for o in json.loads(out)}[number]
+    assert listed["locked"] is True and listed["amazon_inbound_plan_id"] == plan_id
+
+
+def test_an_order_is_refused_edits_only_while_a_push_is_saving_it(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    claims = SqlPushClaims(ready)
+    until = claims.lease(number, now=int(time.time()), seconds=300)  # a push is running
+    assert until is not None
+    with SqlUnitOfWork(ready) as uow, pytest.raises(OrderLocked) as refused:
+        edit_order(uow, number, OrderEdit(cancel=True), actor="ann")
+    assert "being saved to Amazon right now" in refused.value.message
+    claims.release(number, until=until)  # the push ended without a plan
+    with SqlUnitOfWork(ready) as uow:
+        edit_order(uow, number, OrderEdit(cancel=True), actor="ann")
+        uow.commit()
+    assert order(ready, number).status.value == "cancelled"
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("carrier", "step"),
+    [("partnered", "confirmTransportationOptions"), ("own", "confirmDeliveryWindowOptions")],
+)
+def test_quotes_and_windows_that_expired_before_a_retry_are_asked_for_again(
+    ready: Engine, sandbox: AmazonSandbox, carrier: str, step: str
+) -> None:
+    settings = PushSettings(carrier=carrier)  # type: ignore[arg-type]
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    sandbox.operations.fail_next(step)
+    with pytest.raises(Exception, match="Amazon refused"):
+        pusher(ready, sandbox, settings).push(number, split=True, actor="ann")
+    held = order(ready, number).amazon
+    assert held is not None
+    sandbox.operations.expire_offers(held.inbound_plan_id)  # days pass before the retry
+    result = pusher(ready, sandbox, settings).push(number, split=True, actor="ann")
+    assert len(result.shipment_ids) == 2 and not sandbox.stats.rejections, "none expired"
+    asked = sandbox.stats.requests
+    if carrier == "partnered":
+        assert asked["generateTransportationOptions"] == 2, "the quotes were asked for again"
+    else:  # the first shipment's windows again, then the second shipment's
+        assert asked["generateDeliveryWindowOptions"] == 3
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_a_cheaper_freight_option_is_never_picked_for_boxes(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    sandbox.operations.offer_carriers(partnered=True, freight=True)
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    result = pusher(ready, sandbox).push(number, split=True, actor="ann")
+    state = plan_state(sandbox, result.inbound_plan_id)
+    offered = {o["transportationOptionId"]: o for o in state.transport}
+    modes = {offered[chosen]["shippingMode"] for chosen in state.transport_chosen.values()}
+    assert modes == {"GROUND_SMALL_PARCEL"}
+    assert "FREIGHT_LTL" in {o["shippingMode"] for o in state.transport}
+    assert_clean(sandbox)
+
+
+def test_a_typo_in_a_source_address_key_is_a_config_error_with_the_closest_name(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    depot = ShipFromAddress("Main depot", "9 Dock Rd", "Sparks", "US", "89431", "+1 775 555 0199",
+                            "NV")  # fmt: skip
+    settings = PushSettings(source_addresses={"IP-MIAN": depot})
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    with pytest.raises(ConfigError) as wrong:
+        pusher(ready, sandbox, settings).push(number, split=True, actor="ann")
+    assert 'amazon.push.source_addresses."IP-MIAN"' in wrong.value.message
+    assert wrong.value.hint is not None and 'did you mean "IP-MAIN"' in wrong.value.hint
+    assert sandbox.stats.requests["createInboundPlan"] == 0
+    assert not order(ready, number).locked
