@@ -6,6 +6,7 @@ The real SP-API client against the sandbox's inbound state machine, as in test_a
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
@@ -17,7 +18,7 @@ from amazon_support import (
     fixture_sandbox,  # noqa: F401  (a fixture)
     run_sync,
 )
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete, select
 from test_amazon_push import (
     CONNECTION,
     TWO_TRIES,
@@ -37,6 +38,7 @@ from planner.domain.orders import OrderStatus
 from planner.ports import InboundOperationFailed, ShipFromAddress
 from planner.services.push import PushRefused, PushSettings
 from planner.services.push_settings import Carrier
+from planner.store import tables as t
 from planner.store.uow import SqlUnitOfWork
 
 OWN = PushSettings(carrier="own")
@@ -219,3 +221,133 @@ def test_a_carrier_amazon_does_not_offer_is_refused_and_the_plan_kept(
                                                                        actor="ann")  # fmt: skip
     assert result.inbound_plan_id == held.inbound_plan_id
     assert plans_of(sandbox, number) == [result.inbound_plan_id]
+
+
+def split_one_sku(
+    ready: Engine, sandbox: AmazonSandbox
+) -> tuple[str, str, str, str, dict[str, int]]:
+    """A pushed order of one SKU that Amazon splits 12 + 12: (number, sku, first, second, units)."""
+    (sku,) = fba_skus(sandbox, ready, 1)
+    number = new_order(ready, [sku])
+    pusher(ready, sandbox).push(number, split=True, actor="ann")
+    link = order(ready, number).amazon
+    assert link is not None and len(link.confirmation_ids) == 2
+    first, second = link.confirmation_ids
+    shipped = {s.shipment_id: s.items[0].shipped for s in sandbox.seller.shipments}
+    return number, sku, first, second, shipped
+
+
+def forget_kept_shipments(engine: Engine, *shipment_ids: str) -> None:
+    """The state before shipments were kept per order (migration 0006 starts the table empty)."""
+    table = t.order_amazon_shipments
+    with engine.begin() as conn:
+        conn.execute(delete(table).where(table.c.shipment_id.in_(shipment_ids)))
+
+
+def kept_shipments(engine: Engine) -> set[str]:
+    with engine.begin() as conn:
+        return set(conn.execute(select(t.order_amazon_shipments.c.shipment_id)).scalars())
+
+
+def test_a_shipment_that_closed_unseen_is_fetched_by_id_and_the_split_order_closes(
+    ready: Engine, sandbox: AmazonSandbox, demo_seller: DemoSeller
+) -> None:
+    number, sku, first, second, shipped = split_one_sku(ready, sandbox)
+    conn, now = connection(demo_seller, CONNECTION), datetime.now(UTC) + timedelta(minutes=5)
+
+    def sync_and_read(at: datetime, *, full: bool = False) -> tuple[OrderStatus, tuple[int, int]]:
+        result, _ = run_sync(ready, sandbox, conn, now=at, full=full, steps=("inbound",))
+        assert result.ok
+        done = order(ready, number)
+        (line,) = done.lines
+        return done.status, (line.ordered, line.received)
+
+    assert sync_and_read(now) == (OrderStatus.OPEN, (24, 0))
+    # The first shipment's record is missing, and it closed long before any sync window.
+    forget_kept_shipments(ready, first)
+    sandbox.seller.receive(
+        first, {sku: shipped[first]}, status="CLOSED", at=now - timedelta(days=30)
+    )
+    before = sandbox.stats.requests["getShipments"]
+    assert sync_and_read(now + timedelta(days=1)) == (
+        OrderStatus.PARTIALLY_RECEIVED,
+        (24, shipped[first]),
+    )
+    assert {first, second} <= kept_shipments(ready)
+    markets = len(conn.marketplaces())  # one listing of the window each, then one by id
+    assert sandbox.stats.requests["getShipments"] == before + markets + 1
+    # Once kept, the next syncs ask for nothing more by id.
+    assert sync_and_read(now + timedelta(days=2)) == (
+        OrderStatus.PARTIALLY_RECEIVED,
+        (24, shipped[first]),
+    )
+    assert sandbox.stats.requests["getShipments"] == before + 2 * markets + 1
+    sandbox.seller.receive(second, {sku: shipped[second]}, status="CLOSED",
+                           at=now + timedelta(days=2, hours=1))  # fmt: skip
+    assert sync_and_read(now + timedelta(days=3)) == (OrderStatus.RECEIVED, (24, 24))
+    assert_clean(sandbox)
+
+
+def test_an_order_pushed_before_shipments_were_kept_closes_on_the_next_full_sync(
+    ready: Engine, sandbox: AmazonSandbox, demo_seller: DemoSeller
+) -> None:
+    number, sku, first, second, shipped = split_one_sku(ready, sandbox)
+    conn, now = connection(demo_seller, CONNECTION), datetime.now(UTC) + timedelta(minutes=5)
+    assert run_sync(ready, sandbox, conn, now=now, steps=("inbound",))[0].ok
+    forget_kept_shipments(ready, first, second)
+    long_ago = now - timedelta(days=20)
+    for shipment_id in (first, second):  # both closed while only the order itself was kept
+        sandbox.seller.receive(shipment_id, {sku: shipped[shipment_id]}, status="CLOSED",
+                               at=long_ago)  # fmt: skip
+    result, _ = run_sync(ready, sandbox, conn, now=now + timedelta(days=7), full=True,
+                         steps=("inbound",))  # fmt: skip
+    assert result.ok
+    done = order(ready, number)
+    assert done.status is OrderStatus.RECEIVED
+    assert [(x.ordered, x.received) for x in done.lines] == [(24, 24)]
+
+
+def test_a_split_order_waits_for_a_shipment_amazon_has_not_confirmed_yet(
+    ready: Engine, sandbox: AmazonSandbox, demo_seller: DemoSeller
+) -> None:
+    number, sku, first, second, shipped = split_one_sku(ready, sandbox)
+    link = order(ready, number).amazon
+    assert link is not None
+    # Amazon lists the plan with only its first shipment confirmed; the second, without its
+    # confirmation id, is not among the v0 shipments either.
+    plan = next(p for p in sandbox.seller.plans if p.plan_id == link.inbound_plan_id)
+    unconfirmed = next(pair for pair in plan.shipments if pair[1] == second)
+    hidden = next(s for s in sandbox.seller.shipments if s.shipment_id == second)
+    with sandbox.seller.lock:
+        plan.shipments.remove(unconfirmed)
+        sandbox.seller.shipments.remove(hidden)
+    with SqlUnitOfWork(ready) as uow:
+        held = uow.orders.get(number)
+        held.amazon = replace(link, confirmation_ids=(first,))
+        uow.orders.save(held)
+        uow.commit()
+    conn, now = connection(demo_seller, CONNECTION), datetime.now(UTC) + timedelta(minutes=5)
+
+    def sync_and_read(at: datetime) -> tuple[OrderStatus, tuple[int, int]]:
+        assert run_sync(ready, sandbox, conn, now=at, steps=("inbound",))[0].ok
+        done = order(ready, number)
+        (line,) = done.lines
+        return done.status, (line.ordered, line.received)
+
+    assert sync_and_read(now) == (OrderStatus.OPEN, (24, 0))
+    sandbox.seller.receive(first, {sku: shipped[first]}, status="CLOSED",
+                           at=now + timedelta(minutes=1))  # fmt: skip
+    # Not received: half the order is still to come, and it still counts as on order.
+    assert sync_and_read(now + timedelta(hours=1)) == (
+        OrderStatus.PARTIALLY_RECEIVED,
+        (24, shipped[first]),
+    )
+    # Amazon confirms the second shipment, which closes before any sync lists it.
+    with sandbox.seller.lock:
+        plan.shipments.append(unconfirmed)
+    sandbox.seller.add_shipment(hidden)
+    sandbox.seller.receive(second, {sku: shipped[second]}, status="CLOSED",
+                           at=now - timedelta(days=10))  # fmt: skip
+    assert sync_and_read(now + timedelta(days=1)) == (OrderStatus.RECEIVED, (24, 24))
+    saved = order(ready, number).amazon
+    assert saved is not None and set(saved.confirmation_ids) == {first, second}

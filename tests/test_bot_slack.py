@@ -295,3 +295,21 @@ def test_serve_works_with_a_web_api_that_has_no_auth_test(
     finally:
         serving.stop()
         app.close()
+
+
+def test_set_source_refuses_orders_saved_to_amazon_and_fba_as_a_transfers_source(
+    bot: Harness,
+) -> None:
+    before = bot.orders()
+    saved = next(n for n, o in before.items() if o.locked)
+    transfer = next(n for n, o in before.items() if o.kind.value == "transfer" and not o.locked)
+    (refused,) = bot.command(f"set-source {saved} SHOPIFY", user=APPROVER)
+    assert f"{saved} was saved to Amazon by planner" in texts(refused)
+    (refused,) = bot.command(f"set-source {transfer} FBA-CA", user=APPROVER)
+    assert "FBA-CA is an Amazon FBA warehouse" in texts(refused)
+    assert "Traceback" not in texts(refused)
+    after = bot.orders()
+    assert (after[saved].source, after[transfer].source) == (
+        before[saved].source,
+        before[transfer].source,
+    )

@@ -141,3 +141,32 @@ def test_receiving_into_the_ip_warehouse_raises_its_stock(
     assert after["status"] == "partially received"
     code, out, _ = run(capsys, shop, "order", "show", order["number"], "--json")
     assert code == 0 and json.loads(out)["lines"][0]["received"] == line["received"] + 5
+
+
+def test_set_source_refuses_an_order_planner_saved_to_amazon(
+    shop: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = orders(capsys, shop)
+    saved = pick(before, locked=True, kind="transfer")
+    other = pick(before, destination_kind="external")["destination"]
+    code, _, err = run(capsys, shop, "order", "set-source", saved["number"], "--source", other)
+    assert code == 1 and f"order {saved['number']} was saved to Amazon by planner" in err
+    assert "shipments found in Amazon" in err and "Traceback" not in err
+    assert orders(capsys, shop) == before
+
+
+def test_an_fba_warehouse_is_refused_as_the_source_of_a_transfer(
+    shop: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = orders(capsys, shop)
+    transfer = pick(before, kind="transfer", locked=False)
+    fba = next(o["destination"] for o in before.values() if o["destination"] == "FBA-CA")
+    code, _, err = run(capsys, shop, "order", "set-source", transfer["number"], "--source", fba)
+    assert code == 1 and "FBA-CA is an Amazon FBA warehouse" in err
+    assert orders(capsys, shop) == before
+    external = pick(before, destination_kind="external")["destination"]
+    code, out, err = run(
+        capsys, shop, "order", "set-source", transfer["number"], "--source", external
+    )  # fmt: skip
+    assert code == 0 and f"Source set to {external} on 1 order(s)" in out, err
+    assert orders(capsys, shop)[transfer["number"]]["source"] == external

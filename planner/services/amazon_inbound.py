@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from planner.domain.activity import AuditEntry
 from planner.domain.errors import InvalidInput
 from planner.domain.orders import AmazonLink, OrderKind, OrderLine, OrderStatus, StockOrder
-from planner.domain.warehouses import Connection, InboundOrderType
+from planner.domain.warehouses import Connection, InboundOrderType, WarehouseKind
 from planner.ports import (
     AmazonGateway,
     AmazonUnitOfWork,
@@ -51,7 +51,7 @@ def sync_inbound(
     progress: SyncProgress,
 ) -> dict[str, int]:
     """Pull shipments (open ones first time, changed ones since), update or create orders."""
-    counts = {"shipments": 0, "created": 0, "updated": 0, "linked_plans": 0}
+    counts = {"shipments": 0, "created": 0, "updated": 0, "linked_plans": 0, "backfilled": 0}
     markets = connection.marketplaces()
     destinations = {fba_warehouse(m.country_code) for m in markets}
     orders = [o for o in uow.orders.list() if o.destination in destinations]
@@ -78,13 +78,52 @@ def sync_inbound(
                     counts["created"] += 1
                 continue
             uow.inbound_shipments.put(order.number, shipment)
-            if _mirror(order, uow.inbound_shipments.of_order(order.number), index):
-                index.flush()
-                uow.orders.save(order)
-                counts["updated"] += 1
+            counts["updated"] += _save_if_mirrored(uow, order, index)
         progress.advance()
+    backfilled = _backfill(uow, gateway, connection, orders)
+    counts["backfilled"] = len(backfilled)
+    for order in backfilled:
+        counts["updated"] += _save_if_mirrored(uow, order, index)
     index.flush()
     return counts
+
+
+def _save_if_mirrored(uow: AmazonUnitOfWork, order: StockOrder, index: ListingIndex) -> int:
+    """Mirror every shipment kept for the order; 1 when that changed (and saved) it."""
+    if not _mirror(order, uow.inbound_shipments.of_order(order.number), index):
+        return 0
+    index.flush()
+    uow.orders.save(order)
+    return 1
+
+
+def _backfill(
+    uow: AmazonUnitOfWork,
+    gateway: AmazonGateway,
+    connection: Connection,
+    orders: list[StockOrder],
+) -> list[StockOrder]:
+    """Fetch by id the shipments open orders expect but have never kept; the orders that got some.
+
+    Amazon lists a closed shipment in no later sync (incremental ones cover the last days, a
+    full one open statuses only), so an order pushed before shipments were kept, or one whose
+    shipment closed outside the window, would otherwise wait for it for ever.
+    """
+    market_of = {fba_warehouse(m.country_code): m.marketplace_id for m in connection.marketplaces()}
+    kept = uow.inbound_shipments.ids_by_order()
+    wanted: dict[str, dict[str, StockOrder]] = {}  # marketplace id → shipment id → its order
+    for order in orders:
+        if order.status not in _FINAL:
+            for shipment_id in _expected(order) - kept.get(order.number, set()):
+                wanted.setdefault(market_of[order.destination], {})[shipment_id] = order
+    found: dict[str, StockOrder] = {}
+    for marketplace_id, of_id in sorted(wanted.items()):
+        for shipment in gateway.inbound_shipments_by_id(marketplace_id, sorted(of_id)):
+            owner = of_id.get(shipment.shipment_id)
+            if owner is not None:  # only what was asked for, whatever Amazon answers
+                uow.inbound_shipments.put(owner.number, shipment)
+                found[owner.number] = owner
+    return list(found.values())
 
 
 def _link_plans(uow: AmazonUnitOfWork, gateway: AmazonGateway, orders: list[StockOrder]) -> int:
@@ -164,12 +203,21 @@ def _expected(order: StockOrder) -> set[str]:
     return {order.external_ref} if order.external_ref else set()
 
 
+def _complete(order: StockOrder, known: set[str]) -> bool:
+    """Every shipment of the order has been reported: until then, those seen are only part."""
+    link = order.amazon
+    # A plan may list shipments before Amazon gives each its confirmation id (the v0 id the
+    # sync sees); one without it is a shipment the order is still waiting to hear of.
+    if link is not None and len(link.confirmation_ids) < len(link.shipment_ids):
+        return False
+    return _expected(order) <= known
+
+
 def _mirror(order: StockOrder, known: list[InboundShipment], index: ListingIndex) -> bool:
     """Make the order say what Amazon says of all its shipments; returns whether it changed."""
     before = (replace(order, lines=[replace(x) for x in order.lines]), order.amazon)
     live = [s for s in known if s.status is not InboundStatus.CANCELLED]
-    # Until every shipment has been reported, the ones seen so far are only part of the order.
-    complete = _expected(order) <= {s.shipment_id for s in known}
+    complete = _complete(order, {s.shipment_id for s in known})
     totals: dict[str, tuple[int, int]] = {}
     for shipment in live:
         for sku, (ordered, received) in _lines(shipment, index).items():
@@ -211,20 +259,20 @@ def _status(order: StockOrder, shipment: InboundShipment) -> None:
 def set_source(
     uow: UnitOfWork, numbers: Sequence[str], source: str, *, actor: str, origin: str = "cli"
 ) -> list[str]:
-    """Name the source of orders found in Amazon: a vendor (purchases) or warehouse (transfers)."""
+    """Name the source of orders found in Amazon: a vendor (purchases) or warehouse (transfers).
+
+    Orders planner saved to Amazon are refused (their source went to Amazon with them), and so
+    is an FBA warehouse as a transfer's source.
+    """
     if not numbers:
         raise InvalidInput("name at least one order to set the source of")
     changed = []
     for number in numbers:
         order = uow.orders.get(number)
-        if order.kind is OrderKind.PURCHASE:
-            uow.vendors.get(source)
-        elif order.kind is OrderKind.TRANSFER:
-            uow.warehouses.get(source)
-        else:
-            raise InvalidInput(f"order {number} is an assembly order; it has no source")
-        if order.source != source:
-            order.set_source(source)
+        _check_source(uow, order, source)
+        before = order.source
+        order.set_source(source)  # refuses orders planner saved to Amazon, even unchanged
+        if order.source != before:
             uow.orders.save(order)
             changed.append(number)
     uow.audit.record(
@@ -237,3 +285,19 @@ def set_source(
         )
     )
     return changed
+
+
+def _check_source(uow: UnitOfWork, order: StockOrder, source: str) -> None:
+    """A purchase comes from a known vendor; a transfer from a known warehouse other than FBA."""
+    if order.kind is OrderKind.PURCHASE:
+        uow.vendors.get(source)
+    elif order.kind is OrderKind.TRANSFER:
+        if uow.warehouses.get(source).kind is WarehouseKind.FBA:
+            # FBA ships to customers (or back to the seller as removals), never a transfer
+            # out to be inbounded again.
+            raise InvalidInput(
+                f"{source} is an Amazon FBA warehouse; Amazon does not ship transfers out of FBA",
+                hint="name the warehouse the units left from (IP, FBM or external)",
+            )
+    else:
+        raise InvalidInput(f"order {order.number} is an assembly order; it has no source")

@@ -51,6 +51,16 @@ class SqlInboundShipments:
         )
         return [_shipment(r._mapping) for r in rows]
 
+    def ids_by_order(self) -> dict[str, set[str]]:
+        table, so = t.order_amazon_shipments, t.stock_orders
+        rows = self._conn.execute(
+            select(so.c.number, table.c.shipment_id).join(so, so.c.id == table.c.order_id)
+        )
+        out: dict[str, set[str]] = {}
+        for number, shipment_id in rows:
+            out.setdefault(number, set()).add(shipment_id)
+        return out
+
 
 def _shipment(r: Any) -> InboundShipment:
     return InboundShipment(
