@@ -10,7 +10,7 @@ import re
 import ssl
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache, partial
 from typing import Any
 
@@ -28,6 +28,15 @@ from planner.adapters.amazon.flatfiles import (
     parse_orders,
 )
 from planner.adapters.amazon.inbound_gateway import InboundPlanMethods
+from planner.adapters.amazon.payloads import (
+    SHIPMENT_STATUS,
+    day_of,
+    inventory_summary,
+    participation,
+    plan_check,
+    shipment_check,
+    shipment_item,
+)
 from planner.adapters.amazon.reports import ReportRequest, ReportRunner, iso
 from planner.adapters.amazon.throttle import PollPolicy, RetryPolicy
 from planner.domain.marketplaces import marketplace
@@ -55,19 +64,6 @@ OPEN_SHIPMENT_STATUSES = (
 )
 # Amazon takes up to 999 ids; 50 keeps each request's query string short.
 _IDS_PER_REQUEST = 50
-_STATUS = {
-    "WORKING": InboundStatus.WORKING,
-    "READY_TO_SHIP": InboundStatus.WORKING,
-    "ERROR": InboundStatus.WORKING,
-    "SHIPPED": InboundStatus.SHIPPED,
-    "IN_TRANSIT": InboundStatus.SHIPPED,
-    "DELIVERED": InboundStatus.SHIPPED,
-    "CHECKED_IN": InboundStatus.SHIPPED,
-    "RECEIVING": InboundStatus.RECEIVING,
-    "CLOSED": InboundStatus.CLOSED,
-    "CANCELLED": InboundStatus.CANCELLED,
-    "DELETED": InboundStatus.CANCELLED,
-}
 # Inbound plan and shipment ids of the 2024-03-20 API: 38 letters, digits and dashes.
 _PLAN_ID = re.compile(r"^[a-zA-Z0-9-]{38}$")
 
@@ -158,7 +154,7 @@ class SpApiGateway(InboundPlanMethods):
         def check(response: Any) -> list[MarketplaceAccess]:
             if not isinstance(response.payload, list):
                 raise AmazonBadResponse("getMarketplaceParticipations answered without a list")
-            return [_participation(p) for p in response.payload]
+            return [participation(p) for p in response.payload]
 
         return self.calls(
             "getMarketplaceParticipations", self._sellers.get_marketplace_participation, check
@@ -203,7 +199,7 @@ class SpApiGateway(InboundPlanMethods):
                 rows = payload.get("inventorySummaries")
                 if not isinstance(rows, list):
                     raise AmazonBadResponse("getInventorySummaries answered without summaries")
-                return [_inventory(marketplace_id, r) for r in rows], response.next_token
+                return [inventory_summary(marketplace_id, r) for r in rows], response.next_token
 
             send = partial(self._inventory.get_inventory_summary_marketplace, **params)
             page, token = self.calls("getInventorySummaries", send, check)
@@ -277,7 +273,7 @@ class SpApiGateway(InboundPlanMethods):
             payload = response.payload or {}
             if "ItemData" not in payload:
                 raise AmazonBadResponse(f"getShipmentItemsByShipmentId {shipment_id}: no ItemData")
-            return [_item(i) for i in payload.get("ItemData") or ()]
+            return [shipment_item(i) for i in payload.get("ItemData") or ()]
 
         items = self.calls(
             "getShipmentItemsByShipmentId",
@@ -290,8 +286,10 @@ class SpApiGateway(InboundPlanMethods):
             shipment_id=shipment_id,
             marketplace_id=marketplace_id,
             name=str(raw.get("ShipmentName") or ""),
-            status=_STATUS.get(str(raw.get("ShipmentStatus") or "").upper(), InboundStatus.WORKING),
-            expected_on=_date(raw.get("ConfirmedNeedByDate")),
+            status=SHIPMENT_STATUS.get(
+                str(raw.get("ShipmentStatus") or "").upper(), InboundStatus.WORKING
+            ),
+            expected_on=day_of(raw.get("ConfirmedNeedByDate")),
             items=tuple(items),
         )
 
@@ -302,7 +300,7 @@ class SpApiGateway(InboundPlanMethods):
                 plan = self.calls(
                     "getInboundPlan",
                     partial(self._plans.get_inbound_plan_exact, plan_id),
-                    _plan_check,
+                    plan_check,
                 )
             except AmazonRequestRejected:
                 continue  # a plan Amazon no longer knows: nothing to link
@@ -310,7 +308,7 @@ class SpApiGateway(InboundPlanMethods):
             confirmations = []
             for shipment_id in shipment_ids:
                 send = partial(self._plans.get_shipment_exact, plan_id, shipment_id)
-                shipment = self.calls("getShipment", send, _shipment_check)
+                shipment = self.calls("getShipment", send, shipment_check)
                 if shipment.get("shipmentConfirmationId"):
                     confirmations.append(str(shipment["shipmentConfirmationId"]))
             out.append(
@@ -319,97 +317,6 @@ class SpApiGateway(InboundPlanMethods):
                 )
             )
         return out
-
-
-def _plan_check(response: Any) -> dict[str, Any]:
-    plan = response.payload or {}
-    if not plan.get("inboundPlanId"):
-        raise AmazonBadResponse("getInboundPlan answered without an inboundPlanId")
-    return dict(plan)
-
-
-def _shipment_check(response: Any) -> dict[str, Any]:
-    shipment = response.payload or {}
-    if not shipment.get("shipmentId"):
-        raise AmazonBadResponse("getShipment answered without a shipmentId")
-    return dict(shipment)
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        raise AmazonBadResponse(f"{value!r} is not a quantity") from None
-
-
-def _date(value: Any) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except ValueError:
-        return None
-
-
-def _moment(value: Any) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def _participation(raw: Any) -> MarketplaceAccess:
-    try:
-        market, part = raw["marketplace"], raw["participation"]
-        return MarketplaceAccess(
-            marketplace_id=market["id"],
-            country_code=market["countryCode"],
-            name=market["name"],
-            domain=str(market.get("domainName") or "").removeprefix("www."),
-            currency=str(market.get("defaultCurrencyCode") or ""),
-            participating=bool(part["isParticipating"]),
-            suspended_listings=bool(part["hasSuspendedListings"]),
-        )
-    except (KeyError, TypeError):
-        raise AmazonBadResponse(
-            "a marketplace participation lacks its marketplace or flags"
-        ) from None
-
-
-def _inventory(marketplace_id: str, raw: Any) -> FbaInventory:
-    if not isinstance(raw, dict) or not raw.get("sellerSku"):
-        raise AmazonBadResponse("an inventory summary has no sellerSku")
-    details = raw.get("inventoryDetails") or {}
-    reserved = details.get("reservedQuantity") or {}
-    unfulfillable = details.get("unfulfillableQuantity") or {}
-    researching = details.get("researchingQuantity") or {}
-    return FbaInventory(
-        marketplace_id=marketplace_id,
-        seller_sku=raw["sellerSku"],
-        fnsku=raw.get("fnSku") or None,
-        asin=raw.get("asin") or None,
-        fulfillable=_int(details.get("fulfillableQuantity")),
-        reserved=_int(reserved.get("totalReservedQuantity")),
-        inbound_working=_int(details.get("inboundWorkingQuantity")),
-        inbound_shipped=_int(details.get("inboundShippedQuantity")),
-        inbound_receiving=_int(details.get("inboundReceivingQuantity")),
-        unfulfillable=_int(unfulfillable.get("totalUnfulfillableQuantity")),
-        researching=_int(researching.get("totalResearchingQuantity")),
-        updated_at=_moment(raw.get("lastUpdatedTime")),
-    )
-
-
-def _item(raw: Any) -> InboundItem:
-    if not isinstance(raw, dict) or not raw.get("SellerSKU"):
-        raise AmazonBadResponse("an inbound shipment item has no SellerSKU")
-    return InboundItem(
-        seller_sku=raw["SellerSKU"],
-        shipped=_int(raw.get("QuantityShipped")),
-        received=_int(raw.get("QuantityReceived")),
-        fnsku=raw.get("FulfillmentNetworkSKU") or None,
-    )
 
 
 @cache

@@ -12,128 +12,47 @@ sandbox enforces is announced in x-amzn-RateLimit-Limit, as Amazon does.
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 import time
-import uuid
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from planner.adapters.amazon import specs
 from planner.adapters.amazon.sandbox import documents
 from planner.adapters.amazon.sandbox.operations import Operations
 from planner.adapters.amazon.sandbox.seller import Account, SandboxSeller
+from planner.adapters.amazon.sandbox.settings import (
+    FAULT_KINDS,
+    Fault,
+    SandboxCredentials,
+    SandboxSettings,
+    SandboxStats,
+    TokenBucket,
+)
 from planner.adapters.amazon.sandbox.validation import Rejected, response_problem, validate_request
+from planner.adapters.amazon.sandbox.wire import (
+    DROP,
+    Handler,
+    Reply,
+    error_body,
+    json_reply,
+    static_match,
+)
+
+__all__ = [  # the sandbox package and the CLI import these from here
+    "DOCUMENT_PREFIX",
+    "AmazonSandbox",
+    "Fault",
+    "SandboxCredentials",
+    "SandboxSettings",
+    "SandboxStats",
+    "utc_now",
+]
 
 TOKEN_PATH = "/auth/o2/token"
 DOCUMENT_PREFIX = "/sandbox-documents/"
-FAULT_KINDS = (
-    "throttle",  # 429 with x-amzn-RateLimit-Limit
-    "error500",
-    "error503",
-    "slow",  # answer after `seconds`
-    "drop",  # close the connection without an answer
-    "expire_token",  # every access token issued so far expires now
-    "fatal",  # createReport: the report ends FATAL
-    "truncate",  # document download: half the bytes
-    "malformed",  # document download: a damaged line
-)
-
-
-@dataclass(frozen=True)
-class SandboxSettings:
-    speed: float = 1.0
-    queue_seconds: float = 20.0
-    processing_seconds: float = 40.0
-    inventory_page_size: int = 50
-    shipments_page_size: int = 50
-    # Strict: only the sandbox's client id/secret and its accounts' refresh tokens log in.
-    # Open (planner sandbox serve): any credentials; unknown refresh tokens see the whole seller.
-    strict_credentials: bool = True
-    validate_responses: bool = False
-    static_examples: bool = False  # answer requests matching a model's static example with it
-    token_lifetime: int = 3600
-    client_id: str = "amzn1.application-oa2-client.planner-sandbox"
-    client_secret: str = field(default="planner-sandbox-secret", repr=False)
-
-
-@dataclass(frozen=True)
-class SandboxCredentials:
-    client_id: str
-    client_secret: str = field(repr=False)
-    refresh_token: str = field(repr=False)
-
-
-@dataclass
-class Fault:
-    operation: str  # an operationId, "lwa", "document", or "*" for every SP-API operation
-    kind: str
-    times: int | None = 1  # None: every time
-    seconds: float = 0.0
-    hits: int = 0
-
-    def take(self) -> bool:
-        if self.times is not None and self.hits >= self.times:
-            return False
-        self.hits += 1
-        return True
-
-
-@dataclass
-class SandboxStats:
-    requests: Counter[str] = field(default_factory=Counter)
-    rejections: list[tuple[str, str]] = field(default_factory=list)
-    throttled: Counter[str] = field(default_factory=Counter)  # 429s the usage plans caused
-    faults: Counter[str] = field(default_factory=Counter)
-    unserved: list[str] = field(default_factory=list)
-    response_problems: list[str] = field(default_factory=list)
-
-    @property
-    def total(self) -> int:
-        return sum(v for k, v in self.requests.items() if k not in ("lwa", "document"))
-
-
-@dataclass
-class Reply:
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-DROP = Reply(0, b"")
-
-
-class _Bucket:
-    def __init__(self, rate: float, burst: int) -> None:
-        self.rate, self.burst = rate, max(burst, 1)
-        self.tokens = float(self.burst)
-        self.stamp = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(float(self.burst), self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False
-
-
-def error_body(code: str, message: str, details: str = "") -> bytes:
-    return json.dumps({"errors": [{"code": code, "message": message, "details": details}]}).encode()
-
-
-def _json(status: int, data: Any, headers: dict[str, str] | None = None) -> Reply:
-    return Reply(
-        status,
-        json.dumps(data).encode(),
-        {"Content-Type": "application/json", **(headers or {})},
-    )
 
 
 class AmazonSandbox:
@@ -153,9 +72,9 @@ class AmazonSandbox:
         self.faults: list[Fault] = []
         self._lock = threading.RLock()
         self._tokens: dict[str, tuple[Account, float]] = {}
-        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self._host = host
-        self._server = ThreadingHTTPServer((host, port), _Handler)
+        self._server = ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True
         self._server.sandbox = self  # type: ignore[attr-defined]
         self._thread: threading.Thread | None = None
@@ -257,7 +176,7 @@ class AmazonSandbox:
         rate = op.rate * self.settings.speed
         limit = {"x-amzn-RateLimit-Limit": f"{rate:g}"}
         with self._lock:
-            bucket = self._buckets.setdefault((account.name, name), _Bucket(rate, op.burst))
+            bucket = self._buckets.setdefault((account.name, name), TokenBucket(rate, op.burst))
             allowed = bucket.take()
             if not allowed:
                 self.stats.throttled[name] += 1
@@ -272,16 +191,16 @@ class AmazonSandbox:
         except Rejected as exc:
             return self.reject(name, exc.message)
         if self.settings.static_examples:
-            example = _static_match(op, params, payload)
+            example = static_match(op, params, payload)
             if example is not None:
-                return _json(example.status, example.response, limit)
+                return json_reply(example.status, example.response, limit)
         status, data = self.operations.answer(name, account, params, payload)
         if self.settings.validate_responses and 200 <= status < 300:
             problem = response_problem(name, status, data)
             if problem:
                 with self._lock:
                     self.stats.response_problems.append(problem)
-        return _json(status, data, limit if 200 <= status < 300 else None)
+        return json_reply(status, data, limit if 200 <= status < 300 else None)
 
     def _early_fault(self, name: str) -> Reply | None:
         fault = self.fault_for(
@@ -352,13 +271,13 @@ class AmazonSandbox:
             if fault.kind == "slow":
                 time.sleep(fault.seconds)
             else:
-                return _json(
+                return json_reply(
                     int(fault.kind[-3:]),
                     {"error": "server_error", "error_description": "Try again."},
                 )
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         if method != "POST" or form.get("grant_type") != "refresh_token":
-            return _json(
+            return json_reply(
                 400,
                 {
                     "error": "unsupported_grant_type",
@@ -369,14 +288,14 @@ class AmazonSandbox:
         if s.strict_credentials and (
             form.get("client_id") != s.client_id or form.get("client_secret") != s.client_secret
         ):
-            return _json(
+            return json_reply(
                 401,
                 {"error": "invalid_client", "error_description": "Client authentication failed"},
             )
         account = self.seller.account(form.get("refresh_token", ""))
         if account is None:
             if s.strict_credentials or not form.get("refresh_token"):
-                return _json(
+                return json_reply(
                     400,
                     {
                         "error": "invalid_grant",
@@ -389,7 +308,7 @@ class AmazonSandbox:
         token = "Atza|" + secrets.token_urlsafe(24)
         with self._lock:
             self._tokens[token] = (account, time.monotonic() + s.token_lifetime)
-        return _json(
+        return json_reply(
             200,
             {
                 "access_token": token,
@@ -421,68 +340,6 @@ class AmazonSandbox:
             else:
                 return Reply(500, b"<Error><Code>InternalError</Code></Error>")
         return Reply(200, data, {"Content-Type": "text/tab-separated-values; charset=UTF-8"})
-
-
-def _static_match(
-    op: specs.Operation, params: dict[str, Any], body: Any
-) -> specs.StaticExample | None:
-    given = dict(params)
-    if body is not None:
-        given["body"] = body
-    for example in op.static_examples:
-        if {k: _norm(v) for k, v in example.parameters.items()} == {
-            k: _norm(v) for k, v in given.items()
-        }:
-            return example
-    return None
-
-
-def _norm(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_norm(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _norm(v) for k, v in value.items()}
-    if isinstance(value, bool):
-        return str(value).lower()
-    return str(value)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "planner-amazon-sandbox"
-    # Headers and body go out in two writes; without this, Nagle's algorithm and delayed ACKs
-    # add ~40 ms to every keep-alive request.
-    disable_nagle_algorithm = True
-
-    def _serve(self) -> None:
-        sandbox: AmazonSandbox = self.server.sandbox  # type: ignore[attr-defined]
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        try:
-            reply = sandbox.handle(self.command, self.path, dict(self.headers.items()), body)
-        except Exception as exc:  # a sandbox bug answers like Amazon's 500, with the reason
-            reply = Reply(
-                500, error_body("InternalFailure", f"sandbox error: {type(exc).__name__}: {exc}")
-            )
-        if reply is DROP:
-            self.close_connection = True
-            return
-        try:
-            self.send_response(reply.status)
-            headers = {"Content-Type": "application/json", **reply.headers}
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            self.wfile.write(reply.body)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
 
 
 def utc_now() -> datetime:

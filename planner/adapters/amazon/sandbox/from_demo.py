@@ -1,0 +1,140 @@
+"""Building the sandbox seller's listings, FBA stock, shipments and plans from the demo seller."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from planner.adapters.amazon.sandbox.state import (
+    SandboxItem,
+    SandboxListing,
+    SandboxPlan,
+    SandboxShipment,
+    SandboxStock,
+    digest,
+    plan_id_for,
+    shipment_id_for,
+)
+from planner.demo import DemoSeller
+from planner.domain.marketplaces import all_marketplaces, marketplace
+from planner.domain.orders import OrderStatus
+
+
+def demo_listings(demo: DemoSeller) -> list[SandboxListing]:
+    """The demo's Amazon listings (Shopify ones left out), each with the day it opened."""
+    variants = {v.sku: v for v in demo.variants}
+    out = []
+    for x in demo.listings:
+        if x.marketplace_id is None or not x.asin:
+            continue  # not an Amazon listing (Shopify)
+        v = variants[x.variant_sku]
+        opened = v.launched_on or demo.today - timedelta(days=900 + digest(x.seller_sku) % 400)
+        out.append(
+            SandboxListing(
+                marketplace_id=x.marketplace_id,
+                seller_sku=x.seller_sku,
+                asin=x.asin,
+                title=v.title or v.sku,
+                price=round(v.price, 2),
+                fnsku=x.fnsku,
+                opened=opened,
+            )
+        )
+    return out
+
+
+def _region_fbm(marketplace_id: str) -> str:
+    return f"FBM-{marketplace(marketplace_id).region}"
+
+
+def demo_stock(
+    demo: DemoSeller, listings: list[SandboxListing], now: datetime
+) -> dict[tuple[str, str], SandboxStock]:
+    """FBA stock per (marketplace, seller SKU); FBM quantities go onto the listings."""
+    levels = {(s.sku, s.warehouse): s for s in demo.stock}
+    owner = {
+        (x.marketplace_id, x.seller_sku): x.variant_sku for x in demo.listings if x.marketplace_id
+    }
+    by_variant: dict[tuple[str, str], list[SandboxListing]] = {}
+    for x in listings:
+        by_variant.setdefault(
+            (owner[(x.marketplace_id, x.seller_sku)], x.marketplace_id), []
+        ).append(x)
+    out: dict[tuple[str, str], SandboxStock] = {}
+    for (sku, market_id), group in by_variant.items():
+        fba = sorted((x for x in group if x.fba), key=lambda x: (x.seller_sku != sku, x.seller_sku))
+        for x in group:
+            if not x.fba:
+                level = levels.get((sku, _region_fbm(market_id)))
+                x.quantity = level.available if level else 0
+        if not fba:
+            continue
+        code = f"FBA-{marketplace(market_id).country_code}"
+        level = levels.get((sku, code))
+        stocks = [SandboxStock(updated=now) for _ in fba]
+        if level is not None:
+            # A relabelled duplicate listing holds a quarter of the sellable units.
+            share = level.available // 4 if len(fba) > 1 else 0
+            stocks[0].fulfillable = level.available - share
+            if len(fba) > 1:
+                stocks[1].fulfillable = share
+            stocks[0].reserved = level.reserved
+            stocks[0].inbound_working = level.inbound_working
+            stocks[0].inbound_shipped = level.inbound_shipped
+            stocks[0].inbound_receiving = level.inbound_receiving
+        for x, stock in zip(fba, stocks, strict=True):
+            stock.unfulfillable = digest("damaged", x.seller_sku, market_id) % 4
+            stock.researching = int(digest("research", x.seller_sku) % 17 == 0)
+            out[(market_id, x.seller_sku)] = stock
+    return out
+
+
+def demo_shipments(
+    demo: DemoSeller, listings: list[SandboxListing]
+) -> tuple[list[SandboxShipment], list[SandboxPlan]]:
+    """FBA shipments found in Amazon, and the one planner saved there (with its inbound plan)."""
+    fnsku = {(x.marketplace_id, x.seller_sku): x.fnsku for x in listings}
+    by_code = {f"FBA-{m.country_code}": m.marketplace_id for m in all_marketplaces()}
+    shipments, plans = [], []
+    for order in demo.orders:
+        ref = order.external_ref or (
+            order.amazon.shipment_ids[0] if order.amazon and order.amazon.shipment_ids else None
+        )
+        market_id = by_code.get(order.destination)
+        if ref is None or market_id is None:
+            continue
+        created = order.created_at or datetime.combine(demo.today, time(9), tzinfo=UTC)
+        items = [
+            SandboxItem(line.sku, fnsku.get((market_id, line.sku)), line.ordered, line.received)
+            for line in order.lines
+        ]
+        if order.amazon is not None:
+            status = "WORKING"
+        elif order.status is OrderStatus.PARTIALLY_RECEIVED:
+            status = "RECEIVING"
+        elif order.status is OrderStatus.RECEIVED:
+            status = "CLOSED"
+        else:
+            status = "IN_TRANSIT"
+        shipment = SandboxShipment(
+            shipment_id=ref,
+            marketplace_id=market_id,
+            name=f"FBA ({created:%m/%d/%Y %H:%M}) - {ref[-4:]}",
+            status=status,
+            items=items,
+            updated=created,
+            need_by=order.expected_on,
+        )
+        if order.amazon is not None:
+            plan = SandboxPlan(
+                plan_id=plan_id_for(order.amazon.inbound_plan_id),
+                name=f"FBA ({created:%m/%d/%Y %H:%M})",
+                status="ACTIVE",
+                marketplace_ids=(market_id,),
+                created=created,
+                updated=created,
+                shipments=[(shipment_id_for(ref), ref)],
+            )
+            shipment.plan_id = plan.plan_id
+            plans.append(plan)
+        shipments.append(shipment)
+    return shipments, plans

@@ -1,0 +1,192 @@
+"""Amazon marketplace port: what the sync reads from Amazon (vendor data stops at the connector)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from planner.domain.errors import PlannerError
+
+
+class MarketplaceError(PlannerError):
+    """Amazon (or a stand-in for it) refused or failed a request; the message says which."""
+
+
+@dataclass(frozen=True, slots=True)
+class MarketplaceAccess:
+    """A marketplace the seller account can sell in, as Amazon reports it."""
+
+    marketplace_id: str
+    country_code: str
+    name: str
+    domain: str
+    currency: str
+    participating: bool
+    suspended_listings: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelListing:
+    """One row of the seller's listings in a marketplace (any fulfilment channel)."""
+
+    marketplace_id: str
+    seller_sku: str
+    asin: str | None
+    title: str
+    price: float | None
+    quantity: int | None  # seller-fulfilled quantity; None for FBA listings
+    fulfilled_by_amazon: bool
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FbaInventory:
+    """FBA stock of one seller SKU in one marketplace, broken down as Amazon does."""
+
+    marketplace_id: str
+    seller_sku: str
+    fnsku: str | None
+    asin: str | None
+    fulfillable: int = 0
+    reserved: int = 0
+    inbound_working: int = 0
+    inbound_shipped: int = 0
+    inbound_receiving: int = 0
+    unfulfillable: int = 0
+    researching: int = 0
+    updated_at: datetime | None = None
+
+
+class OrderReportKind(enum.StrEnum):
+    """Which date an order report's window applies to."""
+
+    ORDER_DATE = "order date"
+    LAST_UPDATE = "last update"
+
+
+@dataclass(frozen=True, slots=True)
+class SoldLine:
+    """One order line as Amazon reports it (units of one seller SKU in one order)."""
+
+    order_id: str
+    seller_sku: str
+    sales_channel: str  # retail domain, lower case ("amazon.com"); "non-amazon" for MCF
+    purchased_at: datetime
+    updated_at: datetime
+    order_status: str
+    item_status: str
+    fulfilled_by_amazon: bool
+    quantity: int
+    revenue: float
+    currency: str = ""
+
+    @property
+    def cancelled(self) -> bool:
+        return self.order_status in _CANCELLED or self.item_status in _CANCELLED
+
+
+_CANCELLED = frozenset({"Cancelled", "Canceled", "CANCELLED", "CANCELED", "cancelled", "canceled"})
+
+
+class InboundStatus(enum.StrEnum):
+    """An FBA inbound shipment's state, reduced to what planning needs."""
+
+    WORKING = "working"  # being prepared by the seller
+    SHIPPED = "shipped"  # on its way or being checked in
+    RECEIVING = "receiving"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class InboundItem:
+    seller_sku: str
+    shipped: int
+    received: int
+    fnsku: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboundShipment:
+    """An FBA inbound shipment and its items, whoever created it."""
+
+    shipment_id: str  # the id people see (FBA15…), Amazon's shipment confirmation id
+    marketplace_id: str
+    name: str
+    status: InboundStatus
+    expected_on: date | None = None
+    items: tuple[InboundItem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InboundPlanLink:
+    """An inbound plan (2024-03-20 API) with its shipments' ids and confirmation ids."""
+
+    plan_id: str
+    status: str
+    shipment_ids: tuple[str, ...] = ()
+    confirmation_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    start: datetime
+    end: datetime
+
+
+class AmazonGateway(Protocol):
+    """What the sync needs from Amazon, in bulk: reports and paginated lists, never per SKU."""
+
+    @property
+    def order_report_span(self) -> timedelta:
+        """The longest window one order report may cover."""
+        ...
+
+    def participations(self) -> list[MarketplaceAccess]: ...
+    def listings(
+        self, marketplace_ids: Sequence[str]
+    ) -> Iterator[tuple[str, list[ChannelListing]]]:
+        """Each marketplace's listings, as each report arrives."""
+        ...
+
+    def fba_inventory(self, marketplace_id: str) -> Iterator[list[FbaInventory]]:
+        """The marketplace's FBA inventory, a page at a time."""
+        ...
+
+    def sold_lines(
+        self, marketplace_ids: Sequence[str], windows: Sequence[TimeWindow], *, by: OrderReportKind
+    ) -> Iterator[tuple[TimeWindow, list[SoldLine]]]:
+        """Order lines per window (each window at most order_report_span), as reports arrive."""
+        ...
+
+    def inbound_shipments(
+        self, marketplace_id: str, *, updated_after: datetime | None, until: datetime
+    ) -> list[InboundShipment]:
+        """Open shipments (updated_after None), or those updated in the window, with items."""
+        ...
+
+    def inbound_shipments_by_id(
+        self, marketplace_id: str, shipment_ids: Collection[str]
+    ) -> list[InboundShipment]:
+        """The named shipments whatever their status (unknown ids left out), with items."""
+        ...
+
+    def inbound_plans(self, plan_ids: Collection[str]) -> list[InboundPlanLink]:
+        """The given inbound plans (others are ignored), with their shipments' ids."""
+        ...
+
+    def request_counts(self) -> dict[str, int]:
+        """Requests sent so far, by operation (retries included)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class SyncProgress(Protocol):
+    """Where a long sync step reports how far it got (a progress bar, a log, nothing)."""
+
+    def start(self, description: str, total: int | None = None) -> None: ...
+    def advance(self, amount: int = 1) -> None: ...

@@ -1,0 +1,229 @@
+"""Push ports: saving stock orders to Amazon as FBA inbound plans (the connector's push side)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from planner.ports.marketplace import InboundPlanLink, MarketplaceError
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    """An order saved to Amazon as an FBA inbound plan (or found already saved)."""
+
+    order_number: str
+    inbound_plan_id: str
+    shipment_ids: tuple[str, ...] = ()
+    split: bool = True
+    already: bool = False  # it was saved before: nothing new was sent to Amazon
+
+
+class ShipmentPusher(Protocol):
+    """Saves an FBA-bound stock order to Amazon as an inbound plan; the order is then locked."""
+
+    def push(self, order_number: str, *, split: bool, actor: str) -> PushResult: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ShipFromAddress:
+    """Where the units leave from (the source warehouse or vendor)."""
+
+    name: str
+    line1: str
+    city: str
+    country_code: str
+    postal_code: str
+    phone: str
+    state_or_province: str | None = None
+    email: str | None = None  # the contact Amazon's carriers write to (optional)
+    line2: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class InboundPlanItem:
+    """One seller SKU and its units on an inbound plan; prep and labels by AMAZON/SELLER/NONE."""
+
+    seller_sku: str
+    quantity: int
+    prep_owner: str = "SELLER"
+    label_owner: str = "SELLER"
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementChoice:
+    """A placement option Amazon offers: its shipments (one = a single destination)."""
+
+    option_id: str
+    shipment_ids: tuple[str, ...]
+    status: str  # OFFERED, ACCEPTED, EXPIRED
+    fee: float = 0.0
+
+    @property
+    def single_destination(self) -> bool:
+        return len(self.shipment_ids) == 1
+
+
+class InboundOperationFailed(MarketplaceError):
+    """An asynchronous inbound operation ended FAILED; `problems` are plain lines, one each."""
+
+    def __init__(self, message: str, *, problems: Sequence[str] = (), hint: str | None = None):
+        super().__init__(message, hint=hint)
+        self.problems = tuple(problems)
+
+    def __str__(self) -> str:
+        lines = [super().__str__(), *(f"  - {p}" for p in self.problems)]
+        return "\n".join(lines)
+
+
+class InboundPlanGateway(Protocol):
+    """The Fulfillment Inbound 2024-03-20 workflow steps the push use case drives."""
+
+    def create_inbound_plan(
+        self,
+        marketplace_id: str,
+        *,
+        name: str,
+        source: ShipFromAddress,
+        items: Sequence[InboundPlanItem],
+    ) -> tuple[str, str]:
+        """Start creating a plan: (inbound plan id, operation id); nothing waited for."""
+        ...
+
+    def wait_for_operation(self, operation_id: str, *, step: str) -> None:
+        """Poll until the operation succeeds; InboundOperationFailed if it failed."""
+        ...
+
+    def find_inbound_plan(self, name: str) -> str | None:
+        """An active or shipped plan with exactly this name (to adopt after a lost answer)."""
+        ...
+
+    def inbound_plan_status(self, plan_id: str) -> str: ...
+    def step_seconds(self) -> float:
+        """The longest one workflow step may take (its calls, retries and operation polls)."""
+        ...
+
+    def confirm_packing(self, plan_id: str) -> None:
+        """Generate packing options if needed and confirm one (skipped when one is accepted)."""
+        ...
+
+    def placement_options(self, plan_id: str) -> list[PlacementChoice]:
+        """The plan's placement options, generating them first if there are none."""
+        ...
+
+    def confirm_placement(self, plan_id: str, option_id: str) -> None: ...
+    def cancel_inbound_plan(self, plan_id: str) -> None: ...
+    def inbound_plans(self, plan_ids: Collection[str]) -> list[InboundPlanLink]: ...
+    def close(self) -> None: ...
+
+    # After placement: box contents, transportation and delivery windows (each step skipped
+    # when Amazon already has it, so a retried push continues where the last one stopped).
+    def shipment_progress(self, plan_id: str, shipment_id: str) -> ShipmentProgress: ...
+    def shipment_items(self, plan_id: str, shipment_id: str) -> dict[str, int]:
+        """Units per seller SKU Amazon placed in this shipment."""
+        ...
+
+    def set_packing_information(self, plan_id: str, boxes: Sequence[InboundBox]) -> None: ...
+    def transportation_options(
+        self,
+        plan_id: str,
+        placement_option_id: str,
+        shipment_ids: Sequence[str],
+        *,
+        ready_from: datetime,
+        contact: ShipFromAddress,
+        valid_at: datetime,
+    ) -> list[TransportChoice]:
+        """The placement's transportation options, generated anew if none is valid at valid_at."""
+        ...
+
+    def delivery_windows(
+        self, plan_id: str, shipment_id: str, *, valid_at: datetime
+    ) -> list[DeliveryWindowChoice]:
+        """The shipment's delivery window options, generated anew if none is valid at valid_at."""
+        ...
+
+    def confirm_delivery_window(self, plan_id: str, shipment_id: str, option_id: str) -> None: ...
+    def confirm_transportation(
+        self, plan_id: str, selections: Mapping[str, str], *, contact: ShipFromAddress
+    ) -> None:
+        """Confirm one transportation option per shipment (shipment id -> option id)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BoxSize:
+    """A carton's outside size (IN or CM) and packed weight (LB or KG)."""
+
+    length: float
+    width: float
+    height: float
+    weight: float
+    dimension_unit: str = "IN"
+    weight_unit: str = "LB"
+
+
+@dataclass(frozen=True, slots=True)
+class InboundBox:
+    """`count` identical boxes of one shipment, each holding `items`."""
+
+    shipment_id: str
+    items: tuple[InboundPlanItem, ...]
+    count: int
+    size: BoxSize
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentProgress:
+    """How far one shipment of a confirmed placement has got after placement."""
+
+    shipment_id: str
+    has_boxes: bool
+    transport_option_id: str | None = None
+    delivery_window_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransportChoice:
+    """A way to send one shipment: Amazon's partnered carrier (with a quote) or your own."""
+
+    option_id: str
+    shipment_id: str
+    partnered: bool
+    mode: str  # GROUND_SMALL_PARCEL, FREIGHT_LTL, ...
+    cost: float | None = None  # Amazon's quote; None when Amazon charges nothing for it
+    needs_delivery_window: bool = False
+    carrier: str = ""
+    expires: datetime | None = None  # when Amazon's quote runs out (None: it does not)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryWindowChoice:
+    """When a shipment may arrive; AVAILABLE, DISCOUNTED, CONGESTED or BLOCKED."""
+
+    option_id: str
+    start: datetime
+    end: datetime
+    availability: str
+    valid_until: datetime | None = None  # when the option can no longer be confirmed
+
+
+class PushClaims(Protocol):
+    """Who is saving an order to Amazon: a compare-and-set on the order's plan id, committed."""
+
+    def current(self, order_number: str) -> str | None: ...
+    def swap(self, order_number: str, *, expected: str | None, new: str | None) -> bool:
+        """Set the order's Amazon plan id to `new` only if it is `expected` (one transaction)."""
+        ...
+
+    def lease(self, order_number: str, *, now: int, seconds: int) -> int | None:
+        """Hold the order's push lease until now + seconds (None: another push holds it)."""
+        ...
+
+    def renew(self, order_number: str, *, until: int, now: int, seconds: int) -> int | None:
+        """Extend the lease held until `until` to now + seconds (None: another push took it)."""
+        ...
+
+    def release(self, order_number: str, *, until: int) -> None: ...

@@ -1,0 +1,151 @@
+"""Review sheet ports: publish recommendations, read people's edits and approvals back."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from planner.domain.plan import Plan
+from planner.ports.store import UnitOfWork
+
+# A cell as read from or written to a sheet; formulas come back as text starting with "=".
+Cell = str | int | float | bool | date | None
+
+
+@dataclass(frozen=True, slots=True)
+class SheetRow:
+    """One recommendation row as people left it in the review sheet (cells as found)."""
+
+    tab: str
+    line: int  # the row number people see, for messages only (rows move)
+    key: str  # "" when a person added the row by hand
+    sku: Cell = None
+    warehouse: Cell = None
+    source: Cell = None
+    recommended: Cell = None
+    order_qty: Cell = None
+    approve: Cell = None
+    note: Cell = None
+    status: Cell = None
+
+
+@dataclass(frozen=True, slots=True)
+class SheetEditRow:
+    """One line of the forecast-edits tab as typed."""
+
+    line: int
+    scope: Cell = None
+    key: Cell = None
+    month: Cell = None
+    warehouse: Cell = None
+    units: Cell = None
+    factor: Cell = None
+    note: Cell = None
+    status: Cell = None
+
+    @property
+    def ident(self) -> str:
+        """What identifies the line when its status is written back (lines have no row key)."""
+        parts = (self.scope, self.key, self.month, self.warehouse)
+        return "|".join("" if p is None else str(p).strip().casefold() for p in parts)
+
+
+@dataclass(frozen=True, slots=True)
+class SheetContents:
+    """Everything people can edit in the review sheet, and the tabs that were not found."""
+
+    rows: tuple[SheetRow, ...] = ()
+    edits: tuple[SheetEditRow, ...] = ()
+    missing: tuple[str, ...] = ()  # e.g. "'Purchases' (renamed to 'Buy list')"
+
+
+@dataclass(frozen=True, slots=True)
+class RowCarry:
+    """What a publish writes into a row's editable cells and its status."""
+
+    order_qty: Cell
+    approve: bool = False
+    note: str = ""
+    status: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EditLine:
+    """A line of the forecast-edits tab to publish: a stored edit, or one not saved yet."""
+
+    scope: Cell
+    key: Cell
+    month: Cell
+    warehouse: Cell = None
+    units: Cell = None
+    factor: Cell = None
+    note: Cell = None
+    status: str = ""
+
+
+class ReviewSheet(Protocol):
+    """The shared review sheet (Google Sheet or .xlsx workbook); rows are matched by row key."""
+
+    @property
+    def location(self) -> str:
+        """Where the sheet is, for messages and the publish log (never a secret)."""
+        ...
+
+    def read(self) -> SheetContents | None:
+        """People's edits, or None when nothing was ever published there."""
+        ...
+
+    def publish(
+        self, plan: Plan, *, carry: Mapping[str, RowCarry], edits: Sequence[EditLine], banner: str
+    ) -> None:
+        """Write the plan's actionable rows (with the carried edits) and the other tabs."""
+        ...
+
+    def write_status(
+        self, statuses: Mapping[str, str], *, edit_statuses: Mapping[str, str]
+    ) -> None:
+        """Set the Status cell of rows by row key, and of forecast-edit lines by ident."""
+        ...
+
+    def share(self, emails: Sequence[str]) -> list[str]:
+        """Give these people edit access; returns those newly added."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """One publish of a plan to a review sheet."""
+
+    plan_id: int
+    target: str
+    published_at: dt.datetime
+    published_by: str
+    rows: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RowApproval:
+    """A reviewed row turned into an order: never twice for the same plan row."""
+
+    plan_id: int
+    row_key: str
+    order_number: str
+    quantity: int
+    approved_by: str
+    approved_at: dt.datetime
+
+
+class ReviewRepository(Protocol):
+    def record_publication(self, publication: Publication) -> Publication: ...
+    def last_publication(self, target: str) -> Publication | None: ...
+    def add_approval(self, approval: RowApproval) -> RowApproval: ...
+    def approvals(self, row_keys: Iterable[str]) -> list[RowApproval]: ...
+
+
+class ReviewUnitOfWork(UnitOfWork, Protocol):
+    """The unit of work the review use cases need: every repository plus the review log."""
+
+    reviews: ReviewRepository
