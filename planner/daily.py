@@ -6,14 +6,15 @@ is the use case in planner/services/cycle.py.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from planner.bootstrap import App
 from planner.domain.errors import PlannerError
 from planner.domain.runs import Run, RunStatus, StepStatus
 from planner.ports import CycleLease, SyncProgress
-from planner.services.cycle import Step, abandoned_notes, run_cycle
+from planner.services.cycle import Step, abandoned_notes, as_utc, run_cycle
 from planner.services.digest import send_digest
 from planner.services.planning import plan_and_save
 from planner.services.review import publish
@@ -101,17 +102,21 @@ def _cycle_notes(app: App, run: Run) -> list[str]:
     if cycle is None:
         return []
     label = f"the daily cycle (run {cycle.id}, {cycle.started_at:%Y-%m-%d %H:%M} UTC): "
+    if as_utc(run.started_at) - as_utc(cycle.started_at) > timedelta(hours=26):
+        return [label + "was the last one, over a day ago; check that `planner serve` is running"]
     if cycle.status is RunStatus.RUNNING:
+        if not _cycle_alive(app):
+            return [label + "stopped before it finished (killed or crashed); the next run "
+                    "redoes it, `planner status` shows where it stopped"]  # fmt: skip
         going = next((s.name for s in cycle.steps if s.status is StepStatus.RUNNING), "?")
         return [label + f"still running ({going}); this digest reads the data as it was before"]
-    if _utc(run.started_at) - _utc(cycle.started_at) > timedelta(hours=26):
-        return [label + "has not run for over a day; check that `planner serve` is running"]
     return _step_notes(cycle, prefix=label)
 
 
-def _utc(moment: datetime) -> datetime:
-    """Stored times come back naive from SQLite; they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def _cycle_alive(app: App) -> bool:
+    from planner.store.cycle_lease import SqlCycleLease
+
+    return SqlCycleLease(app.engine).held(now=int(time.time()))
 
 
 def run_daily_cycle(

@@ -147,3 +147,74 @@ def test_a_lease_left_by_a_dead_process_is_taken_over_at_once(engine: Engine) ->
         f"run {killed.id} (started {killed.started_at:%Y-%m-%d %H:%M} UTC) stopped during plan "
         "because planner was killed or crashed; this run did the plan again"
     ]
+
+
+class _Lease:
+    """An in-memory CycleLease (the port): renewals scripted as results or errors."""
+
+    def __init__(self, renewals: list[bool | Exception]) -> None:
+        self.renewals = renewals
+        self.renewed = 0
+
+    def take(self, *, now: int, seconds: int) -> bool:
+        return True
+
+    def renew(self, *, now: int, seconds: int) -> bool:
+        self.renewed += 1
+        outcome = self.renewals.pop(0) if self.renewals else True
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def held(self, *, now: int) -> bool:
+        return True
+
+    def release(self) -> None:
+        return None
+
+
+def test_a_renewal_that_fails_once_is_retried_and_the_run_goes_on(engine: Engine) -> None:
+    lease = _Lease([ConnectionError("server closed the connection"), True, True])
+    run = run_cycle(
+        [Step("sync", lambda run: time.sleep(0.5) or {}), Step("plan", lambda run: {})],
+        uow=partial(SqlUnitOfWork, engine), trigger="cli", lease=lease, lease_seconds=0.2,
+    )  # fmt: skip
+    assert run.status is RunStatus.OK and lease.renewed >= 2
+
+
+def test_a_run_that_lost_its_lease_stops_changing_data(engine: Engine) -> None:
+    planned: list[str] = []
+    run = run_cycle(
+        [Step("sync", lambda run: time.sleep(0.5) or {}),
+         Step("plan", lambda run: planned.append("plan") or {})],
+        uow=partial(SqlUnitOfWork, engine), trigger="cli", lease=_Lease([False]),
+        lease_seconds=0.2,
+    )  # fmt: skip
+    assert not planned and run.status is RunStatus.FAILED
+    plan = run.step("plan")
+    assert plan is not None and "lost the cycle lease" in (plan.error or "")
+
+
+def test_a_cycle_leaves_a_digest_that_is_running_beside_it_alone(engine: Engine) -> None:
+    uow = partial(SqlUnitOfWork, engine)
+    inside, finish = threading.Event(), threading.Event()
+
+    def slow_digest(run: Run) -> Mapping[str, object]:
+        inside.set()
+        assert finish.wait(30)
+        return {}
+
+    worker = threading.Thread(
+        target=lambda: run_cycle([Step("digest", slow_digest)], uow=uow, trigger="scheduler")
+    )
+    worker.start()
+    try:
+        assert inside.wait(30)
+        run = run_cycle([Step("sync", lambda run: {})], uow=uow, trigger="cli",
+                        lease=SqlCycleLease(engine))  # fmt: skip
+    finally:
+        finish.set()
+        worker.join(30)
+    assert not run.took_over
+    with uow() as u:
+        assert [r.status for r in u.runs.list()] == [RunStatus.OK, RunStatus.OK]

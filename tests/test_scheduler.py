@@ -95,3 +95,29 @@ def test_the_digest_on_its_own_schedule_names_the_cycles_failed_step(
     assert run.status is RunStatus.OK
     assert "sync failed: Amazon answered 503" in printed and "the next run retries" in printed
     assert "plan was skipped" in printed
+
+
+def test_the_digest_says_a_cycle_that_died_is_not_still_running(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from planner.daily import run_daily_cycle
+    from planner.domain.runs import Run, StepResult
+
+    app = build_app(config)
+    try:
+        app.migrate()
+        with app.uow() as uow:  # killed during its plan step: no process holds the lease
+            uow.runs.save(Run("scheduler", datetime.now(ZoneInfo("UTC")) - timedelta(hours=3),
+                              steps=[StepResult("sync", StepStatus.OK),
+                                     StepResult("plan", StepStatus.RUNNING)]))  # fmt: skip
+            uow.commit()
+        capsys.readouterr()
+        run_daily_cycle(
+            app, today=datetime.now().date(), trigger="scheduler", actor="scheduler",
+            skip=("sync", "plan", "publish"),
+        )  # fmt: skip
+    finally:
+        app.close()
+    printed = capsys.readouterr().out
+    assert "still running" not in printed
+    assert "stopped before it finished (killed or crashed)" in printed

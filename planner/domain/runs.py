@@ -41,6 +41,7 @@ class Run:
     steps: list[StepResult] = field(default_factory=list)
     finished_at: datetime | None = None
     id: int | None = None
+    exclusive: bool = True  # held the cycle lease (a digest-only run does not)
     # Earlier runs this one found stopped half-way (not stored: the digest of this run says so).
     took_over: list[Run] = field(default_factory=list)
 

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from planner.domain.errors import PlannerError
 from planner.domain.runs import Run, RunStatus, StepResult, StepStatus
@@ -27,6 +27,7 @@ from planner.ports import CycleLease, UnitOfWork
 log = logging.getLogger(__name__)
 
 LEASE_SECONDS = 120  # renewed every quarter of this while a run goes on
+DIGEST_STALE_SECONDS = 3600  # a digest-only run takes seconds; one "running" for an hour died
 
 
 class CycleBusy(PlannerError):
@@ -57,6 +58,7 @@ def run_cycle(
     uow: Callable[[], UnitOfWork],
     trigger: str,
     lease: CycleLease | None = None,
+    lease_seconds: float = LEASE_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
     progress: Callable[[str], None] | None = None,
 ) -> Run:
@@ -65,33 +67,28 @@ def run_cycle(
     With a `lease` the run is exclusive: it is refused (CycleBusy) while another live process
     holds the lease, and it marks runs left "running" by dead processes as abandoned.
     """
-    with _holding(lease, uow):
+    with _holding(lease, uow, lease_seconds) as held:
         abandoned = abandon_unfinished(uow) if lease is not None else []
-        return _run(steps, uow=uow, trigger=trigger, abandoned=abandoned, sleep=sleep,
-                    progress=progress)  # fmt: skip
+        run = Run(trigger=trigger, started_at=_now(), took_over=abandoned,
+                  exclusive=lease is not None)  # fmt: skip
+        return _run(steps, run, uow=uow, sleep=sleep, progress=progress, lost=held.lost)
 
 
 def _run(
     steps: Sequence[Step],
+    run: Run,
     *,
     uow: Callable[[], UnitOfWork],
-    trigger: str,
-    abandoned: list[Run],
     sleep: Callable[[float], None],
     progress: Callable[[str], None] | None,
+    lost: threading.Event,
 ) -> Run:
-    run = Run(trigger=trigger, started_at=_now(), took_over=abandoned)
     _save(uow, run)
     for step in steps:
         missing = [r for r in step.requires if _status(run, r) is not StepStatus.OK]
-        if missing:
-            run.steps.append(
-                StepResult(
-                    step.name,
-                    StepStatus.SKIPPED,
-                    error=f"skipped because {', '.join(missing)} did not succeed",
-                )
-            )
+        why = _why_skipped(missing, lost)
+        if why:
+            run.steps.append(StepResult(step.name, StepStatus.SKIPPED, error=why))
             _save(uow, run)
             continue
         if progress:
@@ -105,6 +102,14 @@ def _run(
     run.finished_at = _now()
     _save(uow, run)
     return run
+
+
+def _why_skipped(missing: list[str], lost: threading.Event) -> str | None:
+    if lost.is_set():  # another process may be running the cycle now: stop changing data
+        return "skipped because this run lost the cycle lease to another process"
+    if missing:
+        return f"skipped because {', '.join(missing)} did not succeed"
+    return None
 
 
 def _attempt(step: Step, run: Run, sleep: Callable[[float], None]) -> StepResult:
@@ -140,38 +145,58 @@ def _attempt(step: Step, run: Run, sleep: Callable[[float], None]) -> StepResult
     )
 
 
+@dataclass
+class _Held:
+    lost: threading.Event
+
+
 @contextmanager
-def _holding(lease: CycleLease | None, uow: Callable[[], UnitOfWork]) -> Iterator[None]:
+def _holding(
+    lease: CycleLease | None, uow: Callable[[], UnitOfWork], seconds: float
+) -> Iterator[_Held]:
     """Take the cycle lease (or refuse), keep it renewed while the body runs, then let go."""
+    held = _Held(threading.Event())
     if lease is None:
-        yield
+        yield held
         return
-    if not lease.take(now=int(time.time()), seconds=LEASE_SECONDS):
+    if not lease.take(now=int(time.time()), seconds=max(int(seconds), 1)):
         raise CycleBusy(
             "another daily cycle is running right now" + _running_since(uow),
             hint="wait for it to finish (`planner status` shows its progress), then run again",
         )
     stop = threading.Event()
-
-    def heartbeat() -> None:
-        while not stop.wait(LEASE_SECONDS / 4):
-            if not lease.renew(now=int(time.time()), seconds=LEASE_SECONDS):
-                log.warning("the daily cycle's lease was lost to another process")
-                return
-
-    beat = threading.Thread(target=heartbeat, name="cycle-lease", daemon=True)
+    beat = threading.Thread(
+        target=_heartbeat, args=(lease, seconds, stop, held.lost), name="cycle-lease", daemon=True
+    )
     beat.start()
     try:
-        yield
+        yield held
     finally:
         stop.set()
         beat.join()
-        lease.release()
+        if not held.lost.is_set():
+            lease.release()
+
+
+def _heartbeat(
+    lease: CycleLease, seconds: float, stop: threading.Event, lost: threading.Event
+) -> None:
+    """Renew the lease until stopped; a failed renewal is retried, a lost lease is flagged."""
+    while not stop.wait(seconds / 4):
+        try:
+            ours = lease.renew(now=int(time.time()), seconds=max(int(seconds), 1))
+        except Exception:  # a dropped connection or a locked database: try again next beat
+            log.warning("renewing the daily cycle's lease failed; retrying", exc_info=True)
+            continue
+        if not ours:
+            log.warning("the daily cycle's lease was lost to another process; stopping")
+            lost.set()
+            return
 
 
 def _running_since(uow: Callable[[], UnitOfWork]) -> str:
     with uow() as u:
-        running = u.runs.unfinished()
+        running = [r for r in u.runs.unfinished() if r.exclusive]
     if not running:
         return ""
     last = running[-1]
@@ -181,10 +206,12 @@ def _running_since(uow: Callable[[], UnitOfWork]) -> str:
 def abandon_unfinished(uow: Callable[[], UnitOfWork]) -> list[Run]:
     """Mark runs left "running" by a process that was killed or crashed as abandoned.
 
-    Called only while holding the cycle lease, so no live process is running any of them.
+    Called while holding the cycle lease: no live process runs an unfinished exclusive run.
+    A digest-only run holds no lease, so it counts as dead only once far older than a digest.
     """
+    stale = _now() - timedelta(seconds=DIGEST_STALE_SECONDS)
     with uow() as u:
-        found = u.runs.unfinished()
+        found = [r for r in u.runs.unfinished() if r.exclusive or as_utc(r.started_at) < stale]
         for run in found:
             run.status = RunStatus.ABANDONED
             run.steps = [
@@ -222,6 +249,11 @@ def _interrupted(step: StepResult) -> StepResult:
         error=INTERRUPTED,
         hint="a later run does this step again; nothing half-done is kept",
     )
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Stored times come back naive from SQLite; they are UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _status(run: Run, name: str) -> StepStatus | None:

@@ -69,6 +69,13 @@ class SqlCycleLease:
             _write(conn, HOST, self._host)
         return True
 
+    def held(self, *, now: int) -> bool:
+        """Whether a live process holds the lease (a cycle is really running now)."""
+        with self._engine.connect() as conn:
+            held = _read(conn)
+        until = held.get(UNTIL)
+        return until is not None and until > now and self._held_by_live(held)
+
     def renew(self, *, now: int, seconds: int) -> bool:
         """Extend our lease; False when it is no longer ours."""
         with self._engine.begin() as conn:

@@ -28,6 +28,7 @@ class SqlRuns:
             "finished_at": run.finished_at,
             "status": run.status.value,
             "steps": _steps(run),
+            "exclusive": run.exclusive,
         }
         if run.id is None:
             result = self._conn.execute(insert(t.runs).values(**values))
@@ -56,6 +57,7 @@ class SqlRuns:
                 steps=[StepResult(**(s | {"status": StepStatus(s["status"])})) for s in r.steps],
                 finished_at=r.finished_at,
                 id=r.id,
+                exclusive=bool(r.exclusive),
             )
             for r in rows
         ]

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 
 # Stable constraint names so Alembic migrations behave the same on SQLite and PostgreSQL.
@@ -44,7 +45,7 @@ counters = Table(
     "counters",
     metadata,
     Column("name", String(32), primary_key=True),
-    Column("value", Integer, nullable=False),
+    Column("value", BigInteger, nullable=False),
 )
 
 marketplaces = Table(
@@ -217,6 +218,8 @@ stock_orders = Table(
     Column("amazon_shipment_ids", JSON),
     Column("amazon_confirmation_ids", JSON),
     Column("amazon_split", Boolean),
+    # Set by the push as its last act only (migration 0008): the order is fully saved to Amazon.
+    Column("amazon_pushed_at", DateTime(timezone=True)),
 )
 
 stock_order_lines = Table(
@@ -397,6 +400,8 @@ runs = Table(
     Column("finished_at", DateTime(timezone=True)),
     Column("status", String(16), nullable=False),
     Column("steps", JSON, nullable=False),
+    # Held the cycle lease (synced, planned or published); a digest-only run did not.
+    Column("exclusive", Boolean, nullable=False, server_default=true()),
 )
 
 # Each stock order's Amazon shipments as Amazon last reported them: an inbound plan split into
