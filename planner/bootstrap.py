@@ -25,7 +25,7 @@ from planner.demo import DemoSeller, generate_seller
 from planner.domain.errors import ConfigError
 from planner.domain.warehouses import Connection, InboundOrderType
 from planner.logging_setup import configure_logging
-from planner.ports import AmazonGateway, ReviewSheet
+from planner.ports import AmazonGateway, CycleLease, ReviewSheet
 from planner.services.plan_inputs import PlanningOptions
 from planner.store.admin import get_meta
 from planner.store.database import make_engine
@@ -254,18 +254,28 @@ class App:
 
     def sync_all(self, progress: SyncProgress, actor: str) -> list[ConnectionSync]:
         """Sync every configured Amazon connection now (the bot's `sync`)."""
-        from planner.services.sync import sync_connection
+        from planner.services.sync import one_sync_at_a_time, sync_connection
 
         results = []
-        for connection in self.amazon_connections():
-            gateway = self.amazon(connection.name)
-            try:
-                results.append(
-                    sync_connection(self.uow(), gateway, connection, progress=progress, actor=actor)
-                )
-            finally:
-                gateway.close()
+        with one_sync_at_a_time(self.sync_lease()):
+            for connection in self.amazon_connections():
+                gateway = self.amazon(connection.name)
+                try:
+                    results.append(
+                        sync_connection(
+                            self.uow(), gateway, connection, progress=progress, actor=actor
+                        )
+                    )
+                finally:
+                    gateway.close()
         return results
+
+    def sync_lease(self) -> CycleLease:
+        """The lease every Amazon sync holds (the cycle's, `planner sync`, the bot's)."""
+        from planner.store.cycle_lease import SYNC, SqlCycleLease
+
+        self.migrate()
+        return SqlCycleLease(self.engine, name=SYNC)
 
     def shipment_pusher(self, *, origin: str = "cli") -> ShipmentPusher | None:
         """Saving FBA-bound orders to Amazon (issue 6's use case); `origin` for the audit log."""

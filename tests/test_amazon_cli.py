@@ -85,6 +85,29 @@ def test_sync_talks_to_the_sp_api_server_the_config_names(
     assert box.stats.rejections == [] and dict(box.stats.throttled) == {}
 
 
+def test_a_sync_while_another_is_running_is_refused_and_asks_nothing_of_amazon(
+    workdir: Path,
+    box: AmazonSandbox,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from planner.bootstrap import build_app
+
+    sp_api_config(workdir, box, monkeypatch)
+    app = build_app(workdir / "planner.toml")
+    other = app.sync_lease()  # this live process stands in for the daily cycle's sync
+    assert other.take(now=int(time.time()), seconds=120)
+    before = dict(box.stats.requests)
+    try:
+        code, _, err = run(capsys, "sync")
+    finally:
+        other.release()
+        app.close()
+    assert code == 1 and "another Amazon sync is running right now" in err
+    assert dict(box.stats.requests) == before
+    assert run(capsys, "sync")[0] == 0  # once it is done, the next sync goes ahead
+
+
 def test_a_failed_sync_says_which_step_in_one_line_without_secrets(
     workdir: Path,
     box: AmazonSandbox,

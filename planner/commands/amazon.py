@@ -22,7 +22,7 @@ from planner.domain.errors import PlannerError
 from planner.domain.warehouses import Connection
 from planner.services.amazon_check import check_account
 from planner.services.amazon_inbound import set_source
-from planner.services.sync import STEPS, ConnectionSync, sync_connection
+from planner.services.sync import STEPS, ConnectionSync, one_sync_at_a_time, sync_connection
 
 
 class RichProgress:
@@ -77,7 +77,7 @@ def run_sync(
 ) -> list[tuple[ConnectionSync, dict[str, int]]]:
     """Sync each connection through its gateway, with a progress bar; returns what happened."""
     results = []
-    with progress_bar() as progress:
+    with one_sync_at_a_time(app.sync_lease()), progress_bar() as progress:
         for connection in connections:
             gateway = app.amazon(connection.name)
             try:

@@ -23,10 +23,10 @@ from datetime import UTC, datetime, timedelta
 from planner.domain.errors import PlannerError
 from planner.domain.runs import Run, RunStatus, StepResult, StepStatus
 from planner.ports import CycleLease, UnitOfWork
+from planner.services.lease import LEASE_SECONDS, Held, hold
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 120  # renewed every quarter of this while a run goes on
 DIGEST_STALE_SECONDS = 3600  # a digest-only run takes seconds; one "running" for an hour died
 
 
@@ -145,53 +145,21 @@ def _attempt(step: Step, run: Run, sleep: Callable[[float], None]) -> StepResult
     )
 
 
-@dataclass
-class _Held:
-    lost: threading.Event
-
-
 @contextmanager
 def _holding(
     lease: CycleLease | None, uow: Callable[[], UnitOfWork], seconds: float
-) -> Iterator[_Held]:
-    """Take the cycle lease (or refuse), keep it renewed while the body runs, then let go."""
-    held = _Held(threading.Event())
+) -> Iterator[Held]:
+    """The cycle lease held (with its heartbeat) for the run, or CycleBusy naming the other."""
     if lease is None:
-        yield held
+        yield Held(threading.Event())
         return
-    if not lease.take(now=int(time.time()), seconds=max(int(seconds), 1)):
-        raise CycleBusy(
-            "another daily cycle is running right now" + _running_since(uow),
-            hint="wait for it to finish (`planner status` shows its progress), then run again",
-        )
-    stop = threading.Event()
-    beat = threading.Thread(
-        target=_heartbeat, args=(lease, seconds, stop, held.lost), name="cycle-lease", daemon=True
-    )
-    beat.start()
-    try:
+    with hold(lease, seconds=seconds) as held:
+        if held is None:
+            raise CycleBusy(
+                "another daily cycle is running right now" + _running_since(uow),
+                hint="wait for it to finish (`planner status` shows its progress), then run again",
+            )
         yield held
-    finally:
-        stop.set()
-        beat.join()
-        if not held.lost.is_set():
-            lease.release()
-
-
-def _heartbeat(
-    lease: CycleLease, seconds: float, stop: threading.Event, lost: threading.Event
-) -> None:
-    """Renew the lease until stopped; a failed renewal is retried, a lost lease is flagged."""
-    while not stop.wait(seconds / 4):
-        try:
-            ours = lease.renew(now=int(time.time()), seconds=max(int(seconds), 1))
-        except Exception:  # a dropped connection or a locked database: try again next beat
-            log.warning("renewing the daily cycle's lease failed; retrying", exc_info=True)
-            continue
-        if not ours:
-            log.warning("the daily cycle's lease was lost to another process; stopping")
-            lost.set()
-            return
 
 
 def _running_since(uow: Callable[[], UnitOfWork]) -> str:

@@ -8,18 +8,20 @@ Rerunning a step with nothing new on Amazon's side changes nothing.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from planner.domain.activity import AuditEntry
 from planner.domain.errors import PlannerError
 from planner.domain.warehouses import Connection
-from planner.ports import AmazonGateway, AmazonUnitOfWork, SyncProgress, SyncState
+from planner.ports import AmazonGateway, AmazonUnitOfWork, CycleLease, SyncProgress, SyncState
 from planner.services.amazon_inbound import sync_inbound
 from planner.services.amazon_listings import sync_listings
 from planner.services.amazon_sales import plan_windows, sync_orders
 from planner.services.amazon_stock import sync_inventory
+from planner.services.lease import hold
 
 STEPS = ("listings", "inventory", "orders", "inbound")
 
@@ -33,6 +35,23 @@ class SyncStepFailed(PlannerError):
             hint=reason.hint or "the data of that step is as it was before; run the sync again",
         )
         self.connection, self.step, self.reason = connection, step, reason
+
+
+class SyncBusy(PlannerError):
+    """Another process is syncing Amazon right now."""
+
+
+@contextmanager
+def one_sync_at_a_time(lease: CycleLease) -> Iterator[None]:
+    """Hold the sync lease while syncing: two syncs at once could pull a new shipment twice."""
+    with hold(lease) as held:
+        if held is None:
+            raise SyncBusy(
+                "another Amazon sync is running right now (the daily cycle, `planner sync` or "
+                "the bot's sync)",
+                hint="wait a few minutes and run it again; `planner status` shows the cycle",
+            )
+        yield
 
 
 class NoProgress:

@@ -1,10 +1,10 @@
-"""One daily cycle at a time, across processes: a lease in the counters table.
+"""One daily cycle (or one Amazon sync) at a time, across processes: a lease in counters.
 
-Three rows: `cycle:until` (the lease's expiry, unix seconds), `cycle:pid` and `cycle:host` (who
-holds it). Taking it is a compare-and-set on the expiry the taker read, so of two processes
-starting at once exactly one wins, on SQLite and PostgreSQL alike. A lease is free once it
-expires or, on this machine, as soon as its process is gone (a `planner run` killed with
-SIGKILL does not make the next run wait for the expiry).
+Three rows per lease, e.g. `cycle:until` (the expiry, unix seconds), `cycle:pid` and
+`cycle:host` (who holds it); the sync lease uses `sync:…`. Taking it is a compare-and-set on
+the expiry the taker read, so of two processes starting at once exactly one wins, on SQLite
+and PostgreSQL alike. A lease is free once it expires or, on this machine, as soon as its
+process is gone (a `planner run` killed with SIGKILL does not make the next run wait).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from sqlalchemy.exc import IntegrityError
 
 from planner.store import tables as t
 
-UNTIL, PID, HOST = "cycle:until", "cycle:pid", "cycle:host"
+CYCLE, SYNC = "cycle", "sync"
+UNTIL, PID, HOST = "until", "pid", "host"
 
 
 def _this_host() -> int:
@@ -36,8 +37,10 @@ def _alive(pid: int) -> bool:
 
 
 class SqlCycleLease:
-    def __init__(self, engine: Engine, *, pid: int | None = None) -> None:
+    def __init__(self, engine: Engine, *, pid: int | None = None, name: str = CYCLE) -> None:
         self._engine = engine
+        self._rows = {f"{name}:until": UNTIL, f"{name}:pid": PID, f"{name}:host": HOST}
+        self._name = {v: k for k, v in self._rows.items()}
         self._pid = os.getpid() if pid is None else pid
         self._host = _this_host()
 
@@ -50,44 +53,50 @@ class SqlCycleLease:
 
     def _take(self, *, now: int, seconds: int) -> bool:
         with self._engine.begin() as conn:
-            held = _read(conn)
+            held = self._read(conn)
             until = held.get(UNTIL)
             if until is not None and until > now and self._held_by_live(held):
                 return False
             c = t.counters
             if until is None:
-                conn.execute(insert(c).values(name=UNTIL, value=now + seconds))
+                conn.execute(insert(c).values(name=self._name[UNTIL], value=now + seconds))
             else:
                 swapped = conn.execute(
                     update(c)
-                    .where(c.c.name == UNTIL, c.c.value == until)
+                    .where(c.c.name == self._name[UNTIL], c.c.value == until)
                     .values(value=now + seconds)
                 )
                 if swapped.rowcount != 1:  # another process took it between our read and write
                     return False
-            _write(conn, PID, self._pid)
-            _write(conn, HOST, self._host)
+            _write(conn, self._name[PID], self._pid)
+            _write(conn, self._name[HOST], self._host)
         return True
 
     def held(self, *, now: int) -> bool:
         """Whether a live process holds the lease (a cycle is really running now)."""
         with self._engine.connect() as conn:
-            held = _read(conn)
+            held = self._read(conn)
         until = held.get(UNTIL)
         return until is not None and until > now and self._held_by_live(held)
 
     def renew(self, *, now: int, seconds: int) -> bool:
         """Extend our lease; False when it is no longer ours."""
         with self._engine.begin() as conn:
-            if not self._ours(_read(conn)):
+            if not self._ours(self._read(conn)):
                 return False
-            _write(conn, UNTIL, now + seconds)
+            _write(conn, self._name[UNTIL], now + seconds)
         return True
 
     def release(self) -> None:
         with self._engine.begin() as conn:
-            if self._ours(_read(conn)):
-                _write(conn, UNTIL, 0)
+            if self._ours(self._read(conn)):
+                _write(conn, self._name[UNTIL], 0)
+
+    def _read(self, conn: Connection) -> dict[str, int]:
+        """The lease's rows, keyed until / pid / host."""
+        c = t.counters
+        rows = conn.execute(select(c.c.name, c.c.value).where(c.c.name.in_(list(self._rows))))
+        return {self._rows[name]: int(value) for name, value in rows}
 
     def _ours(self, held: dict[str, int]) -> bool:
         return held.get(PID) == self._pid and held.get(HOST) == self._host
@@ -97,12 +106,6 @@ class SqlCycleLease:
             return True  # another machine: only the expiry tells
         pid = held.get(PID)
         return pid is not None and _alive(pid)
-
-
-def _read(conn: Connection) -> dict[str, int]:
-    c = t.counters
-    rows = conn.execute(select(c.c.name, c.c.value).where(c.c.name.in_((UNTIL, PID, HOST))))
-    return {name: int(value) for name, value in rows}
 
 
 def _write(conn: Connection, name: str, value: int) -> None:

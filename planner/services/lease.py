@@ -1,0 +1,64 @@
+"""Holding a cross-process lease while work runs: taken once, renewed by a heartbeat.
+
+The daily cycle holds the cycle lease; every Amazon sync (the cycle's, `planner sync`, the
+bot's) holds the sync lease, so two syncs never write the same new shipment twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from planner.ports import CycleLease
+
+log = logging.getLogger(__name__)
+
+LEASE_SECONDS = 120  # renewed every quarter of this while the work goes on
+
+
+@dataclass
+class Held:
+    """A lease being held; `lost` is set if another process took it over meanwhile."""
+
+    lost: threading.Event
+
+
+@contextmanager
+def hold(lease: CycleLease, *, seconds: float = LEASE_SECONDS) -> Iterator[Held | None]:
+    """Yield a Held while the lease is ours (renewed in the background), or None if busy."""
+    if not lease.take(now=int(time.time()), seconds=max(int(seconds), 1)):
+        yield None
+        return
+    held = Held(threading.Event())
+    stop = threading.Event()
+    beat = threading.Thread(
+        target=_heartbeat, args=(lease, seconds, stop, held.lost), name="lease", daemon=True
+    )
+    beat.start()
+    try:
+        yield held
+    finally:
+        stop.set()
+        beat.join()
+        if not held.lost.is_set():
+            lease.release()
+
+
+def _heartbeat(
+    lease: CycleLease, seconds: float, stop: threading.Event, lost: threading.Event
+) -> None:
+    """Renew the lease until stopped; a failed renewal is retried, a lost lease is flagged."""
+    while not stop.wait(seconds / 4):
+        try:
+            ours = lease.renew(now=int(time.time()), seconds=max(int(seconds), 1))
+        except Exception:  # a dropped connection or a locked database: try again next beat
+            log.warning("renewing a lease failed; retrying", exc_info=True)
+            continue
+        if not ours:
+            log.warning("a lease was lost to another process; stopping")
+            lost.set()
+            return
