@@ -10,19 +10,24 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from amazon_support import (
     assert_clean,
+    connection,
     fixture_demo_seller,  # noqa: F401  (a fixture)
     fixture_sandbox,  # noqa: F401  (a fixture)
     load_planner,
+    run_sync,
 )
 from sqlalchemy import Engine
 from test_amazon_cli import run, sp_api_config
 from test_amazon_push import (
+    CONNECTION,
     SHIP_FROM,
+    TWO_TRIES,
     fba_skus,
     fixture_cli_box,  # noqa: F401  (a fixture)
     new_order,
@@ -248,3 +253,123 @@ def test_a_typo_in_a_source_address_key_is_a_config_error_with_the_closest_name(
     assert wrong.value.hint is not None and 'did you mean "IP-MAIN"' in wrong.value.hint
     assert sandbox.stats.requests["createInboundPlan"] == 0
     assert not order(ready, number).locked
+
+
+# -- a half-done push: the daily sync between it and its retry, lost lookups, stale edits ------
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("split", [True, False])
+def test_a_push_that_failed_after_placement_is_finished_by_its_retry_even_after_a_sync(
+    ready: Engine, sandbox: AmazonSandbox, demo_seller: DemoSeller, split: bool
+) -> None:
+    sandbox.operations.set_placement_service(CONNECTION)  # one destination on offer too
+    number = new_order(ready, fba_skus(sandbox, ready, 3))
+    sandbox.inject("confirmTransportationOptions", "error500", times=None)  # Amazon down
+    with pytest.raises(AmazonUnavailable):
+        pusher(ready, sandbox, retry=TWO_TRIES).push(number, split=split, actor="ann")
+    sandbox.clear_faults()
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    synced, _ = run_sync(ready, sandbox, connection(demo_seller), now=later, steps=("inbound",))
+    assert synced.ok
+    half = order(ready, number).amazon
+    assert half is not None and half.shipment_ids, "the sync copied the plan's shipments"
+    assert not half.finished and half.split is split, "the push's split choice is kept"
+    result = pusher(ready, sandbox).push(number, split=True, actor="ann")  # the CLI's default
+    assert not result.already, "transport was never confirmed: the retry must confirm it"
+    chosen = plan_state(sandbox, result.inbound_plan_id).transport_chosen
+    assert set(chosen) == set(result.shipment_ids) and result.split is split
+    assert plans_of(sandbox, number) == [result.inbound_plan_id]
+    saved = order(ready, number).amazon
+    assert saved is not None and saved.finished and saved.split is split
+    assert pusher(ready, sandbox).push(number, split=True, actor="ann").already
+    assert not sandbox.stats.rejections
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+def test_a_lost_plan_whose_lookup_failed_is_still_found_and_amazon_has_one_plan(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    no_wait = PushSettings(claim_seconds=0)  # as if each retry came ten minutes later
+    sandbox.inject("createInboundPlan", "slow", seconds=1.5)  # made after the client gave up
+    with pytest.raises(AmazonUnavailable):
+        pusher(ready, sandbox, no_wait, timeout=0.5, retry=TWO_TRIES).push(
+            number, split=True, actor="ann"
+        )
+    time.sleep(2)
+    sandbox.inject("listInboundPlans", "error500", times=None)  # the retry cannot look it up
+    with pytest.raises(AmazonUnavailable):
+        pusher(ready, sandbox, no_wait, retry=TWO_TRIES).push(number, split=True, actor="ann")
+    sandbox.clear_faults()
+    assert not order(ready, number).locked, "still no plan id: the order shows unsaved"
+    result = pusher(ready, sandbox, no_wait).push(number, split=True, actor="ann")
+    assert plans_of(sandbox, number) == [result.inbound_plan_id], "one ACTIVE plan"
+    assert sandbox.stats.requests["createInboundPlan"] == 1
+    assert order(ready, number).locked
+
+
+def test_an_edit_loaded_before_a_push_committed_its_plan_is_refused_and_keeps_the_plan(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    claims = SqlPushClaims(ready)
+    token = f"push:{int(time.time())}:abcdef123456"
+    assert claims.swap(number, expected=None, new=token)  # a push is creating the plan
+    with SqlUnitOfWork(ready) as uow:
+        stale = uow.orders.get(number)
+        assert stale.amazon is None
+        assert claims.swap(number, expected=token, new="wf-plan-123")  # Amazon answered
+        stale.set_quantity(stale.lines[0].sku, 99)
+        with pytest.raises(OrderLocked, match="being saved to Amazon right now"):
+            uow.orders.save(stale)
+    after = order(ready, number)
+    assert after.amazon is not None and after.amazon.inbound_plan_id == "wf-plan-123"
+    assert after.lines[0].ordered != 99
+
+
+def test_an_edit_keeps_a_running_push_claim_and_drops_a_failed_one(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    claims = SqlPushClaims(ready)
+    for held, kept in (("push:0:aaaaaaaaaaaa", None), ("push:99:bbbbbbbbbbbb", "push:99:b")):
+        claims.swap(number, expected=claims.current(number), new=held)
+        with SqlUnitOfWork(ready) as uow:
+            edit_order(uow, number, OrderEdit(quantities={_first_sku(ready, number): 30}),
+                       actor="ann")  # fmt: skip
+            uow.commit()
+        now = claims.current(number)
+        assert (now[:9] if now else None) == kept
+
+
+def _first_sku(engine: Engine, number: str) -> str:
+    return order(engine, number).lines[0].sku
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("carrier", "generate"),
+    [("partnered", "generateTransportationOptions"), ("own", "generateDeliveryWindowOptions")],
+)
+def test_quotes_about_to_expire_and_given_without_an_offset_are_asked_for_again(
+    ready: Engine, sandbox: AmazonSandbox, carrier: str, generate: str
+) -> None:
+    settings = PushSettings(carrier=carrier)  # type: ignore[arg-type]
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    step = (
+        "confirmTransportationOptions" if carrier == "partnered" else "confirmDeliveryWindowOptions"
+    )
+    sandbox.operations.fail_next(step)
+    with pytest.raises(Exception, match="Amazon refused"):
+        pusher(ready, sandbox, settings).push(number, split=True, actor="ann")
+    held = order(ready, number).amazon
+    assert held is not None
+    asked = sandbox.stats.requests[generate]
+    # Valid for under a minute and a half more, written without "Z": UTC all the same.
+    sandbox.operations.expire_offers(held.inbound_plan_id, after=timedelta(seconds=90),
+                                     offset=False)  # fmt: skip
+    result = pusher(ready, sandbox, settings).push(number, split=True, actor="ann")
+    assert len(result.shipment_ids) == 2 and not sandbox.stats.rejections
+    assert sandbox.stats.requests[generate] > asked, "fresh ones were asked for"
+    assert order(ready, number).amazon.finished  # type: ignore[union-attr]

@@ -209,7 +209,8 @@ def _transfers(m: _OrderMaker) -> list[StockOrder]:
     h = codes("wf", 1, int(m.rng.integers(36**8)))[0].lower()[2:].ljust(32, "0")
     plan = f"wf{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
     shipment = codes("FBA15", 1, int(m.rng.integers(36**7)), width=7)[0]
-    first.link_to_amazon(AmazonLink(plan, shipment_ids=(shipment,)))
+    pushed = first.created_at  # saved to Amazon by a push that finished
+    first.link_to_amazon(AmazonLink(plan, shipment_ids=(shipment,), pushed_at=pushed))
     _inbound(m, first)
     return [first, transfer(draft)]
 

@@ -73,6 +73,15 @@ class AmazonLink:
     shipment_ids: tuple[str, ...] = ()
     confirmation_ids: tuple[str, ...] = ()
     split: bool = True
+    # When the push finished every workflow step (transport confirmed). Only the push sets it:
+    # a half-done push's plan has shipment ids too (the daily sync copies them), so they are no
+    # proof that the order is fully saved.
+    pushed_at: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        """The push that saved the order ran to its end; nothing is left to send to Amazon."""
+        return self.pushed_at is not None
 
 
 @dataclass(slots=True)

@@ -214,8 +214,13 @@ class PushClaims(Protocol):
     """Who is saving an order to Amazon: a compare-and-set on the order's plan id, committed."""
 
     def current(self, order_number: str) -> str | None: ...
-    def swap(self, order_number: str, *, expected: str | None, new: str | None) -> bool:
-        """Set the order's Amazon plan id to `new` only if it is `expected` (one transaction)."""
+    def swap(
+        self, order_number: str, *, expected: str | None, new: str | None, split: bool | None = None
+    ) -> bool:
+        """Set the order's Amazon plan id to `new` only if it is `expected` (one transaction).
+
+        The push is then not finished; `split` (when given) records the split choice with it.
+        """
         ...
 
     def lease(self, order_number: str, *, now: int, seconds: int) -> int | None:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from planner.domain.activity import AuditEntry
 from planner.domain.errors import InvalidInput
-from planner.domain.orders import AmazonLink, OrderKind, OrderLine, OrderStatus, StockOrder
+from planner.domain.orders import OrderKind, OrderLine, OrderStatus, StockOrder
 from planner.domain.warehouses import Connection, InboundOrderType, WarehouseKind
 from planner.ports import (
     AmazonGateway,
@@ -141,7 +141,8 @@ def _link_plans(uow: AmazonUnitOfWork, gateway: AmazonGateway, orders: list[Stoc
         shipment_ids = tuple(dict.fromkeys((*link.shipment_ids, *plan.shipment_ids)))
         confirmations = tuple(dict.fromkeys((*link.confirmation_ids, *plan.confirmation_ids)))
         if (shipment_ids, confirmations) != (link.shipment_ids, link.confirmation_ids):
-            order.amazon = AmazonLink(link.inbound_plan_id, shipment_ids, confirmations, link.split)
+            # Only the ids: whether the push finished (and its split choice) is the push's to say.
+            order.amazon = replace(link, shipment_ids=shipment_ids, confirmation_ids=confirmations)
             uow.orders.save(order)
             linked += 1
     return linked

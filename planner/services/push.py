@@ -8,7 +8,9 @@ its unique name. Amazon's state (packing and placement options accepted, boxes l
 and delivery windows selected; see push_steps.py) tells which steps are left, so every step can
 be repeated safely and none is sent twice once it took. A claim is no Amazon link: an order whose
 push failed before Amazon made the plan stays editable. The push lease (push_lease.py), renewed
-before every step, keeps a second push from running the same steps meanwhile.
+before every step, keeps a second push from running the same steps meanwhile. Only the push's
+last act marks the order finished (`AmazonLink.pushed_at`): shipment ids the daily sync copied
+from a half-done plan are no such mark, so a retry of it runs the steps left.
 """
 
 from __future__ import annotations
@@ -115,9 +117,12 @@ class ShipmentPush:
         found = gateway.inbound_plans([plan_id])
         shipment_ids = found[0].shipment_ids if found else chosen.shipment_ids
         confirmations = found[0].confirmation_ids if found else ()
-        self._save(
-            order_number, AmazonLink(plan_id, shipment_ids, confirmations, split), actor=actor
-        )
+        earlier = target.order.amazon
+        if chosen.status == "ACCEPTED" and earlier is not None:
+            split = earlier.split  # the placement an earlier attempt chose, by its split choice
+        finished = datetime.fromtimestamp(self._clock(), UTC)
+        link = AmazonLink(plan_id, shipment_ids, confirmations, split, pushed_at=finished)
+        self._save(order_number, link, actor=actor)
         return PushResult(order_number, plan_id, shipment_ids, split)
 
     def _all_steps(
@@ -130,9 +135,9 @@ class ShipmentPush:
     ) -> tuple[str, PlacementChoice]:
         """Every workflow step Amazon has not done yet: the plan id and its placement."""
         beat()
-        plan_id = self._plan(gateway, target)
+        plan_id = self._plan(gateway, target, split=split)
         if plan_id is None:  # the plan Amazon held was void: start a new one
-            plan_id = self._plan(gateway, target)
+            plan_id = self._plan(gateway, target, split=split)
             assert plan_id is not None
         beat()
         gateway.confirm_packing(plan_id)
@@ -182,7 +187,7 @@ class ShipmentPush:
 
     # -- exactly one inbound plan ---------------------------------------------------------------
 
-    def _plan(self, gateway: InboundPlanGateway, target: _Target) -> str | None:
+    def _plan(self, gateway: InboundPlanGateway, target: _Target, *, split: bool) -> str | None:
         """The order's inbound plan: the one already started, or a new one (claimed first)."""
         number = target.order.number
         held = self._claims.current(number)
@@ -192,16 +197,30 @@ class ShipmentPush:
                 return held
             self._claims.swap(number, expected=held, new=None)
             return None
-        token = f"{CLAIM}{int(self._clock())}:{uuid.uuid4().hex[:12]}"
         if held is not None and self._clock() - _claimed_at(held) < self._settings.claim_seconds:
             raise PushInProgress(BEING_SAVED.format(number=number), hint=WAIT_HINT)
-        if not self._claims.swap(number, expected=held, new=token):
+        # Taking over a claim keeps its token, hence its plan name: the plan Amazon may have
+        # made under it can be looked for by every later push, whatever happens to this one.
+        suffix = held.rsplit(":", 1)[-1] if held is not None else uuid.uuid4().hex[:12]
+        token = f"{CLAIM}{int(self._clock())}:{suffix}"
+        if not self._claims.swap(number, expected=held, new=token, split=split):
             raise PushInProgress(BEING_SAVED.format(number=number), hint=WAIT_HINT)
         if held is not None:  # a push died before Amazon's answer: its plan may exist
-            adopted = gateway.find_inbound_plan(_plan_name(number, held))
-            if adopted is not None and self._claims.swap(number, expected=token, new=adopted):
+            adopted = self._look_up(gateway, number, token)
+            if adopted is not None:
+                if not self._claims.swap(number, expected=token, new=adopted):
+                    raise PushInProgress(BEING_SAVED.format(number=number), hint=WAIT_HINT)
                 return adopted
         return self._create(gateway, target, token)
+
+    def _look_up(self, gateway: InboundPlanGateway, number: str, token: str) -> str | None:
+        """The plan an earlier push made under this claim's name; the claim expires on failure."""
+        try:
+            return gateway.find_inbound_plan(_plan_name(number, token))
+        except BaseException:
+            # Unknown whether the plan exists: leave the claim (and its name) for the next push.
+            self._claims.swap(number, expected=token, new=_expired(token))
+            raise
 
     def _create(self, gateway: InboundPlanGateway, target: _Target, token: str) -> str:
         number = target.order.number
@@ -290,9 +309,9 @@ class ShipmentPush:
 
 
 def _already(order: StockOrder) -> PushResult | None:
-    """The result of a push that already finished (Amazon has the plan's shipments)."""
+    """The result of a push that ran to its end; a half-done one (even synced) is continued."""
     link = order.amazon
-    if link is None or not link.shipment_ids:
+    if link is None or not link.finished:
         return None
     return PushResult(
         order.number, link.inbound_plan_id, link.shipment_ids, link.split, already=True

@@ -28,6 +28,10 @@ SMALL_PARCEL = "GROUND_SMALL_PARCEL"
 _CARRIER_WORDS = {"partnered": "Amazon's partnered carrier", "own": "your own carrier"}
 
 
+# A quote or delivery window is only chosen if it stays valid at least this long.
+VALID_FOR = timedelta(minutes=2)
+
+
 def finish_shipments(
     gateway: InboundPlanGateway,
     plan_id: str,
@@ -58,8 +62,9 @@ def finish_shipments(
     beat()
     ready = now + timedelta(days=settings.ready_to_ship_days)
     options = gateway.transportation_options(
-        plan_id, placement.option_id, shipments, ready_from=ready, contact=source, valid_at=now
-    )
+        plan_id, placement.option_id, shipments, ready_from=ready, contact=source,
+        valid_at=now + VALID_FOR,
+    )  # fmt: skip
     picks = {s: choose_transport(options, s, settings, now=now) for s in shipments}
     for p in progress:
         if picks[p.shipment_id].needs_delivery_window and p.delivery_window_id is None:
@@ -73,14 +78,17 @@ def finish_shipments(
 def _confirm_window(
     gateway: InboundPlanGateway, plan_id: str, shipment: ShipmentProgress, now: datetime
 ) -> None:
-    windows = gateway.delivery_windows(plan_id, shipment.shipment_id, valid_at=now)
+    windows = gateway.delivery_windows(plan_id, shipment.shipment_id, valid_at=now + VALID_FOR)
     window = choose_window(windows, shipment.shipment_id, now=now)
     gateway.confirm_delivery_window(plan_id, shipment.shipment_id, window.option_id)
 
 
 def _valid(expires: datetime | None, now: datetime) -> bool:
-    """Amazon's quote or window can still be confirmed (a retry days later must not use it)."""
-    return expires is None or expires > now
+    """Amazon's quote or window can still be confirmed (a retry days later must not use it).
+
+    It must stay valid a while longer: one about to run out would expire on the way to Amazon.
+    """
+    return expires is None or expires > now + VALID_FOR
 
 
 def boxes_for(

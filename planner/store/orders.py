@@ -7,9 +7,9 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, insert, select, update
+from sqlalchemy import Connection, case, delete, func, insert, literal, select, update
 
-from planner.domain.errors import DomainRuleViolation, NotFound
+from planner.domain.errors import DomainRuleViolation, NotFound, OrderLocked
 from planner.domain.orders import (
     AmazonLink,
     OrderKind,
@@ -27,6 +27,9 @@ FIRST_NUMBER = 1001
 class SqlOrders:
     def __init__(self, conn: Connection, lookup: Lookup) -> None:
         self._conn, self._lookup = conn, lookup
+        # The plan id column of each order as it was loaded: a save is conditional on it, so an
+        # order read before a push committed its plan id cannot write over that plan id.
+        self._loaded: dict[int, str | None] = {}
 
     def next_number(self, kind: OrderKind) -> str:
         """Allocate the next order number of a kind (PO-1001, TO-1001, AO-1001…)."""
@@ -69,6 +72,7 @@ class SqlOrders:
             "amazon_shipment_ids": list(link.shipment_ids) if link else None,
             "amazon_confirmation_ids": list(link.confirmation_ids) if link else None,
             "amazon_split": link.split if link else None,
+            "amazon_pushed_at": link.pushed_at if link else None,
         }
 
     def add(self, order: StockOrder) -> StockOrder:
@@ -83,18 +87,27 @@ class SqlOrders:
             insert(t.stock_orders).values(number=order.number, **self._head(order))
         )
         order.id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        self._loaded[order.id] = order.amazon.inbound_plan_id if order.amazon else None
         self._write_lines(order)
         return order
 
     def save(self, order: StockOrder) -> None:
         if order.id is None:
             order.id = self._id(order.number)
-        head = self._head(order)
-        if order.amazon is None:
-            head["amazon_plan_id"] = _kept_claim()
-        self._conn.execute(
-            update(t.stock_orders).where(t.stock_orders.c.id == order.id).values(**head)
-        )
+        head, so = self._head(order), t.stock_orders
+        was = self._loaded.get(order.id, _UNKNOWN)
+        _keep_push_columns(head, order.amazon)
+        condition = [so.c.id == order.id]
+        if was != _UNKNOWN:
+            held = so.c.amazon_plan_id
+            condition.append(held.is_(None) if was is None else held == was)
+        done = self._conn.execute(update(so).where(*condition).values(**head))
+        if done.rowcount != 1:
+            raise OrderLocked(
+                f"order {order.number} is being saved to Amazon right now",
+                hint="wait for the push to finish, then make the change again",
+            )
+        self._loaded[order.id] = _after_save(was, order.amazon)
         self._conn.execute(
             delete(t.stock_order_lines).where(t.stock_order_lines.c.order_id == order.id)
         )
@@ -177,6 +190,7 @@ class SqlOrders:
             source = self._lookup.key("vendor", r["source_vendor_id"])
         else:
             source = self._lookup.key("warehouse", r["source_warehouse_id"])
+        self._loaded[r["id"]] = r["amazon_plan_id"]
         link = None
         # A push's claim (`push:…`) is no inbound plan: Amazon has nothing for the order yet.
         if r["amazon_plan_id"] and not r["amazon_plan_id"].startswith(CLAIM):
@@ -184,7 +198,8 @@ class SqlOrders:
                 inbound_plan_id=r["amazon_plan_id"],
                 shipment_ids=tuple(r["amazon_shipment_ids"] or ()),
                 confirmation_ids=tuple(r["amazon_confirmation_ids"] or ()),
-                split=bool(r["amazon_split"]),
+                split=True if r["amazon_split"] is None else bool(r["amazon_split"]),
+                pushed_at=r["amazon_pushed_at"],
             )
         return StockOrder(
             number=r["number"],
@@ -204,15 +219,39 @@ class SqlOrders:
         )
 
 
-def _kept_claim() -> Any:
-    """The plan id column of an order saved without a link: a running push's claim is kept.
+_UNKNOWN = "\0unknown"  # an order this repository did not load: its save is unconditional
 
-    A failed push's claim (expired) goes: the order was changed, so a plan Amazon may have made
-    under that claim no longer matches it and must not be adopted by the next push.
+
+def _keep_push_columns(head: dict[str, Any], link: AmazonLink | None) -> None:
+    """Columns only a push changes: a save of what an order looked like never undoes them.
+
+    Without a link the plan id column keeps a running push's claim and any real plan id (a push
+    may have committed one since the order was read); a failed push's claim (expired) goes: the
+    order was changed, so a plan Amazon may have made under that claim no longer matches it and
+    must not be adopted. The split choice and the push's finish time are the push's to write:
+    the sync saving a half-done push's link keeps both as they are.
     """
-    column = t.stock_orders.c.amazon_plan_id
-    return case(
-        (column.like(f"{EXPIRED_CLAIM}%"), None),
-        (column.like(f"{CLAIM}%"), column),
-        else_=None,
-    )
+    so = t.stock_orders
+    if link is None:
+        plan = so.c.amazon_plan_id
+        head["amazon_plan_id"] = case((plan.like(f"{EXPIRED_CLAIM}%"), None), else_=plan)
+        head["amazon_split"] = so.c.amazon_split
+        head["amazon_pushed_at"] = so.c.amazon_pushed_at
+    elif link.pushed_at is None:
+        head["amazon_split"] = func.coalesce(
+            so.c.amazon_split, literal(link.split, so.c.amazon_split.type)
+        )
+        head["amazon_pushed_at"] = so.c.amazon_pushed_at  # never cleared by a stale link
+    else:
+        head["amazon_pushed_at"] = func.coalesce(
+            so.c.amazon_pushed_at, literal(link.pushed_at, so.c.amazon_pushed_at.type)
+        )
+
+
+def _after_save(was: str | None, link: AmazonLink | None) -> str | None:
+    """The plan id column after a save matched the value loaded (see _keep_push_columns)."""
+    if link is not None:
+        return link.inbound_plan_id
+    if was is None or was.startswith(EXPIRED_CLAIM):
+        return None
+    return was  # kept: a running push's claim, a plan id, or still unknown

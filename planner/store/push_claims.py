@@ -34,15 +34,19 @@ class SqlPushClaims:
             raise NotFound(f"unknown order {order_number!r}", hint="`planner orders` lists them")
         return row[0]
 
-    def swap(self, order_number: str, *, expected: str | None, new: str | None) -> bool:
+    def swap(
+        self, order_number: str, *, expected: str | None, new: str | None, split: bool | None = None
+    ) -> bool:
         so = t.stock_orders
         held = (
             so.c.amazon_plan_id.is_(None) if expected is None else so.c.amazon_plan_id == expected
         )
+        # Whatever the column now holds, the push that set it has not finished.
+        values: dict[str, object] = {"amazon_plan_id": new, "amazon_pushed_at": None}
+        if split is not None:
+            values["amazon_split"] = split
         with self._engine.begin() as conn:
-            done = conn.execute(
-                update(so).where(so.c.number == order_number, held).values(amazon_plan_id=new)
-            )
+            done = conn.execute(update(so).where(so.c.number == order_number, held).values(values))
             return bool(done.rowcount == 1)
 
     def lease(self, order_number: str, *, now: int, seconds: int) -> int | None:

@@ -31,10 +31,12 @@ def _minute(moment: datetime) -> str:
 
 
 def _moment(value: Any) -> datetime:
+    """An aware date and time; one Amazon gives without an offset is UTC, as its docs say."""
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         raise AmazonBadResponse(f"{value!r} is not a date and time") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _contact(source: ShipFromAddress) -> dict[str, str]:

@@ -43,9 +43,13 @@ def _page(rows: list[dict[str, Any]], params: Any, key: str) -> dict[str, Any]:
 class InboundShipmentSteps(InboundWorkflow):
     """The shipment steps of the inbound workflow, on top of packing and placement."""
 
-    def expire_offers(self, plan_id: str) -> None:
-        """Let the plan's transportation quotes and delivery windows run out (time passed)."""
-        past = _minute(datetime.now(UTC) - timedelta(minutes=1))
+    def expire_offers(
+        self, plan_id: str, *, after: timedelta = timedelta(minutes=-1), offset: bool = True
+    ) -> None:
+        """Let the plan's quotes and delivery windows run out `after` from now (default: gone);
+        without `offset`, their times are written with no UTC offset (Amazon does at times)."""
+        past = _minute(datetime.now(UTC) + after)
+        past = past if offset else past.removesuffix("Z")
         with self.seller.lock:
             state = self.inbound.plans[plan_id]
             for option in state.transport:
@@ -277,10 +281,8 @@ class InboundShipmentSteps(InboundWorkflow):
         if isinstance(state, tuple):
             return state
         out = self._operation("generateDeliveryWindowOptions")
-        shipment_id = params["shipmentId"]
-        current = [w for w in state.windows.get(shipment_id, []) if not _expired(w["validUntil"])]
-        if not self._failed(out["operationId"]) and not current:
-            state.windows[shipment_id] = _windows(datetime.now(UTC))
+        if not self._failed(out["operationId"]):  # fresh windows replace the ones offered
+            state.windows[params["shipmentId"]] = _windows(datetime.now(UTC))
         return 202, out
 
     def op_listDeliveryWindowOptions(self, account: Account, params: Any, body: Any) -> Answer:
@@ -322,7 +324,8 @@ class InboundShipmentSteps(InboundWorkflow):
 def _expired(moment: str | None) -> bool:
     if not moment:
         return False
-    return datetime.fromisoformat(moment.replace("Z", "+00:00")) <= datetime.now(UTC)
+    at = datetime.fromisoformat(moment.replace("Z", "+00:00"))
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)) <= datetime.now(UTC)
 
 
 def _box(box: dict[str, Any]) -> dict[str, Any]:
