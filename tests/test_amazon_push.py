@@ -285,6 +285,24 @@ def test_the_next_syncs_follow_a_pushed_order_until_it_is_received(
     assert done.status is OrderStatus.RECEIVED and done.locked
 
 
+def test_a_plan_voided_in_seller_central_before_arrival_cancels_the_order(
+    ready: Engine, sandbox: AmazonSandbox, demo_seller: DemoSeller
+) -> None:
+    number = new_order(ready, fba_skus(sandbox, ready, 1))
+    plan_id = pusher(ready, sandbox).push(number, split=True, actor="ann").inbound_plan_id
+    (plan,) = [p for p in sandbox.seller.plans if p.plan_id == plan_id]
+    plan.status, plan.updated = "VOIDED", datetime.now(UTC)  # the seller cancels it in Amazon
+    conn = connection(demo_seller, CONNECTION)
+    sync, _ = run_sync(ready, sandbox, conn, now=datetime.now(UTC) + timedelta(minutes=5),
+                       steps=("inbound",))  # fmt: skip
+    assert sync.ok
+    cancelled = order(ready, number)
+    assert cancelled.status is OrderStatus.CANCELLED  # no longer counted as on order
+    assert "inbound plan cancelled in Amazon" in cancelled.note
+    run_sync(ready, sandbox, conn, now=datetime.now(UTC) + timedelta(minutes=6), steps=("inbound",))
+    assert order(ready, number).status is OrderStatus.CANCELLED  # stays so on the next sync
+
+
 SHIP_FROM = """
 [amazon.push.ship_from]
 name = "Leafwise Tea Co"

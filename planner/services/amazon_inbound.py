@@ -56,6 +56,8 @@ def sync_inbound(
     destinations = {fba_warehouse(m.country_code) for m in markets}
     orders = [o for o in uow.orders.list() if o.destination in destinations]
     counts["linked_plans"] = _link_plans(uow, gateway, orders)
+    # An order cancelled with its voided plan stays cancelled whatever its shipments still say.
+    orders = [o for o in orders if not _voided(o)]
     by_ref = {ref: o for o in orders for ref in _refs(o)}
     index = ListingIndex.load(uow, connection.name)
     since = (
@@ -138,6 +140,13 @@ def _link_plans(uow: AmazonUnitOfWork, gateway: AmazonGateway, orders: list[Stoc
         order = pending[plan.plan_id]
         link = order.amazon
         assert link is not None
+        if _voided_before_arrival(order, plan.status):
+            # Cancelled in Seller Central before anything arrived: no longer on order.
+            order.status = OrderStatus.CANCELLED
+            order.note = f"{order.note}; {VOIDED_NOTE}" if order.note else VOIDED_NOTE
+            uow.orders.save(order)
+            linked += 1
+            continue
         shipment_ids = tuple(dict.fromkeys((*link.shipment_ids, *plan.shipment_ids)))
         confirmations = tuple(dict.fromkeys((*link.confirmation_ids, *plan.confirmation_ids)))
         if (shipment_ids, confirmations) != (link.shipment_ids, link.confirmation_ids):
@@ -146,6 +155,23 @@ def _link_plans(uow: AmazonUnitOfWork, gateway: AmazonGateway, orders: list[Stoc
             uow.orders.save(order)
             linked += 1
     return linked
+
+
+VOIDED_NOTE = "inbound plan cancelled in Amazon"
+
+
+def _voided(order: StockOrder) -> bool:
+    return order.status is OrderStatus.CANCELLED and VOIDED_NOTE in order.note
+
+
+def _voided_before_arrival(order: StockOrder, plan_status: str) -> bool:
+    link = order.amazon
+    return (
+        plan_status == "VOIDED"
+        and link is not None
+        and link.finished
+        and not any(line.received for line in order.lines)
+    )
 
 
 def _lines(shipment: InboundShipment, index: ListingIndex) -> dict[str, tuple[int, int]]:
