@@ -224,7 +224,10 @@ class PushClaims(Protocol):
         ...
 
     def lease(self, order_number: str, *, now: int, seconds: int) -> int | None:
-        """Hold the order's push lease until now + seconds (None: another push holds it)."""
+        """Hold the order's push lease until now + seconds (None: another live push holds it).
+
+        A lease whose holder's process is gone is free on that machine before it expires.
+        """
         ...
 
     def renew(self, order_number: str, *, until: int, now: int, seconds: int) -> int | None:

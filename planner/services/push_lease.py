@@ -3,6 +3,9 @@
 The lease is renewed (a heartbeat) before every workflow step and lasts longer than the longest
 step can take, so a slow step never lets a second push in to send the same step again. A push
 that finds its lease taken over stops before its next step instead of racing the other one.
+The lease names its holder's process: one whose process is gone (a push killed with SIGKILL, a
+crash, a redeploy) is free at once on the same machine, so pushing again does not wait for it
+to expire; elsewhere only the expiry tells.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ import os
 import socket
 import zlib
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, String, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from planner.store import tables as t
@@ -36,8 +36,24 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def holder_alive(pid: int | None, host: int | None) -> bool:
+    """Whether the process a lease names may still run: on another machine, always."""
+    if host != _this_host():
+        return True  # another machine: only the expiry tells
+    return pid is not None and _alive(pid)
+
+
+def row_names_fit(name: str) -> bool:
+    """Whether a lease's rows (`<name>:until`, …) fit counters.name."""
+    column = t.counters.c.name.type
+    width = column.length if isinstance(column, String) and column.length else 0
+    return len(f"{name}:{UNTIL}") <= width
+
+
 class SqlCycleLease:
     def __init__(self, engine: Engine, *, pid: int | None = None, name: str = CYCLE) -> None:
+        if not row_names_fit(name):  # PostgreSQL refuses the row, SQLite keeps it whole
+            raise ValueError(f"lease name {name!r} is too long for the counters table")
         self._engine = engine
         self._rows = {f"{name}:until": UNTIL, f"{name}:pid": PID, f"{name}:host": HOST}
         self._name = {v: k for k, v in self._rows.items()}

@@ -1,0 +1,171 @@
+"""A push whose process was killed (SIGKILL, a crash, a redeploy) does not block the next one.
+
+The push lease names its holder (process and machine): on the same machine a lease whose process
+is gone is free at once, so pushing again continues the same inbound plan instead of being told
+for hours that the order "is being saved to Amazon right now". Nothing of planner is patched:
+`planner push` runs in its own process, held inside a step by the sandbox's "slow" fault.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from amazon_support import (
+    fixture_demo_seller,  # noqa: F401  (a fixture)
+    fixture_sandbox,  # noqa: F401  (a fixture)
+    load_planner,
+)
+from sqlalchemy import Engine, select
+from test_amazon_cli import run, sp_api_config
+from test_amazon_push import (
+    SHIP_FROM,
+    fba_skus,
+    fixture_cli_box,  # noqa: F401  (a fixture)
+    new_order,
+    order,
+    plans_of,
+)
+from test_amazon_push import ready as ready
+
+from planner.adapters.amazon.sandbox import AmazonSandbox
+from planner.bootstrap import build_app
+from planner.demo import DemoSeller
+from planner.services.push import PushInProgress
+from planner.services.push_lease import PushLease
+from planner.store import tables as t
+from planner.store.cycle_lease import SqlCycleLease
+from planner.store.push_claims import SqlPushClaims, lease_key, lease_name, saving
+from planner.store.uow import SqlUnitOfWork
+
+ROOT = Path(__file__).resolve().parents[1]
+# The plan id is committed the moment createInboundPlan answers; its operation is then polled.
+HELD = "getInboundOperationStatus"
+
+
+def test_a_push_killed_mid_plan_is_continued_at_once_by_the_next_push(
+    tmp_path: Path,
+    cli_box: AmazonSandbox,
+    demo_seller: DemoSeller,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PLANNER_LOG_LEVEL", raising=False)
+    sp_api_config(tmp_path, cli_box, monkeypatch)
+    with (tmp_path / "planner.toml").open("a") as toml:
+        toml.write(SHIP_FROM)
+    app = build_app(cwd=tmp_path)
+    try:
+        app.migrate()
+        load_planner(app.engine, demo_seller)
+        number = new_order(app.engine, fba_skus(cli_box, app.engine, 2))
+    finally:
+        app.close()
+
+    cli_box.inject(HELD, "slow", times=1, seconds=30.0)  # hold the push inside its first step
+    pid = _push_killed_when(tmp_path, number, lambda: cli_box.stats.faults[f"{HELD}:slow"] > 0)
+    app = build_app(cwd=tmp_path)
+    try:
+        (plan_id,) = plans_of(cli_box, number)  # Amazon made the plan before the push died
+        with SqlUnitOfWork(app.engine) as uow:
+            assert uow.orders.get(number).amazon is not None  # its id was committed at once
+        assert _lease_holder(app.engine, number) == pid  # the dead push still "holds" the order
+        code, out, err = run(capsys, "push", number, "--split")  # no wait, no "being saved"
+        assert code == 0, err
+        assert out.split()[0] == plan_id
+        assert plans_of(cli_box, number) == [plan_id], "the same plan continued, no second one"
+        assert cli_box.stats.requests["createInboundPlan"] == 1
+        pushed = order(app.engine, number)
+        assert pushed.locked and pushed.amazon is not None
+        assert pushed.amazon.inbound_plan_id == plan_id and len(pushed.amazon.shipment_ids) == 2
+        assert not cli_box.stats.rejections
+    finally:
+        app.close()
+
+
+def test_a_live_push_in_another_process_holds_the_order_until_its_process_is_gone(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        now = int(time.time())
+        assert SqlPushClaims(ready, pid=other.pid).lease(number, now=now, seconds=600)
+        assert _saving(ready, number)
+        lease = PushLease(SqlPushClaims(ready), number, seconds=600, clock=time.time)
+        with pytest.raises(PushInProgress, match="being saved to Amazon right now"):
+            lease.take()
+    finally:
+        other.kill()
+        other.wait()
+    assert not _saving(ready, number)  # its process is gone: the order is free long before 600 s
+    lease.take()
+    assert _saving(ready, number)
+    lease.renew()  # this push goes on, step after step
+    lease.release()
+    assert not _saving(ready, number)
+
+
+def test_a_long_order_number_gets_a_lease_name_that_fits_and_is_its_own(engine: Engine) -> None:
+    long, longer = "PO-" + "7" * 40, "PO-" + "7" * 40 + "1"
+    assert lease_key("PO-1014") == "push:PO-1014"
+    assert lease_name("PO-1014") == "push:PO-1014:until"
+    assert lease_key(long) == lease_key(long) != lease_key(longer)
+    assert all(len(lease_name(n)) <= 32 for n in (long, longer, "x" * 500))
+    claims, now = SqlPushClaims(engine), int(time.time())
+    until = claims.lease(long, now=now, seconds=60)  # PostgreSQL refuses a name too long
+    assert until is not None and claims.lease(longer, now=now, seconds=60) is not None
+    assert claims.lease(long, now=now, seconds=60) is None  # held by this (live) process
+    assert claims.renew(long, until=until, now=now + 1, seconds=60) == now + 61
+    with pytest.raises(ValueError, match="too long"):
+        SqlCycleLease(engine, name="push:" + long)
+
+
+def _push_killed_when(workdir: Path, number: str, stopped: Callable[[], bool]) -> int:
+    """Start `planner push` in its own process and SIGKILL it once `stopped()` is true."""
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "PYTHONPATH": path}
+    log_path = workdir / "killed-push.log"
+    command = [sys.executable, "-m", "planner", "--config", str(workdir / "planner.toml")]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [*command, "push", number, "--split"], cwd=workdir, env=env, stdout=log, stderr=log
+        )
+        try:
+            deadline = time.monotonic() + 90
+            while not stopped():
+                assert process.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, "the push never reached the held request"
+                time.sleep(0.02)
+            process.send_signal(signal.SIGKILL)
+            # Waited for: a killed process nobody has reaped is still there (a zombie).
+            assert process.wait(timeout=30) == -signal.SIGKILL
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    return process.pid
+
+
+def _saving(engine: Engine, number: str) -> bool:
+    with engine.connect() as conn:
+        return number in saving(conn, [number], now=int(time.time()))
+
+
+def _lease_holder(engine: Engine, number: str) -> int | None:
+    """The pid the order's push lease names while it is far from expiring (None: not held)."""
+    until, pid = lease_name(number), f"{lease_key(number)}:pid"
+    c = t.counters
+    with engine.connect() as conn:
+        found = conn.execute(select(c.c.name, c.c.value).where(c.c.name.in_([until, pid])))
+        rows = {name: int(value) for name, value in found}
+    if rows.get(until, 0) <= time.time() + 600:  # a lease sized to the longest step
+        return None
+    return rows.get(pid)
