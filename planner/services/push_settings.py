@@ -57,7 +57,8 @@ class PushSettings:
     units_per_box: int = 24
     # A claim older than this belongs to a push that died before Amazon answered.
     claim_seconds: float = 600.0
-    # While a push runs no other push of the order starts (a crashed one's lease runs out).
+    # While a push runs no other push of the order starts; a killed one's lease is free at once
+    # on this host (its process is gone), and on another host once it runs out.
     lease_seconds: float = 900.0
 
     def check_sources(self, known: Collection[str]) -> None:
