@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import time
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, case, delete, func, insert, literal, select, update
@@ -19,7 +20,7 @@ from planner.domain.orders import (
 )
 from planner.store import tables as t
 from planner.store.lookup import Lookup
-from planner.store.push_claims import CLAIM, EXPIRED_CLAIM, lease_name
+from planner.store.push_claims import CLAIM, EXPIRED_CLAIM, saving
 
 FIRST_NUMBER = 1001
 
@@ -73,6 +74,7 @@ class SqlOrders:
             "amazon_confirmation_ids": list(link.confirmation_ids) if link else None,
             "amazon_split": link.split if link else None,
             "amazon_pushed_at": link.pushed_at if link else None,
+            "received_on": order.received_on,
         }
 
     def add(self, order: StockOrder) -> StockOrder:
@@ -142,7 +144,11 @@ class SqlOrders:
         return orders[0]
 
     def list(
-        self, *, kind: OrderKind | None = None, statuses: Iterable[OrderStatus] | None = None
+        self,
+        *,
+        kind: OrderKind | None = None,
+        statuses: Iterable[OrderStatus] | None = None,
+        received_since: date | None = None,
     ) -> builtins.list[StockOrder]:
         so = t.stock_orders
         conditions = []
@@ -150,6 +156,8 @@ class SqlOrders:
             conditions.append(so.c.kind == kind.value)
         if statuses is not None:
             conditions.append(so.c.status.in_([s.value for s in statuses]))
+        if received_since is not None:
+            conditions.append(so.c.received_on >= received_since)
         return self._select(*conditions)
 
     def _select(self, *conditions: Any) -> builtins.list[StockOrder]:
@@ -174,15 +182,8 @@ class SqlOrders:
         return [self._order(h._mapping, lines[h.id], h.number in saving) for h in heads]
 
     def _saving(self, numbers: builtins.list[str]) -> set[str]:
-        """The orders a push holds the lease of right now."""
-        if not numbers:
-            return set()
-        names = {lease_name(n): n for n in numbers}
-        c = t.counters
-        rows = self._conn.execute(
-            select(c.c.name).where(c.c.name.in_(list(names)), c.c.value > int(time.time()))
-        )
-        return {names[r.name] for r in rows}
+        """The orders a live push holds the lease of right now (a killed push holds none)."""
+        return saving(self._conn, numbers, now=int(time.time())) if numbers else set()
 
     def _order(self, r: Any, lines: builtins.list[OrderLine], saving: bool) -> StockOrder:
         kind = OrderKind(r["kind"])
@@ -216,6 +217,7 @@ class SqlOrders:
             note=r["note"],
             id=r["id"],
             saving=saving,
+            received_on=r["received_on"],
         )
 
 
