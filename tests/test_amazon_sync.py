@@ -222,6 +222,8 @@ def test_fba_shipments_follow_amazon_and_become_transfers_when_configured(
     assert by_ref["FBA15NEWONE1"].lines[0].received == 15
     closed = by_ref[open_one.shipment_id]
     assert closed.status is OrderStatus.RECEIVED
+    assert closed.received_on == later.date()  # the day the sync saw it closed
+    assert by_ref["FBA15NEWONE1"].received_on is None
     assert all(x.received == x.ordered for x in closed.lines)
     assert_clean(sandbox)
 

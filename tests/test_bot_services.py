@@ -152,7 +152,7 @@ def test_digest_names_risks_late_orders_ignored_shipments_and_what_changed_since
 
     with store:
         shipped = store.orders.get("PO-3")
-        shipped.apply_amazon_receipts({"TEA-A": 100}, closed=True)
+        shipped.apply_amazon_receipts({"TEA-A": 100}, closed=True, on=TODAY)
         store.orders.save(shipped)
         store.commit()
     second = send_digest(store, notifier, today=TODAY + timedelta(days=1), options=options).summary

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from planner.domain.errors import DomainRuleViolation, InvalidInput, InvalidTransition, OrderLocked
 from planner.domain.orders import AmazonLink, OrderKind, OrderLine, OrderStatus, StockOrder
+
+DAY = date(2026, 6, 1)
 
 
 def po(*lines: tuple[str, int]) -> StockOrder:
@@ -18,10 +22,10 @@ def test_placed_order_counts_as_open_and_receipts_move_it_to_received() -> None:
     order = po(("A", 10), ("B", 5))
     order.place()
     assert order.status is OrderStatus.OPEN and order.status.is_open
-    order.receive({"A": 4})
+    order.receive({"A": 4}, on=DAY)
     assert order.status is OrderStatus.PARTIALLY_RECEIVED
     assert [line.outstanding for line in order.lines] == [6, 5]
-    order.receive({"A": 6, "B": 5})
+    order.receive({"A": 6, "B": 5}, on=DAY)
     assert order.status is OrderStatus.RECEIVED
     assert not order.status.is_open
 
@@ -29,9 +33,9 @@ def test_placed_order_counts_as_open_and_receipts_move_it_to_received() -> None:
 def test_draft_cannot_be_received_and_received_order_cannot_be_cancelled() -> None:
     order = po(("A", 1))
     with pytest.raises(InvalidTransition, match="only open orders receive"):
-        order.receive({"A": 1})
+        order.receive({"A": 1}, on=DAY)
     order.place()
-    order.receive({"A": 1})
+    order.receive({"A": 1}, on=DAY)
     with pytest.raises(InvalidTransition):
         order.cancel()
 
@@ -53,16 +57,16 @@ def test_amazon_receipts_from_sync_update_a_locked_order_until_closed() -> None:
     order = po(("A", 10))
     order.place()
     order.link_to_amazon(AmazonLink("wf-1", ("FBA15X",)))
-    order.apply_amazon_receipts({"A": 3}, closed=False)
+    order.apply_amazon_receipts({"A": 3}, closed=False, on=DAY)
     assert order.status is OrderStatus.PARTIALLY_RECEIVED
-    order.apply_amazon_receipts({"A": 9}, closed=True)
+    order.apply_amazon_receipts({"A": 9}, closed=True, on=DAY)
     assert order.status is OrderStatus.RECEIVED and order.lines[0].received == 9
 
 
 def test_quantity_cannot_drop_below_what_was_received() -> None:
     order = po(("A", 10))
     order.place()
-    order.receive({"A": 4})
+    order.receive({"A": 4}, on=DAY)
     with pytest.raises(InvalidInput, match="below what was received"):
         order.set_quantity("A", 3)
     order.set_quantity("A", 4)
@@ -73,7 +77,7 @@ def test_receiving_an_unknown_sku_changes_nothing() -> None:
     order = po(("A", 10))
     order.place()
     with pytest.raises(InvalidInput, match="no line for 'Z'"):
-        order.receive({"A": 5, "Z": 1})
+        order.receive({"A": 5, "Z": 1}, on=DAY)
     assert order.lines[0].received == 0
 
 
@@ -98,3 +102,27 @@ def test_fba_shipment_pulled_from_amazon_has_unknown_source_until_set() -> None:
     assert order.source_unknown
     order.set_source("Acme")
     assert not order.source_unknown
+
+
+def test_an_order_received_in_full_remembers_the_day_a_partial_receipt_does_not() -> None:
+    order = po(("A", 10), ("B", 5))
+    order.place()
+    order.receive({"A": 10}, on=date(2026, 6, 3))
+    assert order.status is OrderStatus.PARTIALLY_RECEIVED and order.received_on is None
+    order.receive({"B": 5}, on=date(2026, 6, 9))
+    assert order.status is OrderStatus.RECEIVED and order.received_on == date(2026, 6, 9)
+
+
+def test_amazon_closing_an_order_sets_its_received_day_once() -> None:
+    order = po(("A", 10))
+    order.place()
+    order.apply_amazon_receipts({"A": 4}, closed=False, on=date(2026, 6, 3))
+    assert order.received_on is None
+    order.apply_amazon_receipts({"A": 9}, closed=True, on=date(2026, 6, 5))
+    assert order.received_on == date(2026, 6, 5)
+    # Seen closed again by a later sync: still the day it was first received.
+    order.follow_amazon(OrderStatus.RECEIVED, on=date(2026, 6, 8))
+    assert order.received_on == date(2026, 6, 5)
+    # Reopened (Amazon reported another shipment of the order): received no longer.
+    order.follow_amazon(OrderStatus.PARTIALLY_RECEIVED, on=date(2026, 6, 9))
+    assert (order.status, order.received_on) == (OrderStatus.PARTIALLY_RECEIVED, None)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+import math
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,81 @@ def test_an_unknown_vendor_in_the_lead_time_spread_is_named(uow: SqlUnitOfWork) 
     with uow, pytest.raises(ConfigError, match="Acmee") as raised:
         make_plan(uow, today=TODAY, options=typo)
     assert "did you mean 'Acme'" in str(raised.value.hint)
+
+
+def _received_orders(uow: SqlUnitOfWork, lead_days: list[int], *, vendor: str = "Acme") -> None:
+    """Purchase orders of a vendor made 10 days apart, each received after its lead time."""
+    with uow:
+        for k, days in enumerate(lead_days):
+            made = datetime.combine(TODAY - timedelta(days=300 - 10 * k), time(9), tzinfo=UTC)
+            order = StockOrder("", OrderKind.PURCHASE, "IP-MAIN", vendor,
+                               lines=[OrderLine("B", 10)], created_at=made)  # fmt: skip
+            order.place()
+            order.receive({"B": 10}, on=made.date() + timedelta(days=days))
+            uow.orders.add(order)
+        uow.commit()
+
+
+# Lead times 20, 22, 18, 25, 20, 21 days: mean 21, squared deviations 1+1+9+16+1+0 = 28,
+# sample variance 28 / (6 − 1) = 5.6, so σL = √5.6 = 2.366 days.
+MEASURED_STD = math.sqrt(5.6)
+
+
+def test_a_vendors_measured_delivery_spread_sets_its_safety_stock_and_is_named(
+    uow: SqlUnitOfWork,
+) -> None:
+    from dataclasses import replace
+
+    steady = row(plan(uow), "B", "FBA-US")
+    _received_orders(uow, [20, 22, 18, 25, 20, 21])
+    measured = row(plan(uow), "B", "FBA-US")
+    assert measured.lead_time_std_days == pytest.approx(MEASURED_STD, abs=0.01)
+    assert "deliveries vary ±2.4 days, measured over 6 orders" in measured.explanation
+    # The same number configured gives the same safety stock: the measured σL is what is used.
+    same = replace(OPTIONS, vendor_lead_time_std_days={"Acme": MEASURED_STD})
+    with uow:
+        configured = row(make_plan(uow, today=TODAY, options=same), "B", "FBA-US")
+    assert measured.safety_stock == pytest.approx(configured.safety_stock, abs=0.01)
+    # Constant demand, 3 a day: the forecast is exact (no safety stock without the spread) and
+    # √(0² + (d·σL)²) = 3 × 2.366 = 7.10 units of std over the 150 of the period. The 95 %
+    # quantile of a gamma with mean 150 and std 7.10 is 161.87 (normal: 150 + 1.645 × 7.10 =
+    # 161.68), 162 in whole units: safety stock 12.
+    assert steady.safety_stock == 0
+    assert measured.safety_stock == pytest.approx(12.0)
+
+
+def test_too_few_recent_deliveries_leave_the_configured_default(uow: SqlUnitOfWork) -> None:
+    from dataclasses import replace
+
+    # Four recent orders with a wide spread; one more received over a year ago, and one pulled
+    # in from Amazon (made the day the sync found it) do not count: 4 < 5.
+    _received_orders(uow, [10, 30, 12, 28])
+    with uow:
+        old = StockOrder("", OrderKind.PURCHASE, "IP-MAIN", "Acme", lines=[OrderLine("B", 1)],
+                         created_at=datetime(2025, 1, 2, tzinfo=UTC))  # fmt: skip
+        old.place()
+        old.receive({"B": 1}, on=date(2025, 2, 1))
+        found = StockOrder("", OrderKind.PURCHASE, "FBA-US", "Acme", lines=[OrderLine("B", 1)],
+                           created_at=datetime(2026, 5, 1, tzinfo=UTC),
+                           external_ref="FBA15X")  # fmt: skip
+        found.place()
+        found.receive({"B": 1}, on=date(2026, 5, 1))
+        uow.orders.add(old)
+        uow.orders.add(found)
+        uow.commit()
+    with uow:
+        run = make_plan(uow, today=TODAY, options=replace(OPTIONS, lead_time_std_days=1.5))
+    r = row(run, "B", "FBA-US")
+    assert r.lead_time_std_days == 1.5
+    assert "deliveries vary ±1.5 days, configured" in r.explanation
+
+
+def test_a_vendors_configured_spread_wins_over_the_measured_one(uow: SqlUnitOfWork) -> None:
+    from dataclasses import replace
+
+    _received_orders(uow, [20, 22, 18, 25, 20, 21])
+    spread = replace(OPTIONS, lead_time_std_days=1.0, vendor_lead_time_std_days={"Acme": 5.0})
+    with uow:
+        r = row(make_plan(uow, today=TODAY, options=spread), "B", "FBA-US")
+    assert r.lead_time_std_days == 5.0
+    assert "deliveries vary ±5 days, configured" in r.explanation

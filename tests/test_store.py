@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import numpy as np
 import pytest
@@ -132,6 +132,65 @@ def test_orders_round_trip_with_numbers_lines_and_amazon_lock(uow: SqlUnitOfWork
             uow.orders.add(
                 StockOrder("PO-1001", OrderKind.PURCHASE, "FBA-US", None, [OrderLine("TEA-1", 1)])
             )
+
+
+def test_an_orders_received_day_round_trips_and_selects_recent_receipts(
+    uow: SqlUnitOfWork,
+) -> None:
+    made = datetime(2026, 5, 1, 9, tzinfo=UTC)
+    with uow:
+        seed(uow)
+        for number, received_on in (("PO-1", date(2026, 5, 21)), ("PO-2", date(2025, 1, 5))):
+            po = StockOrder(number, OrderKind.PURCHASE, "IP-MAIN", "Acme",
+                            lines=[OrderLine("TEA-1", 5)], created_at=made)  # fmt: skip
+            po.place()
+            uow.orders.add(po)
+            po.receive({"TEA-1": 5}, on=received_on)
+            uow.orders.save(po)
+        uow.commit()
+    with uow:
+        assert uow.orders.get("PO-1").received_on == date(2026, 5, 21)
+        recent = uow.orders.list(
+            kind=OrderKind.PURCHASE,
+            statuses=[OrderStatus.RECEIVED],
+            received_since=date(2025, 6, 1),
+        )
+        # SQLite gives the creation time back naive (in UTC): its day is what lead times use.
+        assert [(o.number, o.received_on, o.created_at.date()) for o in recent if o.created_at] == [
+            ("PO-1", date(2026, 5, 21), date(2026, 5, 1))
+        ]
+
+
+def test_migration_0009_dates_orders_received_in_planner_from_their_audit_entry(
+    engine: Engine,
+) -> None:
+    from sqlalchemy import insert, select
+
+    from planner.store import tables as t
+    from planner.store.migrate import upgrade
+
+    t.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    upgrade(engine, "0008")
+    with SqlUnitOfWork(engine) as uow:
+        uow.warehouses.add(Warehouse("IP-MAIN", "Main", WarehouseKind.IP))
+        uow.commit()
+    at = datetime(2026, 3, 4, 15, tzinfo=UTC)
+    with engine.begin() as conn:
+        ip = conn.execute(select(t.warehouses.c.id)).scalar()
+        for number, status in (("PO-1", "received"), ("PO-2", "partially received")):
+            order = {"kind": "purchase", "status": status, "destination_id": ip, "note": ""}
+            conn.execute(insert(t.stock_orders).values(number=number, **order))
+            entry = {"actor": "ann", "action": "order.receive", "origin": "cli"}
+            details = {"warehouse": "IP-MAIN", "status": status}
+            conn.execute(
+                insert(t.audit_log).values(at=at, objects=[number, "A"], details=details, **entry)
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(select(t.stock_orders.c.number, t.stock_orders.c.received_on))
+        assert sorted(rows.all()) == [("PO-1", date(2026, 3, 4)), ("PO-2", None)]
 
 
 def test_stock_settings_edits_and_audit_round_trip(uow: SqlUnitOfWork) -> None:

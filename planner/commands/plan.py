@@ -21,6 +21,7 @@ JSON_FIELDS = (
     "daily_forecast", "forecast_units", "available", "reserved", "on_order", "safety_stock",
     "replenishment_qty", "to_order_qty", "days_of_cover", "stockout_date", "lost_sales_units",
     "overstock_units", "overstock_value", "unit_cost", "method", "explanation",
+    "lead_time_std_days",
 )  # fmt: skip
 
 

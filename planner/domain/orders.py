@@ -105,6 +105,9 @@ class StockOrder:
     # A push is saving the order to Amazon right now (it holds the push lease): no edits until
     # it ends, or Amazon's plan would no longer match the order.
     saving: bool = False
+    # The day the last units arrived (the order became received); None while open, and for
+    # orders received before planner kept the day. Planning measures vendors' lead times by it.
+    received_on: date | None = None
 
     def __post_init__(self) -> None:
         if self.kind is OrderKind.TRANSFER and self.source == self.destination:
@@ -199,8 +202,8 @@ class StockOrder:
             )
         self.source = source
 
-    def receive(self, quantities: dict[str, int]) -> None:
-        """Record arrivals by SKU; the status follows (partially received / received)."""
+    def receive(self, quantities: dict[str, int], *, on: date) -> None:
+        """Record arrivals by SKU on a day; the status follows (partially received / received)."""
         if not self.status.is_open:
             raise InvalidTransition(
                 f"order {self.number} is {self.status}; only open orders receive"
@@ -211,25 +214,39 @@ class StockOrder:
             self._line(sku)
         for sku, qty in quantities.items():
             self._line(sku).received += qty
-        self._status_from_lines()
+        self._status_from_lines(on)
 
-    def apply_amazon_receipts(self, received: dict[str, int], *, closed: bool) -> None:
+    def apply_amazon_receipts(self, received: dict[str, int], *, closed: bool, on: date) -> None:
         """Sync: Amazon's received totals replace ours; a closed shipment closes the order."""
         for sku, qty in received.items():
             self._line(sku).received = max(int(qty), 0)
         if closed:
-            self.status = OrderStatus.RECEIVED
+            self._mark_received(on)
         elif self.status.is_open:
-            self._status_from_lines()
+            self._status_from_lines(on)
+
+    def follow_amazon(self, status: OrderStatus, *, on: date) -> None:
+        """Sync: take Amazon's status as seen on a day (Amazon is the truth for it)."""
+        if status is OrderStatus.RECEIVED:
+            self._mark_received(on)
+        else:
+            # Reopened (a shipment Amazon had not reported yet): no longer received.
+            self.status, self.received_on = status, None
 
     def link_to_amazon(self, link: AmazonLink) -> None:
         if self.kind is OrderKind.ASSEMBLY:
             raise DomainRuleViolation(f"order {self.number}: assembly orders cannot go to Amazon")
         self.amazon = link
 
-    def _status_from_lines(self) -> None:
+    def _mark_received(self, on: date) -> None:
+        # Only the day it became received: seeing it received again later keeps the first day
+        # (and an order received before the day was kept stays without one, not a wrong one).
+        if self.status is not OrderStatus.RECEIVED:
+            self.status, self.received_on = OrderStatus.RECEIVED, on
+
+    def _status_from_lines(self, on: date) -> None:
         if all(line.received >= line.ordered for line in self.lines):
-            self.status = OrderStatus.RECEIVED
+            self._mark_received(on)
         elif any(line.received > 0 for line in self.lines):
             self.status = OrderStatus.PARTIALLY_RECEIVED
 

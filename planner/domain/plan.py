@@ -48,6 +48,7 @@ class Recommendation:
     unit_cost: float = 0.0
     method: str = ""
     explanation: str = ""
+    lead_time_std_days: float = 0.0  # days deliveries vary (measured or configured)
 
     @property
     def value(self) -> float:

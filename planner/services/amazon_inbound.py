@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from planner.domain.activity import AuditEntry
 from planner.domain.errors import InvalidInput
@@ -80,19 +80,21 @@ def sync_inbound(
                     counts["created"] += 1
                 continue
             uow.inbound_shipments.put(order.number, shipment)
-            counts["updated"] += _save_if_mirrored(uow, order, index)
+            counts["updated"] += _save_if_mirrored(uow, order, index, on=now.date())
         progress.advance()
     backfilled = _backfill(uow, gateway, connection, orders)
     counts["backfilled"] = len(backfilled)
     for order in backfilled:
-        counts["updated"] += _save_if_mirrored(uow, order, index)
+        counts["updated"] += _save_if_mirrored(uow, order, index, on=now.date())
     index.flush()
     return counts
 
 
-def _save_if_mirrored(uow: AmazonUnitOfWork, order: StockOrder, index: ListingIndex) -> int:
+def _save_if_mirrored(
+    uow: AmazonUnitOfWork, order: StockOrder, index: ListingIndex, *, on: date
+) -> int:
     """Mirror every shipment kept for the order; 1 when that changed (and saved) it."""
-    if not _mirror(order, uow.inbound_shipments.of_order(order.number), index):
+    if not _mirror(order, uow.inbound_shipments.of_order(order.number), index, on=on):
         return 0
     index.flush()
     uow.orders.save(order)
@@ -214,7 +216,7 @@ def _new_order(
         external_ref=shipment.shipment_id,
         note=shipment.name,
     )
-    _status(order, shipment)
+    _status_of_all(order, [shipment], complete=True, on=now.date())
     return order
 
 
@@ -240,7 +242,9 @@ def _complete(order: StockOrder, known: set[str]) -> bool:
     return _expected(order) <= known
 
 
-def _mirror(order: StockOrder, known: list[InboundShipment], index: ListingIndex) -> bool:
+def _mirror(
+    order: StockOrder, known: list[InboundShipment], index: ListingIndex, *, on: date
+) -> bool:
     """Make the order say what Amazon says of all its shipments; returns whether it changed."""
     before = (replace(order, lines=[replace(x) for x in order.lines]), order.amazon)
     live = [s for s in known if s.status is not InboundStatus.CANCELLED]
@@ -261,26 +265,27 @@ def _mirror(order: StockOrder, known: list[InboundShipment], index: ListingIndex
     dates = [s.expected_on for s in live if s.expected_on is not None]
     if dates:
         order.expected_on = max(dates)
-    _status_of_all(order, known, complete=complete)
+    _status_of_all(order, known, complete=complete, on=on)
     return (order, order.amazon) != before
 
 
-def _status_of_all(order: StockOrder, known: list[InboundShipment], *, complete: bool) -> None:
-    """Closed only when every shipment is; cancelled only when every one is."""
+def _status_of_all(
+    order: StockOrder, known: list[InboundShipment], *, complete: bool, on: date
+) -> None:
+    """Closed only when every shipment is; cancelled only when every one is.
+
+    ``on`` is the day of the sync: an order it first sees closed was received that day.
+    """
     live = [s for s in known if s.status is not InboundStatus.CANCELLED]
     if complete and known and not live:
         if order.status is not OrderStatus.RECEIVED:
-            order.status = OrderStatus.CANCELLED
+            order.follow_amazon(OrderStatus.CANCELLED, on=on)
     elif complete and live and all(s.status is InboundStatus.CLOSED for s in live):
-        order.status = OrderStatus.RECEIVED
+        order.follow_amazon(OrderStatus.RECEIVED, on=on)
     elif any(x.received > 0 for x in order.lines):
-        order.status = OrderStatus.PARTIALLY_RECEIVED
+        order.follow_amazon(OrderStatus.PARTIALLY_RECEIVED, on=on)
     else:
-        order.status = OrderStatus.OPEN
-
-
-def _status(order: StockOrder, shipment: InboundShipment) -> None:
-    _status_of_all(order, [shipment], complete=True)
+        order.follow_amazon(OrderStatus.OPEN, on=on)
 
 
 def set_source(

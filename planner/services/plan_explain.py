@@ -11,6 +11,7 @@ from planner.domain.orders import OrderKind
 from planner.domain.plan import Recommendation, WarehouseMetrics, row_key
 from planner.engine.history import SeriesKey
 from planner.engine.replenish import Outputs
+from planner.services.lead_times import LeadTimeSpread
 
 if TYPE_CHECKING:
     from planner.services.plan_inputs import Catalog
@@ -74,6 +75,7 @@ def recommendation(
         overstock_units=int(out.overstock_units[i]),
         overstock_value=round(float(out.overstock_value[i]), 2),
         unit_cost=float(pol.cost[i]),
+        lead_time_std_days=round(float(pol.lead_std[i]), 2),
         method=fc.method[i],
         explanation=text,
     )
@@ -101,7 +103,7 @@ def _explain(
         f"Forecast {_num(float(out.forecast_units[i]))} units over {lead + dos} days "
         f"(lead time {lead} + {dos} days of stock; method {fc.method[i]})",
         f"+ safety stock {_num(float(safety[i]))} at {pol.level[i]:.0%} service"
-        + (f" (deliveries vary ±{pol.lead_std[i]:g} days)" if pol.lead_std[i] > 0 else ""),
+        + _lead_spread(pol, i),
     ]
     if pol.min_stock[i] > 0:
         parts.append(f"(minimum stock {int(pol.min_stock[i])})")
@@ -120,6 +122,12 @@ def _explain(
     if kind is OrderKind.ASSEMBLY:
         sentence += " Assembled from components at this site; demand is network-wide."
     return sentence
+
+
+def _lead_spread(pol: Any, i: int) -> str:
+    """Where the deliveries' spread behind the safety stock came from, if there is one."""
+    spread = LeadTimeSpread(float(pol.lead_std[i]), int(pol.lead_std_orders[i]))
+    return f" ({spread.describe()})" if spread.std_days > 0 or spread.measured else ""
 
 
 def compare_rows(

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 
 from planner.domain.activity import ForecastEdit, StockLevel
 from planner.domain.catalog import BillOfMaterials, Variant, Vendor, check_no_cycles
 from planner.domain.errors import NotFound
-from planner.domain.orders import OrderStatus, StockOrder
+from planner.domain.orders import OrderKind, OrderStatus, StockOrder
 from planner.domain.settings import PlanningPolicy, Scope, SettingsOverride, resolve_policy
 from planner.domain.warehouses import Connection, Warehouse, WarehouseKind
 from planner.ports import UnitOfWork
+from planner.services.lead_times import LeadTimeSpread, measure_spreads, measured_since
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +62,15 @@ class Catalog:
     edits: list[ForecastEdit]
     assembly_warehouse: str | None = None
     parents: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    # Vendors whose deliveries' spread the store's received orders measure (enough of them).
+    lead_spreads: dict[str, LeadTimeSpread] = field(default_factory=dict)
 
     def plain(self, code: str) -> bool:
         w = self.warehouses.get(code)
         return w is not None and not w.is_combined
 
 
-def load_catalog(uow: UnitOfWork, options: PlanningOptions) -> Catalog:
+def load_catalog(uow: UnitOfWork, options: PlanningOptions, *, today: date) -> Catalog:
     """Read everything planning needs in a handful of queries."""
     boms = {b.assembly_sku: b for b in uow.boms.list()}
     check_no_cycles(boms)
@@ -88,6 +92,12 @@ def load_catalog(uow: UnitOfWork, options: PlanningOptions) -> Catalog:
         for c in bom.components:
             parents[c.sku].append((bom.assembly_sku, c.quantity))
     catalog.parents = dict(parents)
+    received = uow.orders.list(
+        kind=OrderKind.PURCHASE,
+        statuses=[OrderStatus.RECEIVED],
+        received_since=measured_since(today),
+    )
+    catalog.lead_spreads = measure_spreads(received, today=today)
     return catalog
 
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from difflib import get_close_matches
 
 import numpy as np
 from numpy.typing import NDArray
 
-from planner.domain.errors import ConfigError
 from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan, Recommendation
 from planner.domain.settings import PlanningPolicy, Scope, SettingsOverride
@@ -27,6 +25,7 @@ from planner.forecast.edits import MonthlyView, SeriesAttributes, edit_forecast
 from planner.forecast.run import ForecastResult, forecast_history
 from planner.forecast.uncertainty import quantile_over
 from planner.ports import UnitOfWork
+from planner.services.lead_times import check_vendor_names, spread_for
 from planner.services.plan_explain import compare_rows, recommendation
 from planner.services.plan_inputs import Catalog, PlanningOptions, PolicyResolver, load_catalog
 from planner.services.plan_series import SeriesSet, arrivals, build_series, combine_supply
@@ -56,6 +55,7 @@ class Policies:
     moq: NDArray[np.int64]
     cost: F
     lead_std: F  # days deliveries vary around the lead time (0: they arrive as quoted)
+    lead_std_orders: NDArray[np.int64]  # received orders lead_std was measured over; 0: configured
 
 
 @dataclass
@@ -78,7 +78,7 @@ def make_plan(uow: UnitOfWork, *, today: date, options: PlanningOptions) -> Plan
 
 def load_inputs(uow: UnitOfWork, *, today: date, options: PlanningOptions) -> PlanInputs:
     """Read the catalog and history and settle which series are planned, and how."""
-    cat = load_catalog(uow, options)
+    cat = load_catalog(uow, options, today=today)
     history = uow.history.read(today - timedelta(days=options.history_days), today - timedelta(1))
     _censor_unsynced_days(history, uow.history.last_day())
     series = build_series(history, cat)
@@ -186,7 +186,7 @@ def _policies(keys: list[SeriesKey], cat: Catalog, options: PlanningOptions) -> 
         for v in cat.vendors.values()
         if v.lead_time_days is not None
     ]
-    _check_vendor_names(options, cat)
+    check_vendor_names(options, cat.vendors)
     resolver = PolicyResolver(options.base_policy, [*vendor_leads, *cat.overrides])
     # Without a variant-level override a SKU's policy is its vendor's in that warehouse:
     # resolve each (vendor, warehouse) once instead of once per series.
@@ -197,6 +197,7 @@ def _policies(keys: list[SeriesKey], cat: Catalog, options: PlanningOptions) -> 
         lead=np.zeros(n, np.int64), dos=np.zeros(n, np.int64), level=np.zeros(n),
         min_stock=np.zeros(n), max_stock=np.full(n, np.inf), pack=np.ones(n, np.int64),
         moq=np.zeros(n, np.int64), cost=np.zeros(n), lead_std=np.zeros(n),
+        lead_std_orders=np.zeros(n, np.int64),
     )  # fmt: skip
     for i, k in enumerate(keys):
         v = cat.variants[k.sku]
@@ -217,21 +218,9 @@ def _policies(keys: list[SeriesKey], cat: Catalog, options: PlanningOptions) -> 
             pol.pack[i] = v.pack_size or (vendor.pack_size if vendor else 1)
             pol.moq[i] = vendor.moq if vendor else 0
         pol.cost[i] = v.cost
-        pol.lead_std[i] = options.lead_time_std(v.vendor)
+        spread = spread_for(v.vendor, options, cat.lead_spreads)
+        pol.lead_std[i], pol.lead_std_orders[i] = spread.std_days, spread.orders
     return pol
-
-
-def _check_vendor_names(options: PlanningOptions, cat: Catalog) -> None:
-    """A vendor named in the configuration but unknown here is a typo: say so, plan nothing."""
-    unknown = sorted(set(options.vendor_lead_time_std_days) - set(cat.vendors))
-    if unknown:
-        close = get_close_matches(unknown[0], list(cat.vendors), n=1)
-        raise ConfigError(
-            f"[planning.vendor_lead_time_std_days] names unknown vendor(s): {', '.join(unknown)}",
-            hint=f"did you mean {close[0]!r}?"
-            if close
-            else "use vendor names as your catalog spells them",
-        )
 
 
 def _available(cat: Catalog, key: SeriesKey) -> float:

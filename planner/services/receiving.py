@@ -61,7 +61,7 @@ def receive_order(
             if quantities is None
             else f"order {number}: give at least one quantity above 0"
         )
-    order.receive(wanted)  # checks the status, the SKUs and the quantities
+    order.receive(wanted, on=moment.date())  # checks the status, the SKUs and the quantities
     levels = []
     for sku, qty in wanted.items():
         level = uow.stock.get(sku, warehouse.code)

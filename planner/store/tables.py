@@ -220,6 +220,7 @@ stock_orders = Table(
     Column("amazon_split", Boolean),
     # Set by the push as its last act only (migration 0008): the order is fully saved to Amazon.
     Column("amazon_pushed_at", DateTime(timezone=True)),
+    Column("received_on", Date),  # the day the order became received (migration 0009)
 )
 
 stock_order_lines = Table(
