@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
@@ -12,12 +13,15 @@ import pytest
 from sqlalchemy import Engine
 
 from planner.demo import DemoSeller, generate_seller, synthetic_history
+from planner.demo.places import IP_MAIN, SHOPIFY
 from planner.domain.catalog import check_no_cycles
 from planner.domain.errors import DomainRuleViolation, InvalidInput
 from planner.domain.orders import OrderKind, OrderStatus
 from planner.domain.warehouses import Membership, WarehouseKind
 from planner.engine.history import SeriesHistory, SeriesKey
 from planner.services.demo import DemoSummary, load_seller
+from planner.services.plan_inputs import PlanningOptions
+from planner.services.planning import make_plan
 from planner.store.database import make_engine
 from planner.store.migrate import upgrade
 from planner.store.uow import SqlUnitOfWork
@@ -72,9 +76,9 @@ def test_the_same_seed_gives_the_same_seller(seller: DemoSeller) -> None:
     np.testing.assert_array_equal(again.history.revenue, seller.history.revenue)
     assert again.listings == seller.listings
     assert again.stock == seller.stock
-    assert [(o.kind, o.destination, o.lines) for o in again.orders] == [
-        (o.kind, o.destination, o.lines) for o in seller.orders
-    ]
+    assert [
+        (o.kind, o.destination, o.lines, o.created_at, o.received_on) for o in again.orders
+    ] == [(o.kind, o.destination, o.lines, o.created_at, o.received_on) for o in seller.orders]
     assert again.duplicates == seller.duplicates
 
 
@@ -212,6 +216,42 @@ def test_fba_shipments_from_amazon_have_an_unknown_source(seller: DemoSeller) ->
     assert len(forgotten) == 1
 
 
+def _delivery_days(seller: DemoSeller) -> dict[str, list[int]]:
+    """Per vendor: days from making to receiving each order planning measures lead times by."""
+    days: dict[str, list[int]] = {}
+    for o in seller.orders:
+        if o.kind is OrderKind.PURCHASE and o.source and o.received_on and o.created_at:
+            assert o.external_ref is None
+            days.setdefault(o.source, []).append((o.received_on - o.created_at.date()).days)
+    return days
+
+
+def _sample_std(values: list[int]) -> float:
+    """√(Σ(x − mean)² / (n − 1)), written out to check the planner's measure against."""
+    mean = sum(values) / len(values)
+    return math.sqrt(sum((x - mean) ** 2 for x in values) / (len(values) - 1))
+
+
+def test_each_vendor_has_a_year_of_received_deliveries(seller: DemoSeller) -> None:
+    vendors = {v.name: v for v in seller.vendors}
+    for o in seller.orders:
+        if o.received_on is None:
+            continue
+        assert o.status is OrderStatus.RECEIVED and not o.status.is_open
+        assert all(line.received == line.ordered <= 400 for line in o.lines)
+        assert o.destination in {IP_MAIN, SHOPIFY} and o.amazon is None
+        assert o.created_at is not None
+        made = o.created_at.date()
+        assert seller.today - timedelta(days=340) <= made < o.received_on < seller.today
+        assert o.expected_on == made + timedelta(days=vendors[o.source or ""].lead_time_days or 0)
+    days = _delivery_days(seller)
+    assert len(days) >= 5 and all(6 <= len(d) <= 10 for d in days.values())
+    early = [d < (vendors[v].lead_time_days or 0) for v, ds in days.items() for d in ds]
+    assert 0 < sum(early) < len(early) / 2, "occasionally early, mostly on time or late"
+    # The spread differs by vendor: the local blender keeps its word, the tea estate does not.
+    assert _sample_std(days["Local Blends Co"]) < 2 < 5 < _sample_std(days["Assam Valley Estates"])
+
+
 def test_stock_is_zero_where_the_last_day_was_out_of_stock(seller: DemoSeller) -> None:
     h = seller.history
     last = {(k.sku, k.warehouse): float(h.in_stock[i, -1]) for i, k in enumerate(h.keys)}
@@ -283,6 +323,26 @@ def test_summary_counts_what_the_store_holds(
     assert summary.intermittent_series > 0 and summary.stockout_series > 0
     assert audit[0].action == "demo.load"
     assert dict(summary.rows())["Variants"].startswith(str(SMALL))
+
+
+def test_planning_the_demo_measures_each_vendors_delivery_spread(
+    loaded: tuple[Engine, DemoSeller, DemoSummary],
+) -> None:
+    engine, seller, _ = loaded
+    with SqlUnitOfWork(engine) as uow:
+        run = make_plan(uow, today=seller.today, options=PlanningOptions())
+    days = _delivery_days(seller)
+    measured = [r for r in run.plan.recommendations if "measured over" in r.explanation]
+    assert measured
+    for r in measured:
+        assert r.vendor is not None
+        n, std = len(days[r.vendor]), _sample_std(days[r.vendor])
+        assert n >= 5
+        assert r.lead_time_std_days == pytest.approx(std, abs=0.01), r.vendor
+        assert f"deliveries vary ±{round(std, 1):g} days, measured over {n} orders" in (
+            r.explanation
+        )
+    assert len({r.vendor for r in measured}) >= 5
 
 
 def test_loaded_combined_warehouse_keeps_its_member_flags(

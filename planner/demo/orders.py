@@ -16,7 +16,9 @@ from planner.demo.catalog import Catalog
 from planner.demo.history import SellerSales
 from planner.demo.listings import codes
 from planner.demo.places import IP_MAIN, SHOPIFY
+from planner.demo.words import DELIVERY_SPREAD_DAYS
 from planner.domain.activity import StockLevel
+from planner.domain.catalog import Vendor
 from planner.domain.orders import (
     AmazonLink,
     OrderKind,
@@ -28,6 +30,9 @@ from planner.domain.orders import (
 I64 = NDArray[np.int64]
 SYNC = "amazon-sync"
 PEOPLE = ("maria@example.com", "tom@example.com")
+# The delivery history: past purchase orders made over the last HISTORY_DAYS, per vendor.
+HISTORY_DAYS = 330
+HISTORY_ORDERS = (6, 10)  # fewest and most per vendor
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +149,13 @@ def build_orders(
     orders.append(
         m.order(OrderKind.ASSEMBLY, spec, None, m.lines(m.pick(assemblies, 2), spec.status))
     )
+    # Last, so the orders above stay as they were before the seller had a delivery history.
+    orders += _delivery_history(m)
     return orders
 
 
-def _purchases(m: _OrderMaker) -> list[StockOrder]:
-    """Purchase orders from vendors, each vendor in turn, to the IP warehouse or Shopify."""
+def _vendor_places(m: _OrderMaker) -> dict[str, dict[str, list[int]]]:
+    """Per vendor: the variants it supplies to the IP warehouse and to Shopify."""
     by_vendor: dict[str, dict[str, list[int]]] = {}
     for i, v in enumerate(m.variants):
         if v.vendor is None or v.is_assembly or not m.plain[i]:
@@ -158,6 +165,12 @@ def _purchases(m: _OrderMaker) -> list[StockOrder]:
             places[IP_MAIN].append(i)
         if i in m.sold_in.get(SHOPIFY, set()):
             places[SHOPIFY].append(i)
+    return by_vendor
+
+
+def _purchases(m: _OrderMaker) -> list[StockOrder]:
+    """Purchase orders from vendors, each vendor in turn, to the IP warehouse or Shopify."""
+    by_vendor = _vendor_places(m)
     names = sorted(by_vendor, key=lambda name: (-len(by_vendor[name][IP_MAIN]), name))
     orders = []
     turn = 0
@@ -213,6 +226,47 @@ def _transfers(m: _OrderMaker) -> list[StockOrder]:
     first.link_to_amazon(AmazonLink(plan, shipment_ids=(shipment,), pushed_at=pushed))
     _inbound(m, first)
     return [first, transfer(draft)]
+
+
+def _delivery_history(m: _OrderMaker) -> list[StockOrder]:
+    """Each vendor's past purchase orders, all received: late or early by its own spread."""
+    orders = []
+    for name, places in sorted(_vendor_places(m).items()):
+        destination = IP_MAIN if places[IP_MAIN] else SHOPIFY
+        if places[destination]:
+            orders += _past_orders(m, m.vendors[name], destination, places[destination])
+    return orders
+
+
+def _past_orders(
+    m: _OrderMaker, vendor: Vendor, destination: str, candidates: list[int]
+) -> list[StockOrder]:
+    """6–10 small orders made since HISTORY_DAYS ago on the vendor's order days, each received
+    after the quoted lead time plus noise of the vendor's spread (a little late on average)."""
+    quoted = vendor.lead_time_days or 30
+    spread = DELIVERY_SPREAD_DAYS.get(vendor.name, 3.0)
+    n = int(m.rng.integers(HISTORY_ORDERS[0], HISTORY_ORDERS[1] + 1))
+    latest = quoted + int(np.ceil(4 * spread)) + 3  # the last one has surely arrived by today
+    ago = np.linspace(HISTORY_DAYS, latest, n).round().astype(np.int64)
+    ago = ago + m.rng.integers(-3, 4, size=n)
+    noise = m.rng.normal(0.25 * spread, spread, size=n).round().astype(np.int64)
+    orders = []
+    for made, late in zip(ago.tolist(), noise.tolist(), strict=True):
+        made += _days_since_order_day(m.when(-made), vendor.order_days)
+        took = min(max(quoted + late, 1), made - 1)
+        spec = _Spec(destination, OrderStatus.RECEIVED, quoted - made, made)
+        lines = m.lines(m.pick(candidates, 4), spec.status, big=False)
+        order = m.order(OrderKind.PURCHASE, spec, vendor.name, lines)
+        order.received_on = m.when(took - made)
+        orders.append(order)
+    return orders
+
+
+def _days_since_order_day(day: date, order_days: tuple[int, ...]) -> int:
+    """Days back from `day` to the nearest weekday the vendor takes orders (0: it does)."""
+    if not order_days:
+        return 0
+    return min((day.weekday() - d) % 7 for d in order_days)
 
 
 def _inbound(m: _OrderMaker, order: StockOrder) -> None:

@@ -33,6 +33,22 @@ def vendors() -> list[Vendor]:
     ]  # fmt: skip
 
 
+# How many days each vendor's deliveries stray from its quoted lead time (σ of the noise the
+# demo's past purchase orders get): local and domestic suppliers keep their word, the long sea
+# routes from the tea estates and the kilns in China do not.
+DELIVERY_SPREAD_DAYS = {
+    "Local Blends Co": 1.0,
+    "Herbal Gardens Ltd": 1.5,
+    "Pacific Packaging": 2.0,
+    "Nordic Glassworks": 2.5,
+    "Uji Green Co": 3.0,
+    "Brew Accessories Inc": 4.0,
+    "Darjeeling Leaf Traders": 5.0,
+    "Jingdezhen Ceramics": 7.0,
+    "Assam Valley Estates": 8.0,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Category:
     name: str
