@@ -322,6 +322,32 @@ def fixture_cli_box(demo_seller: DemoSeller) -> Iterator[AmazonSandbox]:
     box.stop()
 
 
+def cli_orders(
+    workdir: Path,
+    box: AmazonSandbox,
+    demo_seller: DemoSeller,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    count: int = 1,
+    ship_from: bool = True,
+) -> list[str]:
+    """A planner.toml in sp-api mode pointed at `box`, planner's side loaded, `count` new
+    FBA-bound orders; the working directory is `workdir`, as a person's shell would be."""
+    monkeypatch.chdir(workdir)
+    monkeypatch.delenv("PLANNER_LOG_LEVEL", raising=False)
+    sp_api_config(workdir, box, monkeypatch)
+    if ship_from:
+        with (workdir / "planner.toml").open("a") as toml:
+            toml.write(SHIP_FROM)
+    app = build_app(cwd=workdir)
+    try:
+        app.migrate()
+        load_planner(app.engine, demo_seller)
+        return [new_order(app.engine, fba_skus(box, app.engine, 2)) for _ in range(count)]
+    finally:
+        app.close()
+
+
 def test_planner_push_saves_an_order_and_refuses_no_split_in_one_line(
     tmp_path: Path,
     cli_box: AmazonSandbox,
@@ -329,16 +355,7 @@ def test_planner_push_saves_an_order_and_refuses_no_split_in_one_line(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("PLANNER_LOG_LEVEL", raising=False)
-    sp_api_config(tmp_path, cli_box, monkeypatch)
-    app = build_app(cwd=tmp_path)
-    try:
-        app.migrate()
-        load_planner(app.engine, demo_seller)
-        numbers = [new_order(app.engine, fba_skus(cli_box, app.engine, 2)) for _ in range(2)]
-    finally:
-        app.close()
+    numbers = cli_orders(tmp_path, cli_box, demo_seller, monkeypatch, count=2, ship_from=False)
     code, _, err = run(capsys, "push", numbers[0], "--split")  # sp-api mode: no demo address
     assert code == 1 and "has no ship-from address for Amazon" in err.splitlines()[0]
     with (tmp_path / "planner.toml").open("a") as toml:

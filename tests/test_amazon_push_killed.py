@@ -20,12 +20,11 @@ import pytest
 from amazon_support import (
     fixture_demo_seller,  # noqa: F401  (a fixture)
     fixture_sandbox,  # noqa: F401  (a fixture)
-    load_planner,
 )
 from sqlalchemy import Engine, select
-from test_amazon_cli import run, sp_api_config
+from test_amazon_cli import run
 from test_amazon_push import (
-    SHIP_FROM,
+    cli_orders,
     fba_skus,
     fixture_cli_box,  # noqa: F401  (a fixture)
     new_order,
@@ -56,18 +55,7 @@ def test_a_push_killed_mid_plan_is_continued_at_once_by_the_next_push(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("PLANNER_LOG_LEVEL", raising=False)
-    sp_api_config(tmp_path, cli_box, monkeypatch)
-    with (tmp_path / "planner.toml").open("a") as toml:
-        toml.write(SHIP_FROM)
-    app = build_app(cwd=tmp_path)
-    try:
-        app.migrate()
-        load_planner(app.engine, demo_seller)
-        number = new_order(app.engine, fba_skus(cli_box, app.engine, 2))
-    finally:
-        app.close()
+    (number,) = cli_orders(tmp_path, cli_box, demo_seller, monkeypatch)
 
     cli_box.inject(HELD, "slow", times=1, seconds=30.0)  # hold the push inside its first step
     pid = _push_killed_when(tmp_path, number, lambda: cli_box.stats.faults[f"{HELD}:slow"] > 0)

@@ -19,15 +19,14 @@ from amazon_support import (
     connection,
     fixture_demo_seller,  # noqa: F401  (a fixture)
     fixture_sandbox,  # noqa: F401  (a fixture)
-    load_planner,
     run_sync,
 )
 from sqlalchemy import Engine
-from test_amazon_cli import run, sp_api_config
+from test_amazon_cli import run
 from test_amazon_push import (
     CONNECTION,
-    SHIP_FROM,
     TWO_TRIES,
+    cli_orders,
     fba_skus,
     fixture_cli_box,  # noqa: F401  (a fixture)
     new_order,
@@ -41,7 +40,6 @@ from test_amazon_push_shipments import plan_state
 from planner.adapters.amazon.errors import AmazonUnavailable
 from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.adapters.amazon.throttle import RetryPolicy
-from planner.bootstrap import build_app
 from planner.demo import DemoSeller
 from planner.domain.errors import ConfigError, OrderLocked
 from planner.ports import PushResult, ShipFromAddress
@@ -157,17 +155,7 @@ def test_planner_orders_shows_a_failed_push_as_not_saved_until_amazon_has_the_pl
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    sp_api_config(tmp_path, cli_box, monkeypatch)
-    with (tmp_path / "planner.toml").open("a") as toml:
-        toml.write(SHIP_FROM)
-    app = build_app(cwd=tmp_path)
-    try:
-        app.migrate()
-        load_planner(app.engine, demo_seller)
-        number = new_order(app.engine, fba_skus(cli_box, app.engine, 2))
-    finally:
-        app.close()
+    (number,) = cli_orders(tmp_path, cli_box, demo_seller, monkeypatch)
     cli_box.inject("createInboundPlan", "error500")
     code, _, err = run(capsys, "push", number, "--split")
     assert code == 1 and "push the order again" in err and "next sync" not in err
