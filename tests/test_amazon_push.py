@@ -301,6 +301,10 @@ def test_a_plan_voided_in_seller_central_before_arrival_cancels_the_order(
     assert "inbound plan cancelled in Amazon" in cancelled.note
     run_sync(ready, sandbox, conn, now=datetime.now(UTC) + timedelta(minutes=6), steps=("inbound",))
     assert order(ready, number).status is OrderStatus.CANCELLED  # stays so on the next sync
+    # Its shipments, still listed by Amazon, are not pulled in again as new orders.
+    with SqlUnitOfWork(ready) as uow:
+        refs = set(cancelled.amazon.confirmation_ids) if cancelled.amazon else set()
+        assert refs and not [o for o in uow.orders.list() if o.external_ref in refs]
 
 
 SHIP_FROM = """

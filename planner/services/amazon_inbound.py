@@ -56,9 +56,10 @@ def sync_inbound(
     destinations = {fba_warehouse(m.country_code) for m in markets}
     orders = [o for o in uow.orders.list() if o.destination in destinations]
     counts["linked_plans"] = _link_plans(uow, gateway, orders)
-    # An order cancelled with its voided plan stays cancelled whatever its shipments still say.
-    orders = [o for o in orders if not _voided(o)]
+    # Every order claims its shipments (a voided plan's must not come back as new orders), but
+    # an order cancelled with its voided plan stays cancelled whatever they still say.
     by_ref = {ref: o for o in orders for ref in _refs(o)}
+    orders = [o for o in orders if not _voided(o)]
     index = ListingIndex.load(uow, connection.name)
     since = (
         None if (full or state is None or state.watermark is None) else state.watermark - OVERLAP
@@ -80,7 +81,8 @@ def sync_inbound(
                     counts["created"] += 1
                 continue
             uow.inbound_shipments.put(order.number, shipment)
-            counts["updated"] += _save_if_mirrored(uow, order, index, on=now.date())
+            if not _voided(order):
+                counts["updated"] += _save_if_mirrored(uow, order, index, on=now.date())
         progress.advance()
     backfilled = _backfill(uow, gateway, connection, orders)
     counts["backfilled"] = len(backfilled)
