@@ -218,3 +218,14 @@ def test_a_cycle_leaves_a_digest_that_is_running_beside_it_alone(engine: Engine)
     assert not run.took_over
     with uow() as u:
         assert [r.status for r in u.runs.list()] == [RunStatus.OK, RunStatus.OK]
+
+
+def test_two_holders_in_one_process_are_told_apart(engine: Engine) -> None:
+    scheduler, bot = SqlCycleLease(engine, name="sync"), SqlCycleLease(engine, name="sync")
+    now = int(time.time())
+    assert scheduler.take(now=now, seconds=10)
+    assert not bot.take(now=now + 1, seconds=10)  # held by a live holder (this very process)
+    assert bot.take(now=now + 20, seconds=10)  # the first one's lease ran out: taken over
+    assert not scheduler.renew(now=now + 21, seconds=10)  # it learns it lost the lease
+    scheduler.release()  # and letting go does not free the new holder's lease
+    assert bot.held(now=now + 22) and bot.renew(now=now + 22, seconds=10)

@@ -17,7 +17,10 @@ from planner.ports import CycleLease
 
 log = logging.getLogger(__name__)
 
-LEASE_SECONDS = 120  # renewed every quarter of this while the work goes on
+# Renewed every quarter of this while the work goes on. On this host a dead holder frees it at
+# once, so the length matters only across hosts, and a renewal blocked for a while (SQLite
+# waiting on a long write transaction) must not let it run out.
+LEASE_SECONDS = 600
 
 
 @dataclass

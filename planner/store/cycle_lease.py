@@ -10,6 +10,7 @@ process is gone (a `planner run` killed with SIGKILL does not make the next run 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import zlib
 
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from planner.store import tables as t
 
 CYCLE, SYNC = "cycle", "sync"
-UNTIL, PID, HOST = "until", "pid", "host"
+UNTIL, PID, HOST, TOKEN = "until", "pid", "host", "token"
 
 
 def _this_host() -> int:
@@ -55,9 +56,15 @@ class SqlCycleLease:
         if not row_names_fit(name):  # PostgreSQL refuses the row, SQLite keeps it whole
             raise ValueError(f"lease name {name!r} is too long for the counters table")
         self._engine = engine
-        self._rows = {f"{name}:until": UNTIL, f"{name}:pid": PID, f"{name}:host": HOST}
+        self._rows = {
+            f"{name}:until": UNTIL, f"{name}:pid": PID, f"{name}:host": HOST,
+            f"{name}:token": TOKEN,
+        }  # fmt: skip
         self._name = {v: k for k, v in self._rows.items()}
         self._pid = os.getpid() if pid is None else pid
+        # Two holders in one process (the scheduler's sync and the bot's) share pid and host:
+        # the token tells which of them holds the lease.
+        self._token = secrets.randbelow(2**31 - 1) + 1
         self._host = _this_host()
 
     def take(self, *, now: int, seconds: int) -> bool:
@@ -86,6 +93,7 @@ class SqlCycleLease:
                     return False
             _write(conn, self._name[PID], self._pid)
             _write(conn, self._name[HOST], self._host)
+            _write(conn, self._name[TOKEN], self._token)
         return True
 
     def held(self, *, now: int) -> bool:
@@ -115,7 +123,11 @@ class SqlCycleLease:
         return {self._rows[name]: int(value) for name, value in rows}
 
     def _ours(self, held: dict[str, int]) -> bool:
-        return held.get(PID) == self._pid and held.get(HOST) == self._host
+        return (
+            held.get(PID) == self._pid
+            and held.get(HOST) == self._host
+            and held.get(TOKEN) == self._token
+        )
 
     def _held_by_live(self, held: dict[str, int]) -> bool:
         if held.get(HOST) != self._host:
