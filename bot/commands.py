@@ -191,7 +191,12 @@ def sync(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcom
     try:
         started = time.monotonic()
         handle = out.post(Reply("Amazon sync started", sync_progress_blocks(caller.mention, [])))
-        results = runner(MessageProgress(out, handle, caller.mention), caller.actor)
+        try:
+            results = runner(MessageProgress(out, handle, caller.mention), caller.actor)
+        except PlannerError as exc:  # e.g. another sync holds the lease: the channel is told
+            if handle is not None:
+                out.update(handle, Reply(f"Amazon sync by {caller.mention} did not run: {exc}"))
+            raise
         final = Reply(
             "Amazon sync finished",
             sync_result_blocks(caller.mention, results, time.monotonic() - started),

@@ -252,12 +252,14 @@ class App:
             sheet_location=self.review_sheet_location(),
         )
 
-    def sync_all(self, progress: SyncProgress, actor: str) -> list[ConnectionSync]:
+    def sync_all(
+        self, progress: SyncProgress, actor: str, *, wait_seconds: float = 0.0
+    ) -> list[ConnectionSync]:
         """Sync every configured Amazon connection now (the bot's `sync`)."""
         from planner.services.sync import one_sync_at_a_time, sync_connection
 
         results = []
-        with one_sync_at_a_time(self.sync_lease()):
+        with one_sync_at_a_time(self.sync_lease(), wait_seconds=wait_seconds):
             for connection in self.amazon_connections():
                 gateway = self.amazon(connection.name)
                 try:

@@ -21,6 +21,7 @@ from planner.services.review import publish
 from planner.services.sync import NoProgress
 
 SYNC, PLAN, PUBLISH, DIGEST = "sync", "plan", "publish", "digest"
+SYNC_WAIT_SECONDS = 20 * 60
 
 
 def cycle_steps(
@@ -29,7 +30,8 @@ def cycle_steps(
     """The steps of one daily cycle, in order, with what each needs to have succeeded."""
 
     def sync(run: Run) -> Mapping[str, object]:
-        results = app.sync_all(progress or NoProgress(), actor)
+        # A sync started by hand (or from Slack) may be running: wait for it, then sync.
+        results = app.sync_all(progress or NoProgress(), actor, wait_seconds=SYNC_WAIT_SECONDS)
         failed = [r for r in results if not r.ok]
         if failed:
             step = failed[0].failure

@@ -164,6 +164,18 @@ def test_sync_by_an_admin_updates_one_message_with_progress(bot: Harness) -> Non
     assert any(a.action == "amazon.sync" and a.actor == f"slack:{ADMIN}" for a in bot.audit())
 
 
+def test_a_sync_while_another_runs_says_so_in_its_message_and_to_the_admin(bot: Harness) -> None:
+    other = bot.app.sync_lease()  # the scheduler's sync, say, is running
+    assert other.take(now=int(time.time()), seconds=120)
+    try:
+        (answer,) = bot.command("sync", user=ADMIN, wait=1)
+        (message,) = bot.standin.messages.values()
+        assert "another Amazon sync is running right now" in texts(answer)
+        assert "did not run" in texts(message) and "sync started" not in texts(message)
+    finally:
+        other.release()
+
+
 # --- approve → confirm → orders → Save to Amazon -------------------------------------------------
 
 

@@ -229,3 +229,21 @@ def test_two_holders_in_one_process_are_told_apart(engine: Engine) -> None:
     assert not scheduler.renew(now=now + 21, seconds=10)  # it learns it lost the lease
     scheduler.release()  # and letting go does not free the new holder's lease
     assert bot.held(now=now + 22) and bot.renew(now=now + 22, seconds=10)
+
+
+def test_the_cycles_sync_waits_for_a_sync_started_by_hand_a_person_is_told_at_once(
+    engine: Engine,
+) -> None:
+    from planner.services.sync import SyncBusy, one_sync_at_a_time
+
+    by_hand = SqlCycleLease(engine, name="sync")
+    assert by_hand.take(now=int(time.time()), seconds=60)
+    refused = one_sync_at_a_time(SqlCycleLease(engine, name="sync"))
+    with pytest.raises(SyncBusy, match="another Amazon sync is running right now"):
+        refused.__enter__()
+    finished = threading.Timer(0.5, by_hand.release)
+    finished.start()
+    cycle = SqlCycleLease(engine, name="sync")
+    with one_sync_at_a_time(cycle, wait_seconds=30, poll_seconds=0.1):
+        assert cycle.held(now=int(time.time()))
+    finished.join()

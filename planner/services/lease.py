@@ -31,9 +31,16 @@ class Held:
 
 
 @contextmanager
-def hold(lease: CycleLease, *, seconds: float = LEASE_SECONDS) -> Iterator[Held | None]:
-    """Yield a Held while the lease is ours (renewed in the background), or None if busy."""
-    if not lease.take(now=int(time.time()), seconds=max(int(seconds), 1)):
+def hold(
+    lease: CycleLease,
+    *,
+    seconds: float = LEASE_SECONDS,
+    wait_seconds: float = 0.0,
+    poll_seconds: float = 5.0,
+) -> Iterator[Held | None]:
+    """Yield a Held while the lease is ours (renewed in the background), or None if it stayed
+    busy for `wait_seconds`."""
+    if not _take(lease, seconds=seconds, wait_seconds=wait_seconds, poll_seconds=poll_seconds):
         yield None
         return
     held = Held(threading.Event())
@@ -49,6 +56,15 @@ def hold(lease: CycleLease, *, seconds: float = LEASE_SECONDS) -> Iterator[Held 
         beat.join()
         if not held.lost.is_set():
             lease.release()
+
+
+def _take(lease: CycleLease, *, seconds: float, wait_seconds: float, poll_seconds: float) -> bool:
+    deadline = time.monotonic() + wait_seconds
+    while not lease.take(now=int(time.time()), seconds=max(int(seconds), 1)):
+        if time.monotonic() + poll_seconds > deadline:
+            return False
+        time.sleep(poll_seconds)
+    return True
 
 
 def _heartbeat(

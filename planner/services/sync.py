@@ -42,9 +42,14 @@ class SyncBusy(PlannerError):
 
 
 @contextmanager
-def one_sync_at_a_time(lease: CycleLease) -> Iterator[None]:
-    """Hold the sync lease while syncing: two syncs at once could pull a new shipment twice."""
-    with hold(lease) as held:
+def one_sync_at_a_time(
+    lease: CycleLease, *, wait_seconds: float = 0.0, poll_seconds: float = 5.0
+) -> Iterator[None]:
+    """Hold the sync lease while syncing: two syncs at once could pull a new shipment twice.
+
+    The daily cycle waits a while for a sync someone started by hand; a person is told at once.
+    """
+    with hold(lease, wait_seconds=wait_seconds, poll_seconds=poll_seconds) as held:
         if held is None:
             raise SyncBusy(
                 "another Amazon sync is running right now (the daily cycle, `planner sync` or "
