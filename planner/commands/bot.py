@@ -90,12 +90,13 @@ def start_serving(
 def serve_cmd(state: State, host: str, no_scheduler: bool) -> None:
     """Run the daily scheduler and the Slack bot (http: POST /slack/events on [slack] port)."""
     config_path = str(state.config_path) if state.config_path else None
-    serving = start_serving(
-        state.app, host=host, config_path=config_path, scheduler=not no_scheduler
-    )
+    # Handlers first: a stop signal that arrives while the parts start still stops cleanly.
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: done.set())
     signal.signal(signal.SIGINT, lambda *_: done.set())
+    serving = start_serving(
+        state.app, host=host, config_path=config_path, scheduler=not no_scheduler
+    )
     out.print(serving.description + " (Ctrl-C to stop)")
     try:
         while not done.wait(1.0):
