@@ -32,10 +32,12 @@ from test_amazon_push import (
     plans_of,
 )
 from test_amazon_push import ready as ready
+from test_amazon_push_shipments import plan_state
 
 from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.bootstrap import build_app
 from planner.demo import DemoSeller
+from planner.services.order_edits import OrderEdit, edit_order
 from planner.services.push import PushInProgress
 from planner.services.push_lease import PushLease
 from planner.store import tables as t
@@ -46,6 +48,7 @@ from planner.store.uow import SqlUnitOfWork
 ROOT = Path(__file__).resolve().parents[1]
 # The plan id is committed the moment createInboundPlan answers; its operation is then polled.
 HELD = "getInboundOperationStatus"
+CREATE = "createInboundPlan"
 
 
 def test_a_push_killed_mid_plan_is_continued_at_once_by_the_next_push(
@@ -157,3 +160,75 @@ def _lease_holder(engine: Engine, number: str) -> int | None:
     if rows.get(until, 0) <= time.time() + 600:  # a lease sized to the longest step
         return None
     return rows.get(pid)
+
+
+def _killed_in_create(
+    tmp_path: Path, box: AmazonSandbox, demo_seller: DemoSeller, mp: pytest.MonkeyPatch
+) -> tuple[str, str]:
+    """An order whose `planner push` was SIGKILLed inside createInboundPlan: (number, the plan
+    Amazon made for it all the same, under the dead push's claim)."""
+    (number,) = cli_orders(tmp_path, box, demo_seller, mp)
+    box.inject(CREATE, "slow", times=1, seconds=2.0)  # Amazon answers after the push died
+    _push_killed_when(tmp_path, number, lambda: box.stats.faults[f"{CREATE}:slow"] > 0)
+    deadline = time.monotonic() + 30
+    while not plans_of(box, number):
+        assert time.monotonic() < deadline, "Amazon never made the plan"
+        time.sleep(0.05)
+    (plan_id,) = plans_of(box, number)
+    return number, plan_id
+
+
+def test_a_push_killed_before_amazon_answered_is_continued_at_once(
+    tmp_path: Path,
+    cli_box: AmazonSandbox,
+    demo_seller: DemoSeller,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    number, plan_id = _killed_in_create(tmp_path, cli_box, demo_seller, monkeypatch)
+    app = build_app(cwd=tmp_path)
+    try:
+        held = SqlPushClaims(app.engine).current(number)
+        assert held is not None and held.startswith("push:"), "only the claim was committed"
+        code, out, err = run(capsys, "push", number, "--split")  # no "being saved right now"
+        assert code == 0, err
+        assert out.split()[0] == plan_id, "the plan made under the claim's name is continued"
+        assert plans_of(cli_box, number) == [plan_id]
+        assert cli_box.stats.requests["createInboundPlan"] == 1
+        pushed = order(app.engine, number)
+        assert pushed.locked and pushed.amazon is not None and pushed.amazon.finished
+    finally:
+        app.close()
+
+
+def test_an_edit_after_a_push_killed_before_amazon_answered_voids_the_old_plan(
+    tmp_path: Path,
+    cli_box: AmazonSandbox,
+    demo_seller: DemoSeller,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    number, orphan = _killed_in_create(tmp_path, cli_box, demo_seller, monkeypatch)
+    app = build_app(cwd=tmp_path)
+    try:
+        before = order(app.engine, number)
+        assert not before.saving and not before.locked, "the dead push holds nothing"
+        sku = before.lines[0].sku
+        with SqlUnitOfWork(app.engine) as uow:
+            edit_order(uow, number, OrderEdit(quantities={sku: before.lines[0].ordered * 2}),
+                       actor="ann")  # fmt: skip
+            uow.commit()
+        code, out, err = run(capsys, "push", number, "--split")
+        assert code == 0, err
+        (plan_id,) = plans_of(cli_box, number)  # the single ACTIVE plan: the new one
+        assert out.split()[0] == plan_id != orphan
+        assert plans_of(cli_box, number, "VOIDED") == [orphan], "the old quantities' plan"
+        ours = order(app.engine, number)
+        assert ours.amazon is not None and ours.amazon.inbound_plan_id == plan_id
+        amazon = {i["msku"]: int(i["quantity"]) for i in plan_state(cli_box, plan_id).items}
+        assert sorted(amazon.values()) == sorted(line.ordered for line in ours.lines)
+        old = {i["msku"]: int(i["quantity"]) for i in plan_state(cli_box, orphan).items}
+        assert sorted(old.values()) != sorted(amazon.values())
+        assert not cli_box.stats.rejections
+    finally:
+        app.close()

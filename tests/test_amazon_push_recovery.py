@@ -279,7 +279,7 @@ def test_a_lost_plan_whose_lookup_failed_is_still_found_and_amazon_has_one_plan(
     ready: Engine, sandbox: AmazonSandbox
 ) -> None:
     number = new_order(ready, fba_skus(sandbox, ready, 2))
-    no_wait = PushSettings(claim_seconds=0)  # as if each retry came ten minutes later
+    no_wait = PushSettings()
     sandbox.inject("createInboundPlan", "slow", seconds=1.5)  # made after the client gave up
     with pytest.raises(AmazonUnavailable):
         pusher(ready, sandbox, no_wait, timeout=0.5, retry=TWO_TRIES).push(
@@ -316,19 +316,28 @@ def test_an_edit_loaded_before_a_push_committed_its_plan_is_refused_and_keeps_th
     assert after.lines[0].ordered != 99
 
 
-def test_an_edit_keeps_a_running_push_claim_and_drops_a_failed_one(
+def test_an_edit_keeps_a_running_push_claim_and_marks_a_dead_one_stale(
     ready: Engine, sandbox: AmazonSandbox
 ) -> None:
     number = new_order(ready, fba_skus(sandbox, ready, 2))
     claims = SqlPushClaims(ready)
-    for held, kept in (("push:0:aaaaaaaaaaaa", None), ("push:99:bbbbbbbbbbbb", "push:99:b")):
+    # Failed (expired), and running with no live push lease behind it (killed, lease gone):
+    for held in ("push:0:aaaaaaaaaaaa", "push:99:bbbbbbbbbbbb"):
         claims.swap(number, expected=claims.current(number), new=held)
         with SqlUnitOfWork(ready) as uow:
             edit_order(uow, number, OrderEdit(quantities={_first_sku(ready, number): 30}),
                        actor="ann")  # fmt: skip
             uow.commit()
-        now = claims.current(number)
-        assert (now[:9] if now else None) == kept
+        assert claims.current(number) == "push:stale:" + held[-12:], "same name, never adopted"
+    # A live push (this process) took the lease after the order was read: its claim is kept.
+    claims.swap(number, expected=claims.current(number), new="push:99:cccccccccccc")
+    with SqlUnitOfWork(ready) as uow:
+        loaded = uow.orders.get(number)
+        assert claims.lease(number, now=int(time.time()), seconds=600) is not None
+        loaded.set_quantity(loaded.lines[0].sku, 31)
+        uow.orders.save(loaded)
+        uow.commit()
+    assert claims.current(number) == "push:99:cccccccccccc"
 
 
 def _first_sku(engine: Engine, number: str) -> str:

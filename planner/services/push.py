@@ -1,16 +1,17 @@
 """Save an FBA-bound purchase or transfer order to Amazon as an inbound plan (exactly once).
 
-The order's Amazon plan id column is the claim: a conditional update (compare-and-set, in its
-own committed transaction) lets one push at a time start a plan, and the plan id is committed
-the moment createInboundPlan answers. A retry after a crash, timeout or failed step therefore
-continues the same plan; a push that died before Amazon's answer arrived finds its plan again by
-its unique name. Amazon's state (packing and placement options accepted, boxes listed, carrier
-and delivery windows selected; see push_steps.py) tells which steps are left, so every step can
-be repeated safely and none is sent twice once it took. A claim is no Amazon link: an order whose
-push failed before Amazon made the plan stays editable. The push lease (push_lease.py), renewed
-before every step, keeps a second push from running the same steps meanwhile. Only the push's
-last act marks the order finished (`AmazonLink.pushed_at`): shipment ids the daily sync copied
-from a half-done plan are no such mark, so a retry of it runs the steps left.
+The order's Amazon plan id column is the claim: a conditional update (compare-and-set, in its own
+committed transaction) lets one push at a time start a plan, and the plan id is committed the moment
+createInboundPlan answers. A retry after a crash, timeout or failed step therefore continues the
+same plan; a push that died before Amazon's answer arrived finds its plan again by its unique name,
+unless the order was changed since: a plan Amazon made under that name is then cancelled and a new
+one made. Amazon's state (packing and placement options accepted, boxes listed, carrier and delivery
+windows selected; see push_steps.py) tells which steps are left, so every step can be repeated
+safely and none is sent twice once it took. A claim is no Amazon link: an order whose push failed
+before Amazon made the plan stays editable. The push lease (push_lease.py), renewed before every
+step, keeps a second push from running the same steps meanwhile. Only the push's last act marks the
+order finished (`AmazonLink.pushed_at`): shipment ids the daily sync copied from a half-done plan
+are no such mark, so a retry of it runs the steps left.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from planner.services.push_steps import finish_shipments
 __all__ = ["PushInProgress", "PushRefused", "PushSettings", "ShipmentPush"]
 
 CLAIM = "push:"
+STALE_CLAIM = "push:stale:"  # a dead push's claim on an order changed since (store/push_claims)
 PUSH_AGAIN = "push the order again in a few minutes; it continues the same inbound plan"
 NO_SINGLE_DESTINATION = (
     "Do not split shipments needs Amazon's inventory placement service enabled: Amazon offered "
@@ -188,7 +190,12 @@ class ShipmentPush:
     # -- exactly one inbound plan ---------------------------------------------------------------
 
     def _plan(self, gateway: InboundPlanGateway, target: _Target, *, split: bool) -> str | None:
-        """The order's inbound plan: the one already started, or a new one (claimed first)."""
+        """The order's inbound plan: the one already started, or a new one (claimed first).
+
+        This push holds the order's push lease, so a claim it finds is a dead push's (killed or
+        failed before Amazon's answer): its plan, if Amazon made one, is continued, or cancelled
+        if the order was changed since (a stale claim) and a new one made for the order as it is.
+        """
         number = target.order.number
         held = self._claims.current(number)
         if held is not None and not held.startswith(CLAIM):
@@ -197,21 +204,31 @@ class ShipmentPush:
                 return held
             self._claims.swap(number, expected=held, new=None)
             return None
-        if held is not None and self._clock() - _claimed_at(held) < self._settings.claim_seconds:
-            raise PushInProgress(BEING_SAVED.format(number=number), hint=WAIT_HINT)
-        # Taking over a claim keeps its token, hence its plan name: the plan Amazon may have
-        # made under it can be looked for by every later push, whatever happens to this one.
-        suffix = held.rsplit(":", 1)[-1] if held is not None else uuid.uuid4().hex[:12]
-        token = f"{CLAIM}{int(self._clock())}:{suffix}"
+        if held is not None and held.startswith(STALE_CLAIM):
+            self._cancel_orphan(gateway, number, held)
+        # Continuing a dead push's claim keeps its token, hence its plan name: the plan Amazon
+        # may have made under it can be looked for by every later push, whatever happens to
+        # this one. The claim's time differs from the dead one's, so an edit loaded before this
+        # swap is refused rather than taking this push's claim for the dead push's.
+        continued = held is not None and not held.startswith(STALE_CLAIM)
+        suffix = held.rsplit(":", 1)[-1] if held is not None and continued else uuid.uuid4().hex
+        stamp = max(int(self._clock()), int(_claimed_at(held or "")) + 1)
+        token = f"{CLAIM}{stamp}:{suffix[:12]}"
         if not self._claims.swap(number, expected=held, new=token, split=split):
             raise PushInProgress(BEING_SAVED.format(number=number), hint=WAIT_HINT)
-        if held is not None:  # a push died before Amazon's answer: its plan may exist
+        if continued:  # a push died before Amazon's answer: its plan may exist
             adopted = self._look_up(gateway, number, token)
             if adopted is not None:
                 if not self._claims.swap(number, expected=token, new=adopted):
                     raise PushInProgress(BEING_SAVED.format(number=number), hint=WAIT_HINT)
                 return adopted
         return self._create(gateway, target, token)
+
+    def _cancel_orphan(self, gateway: InboundPlanGateway, number: str, stale: str) -> None:
+        """Cancel the plan a dead push may have made for what the order was before an edit."""
+        orphan = gateway.find_inbound_plan(_plan_name(number, stale))
+        if orphan is not None and gateway.inbound_plan_status(orphan) == "ACTIVE":
+            gateway.cancel_inbound_plan(orphan)
 
     def _look_up(self, gateway: InboundPlanGateway, number: str, token: str) -> str | None:
         """The plan an earlier push made under this claim's name; the claim expires on failure."""

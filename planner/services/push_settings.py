@@ -55,8 +55,6 @@ class PushSettings:
     box: BoxSize = field(default_factory=lambda: BoxSize(18.0, 14.0, 12.0, 20.0))
     # Units per box of a SKU without a case pack (pack size 1).
     units_per_box: int = 24
-    # A claim older than this belongs to a push that died before Amazon answered.
-    claim_seconds: float = 600.0
     # While a push runs no other push of the order starts; a killed one's lease is free at once
     # on this host (its process is gone), and on another host once it runs out.
     lease_seconds: float = 900.0

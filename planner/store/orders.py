@@ -20,7 +20,7 @@ from planner.domain.orders import (
 )
 from planner.store import tables as t
 from planner.store.lookup import Lookup
-from planner.store.push_claims import CLAIM, EXPIRED_CLAIM, saving
+from planner.store.push_claims import CLAIM, EXPIRED_CLAIM, STALE_CLAIM, saving, stale_claim
 
 FIRST_NUMBER = 1001
 
@@ -98,7 +98,8 @@ class SqlOrders:
             order.id = self._id(order.number)
         head, so = self._head(order), t.stock_orders
         was = self._loaded.get(order.id, _UNKNOWN)
-        _keep_push_columns(head, order.amazon)
+        dead = self._dead_claim(order.number, was)
+        _keep_push_columns(head, order.amazon, dead_claim=dead)
         condition = [so.c.id == order.id]
         if was != _UNKNOWN:
             held = so.c.amazon_plan_id
@@ -109,11 +110,19 @@ class SqlOrders:
                 f"order {order.number} is being saved to Amazon right now",
                 hint="wait for the push to finish, then make the change again",
             )
-        self._loaded[order.id] = _after_save(was, order.amazon)
+        self._loaded[order.id] = _after_save(was, order.amazon, dead=dead)
         self._conn.execute(
             delete(t.stock_order_lines).where(t.stock_order_lines.c.order_id == order.id)
         )
         self._write_lines(order)
+
+    def _dead_claim(self, number: str, was: str | None) -> str | None:
+        """The loaded claim if no live push is behind it (never behind an expired or stale one)."""
+        if was is None or not was.startswith(CLAIM):
+            return None
+        if was.startswith((EXPIRED_CLAIM, STALE_CLAIM)) or number not in self._saving([number]):
+            return was
+        return None
 
     def _write_lines(self, order: StockOrder) -> None:
         rows = [
@@ -224,19 +233,27 @@ class SqlOrders:
 _UNKNOWN = "\0unknown"  # an order this repository did not load: its save is unconditional
 
 
-def _keep_push_columns(head: dict[str, Any], link: AmazonLink | None) -> None:
+def _keep_push_columns(
+    head: dict[str, Any], link: AmazonLink | None, *, dead_claim: str | None = None
+) -> None:
     """Columns only a push changes: a save of what an order looked like never undoes them.
 
     Without a link the plan id column keeps a running push's claim and any real plan id (a push
-    may have committed one since the order was read); a failed push's claim (expired) goes: the
-    order was changed, so a plan Amazon may have made under that claim no longer matches it and
-    must not be adopted. The split choice and the push's finish time are the push's to write:
-    the sync saving a half-done push's link keeps both as they are.
+    may have committed one since the order was read). The claim of a push that ended before
+    Amazon's answer (`dead_claim`: expired, or its push lease's holder is gone) is marked stale:
+    the order was changed, so a plan Amazon may have made under that claim's name no longer
+    matches it; the next push cancels that plan instead of adopting it. The split choice and the
+    push's finish time are the push's to write: the sync saving a half-done push's link keeps
+    both as they are.
     """
     so = t.stock_orders
     if link is None:
         plan = so.c.amazon_plan_id
-        head["amazon_plan_id"] = case((plan.like(f"{EXPIRED_CLAIM}%"), None), else_=plan)
+        if dead_claim is not None:
+            head["amazon_plan_id"] = stale_claim(dead_claim)
+        else:  # not loaded here: an expired claim is marked stale all the same
+            stale = func.replace(plan, EXPIRED_CLAIM, STALE_CLAIM)
+            head["amazon_plan_id"] = case((plan.like(f"{EXPIRED_CLAIM}%"), stale), else_=plan)
         head["amazon_split"] = so.c.amazon_split
         head["amazon_pushed_at"] = so.c.amazon_pushed_at
     elif link.pushed_at is None:
@@ -250,10 +267,10 @@ def _keep_push_columns(head: dict[str, Any], link: AmazonLink | None) -> None:
         )
 
 
-def _after_save(was: str | None, link: AmazonLink | None) -> str | None:
+def _after_save(was: str | None, link: AmazonLink | None, *, dead: str | None) -> str | None:
     """The plan id column after a save matched the value loaded (see _keep_push_columns)."""
     if link is not None:
         return link.inbound_plan_id
-    if was is None or was.startswith(EXPIRED_CLAIM):
-        return None
+    if dead is not None:
+        return stale_claim(dead)
     return was  # kept: a running push's claim, a plan id, or still unknown

@@ -24,6 +24,8 @@ from planner.store.cycle_lease import HOST, PID, UNTIL, SqlCycleLease, holder_al
 
 CLAIM = "push:"  # a claim, not an inbound plan id: `push:<unix time>:<token>`
 EXPIRED_CLAIM = "push:0:"  # a push that ended before Amazon's answer (its plan may exist)
+# A dead push's claim on an order changed since: a plan Amazon made under it is to be cancelled.
+STALE_CLAIM = "push:stale:"
 LEASE = "push:"  # the push lease of an order: the cycle lease named `push:<order>`
 
 
@@ -81,6 +83,11 @@ class SqlPushClaims:
                 .where(c.c.name == lease_name(order_number), c.c.value == until)
                 .values(value=0)
             )
+
+
+def stale_claim(claim: str) -> str:
+    """A dead push's claim once the order changed: same token (plan name), never adopted."""
+    return f"{STALE_CLAIM}{claim.rsplit(':', 1)[-1]}"
 
 
 def lease_key(order_number: str) -> str:
