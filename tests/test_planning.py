@@ -11,7 +11,7 @@ import pytest
 from planner.domain.activity import StockLevel
 from planner.domain.catalog import BillOfMaterials, Component, Variant, Vendor
 from planner.domain.marketplaces import Region, marketplace
-from planner.domain.orders import OrderKind, OrderLine, StockOrder
+from planner.domain.orders import AmazonLink, OrderKind, OrderLine, StockOrder
 from planner.domain.plan import Recommendation
 from planner.domain.warehouses import Connection, Membership, Warehouse, WarehouseKind
 from planner.engine.history import SeriesHistory, SeriesKey
@@ -257,10 +257,17 @@ def test_a_vendors_measured_delivery_spread_sets_its_safety_stock_and_is_named(
 def test_too_few_recent_deliveries_leave_the_configured_default(uow: SqlUnitOfWork) -> None:
     from dataclasses import replace
 
-    # Four recent orders with a wide spread; one more received over a year ago, and one pulled
-    # in from Amazon (made the day the sync found it) do not count: 4 < 5.
+    # Four recent orders with a wide spread; one more received over a year ago, one pulled in
+    # from Amazon (made the day the sync found it) and one saved to Amazon (received when FBA
+    # closed its shipment) do not count: 4 < 5.
     _received_orders(uow, [10, 30, 12, 28])
     with uow:
+        pushed = StockOrder("", OrderKind.PURCHASE, "FBA-US", "Acme", lines=[OrderLine("B", 1)],
+                            created_at=datetime(2026, 3, 1, tzinfo=UTC))  # fmt: skip
+        pushed.place()
+        pushed.link_to_amazon(AmazonLink("wf" + "0" * 36, ("sh1",), ("FBA15Y",)))
+        pushed.apply_amazon_receipts({"B": 1}, closed=True, on=date(2026, 5, 20))
+        uow.orders.add(pushed)
         old = StockOrder("", OrderKind.PURCHASE, "IP-MAIN", "Acme", lines=[OrderLine("B", 1)],
                          created_at=datetime(2025, 1, 2, tzinfo=UTC))  # fmt: skip
         old.place()

@@ -52,7 +52,9 @@ def measure_spreads(orders: Iterable[StockOrder], *, today: date) -> dict[str, L
     """Per vendor with at least MIN_ORDERS: the sample std of actual lead times (received − made).
 
     Counted: purchase orders of a known vendor, made by a person (not pulled in from Amazon,
-    whose creation day is when the sync found them) and received within the last year.
+    whose creation day is when the sync found them), received within the last year, and not
+    saved to Amazon: FBA closes a shipment days or weeks after it arrived, so its "received" day
+    says more about Amazon's check-in than about the vendor.
     """
     since = measured_since(today)
     pairs = [
@@ -61,6 +63,7 @@ def measure_spreads(orders: Iterable[StockOrder], *, today: date) -> dict[str, L
         if o.kind is OrderKind.PURCHASE
         and o.source is not None
         and o.external_ref is None
+        and o.amazon is None
         and o.created_at is not None
         and o.received_on is not None
         and since <= o.received_on <= today
