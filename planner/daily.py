@@ -12,9 +12,10 @@ from datetime import date, timedelta
 
 from planner.bootstrap import App
 from planner.domain.errors import PlannerError
+from planner.domain.moments import as_utc
 from planner.domain.runs import Run, RunStatus, StepStatus
 from planner.ports import CycleLease, SyncProgress
-from planner.services.cycle import Step, abandoned_notes, as_utc, run_cycle
+from planner.services.cycle import Step, abandoned_notes, run_cycle
 from planner.services.digest import send_digest
 from planner.services.planning import plan_and_save
 from planner.services.review import publish

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from planner.domain.errors import PlannerError
+from planner.domain.moments import as_utc
 from planner.domain.runs import Run, RunStatus, StepResult, StepStatus
 from planner.ports import CycleLease, UnitOfWork
 from planner.services.lease import LEASE_SECONDS, Held, hold
@@ -219,11 +220,6 @@ def _interrupted(step: StepResult) -> StepResult:
     )
 
 
-def as_utc(moment: datetime) -> datetime:
-    """Stored times come back naive from SQLite; they are UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _status(run: Run, name: str) -> StepStatus | None:
     found = run.step(name)
     return found.status if found else None
@@ -233,7 +229,3 @@ def _save(uow: Callable[[], UnitOfWork], run: Run) -> None:
     with uow() as u:
         u.runs.save(run)
         u.commit()
-
-
-def recent_runs(uow: UnitOfWork, *, limit: int = 10) -> list[Run]:
-    return uow.runs.list(limit=limit)

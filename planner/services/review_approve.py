@@ -9,11 +9,12 @@ from datetime import UTC, datetime, timedelta
 
 from planner.domain.activity import AuditEntry
 from planner.domain.errors import NotFound, PlannerError
+from planner.domain.moments import as_utc
 from planner.domain.orders import OrderKind, OrderLine, StockOrder
 from planner.domain.plan import Plan, Recommendation
 from planner.ports import ReviewSheet, ReviewUnitOfWork, RowApproval, SheetEditRow, SheetRow
 from planner.services.review_edits import Refused, save_edits, text
-from planner.services.review_rows import as_utc, check_row, latest_plan, ticked
+from planner.services.review_rows import check_row, latest_plan, ticked
 
 
 @dataclass(frozen=True, slots=True)

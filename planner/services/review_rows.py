@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime
+from datetime import date
 
 from planner.domain.errors import NotFound
 from planner.domain.orders import OrderKind
@@ -18,13 +18,6 @@ HARD_MAX_QTY = 1_000_000
 QTY_FACTOR = 10  # an order qty above 10× the recommendation (or 100) is taken as a typo
 TICKS = {"true", "x", "yes", "y", "1", "✓", "✔", "☑"}
 CREATED = re.compile(r"^(PO|TO|AO)-\d+ created")
-
-
-def as_utc(moment: datetime | None) -> datetime:
-    """The moment in UTC (naive ones are taken as UTC); the earliest one for None."""
-    if moment is None:
-        return datetime.min.replace(tzinfo=UTC)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def ticked(cell: Cell) -> bool:
