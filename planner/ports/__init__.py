@@ -45,6 +45,8 @@ from planner.ports.push import (
     TransportChoice,
 )
 from planner.ports.review import (
+    SETUP_STATUS,
+    SETUP_TABS,
     Cell,
     EditLine,
     Publication,
@@ -53,9 +55,13 @@ from planner.ports.review import (
     ReviewUnitOfWork,
     RowApproval,
     RowCarry,
+    SetupColumn,
+    SetupRow,
+    SetupTab,
     SheetContents,
     SheetEditRow,
     SheetRow,
+    setup_ident,
 )
 from planner.ports.runs import CycleLease, RunRepository
 from planner.ports.store import (
@@ -87,6 +93,8 @@ from planner.ports.sync import (
 )
 
 __all__ = [
+    "SETUP_STATUS",
+    "SETUP_TABS",
     "AmazonGateway",
     "AmazonInventoryRepository",
     "AmazonSalesRepository",
@@ -136,6 +144,9 @@ __all__ = [
     "RunRepository",
     "SalesLine",
     "SettingsRepository",
+    "SetupColumn",
+    "SetupRow",
+    "SetupTab",
     "SheetContents",
     "SheetEditRow",
     "SheetRow",
@@ -156,4 +167,5 @@ __all__ = [
     "VariantRepository",
     "VendorRepository",
     "WarehouseRepository",
+    "setup_ident",
 ]

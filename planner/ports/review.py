@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
@@ -53,6 +53,52 @@ class SheetEditRow:
         return "|".join("" if p is None else str(p).strip().casefold() for p in parts)
 
 
+# The settings tabs people set the seller up in, in the order they are applied.
+SETUP_TABS: tuple[str, ...] = ("Vendors", "Warehouses", "Products", "Bills of materials")
+SETUP_STATUS = "status"  # the per-row Status column of every settings tab (headers casefolded)
+
+
+@dataclass(frozen=True, slots=True)
+class SetupColumn:
+    """One column of a settings tab: its header (as in the CSV files) and how to show it."""
+
+    header: str
+    width: int = 120  # pixels (Google); Excel widths are derived
+    kind: str = "text"  # text | number | bool
+    editable: bool = True  # False: filled by planner (a title, a warehouse's kind), not read
+    choices: tuple[str, ...] = ()  # a drop-down of allowed values, when there is a fixed set
+    note: str = ""  # what goes in it, shown as the header cell's note / comment
+
+
+@dataclass(frozen=True, slots=True)
+class SetupTab:
+    """A settings tab to publish: its columns (Status last), key columns and rows of cells."""
+
+    name: str  # one of SETUP_TABS
+    columns: tuple[SetupColumn, ...]
+    key: tuple[str, ...]  # the headers whose values identify a row (for its Status)
+    rows: tuple[tuple[Cell, ...], ...] = ()  # one cell per column, Status included
+
+    def ident(self, cells: Mapping[str, Cell]) -> str:
+        """What identifies a row (from cells by casefolded header) when its Status is written."""
+        return setup_ident(self.key, cells)
+
+
+def setup_ident(key: Sequence[str], cells: Mapping[str, Cell]) -> str:
+    """The key columns' values, trimmed and casefolded, joined with '|'."""
+    parts = (cells.get(h.casefold()) for h in key)
+    return "|".join("" if p is None else str(p).strip().casefold() for p in parts)
+
+
+@dataclass(frozen=True, slots=True)
+class SetupRow:
+    """One non-blank row of a settings tab as people left it: cells by casefolded header."""
+
+    tab: str
+    line: int  # the row number people see
+    cells: Mapping[str, Cell]
+
+
 @dataclass(frozen=True, slots=True)
 class SheetContents:
     """Everything people can edit in the review sheet, and the tabs that were not found."""
@@ -60,6 +106,10 @@ class SheetContents:
     rows: tuple[SheetRow, ...] = ()
     edits: tuple[SheetEditRow, ...] = ()
     missing: tuple[str, ...] = ()  # e.g. "'Purchases' (renamed to 'Buy list')"
+    # Settings tabs found (a tab not there yet is simply absent): rows, and the header row as
+    # found (casefolded, stripped; "" for a blank header cell) so a blanked header is noticed.
+    setup: Mapping[str, tuple[SetupRow, ...]] = field(default_factory=dict)
+    setup_headers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,15 +149,29 @@ class ReviewSheet(Protocol):
         ...
 
     def publish(
-        self, plan: Plan, *, carry: Mapping[str, RowCarry], edits: Sequence[EditLine], banner: str
+        self,
+        plan: Plan,
+        *,
+        carry: Mapping[str, RowCarry],
+        edits: Sequence[EditLine],
+        banner: str,
+        setup: Sequence[SetupTab] = (),
     ) -> None:
-        """Write the plan's actionable rows (with the carried edits) and the other tabs."""
+        """Write the plan's actionable rows (with the carried edits) and the other tabs.
+
+        Settings tabs are written after the review tabs, in the order given.
+        """
         ...
 
     def write_status(
-        self, statuses: Mapping[str, str], *, edit_statuses: Mapping[str, str]
+        self,
+        statuses: Mapping[str, str],
+        *,
+        edit_statuses: Mapping[str, str],
+        setup_statuses: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        """Set the Status cell of rows by row key, and of forecast-edit lines by ident."""
+        """Set the Status cell of rows by row key, of forecast-edit lines by ident, and of
+        settings rows by tab, then by `SetupTab.ident` of the row (rows may have moved)."""
         ...
 
     def share(self, emails: Sequence[str]) -> list[str]:
