@@ -24,9 +24,11 @@ from planner.config import Config, load_config
 from planner.demo import DemoSeller, generate_seller
 from planner.domain.errors import ConfigError
 from planner.domain.warehouses import Connection, InboundOrderType
+from planner.forecast.methods import METHODS
 from planner.logging_setup import configure_logging
 from planner.ports import AmazonGateway, CycleLease, ReviewSheet
 from planner.services.plan_inputs import PlanningOptions
+from planner.services.setup.service import SetupOptions
 from planner.store.admin import get_meta
 from planner.store.database import make_engine
 from planner.store.migrate import upgrade
@@ -77,7 +79,13 @@ class App:
             assembly_warehouse=p.assembly_warehouse,
             lead_time_std_days=p.lead_time_std_days,
             vendor_lead_time_std_days=dict(p.vendor_lead_time_std_days),
+            currency=p.currency,
+            fx_rates=dict(p.fx_rates),
         )
+
+    def setup_options(self) -> SetupOptions:
+        """What checking the settings tabs and CSV imports needs from the configuration."""
+        return SetupOptions(currency=self.config.planning.currency, methods=tuple(METHODS))
 
     @property
     def data_dir(self) -> Path:

@@ -9,12 +9,10 @@ Read-back: metadata (1) and one values batchGet (1).
 from __future__ import annotations
 
 import json
-import math
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,9 +27,16 @@ from gspread.http_client import HTTPClient
 from requests.adapters import HTTPAdapter
 
 from planner.domain.plan import Plan
-from planner.ports import Cell, EditLine, RowCarry, SheetContents
-from sheets import layout
-from sheets.google_format import grid_size, resize, tab_requests
+from planner.ports import SETUP_TABS, Cell, EditLine, RowCarry, SetupRow, SetupTab, SheetContents
+from sheets import layout, setup_layout
+from sheets.google_format import (
+    grid_size,
+    quote,
+    resize,
+    setup_requests,
+    tab_requests,
+    tab_values,
+)
 
 SCOPES = (
     "https://www.googleapis.com/auth/spreadsheets",
@@ -131,22 +136,6 @@ def connect(
     return client, str(info.get("client_email", ""))
 
 
-def quote(title: str) -> str:
-    """A tab title as A1 notation wants it."""
-    return "'" + title.replace("'", "''") + "'"
-
-
-def to_json(value: Cell) -> Any:
-    """A cell for a RAW values write: text stays text, so nothing can become a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, date):
-        return layout.serial_day(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return ""
-    return value
-
-
 class GoogleReviewSheet:
     """Publishes to and reads back from one spreadsheet, by key."""
 
@@ -225,18 +214,30 @@ class GoogleReviewSheet:
         if not any(tab in sheets for tab in layout.TABS):
             return None
         wanted = [*layout.REVIEW_TABS.values(), layout.EDITS]
-        present = [tab for tab in wanted if tab in sheets]
+        present = [tab for tab in [*wanted, *SETUP_TABS] if tab in sheets]
         missing = [self._describe_missing(tab, sheets) for tab in wanted if tab not in sheets]
+        # A settings tab not there yet is simply absent; a renamed one is missing, as above.
+        ids = {s["properties"]["sheetId"] for s in sheets.values()}
+        missing += [
+            self._describe_missing(tab, sheets)
+            for tab in SETUP_TABS
+            if tab not in sheets and layout.TAB_IDS[tab] in ids
+        ]
         tables = self._get([quote(tab) for tab in present], "reading the review tabs")
         rows, edits = [], []
+        setup: dict[str, tuple[SetupRow, ...]] = {}
+        headers: dict[str, tuple[str, ...]] = {}
         for tab, values in zip(present, tables, strict=True):
             self._headers[tab] = list(values[0]) if values else []
-            if tab == layout.EDITS:
+            if tab in SETUP_TABS:
+                found, headers[tab] = setup_layout.parse_setup(tab, values)
+                setup[tab] = tuple(found)
+            elif tab == layout.EDITS:
                 edits = layout.parse_edits(values)
             else:
                 kind = next(k for k, name in layout.REVIEW_TABS.items() if name == tab)
                 rows += layout.parse_review(kind, values)
-        return SheetContents(tuple(rows), tuple(edits), tuple(missing))
+        return SheetContents(tuple(rows), tuple(edits), tuple(missing), setup, headers)
 
     def _describe_missing(self, tab: str, sheets: Mapping[str, dict[str, Any]]) -> str:
         for title, sheet in sheets.items():
@@ -255,9 +256,18 @@ class GoogleReviewSheet:
     # --- writing ---------------------------------------------------------------------------
 
     def publish(
-        self, plan: Plan, *, carry: Mapping[str, RowCarry], edits: Sequence[EditLine], banner: str
+        self,
+        plan: Plan,
+        *,
+        carry: Mapping[str, RowCarry],
+        edits: Sequence[EditLine],
+        banner: str,
+        setup: Sequence[SetupTab] = (),
     ) -> None:
-        """Every tab's structure and formats in one batchUpdate, every cell in one more."""
+        """Every tab's structure and formats in one batchUpdate, every cell in one more;
+        settings tabs not in `setup` are left as they are."""
+        for extra in setup:
+            setup_layout.check_setup(extra)
         sheets = self._sheets()
         taken = {s["properties"]["sheetId"] for s in sheets.values()}
         tables = {layout.SUMMARY: layout.summary_table(plan, banner)}
@@ -271,7 +281,10 @@ class GoogleReviewSheet:
         requests_: list[dict[str, Any]] = []
         data = []
         shrink = []
-        for index, tab in enumerate(layout.TABS):
+        for extra in setup:
+            tables[extra.name] = setup_layout.setup_table(extra)
+            columns[extra.name] = setup_layout.setup_columns(extra)
+        for index, tab in enumerate([*layout.TABS, *(t.name for t in setup)]):
             table = tables[tab]
             existing = sheets.get(tab)
             needed = grid_size(tab, table, columns[tab])
@@ -288,8 +301,12 @@ class GoogleReviewSheet:
                 size = (max(needed[0], grid["rowCount"]), max(needed[1], grid["columnCount"]))
                 if size != needed:
                     shrink.append(resize(sheet_id, *needed))
-            requests_ += tab_requests(tab, sheet_id, index, size, columns[tab], existing)
-            data.append(_tab_values(tab, table, size))
+            if index < len(layout.TABS):
+                requests_ += tab_requests(tab, sheet_id, index, size, columns[tab], existing)
+            else:
+                extra = setup[index - len(layout.TABS)]
+                requests_ += setup_requests(extra, sheet_id, index, size, existing)
+            data.append(tab_values(tab, table, size))
         self._call(
             "formatting the review tabs",
             self._http.batch_update,
@@ -305,23 +322,36 @@ class GoogleReviewSheet:
             )
 
     def write_status(
-        self, statuses: Mapping[str, str], *, edit_statuses: Mapping[str, str]
+        self,
+        statuses: Mapping[str, str],
+        *,
+        edit_statuses: Mapping[str, str],
+        setup_statuses: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        """Status cells by row key: re-reads the tabs (rows may have moved), then writes."""
-        if not statuses and not edit_statuses:
+        """Status cells by row key or ident: re-reads the tabs (rows may have moved), then
+        writes the Status column of each tab with a status to set, in one call."""
+        setup_statuses = {t: s for t, s in (setup_statuses or {}).items() if s}
+        if not statuses and not edit_statuses and not setup_statuses:
             return
-        if not self._headers:
-            self.read()
-        tabs = [t for t in [*layout.REVIEW_TABS.values(), layout.EDITS] if self._headers.get(t)]
+        if not self._headers or any(t not in self._headers for t in setup_statuses):
+            self.read()  # the tabs there now (a settings tab may be newer than the last read)
+        wanted = [*(layout.REVIEW_TABS.values() if statuses else ())]
+        wanted += [layout.EDITS] if edit_statuses else []
+        tabs = [t for t in [*wanted, *setup_statuses] if self._headers.get(t)]
         tables = self._get([quote(t) for t in tabs], "reading row keys")
         data = []
         for tab, values in zip(tabs, tables, strict=True):
             if not values:
                 continue
-            column = _status_column(tab, values, statuses, edit_statuses)
-            letter = layout.a1_column(
-                layout.column_index(values[0], tab, [layout.STATUS])[layout.STATUS]
-            )
+            if tab not in setup_statuses:
+                where, column = _status_column(tab, values, statuses, edit_statuses)
+            elif found := setup_layout.status_lines(tab, values, setup_statuses[tab]):
+                where, column = found[0], _column(values, found[0])
+                for line, text in found[1].items():
+                    column[line - 2] = [text]
+            else:
+                continue  # its header row was blanked: no row can be matched
+            letter = layout.a1_column(where)
             end = len(column) + 1
             data.append({"range": f"{quote(tab)}!{letter}2:{letter}{end}", "values": column})
         if data:
@@ -357,26 +387,24 @@ def _status_column(
     values: list[list[Cell]],
     statuses: Mapping[str, str],
     edit_statuses: Mapping[str, str],
-) -> list[list[Cell]]:
-    """The whole Status column of a tab (below the header), with the new statuses set."""
+) -> tuple[int, list[list[Cell]]]:
+    """Where the Status column of a tab is, and all of it (below the header) with the new
+    statuses set."""
     where = layout.column_index(values[0], tab, [layout.STATUS])[layout.STATUS]
-    column: list[list[Cell]] = [[r[where] if where < len(r) else ""] for r in values[1:]]
+    column = _column(values, where)
     if tab == layout.EDITS:
         for line in layout.parse_edits(values):
             if line.ident in edit_statuses:
                 column[line.line - 2] = [edit_statuses[line.ident]]
-        return column
+        return where, column
     key_col = layout.column_index(values[0], tab, [layout.KEY])[layout.KEY]
     for i, row in enumerate(values[1:]):
         key = str(row[key_col]).strip() if key_col < len(row) else ""
         if key in statuses:
             column[i] = [statuses[key]]
-    return column
+    return where, column
 
 
-def _tab_values(tab: str, table: list[list[Cell]], size: tuple[int, int]) -> dict[str, Any]:
-    """Every cell of the grid: the table, then blanks that clear what an older publish left."""
-    rows, width = size
-    values = [[to_json(v) for v in r] + [""] * (width - len(r)) for r in table]
-    values += [[""] * width for _ in range(rows - len(table))]
-    return {"range": f"{quote(tab)}!A1:{layout.a1_column(width - 1)}{rows}", "values": values}
+def _column(values: list[list[Cell]], where: int) -> list[list[Cell]]:
+    """One column of a tab below its header, as a values write wants it."""
+    return [[r[where] if where < len(r) else ""] for r in values[1:]]

@@ -1,17 +1,23 @@
 """Sheets API requests that give one tab its shape: size, frozen header, formats, checkboxes,
-protection, conditional colours and a filter. All of a publish's requests go in one batchUpdate.
+protection, conditional colours and a filter. All of a publish's requests go in one batchUpdate;
+the tab's cells (`tab_values`) go in one values batchUpdate.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
-from planner.ports import Cell
+from planner.ports import SETUP_TABS, Cell, SetupTab
 from sheets import layout
+from sheets.setup_layout import SPARE_SETUP_ROWS, setup_columns
 
 DESCRIPTION = "planner: computed by planner; edit only Order qty, Approve and Note"
+SETUP_DESCRIPTION = "planner: filled in by planner; edit the yellow columns, add rows below"
 GREY = {"red": 0.91, "green": 0.92, "blue": 0.93}
+LIGHT_GREY = {"red": 0.95, "green": 0.95, "blue": 0.96}  # settings columns planner fills in
 YELLOW = {"red": 1.0, "green": 0.97, "blue": 0.88}
 RED = {"red": 0.96, "green": 0.78, "blue": 0.76}
 AMBER = {"red": 0.99, "green": 0.91, "blue": 0.7}
@@ -56,8 +62,10 @@ def _clear_old(sheet_id: int, existing: dict[str, Any] | None) -> list[dict[str,
 
 
 def grid_rows(tab: str, table: Sequence[Sequence[Cell]]) -> int:
-    """How many rows a tab gets: its table (at least one data row), plus blank lines for edits."""
-    return max(len(table), 2) + (SPARE_EDIT_ROWS if tab == layout.EDITS else 0)
+    """How many rows a tab gets: its table (at least one data row), plus blank lines for edits
+    and for the rows people add to a settings tab."""
+    spare = SPARE_EDIT_ROWS if tab == layout.EDITS else SPARE_SETUP_ROWS if tab in SETUP_TABS else 0
+    return max(len(table), 2) + spare
 
 
 def grid_size(
@@ -87,6 +95,60 @@ def tab_requests(
     existing: dict[str, Any] | None,
 ) -> list[dict[str, Any]]:
     """Every request that shapes one tab of `size` (rows, columns); none write cell values."""
+    rows, width = size
+    reqs = _shape(tab, sheet_id, index, size, cols, existing)
+    if tab == layout.SUMMARY:
+        reqs.append(_protect(sheet_id, []))
+        return reqs
+    reqs.append({"setBasicFilter": {"filter": {"range": _grid(sheet_id, 0, rows, 0, width)}}})
+    if tab == layout.EDITS:
+        return reqs + _edit_rules(sheet_id, rows, cols)
+    return reqs + _review_rules(sheet_id, rows, cols)
+
+
+def setup_requests(
+    tab: SetupTab, sheet_id: int, index: int, size: tuple[int, int], existing: dict[str, Any] | None
+) -> list[dict[str, Any]]:
+    """The requests that shape a settings tab: editable columns tinted and open, the others
+    grey and guarded (warning only), drop-downs for choices, header notes, a filter."""
+    rows, width = size
+    cols = setup_columns(tab)
+    reqs = _shape(tab.name, sheet_id, index, size, cols, existing, grey=True)
+    reqs.append({"setBasicFilter": {"filter": {"range": _grid(sheet_id, 0, rows, 0, width)}}})
+    # Notes are not formats: clear the old ones, then set this publish's.
+    header = _grid(sheet_id, 0, 1, 0, width)
+    reqs.append({"repeatCell": {"range": header, "cell": {}, "fields": "note"}})
+    for i, col in enumerate(tab.columns):
+        if col.note:
+            note = {"range": _grid(sheet_id, 0, 1, i, i + 1), "cell": {"note": col.note}}
+            reqs.append({"repeatCell": note | {"fields": "note"}})
+        condition: dict[str, Any] | None = None
+        if col.choices:
+            values = [{"userEnteredValue": c} for c in col.choices]
+            condition = {"type": "ONE_OF_LIST", "values": values}
+        elif col.kind == "bool":
+            condition = {"type": "BOOLEAN"}
+        if condition:
+            rule = {"condition": condition, "strict": False, "showCustomUi": True}
+            reqs.append(
+                {"setDataValidation": {"range": _grid(sheet_id, 1, rows, i, i + 1), "rule": rule}}
+            )
+    editable = [_grid(sheet_id, 1, rows, i, i + 1) for i, c in enumerate(cols) if c.editable]
+    reqs.append(_protect(sheet_id, editable, SETUP_DESCRIPTION))
+    return reqs
+
+
+def _shape(
+    tab: str,
+    sheet_id: int,
+    index: int,
+    size: tuple[int, int],
+    cols: Sequence[layout.Column],
+    existing: dict[str, Any] | None,
+    *,
+    grey: bool = False,
+) -> list[dict[str, Any]]:
+    """Add or resize the tab, reset its formats, then the header's and each column's look."""
     rows, width = size
     reqs = _clear_old(sheet_id, existing)
     if existing is None:
@@ -135,6 +197,8 @@ def tab_requests(
             fmt["numberFormat"] = _number_format(col.fmt)
         if col.editable:
             fmt["backgroundColor"] = YELLOW
+        elif grey:
+            fmt["backgroundColor"] = LIGHT_GREY
         if fmt:
             reqs.append(
                 {
@@ -145,23 +209,19 @@ def tab_requests(
                     }
                 }
             )
-    if tab == layout.SUMMARY:
-        reqs.append(_protect(sheet_id, []))
-        return reqs
-    reqs.append({"setBasicFilter": {"filter": {"range": _grid(sheet_id, 0, rows, 0, width)}}})
-    if tab == layout.EDITS:
-        return reqs + _edit_rules(sheet_id, rows, cols)
-    return reqs + _review_rules(sheet_id, rows, cols)
+    return reqs
 
 
-def _protect(sheet_id: int, open_ranges: list[dict[str, int]]) -> dict[str, Any]:
+def _protect(
+    sheet_id: int, open_ranges: list[dict[str, int]], description: str = DESCRIPTION
+) -> dict[str, Any]:
     # Warning only: a strict lock would stop people sorting and filtering the tab, and the
     # read-back checks SKU, Warehouse and Recommended against the plan anyway.
     return {
         "addProtectedRange": {
             "protectedRange": {
                 "range": {"sheetId": sheet_id},
-                "description": DESCRIPTION,
+                "description": description,
                 "warningOnly": True,
                 "unprotectedRanges": open_ranges,
             }
@@ -244,3 +304,27 @@ def _edit_rules(sheet_id: int, rows: int, cols: Sequence[layout.Column]) -> list
         },
         _protect(sheet_id, everything_but_status),
     ]
+
+
+def quote(title: str) -> str:
+    """A tab title as A1 notation wants it."""
+    return "'" + title.replace("'", "''") + "'"
+
+
+def to_json(value: Cell) -> Any:
+    """A cell for a RAW values write: text stays text, so nothing can become a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return layout.serial_day(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return ""
+    return value
+
+
+def tab_values(tab: str, table: list[list[Cell]], size: tuple[int, int]) -> dict[str, Any]:
+    """Every cell of the grid: the table, then blanks that clear what an older publish left."""
+    rows, width = size
+    values = [[to_json(v) for v in r] + [""] * (width - len(r)) for r in table]
+    values += [[""] * width for _ in range(rows - len(table))]
+    return {"range": f"{quote(tab)}!A1:{layout.a1_column(width - 1)}{rows}", "values": values}

@@ -13,7 +13,7 @@ from datetime import date
 from planner.domain.errors import PlannerError
 from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan, Recommendation
-from planner.ports import Cell, EditLine, RowCarry, SheetEditRow, SheetRow
+from planner.ports import SETUP_TABS, Cell, EditLine, RowCarry, SheetEditRow, SheetRow
 
 SUMMARY = "Summary"
 EDITS = "Forecast edits"
@@ -23,8 +23,11 @@ REVIEW_TABS: dict[OrderKind, str] = {
     OrderKind.ASSEMBLY: "Assemblies",
 }
 TABS: tuple[str, ...] = (SUMMARY, *REVIEW_TABS.values(), EDITS)
-# Fixed Google sheet ids: a renamed tab is still recognised (and named in the error).
-TAB_IDS: dict[str, int] = {name: 7_310_000 + i for i, name in enumerate(TABS)}
+# Fixed Google sheet ids: a renamed tab is still recognised (and named in the error). A taken id
+# is stepped by 100, so the settings tabs sit at 50 + i and never meet the review tabs' ids.
+TAB_IDS: dict[str, int] = {name: 7_310_000 + i for i, name in enumerate(TABS)} | {
+    name: 7_310_050 + i for i, name in enumerate(SETUP_TABS)
+}
 
 KEY, SKU, WAREHOUSE, RECOMMENDED = "Row key", "SKU", "Warehouse", "Recommended"
 ORDER_QTY, APPROVE, NOTE, STATUS, URGENCY = "Order qty", "Approve", "Note", "Status", "Urgency"

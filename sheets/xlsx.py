@@ -13,6 +13,7 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill, Protection
 from openpyxl.utils.exceptions import InvalidFileException
@@ -20,12 +21,13 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan
-from planner.ports import Cell, EditLine, RowCarry, SheetContents
-from sheets import layout
+from planner.ports import SETUP_TABS, Cell, EditLine, RowCarry, SetupRow, SetupTab, SheetContents
+from sheets import layout, setup_layout
 
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="E8EAED")
 EDITABLE_FILL = PatternFill("solid", fgColor="FFF8E1")
+PLANNER_FILL = PatternFill("solid", fgColor="F1F3F4")  # settings columns planner fills in
 RED, AMBER, GREEN = (PatternFill("solid", fgColor=c) for c in ("F4C7C3", "FCE8B2", "D9EAD3"))
 UNLOCKED = Protection(locked=False)
 
@@ -68,6 +70,8 @@ class XlsxReviewSheet:
         rows = []
         edits = []
         missing = []
+        setup: dict[str, tuple[SetupRow, ...]] = {}
+        headers: dict[str, tuple[str, ...]] = {}
         with self._open(read_only=True) as book:
             names = set(book.sheetnames)
             if not names & set(layout.TABS):
@@ -86,14 +90,30 @@ class XlsxReviewSheet:
                 edits = layout.parse_edits(_values(book[layout.EDITS]))
             else:
                 missing.append(repr(layout.EDITS))
-        return SheetContents(tuple(rows), tuple(edits), tuple(missing))
+            # A settings tab not there is simply absent: it is published when a service asks.
+            for tab in SETUP_TABS:
+                if tab in names:
+                    found, headers[tab] = setup_layout.parse_setup(tab, _values(book[tab]))
+                    setup[tab] = tuple(found)
+        return SheetContents(tuple(rows), tuple(edits), tuple(missing), setup, headers)
 
     # --- writing ---------------------------------------------------------------------------
 
     def publish(
-        self, plan: Plan, *, carry: Mapping[str, RowCarry], edits: Sequence[EditLine], banner: str
+        self,
+        plan: Plan,
+        *,
+        carry: Mapping[str, RowCarry],
+        edits: Sequence[EditLine],
+        banner: str,
+        setup: Sequence[SetupTab] = (),
     ) -> None:
-        """Write a fresh workbook: summary, one tab per kind of order, forecast edits."""
+        """Write a fresh workbook: summary, one tab per kind of order, forecast edits, settings."""
+        for tab in setup:
+            setup_layout.check_setup(tab)
+        # Settings tabs not republished are copied as they are: a fresh workbook must not lose
+        # them (on Google Sheets a tab not written is simply left alone).
+        kept = self._old_setup(skip={tab.name for tab in setup})
         book = Workbook(write_only=True)
         summary = layout.summary_table(plan, banner)
         _write_tab(book, layout.SUMMARY, summary, _summary_columns(), editable=False)
@@ -110,7 +130,23 @@ class XlsxReviewSheet:
         )
         scopes.add(f"A2:A{len(table) + 1000}")
         ws.data_validations.append(scopes)
+        for tab in [*setup, *kept]:
+            _write_setup(book, tab)
         self._save(book)
+
+    def _old_setup(self, skip: set[str]) -> list[SetupTab]:
+        """The settings tabs of the workbook being replaced, but for those in `skip`."""
+        if not self._path.exists():
+            return []
+        try:
+            book = load_workbook(self._path, read_only=True, data_only=False)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
+            return []  # replaced anyway, as a publish always did
+        try:
+            names = [t for t in SETUP_TABS if t in book.sheetnames and t not in skip]
+            return [setup_layout.kept_tab(t, _values(book[t])) for t in names]
+        finally:
+            book.close()
 
     def _save(self, book: Workbook) -> None:
         self._path.parent.mkdir(parents=True, exist_ok=True)
@@ -129,10 +165,15 @@ class XlsxReviewSheet:
                 os.unlink(tmp)
 
     def write_status(
-        self, statuses: Mapping[str, str], *, edit_statuses: Mapping[str, str]
+        self,
+        statuses: Mapping[str, str],
+        *,
+        edit_statuses: Mapping[str, str],
+        setup_statuses: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        """Set Status cells by row key (and forecast-edit lines by what they edit)."""
-        if not statuses and not edit_statuses:
+        """Set Status cells by row key, of forecast-edit lines and settings rows by ident."""
+        setup_statuses = {t: s for t, s in (setup_statuses or {}).items() if s}
+        if not statuses and not edit_statuses and not setup_statuses:
             return
         with self._open(read_only=False) as book:
             for tab in layout.REVIEW_TABS.values():
@@ -150,6 +191,13 @@ class XlsxReviewSheet:
                 for line in layout.parse_edits(_values(ws)):
                     if line.ident in edit_statuses:
                         _text_cell(ws.cell(line.line, status_col), edit_statuses[line.ident])
+            for tab, wanted in setup_statuses.items():
+                if tab in book.sheetnames:
+                    ws = book[tab]
+                    found = setup_layout.status_lines(tab, _values(ws), wanted)
+                    col, lines = found or (0, {})  # None: a blanked header, nothing to match
+                    for line_no, text in lines.items():
+                        _text_cell(ws.cell(line_no, col + 1), text)
             self._save(book)
 
     def share(self, emails: Sequence[str]) -> list[str]:
@@ -183,18 +231,32 @@ def _write_tab(
     *,
     editable: bool | None = None,
     protect: bool = True,
+    whole_columns: bool = False,
+    notes: Sequence[str] = (),
 ) -> Any:
-    """One sheet: frozen, filtered header; formats and unlocked editable cells per column."""
+    """One sheet: frozen, filtered header; formats and unlocked editable cells per column.
+
+    `whole_columns`: the columns themselves get the look too (planner-filled ones grey), so a
+    row people type below the table looks and behaves like the others.
+    """
     ws = book.create_sheet(title)
     ws.freeze_panes = "A2"
+    looks = [_column_style(col, editable, grey=whole_columns) for col in cols]
     for i, col in enumerate(cols):
-        ws.column_dimensions[layout.a1_column(i)].width = _width(col.width)
-    styles = [_template(ws, _column_style(col, editable)) for col in cols]
+        # Before the first row: a write-only sheet writes its columns with that row.
+        dim = ws.column_dimensions[layout.a1_column(i)]
+        dim.width = _width(col.width)
+        if whole_columns:
+            for name, setting in looks[i].items():
+                setattr(dim, name, setting)
+    styles = [_template(ws, look) for look in looks]
     header = []
-    for value in table[0]:
+    for i, value in enumerate(table[0]):
         cell = WriteOnlyCell(ws, value=value)
         cell.font, cell.fill = HEADER_FONT, HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+        if i < len(notes) and notes[i]:
+            cell.comment = Comment(notes[i], "planner")
         header.append(cell)
     ws.append(header)
     for values in table[1:]:
@@ -219,7 +281,7 @@ def _write_tab(
     return ws
 
 
-def _column_style(col: layout.Column, editable: bool | None) -> dict[str, Any]:
+def _column_style(col: layout.Column, editable: bool | None, grey: bool = False) -> dict[str, Any]:
     style: dict[str, Any] = {}
     if col.fmt and col.fmt != layout.INT:
         style["number_format"] = col.fmt
@@ -227,7 +289,28 @@ def _column_style(col: layout.Column, editable: bool | None) -> dict[str, Any]:
         style["protection"] = UNLOCKED
         if editable is None:
             style["fill"] = EDITABLE_FILL
+    elif grey:
+        style["fill"] = PLANNER_FILL
     return style
+
+
+def _write_setup(book: Workbook, tab: SetupTab) -> None:
+    """A settings tab, not protected: people add rows below, sort and filter as they like."""
+    cols = setup_layout.setup_columns(tab)
+    table = setup_layout.setup_table(tab)
+    notes = [c.note for c in tab.columns]
+    ws = _write_tab(book, tab.name, table, cols, protect=False, whole_columns=True, notes=notes)
+    end = len(table) + 1000
+    for i, col in enumerate(tab.columns):
+        choices = col.choices or (("TRUE", "FALSE") if col.kind == "bool" else ())
+        listed = ",".join(choices)
+        # Excel's in-cell lists take at most 255 characters and no commas or quotes in a choice.
+        if not choices or len(listed) > 255 or any("," in c or '"' in c for c in choices):
+            continue
+        rule = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=True)
+        rule.errorStyle, rule.showErrorMessage = "warning", True
+        rule.add(f"{layout.a1_column(i)}2:{layout.a1_column(i)}{end}")
+        ws.data_validations.append(rule)
 
 
 def _template(ws: Any, style: dict[str, Any]) -> Any:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
+import pycountry
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -305,6 +307,12 @@ class ScheduleSettings(Section):
     digest_cron: Crontab = "30 7 * * *"
 
 
+def _iso_currency(code: str) -> str:
+    if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
+        raise problem(f"{code!r} is not an ISO 4217 currency code (USD, EUR, GBP, JPY…)")
+    return code
+
+
 class PlanningSettings(Section):
     """[planning]: the replenishment policy used unless a variant overrides it."""
 
@@ -329,6 +337,18 @@ class PlanningSettings(Section):
     vendor_lead_time_std_days: dict[str, Annotated[float, Field(ge=0, le=365)]] = Field(
         default_factory=dict
     )
+    # The reporting currency: order and overstock values of vendors in other currencies are
+    # summed in it, at the rates below (units of this currency per unit of the other).
+    currency: Annotated[str, Uppercase, AfterValidator(_iso_currency)] = "USD"
+    fx_rates: dict[str, Annotated[float, Field(strict=False, gt=0)]] = Field(default_factory=dict)
+
+    @field_validator("fx_rates")
+    @classmethod
+    def _rates_by_code(cls, rates: dict[str, float]) -> dict[str, float]:
+        out = {}
+        for code, rate in rates.items():
+            out[_iso_currency(code.strip().upper())] = rate
+        return out
 
     @property
     def planning_period_days(self) -> int:

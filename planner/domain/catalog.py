@@ -9,6 +9,9 @@ from datetime import date
 from planner.domain.errors import DomainRuleViolation, InvalidInput
 
 
+PACK_ROUNDING = ("up", "nearest", "none")
+
+
 @dataclass(slots=True)
 class Vendor:
     """A supplier with its ordering terms."""
@@ -20,9 +23,18 @@ class Vendor:
     min_order_value: float = 0.0
     order_days: tuple[int, ...] = ()  # weekdays (0 = Monday) the vendor accepts orders
     currency: str = "USD"
+    email: str | None = None  # where purchase orders go
+    notes: str = ""
+    # How a need becomes whole packs: "up" (always enough), "nearest" (at least one pack),
+    # "none" (order units; the pack size is then only the carton the vendor ships in).
+    pack_rounding: str = "up"
     id: int | None = None
 
     def __post_init__(self) -> None:
+        if self.pack_rounding not in PACK_ROUNDING:
+            raise InvalidInput(
+                f"vendor {self.name!r}: pack rounding is one of {', '.join(PACK_ROUNDING)}"
+            )
         if self.pack_size < 1:
             raise InvalidInput(f"vendor {self.name!r}: pack size must be at least 1")
         if self.moq < 0 or self.min_order_value < 0:
@@ -49,7 +61,12 @@ class Variant:
     is_assembly: bool = False
     launched_on: date | None = None
     similar_to: str | None = None  # a variant whose history a new one borrows
-    active: bool = True
+    active: bool = True  # False: merged into another variant (it no longer exists on its own)
+    vendor_sku: str | None = None  # the vendor's own code for it, for purchase orders
+    moq: int | None = None  # minimum order quantity in units; overrides the vendor's when set
+    # A discontinued SKU is never reordered: its stock is sold through.
+    discontinued: bool = False
+    forecast_method: str = "auto"  # "auto" or one named method
     id: int | None = None
 
     def __post_init__(self) -> None:
@@ -57,6 +74,15 @@ class Variant:
             raise InvalidInput("a variant needs a SKU")
         if self.cost < 0 or self.price < 0:
             raise InvalidInput(f"variant {self.sku!r}: cost and price cannot be negative")
+        if self.pack_size is not None and self.pack_size < 1:
+            raise InvalidInput(f"variant {self.sku!r}: pack size must be at least 1")
+        if self.moq is not None and self.moq < 0:
+            raise InvalidInput(f"variant {self.sku!r}: MOQ cannot be negative")
+
+    @property
+    def status(self) -> str:
+        """What the Products tab shows: active or discontinued."""
+        return "discontinued" if self.discontinued else "active"
 
 
 @dataclass(slots=True)

@@ -101,6 +101,8 @@ class Warehouse:
     marketplace_id: str | None = None
     currency: str = "USD"
     members: list[Membership] = field(default_factory=list)
+    # Where an IP warehouse ships from (field name -> value: line1, city, postal_code, …).
+    address: dict[str, str] | None = None
     id: int | None = None
 
     def __post_init__(self) -> None:

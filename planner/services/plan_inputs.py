@@ -35,6 +35,9 @@ class PlanningOptions:
     transfer_lead_time_days: int = 10
     assembly_warehouse: str | None = None
     horizon_days: int = 365
+    # The reporting currency, and units of it per unit of each other currency vendors price in.
+    currency: str = "USD"
+    fx_rates: dict[str, float] = field(default_factory=dict)
 
     @property
     def base_policy(self) -> PlanningPolicy:

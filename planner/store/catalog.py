@@ -27,6 +27,9 @@ class SqlVendors:
             "min_order_value": vendor.min_order_value,
             "order_days": ",".join(str(d) for d in vendor.order_days),
             "currency": vendor.currency,
+            "email": vendor.email,
+            "notes": vendor.notes,
+            "pack_rounding": vendor.pack_rounding,
         }
         vendor.id = upsert(self._conn, t.vendors, {"name": vendor.name}, values)
         self._lookup.remember("vendor", vendor.name, vendor.id)
@@ -53,6 +56,9 @@ def _vendor(r: Any) -> Vendor:
         min_order_value=r["min_order_value"],
         order_days=days,
         currency=r["currency"],
+        email=r["email"],
+        notes=r["notes"] or "",
+        pack_rounding=r["pack_rounding"] or "up",
         id=r["id"],
     )
 
@@ -76,6 +82,10 @@ class SqlVariants:
             "launched_on": v.launched_on,
             "similar_to_id": similar,
             "active": v.active,
+            "vendor_sku": v.vendor_sku,
+            "moq": v.moq,
+            "discontinued": v.discontinued,
+            "forecast_method": v.forecast_method,
         }
 
     def add(self, variant: Variant) -> Variant:
@@ -135,6 +145,10 @@ class SqlVariants:
                     launched_on=r["launched_on"],
                     similar_to=self._lookup.key("variant", r["similar_to_id"]),
                     active=r["active"],
+                    vendor_sku=r["vendor_sku"],
+                    moq=r["moq"],
+                    discontinued=r["discontinued"],
+                    forecast_method=r["forecast_method"] or "auto",
                     id=r["id"],
                 )
             )
@@ -216,6 +230,14 @@ class SqlBoms:
         if rows:
             self._conn.execute(insert(t.bom_components), rows)
         return bom
+
+    def remove(self, assembly_sku: str) -> None:
+        """The variant is no longer built from components."""
+        head = t.boms.c.assembly_id == self._lookup.id("variant", assembly_sku)
+        ids = select(t.boms.c.id).where(head).scalar_subquery()
+        # Lines first: SQLite enforces no cascade unless its foreign keys are switched on.
+        self._conn.execute(delete(t.bom_components).where(t.bom_components.c.bom_id.in_(ids)))
+        self._conn.execute(delete(t.boms).where(head))
 
     def get(self, assembly_sku: str) -> BillOfMaterials:
         for bom in self._select(assembly_sku):

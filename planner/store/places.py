@@ -99,6 +99,7 @@ class SqlWarehouses:
                 "connection_id": self._lookup.optional_id("connection", warehouse.connection),
                 "marketplace_id": warehouse.marketplace_id,
                 "currency": warehouse.currency,
+                "address": warehouse.address,
             },
         )
         self._lookup.remember("warehouse", warehouse.code, warehouse.id)
@@ -157,5 +158,6 @@ class SqlWarehouses:
             marketplace_id=r["marketplace_id"],
             currency=r["currency"],
             members=members,
+            address=r["address"],
             id=r["id"],
         )

@@ -89,6 +89,7 @@ warehouses = Table(
     Column("connection_id", ForeignKey("connections.id")),
     Column("marketplace_id", ForeignKey("marketplaces.marketplace_id")),
     Column("currency", String(3), nullable=False, default="USD"),
+    Column("address", JSON),
 )
 
 warehouse_members = Table(
@@ -111,6 +112,9 @@ vendors = Table(
     Column("min_order_value", Float, nullable=False, default=0.0),
     Column("order_days", String(16), nullable=False, default=""),
     Column("currency", String(3), nullable=False, default="USD"),
+    Column("email", String(254)),
+    Column("notes", Text, nullable=False, default=""),
+    Column("pack_rounding", String(16), nullable=False, default="up"),
 )
 
 variants = Table(
@@ -130,6 +134,10 @@ variants = Table(
     Column("launched_on", Date),
     Column("similar_to_id", ForeignKey("variants.id")),
     Column("active", Boolean, nullable=False, default=True),
+    Column("vendor_sku", String(128)),
+    Column("moq", Integer),
+    Column("discontinued", Boolean, nullable=False, default=False),
+    Column("forecast_method", String(32), nullable=False, default="auto"),
 )
 
 listings = Table(

@@ -1,0 +1,244 @@
+"""The Warehouses tab (and `planner import warehouses`): which warehouses are planned, which
+combine into which (with the guide's include-sales and include-stock flags), and IP warehouses.
+
+FBA and FBM warehouses come from the Amazon connections; IP, external and combined ones can be
+created here. Membership is set on the member's row: `combined_into` names the combined
+warehouse(s), comma-separated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from planner.domain.errors import NotFound, PlannerError
+from planner.domain.marketplaces import marketplace
+from planner.domain.warehouses import Membership, Warehouse, WarehouseKind
+from planner.ports import Cell, SetupColumn, SetupRow, UnitOfWork, setup_ident
+from planner.services.setup import cells as c
+from planner.services.setup.world import Outcome, Values, World, changes, duplicates
+
+HEADERS = ("code", "planned", "combined_into", "include_sales", "include_stock")
+ADDRESS = ("address_line1", "city", "state_or_province", "postal_code", "country_code", "phone")
+OPTIONAL = ("name", "kind", "region", *ADDRESS)
+KINDS = tuple(k.value for k in WarehouseKind)
+MADE_HERE = (WarehouseKind.IP, WarehouseKind.EXTERNAL, WarehouseKind.COMBINED)
+
+
+class Warehouses:
+    name: str = "warehouses"
+    tab: str = "Warehouses"
+    headers: tuple[str, ...] = HEADERS
+    optional: tuple[str, ...] = OPTIONAL
+    key: tuple[str, ...] = ("code",)
+
+    def columns(self, world: World) -> tuple[SetupColumn, ...]:
+        return (
+            SetupColumn("code", 100),
+            SetupColumn("name", 180),
+            SetupColumn("kind", 90, choices=KINDS, note="new ones: ip, external or combined"),
+            SetupColumn("region", 70, editable=False),
+            SetupColumn("planned", 80, "bool", note="yes: forecast and replenished"),
+            SetupColumn("combined_into", 140, note="combined warehouse(s) this one is part of"),
+            SetupColumn("include_sales", 100, "bool"),
+            SetupColumn("include_stock", 100, "bool"),
+            *(
+                SetupColumn(a, 140, note="IP warehouses: where transfers ship from")
+                for a in ADDRESS
+            ),
+        )
+
+    def export(self, world: World) -> list[dict[str, Cell]]:
+        return [dict(_current(world, w)) for w in sorted(world.warehouses.values(), key=_order)]
+
+    def screen(self, rows: Sequence[SetupRow], world: World) -> list[Outcome]:
+        twice = duplicates(rows, lambda r: setup_ident(self.key, r.cells))
+        # Combined warehouses created by rows of this batch may take members named above them.
+        created = {
+            str(c.text(r.cells.get("code"))).casefold()
+            for r in rows
+            if str(c.text(r.cells.get("kind")) or "").casefold() == "combined"
+        }
+        outcomes = []
+        for row in rows:
+            ident = setup_ident(self.key, row.cells)
+            try:
+                if ident in twice:
+                    others = [str(n) for n in twice[ident] if n != row.line]
+                    raise c.RowRefused(f"this warehouse is also on line(s) {', '.join(others)}")
+                old, new = _screen_row(row, world, created)
+            except PlannerError as exc:
+                outcomes.append(Outcome(row, ident, "refused", exc.message))
+                continue
+            diff = changes(old, {k: v for k, v in new.items() if k != "region"})
+            outcomes.append(
+                Outcome(row, ident, "applied" if diff else "unchanged", "; ".join(diff), new)
+            )
+        return outcomes
+
+    def apply(self, outcomes: Sequence[Outcome], world: World, uow: UnitOfWork | None) -> None:
+        applied = [o for o in outcomes if o.changed]
+        for o in applied:  # the warehouses first: members may name one created here
+            v = o.values
+            old = world.warehouses.get(v["code"].casefold())
+            address = {a: str(v[a]) for a in ADDRESS if v.get(a) is not None} or None
+            if old is None:
+                w = Warehouse(
+                    code=v["code"],
+                    name=v["name"] or v["code"],
+                    kind=WarehouseKind(v["kind"]),
+                    address=address,
+                )
+            else:
+                w = old
+                w.name, w.address = v["name"] or old.name, address
+            w.enabled = v["planned"] if v["planned"] is not None else True
+            world.warehouses[w.code.casefold()] = w
+        touched: set[str] = set()
+        for o in applied:
+            v = o.values
+            code = world.warehouses[v["code"].casefold()].code
+            for w in world.warehouses.values():
+                if w.is_combined and any(m.warehouse == code for m in w.members):
+                    w.members = [m for m in w.members if m.warehouse != code]
+                    touched.add(w.code.casefold())
+            for target in v["combined_into"]:
+                combined = world.warehouses[target.casefold()]
+                sales = True if v["include_sales"] is None else v["include_sales"]
+                stock = True if v["include_stock"] is None else v["include_stock"]
+                combined.members = [*combined.members, Membership(code, sales, stock)]
+                touched.add(combined.code.casefold())
+        if uow is None:
+            return
+        order = sorted(
+            {o.values["code"].casefold() for o in applied} | touched,
+            key=lambda k: world.warehouses[k].is_combined,
+        )
+        for key in order:  # plain ones before combined ones (members must exist first)
+            uow.warehouses.add(world.warehouses[key])
+
+
+def _order(w: Warehouse) -> tuple[int, str]:
+    rank = {
+        WarehouseKind.FBA: 0,
+        WarehouseKind.FBM: 1,
+        WarehouseKind.IP: 2,
+        WarehouseKind.EXTERNAL: 3,
+        WarehouseKind.COMBINED: 4,
+    }
+    return rank[w.kind], w.code
+
+
+def _region(w: Warehouse) -> str | None:
+    if w.marketplace_id:
+        try:
+            return str(marketplace(w.marketplace_id).region)
+        except NotFound:
+            return None
+    if w.kind is WarehouseKind.FBM and "-" in w.code:
+        return w.code.rsplit("-", 1)[1]
+    return None
+
+
+def _current(world: World, w: Warehouse) -> Values:
+    into = [x for x in world.warehouses.values() if any(m.warehouse == w.code for m in x.members)]
+    member = next((m for x in into for m in x.members if m.warehouse == w.code), None)
+    address = w.address or {}
+    return {
+        "code": w.code,
+        "name": w.name,
+        "kind": w.kind.value,
+        "region": _region(w),
+        "planned": w.enabled,
+        "combined_into": tuple(sorted(x.code for x in into)),
+        "include_sales": member.include_sales if member else None,
+        "include_stock": member.include_stock if member else None,
+        **{a: address.get(a) for a in ADDRESS},
+    }
+
+
+def _screen_row(row: SetupRow, world: World, created: set[str]) -> tuple[Values | None, Values]:
+    cells = row.cells
+    code = c.text(cells.get("code"))
+    if code is None:
+        raise c.RowRefused("code is empty: every warehouse row needs its code")
+    found = world.warehouses.get(code.casefold())
+    kind = c.choice(cells.get("kind"), "kind", KINDS)
+    if found is None:
+        if kind is None:
+            raise c.RowRefused(
+                f"unknown warehouse {code!r}: to create one, set kind to ip, external or combined"
+            )
+        if WarehouseKind(kind) not in MADE_HERE:
+            raise c.RowRefused(
+                f"{kind.upper()} warehouses come from your Amazon connections (`planner sync`); "
+                "create ip, external or combined ones here"
+            )
+    elif kind is not None and kind != found.kind.value:
+        raise c.RowRefused(f"{found.code} is a {found.kind.value} warehouse; its kind is fixed")
+    old = _current(world, found) if found else None
+    new: Values = (
+        dict(old)
+        if old
+        else {
+            "code": code,
+            "name": None,
+            "kind": kind,
+            "region": None,
+            "planned": True,
+            "combined_into": (),
+            "include_sales": None,
+            "include_stock": None,
+            **{a: None for a in ADDRESS},
+        }
+    )
+    readers: dict[str, Any] = {
+        "name": c.text,
+        "planned": lambda x: True if c.flag(x, "planned") is None else c.flag(x, "planned"),
+        "combined_into": lambda x: _targets(x, code, new["kind"], world, created),
+        "include_sales": lambda x: c.flag(x, "include_sales"),
+        "include_stock": lambda x: c.flag(x, "include_stock"),
+        **{a: c.text for a in ADDRESS},
+    }
+    problems = []
+    for column, read in readers.items():
+        if column in cells:
+            try:
+                new[column] = read(cells[column])
+            except c.RowRefused as exc:
+                problems.append(exc.message)
+    neither = new["include_sales"] is False and new["include_stock"] is False
+    if not problems and new["combined_into"] and neither:
+        problems.append("include_sales and include_stock are both no: it would add nothing")
+    if not problems and not new["combined_into"]:
+        new["include_sales"] = new["include_stock"] = None
+    if problems:
+        raise c.RowRefused("; ".join(problems))
+    return old, new
+
+
+def _targets(
+    cell: Cell, code: str, kind: str | None, world: World, created: set[str]
+) -> tuple[str, ...]:
+    names = [n.strip() for n in (c.text(cell) or "").split(",") if n.strip()]
+    out = []
+    for name in names:
+        if name.casefold() == code.casefold():
+            raise c.RowRefused(f"combined_into: {code} cannot contain itself")
+        if kind == WarehouseKind.COMBINED.value:
+            raise c.RowRefused(f"{code} is combined; a combined warehouse cannot be a member")
+        target = world.warehouses.get(name.casefold())
+        if target is None and name.casefold() in created:
+            out.append(name)
+            continue
+        if target is None:
+            raise c.RowRefused(
+                f"combined_into: no warehouse {name!r} (add a row with code {name} and kind "
+                "combined to create it)"
+            )
+        if not target.is_combined:
+            raise c.RowRefused(f"combined_into: {target.code} is not a combined warehouse")
+        out.append(target.code)
+    if len({n.casefold() for n in out}) != len(out):
+        raise c.RowRefused("combined_into names a warehouse twice")
+    return tuple(sorted(out))

@@ -1,0 +1,90 @@
+"""A seller that is not the demo seller syncs and plans through the CLI a person types.
+
+Ridge Cycle Parts (tests/stranger_seller.py) is set up as a new user would: `planner init --yes`,
+planner.toml edited to name its two accounts and the sandbox, then `planner sync`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from amazon_support import assert_clean
+from stranger_seller import (
+    RIDGE_EU,
+    RIDGE_NA,
+    SKUS,
+    fixture_stranger_sandbox,  # noqa: F401  (a fixture)
+    stranger_config,
+)
+
+from planner.adapters.amazon.sandbox import AmazonSandbox
+from planner.bootstrap import build_app
+from planner.cli import main
+
+WAREHOUSES = {"FBA-US", "FBA-CA", "FBA-GB", "FBA-DE", "FBM-NA", "FBM-EU"}
+# Seller SKUs that differ from the product's SKU arrive as variants of their own: a fresh
+# sync cannot know they are the same products (a person merges them with `planner merge`).
+OWN_VARIANTS = {"BK-LOCK-U-FBM", "BK-CHAIN-11-EU"}
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PLANNER_LOG_LEVEL", raising=False)
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> Any:
+    code, out, err = run(capsys, *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_a_stranger_syncs_its_own_skus_and_warehouses_and_plans_without_vendors(
+    workdir: Path, stranger_sandbox: AmazonSandbox, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = stranger_config(workdir, stranger_sandbox)
+    capsys.readouterr()
+    assert config == workdir / "planner.toml"
+
+    synced = run_json(capsys, "sync")
+    assert [s["connection"] for s in synced] == [RIDGE_NA, RIDGE_EU]
+    assert all(s["ok"] for s in synced), synced
+    assert_clean(stranger_sandbox)
+
+    warehouses = {w["code"]: w for w in run_json(capsys, "warehouses")}
+    assert set(warehouses) == WAREHOUSES
+    assert {w["connection"] for w in warehouses.values()} == {RIDGE_NA, RIDGE_EU}
+
+    app = build_app(config)
+    try:
+        with app.uow() as uow:
+            variants = {v.sku: v for v in uow.variants.list()}
+            shipments = [o for o in uow.orders.list() if o.external_ref]
+    finally:
+        app.close()
+    assert set(variants) == set(SKUS) | OWN_VARIANTS
+    assert all(v.vendor is None and v.cost == 0 for v in variants.values())
+    assert variants["BK-CHAIN-11"].title == "11-speed chain, 116 links"
+    assert {(o.external_ref, o.destination) for o in shipments} == {
+        ("FBA15RDGUS01", "FBA-US"),
+        ("FBA15RDGDE02", "FBA-DE"),
+    }
+
+    rows = run_json(capsys, "plan")
+    assert rows, "a plan with rows"
+    assert {r["sku"] for r in rows} <= set(variants)
+    assert not any(r["sku"].startswith("TEA-") for r in rows)
+    assert {r["vendor"] for r in rows} == {None}
+    assert {r["warehouse"] for r in rows} <= WAREHOUSES
+    pump = next(r for r in rows if (r["sku"], r["warehouse"]) == ("BK-PUMP-MINI", "FBA-US"))
+    assert pump["available"] == 0 and pump["on_order"] == 48
