@@ -28,6 +28,7 @@ from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan
 from planner.domain.warehouses import WarehouseKind
 from planner.services.review import ApproveResult, approve
+from planner.services.setup.service import SetupOptions
 
 DOING = "approve orders"
 
@@ -36,7 +37,7 @@ def _dry_run(ctx: Context, caller: Caller) -> tuple[ApproveResult, Plan]:
     s = ctx.services
     result = approve(
         s.uow(), s.review_sheet(), approver=caller.actor, origin=caller.origin, dry_run=True,
-        now=s.now(),
+        now=s.now(), setup=SetupOptions(currency=s.options.currency),
     )  # fmt: skip
     with s.uow() as uow:
         plan = uow.plans.latest()
@@ -144,8 +145,9 @@ def confirm(ctx: Context, caller: Caller, press: Press, out: Delivery) -> Outcom
             return Outcome((f"plan:{ticket.plan_id}",), {"changed": True}, "changed")
         s = ctx.services
         result = approve(
-            s.uow(), s.review_sheet(), approver=caller.actor, origin=caller.origin, now=s.now()
-        )
+            s.uow(), s.review_sheet(), approver=caller.actor, origin=caller.origin, now=s.now(),
+            setup=SetupOptions(currency=s.options.currency),
+        )  # fmt: skip
     except BaseException:
         ctx.claims.release(key)  # nothing was committed: the person may try again
         raise

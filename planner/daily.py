@@ -57,6 +57,7 @@ def cycle_steps(
             actor=actor,
             origin="scheduler",
             share_with=app.config.sheets.share_with,
+            setup=app.setup_options(),
         )
         return {"sheet": result.location, **{f"rows_{k}": v for k, v in result.rows.items()}}
 

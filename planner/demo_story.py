@@ -305,7 +305,9 @@ def _sandbox_sync(
 def simulate_approval(app: App) -> tuple[list[Tick], ApproveResult]:
     """The buyer ticks rows in the workbook; then the same approval as `planner approve`."""
     ticks = tick_sample(Path(app.config.sheets.path))
-    result = approve(app.uow(), app.review_sheet(), approver=BUYER, origin="demo")
+    result = approve(
+        app.uow(), app.review_sheet(), approver=BUYER, origin="demo", setup=app.setup_options()
+    )
     return ticks, result
 
 

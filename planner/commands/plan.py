@@ -21,7 +21,7 @@ JSON_FIELDS = (
     "daily_forecast", "forecast_units", "available", "reserved", "on_order", "safety_stock",
     "replenishment_qty", "to_order_qty", "days_of_cover", "stockout_date", "lost_sales_units",
     "overstock_units", "overstock_value", "unit_cost", "method", "explanation",
-    "lead_time_std_days",
+    "lead_time_std_days", "currency",
 )  # fmt: skip
 
 
@@ -33,6 +33,8 @@ def _as_json(rec: Recommendation, transfers: list[dict[str, Any]]) -> dict[str, 
     data["urgency"] = rec.urgency
     data["key"] = rec.key
     data["transfers_in"] = transfers
+    data["settings_source"] = rec.sources
+    data["reporting_value"] = rec.reporting_value
     return data
 
 
@@ -95,10 +97,11 @@ def plan_cmd(
         return
     shown = rows if show_all else [r for r in run.plan.actionable() if r in set(rows)]
     units = sum(r.to_order_qty for r in shown)
-    value = sum(r.value for r in shown)
+    value = sum(r.reporting_value for r in shown)
     out.print(
         table(
-            f"Plan for {day}: {len(shown)} row(s) to order, {units:,} units, {value:,.2f} value",
+            f"Plan for {day}: {len(shown)} row(s) to order, {units:,} units, "
+            f"{value:,.2f} {run.plan.currency}",
             [
                 "urgency",
                 "kind",

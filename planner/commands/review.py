@@ -8,7 +8,10 @@ from collections.abc import Sequence
 import click
 
 from planner.cli import State, cli, emit_json, out, pass_state, table
+from planner.cli import today as current_day
 from planner.services.review import ApproveResult, PublishResult, approve, publish
+from planner.services.setup.service import SheetSetupResult
+from planner.services.setup.sheet import apply_settings
 
 
 def _share_with(state: State) -> Sequence[str]:
@@ -22,7 +25,13 @@ def publish_cmd(state: State, as_json: bool) -> None:
     """Write the latest plan to the review sheet, keeping people's edits on standing rows."""
     app = state.app
     sheet = app.review_sheet()
-    result = publish(app.uow(), sheet, actor=getpass.getuser(), share_with=_share_with(state))
+    result = publish(
+        app.uow(),
+        sheet,
+        actor=getpass.getuser(),
+        share_with=_share_with(state),
+        setup=app.setup_options(),
+    )
     if as_json:
         emit_json(_publish_json(result))
         return
@@ -63,11 +72,24 @@ def approve_cmd(state: State, dry_run: bool, approver: str | None, as_json: bool
     app = state.app
     sheet = app.review_sheet()
     who = approver or getpass.getuser()
-    result = approve(app.uow(), sheet, approver=who, dry_run=dry_run)
+    result = approve(app.uow(), sheet, approver=who, dry_run=dry_run, setup=app.setup_options())
     if as_json:
         emit_json(_approve_json(result))
         return
     _print_approve(result)
+    print_setup(result.setup, dry_run=dry_run)
+
+
+def print_setup(result: SheetSetupResult, *, dry_run: bool) -> None:
+    """What the settings tabs changed, and each refused row with its reason."""
+    if not result.results and not result.problems:
+        return
+    verb = "would change" if dry_run else "changed"
+    out.print(f"settings tabs: {result.changed} row(s) {verb}, {len(result.refused)} refused")
+    for tab, outcome in result.refused:
+        out.print(f"  {tab} row {outcome.row.line}: {outcome.message}", markup=False)
+    for problem in result.problems:
+        out.print(f"  {problem}", markup=False)
 
 
 def _approve_json(result: ApproveResult) -> dict[str, object]:
@@ -94,6 +116,22 @@ def _approve_json(result: ApproveResult) -> dict[str, object]:
         "forecast_edits_refused": [
             {"line": e.line, "reason": why} for e, why in result.edits_refused
         ],
+        "settings": setup_json(result.setup),
+    }
+
+
+def setup_json(result: SheetSetupResult) -> dict[str, object]:
+    return {
+        "changed": [
+            {"tab": tab, "line": o.row.line, "key": o.ident, "change": o.message}
+            for tab, r in result.results.items()
+            for o in r.changed
+        ],
+        "refused": [
+            {"tab": tab, "line": o.row.line, "key": o.ident, "reason": o.message}
+            for tab, o in result.refused
+        ],
+        "problems": result.problems,
     }
 
 
@@ -125,4 +163,32 @@ def _print_approve(result: ApproveResult) -> None:
     for line, why in result.edits_refused:
         out.print(f"  line {line.line}: {why}")
     if result.dry_run:
+        out.print("dry run: nothing was changed")
+
+
+@cli.group("settings")
+def settings_group() -> None:
+    """The seller's setup in the review sheet's settings tabs (Vendors, Products, …)."""
+
+
+@settings_group.command("apply")
+@click.option("--dry-run", is_flag=True, help="Show what would change; change nothing.")
+@click.option("--as", "actor", default=None, help="Who applies (default: your user name).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@pass_state
+def settings_apply_cmd(state: State, dry_run: bool, actor: str | None, as_json: bool) -> None:
+    """Apply the settings tabs (without approving orders); refused rows get a reason."""
+    app = state.app
+    result = apply_settings(
+        app.uow(), app.review_sheet(), options=app.setup_options(),
+        actor=actor or getpass.getuser(), today=current_day(), dry_run=dry_run,
+    )  # fmt: skip
+    if as_json:
+        emit_json(setup_json(result))
+        return
+    print_setup(result, dry_run=dry_run)
+    for tab, r in result.results.items():
+        for o in r.changed:
+            out.print(f"  {tab} row {o.row.line} {o.ident}: {o.message}", markup=False)
+    if dry_run:
         out.print("dry run: nothing was changed")

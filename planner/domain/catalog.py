@@ -8,7 +8,6 @@ from datetime import date
 
 from planner.domain.errors import DomainRuleViolation, InvalidInput
 
-
 PACK_ROUNDING = ("up", "nearest", "none")
 
 

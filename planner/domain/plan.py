@@ -49,10 +49,24 @@ class Recommendation:
     method: str = ""
     explanation: str = ""
     lead_time_std_days: float = 0.0  # days deliveries vary (measured or configured)
+    currency: str = "USD"  # of unit_cost, value and overstock_value: the vendor's
+    fx_rate: float = 1.0  # units of the plan's reporting currency per unit of `currency`
+    # Where lead_time_days, days_of_stock, moq and pack came from: (name, "vendor X" / "SKU" …)
+    settings_source: tuple[tuple[str, str], ...] = ()
 
     @property
     def value(self) -> float:
+        """The order's value in the vendor's currency."""
         return round(self.to_order_qty * self.unit_cost, 2)
+
+    @property
+    def reporting_value(self) -> float:
+        """The order's value in the plan's reporting currency (for totals across vendors)."""
+        return round(self.value * self.fx_rate, 2)
+
+    @property
+    def sources(self) -> dict[str, str]:
+        return dict(self.settings_source)
 
     @property
     def planning_period_days(self) -> int:
@@ -99,6 +113,7 @@ class Plan:
     compare: list[WarehouseMetrics] = field(default_factory=list)
     created_at: datetime | None = None
     id: int | None = None
+    currency: str = "USD"  # the reporting currency totals are summed in
 
     def actionable(self) -> list[Recommendation]:
         """Rows with something to order, most urgent first."""

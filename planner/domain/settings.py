@@ -64,6 +64,57 @@ class SettingsOverride:
 _POLICY_FIELDS = tuple(f.name for f in fields(PlanningPolicy))
 
 
+def source_label(o: SettingsOverride) -> str:
+    """Where a value came from, as the explanation says it ("vendor Uji Green Co", "SKU")."""
+    at = f" at {o.warehouse}" if o.warehouse else ""
+    if o.scope is Scope.VENDOR:
+        return f"vendor {o.key}{at}"
+    if o.scope is Scope.VARIANT:
+        return f"SKU{at}"
+    return f"account{at}"
+
+
+def resolve_with_sources(
+    base: PlanningPolicy,
+    overrides: Iterable[SettingsOverride],
+    *,
+    vendor: str | None,
+    sku: str,
+    warehouse: str,
+) -> tuple[PlanningPolicy, dict[str, str]]:
+    """`resolve_policy`, and for every field the level its value came from ("account" when
+    the configuration's default stands)."""
+    sources = {name: "account" for name in _POLICY_FIELDS}
+    policy = base
+    for o in _applicable(overrides, vendor=vendor, sku=sku, warehouse=warehouse):
+        changes = {n: getattr(o, n) for n in _POLICY_FIELDS if getattr(o, n) is not None}
+        policy = replace(policy, **changes)
+        sources.update({n: source_label(o) for n in changes})
+    return policy, sources
+
+
+def _applicable(
+    overrides: Iterable[SettingsOverride], *, vendor: str | None, sku: str, warehouse: str
+) -> list[SettingsOverride]:
+    """The overrides that apply here, broad to narrow."""
+
+    def rank(o: SettingsOverride) -> tuple[int, int] | None:
+        level = {Scope.ACCOUNT: 0, Scope.VENDOR: 1, Scope.VARIANT: 2}[o.scope]
+        if o.scope is Scope.VENDOR and o.key != vendor:
+            return None
+        if o.scope is Scope.VARIANT and o.key != sku:
+            return None
+        if o.warehouse is not None and o.warehouse != warehouse:
+            return None
+        return (level, 0 if o.warehouse is None else 1)
+
+    ranked = sorted(
+        ((r, i, o) for i, o in enumerate(overrides) if (r := rank(o)) is not None),
+        key=lambda t: (t[0], t[1]),
+    )
+    return [o for _, _, o in ranked]
+
+
 def resolve_policy(
     base: PlanningPolicy,
     overrides: Iterable[SettingsOverride],

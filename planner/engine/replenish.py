@@ -77,11 +77,20 @@ def first_day_below_zero(level: F) -> I:
     return out
 
 
-def round_order(need: I, moq: I, pack: I) -> I:
-    """Raise a positive need to the MOQ, then up to whole packs; zero stays zero."""
+def round_order(need: I, moq: I, pack: I, nearest: NDArray[np.bool_] | None = None) -> I:
+    """Raise a positive need to the MOQ, then up to whole packs; zero stays zero.
+
+    Where ``nearest`` is set the packs are rounded to the nearest whole number (at least one,
+    and never below the MOQ): the vendor's rule for cartons that need not be topped up.
+    """
     pack = np.maximum(pack, 1)
     raised = np.where(need > 0, np.maximum(need, moq), 0)
-    out: I = (-(-raised // pack) * pack).astype(np.int64)
+    up = -(-raised // pack)
+    if nearest is not None:
+        near = np.maximum(np.floor(raised / pack + 0.5).astype(np.int64), 1)
+        near = np.where(near * pack < moq, up, near)
+        up = np.where(nearest & (raised > 0), near, up)
+    out: I = (up * pack).astype(np.int64)
     return out
 
 

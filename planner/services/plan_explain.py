@@ -78,6 +78,9 @@ def recommendation(
         lead_time_std_days=round(float(pol.lead_std[i]), 2),
         method=fc.method[i],
         explanation=text,
+        currency=pol.currency[i] if pol.currency else "USD",
+        fx_rate=float(pol.fx[i]),
+        settings_source=pol.sources[i] if pol.sources else (),
     )
 
 
@@ -121,7 +124,29 @@ def _explain(
         sentence += f" Overstock: {int(out.overstock_units[i])} units beyond the planning period."
     if kind is OrderKind.ASSEMBLY:
         sentence += " Assembled from components at this site; demand is network-wide."
+    if pol.discontinued[i]:
+        sentence += " Discontinued: never reordered; its stock is sold through."
+    if pol.sources:
+        sentence += " " + settings_sentence(pol.sources[i], lead=lead, dos=dos,
+                                            moq=int(pol.moq[i]), pack=int(pol.pack[i]))  # fmt: skip
     return sentence
+
+
+def settings_sentence(
+    sources: tuple[tuple[str, str], ...], *, lead: int, dos: int, moq: int, pack: int
+) -> str:
+    """ "Settings: lead time 45 from vendor Uji Green Co, days of stock 60 from SKU, …"."""
+    where = dict(sources)
+    values = {"lead_time_days": ("lead time", lead), "days_of_stock": ("days of stock", dos),
+              "moq": ("MOQ", moq), "pack": ("pack", pack)}  # fmt: skip
+    parts = []
+    for name, (label, value) in values.items():
+        source = where.get(name)
+        if source is None or (name == "moq" and source == "none"):
+            continue
+        origin = "the account's [planning]" if source == "account" else source
+        parts.append(f"{label} {value} from {origin}")
+    return "Settings: " + ", ".join(parts) + "." if parts else ""
 
 
 def _lead_spread(pol: Any, i: int) -> str:

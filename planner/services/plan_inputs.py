@@ -10,7 +10,13 @@ from planner.domain.activity import ForecastEdit, StockLevel
 from planner.domain.catalog import BillOfMaterials, Variant, Vendor, check_no_cycles
 from planner.domain.errors import NotFound
 from planner.domain.orders import OrderKind, OrderStatus, StockOrder
-from planner.domain.settings import PlanningPolicy, Scope, SettingsOverride, resolve_policy
+from planner.domain.settings import (
+    PlanningPolicy,
+    Scope,
+    SettingsOverride,
+    resolve_policy,
+    resolve_with_sources,
+)
 from planner.domain.warehouses import Connection, Warehouse, WarehouseKind
 from planner.ports import UnitOfWork
 from planner.services.lead_times import LeadTimeSpread, measure_spreads, measured_since
@@ -127,11 +133,35 @@ class PolicyResolver:
             self._index[(o.scope, o.key)].append(o)
 
     def resolve(self, *, vendor: str | None, sku: str, warehouse: str) -> PlanningPolicy:
-        relevant = [
+        relevant = self._relevant(vendor, sku)
+        if not relevant:
+            return self._base
+        return resolve_policy(self._base, relevant, vendor=vendor, sku=sku, warehouse=warehouse)
+
+    def resolve_with_sources(
+        self, *, vendor: str | None, sku: str, warehouse: str
+    ) -> tuple[PlanningPolicy, dict[str, str]]:
+        """The policy, and where each of its values came from ("vendor X", "SKU", "account")."""
+        return resolve_with_sources(
+            self._base, self._relevant(vendor, sku), vendor=vendor, sku=sku, warehouse=warehouse
+        )
+
+    def _relevant(self, vendor: str | None, sku: str) -> list[SettingsOverride]:
+        return [
             *self._index.get((Scope.ACCOUNT, ""), ()),
             *(self._index.get((Scope.VENDOR, vendor), ()) if vendor else ()),
             *self._index.get((Scope.VARIANT, sku), ()),
         ]
-        if not relevant:
-            return self._base
-        return resolve_policy(self._base, relevant, vendor=vendor, sku=sku, warehouse=warehouse)
+
+
+def vendor_policy_overrides(
+    vendors: dict[str, Vendor], overrides: list[SettingsOverride]
+) -> list[SettingsOverride]:
+    """Every override in force: a vendor's own lead time is its vendor-level default (first, so
+    explicit overrides still win), then the stored overrides."""
+    own = [
+        SettingsOverride(Scope.VENDOR, v.name, lead_time_days=v.lead_time_days)
+        for v in vendors.values()
+        if v.lead_time_days is not None
+    ]
+    return [*own, *overrides]

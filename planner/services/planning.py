@@ -8,9 +8,11 @@ from datetime import date, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
+from planner.domain.catalog import Variant, Vendor
+from planner.domain.errors import ConfigError
 from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan, Recommendation
-from planner.domain.settings import PlanningPolicy, Scope, SettingsOverride
+from planner.domain.settings import PlanningPolicy, Scope
 from planner.engine.history import SeriesHistory, SeriesKey
 from planner.engine.replenish import (
     Inputs,
@@ -27,7 +29,13 @@ from planner.forecast.uncertainty import quantile_over
 from planner.ports import UnitOfWork
 from planner.services.lead_times import check_vendor_names, spread_for
 from planner.services.plan_explain import compare_rows, recommendation
-from planner.services.plan_inputs import Catalog, PlanningOptions, PolicyResolver, load_catalog
+from planner.services.plan_inputs import (
+    Catalog,
+    PlanningOptions,
+    PolicyResolver,
+    load_catalog,
+    vendor_policy_overrides,
+)
 from planner.services.plan_series import SeriesSet, arrivals, build_series, combine_supply
 
 F = NDArray[np.float64]
@@ -56,6 +64,11 @@ class Policies:
     cost: F
     lead_std: F  # days deliveries vary around the lead time (0: they arrive as quoted)
     lead_std_orders: NDArray[np.int64]  # received orders lead_std was measured over; 0: configured
+    nearest: NDArray[np.bool_]  # the vendor rounds to the nearest pack, not up
+    discontinued: NDArray[np.bool_]  # never reordered: its stock is sold through
+    fx: F  # units of the reporting currency per unit of the row's currency
+    currency: list[str] = field(default_factory=list)  # the vendor's (else the reporting one)
+    sources: list[tuple[tuple[str, str], ...]] = field(default_factory=list)
 
 
 @dataclass
@@ -116,7 +129,10 @@ def plan_from_forecast(inputs: PlanInputs, fc: ForecastResult) -> PlanRun:
     recs = _recommendations(keys, series, cat, pol, fc, mean, safety, available, out, today)
     recs = _flag_vendor_minimums(recs, cat)
     plan = Plan(
-        made_on=today, recommendations=recs, compare=compare_rows(keys, series, cat, out, daily)
+        made_on=today,
+        recommendations=recs,
+        compare=compare_rows(keys, series, cat, out, daily),
+        currency=options.currency,
     )
     plain = [i for i, k in enumerate(keys) if cat.plain(k.warehouse)]
     return PlanRun(plan, fc, ignored, plain, monthly)
@@ -169,7 +185,28 @@ def _forecast(series: SeriesSet, cat: Catalog, horizon: int) -> ForecastResult:
         [index.get(SeriesKey(cat.variants[k.sku].similar_to or "", k.warehouse), -1) for k in keys],
         dtype=np.int64,
     )
-    return forecast_history(series.history, horizon=horizon, groups=groups, similar=similar)
+    fc = forecast_history(series.history, horizon=horizon, groups=groups, similar=similar)
+    _chosen_methods(fc, series, cat, horizon)
+    return fc
+
+
+def _chosen_methods(fc: ForecastResult, series: SeriesSet, cat: Catalog, horizon: int) -> None:
+    """Series of SKUs set to one named forecast method are forecast by it alone (in place)."""
+    by_method: dict[str, list[int]] = {}
+    for i, k in enumerate(series.keys):
+        method = cat.variants[k.sku].forecast_method
+        if method and method != "auto":
+            by_method.setdefault(method, []).append(i)
+    h = series.history
+    for method, rows in sorted(by_method.items()):
+        sub = SeriesHistory([h.keys[i] for i in rows], h.start, h.units[rows], h.in_stock[rows])
+        own = forecast_history(sub, horizon=horizon, method=method)
+        fc.mean[rows] = own.mean
+        fc.sigma[rows] = own.sigma
+        fc.growth[rows] = own.growth
+        fc.velocity[rows] = own.velocity
+        for j, i in enumerate(rows):
+            fc.method[i] = own.method[j]
 
 
 def _attributes(keys: list[SeriesKey], cat: Catalog) -> list[SeriesAttributes]:
@@ -180,47 +217,94 @@ def _attributes(keys: list[SeriesKey], cat: Catalog) -> list[SeriesAttributes]:
 
 
 def _policies(keys: list[SeriesKey], cat: Catalog, options: PlanningOptions) -> Policies:
-    # A vendor's own lead time is its vendor-level default; explicit overrides still win.
-    vendor_leads = [
-        SettingsOverride(Scope.VENDOR, v.name, lead_time_days=v.lead_time_days)
-        for v in cat.vendors.values()
-        if v.lead_time_days is not None
-    ]
     check_vendor_names(options, cat.vendors)
-    resolver = PolicyResolver(options.base_policy, [*vendor_leads, *cat.overrides])
+    resolver = PolicyResolver(
+        options.base_policy, vendor_policy_overrides(cat.vendors, cat.overrides)
+    )
     # Without a variant-level override a SKU's policy is its vendor's in that warehouse:
     # resolve each (vendor, warehouse) once instead of once per series.
     own = {o.key for o in cat.overrides if o.scope is Scope.VARIANT}
-    resolved: dict[tuple[str | None, str, str], PlanningPolicy] = {}
+    resolved: dict[tuple[str | None, str, str], tuple[PlanningPolicy, dict[str, str]]] = {}
     n = len(keys)
     pol = Policies(
         lead=np.zeros(n, np.int64), dos=np.zeros(n, np.int64), level=np.zeros(n),
         min_stock=np.zeros(n), max_stock=np.full(n, np.inf), pack=np.ones(n, np.int64),
         moq=np.zeros(n, np.int64), cost=np.zeros(n), lead_std=np.zeros(n),
-        lead_std_orders=np.zeros(n, np.int64),
+        lead_std_orders=np.zeros(n, np.int64), nearest=np.zeros(n, dtype=bool),
+        discontinued=np.zeros(n, dtype=bool), fx=np.ones(n),
     )  # fmt: skip
+    rates = _fx_rates(cat, options)
     for i, k in enumerate(keys):
         v = cat.variants[k.sku]
         vendor = cat.vendors.get(v.vendor or "")
         slot = (v.vendor, k.sku if k.sku in own else "", k.warehouse)
-        base = resolved.get(slot)
-        if base is None:
-            base = resolver.resolve(vendor=v.vendor, sku=k.sku, warehouse=k.warehouse)
-            resolved[slot] = base
+        found = resolved.get(slot)
+        if found is None:
+            found = resolver.resolve_with_sources(vendor=v.vendor, sku=k.sku, warehouse=k.warehouse)
+            resolved[slot] = found
+        base, where = found
         lead, dos = base.lead_time_days, base.days_of_stock
+        lead_from, dos_from = where["lead_time_days"], where["days_of_stock"]
         bom = cat.boms.get(k.sku)
         if bom is not None and k.warehouse == cat.assembly_warehouse:
-            lead, dos = bom.assembly_time_days, bom.assembly_cycle_days or dos
+            lead, lead_from = bom.assembly_time_days, "assembly time"
+            if bom.assembly_cycle_days:
+                dos, dos_from = bom.assembly_cycle_days, "assembly cycle"
         pol.lead[i], pol.dos[i], pol.level[i] = lead, dos, base.service_level
         pol.min_stock[i] = base.min_stock
         pol.max_stock[i] = np.inf if base.max_stock is None else base.max_stock
+        moq_from = pack_from = "assembly"
         if bom is None:
-            pol.pack[i] = v.pack_size or (vendor.pack_size if vendor else 1)
-            pol.moq[i] = vendor.moq if vendor else 0
+            pol.pack[i], pack_from = _pack(v, vendor)
+            pol.moq[i], moq_from = _moq(v, vendor)
+            pol.nearest[i] = vendor is not None and vendor.pack_rounding == "nearest"
         pol.cost[i] = v.cost
+        pol.discontinued[i] = v.discontinued
+        currency = vendor.currency if vendor else options.currency
+        pol.currency.append(currency)
+        pol.fx[i] = rates.get(currency, 1.0)
         spread = spread_for(v.vendor, options, cat.lead_spreads)
         pol.lead_std[i], pol.lead_std_orders[i] = spread.std_days, spread.orders
+        pol.sources.append(
+            (("lead_time_days", lead_from), ("days_of_stock", dos_from), ("moq", moq_from),
+             ("pack", pack_from))
+        )  # fmt: skip
     return pol
+
+
+def _pack(v: Variant, vendor: Vendor | None) -> tuple[int, str]:
+    """Units per pack, and where that came from; a vendor whose rule is "none" rounds to units."""
+    if vendor is not None and vendor.pack_rounding == "none":
+        return 1, f"vendor {vendor.name} (no pack rounding)"
+    if v.pack_size:
+        return v.pack_size, "SKU"
+    if vendor is not None:
+        return vendor.pack_size, f"vendor {vendor.name}"
+    return 1, "default"
+
+
+def _moq(v: Variant, vendor: Vendor | None) -> tuple[int, str]:
+    if v.moq is not None:
+        return v.moq, "SKU"
+    if vendor is not None and vendor.moq:
+        return vendor.moq, f"vendor {vendor.name}"
+    return 0, "none"
+
+
+def _fx_rates(cat: Catalog, options: PlanningOptions) -> dict[str, float]:
+    """Units of the reporting currency per unit of each vendor's; a missing rate is an error."""
+    rates = {options.currency: 1.0, **options.fx_rates}
+    used = {v.currency for v in cat.vendors.values()}
+    missing = sorted(c for c in used if c not in rates)
+    if missing:
+        who = sorted(v.name for v in cat.vendors.values() if v.currency in missing)
+        raise ConfigError(
+            f"vendor(s) {', '.join(who[:5])} price in {', '.join(missing)}, but the planning "
+            f"configuration has no exchange rate for {', '.join(missing)} to {options.currency}",
+            hint="add each under the planning.fx_rates table of planner.toml as "
+            f"{missing[0]} = <{options.currency} per {missing[0]}>; nothing was planned",
+        )
+    return rates
 
 
 def _available(cat: Catalog, key: SeriesKey) -> float:
@@ -371,7 +455,8 @@ def _recommendations(
     for _, dst, qty in moves:
         moved_in[dst] += qty
     remaining = np.maximum(out.replenishment_qty - moved_in, 0)
-    to_order = round_order(remaining, pol.moq, pol.pack)
+    remaining = np.where(pol.discontinued, 0, remaining)  # sold through, never reordered
+    to_order = round_order(remaining, pol.moq, pol.pack, pol.nearest)
     ctx = (cat, pol, fc, mean, safety, available, out, today)
     recs: list[Recommendation] = []
     for i, k in enumerate(keys):

@@ -34,6 +34,8 @@ from planner.services.review_rows import (
     qty_or_none,
     ticked,
 )
+from planner.services.setup.service import SetupOptions
+from planner.services.setup.tabs import setup_tabs
 
 __all__ = [
     "HARD_MAX_QTY",
@@ -71,21 +73,26 @@ def publish(
     origin: str = "cli",
     share_with: Sequence[str] = (),
     now: datetime | None = None,
+    setup: SetupOptions | None = None,
 ) -> PublishResult:
-    """Write the latest plan to the review sheet, keeping people's edits on standing rows."""
+    """Write the latest plan to the review sheet, keeping people's edits on standing rows;
+    the settings tabs show the stored setup, with edits not applied yet kept as typed."""
     moment = now or datetime.now(UTC)
+    contents = sheet.read() or SheetContents()
     with uow:
         plan = latest_plan(uow)
         stored = uow.forecast_edits.list()
         first = uow.reviews.last_publication(sheet.location) is None
+        tabs = setup_tabs(uow, contents.setup, options=setup or SetupOptions())
     assert plan.id is not None
-    contents = sheet.read() or SheetContents()
     carry, changed, dropped = carry_edits(plan, contents.rows)
     banner = (
         f"Plan {plan.id} made on {plan.made_on.isoformat()}, published "
         f"{moment:%Y-%m-%d %H:%M} UTC by {actor}."
     )
-    sheet.publish(plan, carry=carry, edits=edit_lines(stored, contents.edits), banner=banner)
+    sheet.publish(
+        plan, carry=carry, edits=edit_lines(stored, contents.edits), banner=banner, setup=tabs
+    )
     shared = sheet.share(share_with) if first and share_with else []
     counts = Counter(r.kind.value for r in plan.actionable())
     with uow:

@@ -15,6 +15,7 @@ from planner.domain.plan import Plan, Recommendation
 from planner.ports import ReviewSheet, ReviewUnitOfWork, RowApproval, SheetEditRow, SheetRow
 from planner.services.review_edits import Refused, save_edits, text
 from planner.services.review_rows import check_row, latest_plan, ticked
+from planner.services.setup.service import SetupOptions, SheetSetupResult, apply_sheet
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,7 @@ class ApproveResult:
     refused: list[tuple[SheetRow, str]] = field(default_factory=list)
     edits_saved: int = 0
     edits_refused: list[tuple[SheetEditRow, str]] = field(default_factory=list)
+    setup: SheetSetupResult = field(default_factory=SheetSetupResult)  # the settings tabs
 
 
 @dataclass(slots=True)
@@ -55,8 +57,10 @@ def approve(
     origin: str = "cli",
     dry_run: bool = False,
     now: datetime | None = None,
+    setup: SetupOptions | None = None,
 ) -> ApproveResult:
-    """Turn approved rows into orders in one transaction; report and mark refused rows."""
+    """Turn approved rows into orders and apply the settings tabs' good rows, in one
+    transaction; report and mark refused rows."""
     moment = now or datetime.now(UTC)
     contents = sheet.read()
     if contents is None:
@@ -77,11 +81,19 @@ def approve(
         _make_orders(uow, plan, good, approver, origin, moment, result, statuses)
         edits = save_edits(uow.forecast_edits, contents.edits, actor=approver, dry_run=dry_run)
         result.edits_saved, result.edits_refused = edits.saved, edits.refused
+        result.setup = apply_sheet(
+            uow, contents.setup, contents.setup_headers, options=setup or SetupOptions(),
+            actor=approver, origin=origin, dry_run=dry_run,
+        )  # fmt: skip
         if not dry_run:
             uow.commit()
     if not dry_run:
         try:
-            sheet.write_status(statuses, edit_statuses=edits.statuses)
+            sheet.write_status(
+                statuses,
+                edit_statuses=edits.statuses,
+                setup_statuses=result.setup.statuses(moment.date()),
+            )
         except PlannerError as exc:
             made = ", ".join(o.number for o in result.created) or "no new orders"
             raise PlannerError(

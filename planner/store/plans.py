@@ -31,6 +31,8 @@ def _from_json(data: dict[str, Any]) -> Recommendation:
     values["kind"] = OrderKind(values["kind"])
     if values.get("stockout_date"):
         values["stockout_date"] = date.fromisoformat(values["stockout_date"])
+    if values.get("settings_source"):
+        values["settings_source"] = tuple(tuple(pair) for pair in values["settings_source"])
     return Recommendation(**values)
 
 
@@ -44,6 +46,7 @@ class SqlPlans:
             insert(t.plans).values(
                 made_on=plan.made_on,
                 created_at=plan.created_at,
+                currency=plan.currency,
                 compare=[{n: getattr(m, n) for n in _METRIC_FIELDS} for m in plan.compare],
             )
         )
@@ -68,4 +71,5 @@ class SqlPlans:
             compare=[WarehouseMetrics(**m) for m in head.compare],
             created_at=head.created_at,
             id=head.id,
+            currency=head.currency or "USD",
         )

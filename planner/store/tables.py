@@ -292,6 +292,7 @@ plans = Table(
     Column("made_on", Date, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("compare", JSON, nullable=False),
+    Column("currency", String(3), nullable=False, default="USD"),
 )
 
 # One row per recommendation; the numbers travel as JSON so the plan's shape can grow freely.

@@ -12,6 +12,7 @@ from datetime import date
 
 from planner.domain.activity import AuditEntry
 from planner.domain.errors import InvalidInput
+from planner.forecast.methods import METHODS
 from planner.ports import SETUP_STATUS, SetupRow, UnitOfWork
 from planner.services.setup.boms import Boms
 from planner.services.setup.products import Products
@@ -34,7 +35,8 @@ class SetupOptions:
     """What checking a setup row needs from the configuration."""
 
     currency: str = "USD"  # the reporting currency: vendors without one use it
-    methods: tuple[str, ...] = ()  # forecast methods a product may name besides "auto"
+    # Forecast methods a product may name besides "auto".
+    methods: tuple[str, ...] = field(default_factory=lambda: tuple(METHODS))
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """What a seller sets up in the settings tabs or by CSV: vendor e-mail, notes and pack rounding;
-a variant's vendor SKU, MOQ, discontinued flag and forecast method; an IP warehouse's address.
+a variant's vendor SKU, MOQ, discontinued flag and forecast method; an IP warehouse's address;
+the reporting currency a plan's totals are in.
 
 Revision ID: 0010
 Revises: 0009
@@ -34,9 +35,13 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("warehouses") as batch:
         batch.add_column(sa.Column("address", sa.JSON(), nullable=True))
+    with op.batch_alter_table("plans") as batch:
+        batch.add_column(sa.Column("currency", sa.String(3), nullable=False, server_default="USD"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("plans") as batch:
+        batch.drop_column("currency")
     with op.batch_alter_table("warehouses") as batch:
         batch.drop_column("address")
     with op.batch_alter_table("variants") as batch:
