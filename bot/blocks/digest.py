@@ -48,7 +48,7 @@ def digest_blocks(summary: DigestSummary) -> list[Block]:
     s = summary
     now = sum(1 for r in s.stockout_risks if r.urgency == "now")
     units = sum(t.units for t in s.to_order)
-    value = sum(t.value for t in s.to_order)
+    value = sum(t.in_reporting for t in s.to_order)
     failing = sum(1 for h in s.sync if h.failures)
     blocks: list[Block] = [header(f"Daily digest · {s.day.isoformat()}")]
     if s.notes:
@@ -58,12 +58,12 @@ def digest_blocks(summary: DigestSummary) -> list[Block]:
             "",
             fields=[
                 f"*Stockout risks*\n{len(s.stockout_risks)} ({now} to order now)",
-                f"*To order*\n{num(units)} units · {money(value)}",
+                f"*To order*\n{num(units)} units · {money(value)} {s.currency}",
                 f"*Late orders*\n{len(s.late_orders)}",
                 f"*FBA received / closed*\n{len(s.fba_received)}",
                 f"*FBA ignored (unreceived)*\n{len(s.fba_ignored)}"
                 + (f" ({len(s.newly_ignored)} new)" if s.newly_ignored else ""),
-                f"*Overstock*\n{money(sum(o.value for o in s.overstock))}",
+                f"*Overstock*\n{money(sum(o.value for o in s.overstock))} {s.currency}",
                 f"*Sync*\n{'all good' if not failing else f'{failing} connection(s) failing'}",
             ],
         ),
@@ -79,6 +79,7 @@ def digest_blocks(summary: DigestSummary) -> list[Block]:
     if purchases:
         lines = [
             f"• {esc(t.source or 'no vendor')}: {num(t.units)} units, {money(t.value)} "
+            f"{t.currency} "
             f"({t.rows} row(s), {t.urgent_rows} now)"
             for t in purchases[:TOP]
         ]

@@ -28,8 +28,15 @@ class OrderTotal:
     source: str  # vendor, source warehouse, or "" for assemblies
     rows: int
     units: int
-    value: float
+    value: float  # in `currency` (the vendor's)
     urgent_rows: int  # rows whose order must go out now
+    currency: str = "USD"
+    reporting_value: float | None = None  # in the reporting currency (None: same as value)
+
+    @property
+    def in_reporting(self) -> float:
+        """The value in the reporting currency, for totals across vendors."""
+        return self.value if self.reporting_value is None else self.reporting_value
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +60,7 @@ class OverstockLine:
     sku: str
     warehouse: str
     units: int
-    value: float
+    value: float  # in the reporting currency
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +89,7 @@ class DigestSummary:
     overstock: tuple[OverstockLine, ...] = ()
     sync: tuple[SyncHealth, ...] = ()
     review_sheet: str | None = None
+    currency: str = "USD"  # the reporting currency of totals
     notes: tuple[str, ...] = ()  # what the caller wants said first, e.g. "plan failed: …"
 
 

@@ -141,6 +141,7 @@ def build_digest(
         sync=tuple(sync_health(uow.sync_state.list(), connections.values())),
         review_sheet=review_sheet,
         notes=tuple(notes),
+        currency=plan.currency if plan else options.currency,
     )
 
 
@@ -194,16 +195,20 @@ def order_totals(actionable: Iterable[Recommendation]) -> list[OrderTotal]:
             units=sum(r.to_order_qty for r in rows),
             value=round(sum(r.value for r in rows), 2),
             urgent_rows=sum(1 for r in rows if r.urgency == "now"),
+            currency=rows[0].currency,
+            reporting_value=round(sum(r.reporting_value for r in rows), 2),
         )
         for (kind, source), rows in groups.items()
     ]
     order = {k.value: i for i, k in enumerate(OrderKind)}
-    return sorted(totals, key=lambda t: (order[t.kind], -t.value, t.source))
+    return sorted(totals, key=lambda t: (order[t.kind], -t.in_reporting, t.source))
 
 
 def overstock(recs: Iterable[Recommendation]) -> list[OverstockLine]:
     lines = [
-        OverstockLine(r.sku, r.warehouse, r.overstock_units, round(r.overstock_value, 2))
+        OverstockLine(
+            r.sku, r.warehouse, r.overstock_units, round(r.overstock_value * r.fx_rate, 2)
+        )
         for r in recs
         if r.overstock_units > 0
     ]
