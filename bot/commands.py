@@ -10,6 +10,7 @@ from bot import approval
 from bot.blocks.help import CommandHelp, help_blocks
 from bot.blocks.orders import orders_blocks, received_blocks, source_set_blocks
 from bot.blocks.reorder import reorder_blocks
+from bot.blocks.settings import settings_blocks, vendors_blocks
 from bot.blocks.sku import chart_text, sku_blocks, sku_suggestions_blocks
 from bot.blocks.sync import sync_progress_blocks, sync_result_blocks
 from bot.blocks.transfers import TransferRow, transfers_blocks
@@ -29,6 +30,7 @@ from planner.domain.errors import InvalidInput, NotFound, PlannerError
 from planner.domain.orders import OrderKind
 from planner.services.amazon_inbound import set_source
 from planner.services.receiving import receive_order
+from planner.services.settings_view import sku_settings, vendor_list
 
 ORDER_NUMBER = re.compile(r"^[A-Z]{2}-\d+$", re.IGNORECASE)
 PROGRESS_EVERY_SECONDS = 1.0
@@ -99,6 +101,25 @@ def show_sku(ctx: Context, caller: Caller, query: str, out: Delivery) -> Outcome
         if where is None:
             out.reply(Reply("The chart could not be posted here; invite the planner app."))
     return Outcome((sku_code,))
+
+
+def settings(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
+    query = " ".join(args).strip()
+    if not query:
+        raise InvalidInput("name the SKU whose settings to show", hint="/planner settings TEA-1")
+    with ctx.services.uow() as uow:
+        found = sku_settings(uow, query, ctx.services.options)
+    blocks = settings_blocks(found, sheet=ctx.services.sheet_location)
+    out.reply(Reply(f"{found.sku}: settings and where they came from", blocks))
+    return Outcome((found.sku,), {"warehouses": len(found.warehouses)})
+
+
+def vendors(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
+    with ctx.services.uow() as uow:
+        found = vendor_list(uow, ctx.services.options)
+    blocks = vendors_blocks(found, sheet=ctx.services.sheet_location)
+    out.reply(Reply(f"{len(found)} vendor(s) and their defaults", blocks))
+    return Outcome((), {"vendors": len(found)})
 
 
 def orders(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
@@ -273,6 +294,11 @@ COMMANDS: dict[str, CommandSpec] = {
               Role.VIEWER, "see the plan", reorder),
         _spec("sku", "sku <SKU or words>", "stock, forecast, cover, orders and a chart of one SKU",
               Role.VIEWER, "see SKUs", sku),
+        _spec("settings", "settings <SKU>",
+              "one SKU's lead time, days of stock, MOQ, pack… and where each came from",
+              Role.VIEWER, "see settings", settings),
+        _spec("vendors", "vendors", "vendors with their currency, lead time, MOQ, pack and SKUs",
+              Role.VIEWER, "see vendors", vendors),
         _spec("orders", f"orders [{'|'.join(ORDER_VIEWS)}]", "stock orders and FBA shipments",
               Role.VIEWER, "see orders", orders),
         _spec("approve", "approve", "preview the sheet's ticked rows, then confirm the orders",

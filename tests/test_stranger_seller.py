@@ -7,22 +7,30 @@ planner.toml edited to name its two accounts and the sandbox, then `planner sync
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from amazon_support import assert_clean
 from stranger_seller import (
+    KITS,
+    LISTED,
     RIDGE_EU,
     RIDGE_NA,
     SKUS,
     fixture_stranger_sandbox,  # noqa: F401  (a fixture)
     stranger_config,
+    stranger_seller,
+    stranger_today,
 )
 
 from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.bootstrap import build_app
 from planner.cli import main
+from planner.domain.marketplaces import all_marketplaces
+from planner.engine.history import SeriesHistory, SeriesKey
 
 WAREHOUSES = {"FBA-US", "FBA-CA", "FBA-GB", "FBA-DE", "FBM-NA", "FBM-EU"}
 # Seller SKUs that differ from the product's SKU arrive as variants of their own: a fresh
@@ -49,6 +57,19 @@ def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> Any:
     return json.loads(out)
 
 
+def test_the_stranger_is_deterministic_and_knows_only_what_amazon_knows() -> None:
+    day = stranger_today()
+    one, two = stranger_seller(day), stranger_seller(day)
+    assert np.array_equal(one.history.units, two.history.units) and one.stock == two.stock
+    assert [c.name for c in one.connections] == [RIDGE_NA, RIDGE_EU]
+    assert not any(v.sku.startswith("TEA-") for v in one.variants)
+    assert all(v.vendor is None and v.cost == 0 and not v.is_assembly for v in one.variants)
+    assert (one.vendors, one.boms, one.settings, one.forecast_edits) == ([], [], [], [])
+    assert {c for parts in KITS.values() for c, _ in parts} | set(KITS) <= set(SKUS)
+    assert one.history.end == day - timedelta(days=1)
+    assert (one.history.in_stock == 0).any(), "a few stockout stretches"
+
+
 def test_a_stranger_syncs_its_own_skus_and_warehouses_and_plans_without_vendors(
     workdir: Path, stranger_sandbox: AmazonSandbox, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -70,6 +91,8 @@ def test_a_stranger_syncs_its_own_skus_and_warehouses_and_plans_without_vendors(
         with app.uow() as uow:
             variants = {v.sku: v for v in uow.variants.list()}
             shipments = [o for o in uow.orders.list() if o.external_ref]
+            seller = stranger_sandbox.seller.demo
+            history = uow.history.read(seller.history.start, seller.history.end, by_channel=True)
     finally:
         app.close()
     assert set(variants) == set(SKUS) | OWN_VARIANTS
@@ -80,6 +103,9 @@ def test_a_stranger_syncs_its_own_skus_and_warehouses_and_plans_without_vendors(
         ("FBA15RDGDE02", "FBA-DE"),
     }
 
+    # Every day's sales arrive, under the seller SKU they were sold as.
+    assert _units(history) == _units(seller.history, renamed=_renamed())
+
     rows = run_json(capsys, "plan")
     assert rows, "a plan with rows"
     assert {r["sku"] for r in rows} <= set(variants)
@@ -88,3 +114,28 @@ def test_a_stranger_syncs_its_own_skus_and_warehouses_and_plans_without_vendors(
     assert {r["warehouse"] for r in rows} <= WAREHOUSES
     pump = next(r for r in rows if (r["sku"], r["warehouse"]) == ("BK-PUMP-MINI", "FBA-US"))
     assert pump["available"] == 0 and pump["on_order"] == 48
+
+
+def _renamed() -> dict[tuple[str, str, bool], str]:
+    """(variant, country, FBA) -> the other seller SKU it is sold as there."""
+    return {
+        (variant, country, fba): seller_sku
+        for (country, fba), offers in LISTED.items()
+        for seller_sku, variant in offers.items()
+        if seller_sku != variant
+    }
+
+
+def _units(
+    history: SeriesHistory, renamed: dict[tuple[str, str, bool], str] | None = None
+) -> dict[SeriesKey, list[int]]:
+    """Daily units of each Amazon series, SKUs renamed as the sync names them."""
+    domains = {m.domain: m.country_code for m in all_marketplaces()}
+    out = {}
+    for i, k in enumerate(history.keys):
+        if not k.channel or not history.units[i].any():
+            continue  # in-stock flags only
+        where = (k.sku, domains[k.channel], k.warehouse.startswith("FBA-"))
+        sku = (renamed or {}).get(where, k.sku)
+        out[SeriesKey(sku, k.warehouse, k.channel)] = history.units[i].astype(int).tolist()
+    return out

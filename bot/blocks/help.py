@@ -25,7 +25,8 @@ def help_blocks(
         blocks.append(section(f":warning: {problem}"))
     blocks.append(header("planner: inventory planning in Slack"))
     lines = [
-        f"`{command} {c.usage}`  {c.summary}" + ("" if c.role == "viewer" else f"  _({c.role}s)_")
+        f"`{command} {c.usage}`  {c.summary}"
+        + ("" if c.role in ("viewer", "none") else f"  _({c.role}s)_")
         for c in commands
     ]
     blocks.append(section("\n".join(lines)))

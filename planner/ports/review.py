@@ -55,7 +55,9 @@ class SheetEditRow:
 
 # The settings tabs people set the seller up in, in the order they are applied.
 SETUP_TABS: tuple[str, ...] = ("Vendors", "Warehouses", "Products", "Bills of materials")
-SETUP_STATUS = "status"  # the per-row Status column of every settings tab (headers casefolded)
+# The per-row status column of every settings tab (headers are compared casefolded). Not
+# "status": the Products tab has a status column of its own (active / discontinued).
+SETUP_STATUS = "planner status"
 
 
 @dataclass(frozen=True, slots=True)

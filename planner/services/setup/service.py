@@ -173,7 +173,7 @@ def apply_sheet(
                 "nothing on it was applied"
             )
             continue
-        rows = [_editable(r, kind, options) for r in setup[tab]]
+        rows = [editable(r, kind, options) for r in setup[tab]]
         out.results[tab] = import_rows(
             uow, kind, rows, options=options, actor=actor, origin=origin, dry_run=dry_run,
             skip_bad_rows=True,
@@ -181,7 +181,7 @@ def apply_sheet(
     return out
 
 
-def _editable(row: SetupRow, kind: Kind, options: SetupOptions) -> SetupRow:
+def editable(row: SetupRow, kind: Kind, options: SetupOptions) -> SetupRow:
     """The row without the cells planner fills (a title, a region) and the Status."""
     world_free = {c.header for c in kind.columns(_EMPTY) if not c.editable}
     if kind.name == "products":

@@ -12,7 +12,7 @@ from typing import Any
 from planner.domain.catalog import PACK_ROUNDING, Vendor
 from planner.domain.errors import PlannerError
 from planner.domain.settings import Scope
-from planner.ports import Cell, SetupColumn, SetupRow, UnitOfWork, setup_ident
+from planner.ports import SETUP_STATUS, Cell, SetupColumn, SetupRow, UnitOfWork, setup_ident
 from planner.services.setup import cells as c
 from planner.services.setup.world import Outcome, Values, World, changes, duplicates
 
@@ -76,24 +76,30 @@ class Vendors:
 
     def screen(self, rows: Sequence[SetupRow], world: World) -> list[Outcome]:
         twice = duplicates(rows, lambda r: setup_ident(self.key, r.cells))
-        outcomes = []
-        for row in rows:
+        # Vendors' own rows first: a per-warehouse row may name a vendor added in the same go.
+        ordered = sorted(rows, key=lambda r: c.text(r.cells.get("warehouse")) is not None)
+        added: set[str] = set()
+        by_line: dict[int, Outcome] = {}
+        for row in ordered:
             ident = setup_ident(self.key, row.cells)
             try:
                 if ident in twice:
                     others = [str(n) for n in twice[ident] if n != row.line]
                     raise c.RowRefused(f"this vendor is also on line(s) {', '.join(others)}")
-                old, new = _screen_row(row, world)
+                old, new = _screen_row(row, world, added)
             except PlannerError as exc:
-                outcomes.append(Outcome(row, ident, "refused", exc.message))
+                by_line[row.line] = Outcome(row, ident, "refused", exc.message)
                 continue
+            if not new.get("warehouse"):
+                added.add(new["name"].casefold())
             diff = changes(old, new)
             status = "applied" if diff else "unchanged"
-            outcomes.append(Outcome(row, ident, status, "; ".join(diff), new))
-        return outcomes
+            by_line[row.line] = Outcome(row, ident, status, "; ".join(diff), new)
+        return [by_line[r.line] for r in rows]
 
     def apply(self, outcomes: Sequence[Outcome], world: World, uow: UnitOfWork | None) -> None:
-        for o in outcomes:
+        # Vendors' own rows first: their per-warehouse rows need them to exist.
+        for o in sorted(outcomes, key=lambda o: bool(o.values.get("warehouse"))):
             if not o.changed:
                 continue
             v = o.values
@@ -153,7 +159,7 @@ def _cells(values: Values) -> dict[str, Cell]:
     return {k: v for k, v in values.items()}
 
 
-def _screen_row(row: SetupRow, world: World) -> tuple[Values | None, Values]:
+def _screen_row(row: SetupRow, world: World, added: set[str]) -> tuple[Values | None, Values]:
     """(the vendor's values now or None when new, the values once the row applies)."""
     cells = row.cells
     name = c.text(cells.get("name"))
@@ -161,7 +167,7 @@ def _screen_row(row: SetupRow, world: World) -> tuple[Values | None, Values]:
         raise c.RowRefused("name is empty: every vendor row needs the vendor's name")
     warehouse = c.text(cells.get("warehouse"))
     if warehouse is not None:
-        return _screen_warehouse_row(row, world, name, warehouse)
+        return _screen_warehouse_row(row, world, name, warehouse, added)
     vendor = world.vendors.get(name.casefold())
     old = _current(world, vendor) if vendor else None
     base: Values = (
@@ -206,9 +212,11 @@ def _screen_row(row: SetupRow, world: World) -> tuple[Values | None, Values]:
 
 
 def _screen_warehouse_row(
-    row: SetupRow, world: World, name: str, warehouse: str
+    row: SetupRow, world: World, name: str, warehouse: str, added: set[str]
 ) -> tuple[Values | None, Values]:
     vendor = world.vendors.get(name.casefold())
+    if vendor is None and name.casefold() in added:
+        vendor = Vendor(name)  # added by a row of the same import, applied before this one
     if vendor is None:
         raise c.RowRefused(
             f"unknown vendor {name!r}: add its own row (without a warehouse) above this one"
@@ -219,7 +227,7 @@ def _screen_warehouse_row(
     extra = [
         k
         for k, v in row.cells.items()
-        if v not in (None, "") and k not in ("name", "warehouse", "status", *PER_WAREHOUSE)
+        if v not in (None, "") and k not in ("name", "warehouse", SETUP_STATUS, *PER_WAREHOUSE)
     ]
     if extra:
         raise c.RowRefused(
