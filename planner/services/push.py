@@ -38,7 +38,12 @@ from planner.ports import (
     UnitOfWork,
 )
 from planner.services.push_lease import BEING_SAVED, WAIT_HINT, PushLease
-from planner.services.push_settings import PushInProgress, PushRefused, PushSettings
+from planner.services.push_settings import (
+    PushInProgress,
+    PushRefused,
+    PushSettings,
+    warehouse_address,
+)
 from planner.services.push_steps import finish_shipments
 
 __all__ = ["PushInProgress", "PushRefused", "PushSettings", "ShipmentPush"]
@@ -170,9 +175,12 @@ class ShipmentPush:
             assert dest.connection is not None and dest.marketplace_id is not None
             listings = uow.listings.list()
             packs = {line.sku: _pack_size(uow, line.sku) for line in order.lines}
-            known = [v.name for v in uow.vendors.list()] + [w.code for w in uow.warehouses.list()]
+            places = {w.code: w for w in uow.warehouses.list()}
+            known = [v.name for v in uow.vendors.list()] + list(places)
         self._settings.check_sources(known)
-        source = self._settings.address_for(number, order.source)
+        origin = places.get(order.source or "")
+        own = warehouse_address(origin.name, origin.address) if origin else None
+        source = self._settings.address_for(number, order.source, own=own)
         skus: dict[str, str] = {}
         for x in listings:
             if (x.channel, x.marketplace_id) != (dest.connection, dest.marketplace_id):

@@ -73,12 +73,17 @@ class PushSettings:
                 + "each key is a warehouse code or a vendor name, as `planner orders` shows it",
             )
 
-    def address_for(self, order_number: str, source: str | None) -> ShipFromAddress:
-        """Where the order's units leave from: its source's address, else the default one."""
+    def address_for(
+        self, order_number: str, source: str | None, *, own: ShipFromAddress | None = None
+    ) -> ShipFromAddress:
+        """Where the order's units leave from: its source's address in the configuration, else
+        the one set on the source warehouse (`own`, the Warehouses tab), else the default."""
         if source is not None:
             found = {k.casefold(): v for k, v in self.source_addresses.items()}
             if source.casefold() in found:
                 return found[source.casefold()]
+        if own is not None:
+            return own
         if self.ship_from is not None:
             return self.ship_from
         # No brackets in the words: the terminal would take [..] for markup.
@@ -124,3 +129,22 @@ def _address(a: AddressSettings) -> ShipFromAddress:
         email=a.email,
         line2=a.address_line2,
     )
+
+
+def warehouse_address(name: str, address: Mapping[str, str] | None) -> ShipFromAddress | None:
+    """A warehouse's own ship-from address (set in the Warehouses tab), if it has a whole one."""
+    if not address or not all(address.get(k) for k in WHOLE_ADDRESS):
+        return None
+    return ShipFromAddress(
+        name=name,
+        line1=address["address_line1"],
+        city=address["city"],
+        country_code=address["country_code"],
+        postal_code=address["postal_code"],
+        phone=address["phone"],
+        state_or_province=address.get("state_or_province") or None,
+    )
+
+
+# What Amazon needs of a ship-from address (AddressInput of Fulfillment Inbound 2024-03-20).
+WHOLE_ADDRESS = ("address_line1", "city", "postal_code", "country_code", "phone")

@@ -11,10 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import pycountry
+
 from planner.domain.errors import NotFound, PlannerError
 from planner.domain.marketplaces import marketplace
 from planner.domain.warehouses import Membership, Warehouse, WarehouseKind
 from planner.ports import Cell, SetupColumn, SetupRow, UnitOfWork, setup_ident
+from planner.services.push_settings import WHOLE_ADDRESS
 from planner.services.setup import cells as c
 from planner.services.setup.world import Outcome, Values, World, changes, duplicates
 
@@ -212,6 +215,8 @@ def _screen_row(row: SetupRow, world: World, created: set[str]) -> tuple[Values 
         problems.append("include_sales and include_stock are both no: it would add nothing")
     if not problems and not new["combined_into"]:
         new["include_sales"] = new["include_stock"] = None
+    if not problems:
+        problems += _address_problems(new)
     if problems:
         raise c.RowRefused("; ".join(problems))
     return old, new
@@ -242,3 +247,18 @@ def _targets(
     if len({n.casefold() for n in out}) != len(out):
         raise c.RowRefused("combined_into names a warehouse twice")
     return tuple(sorted(out))
+
+
+def _address_problems(values: Values) -> list[str]:
+    """An address is whole or absent, in a real country: Amazon refuses a partial ship-from."""
+    given = {a: values.get(a) for a in ADDRESS if values.get(a) is not None}
+    if not given:
+        return []
+    missing = [a for a in WHOLE_ADDRESS if a not in given]
+    if missing:
+        return [f"the address lacks {', '.join(missing)} (Amazon needs them to ship from here)"]
+    country = str(given["country_code"]).upper()
+    if len(country) != 2 or pycountry.countries.get(alpha_2=country) is None:
+        return [f"country_code {given['country_code']!r} is not a two-letter country code"]
+    values["country_code"] = country
+    return []
