@@ -351,6 +351,8 @@ class GoogleReviewSheet:
                     column[line - 2] = [text]
             else:
                 continue  # its header row was blanked: no row can be matched
+            if not column:
+                continue  # a header and no rows: nothing to write (and no range "X2:X1")
             letter = layout.a1_column(where)
             end = len(column) + 1
             data.append({"range": f"{quote(tab)}!{letter}2:{letter}{end}", "values": column})

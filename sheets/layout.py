@@ -82,6 +82,7 @@ def review_columns(kind: OrderKind) -> tuple[Column, ...]:
         Column("Need over period", 100, lambda r: round(r.forecast_units), INT, kind="number"),
         Column(RECOMMENDED, 100, lambda r: r.to_order_qty, INT, kind="number"),
         Column("Value", 90, lambda r: r.value, MONEY, kind="number"),
+        Column("Currency", 70, lambda r: r.currency),
         Column(ORDER_QTY, 90, None, INT, editable=True, kind="number"),
         Column(APPROVE, 70, None, editable=True, kind="bool"),
         Column(NOTE, 200, None, editable=True),
@@ -162,7 +163,7 @@ def summary_table(plan: Plan, banner: str) -> list[list[Cell]]:
                 warehouse,
                 len(recs),
                 sum(r.to_order_qty for r in recs),
-                round(sum(r.value for r in recs), 2),
+                round(sum(r.reporting_value for r in recs), 2),
                 urgencies.count("now"),
                 urgencies.count("soon"),
             ]
@@ -175,12 +176,17 @@ def summary_table(plan: Plan, banner: str) -> list[list[Cell]]:
             "",
             len(every),
             sum(r.to_order_qty for r in every),
-            round(sum(r.value for r in every), 2),
+            round(sum(r.reporting_value for r in every), 2),
             sum(r.urgency == "now" for r in every),
             sum(r.urgency == "soon" for r in every),
         ]
     )
-    table += [[], [banner], [GUIDE]]
+    money = (
+        f"Values are in {plan.currency}, the reporting currency: vendors pricing in another are "
+        "converted at the planning.fx_rates of planner.toml (each row's Value on the other tabs "
+        "is in its vendor's currency)."
+    )
+    table += [[], [banner], [GUIDE], [money]]
     return table
 
 

@@ -39,7 +39,7 @@ def check_setup(tab: SetupTab) -> None:
         problems.append(f"has key {tab.key!r}, not {SETUP_KEYS[tab.name]!r}")
     if not headers or headers[-1] != SETUP_STATUS:
         problems.append(f"does not end with a {SETUP_STATUS!r} column")
-    if any(k not in headers for k in tab.key):
+    if any(k.casefold() not in headers for k in tab.key):
         problems.append("lacks a key column")
     if any(len(row) != len(tab.columns) for row in tab.rows):
         problems.append("has a row whose cells do not match its columns")

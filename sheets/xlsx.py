@@ -308,7 +308,8 @@ def _write_setup(book: Workbook, tab: SetupTab) -> None:
         if not choices or len(listed) > 255 or any("," in c or '"' in c for c in choices):
             continue
         rule = DataValidation(type="list", formula1=f'"{listed}"', allow_blank=True)
-        rule.errorStyle, rule.showErrorMessage = "warning", True
+        # A choice off the list gets a warning; yes/no columns also take "yes", so no message.
+        rule.errorStyle, rule.showErrorMessage = "warning", bool(col.choices)
         rule.add(f"{layout.a1_column(i)}2:{layout.a1_column(i)}{end}")
         ws.data_validations.append(rule)
 

@@ -13,8 +13,11 @@ from typing import Any
 
 import pytest
 from openpyxl import load_workbook
-from stranger_seller import fixture_stranger_sandbox  # noqa: F401  (a fixture)
-from stranger_seller import KITS, stranger_config
+from stranger_seller import (
+    KITS,
+    fixture_stranger_sandbox,  # noqa: F401  (a fixture)
+    stranger_config,
+)
 
 from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.cli import main
@@ -68,7 +71,7 @@ def _status(ws: Any, header: list[str], line: int) -> str:
 def stranger(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    stranger_sandbox: AmazonSandbox,  # noqa: F811
+    stranger_sandbox: AmazonSandbox,
     capsys: pytest.CaptureFixture[str],
 ) -> Path:
     """A synced stranger seller with a published review workbook; returns the workbook."""
@@ -179,8 +182,9 @@ def test_settings_typed_in_the_workbook_drive_the_next_plan(
     tube = next(r for r in purchases if r["sku"] == "BK-TUBE-700")
     assert tube["lead_time_days"] == 20
     assert tube["settings_source"]["days_of_stock"] == "account"  # nobody set it: [planning]
-    bell = [(r["warehouse"], r["to_order_qty"], r["explanation"]) for r in purchases if r["sku"] == "BK-BELL"]
-    assert all(q == 0 for _, q, _ in bell), bell
+    bell = [r for r in purchases if r["sku"] == "BK-BELL"]  # discontinued: sold through
+    assert bell and all(r["to_order_qty"] == 0 for r in bell)
+    assert all("Discontinued" in r["explanation"] for r in bell)
     kits = [r for r in rows if r["kind"] == "assembly"]
     assert {r["sku"] for r in kits} == set(KITS)
     assert all(r["warehouse"] == "IP-HUB" and r["lead_time_days"] == 3 for r in kits)
@@ -190,7 +194,7 @@ def test_settings_typed_in_the_workbook_drive_the_next_plan(
     assert code == 0 and "0 row(s) changed" in out
     assert _run(capsys, "publish")[0] == 0
     book = load_workbook(stranger)
-    header, rows_ = _table(book["Vendors"])
+    header, _ = _table(book["Vendors"])
     line = _line_of(book["Vendors"], header, "name", SHIMANO)
     assert book["Vendors"].cell(line, header.index("currency") + 1).value == "EUR"
 
@@ -248,7 +252,7 @@ def test_bad_rows_in_the_tabs_are_refused_on_their_own_row_and_change_nothing(
     assert "unknown SKU 'BK-NOPE-1'" in status("Products", last - 2)
     assert "also on line" in status("Products", last - 1)
     assert "also on line" in status("Products", last)
-    wh_header, wh_rows = _table(book["Warehouses"])
+    _wh_header, wh_rows = _table(book["Warehouses"])
     assert "cannot contain itself" in status("Warehouses", len(wh_rows) + 1)
     assert "cycle" in status("Bills of materials", line)
     assert "cycle" in status("Bills of materials", line + 1)

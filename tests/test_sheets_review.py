@@ -144,7 +144,11 @@ def sheet(path: Path) -> ReviewSheet:
 
 def test_publish_writes_tabs_sorted_by_urgency_with_prefilled_order_qty(workbook: Path) -> None:
     book = load_workbook(workbook)
-    assert book.sheetnames == ["Summary", "Purchases", "Transfers", "Assemblies", "Forecast edits"]
+    # The review tabs, then the settings tabs people set the seller up in.
+    assert book.sheetnames == [
+        "Summary", "Purchases", "Transfers", "Assemblies", "Forecast edits",
+        "Vendors", "Warehouses", "Products", "Bills of materials",
+    ]  # fmt: skip
     rows = tab_rows(workbook, "Purchases")
     assert [r["SKU"] for r in rows] == ["TEA-A", "TEA-C", "TEA-D", "TEA-B"]
     assert [r["Urgency"] for r in rows] == ["now", "now", "soon", "later"]
