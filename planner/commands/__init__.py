@@ -14,4 +14,5 @@ from planner.commands import (  # noqa: F401
     plan,
     push,
     review,
+    setup,
 )

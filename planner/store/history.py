@@ -10,10 +10,12 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection
+from sqlalchemy import Connection, and_, bindparam, delete
+from sqlalchemy.dialects import postgresql, sqlite
 
 from planner.domain.errors import NotFound
 from planner.engine.history import SeriesHistory, SeriesKey, day_number, from_day_number
+from planner.store import tables as t
 from planner.store.lookup import Lookup
 
 FETCH_CHUNK = 250_000
@@ -74,6 +76,46 @@ class SqlHistory:
             "stockout_days", ("variant_id", "warehouse_id", "day", "in_stock_fraction"), stockouts
         )
         return len(rows) + len(out_r)
+
+    def mark_stock(self, days: Sequence[tuple[str, str, date, bool]]) -> int:
+        """Mark (sku, warehouse, day, in_stock) days: out of stock gets a stockout row with
+        in_stock_fraction 0, in stock drops the day's row (a missing row means in stock all day).
+        The last mark of a day wins; returns the days marked."""
+        marks: dict[tuple[int, int, int], bool] = {}
+        for sku, warehouse, day, in_stock in days:
+            key = (
+                self._lookup.id("variant", sku),
+                self._lookup.id("warehouse", warehouse),
+                day_number(day),
+            )
+            marks[key] = in_stock
+        table = t.stockout_days
+        cleared = [{"v": v, "w": w, "d": d} for (v, w, d), ok in marks.items() if ok]
+        if cleared:
+            self._conn.execute(
+                delete(table).where(
+                    and_(
+                        table.c.variant_id == bindparam("v"),
+                        table.c.warehouse_id == bindparam("w"),
+                        table.c.day == bindparam("d"),
+                    )
+                ),
+                cleared,
+            )
+        out = [
+            {"variant_id": v, "warehouse_id": w, "day": d, "in_stock_fraction": 0.0}
+            for (v, w, d), ok in marks.items()
+            if not ok
+        ]
+        if out:
+            dialect = postgresql if self._postgres else sqlite
+            stmt = dialect.insert(table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[table.c.variant_id, table.c.warehouse_id, table.c.day],
+                set_={"in_stock_fraction": stmt.excluded.in_stock_fraction},
+            )
+            self._conn.execute(stmt, out)
+        return len(marks)
 
     def _any_rows(self, first: int, last: int) -> bool:
         """Whether any history exists in the range (a first load skips the per-series deletes)."""

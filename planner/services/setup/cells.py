@@ -145,4 +145,6 @@ def show(value: object) -> str:
         return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, tuple):  # combined_into: "NA-ALL, EU-ALL", not a Python tuple
+        return ", ".join(show(v) for v in value) or "none"
     return str(value)

@@ -196,7 +196,8 @@ def _screen_row(row: SetupRow, world: World, created: set[str]) -> tuple[Values 
         }
     )
     readers: dict[str, Any] = {
-        "name": c.text,
+        # An empty name keeps the stored one (a warehouse has no name to inherit).
+        "name": lambda x: c.text(x) or new["name"],
         "planned": lambda x: True if c.flag(x, "planned") is None else c.flag(x, "planned"),
         "combined_into": lambda x: _targets(x, code, new["kind"], world, created),
         "include_sales": lambda x: c.flag(x, "include_sales"),
