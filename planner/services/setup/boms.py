@@ -126,7 +126,8 @@ def _parse(row: SetupRow, world: World) -> Values:
         found = world.variants.get(name.casefold())
         if found is None:
             raise c.RowRefused(
-                f"{column}: unknown SKU {name!r} (add it on the Products tab first, with a title)"
+                f"{column}: unknown SKU {name!r} (add it with a title on the Products tab, or by "
+                "`planner import products`, first)"
             )
         skus.append(found.sku)
     if skus[0] == skus[1]:

@@ -206,5 +206,8 @@ def _vendor(cell: Cell, world: World) -> str | None:
         return None
     vendor = world.vendors.get(name.casefold())
     if vendor is None:
-        raise c.RowRefused(f"unknown vendor {name!r}: add it on the Vendors tab first")
+        raise c.RowRefused(
+            f"unknown vendor {name!r}: add it on the Vendors tab or by "
+            "`planner import vendors` first"
+        )
     return vendor.name
