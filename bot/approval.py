@@ -157,6 +157,12 @@ def confirm(ctx: Context, caller: Caller, press: Press, out: Delivery) -> Outcom
     done = f":white_check_mark: Confirmed by {caller.mention}: {len(numbers)} order(s) created."
     if result.already and not numbers:
         done = ":information_source: These rows were already ordered; nothing new was created."
+    setup = result.setup
+    if setup.changed or setup.refused or setup.problems:
+        done += (
+            f" Settings tabs: {setup.changed} row(s) applied, {len(setup.refused)} refused"
+            + (" (the reason is in each row's planner status)." if setup.refused else ".")
+        )
     out.reply(Reply(done, approve_closed_blocks(done), replace=True))
     if cards:
         blocks = orders_created_blocks(cards, by=caller.mention)
