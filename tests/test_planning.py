@@ -159,7 +159,7 @@ def test_an_order_below_the_vendors_minimum_value_says_so(uow: SqlUnitOfWork) ->
         uow.commit()
     r = row(plan(uow), "A", "FBA-US")
     assert r.to_order_qty > 0
-    assert "below the vendor's minimum order value of 100,000.00" in r.explanation
+    assert "below the vendor's minimum order value of 100,000.00 USD" in r.explanation
 
 
 def test_fill_rate_measure_holds_less_safety_stock_than_cycle_service(uow: SqlUnitOfWork) -> None:

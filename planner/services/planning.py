@@ -418,8 +418,9 @@ def _flag_vendor_minimums(recs: list[Recommendation], cat: Catalog) -> list[Reco
         total = totals.get((r.source or "", r.warehouse), 0.0)
         if vendor and r.to_order_qty > 0 and 0 < total < vendor.min_order_value:
             note = (
-                f" The order to {vendor.name} for {r.warehouse} totals {total:,.2f}, below the"
-                f" vendor's minimum order value of {vendor.min_order_value:,.2f}."
+                f" The order to {vendor.name} for {r.warehouse} totals {total:,.2f}"
+                f" {vendor.currency}, below the vendor's minimum order value of"
+                f" {vendor.min_order_value:,.2f} {vendor.currency}."
             )
             r = replace(r, explanation=r.explanation + note)
         out.append(r)
