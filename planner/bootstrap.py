@@ -24,7 +24,7 @@ from planner.config import Config, load_config
 from planner.demo import DemoSeller, generate_seller
 from planner.domain.errors import ConfigError
 from planner.domain.warehouses import Connection, InboundOrderType
-from planner.forecast.methods import METHODS
+from planner.forecast.names import METHOD_NAMES
 from planner.logging_setup import configure_logging
 from planner.ports import AmazonGateway, CycleLease, ReviewSheet
 from planner.services.plan_inputs import PlanningOptions
@@ -85,7 +85,7 @@ class App:
 
     def setup_options(self) -> SetupOptions:
         """What checking the settings tabs and CSV imports needs from the configuration."""
-        return SetupOptions(currency=self.config.planning.currency, methods=tuple(METHODS))
+        return SetupOptions(currency=self.config.planning.currency, methods=METHOD_NAMES)
 
     @property
     def data_dir(self) -> Path:

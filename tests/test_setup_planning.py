@@ -127,3 +127,10 @@ def test_currency_typos_in_the_config_are_refused(
     with pytest.raises(ConfigError) as refused:
         load_config(config, cwd=tmp_path, environ={})
     assert wrong in refused.value.message
+
+
+def test_method_names_are_the_forecasting_methods() -> None:
+    from planner.forecast.methods import METHODS
+    from planner.forecast.names import METHOD_NAMES
+
+    assert tuple(METHODS) == METHOD_NAMES  # products may name exactly these (and "auto")

@@ -111,6 +111,28 @@ class SqlVariants:
                 ],
             )
 
+    def save_many(self, variants: Sequence[Variant]) -> None:
+        """Insert new variants and update known ones, a statement per kind of write."""
+        known = self._lookup.ids("variant")
+        new = [v for v in variants if v.sku not in known]
+        if new:
+            self.add_many(new)
+        old = [v for v in variants if v.sku in known]
+        if old:
+            rows = [
+                {"b_id": known[v.sku], **{f"b_{k}": x for k, x in self._values(v).items()}}
+                for v in old
+            ]
+            names = [k for k in rows[0] if k != "b_id"]
+            self._conn.execute(
+                update(t.variants)
+                .where(t.variants.c.id == bindparam("b_id"))
+                .values({n[2:]: bindparam(n) for n in names}),
+                rows,
+            )
+        for v in variants:
+            v.id = self._lookup.id("variant", v.sku)
+
     def get(self, sku: str) -> Variant:
         rows = self._select(t.variants.c.sku == sku)
         if not rows:

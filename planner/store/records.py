@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
 from planner.domain.activity import AuditEntry, EditScope, ForecastEdit, StockLevel
 from planner.domain.errors import NotFound
@@ -103,6 +103,40 @@ class SqlSettings:
             {f: getattr(override, f) for f in _OVERRIDE_FIELDS},
         )
         return override
+
+    def set_many(self, overrides: Sequence[SettingsOverride]) -> None:
+        """`set` for many at once: one query to find them, one statement per kind of write."""
+        so = t.settings_overrides
+        for o in overrides:  # the same checks as `set`, answered from memory after the first
+            if o.scope is Scope.VENDOR:
+                self._lookup.id("vendor", o.key)
+            elif o.scope is Scope.VARIANT:
+                self._lookup.id("variant", o.key)
+            if o.warehouse is not None:
+                self._lookup.id("warehouse", o.warehouse)
+        found = {
+            (r.scope, r.key, r.warehouse): r.id
+            for r in self._conn.execute(select(so.c.id, so.c.scope, so.c.key, so.c.warehouse))
+        }
+        updates: builtins.list[dict[str, Any]] = []
+        inserts: dict[tuple[str, str, str], dict[str, Any]] = {}  # the last of repeats wins
+        for o in overrides:
+            values = {f: getattr(o, f) for f in _OVERRIDE_FIELDS}
+            ident = (o.scope.value, o.key, o.warehouse or "")
+            if ident in found:
+                updates.append({"b_id": found[ident], **{f"b_{k}": v for k, v in values.items()}})
+            else:
+                inserts[ident] = dict(zip(("scope", "key", "warehouse"), ident, strict=True))
+                inserts[ident].update(values)
+        if inserts:
+            self._conn.execute(insert(so), list(inserts.values()))
+        if updates:
+            self._conn.execute(
+                update(so)
+                .where(so.c.id == bindparam("b_id"))
+                .values({f: bindparam(f"b_{f}") for f in _OVERRIDE_FIELDS}),
+                updates,
+            )
 
     def list(self) -> builtins.list[SettingsOverride]:
         so = t.settings_overrides

@@ -95,6 +95,8 @@ class Products:
         return outcomes
 
     def apply(self, outcomes: Sequence[Outcome], world: World, uow: UnitOfWork | None) -> None:
+        variants: list[Variant] = []
+        overrides = []
         for o in outcomes:
             if not o.changed:
                 continue
@@ -112,9 +114,12 @@ class Products:
             ov = world.override(Scope.VARIANT, variant.sku)
             ov = replace(ov, **{k: v[k] for k in _SETTINGS})
             world.keep(ov)
-            if uow is not None:
-                uow.variants.add(variant)
-                uow.settings.set(ov)
+            variants.append(variant)
+            overrides.append(ov)
+        if uow is not None and variants:
+            # In bulk: a new seller's first import is every SKU at once.
+            uow.variants.save_many(variants)
+            uow.settings.set_many(overrides)
 
 
 def _current(world: World, v: Variant) -> Values:

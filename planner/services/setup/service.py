@@ -12,7 +12,7 @@ from datetime import date
 
 from planner.domain.activity import AuditEntry
 from planner.domain.errors import InvalidInput
-from planner.forecast.methods import METHODS
+from planner.forecast.names import METHOD_NAMES
 from planner.ports import SETUP_STATUS, SetupRow, UnitOfWork
 from planner.services.setup.boms import Boms
 from planner.services.setup.products import Products
@@ -36,7 +36,7 @@ class SetupOptions:
 
     currency: str = "USD"  # the reporting currency: vendors without one use it
     # Forecast methods a product may name besides "auto".
-    methods: tuple[str, ...] = field(default_factory=lambda: tuple(METHODS))
+    methods: tuple[str, ...] = METHOD_NAMES
 
 
 @dataclass
