@@ -21,7 +21,9 @@ from planner.domain.errors import ConfigError
 from planner.domain.orders import OrderKind
 from planner.domain.settings import Scope, SettingsOverride
 from planner.engine.replenish import round_order
+from planner.ports import SetupRow
 from planner.services.planning import make_plan
+from planner.services.setup.service import SetupOptions, apply_sheet
 from planner.store.uow import SqlUnitOfWork
 
 
@@ -134,3 +136,34 @@ def test_method_names_are_the_forecasting_methods() -> None:
     from planner.forecast.names import METHOD_NAMES
 
     assert tuple(METHODS) == METHOD_NAMES  # products may name exactly these (and "auto")
+
+
+def _rows(tab: str, *cells: dict[str, object]) -> list[SetupRow]:
+    return [SetupRow(tab, i + 2, dict(c)) for i, c in enumerate(cells)]  # type: ignore[arg-type]
+
+
+def test_a_dry_run_sees_what_earlier_tabs_of_the_same_go_would_add(
+    uow: SqlUnitOfWork,  # noqa: F811
+) -> None:
+    setup = {
+        "Warehouses": _rows("Warehouses", {"code": "IP-2", "kind": "ip", "planned": "yes"}),
+        "Vendors": _rows(
+            "Vendors",
+            {"name": "Bolt Co", "currency": "USD", "lead_time_days": 12},
+            {"name": "Bolt Co", "warehouse": "IP-2", "lead_time_days": 3},
+        ),
+        "Products": _rows("Products", {"sku": "B", "vendor": "bolt co"}),
+    }
+    headers = {tab: ("code", "name", "warehouse", "sku", "vendor") for tab in setup}
+    for dry_run in (True, False):
+        with uow:
+            result = apply_sheet(uow, setup, headers, options=SetupOptions(), actor="t",
+                                 dry_run=dry_run)  # fmt: skip
+            uow.commit()
+        assert not result.refused, result.refused
+        assert result.changed == 4
+    with uow:
+        assert uow.variants.get("B").vendor == "Bolt Co"
+        assert {(o.key, o.warehouse, o.lead_time_days) for o in uow.settings.list()} >= {
+            ("Bolt Co", "IP-2", 3)
+        }

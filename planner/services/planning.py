@@ -294,10 +294,13 @@ def _moq(v: Variant, vendor: Vendor | None) -> tuple[int, str]:
 def _fx_rates(cat: Catalog, options: PlanningOptions) -> dict[str, float]:
     """Units of the reporting currency per unit of each vendor's; a missing rate is an error."""
     rates = {options.currency: 1.0, **options.fx_rates}
-    used = {v.currency for v in cat.vendors.values()}
+    named = {v.vendor for v in cat.variants.values() if v.active}
+    used = {v.currency for v in cat.vendors.values() if v.name in named}
     missing = sorted(c for c in used if c not in rates)
     if missing:
-        who = sorted(v.name for v in cat.vendors.values() if v.currency in missing)
+        who = sorted(
+            v.name for v in cat.vendors.values() if v.currency in missing and v.name in named
+        )
         raise ConfigError(
             f"vendor(s) {', '.join(who[:5])} price in {', '.join(missing)}, but the planning "
             f"configuration has no exchange rate for {', '.join(missing)} to {options.currency}",

@@ -76,7 +76,8 @@ class Boms:
                 else None
             )
             old = _line(bom, part) if bom and part else None
-            diff = changes(old, new)
+            # Quantity 0 drops a line: where there is none, it changes nothing (not "new").
+            diff = [] if old is None and new["quantity"] == 0 else changes(old, new)
             target = new_boms[new["assembly_sku"].casefold()]
             dropped = _dropped(bom, target)
             if dropped and not diff:

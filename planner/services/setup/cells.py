@@ -138,9 +138,9 @@ def day(cell: Cell, column: str = "date") -> date:
 
 
 def show(value: object) -> str:
-    """A stored value as people see it in a message ("inherit" for None)."""
+    """A stored value as people see it in a message ("empty" for None: inherited, or none)."""
     if value is None:
-        return "inherit"
+        return "empty"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():

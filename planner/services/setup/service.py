@@ -20,10 +20,11 @@ from planner.services.setup.vendors import Vendors
 from planner.services.setup.warehouses import Warehouses
 from planner.services.setup.world import Kind, Outcome, World
 
-# In the order rows apply: products name vendors, members name combined warehouses, BOMs SKUs.
+# In the order rows apply: vendors' per-warehouse rows name warehouses, products name vendors,
+# bills of materials name SKUs (a Products row with a title adds one).
 KINDS: dict[str, Kind] = {
-    "vendors": Vendors(),
     "warehouses": Warehouses(),
+    "vendors": Vendors(),
     "products": Products(),
     "boms": Boms(),
 }
@@ -98,9 +99,15 @@ def import_rows(
     origin: str = "cli",
     dry_run: bool = False,
     skip_bad_rows: bool = False,
+    world: World | None = None,
 ) -> ImportResult:
-    """Check every row; apply them all (or the good ones when skipping bad rows), or none."""
-    world = World.load(uow, currency=options.currency, methods=options.methods)
+    """Check every row; apply them all (or the good ones when skipping bad rows), or none.
+
+    ``world`` carries what earlier kinds of the same go applied (a dry run writes nothing, so
+    a Products row naming a vendor added on the Vendors tab is only known through it).
+    """
+    if world is None:
+        world = World.load(uow, currency=options.currency, methods=options.methods)
     outcomes = kind.screen(rows, world)
     result = ImportResult(kind.name, outcomes, applied=False)
     if result.refused and not skip_bad_rows:
@@ -161,6 +168,7 @@ def apply_sheet(
 ) -> SheetSetupResult:
     """Apply the good rows of every settings tab, tab by tab in dependency order."""
     out = SheetSetupResult()
+    world = World.load(uow, currency=options.currency, methods=options.methods)
     for tab, kind in BY_TAB.items():
         if tab not in setup:
             continue
@@ -176,7 +184,7 @@ def apply_sheet(
         rows = [editable(r, kind, options) for r in setup[tab]]
         out.results[tab] = import_rows(
             uow, kind, rows, options=options, actor=actor, origin=origin, dry_run=dry_run,
-            skip_bad_rows=True,
+            skip_bad_rows=True, world=world,
         )  # fmt: skip
     return out
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from planner.ports import SETUP_STATUS, Cell, SetupColumn, SetupRow, SetupTab, UnitOfWork
+from planner.ports import (
+    SETUP_STATUS,
+    SETUP_TABS,
+    Cell,
+    SetupColumn,
+    SetupRow,
+    SetupTab,
+    UnitOfWork,
+)
 from planner.services.setup.service import BY_TAB, SetupOptions, editable
 from planner.services.setup.world import Kind, World
 
@@ -18,7 +26,7 @@ def setup_tabs(
     """Every settings tab, prefilled from the store; rows people changed and planner has not
     applied (or refused) keep what they typed, with their Status."""
     world = World.load(uow, currency=options.currency, methods=options.methods)
-    return [_tab(kind, world, typed.get(tab, ()), options) for tab, kind in BY_TAB.items()]
+    return [_tab(BY_TAB[tab], world, typed.get(tab, ()), options) for tab in SETUP_TABS]
 
 
 def _tab(kind: Kind, world: World, typed: Sequence[SetupRow], options: SetupOptions) -> SetupTab:
@@ -39,8 +47,10 @@ def _tab(kind: Kind, world: World, typed: Sequence[SetupRow], options: SetupOpti
             status = str(row.cells.get(SETUP_STATUS) or "") if row else ""
             kept = status if status.startswith("applied") else ""
             rows.append(_cells(columns, values, kept))
-    for ident, row in people.items():
-        if ident not in stored and ident.strip("|"):
+    for row in typed:  # new rows (and rows with their key left empty: kept, with the reason)
+        ident = tab.ident(row.cells)
+        if ident not in stored and any(v not in (None, "") for k, v in row.cells.items()
+                                       if k != SETUP_STATUS):  # fmt: skip
             rows.append(_cells(columns, row.cells, _pending(row)))
     return SetupTab(kind.tab, columns, kind.key, tuple(rows))
 

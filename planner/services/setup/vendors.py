@@ -248,4 +248,5 @@ def _screen_warehouse_row(
     if "days_of_stock" in cells:
         new["days_of_stock"] = c.whole(cells["days_of_stock"], "days_of_stock", most=3650)
     known = ov.lead_time_days is not None or ov.days_of_stock is not None
-    return (old if known else None), new
+    # Nothing set there before and nothing now: unchanged (not "new" at every import).
+    return (old if known or new == old else None), new

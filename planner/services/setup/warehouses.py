@@ -26,6 +26,10 @@ ADDRESS = ("address_line1", "city", "state_or_province", "postal_code", "country
 OPTIONAL = ("name", "kind", "region", *ADDRESS)
 KINDS = tuple(k.value for k in WarehouseKind)
 MADE_HERE = (WarehouseKind.IP, WarehouseKind.EXTERNAL, WarehouseKind.COMBINED)
+# Amazon's limits on a ship-from address (AddressInput of Fulfillment Inbound 2024-03-20, as in
+# planner/config/push.py): a longer one is refused here, not at the push.
+LIMITS = {"address_line1": 180, "city": 30, "state_or_province": 64, "postal_code": 32,
+          "phone": 20}  # fmt: skip
 
 
 class Warehouses:
@@ -216,6 +220,9 @@ def _screen_row(row: SetupRow, world: World, created: set[str]) -> tuple[Values 
         problems.append("include_sales and include_stock are both no: it would add nothing")
     if not problems and not new["combined_into"]:
         new["include_sales"] = new["include_stock"] = None
+    elif not problems:  # an empty flag counts as yes, as stored: not a change at every import
+        for flag in ("include_sales", "include_stock"):
+            new[flag] = True if new[flag] is None else new[flag]
     if not problems:
         problems += _address_problems(new)
     if problems:
@@ -258,6 +265,9 @@ def _address_problems(values: Values) -> list[str]:
     missing = [a for a in WHOLE_ADDRESS if a not in given]
     if missing:
         return [f"the address lacks {', '.join(missing)} (Amazon needs them to ship from here)"]
+    long = [f"{a} (at most {n})" for a, n in LIMITS.items() if len(str(given.get(a) or "")) > n]
+    if long:
+        return [f"too long for Amazon: {', '.join(long)} characters"]
     country = str(given["country_code"]).upper()
     if len(country) != 2 or pycountry.countries.get(alpha_2=country) is None:
         return [f"country_code {given['country_code']!r} is not a two-letter country code"]
