@@ -159,10 +159,8 @@ def confirm(ctx: Context, caller: Caller, press: Press, out: Delivery) -> Outcom
         done = ":information_source: These rows were already ordered; nothing new was created."
     setup = result.setup
     if setup.changed or setup.refused or setup.problems:
-        done += (
-            f" Settings tabs: {setup.changed} row(s) applied, {len(setup.refused)} refused"
-            + (" (the reason is in each row's planner status)." if setup.refused else ".")
-        )
+        why = " (the reason is in each row's planner status)." if setup.refused else "."
+        done += f" Settings tabs: {setup.changed} row(s) applied, {len(setup.refused)} refused{why}"
     out.reply(Reply(done, approve_closed_blocks(done), replace=True))
     if cards:
         blocks = orders_created_blocks(cards, by=caller.mention)
