@@ -218,7 +218,11 @@ def _refuse_cycles(
 ) -> None:
     """Refuse every assembly whose new bill of materials would contain itself at any depth."""
     merged = {b.assembly_sku: b for b in world.boms.values()}
-    merged.update({b.assembly_sku: b for b in new_boms.values() if b.components})
+    for b in new_boms.values():  # an assembly whose lines are all dropped contains nothing
+        if b.components:
+            merged[b.assembly_sku] = b
+        else:
+            merged.pop(b.assembly_sku, None)
     for key, bom in new_boms.items():
         try:
             explode(merged, {bom.assembly_sku: 1.0})

@@ -42,6 +42,10 @@ def whole(cell: Cell, column: str, *, minimum: int = 0, most: int = 1_000_000_00
         return None
     if isinstance(cell, bool):
         raise RowRefused(f"{column} must be a whole number, not {text(cell)!r}")
+    # An int is checked exactly: a huge one overflows a float.
+    if isinstance(cell, int) and not minimum <= cell <= most:
+        bound = f"at least {minimum}" if cell < minimum else f"at most {most:,}"
+        raise RowRefused(f"{column} must be {bound}, not {text(cell)}")
     if isinstance(cell, int | float):
         number = float(cell)
     else:
@@ -68,6 +72,8 @@ def amount(cell: Cell, column: str, *, positive: bool = False) -> float | None:
         number = float(cell if isinstance(cell, int | float) else str(cell).strip())
     except (TypeError, ValueError):
         raise RowRefused(f"{column} must be a number, not {text(cell)!r}") from None
+    except OverflowError:  # a whole number beyond any float
+        raise RowRefused(f"{column} {text(cell)} is out of range") from None
     if not math.isfinite(number) or number < 0 or (positive and number == 0):
         bound = "greater than 0" if positive else "0 or more"
         raise RowRefused(f"{column} must be {bound}, not {text(cell)}")

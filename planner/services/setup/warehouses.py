@@ -60,14 +60,18 @@ class Warehouses:
 
     def screen(self, rows: Sequence[SetupRow], world: World) -> list[Outcome]:
         twice = duplicates(rows, lambda r: setup_ident(self.key, r.cells))
-        # Combined warehouses created by rows of this batch may take members named above them.
-        created = {
-            str(c.text(r.cells.get("code"))).casefold()
-            for r in rows
+        # Combined warehouses created by rows of this batch may take members named above them:
+        # their rows are screened first (they name no warehouse), and only a row that is not
+        # refused creates one (created: code -> whether its row was accepted).
+        creating = [
+            i
+            for i, r in enumerate(rows)
             if str(c.text(r.cells.get("kind")) or "").casefold() == "combined"
-        }
-        outcomes = []
-        for row in rows:
+        ]
+        created: dict[str, bool] = {}
+        by_index: dict[int, Outcome] = {}
+        for i in [*creating, *(i for i in range(len(rows)) if i not in creating)]:
+            row = rows[i]
             ident = setup_ident(self.key, row.cells)
             try:
                 if ident in twice:
@@ -75,13 +79,15 @@ class Warehouses:
                     raise c.RowRefused(f"this warehouse is also on line(s) {', '.join(others)}")
                 old, new = _screen_row(row, world, created)
             except PlannerError as exc:
-                outcomes.append(Outcome(row, ident, "refused", exc.message))
-                continue
-            diff = changes(old, {k: v for k, v in new.items() if k != "region"})
-            outcomes.append(
-                Outcome(row, ident, "applied" if diff else "unchanged", "; ".join(diff), new)
-            )
-        return outcomes
+                by_index[i] = Outcome(row, ident, "refused", exc.message)
+            else:
+                diff = changes(old, {k: v for k, v in new.items() if k != "region"})
+                status = "applied" if diff else "unchanged"
+                by_index[i] = Outcome(row, ident, status, "; ".join(diff), new)
+            if i in creating:
+                code = str(c.text(row.cells.get("code"))).casefold()
+                created[code] = created.get(code, False) or not by_index[i].refused
+        return [by_index[i] for i in range(len(rows))]
 
     def apply(self, outcomes: Sequence[Outcome], world: World, uow: UnitOfWork | None) -> None:
         applied = [o for o in outcomes if o.changed]
@@ -164,7 +170,9 @@ def _current(world: World, w: Warehouse) -> Values:
     }
 
 
-def _screen_row(row: SetupRow, world: World, created: set[str]) -> tuple[Values | None, Values]:
+def _screen_row(
+    row: SetupRow, world: World, created: dict[str, bool]
+) -> tuple[Values | None, Values]:
     cells = row.cells
     code = c.text(cells.get("code"))
     if code is None:
@@ -231,7 +239,7 @@ def _screen_row(row: SetupRow, world: World, created: set[str]) -> tuple[Values 
 
 
 def _targets(
-    cell: Cell, code: str, kind: str | None, world: World, created: set[str]
+    cell: Cell, code: str, kind: str | None, world: World, created: dict[str, bool]
 ) -> tuple[str, ...]:
     names = [n.strip() for n in (c.text(cell) or "").split(",") if n.strip()]
     out = []
@@ -241,9 +249,13 @@ def _targets(
         if kind == WarehouseKind.COMBINED.value:
             raise c.RowRefused(f"{code} is combined; a combined warehouse cannot be a member")
         target = world.warehouses.get(name.casefold())
-        if target is None and name.casefold() in created:
+        if target is None and created.get(name.casefold()):
             out.append(name)
             continue
+        if target is None and name.casefold() in created:
+            raise c.RowRefused(
+                f"combined_into: the row creating {name} was refused; fix that row first"
+            )
         if target is None:
             raise c.RowRefused(
                 f"combined_into: no warehouse {name!r} (add a row with code {name} and kind "
