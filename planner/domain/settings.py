@@ -124,22 +124,5 @@ def resolve_policy(
     warehouse: str,
 ) -> PlanningPolicy:
     """Apply overrides from broad to narrow: account, vendor, variant; each warehouse-wide first."""
-
-    def rank(o: SettingsOverride) -> tuple[int, int] | None:
-        level = {Scope.ACCOUNT: 0, Scope.VENDOR: 1, Scope.VARIANT: 2}[o.scope]
-        if o.scope is Scope.VENDOR and o.key != vendor:
-            return None
-        if o.scope is Scope.VARIANT and o.key != sku:
-            return None
-        if o.warehouse is not None and o.warehouse != warehouse:
-            return None
-        return (level, 0 if o.warehouse is None else 1)
-
-    applicable = sorted(
-        ((r, o) for o in overrides if (r := rank(o)) is not None), key=lambda pair: pair[0]
-    )
-    policy = base
-    for _, o in applicable:
-        changes = {n: getattr(o, n) for n in _POLICY_FIELDS if getattr(o, n) is not None}
-        policy = replace(policy, **changes)
+    policy, _ = resolve_with_sources(base, overrides, vendor=vendor, sku=sku, warehouse=warehouse)
     return policy
