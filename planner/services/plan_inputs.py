@@ -165,3 +165,23 @@ def vendor_policy_overrides(
         if v.lead_time_days is not None
     ]
     return [*own, *overrides]
+
+
+def pack_of(v: Variant, vendor: Vendor | None) -> tuple[int, str]:
+    """Units per pack, and where that came from; a vendor whose rule is "none" rounds to units."""
+    if vendor is not None and vendor.pack_rounding == "none":
+        return 1, f"vendor {vendor.name} (no pack rounding)"
+    if v.pack_size:
+        return v.pack_size, "SKU"
+    if vendor is not None:
+        return vendor.pack_size, f"vendor {vendor.name}"
+    return 1, "default"
+
+
+def moq_of(v: Variant, vendor: Vendor | None) -> tuple[int, str]:
+    """Minimum order quantity, and where it came from (the SKU's own, else its vendor's)."""
+    if v.moq is not None:
+        return v.moq, "SKU"
+    if vendor is not None and vendor.moq:
+        return vendor.moq, f"vendor {vendor.name}"
+    return 0, "none"

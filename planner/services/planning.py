@@ -8,7 +8,6 @@ from datetime import date, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
-from planner.domain.catalog import Variant, Vendor
 from planner.domain.errors import ConfigError
 from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan, Recommendation
@@ -34,6 +33,8 @@ from planner.services.plan_inputs import (
     PlanningOptions,
     PolicyResolver,
     load_catalog,
+    moq_of,
+    pack_of,
     vendor_policy_overrides,
 )
 from planner.services.plan_series import SeriesSet, arrivals, build_series, combine_supply
@@ -255,8 +256,8 @@ def _policies(keys: list[SeriesKey], cat: Catalog, options: PlanningOptions) -> 
         pol.max_stock[i] = np.inf if base.max_stock is None else base.max_stock
         moq_from = pack_from = "assembly"
         if bom is None:
-            pol.pack[i], pack_from = _pack(v, vendor)
-            pol.moq[i], moq_from = _moq(v, vendor)
+            pol.pack[i], pack_from = pack_of(v, vendor)
+            pol.moq[i], moq_from = moq_of(v, vendor)
             pol.nearest[i] = vendor is not None and vendor.pack_rounding == "nearest"
         pol.cost[i] = v.cost
         pol.discontinued[i] = v.discontinued
@@ -270,25 +271,6 @@ def _policies(keys: list[SeriesKey], cat: Catalog, options: PlanningOptions) -> 
              ("pack", pack_from))
         )  # fmt: skip
     return pol
-
-
-def _pack(v: Variant, vendor: Vendor | None) -> tuple[int, str]:
-    """Units per pack, and where that came from; a vendor whose rule is "none" rounds to units."""
-    if vendor is not None and vendor.pack_rounding == "none":
-        return 1, f"vendor {vendor.name} (no pack rounding)"
-    if v.pack_size:
-        return v.pack_size, "SKU"
-    if vendor is not None:
-        return vendor.pack_size, f"vendor {vendor.name}"
-    return 1, "default"
-
-
-def _moq(v: Variant, vendor: Vendor | None) -> tuple[int, str]:
-    if v.moq is not None:
-        return v.moq, "SKU"
-    if vendor is not None and vendor.moq:
-        return vendor.moq, f"vendor {vendor.name}"
-    return 0, "none"
 
 
 def _fx_rates(cat: Catalog, options: PlanningOptions) -> dict[str, float]:

@@ -16,7 +16,13 @@ from planner.domain.errors import NotFound
 from planner.domain.settings import PlanningPolicy, Scope, SettingsOverride
 from planner.domain.warehouses import Warehouse, WarehouseKind
 from planner.ports import UnitOfWork
-from planner.services.plan_inputs import PlanningOptions, PolicyResolver, vendor_policy_overrides
+from planner.services.plan_inputs import (
+    PlanningOptions,
+    PolicyResolver,
+    moq_of,
+    pack_of,
+    vendor_policy_overrides,
+)
 
 # The labels planning gives values that come from a bill of materials (see planning._policies).
 ASSEMBLY_TIME, ASSEMBLY_CYCLE, ASSEMBLY = "assembly time", "assembly cycle", "assembly"
@@ -108,8 +114,8 @@ def sku_settings(uow: UnitOfWork, sku: str, options: PlanningOptions) -> SkuSett
         for w in warehouses
         if w.enabled
     )
-    moq, moq_from = (0, ASSEMBLY) if bom else _moq(variant, vendor)
-    pack, pack_from = (1, ASSEMBLY) if bom else _pack(variant, vendor)
+    moq, moq_from = (0, ASSEMBLY) if bom else moq_of(variant, vendor)
+    pack, pack_from = (1, ASSEMBLY) if bom else pack_of(variant, vendor)
     return SkuSettings(
         sku=variant.sku,
         title=variant.title,
@@ -234,22 +240,3 @@ def _assembly(bom: BillOfMaterials | None, built_at: str | None) -> AssemblySett
     return AssemblySettings(
         tuple(bom.components), bom.assembly_time_days, bom.assembly_cycle_days, built_at
     )
-
-
-def _moq(v: Variant, vendor: Vendor | None) -> tuple[int, str]:
-    if v.moq is not None:
-        return v.moq, "SKU"
-    if vendor is not None and vendor.moq:
-        return vendor.moq, f"vendor {vendor.name}"
-    return 0, "none"
-
-
-def _pack(v: Variant, vendor: Vendor | None) -> tuple[int, str]:
-    """Units per pack; a vendor whose rule is "none" has orders in units, whatever the carton."""
-    if vendor is not None and vendor.pack_rounding == "none":
-        return 1, f"vendor {vendor.name} (no pack rounding)"
-    if v.pack_size:
-        return v.pack_size, "SKU"
-    if vendor is not None:
-        return vendor.pack_size, f"vendor {vendor.name}"
-    return 1, "default"
