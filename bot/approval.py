@@ -84,6 +84,11 @@ def draft_lines(result: ApproveResult, plan: Plan) -> list[DraftLine]:
     return lines
 
 
+def already_in(result: ApproveResult) -> list[str]:
+    """The orders that ticked rows were already turned into."""
+    return sorted({number for _, number in result.already})
+
+
 def _preview_reply(
     result: ApproveResult, plan: Plan, *, sheet: str | None, changed: bool, replace: bool
 ) -> Reply:
@@ -98,6 +103,7 @@ def _preview_reply(
         drafts,
         refused=refused,
         already=len(result.already),
+        already_in=already_in(result),
         edits=result.edits_saved,
         edits_refused=len(result.edits_refused),
         ticket=ticket,
@@ -156,7 +162,10 @@ def confirm(ctx: Context, caller: Caller, press: Press, out: Delivery) -> Outcom
         cards = order_cards(uow, numbers)
     done = f":white_check_mark: Confirmed by {caller.mention}: {len(numbers)} order(s) created."
     if result.already and not numbers:
-        done = ":information_source: These rows were already ordered; nothing new was created."
+        done = (
+            f":information_source: These rows were already ordered "
+            f"({', '.join(already_in(result))}); nothing new was created."
+        )
     setup = result.setup
     if setup.changed or setup.refused or setup.problems:
         why = " (the reason is in each row's planner status)." if setup.refused else "."

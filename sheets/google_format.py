@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from planner.ports import SETUP_TABS, Cell, SetupTab
+from planner.services.review_rows import ORDERED_PREFIX as ORDERED
 from sheets import layout
 from sheets.setup_layout import SPARE_SETUP_ROWS, setup_columns
 
@@ -278,7 +279,7 @@ def _review_rules(sheet_id: int, rows: int, cols: Sequence[layout.Column]) -> li
             sheet_id,
             rows,
             at[layout.STATUS],
-            {"type": "TEXT_CONTAINS", "values": [{"userEnteredValue": " created"}]},
+            {"type": "TEXT_STARTS_WITH", "values": [{"userEnteredValue": ORDERED}]},
             GREEN,
         ),
     ]

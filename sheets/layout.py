@@ -229,13 +229,30 @@ def _blank(row: Sequence[Cell]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
 
 
+def _has_rows(values: Sequence[Sequence[Cell]], tab: str, wanted: Sequence[str]) -> bool:
+    """False for an empty tab; an error for rows under a blank header row, which planner
+    cannot read (ignoring them would drop people's ticks at the next publish)."""
+    if not values or all(_blank(row) for row in values):
+        return False
+    if not _blank(values[0]):
+        return True
+    raise ReviewSheetError(
+        f"the review sheet's tab {tab!r} has a blank header row (row 1), so planner cannot "
+        f"read its rows: the headers {', '.join(map(repr, wanted))} are missing",
+        hint=f"restore row 1 of {tab!r} (undo the change); nothing was read or changed and "
+        "people's ticks are still there. Or delete the tab and run `planner publish` to "
+        "write it afresh (its ticks and notes are then lost)",
+    )
+
+
 def parse_review(kind: OrderKind, values: Sequence[Sequence[Cell]]) -> list[SheetRow]:
     """Rows of a review tab (header first) as people left them; blank rows are skipped."""
     tab = REVIEW_TABS[kind]
-    if not values or _blank(values[0]):
+    source = SOURCE_HEADERS.get(kind)
+    wanted = [KEY, SKU, *([source] if source else []), WAREHOUSE, RECOMMENDED, ORDER_QTY]
+    if not _has_rows(values, tab, [*wanted, APPROVE, NOTE, STATUS]):
         return []
     where = column_index(values[0], tab, list(_READ))
-    source = SOURCE_HEADERS.get(kind)
     src = column_index(values[0], tab, [source])[source] if source else None
     rows = []
     for line, row in enumerate(values[1:], start=2):
@@ -257,7 +274,7 @@ def parse_review(kind: OrderKind, values: Sequence[Sequence[Cell]]) -> list[Shee
 
 def parse_edits(values: Sequence[Sequence[Cell]]) -> list[SheetEditRow]:
     """Lines of the forecast-edits tab that carry something."""
-    if not values or _blank(values[0]):
+    if not _has_rows(values, EDITS, [c.header for c in EDIT_COLUMNS]):
         return []
     where = column_index(values[0], EDITS, [c.header for c in EDIT_COLUMNS])
     lines = []

@@ -22,6 +22,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan
 from planner.ports import SETUP_TABS, Cell, EditLine, RowCarry, SetupRow, SetupTab, SheetContents
+from planner.services.review_rows import ORDERED_PREFIX as ORDERED
 from sheets import layout, setup_layout
 
 HEADER_FONT = Font(bold=True)
@@ -366,5 +367,5 @@ def _review_rules(ws: Any, cols: Sequence[layout.Column], rows: int) -> None:
     status = where[layout.STATUS]
     ws.conditional_formatting.add(
         f"{status}2:{status}{end}",
-        FormulaRule(formula=[f'ISNUMBER(SEARCH(" created",{status}2))'], fill=GREEN),
+        FormulaRule(formula=[f'LEFT({status}2,{len(ORDERED)})="{ORDERED}"'], fill=GREEN),
     )

@@ -182,7 +182,7 @@ def day_one(w: World, capsys: pytest.CaptureFixture[str]) -> StockOrder:
         (to_fba,) = [o for o in made.values() if o.destination.startswith("FBA-")]
         where = save_to_amazon(bot, posted, to_fba.number)
     statuses = {r[layout.KEY]: r[layout.STATUS] for r in w.review_rows("Transfers")}
-    assert statuses[fba_transfer].startswith(f"{to_fba.number} created")
+    assert statuses[fba_transfer].startswith(f"ordered in {to_fba.number} (")
     saved = _order(w, to_fba.number)
     assert saved.amazon is not None and saved.amazon.inbound_plan_id in where
     plans = [p.plan_id for p in w.sandbox.seller.plans if to_fba.number in p.name.split()]

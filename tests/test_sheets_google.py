@@ -179,7 +179,7 @@ def test_people_sort_insert_delete_and_tick_then_approve_reads_rows_by_key(
     refused = {r.key: why for r, why in outcome.refused}
     assert "formula" in refused[B] and "negative" in refused[A]
     status = {ws.cell(line_of(ws, at, k), at["Status"]).value for k in (A, B, C)}
-    assert f"{outcome.created[0].number} created" in status
+    assert f"ordered in {outcome.created[0].number} (66) on 2026-11-02" in status
     assert "a line of my own" in ws.col_values(2)  # their own row is left alone
 
 
@@ -346,4 +346,6 @@ def test_statuses_that_cannot_be_written_are_written_by_the_next_approve(
     standin[0].faults.clear()
     again = approve(uow, published, approver="bob", now=NOW)
     assert again.already == [(A, "PO-1001")] and not again.created
-    assert ws.cell(line_of(ws, at, A), at["Status"]).value == "PO-1001 created"
+    assert (
+        ws.cell(line_of(ws, at, A), at["Status"]).value == "ordered in PO-1001 (120) on 2026-11-02"
+    )

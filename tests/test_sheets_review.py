@@ -190,7 +190,8 @@ def test_approved_rows_become_orders_grouped_by_vendor_route_and_destination(
     assert "rush" in orders[(OrderKind.TRANSFER, "IP-MAIN", "FBA-US")].note
     assert sum(1 for a in audit if a.action == "order.create" and a.actor == "bob") == 5
     status = {r["Row key"]: r["Status"] for r in tab_rows(workbook, "Purchases")}
-    assert status[A] == status[B] == f"{acme.number} created"
+    assert status[A] == f"ordered in {acme.number} (120) on 2026-11-02"
+    assert status[B] == f"ordered in {acme.number} (60) on 2026-11-02"
 
 
 def test_rerunning_approve_creates_nothing_twice(uow: SqlUnitOfWork, workbook: Path) -> None:
@@ -237,7 +238,8 @@ def test_rows_are_matched_by_key_after_people_sort_insert_and_delete_rows(
 
     assert [(o.source, o.units) for o in result.created] == [("Zen", 66)]
     status = {r["Row key"]: r["Status"] for r in tab_rows(workbook, "Purchases")}
-    assert status[C] == f"{result.created[0].number} created" and status[A] is None
+    assert status[C] == f"ordered in {result.created[0].number} (66) on 2026-11-02"
+    assert status[A] is None
 
 
 @pytest.mark.parametrize(
@@ -304,11 +306,11 @@ def test_a_failure_while_saving_orders_leaves_nothing_half_applied(
             super().__enter__()
             real, calls = self.reviews.add_approval, []
 
-            def add(approval: Any) -> Any:
+            def add(approval: Any, **kwargs: Any) -> Any:
                 calls.append(approval)
                 if len(calls) == 2:
                     raise RuntimeError("database went away")
-                return real(approval)
+                return real(approval, **kwargs)
 
             self.reviews.add_approval = add  # type: ignore[method-assign]
             return self

@@ -85,6 +85,7 @@ def approve_preview_blocks(
     *,
     refused: Sequence[Refusal] = (),
     already: int = 0,
+    already_in: Sequence[str] = (),  # the orders those rows are in
     edits: int = 0,
     edits_refused: int = 0,
     ticket: ApproveTicket | None,
@@ -107,6 +108,8 @@ def approve_preview_blocks(
             )
         )
         blocks += code_sections(_draft_rows(drafts))
+    elif already and not refused:
+        blocks.append(section("Nothing to approve: the ticked rows are already ordered."))
     else:
         blocks.append(section("No ticked rows to turn into orders."))
     if refused:
@@ -117,7 +120,8 @@ def approve_preview_blocks(
             blocks.append(context(f"…and {len(refused) - REFUSED_SHOWN} more in the sheet."))
     notes = []
     if already:
-        notes.append(f"{already} ticked row(s) were already ordered")
+        where = f" ({', '.join(already_in)})" if already_in else ""
+        notes.append(f"{already} ticked row(s) were already ordered{where}")
     if edits or edits_refused:
         notes.append(f"forecast edits: {edits} to save, {edits_refused} refused")
     if sheet:

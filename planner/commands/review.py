@@ -64,15 +64,29 @@ def _publish_json(result: PublishResult) -> dict[str, object]:
 
 @cli.command("approve")
 @click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
+@click.option(
+    "--reorder",
+    is_flag=True,
+    help="Place a second order for ticked rows already ordered whose Order qty was changed.",
+)
 @click.option("--as", "approver", default=None, help="Who approves (default: your user name).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
 @pass_state
-def approve_cmd(state: State, dry_run: bool, approver: str | None, as_json: bool) -> None:
-    """Turn ticked rows of the review sheet into orders; refused rows get a reason in Status."""
+def approve_cmd(
+    state: State, dry_run: bool, reorder: bool, approver: str | None, as_json: bool
+) -> None:
+    """Turn ticked rows of the review sheet into orders; refused rows get a reason in Status.
+
+    A row already ordered is never ordered again by its tick; change its Order qty and use
+    --reorder to place a second order.
+    """
     app = state.app
     sheet = app.review_sheet()
     who = approver or getpass.getuser()
-    result = approve(app.uow(), sheet, approver=who, dry_run=dry_run, setup=app.setup_options())
+    result = approve(
+        app.uow(), sheet, approver=who, dry_run=dry_run, reorder=reorder,
+        setup=app.setup_options(),
+    )  # fmt: skip
     if as_json:
         emit_json(_approve_json(result))
         return
@@ -141,15 +155,18 @@ def _print_approve(result: ApproveResult) -> None:
         (o.number, o.kind.value, o.source or "", o.destination, o.lines, o.units)
         for o in result.created
     ]
-    out.print(
-        table(
-            f"{verb} {len(rows)} order(s)",
-            ["order", "kind", "source", "destination", "lines", "units"],
-            rows,
+    if rows:
+        out.print(
+            table(
+                f"{verb} {len(rows)} order(s)",
+                ["order", "kind", "source", "destination", "lines", "units"],
+                rows,
+            )
         )
-    )
-    if result.already:
-        out.print(f"{len(result.already)} approved row(s) were already ordered (nothing new)")
+    else:
+        out.print(_nothing_made(result), markup=False)
+    if result.already and rows:
+        out.print(_already(result) + " (nothing new for them)", markup=False)
     if result.refused:
         out.print(
             table(
@@ -164,6 +181,20 @@ def _print_approve(result: ApproveResult) -> None:
         out.print(f"  line {line.line}: {why}")
     if result.dry_run:
         out.print("dry run: nothing was changed")
+
+
+def _already(result: ApproveResult) -> str:
+    numbers = sorted({number for _, number in result.already})
+    return f"{len(result.already)} ticked row(s) already ordered ({', '.join(numbers)})"
+
+
+def _nothing_made(result: ApproveResult) -> str:
+    """The line said when no order is (or would be) made, and why."""
+    made = "no order would be created" if result.dry_run else "no order created"
+    head = made if result.refused else "nothing to approve"
+    if result.already:
+        return f"{head}: {_already(result)}"
+    return head if result.refused else f"{head}: no row is ticked (tick Approve, then approve)"
 
 
 @cli.group("settings")

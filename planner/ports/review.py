@@ -194,7 +194,8 @@ class Publication:
 
 @dataclass(frozen=True, slots=True)
 class RowApproval:
-    """A reviewed row turned into an order: never twice for the same plan row."""
+    """A reviewed row (by its key, across plans) turned into an order; a row is ordered again
+    only knowingly (`planner approve --reorder`), or after its order was cancelled."""
 
     plan_id: int
     row_key: str
@@ -207,8 +208,13 @@ class RowApproval:
 class ReviewRepository(Protocol):
     def record_publication(self, publication: Publication) -> Publication: ...
     def last_publication(self, target: str) -> Publication | None: ...
-    def add_approval(self, approval: RowApproval) -> RowApproval: ...
-    def approvals(self, row_keys: Iterable[str]) -> list[RowApproval]: ...
+    def add_approval(self, approval: RowApproval, *, after: str | None = None) -> RowApproval:
+        """Record an approval; refused when the row's last order is not `after` (None: none)."""
+        ...
+
+    def approvals(self, row_keys: Iterable[str]) -> list[RowApproval]:
+        """Every approval of these rows, oldest first."""
+        ...
 
 
 class ReviewUnitOfWork(UnitOfWork, Protocol):

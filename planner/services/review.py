@@ -7,13 +7,13 @@ re-exported so callers import every review use case from this module.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from planner.domain.activity import AuditEntry
-from planner.domain.orders import OrderKind
-from planner.domain.plan import Plan
+from planner.domain.orders import OrderKind, OrderStatus
+from planner.domain.plan import Plan, Recommendation
 from planner.ports import (
     Publication,
     ReviewSheet,
@@ -23,15 +23,18 @@ from planner.ports import (
     SheetRow,
 )
 from planner.services.review_approve import ApproveResult, OrderDraft, approve
-from planner.services.review_edits import edit_lines, text
+from planner.services.review_edits import Refused, edit_lines, text
 from planner.services.review_rows import (
-    CREATED,
     HARD_MAX_QTY,
     QTY_FACTOR,
+    RowOrder,
     check_row,
     latest_plan,
+    named_order,
     parse_qty,
     qty_or_none,
+    read_tick,
+    row_orders,
     ticked,
 )
 from planner.services.setup.service import SetupOptions
@@ -84,8 +87,10 @@ def publish(
         stored = uow.forecast_edits.list()
         first = uow.reviews.last_publication(sheet.location) is None
         tabs = setup_tabs(uow, contents.setup, options=setup or SetupOptions())
+        keys = {r.key for r in plan.actionable()} | {r.key for r in contents.rows if r.key}
+        orders = row_orders(uow, keys)
     assert plan.id is not None
-    carry, changed, dropped = carry_edits(plan, contents.rows)
+    carry, changed, dropped = carry_edits(plan, contents.rows, orders)
     banner = (
         f"Plan {plan.id} made on {plan.made_on.isoformat()}, published "
         f"{moment:%Y-%m-%d %H:%M} UTC by {actor}."
@@ -123,9 +128,14 @@ def publish(
 
 
 def carry_edits(
-    plan: Plan, rows: Sequence[SheetRow]
+    plan: Plan, rows: Sequence[SheetRow], orders: Mapping[str, RowOrder] | None = None
 ) -> tuple[dict[str, RowCarry], list[str], list[str]]:
-    """People's edits to keep, by row key; keys whose recommendation changed; ticked rows lost."""
+    """People's edits to keep, by row key; keys whose recommendation changed; ticked rows lost.
+
+    `orders`: the last order of each row; a row whose order is still to come shows it in its
+    Status (and keeps its tick while the recommendation stands), so it is never ordered twice.
+    """
+    orders = orders or {}
     previous: dict[str, SheetRow] = {}
     for row in rows:
         if row.key:
@@ -135,17 +145,28 @@ def carry_edits(
     changed: list[str] = []
     for key, rec in current.items():
         old = previous.get(key)
+        made = orders.get(key)
+        if made is not None and made.standing:
+            carry[key] = _ordered_row(rec, old, made)
+            continue
         if old is None:
             continue
         note, status = text(old.note), text(old.status)
-        if CREATED.match(status):
-            if qty_or_none(old.recommended) == rec.to_order_qty:
-                carry[key] = RowCarry(old.order_qty, ticked(old.approve), note, status)
+        if named_order(status):  # ordered, and the order was received or cancelled since
+            if made is not None and made.status is OrderStatus.CANCELLED:
+                again = f"{made.number} was cancelled: tick Approve to order this row again"
+                carry[key] = RowCarry(rec.to_order_qty, False, note, again)
+            elif note:
+                carry[key] = RowCarry(rec.to_order_qty, False, note)
             continue  # a new recommendation after an order: start the row afresh
+        try:
+            tick = read_tick(old.approve)
+        except Refused as exc:  # kept unticked, with what to type, rather than dropped silently
+            tick, status = False, exc.message
         if qty_or_none(old.recommended) == rec.to_order_qty and text(old.source) == text(
             rec.source if rec.kind is not OrderKind.ASSEMBLY else None
         ):
-            carry[key] = RowCarry(old.order_qty, ticked(old.approve), note, status)
+            carry[key] = RowCarry(old.order_qty, tick, note, status)
             continue
         edited = old.order_qty not in (None, old.recommended)
         carry[key] = RowCarry(
@@ -161,6 +182,17 @@ def carry_edits(
     dropped = [
         row.key
         for row in rows
-        if ticked(row.approve) and row.key not in current and not CREATED.match(text(row.status))
+        if ticked(row.approve)
+        and row.key not in current
+        and not named_order(row.status)
+        and not (row.key in orders and orders[row.key].standing)
     ]
     return carry, changed, dropped
+
+
+def _ordered_row(rec: Recommendation, old: SheetRow | None, made: RowOrder) -> RowCarry:
+    """A row whose order is still to come: its Status names the order, and the tick and
+    quantity that made it stay (approving again orders nothing), whatever the plan says now."""
+    if old is None:  # not in the sheet (a fresh sheet, or the row was deleted): shown unticked
+        return RowCarry(rec.to_order_qty, False, "", made.status_for(rec))
+    return RowCarry(old.order_qty, ticked(old.approve), text(old.note), made.status_for(rec))

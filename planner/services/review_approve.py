@@ -9,12 +9,19 @@ from datetime import UTC, datetime, timedelta
 
 from planner.domain.activity import AuditEntry
 from planner.domain.errors import NotFound, PlannerError
-from planner.domain.moments import as_utc
 from planner.domain.orders import OrderKind, OrderLine, StockOrder
 from planner.domain.plan import Plan, Recommendation
 from planner.ports import ReviewSheet, ReviewUnitOfWork, RowApproval, SheetEditRow, SheetRow
 from planner.services.review_edits import Refused, save_edits, text
-from planner.services.review_rows import check_row, latest_plan, ticked
+from planner.services.review_rows import (
+    RowOrder,
+    check_row,
+    latest_plan,
+    ordered_text,
+    qty_or_none,
+    read_tick,
+    row_orders,
+)
 from planner.services.setup.service import SetupOptions, SheetSetupResult, apply_sheet
 
 
@@ -35,7 +42,8 @@ class OrderDraft:
 class ApproveResult:
     dry_run: bool
     created: list[OrderDraft] = field(default_factory=list)
-    already: list[tuple[str, str]] = field(default_factory=list)  # (row key, order number)
+    # Ticked rows already turned into an order (nothing new): (row key, order number).
+    already: list[tuple[str, str]] = field(default_factory=list)
     refused: list[tuple[SheetRow, str]] = field(default_factory=list)
     edits_saved: int = 0
     edits_refused: list[tuple[SheetEditRow, str]] = field(default_factory=list)
@@ -47,6 +55,7 @@ class _Good:
     row: SheetRow
     rec: Recommendation
     qty: int
+    after: str | None  # the row's last order (a cancelled one, or the first of a reorder)
 
 
 def approve(
@@ -56,11 +65,17 @@ def approve(
     approver: str,
     origin: str = "cli",
     dry_run: bool = False,
+    reorder: bool = False,
     now: datetime | None = None,
     setup: SetupOptions | None = None,
 ) -> ApproveResult:
     """Turn approved rows into orders and apply the settings tabs' good rows, in one
-    transaction; report and mark refused rows."""
+    transaction; report and mark refused rows.
+
+    A row already turned into an order (by key, whatever plan or publish it came from) is
+    reported as such, not ordered again; with its quantity changed it is refused, unless
+    `reorder` says a second order is meant.
+    """
     moment = now or datetime.now(UTC)
     contents = sheet.read()
     if contents is None:
@@ -77,7 +92,7 @@ def approve(
     statuses: dict[str, str] = {}
     with uow:
         plan = latest_plan(uow)
-        good = _screen(uow, plan, contents.rows, result, statuses)
+        good = _screen(uow, plan, contents.rows, result, statuses, reorder=reorder)
         _make_orders(uow, plan, good, approver, origin, moment, result, statuses)
         edits = save_edits(uow.forecast_edits, contents.edits, actor=approver, dry_run=dry_run)
         result.edits_saved, result.edits_refused = edits.saved, edits.refused
@@ -110,18 +125,20 @@ def _screen(
     rows: Sequence[SheetRow],
     result: ApproveResult,
     statuses: dict[str, str],
+    *,
+    reorder: bool,
 ) -> list[_Good]:
     """Validate every ticked row; refusals go to result and statuses, good rows come back."""
-    assert plan.id is not None
-    ticked_rows = [r for r in rows if ticked(r.approve)]
+    ticked_rows = []
+    for row in rows:
+        try:
+            if read_tick(row.approve):
+                ticked_rows.append(row)
+        except Refused as exc:  # "yes please", =TRUE(): say what to type, order nothing
+            _refuse(row, exc.message, result, statuses)
     by_key = plan.by_key()
     copies = Counter(r.key for r in rows if r.key)
-    done = {(a.plan_id, a.row_key): a for a in uow.reviews.approvals({r.key for r in ticked_rows})}
-    later = {
-        a.row_key: a
-        for a in done.values()
-        if a.plan_id != plan.id and as_utc(a.approved_at) >= as_utc(plan.created_at)
-    }
+    orders = row_orders(uow, {r.key for r in ticked_rows if r.key})
     good: list[_Good] = []
     for row in ticked_rows:
         try:
@@ -131,25 +148,35 @@ def _screen(
                     f"this Row key is on {len(lines)} rows ({', '.join(map(str, lines))}); "
                     "delete the copies"
                 )
-            made = done.get((plan.id, row.key))
-            if made is not None:
-                result.already.append((row.key, made.order_number))
-                statuses[row.key] = f"{made.order_number} created"
-                continue
-            if row.key in later:
-                raise Refused(
-                    f"already ordered as {later[row.key].order_number} after this plan was made; "
-                    "run `planner plan` and `planner publish` again"
-                )
+            made = orders.get(row.key)
+            holding = made if made is not None and made.holds(row.status) else None
             rec = by_key.get(row.key)
+            if holding is not None and qty_or_none(row.order_qty) == holding.quantity:
+                result.already.append((row.key, holding.number))
+                statuses[row.key] = holding.status_for(rec)
+                continue
             qty = check_row(row, rec)
             assert rec is not None  # check_row refuses rows without a recommendation
-            good.append(_Good(row, rec, qty))
+            if holding is not None and not reorder:
+                raise Refused(second_order(holding, qty))
+            good.append(_Good(row, rec, qty, after=made.number if made else None))
         except Refused as exc:
-            result.refused.append((row, exc.message))
-            if row.key:
-                statuses[row.key] = exc.message
+            _refuse(row, exc.message, result, statuses)
     return _known_parties(uow, good, result, statuses)
+
+
+def second_order(made: RowOrder, qty: int) -> str:
+    """Why a row already ordered is not ordered again for another quantity, and how to."""
+    return (
+        f"already ordered in {made.number} for {made.quantity} on {made.on.isoformat()}; "
+        f"`planner approve --reorder` places a second order for {qty}"
+    )
+
+
+def _refuse(row: SheetRow, why: str, result: ApproveResult, statuses: dict[str, str]) -> None:
+    result.refused.append((row, why))
+    if row.key:
+        statuses[row.key] = why
 
 
 def _known_parties(
@@ -178,8 +205,7 @@ def _known_parties(
             except NotFound:
                 problem = f"SKU {rec.sku!r} is not in the catalog"
         if problem:
-            result.refused.append((item.row, problem))
-            statuses[item.row.key] = problem
+            _refuse(item.row, problem, result, statuses)
         else:
             kept.append(item)
     return kept
@@ -207,15 +233,15 @@ def _make_orders(
             order = _placed_order(kind, source, destination, items, plan, approver, moment)
         except PlannerError as exc:  # a rule of orders (a transfer to its own source, say)
             for i in items:
-                result.refused.append((i.row, exc.message))
-                statuses[i.row.key] = exc.message
+                _refuse(i.row, exc.message, result, statuses)
             continue
         keys = tuple(i.row.key for i in items)
         if not result.dry_run:
             uow.orders.add(order)
             for i in items:
                 uow.reviews.add_approval(
-                    RowApproval(plan.id, i.row.key, order.number, i.qty, approver, moment)
+                    RowApproval(plan.id, i.row.key, order.number, i.qty, approver, moment),
+                    after=i.after,
                 )
             uow.audit.record(
                 AuditEntry(
@@ -227,8 +253,8 @@ def _make_orders(
                 )
             )
         number = order.number or f"new {kind.prefix}"
-        for key in keys:
-            statuses[key] = f"{number} created"
+        for i in items:
+            statuses[i.row.key] = ordered_text(number, i.qty, moment.date())
         result.created.append(
             OrderDraft(number, kind, source, destination, order.units, len(items), keys)
         )

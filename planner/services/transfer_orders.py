@@ -14,6 +14,7 @@ from planner.domain.errors import NotFound, PlannerError
 from planner.domain.orders import OrderKind, OrderLine, StockOrder
 from planner.domain.plan import Recommendation
 from planner.ports import ReviewUnitOfWork, RowApproval
+from planner.services.review_rows import row_orders
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,12 @@ def create_transfer(
     if done:
         order = uow.orders.get(done[0].order_number)
         return TransferCreated(order, created=False, rec=plan.by_key().get(key))
+    # Ordered from an earlier plan (the review sheet, or this button) and still to come: the
+    # same row is not ordered twice, whichever way it was approved.
+    made = row_orders(uow, [key]).get(key)
+    if made is not None and made.standing:
+        order = uow.orders.get(made.number)
+        return TransferCreated(order, created=False, rec=plan.by_key().get(key))
     if plan.id != plan_id:
         raise PlannerError(
             f"the plan changed since this list was made (plan {plan_id}, now {plan.id})",
@@ -67,7 +74,8 @@ def create_transfer(
     order.place()
     uow.orders.add(order)
     uow.reviews.add_approval(
-        RowApproval(plan.id, key, order.number, rec.to_order_qty, actor, moment)
+        RowApproval(plan.id, key, order.number, rec.to_order_qty, actor, moment),
+        after=made.number if made else None,
     )
     uow.audit.record(
         AuditEntry(

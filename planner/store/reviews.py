@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from planner.domain.errors import DomainRuleViolation
 from planner.ports import Publication, RowApproval
@@ -43,27 +44,41 @@ class SqlReviews:
             return None
         return Publication(r.plan_id, r.target, _aware(r.published_at), r.published_by, r.rows)
 
-    def add_approval(self, approval: RowApproval) -> RowApproval:
+    def add_approval(self, approval: RowApproval, *, after: str | None = None) -> RowApproval:
+        """Record a row turned into an order; `after` is the row's last order the approver saw
+        (None: none), so a row ordered meanwhile by someone else is refused, not ordered twice."""
         ra = t.review_approvals
-        exists = self._conn.execute(
-            select(ra.c.order_number).where(
-                ra.c.plan_id == approval.plan_id, ra.c.row_key == approval.row_key
-            )
-        ).scalar()
-        if exists is not None:
+        last = self._conn.execute(
+            select(ra.c.order_number, ra.c.seq)
+            .where(ra.c.row_key == approval.row_key)
+            .order_by(ra.c.seq.desc())
+            .limit(1)
+        ).first()
+        seen = None if last is None else str(last.order_number)
+        if seen != after:
             raise DomainRuleViolation(
-                f"row {approval.row_key} of plan {approval.plan_id} is already order {exists}"
+                f"row {approval.row_key} is already order {seen}"
+                + ("" if after is None else f" (not {after} as when it was read)"),
+                hint="run `planner approve` again: it shows what is ordered now",
             )
-        self._conn.execute(
-            insert(ra).values(
-                plan_id=approval.plan_id,
-                row_key=approval.row_key,
-                order_number=approval.order_number,
-                quantity=approval.quantity,
-                approved_by=approval.approved_by,
-                approved_at=approval.approved_at,
+        try:
+            self._conn.execute(
+                insert(ra).values(
+                    plan_id=approval.plan_id,
+                    row_key=approval.row_key,
+                    order_number=approval.order_number,
+                    quantity=approval.quantity,
+                    approved_by=approval.approved_by,
+                    approved_at=approval.approved_at,
+                    seq=1 if last is None else last.seq + 1,
+                )
             )
-        )
+        except IntegrityError:  # another approval of this row landed between the read and now
+            raise DomainRuleViolation(
+                f"row {approval.row_key} was ordered by someone else at the same moment; "
+                "nothing was ordered twice",
+                hint="run `planner approve` again: it shows what is ordered now",
+            ) from None
         return approval
 
     def approvals(self, row_keys: Iterable[str]) -> builtins.list[RowApproval]:
