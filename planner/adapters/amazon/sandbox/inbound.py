@@ -203,8 +203,14 @@ class InboundWorkflow:
         state = self._state(account, params["inboundPlanId"])
         if isinstance(state, tuple):
             return state
+        now = datetime.now(UTC)
         state.plan.status = "VOIDED"
-        state.plan.updated = datetime.now(UTC)
+        state.plan.updated = now
+        # Its shipments go with it, and their units leave inbound (v0: DELETED before they
+        # were sent to Amazon, CANCELLED after).
+        for shipment in [s for s in self.seller.shipments if s.plan_id == state.plan.plan_id]:
+            gone = "DELETED" if shipment.status == "WORKING" else "CANCELLED"
+            self.seller.set_shipment_status(shipment.shipment_id, gone, at=now)
         return 202, self._operation("cancelInboundPlan")
 
     def op_generatePackingOptions(self, account: Account, params: Any, body: Any) -> Answer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from planner.adapters.amazon.sandbox.answers import Answer, OperationsBase, _error, _iso, _token
+from planner.adapters.amazon.sandbox.inbound_stock import total
 from planner.adapters.amazon.sandbox.seller import Account, SandboxStock
 
 
@@ -49,15 +50,6 @@ class InventoryOperations(OperationsBase):
 
     def _summary(self, market_id: str, listing: Any, details: bool) -> dict[str, Any]:
         s = self.seller.stock.get((market_id, listing.seller_sku)) or SandboxStock()
-        total = (
-            s.fulfillable
-            + s.reserved
-            + s.inbound_working
-            + s.inbound_shipped
-            + s.inbound_receiving
-            + s.unfulfillable
-            + s.researching
-        )
         out: dict[str, Any] = {
             "asin": listing.asin,
             "fnSku": listing.fnsku,
@@ -65,7 +57,7 @@ class InventoryOperations(OperationsBase):
             "condition": "NewItem",
             "lastUpdatedTime": _iso(s.updated or self.seller.now),
             "productName": listing.title,
-            "totalQuantity": total,
+            "totalQuantity": total(s),
         }
         if details:
             out["inventoryDetails"] = {

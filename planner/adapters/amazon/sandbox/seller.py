@@ -9,6 +9,7 @@ the bottom.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
 
@@ -16,6 +17,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.adapters.amazon.sandbox.from_demo import demo_listings, demo_shipments, demo_stock
+from planner.adapters.amazon.sandbox.inbound_stock import (
+    FULFILLABLE,
+    RECEIVING,
+    Processing,
+    add,
+    footprint,
+    received_units,
+    shift,
+)
 from planner.adapters.amazon.sandbox.order_history import demo_orders
 from planner.adapters.amazon.sandbox.state import (
     CANCELLED,
@@ -79,7 +89,9 @@ class SandboxSeller:
         self.listings = demo_listings(demo)
         self.stock = demo_stock(demo, self.listings, self.now)
         self.orders = demo_orders(demo, self.listings)
+        # The demo's shipments are already counted in its stock's inbound quantities.
         self.shipments, self.plans = demo_shipments(demo, self.listings)
+        self.processing: list[Processing] = []  # received, not yet fulfillable
         self._next_number = int(self.orders.number.max(initial=0)) + 1
 
     # -- what the server reads ----------------------------------------------------------------
@@ -184,6 +196,7 @@ class SandboxSeller:
                 )
             )
             self._next_number += n
+            self.stow(self.now)
             return n
 
     def cancel_order(self, order_id: str, *, at: datetime) -> None:
@@ -219,20 +232,64 @@ class SandboxSeller:
             level.updated = self.now
 
     def receive(
-        self, shipment_id: str, received: dict[str, int], *, status: str, at: datetime
+        self,
+        shipment_id: str,
+        received: dict[str, int],
+        *,
+        status: str,
+        at: datetime,
+        processing_days: int = 0,
     ) -> None:
-        """Amazon checks units in (received totals by seller SKU) and moves the shipment on."""
+        """Amazon checks units in (received totals by seller SKU) and moves the shipment on.
+
+        Units not yet received move to the new status's inbound quantity; newly received ones
+        become fulfillable, after `processing_days` still shown as receiving (see inbound_stock).
+        """
         with self.lock:
-            shipment = next(s for s in self.shipments if s.shipment_id == shipment_id)
+            shipment = self._shipment(shipment_id)
+            before, was = footprint(shipment), received_units(shipment)
             for item in shipment.items:
                 if item.seller_sku in received:
                     item.received = received[item.seller_sku]
-            shipment.status = status
-            shipment.updated = at
+            shipment.status, shipment.updated = status, at
+            shift(self.stock, before, footprint(shipment), at=at)
+            now = received_units(shipment)
+            for seller_sku in sorted(set(was) | set(now)):
+                units = now[seller_sku] - was[seller_sku]
+                self._checked_in(shipment.marketplace_id, seller_sku, units, at, processing_days)
+
+    def _checked_in(
+        self, market_id: str, seller_sku: str, units: int, at: datetime, processing_days: int
+    ) -> None:
+        if units > 0 and processing_days > 0:
+            add(self.stock, (market_id, seller_sku, RECEIVING), units, at=at)
+            ready = at + timedelta(days=processing_days)
+            self.processing.append(Processing(market_id, seller_sku, units, ready))
+        elif units:  # a correction downwards takes sellable units back
+            add(self.stock, (market_id, seller_sku, FULFILLABLE), units, at=at)
+
+    def set_shipment_status(self, shipment_id: str, status: str, *, at: datetime) -> None:
+        """The shipment moves on (shipped, cancelled…); its units move with it."""
+        self.receive(shipment_id, {}, status=status, at=at)
+
+    def stow(self, until: datetime) -> int:
+        """Units received and processed by `until` leave receiving and become fulfillable."""
+        with self.lock:
+            done = [p for p in self.processing if p.ready <= until]
+            self.processing = [p for p in self.processing if p.ready > until]
+            for p in done:
+                add(self.stock, (p.marketplace_id, p.seller_sku, RECEIVING), -p.units, at=p.ready)
+                add(self.stock, (p.marketplace_id, p.seller_sku, FULFILLABLE), p.units, at=p.ready)
+            return sum(p.units for p in done)
+
+    def _shipment(self, shipment_id: str) -> SandboxShipment:
+        return next(s for s in self.shipments if s.shipment_id == shipment_id)
 
     def add_shipment(self, shipment: SandboxShipment) -> None:
+        """A new shipment: its units are inbound at Amazon from now on."""
         with self.lock:
             self.shipments.append(shipment)
+            shift(self.stock, Counter(), footprint(shipment), at=shipment.updated)
 
     def add_plan(self, plan: SandboxPlan) -> None:
         with self.lock:
