@@ -34,6 +34,7 @@ from planner.services.settings_view import sku_settings, vendor_list
 
 ORDER_NUMBER = re.compile(r"^[A-Z]{2}-\d+$", re.IGNORECASE)
 PROGRESS_EVERY_SECONDS = 1.0
+FORCE_WORDS = ("force", "--force")
 
 
 def help_cmd(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
@@ -248,11 +249,14 @@ def parse_quantities(words: Sequence[str]) -> dict[str, int] | None:
 def receive(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
     if not args:
         raise InvalidInput("name the order to receive", hint="/planner receive PO-12 [SKU=QTY …]")
-    number, quantities = args[0].upper(), parse_quantities(args[1:])
+    # `force` receives an assembly whose components are short (their stock goes to 0).
+    force = any(a.casefold() in FORCE_WORDS for a in args[1:])
+    words = [a for a in args[1:] if a.casefold() not in FORCE_WORDS]
+    number, quantities = args[0].upper(), parse_quantities(words)
     with ctx.services.uow() as uow:
         result = receive_order(
-            uow, number, quantities=quantities, actor=caller.actor, origin=caller.origin,
-            now=ctx.services.now(),
+            uow, number, quantities=quantities, force=force, actor=caller.actor,
+            origin=caller.origin, now=ctx.services.now(),
         )  # fmt: skip
         uow.commit()
     out.reply(Reply(f"{number} received", received_blocks(result, caller.mention), public=True))
@@ -307,7 +311,8 @@ COMMANDS: dict[str, CommandSpec] = {
               Role.VIEWER, "see transfers", transfers),
         _spec("sync", "sync", "sync Amazon now (one message shows the progress)",
               Role.ADMIN, "run a sync", sync, "Starting the Amazon sync…"),
-        _spec("receive", "receive <order> [SKU=QTY …]", "receive an order into an IP warehouse",
+        _spec("receive", "receive <order> [SKU=QTY …] [force]",
+              "receive an order into an IP warehouse (an assembly takes its components)",
               Role.APPROVER, "receive orders", receive),
         _spec("set-source", "set-source <order…> <source>", "name where FBA shipments came from",
               Role.APPROVER, "set the source of orders", set_source_cmd),

@@ -165,8 +165,10 @@ def test_an_fba_warehouse_is_refused_as_the_source_of_a_transfer(
     assert code == 1 and "FBA-CA is an Amazon FBA warehouse" in err
     assert orders(capsys, shop) == before
     external = pick(before, destination_kind="external")["destination"]
+    # The transfer's source is known (IP-MAIN): changing it is a correction, said out loud.
     code, out, err = run(
-        capsys, shop, "order", "set-source", transfer["number"], "--source", external
+        capsys, shop, "order", "set-source", transfer["number"], "--source", external,
+        "--replace",
     )  # fmt: skip
     assert code == 0 and f"Source set to {external} on 1 order(s)" in out, err
     assert orders(capsys, shop)[transfer["number"]]["source"] == external

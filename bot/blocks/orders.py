@@ -117,10 +117,19 @@ def received_blocks(result: ReceiveResult, by: str) -> list[Block]:
         if result.outstanding
         else "nothing outstanding"
     )
-    return [
+    blocks = [
         section(
             f":package: {by} received *{esc(result.number)}* into *{esc(result.warehouse)}*: "
             f"{lines}."
-        ),
-        context(f"Order status: {result.status}; {tail}."),
+        )
     ]
+    if result.taken:
+        taken = ", ".join(
+            f"−{num(q)} {esc(sku)} (now {num(result.left[sku])})" for sku, q in result.taken.items()
+        )
+        blocks.append(section(f"Taken from *{esc(result.taken_from or '')}*: {taken}."))
+    if result.forced:
+        short = ", ".join(f"{esc(sku)} {num(n)} short" for sku, n in result.forced.items())
+        blocks.append(context(f":warning: Forced: {short}; that stock is now 0 (never below)."))
+    blocks.append(context(f"Order status: {result.status}; {tail}."))
+    return blocks

@@ -14,10 +14,10 @@ import click
 from planner.cli import State, cli, emit_json, out, pass_state, table
 from planner.commands.orders import order_json
 from planner.domain.errors import InvalidInput
-from planner.domain.orders import StockOrder
+from planner.domain.orders import OrderKind, StockOrder
 from planner.services.amazon_inbound import set_source
 from planner.services.order_edits import OrderEdit, edit_order
-from planner.services.receiving import receive_order
+from planner.services.receiving import ReceiveResult, receive_order
 
 
 class SkuQuantity(click.ParamType):
@@ -75,6 +75,12 @@ def show_cmd(state: State, number: str, as_json: bool) -> None:
 @click.option(
     "--expected", type=click.DateTime(["%Y-%m-%d"]), help="New expected arrival (YYYY-MM-DD)."
 )
+@click.option(
+    "--destination",
+    metavar="WAREHOUSE",
+    help="The true destination: a member of the combined warehouse the order was placed on "
+    "(or, for an order on a real warehouse, another planned one).",
+)
 @click.option("--cancel", is_flag=True, help="Cancel the order.")
 @pass_state
 def edit_cmd(
@@ -82,13 +88,15 @@ def edit_cmd(
     number: str,
     qty: tuple[tuple[str, int], ...],
     expected: datetime | None,
+    destination: str | None,
     cancel: bool,
 ) -> None:
-    """Change quantities or the expected date, or cancel (refused once saved to Amazon)."""
+    """Change quantities, expected date or destination, or cancel (refused once saved to Amazon)."""
     edit = OrderEdit(
         quantities=_quantities(qty),
         expected_on=expected.date() if expected is not None else None,
         cancel=cancel,
+        destination=destination,
     )
     with state.app.uow() as uow:
         order = edit_order(uow, number, edit, actor=getpass.getuser())
@@ -99,12 +107,21 @@ def edit_cmd(
 @order_group.command("receive")
 @click.argument("number")
 @click.option("--qty", "qty", type=SkuQuantity(), multiple=True, help="Units arrived now.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Receive even if components (or a transfer's units) are short: their stock goes to 0.",
+)
 @pass_state
-def receive_cmd(state: State, number: str, qty: tuple[tuple[str, int], ...]) -> None:
-    """Receive an order into its IP warehouse: everything outstanding, or --qty SKU=N."""
+def receive_cmd(state: State, number: str, qty: tuple[tuple[str, int], ...], force: bool) -> None:
+    """Receive an order into its IP warehouse: everything outstanding, or --qty SKU=N.
+
+    An assembly order takes its components out of the same warehouse; a transfer from another
+    IP warehouse takes its units out of that one.
+    """
     with state.app.uow() as uow:
         result = receive_order(
-            uow, number, quantities=_quantities(qty) or None, actor=getpass.getuser()
+            uow, number, quantities=_quantities(qty) or None, force=force, actor=getpass.getuser()
         )
         uow.commit()
     rows = [(sku, n, result.stock[sku]) for sku, n in result.received.items()]
@@ -116,16 +133,37 @@ def receive_cmd(state: State, number: str, qty: tuple[tuple[str, int], ...]) -> 
             rows,
         )
     )
+    _print_taken(result)
+
+
+def _print_taken(result: ReceiveResult) -> None:
+    if not result.taken:
+        return
+    rows = [(sku, n, result.left[sku]) for sku, n in result.taken.items()]
+    # Taken where the order arrived: an assembly's components; elsewhere: a transfer's source.
+    what = "Components" if result.taken_from == result.warehouse else "Units"
+    out.print(table(f"{what} taken from {result.taken_from}", ["sku", "taken", "left"], rows))
+    for sku, short in result.forced.items():
+        out.print(
+            f"forced: {result.taken_from} was {short} unit(s) of {sku} short; "
+            "its stock is now 0 (never below)"
+        )
 
 
 @order_group.command("set-source")
 @click.argument("numbers", nargs=-1, required=True)
 @click.option("--source", required=True, help="Vendor (purchases) or warehouse (transfers).")
+@click.option(
+    "--replace", is_flag=True, help="Change a source that is already known (a correction)."
+)
 @pass_state
-def set_source_cmd(state: State, numbers: tuple[str, ...], source: str) -> None:
-    """Name where FBA shipments found in Amazon came from (see `planner orders unknown-source`)."""
+def set_source_cmd(state: State, numbers: tuple[str, ...], source: str, replace: bool) -> None:
+    """Name where FBA shipments found in Amazon came from (see `planner orders unknown-source`).
+
+    An order whose source is known keeps it unless --replace says the change is meant.
+    """
     with state.app.uow() as uow:
-        changed = set_source(uow, list(numbers), source, actor=getpass.getuser())
+        changed = set_source(uow, list(numbers), source, replace=replace, actor=getpass.getuser())
         uow.commit()
     out.print(f"Source set to {source} on {len(changed)} order(s): {', '.join(changed) or '-'}")
 
@@ -134,10 +172,15 @@ def _print(order: StockOrder) -> None:
     link = order.amazon
     title = (
         f"{order.number} ({order.kind.value}): {order.status.value}, "
-        f"{order.source or 'unknown source'} → {order.destination}, expected "
+        f"{order.source or _no_source(order)} → {order.destination}, expected "
         f"{order.expected_on or 'unknown'}"
         + (f"; saved to Amazon as {link.inbound_plan_id} (locked)" if link else "")
     )
-    rows = [(x.sku, x.ordered, x.received, x.outstanding) for x in order.lines]
+    rows = [(x.sku, x.ordered, x.received, order.outstanding_of(x)) for x in order.lines]
     out.print(title)
     out.print(table("", ["sku", "ordered", "received", "outstanding"], rows))
+
+
+def _no_source(order: StockOrder) -> str:
+    # An assembly is made from components at its own warehouse; it has no source to know.
+    return "components" if order.kind is OrderKind.ASSEMBLY else "unknown source"

@@ -34,7 +34,11 @@ def order_json(o: StockOrder, kinds: dict[str, str]) -> dict[str, object]:
         "destination": o.destination,
         "expected_on": o.expected_on,
         "units": o.units,
+        # Where the order's units are: ordered = received + outstanding, until the order is
+        # cancelled or closed (then what did not come is no longer on its way).
+        "ordered": o.units,
         "received": sum(line.received for line in o.lines),
+        "outstanding": o.outstanding,
         "amazon_shipment": o.external_ref
         or (",".join(o.amazon.shipment_ids) if o.amazon else None),
         "locked": o.locked,
@@ -44,7 +48,15 @@ def order_json(o: StockOrder, kinds: dict[str, str]) -> dict[str, object]:
         "amazon_inbound_plan_id": o.amazon.inbound_plan_id if o.amazon else None,
         "amazon_shipment_ids": list(o.amazon.shipment_ids) if o.amazon else [],
         "amazon_confirmation_ids": list(o.amazon.confirmation_ids) if o.amazon else [],
-        "lines": [{"sku": x.sku, "ordered": x.ordered, "received": x.received} for x in o.lines],
+        "lines": [
+            {
+                "sku": x.sku,
+                "ordered": x.ordered,
+                "received": x.received,
+                "outstanding": o.outstanding_of(x),
+            }
+            for x in o.lines
+        ],
     }
 
 
@@ -67,7 +79,7 @@ def orders_cmd(state: State, view: str, kind: str | None, as_json: bool) -> None
             o.number,
             o.kind.value,
             o.status.value,
-            o.source or "unknown",
+            o.source or ("components" if o.kind is OrderKind.ASSEMBLY else "unknown"),
             o.destination,
             o.expected_on,
             f"{sum(line.received for line in o.lines)}/{o.units}",

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import enum
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from planner.domain.catalog import BillOfMaterials
 from planner.domain.errors import DomainRuleViolation, InvalidInput, InvalidTransition, OrderLocked
+from planner.domain.warehouses import Warehouse, WarehouseKind
 
 
 class OrderKind(enum.StrEnum):
@@ -186,8 +190,12 @@ class StockOrder:
             )
         self.expected_on = expected_on
 
-    def set_source(self, source: str) -> None:
-        """Name the source of an order pulled in from Amazon with an unknown source."""
+    def set_source(self, source: str, *, replace: bool = False) -> None:
+        """Name the source of an order pulled in from Amazon with an unknown source.
+
+        A known source is kept unless `replace` says the change is meant: naming the source is
+        no way to swap the vendor of an ordinary purchase order by accident.
+        """
         if self.status is OrderStatus.CANCELLED:
             raise InvalidTransition(f"order {self.number} is cancelled")
         if self.amazon is not None:
@@ -196,11 +204,67 @@ class StockOrder:
                 f"order {self.number} was saved to Amazon by planner; its source is set there",
                 hint="set-source is for shipments found in Amazon with an unknown source",
             )
+        if self.source is not None and self.source != source and not replace:
+            raise DomainRuleViolation(
+                f"order {self.number} already comes from {self.source}; set-source only names "
+                "the source of shipments found in Amazon without one",
+                hint=f"if {self.source} is wrong, run `planner order set-source {self.number} "
+                f"--source {_quoted(source)} --replace` (or cancel the order and create it again)",
+            )
         if self.kind is OrderKind.TRANSFER and source == self.destination:
             raise DomainRuleViolation(
                 f"transfer {self.number}: source and destination are both {source!r}"
             )
         self.source = source
+
+    def set_destination(self, to: Warehouse, *, now_at: Warehouse) -> None:
+        """Send the order to its true warehouse (`now_at`: the warehouse it goes to now).
+
+        An order placed on a combined warehouse (a planning view, no place goods can go) gets
+        one of the members whose stock counts there, so it stays on order for that plan; an
+        order on a real warehouse may go to any other enabled one of a kind it can go to.
+        """
+        self._check_editable()
+        if self.external_ref is not None:
+            raise OrderLocked(
+                f"order {self.number} mirrors Amazon shipment {self.external_ref}; "
+                "Amazon decides where it goes"
+            )
+        if self.status is OrderStatus.PARTIALLY_RECEIVED:
+            # Units already arrived at the old warehouse: moving the order would move them too.
+            raise InvalidTransition(
+                f"order {self.number} is partially received at {self.destination}",
+                hint="receive or cancel the rest, and order the remainder to the new warehouse",
+            )
+        if to.is_combined:
+            raise DomainRuleViolation(
+                f"{to.code} is a combined warehouse, a planning view goods cannot be sent to",
+                hint=_members_hint(to),
+            )
+        if to.code == self.destination:
+            return
+        if now_at.is_combined:
+            _check_member(self.number, to, now_at)
+        elif not to.enabled:
+            raise DomainRuleViolation(
+                f"warehouse {to.code} is not planned (disabled)",
+                hint="plan it first (planned = yes in the Warehouses settings), or choose a "
+                "planned warehouse",
+            )
+        self._check_kind_goes_to(to)
+        self.destination = to.code
+
+    def _check_kind_goes_to(self, to: Warehouse) -> None:
+        if self.kind is OrderKind.ASSEMBLY and to.kind is not WarehouseKind.IP:
+            raise DomainRuleViolation(
+                f"order {self.number} is an assembly order; it is made at an IP warehouse, "
+                f"not at {to.code} ({to.kind})",
+                hint="choose the IP warehouse where the components are",
+            )
+        if self.kind is OrderKind.TRANSFER and to.code == self.source:
+            raise DomainRuleViolation(
+                f"transfer {self.number}: source and destination are both {to.code!r}"
+            )
 
     def receive(self, quantities: dict[str, int], *, on: date) -> None:
         """Record arrivals by SKU on a day; the status follows (partially received / received)."""
@@ -260,6 +324,104 @@ class StockOrder:
     def units(self) -> int:
         return sum(line.ordered for line in self.lines)
 
+    def outstanding_of(self, line: OrderLine) -> int:
+        """Units of a line still to come: none once the order is cancelled or closed."""
+        if self.status in (OrderStatus.CANCELLED, OrderStatus.RECEIVED):
+            return 0
+        return line.outstanding
+
+    @property
+    def outstanding(self) -> int:
+        """Units of the whole order still to come (0 once cancelled or closed)."""
+        return sum(self.outstanding_of(line) for line in self.lines)
+
     @property
     def value(self) -> float:
         return sum(line.ordered * line.unit_cost for line in self.lines)
+
+
+def _quoted(text: str) -> str:
+    return f"'{text}'" if " " in text else text
+
+
+def _members_hint(combined: Warehouse) -> str:
+    stocked = combined.stock_sources()
+    return f"choose one of its members: {', '.join(stocked)}" if stocked else "choose a warehouse"
+
+
+def _check_member(number: str, to: Warehouse, combined: Warehouse) -> None:
+    """The true destination of an order placed on a combined warehouse is one of its members."""
+    members = {m.warehouse: m for m in combined.members}
+    if to.code not in members:
+        raise DomainRuleViolation(
+            f"order {number} was placed on combined warehouse {combined.code}; {to.code} is not "
+            "one of its members",
+            hint=_members_hint(combined),
+        )
+    if not members[to.code].include_stock:
+        # Its stock does not count in the combined warehouse: the plan would lose the order
+        # and recommend the same units again.
+        raise DomainRuleViolation(
+            f"{to.code} is a member of {combined.code} for its sales only; its stock does not "
+            f"count there, so order {number} would drop out of {combined.code}'s plan",
+            hint=_members_hint(combined),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentUse:
+    """Units of one component an assembly receipt takes, and for which assemblies."""
+
+    sku: str
+    units: int
+    uses: tuple[tuple[str, int, float], ...]  # (assembly SKU, assemblies made, per assembly)
+
+    def describe(self) -> str:
+        """`1975 × TEA-TIN-1 = 1975` (or several assemblies' uses added up)."""
+        parts = [
+            f"{made} × {_per(per)}{self.sku}" + (f" (for {sku})" if len(self.uses) > 1 else "")
+            for sku, made, per in self.uses
+        ]
+        return f"{' + '.join(parts)} = {self.units}"
+
+
+def _per(per: float) -> str:
+    return "" if per == 1 else f"{per:g} "
+
+
+def components_used(
+    number: str,
+    made: Mapping[str, int],
+    boms: Mapping[str, BillOfMaterials],
+    *,
+    before: Mapping[str, int] | None = None,
+) -> list[ComponentUse]:
+    """Components that assembling `made` (assembly SKU → units) takes, one level down the BOM.
+
+    `before`: assemblies of the order received earlier. A fraction of a unit cannot be left on
+    the shelf, so the order's running total is rounded up, and each receipt takes what that
+    total grew by: partial receipts add up to what one whole receipt would take. Only the
+    direct components are taken: a sub-assembly comes out of stock as a whole.
+    """
+    earlier = before or {}
+    uses: dict[str, list[tuple[str, int, float]]] = {}
+    units: dict[str, int] = {}
+    for sku, n in made.items():
+        bom = boms.get(sku)
+        if bom is None:
+            raise DomainRuleViolation(
+                f"{number}: {sku} has no bill of materials, so planner cannot tell which "
+                "components assembling it takes",
+                hint="add its components (`planner import boms FILE.csv`), then receive again",
+            )
+        done = earlier.get(sku, 0)
+        for c in bom.components:
+            uses.setdefault(c.sku, []).append((sku, n, c.quantity))
+            grown = _up(c.quantity * (done + n)) - _up(c.quantity * done)
+            units[c.sku] = units.get(c.sku, 0) + grown
+    return [ComponentUse(sku, units[sku], tuple(found)) for sku, found in uses.items()]
+
+
+def _up(units: float) -> int:
+    # round() first: 0.1 × 30 is 3.0000000000000004 in floating point, not a 4th unit.
+    return math.ceil(round(units, 6))

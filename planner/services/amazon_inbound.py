@@ -291,12 +291,18 @@ def _status_of_all(
 
 
 def set_source(
-    uow: UnitOfWork, numbers: Sequence[str], source: str, *, actor: str, origin: str = "cli"
+    uow: UnitOfWork,
+    numbers: Sequence[str],
+    source: str,
+    *,
+    actor: str,
+    origin: str = "cli",
+    replace: bool = False,
 ) -> list[str]:
     """Name the source of orders found in Amazon: a vendor (purchases) or warehouse (transfers).
 
     Orders planner saved to Amazon are refused (their source went to Amazon with them), and so
-    is an FBA warehouse as a transfer's source.
+    is an FBA warehouse as a transfer's source; a known source changes only with `replace`.
     """
     if not numbers:
         raise InvalidInput("name at least one order to set the source of")
@@ -305,7 +311,9 @@ def set_source(
         order = uow.orders.get(number)
         _check_source(uow, order, source)
         before = order.source
-        order.set_source(source)  # refuses orders planner saved to Amazon, even unchanged
+        # Refuses orders planner saved to Amazon (even unchanged), and a known source unless
+        # `replace` says the change is meant.
+        order.set_source(source, replace=replace)
         if order.source != before:
             uow.orders.save(order)
             changed.append(number)
@@ -315,7 +323,7 @@ def set_source(
             action="orders.set_source",
             objects=tuple(numbers),
             origin=origin,
-            details={"source": source, "changed": changed},
+            details={"source": source, "changed": changed, "replace": replace},
         )
     )
     return changed

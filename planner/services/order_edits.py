@@ -1,19 +1,23 @@
-"""Editing a stock order by hand: quantities, expected date, cancelling.
+"""Editing a stock order by hand: quantities, expected date, destination, cancelling.
 
 Every edit goes through the order's own rules, so an order saved to Amazon is refused with
-"edit it in Amazon" and a received or cancelled one cannot change. Each edit is audited; the
-caller commits, so a refused edit leaves nothing half-written.
+"edit it in Amazon" and a received or cancelled one cannot change. An order placed on a combined
+warehouse gets its true destination here (one of the members), as the product guide has it:
+"you can select the 'true' destination warehouse once the new order is created". Each edit is
+audited; the caller commits, so a refused edit leaves nothing half-written.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from planner.domain.activity import AuditEntry
-from planner.domain.errors import InvalidInput, OrderLocked
+from planner.domain.errors import InvalidInput, NotFound, OrderLocked
 from planner.domain.orders import StockOrder
+from planner.domain.warehouses import Warehouse
 from planner.ports import UnitOfWork
 
 
@@ -24,9 +28,15 @@ class OrderEdit:
     quantities: Mapping[str, int] | None = None
     expected_on: date | None = None
     cancel: bool = False
+    destination: str | None = None  # a warehouse code (any case)
 
     def is_empty(self) -> bool:
-        return not self.quantities and self.expected_on is None and not self.cancel
+        return (
+            not self.quantities
+            and self.expected_on is None
+            and not self.cancel
+            and self.destination is None
+        )
 
 
 def edit_order(
@@ -42,7 +52,7 @@ def edit_order(
     if edit.is_empty():
         raise InvalidInput(
             f"nothing to change on order {number}",
-            hint="give --qty SKU=N, --expected YYYY-MM-DD or --cancel",
+            hint="give --qty SKU=N, --expected YYYY-MM-DD, --destination WAREHOUSE or --cancel",
         )
     order = uow.orders.get(number)
     if order.external_ref is not None and not order.locked:
@@ -53,10 +63,14 @@ def edit_order(
             "(`planner order set-source` still names where it came from)",
         )
     before = {line.sku: line.ordered for line in order.lines}
+    was_at = order.destination
     for sku, qty in (edit.quantities or {}).items():
         order.set_quantity(sku, int(qty))  # refuses a locked, closed or unknown-SKU order
     if edit.expected_on is not None:
         order.reschedule(edit.expected_on)
+    if edit.destination is not None:
+        to = find_warehouse(uow, edit.destination)
+        order.set_destination(to, now_at=uow.warehouses.get(order.destination))
     if edit.cancel:
         order.cancel()
     uow.orders.save(order)
@@ -67,13 +81,31 @@ def edit_order(
             objects=(number,),
             origin=origin,
             at=now or datetime.now(UTC),
-            details=_details(order, edit, before),
+            details=_details(order, edit, before, was_at),
         )
     )
     return order
 
 
-def _details(order: StockOrder, edit: OrderEdit, before: Mapping[str, int]) -> dict[str, object]:
+def find_warehouse(uow: UnitOfWork, code: str) -> Warehouse:
+    """A warehouse by its code in any case; an unknown one is refused with the close names."""
+    known = {w.code: w for w in uow.warehouses.list()}
+    by_case = {c.casefold(): w for c, w in known.items()}
+    found = by_case.get(code.strip().casefold())
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(code.strip().upper(), list(known), n=3, cutoff=0.5)
+    raise NotFound(
+        f"no warehouse {code!r}",
+        hint=f"did you mean {_either(close)}?"
+        if close
+        else f"known warehouses: {', '.join(sorted(known))}",
+    )
+
+
+def _details(
+    order: StockOrder, edit: OrderEdit, before: Mapping[str, int], was_at: str
+) -> dict[str, object]:
     changed = {
         line.sku: {"from": before[line.sku], "to": line.ordered}
         for line in order.lines
@@ -84,4 +116,10 @@ def _details(order: StockOrder, edit: OrderEdit, before: Mapping[str, int]) -> d
         out["quantities"] = changed
     if edit.expected_on is not None:
         out["expected_on"] = edit.expected_on.isoformat()
+    if order.destination != was_at:
+        out["destination"] = {"from": was_at, "to": order.destination}
     return out
+
+
+def _either(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"

@@ -349,6 +349,13 @@ def _check_pushable(order: StockOrder, dest: Warehouse) -> None:
     if order.kind is OrderKind.ASSEMBLY:
         raise PushRefused(f"order {number} is an assembly order; only purchase and "
                           "transfer orders can be saved to Amazon")  # fmt: skip
+    if dest.is_combined:
+        members = ", ".join(dest.stock_sources())
+        raise PushRefused(
+            f"order {number} goes to combined warehouse {dest.code}, a planning view, not a "
+            "place Amazon can receive at",
+            hint=f"run `planner order edit {number} --destination W` first (W: one of {members})",
+        )
     if dest.kind is not WarehouseKind.FBA or not dest.connection or not dest.marketplace_id:
         raise PushRefused(
             f"order {number} goes to {dest.code}, not to an FBA warehouse of a connection",
