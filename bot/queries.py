@@ -62,6 +62,18 @@ class SkuReport:
     orders: tuple[SkuOrder, ...]
     velocity: float  # units a day over the last 30 in-stock days, all warehouses
     chart: ChartSeries | None
+    # Combined warehouses among recs' warehouses, with their members (sales or stock).
+    combined: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    uses: ComponentUse | None = None  # a component: the assemblies whose demand it carries
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentUse:
+    """Where a component's plan row carries its assemblies' demand, and about how much."""
+
+    site: str  # the assembly warehouse
+    assemblies: tuple[tuple[str, float], ...]  # (assembly SKU, components per assembly)
+    daily: float  # units a day of the site row's forecast that its assemblies use
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +119,14 @@ def sku_report(uow: UnitOfWork, variant: Variant, *, today: date) -> SkuReport:
     )
     plan = uow.plans.latest()
     mine = [r for r in plan.recommendations if r.sku == sku] if plan else []
-    recs = tuple(r for r in mine if r.kind is not OrderKind.TRANSFER and r.warehouse in warehouses)
+    # Every planned row, combined warehouses too: a combined one is where its members are planned.
+    recs = tuple(r for r in mine if r.kind is not OrderKind.TRANSFER)
+    every = {w.code: w for w in uow.warehouses.list()}
+    combined = tuple(
+        (r.warehouse, tuple(m.warehouse for m in every[r.warehouse].members))
+        for r in recs
+        if r.warehouse in every and every[r.warehouse].is_combined
+    )
     transfers = tuple(r for r in mine if r.kind is OrderKind.TRANSFER)
     orders = tuple(
         _sku_order(o, sku)
@@ -146,7 +165,39 @@ def sku_report(uow: UnitOfWork, variant: Variant, *, today: date) -> SkuReport:
         orders=orders,
         velocity=velocity,
         chart=chart,
+        combined=combined,
+        uses=_component_use(uow, plan, sku),
     )
+
+
+def _component_use(uow: UnitOfWork, plan: Plan | None, sku: str) -> ComponentUse | None:
+    """The assemblies using a component, and about how much of its site row's forecast is theirs.
+
+    The plan's row at the assembly site is the component's own forecast plus its assemblies'
+    demand; the own part is the night's stored snapshot, so the rest is the assemblies'.
+    """
+    if plan is None:
+        return None
+    parents = sorted(
+        (b.assembly_sku, float(c.quantity))
+        for b in uow.boms.list()
+        for c in b.components
+        if c.sku == sku
+    )
+    site = next((r.warehouse for r in plan.recommendations if r.kind is OrderKind.ASSEMBLY), None)
+    row = next((r for r in plan.recommendations if r.sku == sku and r.warehouse == site), None)
+    if not parents or site is None or row is None:
+        return None
+    own = next(
+        (
+            s.daily[: max(row.planning_period_days, 1)]
+            for s in uow.snapshots.list(since=plan.made_on, until=plan.made_on)
+            if s.key.sku == sku and s.key.warehouse == site
+        ),
+        (),
+    )
+    own_daily = float(np.mean(own)) if own else 0.0
+    return ComponentUse(site, tuple(parents), max(row.daily_forecast - own_daily, 0.0))
 
 
 def _forecast(

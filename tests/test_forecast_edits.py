@@ -10,7 +10,7 @@ import pytest
 from planner.domain.activity import EditScope, ForecastEdit
 from planner.domain.errors import InvalidInput
 from planner.engine.history import SeriesKey
-from planner.forecast.edits import SeriesAttributes, edit_forecast, monthly_totals
+from planner.forecast.edits import EditLevels, SeriesAttributes, edit_forecast, monthly_totals
 
 START = date(2026, 11, 29)  # 2 days of November, 31 of December, then January
 DAYS = 40
@@ -87,3 +87,53 @@ def test_an_edit_needs_units_or_a_factor_not_both() -> None:
         ForecastEdit(EditScope.VARIANT, "A", DEC)
     with pytest.raises(InvalidInput):
         ForecastEdit(EditScope.VARIANT, "A", DEC, units=1, factor=1.0)
+
+
+# TEA-1 sells in FBA-US and SHOPIFY, neither planned on its own: NA (combined) plans both.
+NA_KEYS = [SeriesKey("TEA-1", "FBA-US"), SeriesKey("TEA-1", "SHOPIFY"), SeriesKey("TEA-1", "NA")]
+NA_ATTRS = [SeriesAttributes(vendor="Acme", category="tea")] * 3
+NA_LEVELS = EditLevels(np.array([False, False, True]), [(), (), (0, 1)])
+
+
+def na_flat() -> np.ndarray:
+    return np.array([[2.0] * DAYS, [1.0] * DAYS, [3.0] * DAYS])  # NA sums its members
+
+
+def test_an_edit_naming_no_warehouse_lands_once_on_the_combined_row() -> None:
+    edit = ForecastEdit(EditScope.VARIANT, "TEA-1", DEC, units=186)  # 2 × NA's 93
+    _, view = edit_forecast(na_flat(), START, NA_KEYS, NA_ATTRS, [edit], levels=NA_LEVELS)
+    assert view.after[:, 1].tolist() == pytest.approx([62.0, 31.0, 186.0])
+    assert view.edited[:, 1].tolist() == [False, False, True]
+
+
+def test_an_edit_naming_a_member_flows_into_the_combined_row_once() -> None:
+    edit = ForecastEdit(EditScope.VARIANT, "TEA-1", DEC, units=131, warehouse="SHOPIFY")
+    out, view = edit_forecast(na_flat(), START, NA_KEYS, NA_ATTRS, [edit], levels=NA_LEVELS)
+    assert view.after[:, 1].tolist() == pytest.approx([62.0, 131.0, 193.0])  # NA: 93 + 100
+    assert view.edited[:, 1].tolist() == [False, True, True]
+    assert out[2, 0] == 3.0  # November untouched
+
+
+def test_a_member_edit_replaces_its_part_of_an_edited_combined_month() -> None:
+    edits = [
+        ForecastEdit(EditScope.VENDOR, "Acme", DEC, factor=2.0),  # NA's own edit
+        ForecastEdit(EditScope.VARIANT, "TEA-1", DEC, units=100, warehouse="SHOPIFY"),
+    ]
+    _, view = edit_forecast(na_flat(), START, NA_KEYS, NA_ATTRS, edits, levels=NA_LEVELS)
+    # The rest of NA (FBA-US's 62) doubled, plus Shopify's 100.
+    assert view.after[2, 1] == pytest.approx(2 * 62 + 100)
+
+
+@pytest.mark.parametrize("combined", [10.0, 93.0, 200.0])  # NA's own forecast vs its members'
+def test_edits_that_raise_a_month_never_lower_the_combined_row(combined: float) -> None:
+    mean = na_flat()
+    mean[2] = combined / 31
+    edits = [
+        ForecastEdit(EditScope.VARIANT, "TEA-1", DEC, factor=1.1),
+        ForecastEdit(EditScope.VARIANT, "TEA-1", DEC, units=80, warehouse="SHOPIFY"),  # 31 → 80
+    ]
+    _, view = edit_forecast(mean, START, NA_KEYS, NA_ATTRS, edits, levels=NA_LEVELS)
+    assert view.after[2, 1] >= view.before[2, 1]
+    units = ForecastEdit(EditScope.VARIANT, "TEA-1", DEC, units=2 * combined)
+    _, view = edit_forecast(mean, START, NA_KEYS, NA_ATTRS, [units], levels=NA_LEVELS)
+    assert view.after[2, 1] == pytest.approx(2 * combined)

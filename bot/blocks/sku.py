@@ -17,7 +17,7 @@ from bot.blocks.common import (
     section,
     table,
 )
-from bot.queries import SkuReport
+from bot.queries import ComponentUse, SkuReport
 from bot.replies import Block
 from planner.domain.catalog import Variant
 
@@ -47,6 +47,7 @@ def sku_blocks(report: SkuReport, *, chart_note: str | None = None) -> list[Bloc
         )
     else:
         blocks.append(section("*Stock by warehouse*: none recorded."))
+    combined = dict(report.combined)
     if report.recs:
         blocks.append(section("*Forecast and cover* (latest plan)"))
         blocks += code_sections(
@@ -54,7 +55,7 @@ def sku_blocks(report: SkuReport, *, chart_note: str | None = None) -> list[Bloc
                 ["warehouse", "per day", "method", "cover", "stockout", "to order", "urgency"],
                 [
                     (
-                        r.warehouse,
+                        r.warehouse + (" (combined)" if r.warehouse in combined else ""),
                         f"{r.daily_forecast:.2f}",
                         r.method or "–",
                         cover(r.days_of_cover),
@@ -66,6 +67,12 @@ def sku_blocks(report: SkuReport, *, chart_note: str | None = None) -> list[Bloc
                 ],
             )
         )
+        blocks += [
+            context(f"{esc(code)} is combined: planned for {esc(', '.join(members))}")
+            for code, members in report.combined
+        ]
+        if report.uses is not None:
+            blocks.append(context(_uses_text(report.uses)))
     else:
         blocks.append(section("*Forecast*: this SKU is not in the latest plan."))
     for t in report.transfers:
@@ -104,6 +111,14 @@ def sku_blocks(report: SkuReport, *, chart_note: str | None = None) -> list[Bloc
     )
     blocks.append(context(plan + (f" · {chart_note}" if chart_note else "")))
     return blocks
+
+
+def _uses_text(uses: ComponentUse) -> str:
+    parts = ", ".join(f"{esc(a)} ×{q:g}" for a, q in uses.assemblies)
+    return (
+        f"At {esc(uses.site)}, about {uses.daily:,.2f}/day of the forecast is from"
+        f" assemblies {parts}"
+    )
 
 
 def sku_suggestions_blocks(query: str, suggestions: Sequence[Variant]) -> list[Block]:

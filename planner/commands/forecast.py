@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from planner.cli import State, cli, emit_json, err, out, pass_state, table, today
 from planner.domain.errors import InvalidInput
@@ -13,6 +14,7 @@ from planner.forecast.auto import AutoForecaster
 from planner.forecast.csvio import read_panel, write_forecast
 from planner.forecast.methods import METHODS
 from planner.services.accuracy import GROUPINGS, forecast_accuracy
+from planner.services.forecast_view import SeriesMonths, forecast_view
 
 METHOD_NAMES = ("auto", *sorted(METHODS))
 
@@ -143,57 +145,88 @@ def accuracy_cmd(state: State, by: str, days: int, lookback: int, as_json: bool)
 @click.option("--json", "as_json", is_flag=True)
 @pass_state
 def view_cmd(state: State, sku: str, warehouse: str | None, as_json: bool) -> None:
-    """The forecast per month for a SKU, before and after forecast edits."""
-    from planner.domain.errors import NotFound
-    from planner.services.planning import make_plan
-
+    """The forecast per month for a SKU, before and after edits, and as the plan uses it."""
     app = state.app
     with app.uow() as uow:
-        uow.variants.get(sku)  # a clear error for an unknown SKU
-        run = make_plan(uow, today=today(), options=app.planning_options())
-    view = run.monthly
-    rows = [
-        i
-        for i, k in enumerate(run.forecast.keys)
-        if k.sku == sku and (warehouse is None or k.warehouse == warehouse)
-    ]
-    if view is None or not rows:
-        raise NotFound(f"no forecast for {sku}" + (f" in {warehouse}" if warehouse else ""))
-    months = [m.strftime("%Y-%m") for m in view.months]
+        found = forecast_view(
+            uow, sku, warehouse=warehouse, today=today(), options=app.planning_options()
+        )
+    months = [m.strftime("%Y-%m") for m in found.months]
     if as_json:
-        emit_json(
-            [
-                {
-                    "sku": sku,
-                    "warehouse": run.forecast.keys[i].warehouse,
-                    "method": run.forecast.method[i],
-                    "months": [
-                        {
-                            "month": m,
-                            "before": round(float(view.before[i, j]), 2),
-                            "after": round(float(view.after[i, j]), 2),
-                            "edited": bool(view.edited[i, j]),
-                        }
-                        for j, m in enumerate(months)
-                    ],
-                }
-                for i in rows
-            ]
-        )
+        emit_json([_series_json(found.sku, s, months) for s in found.series])
         return
-    for i in rows:
-        out.print(
-            table(
-                f"{sku} in {run.forecast.keys[i].warehouse} ({run.forecast.method[i]})",
-                ["month", "forecast", "after edits", ""],
-                [
-                    (
-                        m,
-                        f"{view.before[i, j]:,.1f}",
-                        f"{view.after[i, j]:,.1f}",
-                        "edited" if view.edited[i, j] else "",
-                    )
-                    for j, m in enumerate(months)
-                ],
-            )
+    for s in found.series:
+        out.print(_series_table(found.sku, s, months))
+        for line in _series_notes(s):
+            out.print(line)
+
+
+def _series_json(sku: str, s: SeriesMonths, months: list[str]) -> dict[str, object]:
+    return {
+        "sku": sku,
+        "warehouse": s.warehouse,
+        "method": s.method,
+        "planned": s.planned,
+        "combined_of": list(s.members),
+        "planned_in": s.planned_in,
+        "from_assemblies": [
+            {
+                "assembly": a.assembly,
+                "per_assembly": a.per_assembly,
+                "units": round(sum(a.units), 2),
+            }
+            for a in s.from_assemblies
+        ],
+        "months": [
+            {
+                "month": m,
+                "before": round(s.before[j], 2),
+                "after": round(s.after[j], 2),
+                "plan": round(s.used[j], 2),
+                "dependent": round(s.dependent[j], 2),
+                "edited": s.edited[j],
+            }
+            for j, m in enumerate(months)
+        ],
+    }
+
+
+def _series_table(sku: str, s: SeriesMonths, months: list[str]) -> Table:
+    title = f"{sku} in {s.warehouse} ({s.method})"
+    shows_use = s.network or bool(s.from_assemblies)
+    columns = ["month", "forecast", "after edits"]
+    columns += ["plan uses", "of which from assemblies"] if shows_use else []
+    rows = []
+    for j, m in enumerate(months):
+        row = [m, f"{s.before[j]:,.1f}", f"{s.after[j]:,.1f}"]
+        if shows_use:
+            row += [f"{s.used[j]:,.1f}", f"{s.dependent[j]:,.1f}"]
+        rows.append([*row, "edited" if s.edited[j] else ""])
+    return table(title, [*columns, ""], rows)
+
+
+def _series_notes(s: SeriesMonths) -> list[str]:
+    """Why a row's numbers differ from the plain forecast, in words."""
+    notes = []
+    if s.members:
+        notes.append(f"  {s.warehouse} is combined: it plans the demand of {', '.join(s.members)}.")
+    elif not s.planned and not s.planned_in:
+        notes.append(f"  {s.warehouse} is not planned (not enabled).")
+    if s.network:
+        network = sum(s.used) - sum(s.dependent)
+        notes.append(
+            f"  {s.warehouse} assembles this SKU: the plan uses its demand in every warehouse"
+            f" ({network:,.0f} units over these months)."
         )
+    if s.from_assemblies:
+        total = sum(s.dependent)
+        parts = ", ".join(f"{a.assembly} ×{a.per_assembly:g}" for a in s.from_assemblies)
+        notes.append(
+            f"  {s.warehouse}: the plan uses {sum(s.used):,.0f} units over these months, "
+            f"of which {total:,.0f} from assemblies {parts}."
+        )
+    if s.planned_in:
+        notes.append(
+            f"  {s.warehouse} is planned in {s.planned_in}: edits naming no warehouse apply there."
+        )
+    return notes

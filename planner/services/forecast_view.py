@@ -1,0 +1,124 @@
+"""One SKU's forecast per month as the plan uses it: before and after edits, and at the assembly
+site, the demand its assemblies add (a component sells little itself but is used in kits)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+from numpy.typing import NDArray
+
+from planner.domain.errors import NotFound
+from planner.engine.history import SeriesKey
+from planner.ports import UnitOfWork
+from planner.services.plan_inputs import Catalog, PlanningOptions
+from planner.services.plan_series import edit_levels
+from planner.services.planning import (
+    _dependent_demand,  # the plan's own rule, so the view cannot drift from it
+    forecast_inputs,
+    load_inputs,
+    plan_from_forecast,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AssemblyDemand:
+    """Units of a component the plan expects one assembly to use, per month."""
+
+    assembly: str
+    per_assembly: float  # components in one assembly
+    units: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesMonths:
+    """One warehouse's forecast of the SKU per month: own, after edits, and what the plan uses."""
+
+    warehouse: str
+    method: str
+    planned: bool  # the warehouse gets recommendations for the SKU
+    members: tuple[str, ...]  # a combined warehouse: the members whose sales it sums
+    planned_in: str | None  # a member planned through this combined warehouse
+    network: bool  # an assembly at its site: planned for its demand in every warehouse
+    before: tuple[float, ...]
+    after: tuple[float, ...]  # after forecast edits
+    used: tuple[float, ...]  # what the plan uses: after edits, plus dependent demand
+    edited: tuple[bool, ...]
+    from_assemblies: tuple[AssemblyDemand, ...]
+
+    @property
+    def dependent(self) -> tuple[float, ...]:
+        """Units per month the assemblies add (components at the assembly site)."""
+        return tuple(sum(a.units[j] for a in self.from_assemblies) for j in range(len(self.used)))
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastView:
+    sku: str
+    months: tuple[date, ...]
+    series: tuple[SeriesMonths, ...]
+
+
+def forecast_view(
+    uow: UnitOfWork, sku: str, *, warehouse: str | None, today: date, options: PlanningOptions
+) -> ForecastView:
+    """Plan as tonight would, then show one SKU's months (in one warehouse, or every one)."""
+    uow.variants.get(sku)  # a clear error for an unknown SKU
+    inputs = load_inputs(uow, today=today, options=options)
+    fc = forecast_inputs(inputs)
+    run = plan_from_forecast(inputs, fc)
+    view, keys, cat = run.monthly, inputs.series.keys, inputs.cat
+    rows = [
+        i
+        for i, k in enumerate(keys)
+        if k.sku == sku and (warehouse is None or k.warehouse == warehouse)
+    ]
+    if view is None or not rows:
+        raise NotFound(f"no forecast for {sku}" + (f" in {warehouse}" if warehouse else ""))
+    # Dependent demand only sums rows with weights: on monthly totals it gives the plan's months.
+    used, _ = _dependent_demand(keys, cat, view.after, np.zeros(len(keys)), inputs.pol)
+    levels = edit_levels(keys, cat, inputs.series.planned)
+    planned_in: dict[int, str] = {}
+    for c, members in enumerate(levels.members):
+        if levels.planned_level[c]:
+            planned_in.update(
+                {j: keys[c].warehouse for j in members if not levels.planned_level[j]}
+            )
+    series = []
+    for i in rows:
+        code = keys[i].warehouse
+        at_site = code == cat.assembly_warehouse
+        series.append(
+            SeriesMonths(
+                warehouse=code,
+                method=fc.method[i],
+                planned=bool(inputs.series.planned[i]),
+                members=tuple(keys[j].warehouse for j in levels.members[i]),
+                planned_in=planned_in.get(i),
+                network=at_site and sku in cat.boms,
+                before=_floats(view.before[i]),
+                after=_floats(view.after[i]),
+                used=_floats(used[i]),
+                edited=tuple(bool(x) for x in view.edited[i]),
+                from_assemblies=_from_assemblies(sku, cat, keys, used) if at_site else (),
+            )
+        )
+    return ForecastView(sku, tuple(view.months), tuple(series))
+
+
+def _from_assemblies(
+    sku: str, cat: Catalog, keys: list[SeriesKey], used: NDArray[np.float64]
+) -> tuple[AssemblyDemand, ...]:
+    """Each parent assembly's share of a component's demand at the site (as the plan adds it)."""
+    index = {k: i for i, k in enumerate(keys)}
+    out = []
+    for parent, qty in sorted(cat.parents.get(sku, ())):
+        row = index.get(SeriesKey(parent, cat.assembly_warehouse or ""))
+        if row is not None:
+            out.append(AssemblyDemand(parent, float(qty), _floats(qty * used[row])))
+    return tuple(out)
+
+
+def _floats(values: NDArray[np.float64]) -> tuple[float, ...]:
+    return tuple(float(x) for x in values)
