@@ -108,9 +108,12 @@ def time_plan(result: ForecastResult, seed: int) -> dict[str, object]:
     )
     group = np.arange(n, dtype=np.int64) // 4  # a variant in four warehouses
     surplus = np.minimum(out.overstock_units, available.astype(np.int64))
+    site = np.arange(n, dtype=np.int64) % 4
+    lanes = np.zeros((4, 4), dtype=np.int64) - np.eye(4, dtype=np.int64)  # all but to itself
     moves = allocate_transfers(
-        group, out.replenishment_qty, surplus, np.ones(n, np.int64), out.days_of_cover
-    )
+        group, out.replenishment_qty, surplus, np.ones(n, np.int64), out.days_of_cover,
+        site=site, lanes=lanes,
+    )  # fmt: skip
     return {
         "plan_seconds": round(time.perf_counter() - t0, 2),
         "plan_rows_to_order": int((out.to_order_qty > 0).sum()),

@@ -76,6 +76,7 @@ class App:
             ignore_unreceived_fba_after_days=p.ignore_unreceived_fba_after_days,
             history_days=p.history_days,
             transfer_lead_time_days=p.transfer_lead_time_days,
+            max_cover_days=p.max_cover_days,
             assembly_warehouse=p.assembly_warehouse,
             lead_time_std_days=p.lead_time_std_days,
             vendor_lead_time_std_days=dict(p.vendor_lead_time_std_days),

@@ -153,12 +153,18 @@ def test_planning_keeps_the_plan_and_a_forecast_snapshot(uow: SqlUnitOfWork) -> 
     assert all(len(s.daily) == 28 for s in snaps)
 
 
-def test_an_order_below_the_vendors_minimum_value_says_so(uow: SqlUnitOfWork) -> None:
+def test_an_order_below_the_vendors_minimum_value_is_topped_up_to_the_cover_cap_and_says_so(
+    uow: SqlUnitOfWork,
+) -> None:
+    before = row(plan(uow), "A", "FBA-US")
     with uow:
         uow.vendors.add(Vendor("Acme", lead_time_days=20, min_order_value=100_000))
         uow.commit()
     r = row(plan(uow), "A", "FBA-US")
-    assert r.to_order_qty > 0
+    assert r.to_order_qty > before.to_order_qty  # topped up towards the minimum
+    assert r.rounding_units == r.to_order_qty - before.to_order_qty + before.rounding_units
+    assert r.cover_days_after_order is not None
+    assert r.cover_days_after_order <= OPTIONS.max_cover_days  # but never past the cap
     assert "below the vendor's minimum order value of 100,000.00 USD" in r.explanation
 
 

@@ -88,9 +88,24 @@ def test_transfers_take_surplus_in_packs_most_urgent_need_first() -> None:
     surplus = np.array([35, 0, 0, 0])
     pack = np.array([6, 6, 6, 1])
     priority = np.array([0.0, 5.0, 1.0, 0.0])
-    moves = allocate_transfers(group, need, surplus, pack, priority)
+    site = np.array([0, 1, 2, 3])
+    lanes = np.zeros((4, 4), dtype=np.int64)  # every warehouse ships to every other
+    moves = allocate_transfers(group, need, surplus, pack, priority, site=site, lanes=lanes)
     # Row 2 is more urgent: 12 (two packs), then row 1 gets what is left in whole packs: 18.
     assert moves == [(0, 2, 12), (0, 1, 18)]
+
+
+def test_transfers_move_only_along_lanes() -> None:
+    group = np.array([0, 0, 0])
+    need = np.array([0, 30, 10])
+    surplus = np.array([100, 0, 0])
+    site = np.array([0, 1, 2])
+    lanes = np.full((3, 3), -1, dtype=np.int64)
+    lanes[0, 2] = 7  # the source ships to warehouse 2 only
+    moves = allocate_transfers(
+        group, need, surplus, np.ones(3, np.int64), np.zeros(3), site=site, lanes=lanes
+    )
+    assert moves == [(0, 2, 10)]
 
 
 def test_fill_rate_target_needs_less_safety_stock_than_the_same_cycle_service_level() -> None:

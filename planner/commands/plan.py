@@ -21,7 +21,7 @@ JSON_FIELDS = (
     "daily_forecast", "forecast_units", "available", "reserved", "on_order", "safety_stock",
     "replenishment_qty", "to_order_qty", "days_of_cover", "stockout_date", "lost_sales_units",
     "overstock_units", "overstock_value", "unit_cost", "method", "explanation",
-    "lead_time_std_days", "currency",
+    "lead_time_std_days", "currency", "rounding_units", "cover_days_after_order",
 )  # fmt: skip
 
 
@@ -77,15 +77,22 @@ def plan_cmd(
     ) as progress:  # fmt: skip
         progress.add_task("Forecasting and planning…", total=None)
         with app.uow() as uow:
-            run = plan_and_save(uow, today=day, options=app.planning_options())
+            run = plan_and_save(
+                uow, today=day, options=app.planning_options(), what_if=day != current_day()
+            )
             uow.commit()
     rows = _filter(run.plan, warehouse, vendor)
+    if run.plan.what_if:
+        err.print(
+            f"what-if plan for {day}: kept apart; the review sheet, the digest and the bot "
+            "keep using the live plan (`planner plan` without --today makes one)"
+        )
     if as_json:
         inbound: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for r in rows:
             if r.kind is OrderKind.TRANSFER:
                 inbound.setdefault((r.sku, r.warehouse), []).append(
-                    {"from": r.source, "qty": r.to_order_qty}
+                    {"from": r.source, "qty": r.to_order_qty, "days": r.lead_time_days}
                 )
         emit_json(
             [

@@ -329,6 +329,9 @@ class PlanningSettings(Section):
     history_days: Positive = 730
     # Transit days of a transfer between two of your warehouses (e.g. 3PL to FBA).
     transfer_lead_time_days: NonNegative = 10
+    # No row gets more days of cover than this from MOQ, pack or minimum-value rounding alone
+    # without its explanation saying why.
+    max_cover_days: Annotated[int, Field(strict=True, ge=1, le=3650)] = 365
     # Where assembly orders are built (an IP warehouse code); default: the first IP warehouse.
     assembly_warehouse: Text | None = None
     # How many days actual deliveries vary around the quoted lead time (standard deviation);

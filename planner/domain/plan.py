@@ -53,6 +53,12 @@ class Recommendation:
     fx_rate: float = 1.0  # units of the plan's reporting currency per unit of `currency`
     # Where lead_time_days, days_of_stock, moq and pack came from: (name, "vendor X" / "SKU" …)
     settings_source: tuple[tuple[str, str], ...] = ()
+    # Units MOQ, pack and minimum order value added to the need (negative: rounded down, to the
+    # nearest pack or to stay within max_cover_days).
+    rounding_units: int = 0
+    # Days the stock lasts once this order (and every order already on the way) is in; None when
+    # forecast demand never uses it up.
+    cover_days_after_order: float | None = None
 
     @property
     def value(self) -> float:
@@ -114,6 +120,9 @@ class Plan:
     created_at: datetime | None = None
     id: int | None = None
     currency: str = "USD"  # the reporting currency totals are summed in
+    # A what-if plan (made for another day than the one it was made on) is kept for reading
+    # back, never reviewed, published, digested or approved from.
+    what_if: bool = False
 
     def actionable(self) -> list[Recommendation]:
         """Rows with something to order, most urgent first."""

@@ -103,6 +103,9 @@ class Warehouse:
     members: list[Membership] = field(default_factory=list)
     # Where an IP warehouse ships from (field name -> value: line1, city, postal_code, …).
     address: dict[str, str] | None = None
+    # The warehouses this one ships stock to (code -> transit days; None: the default
+    # transfer lead time). None (not set): the default lanes of its kind (see engine/network.py).
+    supplies: dict[str, int | None] | None = None
     id: int | None = None
 
     def __post_init__(self) -> None:
@@ -114,6 +117,16 @@ class Warehouse:
             )
         if self.kind is WarehouseKind.FBA and not self.marketplace_id:
             raise InvalidInput(f"FBA warehouse {self.code!r} needs its marketplace")
+        if self.supplies is not None:
+            if self.is_combined:
+                raise DomainRuleViolation(
+                    f"warehouse {self.code!r} is combined; stock moves between its members",
+                    hint="set supplies on the member warehouses",
+                )
+            if self.code in self.supplies:
+                raise DomainRuleViolation(f"warehouse {self.code!r} cannot supply itself")
+            if any(d is not None and d < 0 for d in self.supplies.values()):
+                raise InvalidInput(f"warehouse {self.code!r}: transit days must be 0 or more")
 
     @property
     def is_combined(self) -> bool:

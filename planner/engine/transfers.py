@@ -14,11 +14,16 @@ def allocate_transfers(
     surplus: I,
     pack: I,
     priority: NDArray[np.float64],
+    *,
+    site: I,
+    lanes: I,
 ) -> list[tuple[int, int, int]]:
     """Greedy per variant (``group``): most urgent need first, largest surplus first.
 
     Quantities move in whole packs of the variant, never more than the source's surplus (so the
-    source keeps what its own planning period needs). Returns (source row, destination row, qty).
+    source keeps what its own planning period needs), and only along a lane: ``site`` is each
+    row's warehouse index into ``lanes`` (days, -1 where goods cannot move; see network.py).
+    Returns (source row, destination row, qty).
     """
     moves: list[tuple[int, int, int]] = []
     has_need = np.unique(group[need > 0])
@@ -36,7 +41,7 @@ def allocate_transfers(
             for src in sorted(rows.tolist(), key=lambda r: -left[r]):
                 if wanted <= 0:
                     break
-                if src == dst or left[src] < p:
+                if src == dst or left[src] < p or lanes[site[src], site[dst]] < 0:
                     continue
                 qty = min(wanted, int(left[src]) // p * p)
                 moves.append((src, dst, qty))

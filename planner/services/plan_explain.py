@@ -30,12 +30,21 @@ def recommendation(
     qty: int,
     *,
     transferred: int,
+    lead: int | None = None,
+    rounding: int = 0,
+    cover_after: float | None = None,
+    notes: str = "",
 ) -> Recommendation:
-    """One row: the numbers of series ``i`` and the sentence that explains them."""
+    """One row: the numbers of series ``i`` and the sentence that explains them.
+
+    ``lead`` replaces the row's lead time (a transfer's is its lane's transit days, not the
+    vendor's); ``notes`` end the explanation (rounding, cover cap, the hub option).
+    """
     cat, pol, fc, _mean, safety, available, out, today = ctx
     key: SeriesKey = fc.keys[i]
     v = cat.variants[key.sku]
-    lead, dos = int(pol.lead[i]), int(pol.dos[i])
+    dos = int(pol.dos[i])
+    lead = int(pol.lead[i]) if lead is None else lead
     period = lead + dos
     daily = float(out.forecast_units[i]) / max(period, 1)
     cover = float(out.days_of_cover[i])
@@ -46,10 +55,12 @@ def recommendation(
         text = (
             f"Move {qty} from {source}, which holds more than its own planning period needs, "
             f"to {key.warehouse}, which needs {int(out.replenishment_qty[i])} "
-            f"(transfers come before buying)."
+            f"(transfers come before buying; {lead} days in transit)."
         )
     else:
         text = _explain(cat, pol, fc, i, kind, qty, safety, available, out, transferred)
+    if notes:
+        text = f"{text} {notes}"
     return Recommendation(
         key=row_key(kind, key.sku, key.warehouse, source),
         kind=kind,
@@ -81,6 +92,8 @@ def recommendation(
         currency=pol.currency[i] if pol.currency else "USD",
         fx_rate=float(pol.fx[i]),
         settings_source=pol.sources[i] if pol.sources else (),
+        rounding_units=rounding,
+        cover_days_after_order=cover_after,
     )
 
 
@@ -119,7 +132,10 @@ def _explain(
     sentence = " ".join(parts) + "."
     if qty and qty != int(out.replenishment_qty[i]) - transferred:
         pack, moq = int(pol.pack[i]), int(pol.moq[i])
-        sentence += f" Rounded to {qty} (pack of {pack}" + (f", MOQ {moq})." if moq else ").")
+        sentence += (
+            f" Rounded to {qty} with the vendor's whole order of this SKU (pack of {pack}"
+            + (f", MOQ {moq} over every warehouse)." if moq else ").")
+        )
     if out.overstock_units[i] > 0:
         sentence += f" Overstock: {int(out.overstock_units[i])} units beyond the planning period."
     if kind is OrderKind.ASSEMBLY:

@@ -13,7 +13,9 @@ from numpy.typing import NDArray
 from planner.domain.orders import StockOrder
 from planner.domain.warehouses import WarehouseKind
 from planner.engine.history import SeriesHistory, SeriesKey
+from planner.forecast.edits import EditLevels
 from planner.services.plan_inputs import Catalog, PlanningOptions
+from planner.services.supply import linked_to_amazon, on_the_way
 
 
 @dataclass
@@ -159,35 +161,29 @@ def arrivals(
 ) -> tuple[NDArray[np.float64], list[str]]:
     """Units expected per series and day (day 0 = today) from open orders and FBA inbound.
 
-    Overdue orders count on day 0; unreceived FBA shipments more than the connection's grace
-    days past their expected date are ignored (and listed, for the digest).
+    Each unit counts once (services.supply.on_the_way). Overdue orders count on day 0;
+    unreceived FBA shipments more than the connection's grace days past their expected date are
+    ignored (and listed, for the digest).
     """
     index = {k: i for i, k in enumerate(keys)}
     out = np.zeros((len(keys), horizon))
-    ignored: list[str] = []
-    ordered_pairs: set[tuple[str, str]] = set()
-    for order in cat.open_orders:
-        if _ignored(order, cat, options, today):
-            ignored.append(order.number)
-            continue
-        day = 0 if order.expected_on is None else max((order.expected_on - today).days, 0)
-        for line in order.lines:
-            ordered_pairs.add((line.sku, order.destination))
-            i = index.get(SeriesKey(line.sku, order.destination))
-            if i is not None and day < horizon:
-                out[i, day] += line.outstanding
-    # FBA inventory's inbound counts only where no order already stands for it.
-    for (sku, code), level in cat.stock.items():
+    ignored = [o.number for o in cat.open_orders if _ignored(o, cat, options, today)]
+    fba = {code for code, w in cat.warehouses.items() if w.kind is WarehouseKind.FBA}
+    supply = on_the_way(cat.stock, cat.open_orders, fba=fba, ignored=set(ignored), today=today)
+    for (sku, code), schedule in supply.items():
         i = index.get(SeriesKey(sku, code))
-        if i is not None and level.inbound and (sku, code) not in ordered_pairs:
-            out[i, 0] += level.inbound
+        if i is None:
+            continue
+        for day, units in schedule.items():
+            if day < horizon:
+                out[i, day] += units
     return out, ignored
 
 
 def _ignored(order: StockOrder, cat: Catalog, options: PlanningOptions, today: date) -> bool:
+    """An unreceived FBA shipment more than its connection's grace days past its expected day."""
     w = cat.warehouses.get(order.destination)
-    is_fba_shipment = order.external_ref is not None or order.amazon is not None
-    if w is None or w.kind is not WarehouseKind.FBA or not is_fba_shipment:
+    if w is None or w.kind is not WarehouseKind.FBA or not linked_to_amazon(order):
         return False
     grace = options.ignore_unreceived_fba_after_days
     conn = cat.connections.get(w.connection or "")
@@ -212,3 +208,28 @@ def combine_supply(
             if j is not None:
                 available[i] += available[j]
                 arrive[i] += arrive[j]
+
+
+def edit_levels(keys: list[SeriesKey], cat: Catalog, planned: NDArray[np.bool_]) -> EditLevels:
+    """Where forecast edits land: the rows a SKU is planned at, and combined rows' members.
+
+    A combined warehouse with a sales member not planned on its own plans that member's demand:
+    an edit naming no warehouse goes to the combined row, not to the member too. An assembly is
+    planned at its site for every plain warehouse's demand, so its plain rows take edits.
+    """
+    index = {k: i for i, k in enumerate(keys)}
+    level = np.ones(len(keys), dtype=bool)
+    members: list[tuple[int, ...]] = [() for _ in keys]
+    for c, k in enumerate(keys):
+        w = cat.warehouses[k.warehouse]
+        if not w.is_combined:
+            continue
+        rows = tuple(
+            j for code in w.sales_sources() if (j := index.get(SeriesKey(k.sku, code))) is not None
+        )
+        members[c] = rows
+        covers = [j for j in rows if not planned[j]]
+        level[c] = k.sku not in cat.boms and (bool(covers) or not rows)
+        if level[c]:
+            level[covers] = False
+    return EditLevels(level, members)

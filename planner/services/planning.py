@@ -2,42 +2,46 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
 
 from planner.domain.errors import ConfigError
-from planner.domain.orders import OrderKind
-from planner.domain.plan import Plan, Recommendation
+from planner.domain.plan import Plan
 from planner.domain.settings import PlanningPolicy, Scope
 from planner.engine.history import SeriesHistory, SeriesKey
 from planner.engine.replenish import (
     Inputs,
-    Outputs,
     fill_rate_safety,
     replenish,
-    round_order,
     with_lead_time_variability,
 )
-from planner.engine.transfers import allocate_transfers
 from planner.forecast.edits import MonthlyView, SeriesAttributes, edit_forecast
 from planner.forecast.run import ForecastResult, forecast_history
 from planner.forecast.uncertainty import quantile_over
 from planner.ports import UnitOfWork
 from planner.services.lead_times import check_vendor_names, spread_for
-from planner.services.plan_explain import compare_rows, recommendation
+from planner.services.plan_explain import compare_rows
 from planner.services.plan_inputs import (
     Catalog,
     PlanningOptions,
+    Policies,
     PolicyResolver,
     load_catalog,
     moq_of,
     pack_of,
     vendor_policy_overrides,
 )
-from planner.services.plan_series import SeriesSet, arrivals, build_series, combine_supply
+from planner.services.plan_rows import recommendations
+from planner.services.plan_series import (
+    SeriesSet,
+    arrivals,
+    build_series,
+    combine_supply,
+    edit_levels,
+)
 
 F = NDArray[np.float64]
 
@@ -51,25 +55,6 @@ class PlanRun:
     ignored_shipments: list[str] = field(default_factory=list)
     plain_rows: list[int] = field(default_factory=list)  # forecast rows of real warehouses
     monthly: MonthlyView | None = None  # the forecast per month, before and after edits
-
-
-@dataclass
-class Policies:
-    lead: NDArray[np.int64]
-    dos: NDArray[np.int64]
-    level: F
-    min_stock: F
-    max_stock: F
-    pack: NDArray[np.int64]
-    moq: NDArray[np.int64]
-    cost: F
-    lead_std: F  # days deliveries vary around the lead time (0: they arrive as quoted)
-    lead_std_orders: NDArray[np.int64]  # received orders lead_std was measured over; 0: configured
-    nearest: NDArray[np.bool_]  # the vendor rounds to the nearest pack, not up
-    discontinued: NDArray[np.bool_]  # never reordered: its stock is sold through
-    fx: F  # units of the reporting currency per unit of the row's currency
-    currency: list[str] = field(default_factory=list)  # the vendor's (else the reporting one)
-    sources: list[tuple[tuple[str, str], ...]] = field(default_factory=list)
 
 
 @dataclass
@@ -112,7 +97,10 @@ def plan_from_forecast(inputs: PlanInputs, fc: ForecastResult) -> PlanRun:
         inputs.cat, inputs.series, inputs.pol, inputs.options, inputs.today
     )  # fmt: skip
     keys = series.keys
-    mean, monthly = edit_forecast(fc.mean, fc.start, keys, _attributes(keys, cat), cat.edits)
+    mean, monthly = edit_forecast(
+        fc.mean, fc.start, keys, _attributes(keys, cat), cat.edits,
+        levels=edit_levels(keys, cat, series.planned),
+    )  # fmt: skip
     error_p = fc.error_over(pol.lead + pol.dos)
     mean, error_p = _dependent_demand(keys, cat, mean, error_p, pol)
     available = np.array([_available(cat, k) for k in keys], dtype=np.float64)
@@ -127,8 +115,8 @@ def plan_from_forecast(inputs: PlanInputs, fc: ForecastResult) -> PlanRun:
         )
     )  # fmt: skip
     daily = out.forecast_units / np.maximum(pol.lead + pol.dos, 1)
-    recs = _recommendations(keys, series, cat, pol, fc, mean, safety, available, out, today)
-    recs = _flag_vendor_minimums(recs, cat)
+    ctx = (cat, pol, fc, mean, safety, available, out, today)
+    recs = recommendations(keys, series.planned, cat, pol, ctx, options)
     plan = Plan(
         made_on=today,
         recommendations=recs,
@@ -151,10 +139,17 @@ def _safety_stock(mean: F, error_p: F, pol: Policies, measure: str) -> F:
 SNAPSHOT_DAYS = 28
 
 
-def plan_and_save(uow: UnitOfWork, *, today: date, options: PlanningOptions) -> PlanRun:
-    """Make the plan, keep it as the one people review, and snapshot the forecast."""
+def plan_and_save(
+    uow: UnitOfWork, *, today: date, options: PlanningOptions, what_if: bool = False
+) -> PlanRun:
+    """Make the plan, keep it (as the one people review unless ``what_if``), snapshot the
+    forecast (live plans only: a what-if day's forecast would corrupt accuracy tracking)."""
     run = make_plan(uow, today=today, options=options)
-    save_run(uow, run)
+    run.plan.what_if = what_if
+    if what_if:
+        uow.plans.save(run.plan)
+    else:
+        save_run(uow, run)
     return run
 
 
@@ -386,78 +381,3 @@ def _network_supply_for_assemblies(
         others = [i for i in members if i != site_row]
         available[site_row] += available[others].sum()
         arrive[site_row] += arrive[others].sum(axis=0)
-
-
-def _flag_vendor_minimums(recs: list[Recommendation], cat: Catalog) -> list[Recommendation]:
-    """Say so on every row of a vendor order (per destination) below the vendor's minimum value.
-
-    The quantities stay as computed: whether to top up, wait or drop the order is a buyer's call.
-    """
-    totals: dict[tuple[str, str], float] = {}
-    for r in recs:
-        if r.kind is OrderKind.PURCHASE and r.source and r.to_order_qty > 0:
-            totals[(r.source, r.warehouse)] = totals.get((r.source, r.warehouse), 0.0) + r.value
-    out = []
-    for r in recs:
-        vendor = cat.vendors.get(r.source or "") if r.kind is OrderKind.PURCHASE else None
-        total = totals.get((r.source or "", r.warehouse), 0.0)
-        if vendor and r.to_order_qty > 0 and 0 < total < vendor.min_order_value:
-            note = (
-                f" The order to {vendor.name} for {r.warehouse} totals {total:,.2f}"
-                f" {vendor.currency}, below the vendor's minimum order value of"
-                f" {vendor.min_order_value:,.2f} {vendor.currency}."
-            )
-            r = replace(r, explanation=r.explanation + note)
-        out.append(r)
-    return out
-
-
-def _recommendations(
-    keys: list[SeriesKey],
-    series: SeriesSet,
-    cat: Catalog,
-    pol: Policies,
-    fc: ForecastResult,
-    mean: F,
-    safety: F,
-    available: F,
-    out: Outputs,
-    today: date,
-) -> list[Recommendation]:
-    """Purchase, assembly and transfer rows; transfers are taken from needs before buying."""
-    plain_planned = np.array(
-        [series.planned[i] and cat.plain(k.warehouse) for i, k in enumerate(keys)]
-    )
-    need = np.where(plain_planned, out.replenishment_qty, 0)
-    # Only planned warehouses give stock away: a disabled one is not evaluated, so its needs
-    # are unknown to the plan.
-    surplus = np.where(
-        plain_planned, np.minimum(out.overstock_units, available.astype(np.int64)), 0
-    )
-    sku_ids = np.unique(np.array([k.sku for k in keys]), return_inverse=True)[1].astype(np.int64)
-    cover = np.where(np.isfinite(out.days_of_cover), out.days_of_cover, 1e9)
-    moves = allocate_transfers(sku_ids, need, surplus, pol.pack, cover - pol.lead)
-    moved_in = np.zeros(len(keys), dtype=np.int64)
-    for _, dst, qty in moves:
-        moved_in[dst] += qty
-    remaining = np.maximum(out.replenishment_qty - moved_in, 0)
-    remaining = np.where(pol.discontinued, 0, remaining)  # sold through, never reordered
-    to_order = round_order(remaining, pol.moq, pol.pack, pol.nearest)
-    ctx = (cat, pol, fc, mean, safety, available, out, today)
-    recs: list[Recommendation] = []
-    for i, k in enumerate(keys):
-        if not series.planned[i]:
-            continue
-        is_assembly = k.sku in cat.boms
-        if is_assembly and k.warehouse != cat.assembly_warehouse:
-            continue  # reached by transfers from the assembly site
-        kind = OrderKind.ASSEMBLY if is_assembly else OrderKind.PURCHASE
-        source = None if is_assembly else cat.variants[k.sku].vendor
-        recs.append(
-            recommendation(ctx, i, kind, source, int(to_order[i]), transferred=int(moved_in[i]))
-        )
-    for src, dst, qty in moves:
-        recs.append(
-            recommendation(ctx, dst, OrderKind.TRANSFER, keys[src].warehouse, qty, transferred=0)
-        )
-    return recs

@@ -100,6 +100,7 @@ class SqlWarehouses:
                 "marketplace_id": warehouse.marketplace_id,
                 "currency": warehouse.currency,
                 "address": warehouse.address,
+                "supplies": warehouse.supplies,
             },
         )
         self._lookup.remember("warehouse", warehouse.code, warehouse.id)
@@ -159,5 +160,6 @@ class SqlWarehouses:
             currency=r["currency"],
             members=members,
             address=r["address"],
+            supplies=r["supplies"],
             id=r["id"],
         )

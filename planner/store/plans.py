@@ -47,6 +47,7 @@ class SqlPlans:
                 made_on=plan.made_on,
                 created_at=plan.created_at,
                 currency=plan.currency,
+                purpose="what-if" if plan.what_if else "live",
                 compare=[{n: getattr(m, n) for n in _METRIC_FIELDS} for m in plan.compare],
             )
         )
@@ -58,8 +59,12 @@ class SqlPlans:
             self._conn.execute(insert(t.plan_rows), rows)
         return plan
 
-    def latest(self) -> Plan | None:
-        head = self._conn.execute(select(t.plans).order_by(t.plans.c.id.desc()).limit(1)).first()
+    def latest(self, *, what_if: bool = False) -> Plan | None:
+        """The newest live plan (the one people review), or with ``what_if`` the newest of any."""
+        query = select(t.plans).order_by(t.plans.c.id.desc()).limit(1)
+        if not what_if:
+            query = query.where(t.plans.c.purpose == "live")
+        head = self._conn.execute(query).first()
         if head is None:
             return None
         rows = self._conn.execute(
@@ -72,4 +77,5 @@ class SqlPlans:
             created_at=head.created_at,
             id=head.id,
             currency=head.currency or "USD",
+            what_if=head.purpose == "what-if",
         )

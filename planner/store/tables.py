@@ -90,6 +90,7 @@ warehouses = Table(
     Column("marketplace_id", ForeignKey("marketplaces.marketplace_id")),
     Column("currency", String(3), nullable=False, default="USD"),
     Column("address", JSON),
+    Column("supplies", JSON),  # code -> transit days (null: default); null: default lanes
 )
 
 warehouse_members = Table(
@@ -293,6 +294,9 @@ plans = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("compare", JSON, nullable=False),
     Column("currency", String(3), nullable=False, default="USD"),
+    # "live": made by the daily cycle or a person for its day, the plan people review;
+    # "what-if": made for another day (`plan --today D`), kept apart from review and the bot.
+    Column("purpose", String(16), nullable=False, default="live"),
 )
 
 # One row per recommendation; the numbers travel as JSON so the plan's shape can grow freely.
@@ -373,7 +377,8 @@ amazon_inventory = Table(
 )
 
 # Review sheet: each publish of a plan (who, when, where), and each approved row turned into an
-# order, so the same plan row never becomes an order twice.
+# order. A row (by key, across plans) is ordered once; a second order of the same row is the next
+# `seq`, so two approvals racing for the same row cannot both insert (migration 0011).
 review_publications = Table(
     "review_publications",
     metadata,
@@ -396,7 +401,8 @@ review_approvals = Table(
     Column("quantity", Integer, nullable=False),
     Column("approved_by", String(128), nullable=False),
     Column("approved_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("plan_id", "row_key", name="uq_review_approvals_plan_row"),
+    Column("seq", Integer, nullable=False),  # 1 for a row's first order, 2 for a second, …
+    UniqueConstraint("row_key", "seq", name="uq_review_approvals_row_seq"),
     Index("ix_review_approvals_row_key", "row_key"),
 )
 

@@ -23,7 +23,7 @@ from planner.services.setup.world import Outcome, Values, World, changes, duplic
 
 HEADERS = ("code", "planned", "combined_into", "include_sales", "include_stock")
 ADDRESS = ("address_line1", "city", "state_or_province", "postal_code", "country_code", "phone")
-OPTIONAL = ("name", "kind", "region", *ADDRESS)
+OPTIONAL = ("name", "kind", "region", "supplies", *ADDRESS)
 KINDS = tuple(k.value for k in WarehouseKind)
 MADE_HERE = (WarehouseKind.IP, WarehouseKind.EXTERNAL, WarehouseKind.COMBINED)
 # Amazon's limits on a ship-from address (AddressInput of Fulfillment Inbound 2024-03-20, as in
@@ -49,6 +49,12 @@ class Warehouses:
             SetupColumn("combined_into", 140, note="combined warehouse(s) this one is part of"),
             SetupColumn("include_sales", 100, "bool"),
             SetupColumn("include_stock", 100, "bool"),
+            SetupColumn(
+                "supplies",
+                180,
+                note="warehouses it ships to, e.g. FBA-US, FBA-CA:14 (transit days); "
+                "empty: the default lanes",
+            ),
             *(
                 SetupColumn(a, 140, note="IP warehouses: where transfers ship from")
                 for a in ADDRESS
@@ -106,6 +112,7 @@ class Warehouses:
                 w = old
                 w.name, w.address = v["name"] or old.name, address
             w.enabled = v["planned"] if v["planned"] is not None else True
+            w.supplies = _supplies_dict(v.get("supplies"))
             world.warehouses[w.code.casefold()] = w
         touched: set[str] = set()
         for o in applied:
@@ -166,6 +173,7 @@ def _current(world: World, w: Warehouse) -> Values:
         "combined_into": tuple(sorted(x.code for x in into)),
         "include_sales": member.include_sales if member else None,
         "include_stock": member.include_stock if member else None,
+        "supplies": _supplies_text(w.supplies),
         **{a: address.get(a) for a in ADDRESS},
     }
 
@@ -204,6 +212,7 @@ def _screen_row(
             "combined_into": (),
             "include_sales": None,
             "include_stock": None,
+            "supplies": None,
             **{a: None for a in ADDRESS},
         }
     )
@@ -214,6 +223,7 @@ def _screen_row(
         "combined_into": lambda x: _targets(x, code, new["kind"], world, created),
         "include_sales": lambda x: c.flag(x, "include_sales"),
         "include_stock": lambda x: c.flag(x, "include_stock"),
+        "supplies": lambda x: _supplies(x, code, new["kind"], world),
         **{a: c.text for a in ADDRESS},
     }
     problems = []
@@ -285,3 +295,48 @@ def _address_problems(values: Values) -> list[str]:
         return [f"country_code {given['country_code']!r} is not a two-letter country code"]
     values["country_code"] = country
     return []
+
+
+def _supplies(cell: Cell, code: str, kind: str | None, world: World) -> str | None:
+    """ "FBA-US, FBA-CA:14" checked: known plain warehouses, whole transit days; None: empty."""
+    text = c.text(cell)
+    if text is None:
+        return None
+    if kind == WarehouseKind.COMBINED.value:
+        raise c.RowRefused("supplies: a combined warehouse ships nothing; set it on its members")
+    out = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        name, _, days = part.partition(":")
+        target = world.warehouses.get(name.strip().casefold())
+        if target is None or target.is_combined:
+            raise c.RowRefused(
+                f"supplies: {name.strip()!r} is not a warehouse it can ship to "
+                "(name FBA, FBM, IP or external warehouses by code)"
+            )
+        if target.code.casefold() == code.casefold():
+            raise c.RowRefused(f"supplies: {code} cannot supply itself")
+        if days.strip() and (not days.strip().isdigit() or int(days) > 365):
+            raise c.RowRefused(
+                f"supplies: {part!r}: transit days must be a whole number from 0 to 365"
+            )
+        out.append(f"{target.code}:{int(days)}" if days.strip() else target.code)
+    return ", ".join(sorted(out, key=str.casefold)) or None
+
+
+def _supplies_dict(text: str | None) -> dict[str, int | None] | None:
+    if text is None:
+        return None
+    out: dict[str, int | None] = {}
+    for part in text.split(", "):
+        name, _, days = part.partition(":")
+        out[name] = int(days) if days else None
+    return out
+
+
+def _supplies_text(supplies: dict[str, int | None] | None) -> str | None:
+    if supplies is None:
+        return None
+    parts = [f"{k}:{d}" if d is not None else k for k, d in supplies.items()]
+    return ", ".join(sorted(parts, key=str.casefold)) or None
