@@ -231,3 +231,26 @@ def test_warehouses_tab_sets_the_lanes_a_hub_supplies(
     lanes = {(t["from"], r["warehouse"]) for r in rows for t in r["transfers_in"]}
     assert ("HUB-OSLO", "FBA-DE") not in lanes  # no longer supplied
     assert all(t["days"] == 5 for r in rows for t in r["transfers_in"] if t["from"] == "3PL-NJ")
+
+
+def test_units_an_open_transfer_or_assembly_speaks_for_are_not_counted_twice(
+    fjord: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from planner.domain.orders import OrderKind, OrderLine, StockOrder
+
+    before = plan_rows(capsys, fjord)
+    hub_before = pick(before, "MUG", "HUB-OSLO")["available"]
+    uow = SqlUnitOfWork(make_engine(f"sqlite:///{tmp_path / 'planner.db'}"))
+    with uow:
+        order = StockOrder(
+            "TO-9001", OrderKind.TRANSFER, "FBA-GB", source="HUB-OSLO",
+            lines=[OrderLine("MUG", 120)], expected_on=TODAY + timedelta(days=10),
+        )  # fmt: skip
+        order.place()
+        uow.orders.add(order)
+        uow.commit()
+    after = plan_rows(capsys, fjord)
+    # The 120 mugs are still on the hub's books, but on their way to FBA-GB: counted there only.
+    assert pick(after, "MUG", "HUB-OSLO")["available"] == hub_before - 120
+    gb_before, gb_after = pick(before, "MUG", "FBA-GB"), pick(after, "MUG", "FBA-GB")
+    assert gb_after["on_order"] == gb_before["on_order"] + 120

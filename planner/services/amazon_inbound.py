@@ -96,11 +96,35 @@ def _save_if_mirrored(
     uow: AmazonUnitOfWork, order: StockOrder, index: ListingIndex, *, on: date
 ) -> int:
     """Mirror every shipment kept for the order; 1 when that changed (and saved) it."""
+    before = {line.sku: line.received for line in order.lines}
     if not _mirror(order, uow.inbound_shipments.of_order(order.number), index, on=on):
         return 0
     index.flush()
     uow.orders.save(order)
+    _take_from_source(uow, order, before)
     return 1
+
+
+def _take_from_source(uow: AmazonUnitOfWork, order: StockOrder, before: dict[str, int]) -> None:
+    """Units Amazon checked in of a transfer from an IP warehouse leave that warehouse's books.
+
+    Until then they count on order at FBA and are spoken for at the source (planning subtracts
+    open transfers' outstanding units from it), so nothing is counted twice or lost.
+    """
+    if order.kind is not OrderKind.TRANSFER or order.source is None:
+        return
+    source = next((w for w in uow.warehouses.list() if w.code == order.source), None)
+    if source is None or not source.holds_stock_in_planner:
+        return
+    changed = []
+    for line in order.lines:
+        arrived = line.received - before.get(line.sku, 0)
+        if arrived == 0:
+            continue
+        level = uow.stock.get(line.sku, source.code)
+        changed.append(replace(level, available=max(level.available - arrived, 0)))
+    if changed:
+        uow.stock.set_many(changed)
 
 
 def _backfill(

@@ -42,6 +42,7 @@ from planner.services.plan_series import (
     combine_supply,
     edit_levels,
 )
+from planner.services.supply import committed
 
 F = NDArray[np.float64]
 
@@ -103,7 +104,7 @@ def plan_from_forecast(inputs: PlanInputs, fc: ForecastResult) -> PlanRun:
     )  # fmt: skip
     error_p = fc.error_over(pol.lead + pol.dos)
     mean, error_p = _dependent_demand(keys, cat, mean, error_p, pol)
-    available = np.array([_available(cat, k) for k in keys], dtype=np.float64)
+    available = _available(keys, cat)
     arrive, ignored = arrivals(keys, cat, options, today=today, horizon=inputs.horizon)
     combine_supply(keys, cat, available, arrive)
     _network_supply_for_assemblies(keys, cat, available, arrive)
@@ -287,9 +288,17 @@ def _fx_rates(cat: Catalog, options: PlanningOptions) -> dict[str, float]:
     return rates
 
 
-def _available(cat: Catalog, key: SeriesKey) -> float:
-    level = cat.stock.get((key.sku, key.warehouse))
-    return float(level.available) if level else 0.0
+def _available(keys: list[SeriesKey], cat: Catalog) -> F:
+    """On hand per series, less what open transfers out and assembly orders have spoken for."""
+    holds = {c for c, w in cat.warehouses.items() if w.holds_stock_in_planner}
+    boms = {b.assembly_sku: {c.sku: c.quantity for c in b.components} for b in cat.boms.values()}
+    spoken = committed(cat.open_orders, holds_stock=holds, boms=boms)
+    out = np.zeros(len(keys))
+    for i, k in enumerate(keys):
+        level = cat.stock.get((k.sku, k.warehouse))
+        on_hand = float(level.available) if level else 0.0
+        out[i] = max(on_hand - spoken.get((k.sku, k.warehouse), 0), 0.0)
+    return out
 
 
 def _total(mean: F, periods: NDArray[np.int64]) -> F:

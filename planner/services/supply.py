@@ -12,6 +12,7 @@ are at Amazon already: they arrive today. docs/amazon-inbound-supply.md has the 
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date
@@ -96,3 +97,34 @@ def reconcile(linked: Schedule, level: StockLevel | None, *, left_out: int = 0) 
 
 def _add(schedule: Schedule, day: int, units: int) -> None:
     schedule[day] = schedule.get(day, 0) + units
+
+
+def committed(
+    orders: Iterable[StockOrder],
+    *,
+    holds_stock: Collection[str],
+    boms: Mapping[str, Mapping[str, float]],
+) -> dict[Pair, int]:
+    """Units on hand that open orders have already spoken for, per (SKU, warehouse).
+
+    A transfer out of a warehouse whose stock planner keeps (IP) takes its outstanding units
+    when they arrive at the destination (a receipt, or Amazon's check-in seen by the sync); until
+    then they are still on the source's books, and also on order at the destination. An open
+    assembly order takes its components when it is received. Counting either as available would
+    count the same units twice, so planning subtracts these. ``boms``: assembly SKU → component
+    SKU → quantity per assembly.
+    """
+    out: dict[Pair, int] = defaultdict(int)
+    for order in orders:
+        if not order.status.is_open:
+            continue
+        kind = order.kind.value
+        source = order.source
+        if kind == "transfer" and source is not None and source in holds_stock:
+            for line in order.lines:
+                out[(line.sku, source)] += line.outstanding
+        elif kind == "assembly":
+            for line in order.lines:
+                for component, per in boms.get(line.sku, {}).items():
+                    out[(component, order.destination)] += math.ceil(per * line.outstanding)
+    return dict(out)
