@@ -15,4 +15,5 @@ from planner.commands import (  # noqa: F401
     push,
     review,
     setup,
+    supply,
 )

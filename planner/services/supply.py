@@ -19,6 +19,7 @@ from datetime import date
 
 from planner.domain.activity import StockLevel
 from planner.domain.orders import StockOrder
+from planner.domain.warehouses import Connection, Warehouse, WarehouseKind
 
 Pair = tuple[str, str]  # (SKU, warehouse code)
 Schedule = dict[int, int]  # day (0 = today) → units arriving that day
@@ -128,3 +129,28 @@ def committed(
                 for component, per in boms.get(line.sku, {}).items():
                     out[(component, order.destination)] += math.ceil(per * line.outstanding)
     return dict(out)
+
+
+def past_grace(
+    orders: Iterable[StockOrder],
+    *,
+    warehouses: Mapping[str, Warehouse],
+    connections: Mapping[str, Connection],
+    default_grace: int | None,
+    today: date,
+) -> set[str]:
+    """Numbers of unreceived FBA shipments more than their connection's grace days past their
+    expected day: planning no longer counts them (the guide's "ignore unreceived shipments")."""
+    out: set[str] = set()
+    for order in orders:
+        w = warehouses.get(order.destination)
+        if w is None or w.kind is not WarehouseKind.FBA or not linked_to_amazon(order):
+            continue
+        conn = connections.get(w.connection or "")
+        grace = default_grace
+        if conn is not None and conn.ignore_unreceived_after_days is not None:
+            grace = conn.ignore_unreceived_after_days
+        late = order.expected_on is not None and (today - order.expected_on).days
+        if grace is not None and late is not False and late > grace:
+            out.add(order.number)
+    return out
