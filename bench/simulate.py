@@ -1,6 +1,6 @@
 """Inventory simulation: replay the demo seller's last days under planner and two baselines.
 
-    python bench/simulate.py [--json] [--variants 120] [--days 180] [--review-days 7]
+    python bench/simulate.py [--json] [--variants 120] [--days 180] [--review-days 7] [--network]
 
 Every ``review`` days each policy plans on the sales history known up to that day and orders up
 to its target (planning period P = lead time + review days, rounded up to packs, no MOQ); orders
@@ -34,6 +34,28 @@ days, does not exceed that baseline's. Besides the policies, the JSON holds ``se
 planner's forecast with Restock's 10 % buffer instead of its safety stock), ``forecast_check``
 (bias and WAPE of each policy's demand estimate over the planning period, and how often demand
 beat planner's 95 % quantile) and ``verdict``.
+
+``--network`` also runs planner (95 %) three more times with the demo's real MOQs and packs
+(the SKU's own, else its vendor's, as ``planner plan`` resolves them; assemblies have neither),
+on the same demand, forecasts and starting stock: ``per_row`` rounds each warehouse row alone
+(``round_order``: the need raised to the MOQ, up to whole packs; vendors' minimum order values
+are not applied, as the per-row planner only flagged them); ``by_vendor`` rounds by the vendor's
+whole order (``round_by_vendor``, as ``planner plan`` does: on each review day a SKU's rows of
+one vendor, in every warehouse and region, are pooled for MOQ and packs, extra packs go to the
+fastest rows within 365 days of forecast cover, and each vendor's order of the day is topped up
+to its minimum order value); ``by_vendor_no_min_value`` pools without the top-up, to part the
+two effects. The JSON's ``network`` key holds, for each, the metrics above plus
+``order_value``, ``units_needed`` (before rounding), ``rounding_units``, ``min_value_units``
+(added to reach vendors' minimums), ``units_if_rounded_per_row`` (per-row rounding of that
+run's own needs: only on the same needs is pooling sure to buy no more), ``orders_over_cap``
+(orders rounding took past 365 days of cover) and ``orders_below_need`` /
+``units_below_need`` (a slow row's need left to faster warehouses' packs),
+``units_ordered_whole_run`` and ``end_position_units`` (warm-up included, from the same
+starting stock, and what is on hand and on order at the end: the measured days alone may live
+off stock that per-row rounding piled up in the warm-up), and
+``difference`` / ``difference_no_min_value`` (that run less per row, and ``*_share``
+relative to per row); the table shows the same (column ``short``: orders below need).
+The default run is unchanged.
 """
 
 from __future__ import annotations
@@ -46,6 +68,7 @@ from pathlib import Path
 from typing import Any
 
 from planner.demo import generate_seller
+from planner.domain.errors import InvalidInput
 
 ROOT = Path(__file__).resolve().parents[1]
 # `python bench/simulate.py` puts only bench/ on the path: the simulation lives in bench.simulation.
@@ -54,11 +77,14 @@ if str(ROOT) not in sys.path:
 
 from bench.simulation.compare import compare, matched, metrics  # noqa: E402
 from bench.simulation.demo_world import build_world, impute_demand  # noqa: E402
+from bench.simulation.network import Terms, VendorRounding, network_terms  # noqa: E402
 from bench.simulation.policies import forecast_reviews, ip_view, planner_view, restock_view  # noqa: E402
 from bench.simulation.world import World, simulate  # noqa: E402
 
 # What tests/test_simulate.py reaches through this script.
 __all__ = [
+    "Terms",
+    "VendorRounding",
     "World",
     "forecast_reviews",
     "impute_demand",
@@ -66,6 +92,7 @@ __all__ = [
     "main",
     "matched",
     "metrics",
+    "network_terms",
     "planner_view",
     "restock_view",
     "simulate",
@@ -108,8 +135,46 @@ def print_table(out: dict[str, Any]) -> None:
     console.print(table)
     for name, check in out.get("forecast_check", {}).items():
         console.print(f"forecast over P, {name}: {check}")
+    if "network" in out:  # a wide table: better cut by the terminal than with ellipses
+        Console(width=max(Console().width, 180)).print(network_table(out["network"]))
     console.print(f"setup: {out['setup']}")
     console.print(f"verdict: {out['verdict']}")
+
+
+NETWORK_COLUMNS = (("units ordered", "units_ordered", "{:,.0f}"),
+                   ("incl. warm-up", "units_ordered_whole_run", "{:,.0f}"),
+                   ("order value", "order_value", "{:,.0f}"),
+                   ("inv. units", "avg_inventory_units", "{:,.0f}"),
+                   ("inv. value", "avg_inventory_value", "{:,.0f}"),
+                   ("cover days", "avg_inventory_days", "{:.1f}"),
+                   ("fill", "fill_rate", "{:.2%}"), ("orders", "orders", "{:,}"),
+                   ("rounding units", "rounding_units", "{:,}"),
+                   ("> cap", "orders_over_cap", "{:,}"),
+                   ("short", "orders_below_need", "{:,}"))  # fmt: skip
+
+
+def network_table(net: dict[str, Any]) -> Any:
+    """Per-row rounding against rounding by the vendor's order, and their difference."""
+    from rich.table import Table
+
+    table = Table(
+        title=f"planner @ {net['service_level']:.0%} with the demo's MOQs and packs "
+        f"(cover cap {net['max_cover_days']} days, measured days only)"
+    )
+    table.add_column("rounding", no_wrap=True)
+    for title, _, _ in NETWORK_COLUMNS:
+        table.add_column(title, justify="right", no_wrap=True)
+    for name in ("per_row", "by_vendor", "by_vendor_no_min_value"):
+        table.add_row(
+            name.replace("_no_min_value", ", no min"),
+            *(fmt.format(net[name][key]) for _, key, fmt in NETWORK_COLUMNS),
+        )
+    diff = net["difference"]
+    signed = (fmt.replace("{:", "{:+").format(diff[key]) for _, key, fmt in NETWORK_COLUMNS)
+    table.add_row("by_vendor - per_row", *signed, style="bold")
+    shares = (diff.get(f"{key}_share") for _, key, _ in NETWORK_COLUMNS)
+    table.add_row("  change", *("" if x is None else f"{x:+.1%}" for x in shares), style="bold")
+    return table
 
 
 def main() -> int:
@@ -122,18 +187,25 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2, help="processes for the forecasts")
     parser.add_argument("--closed-loop", action="store_true", help="policies see their own sales")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--network", action="store_true", help="also compare per-row and by-vendor rounding"
+    )
     args = parser.parse_args()
     if min(args.variants, args.days, args.review_days, args.max_lead_days) < 1:
         parser.error("--variants, --days, --review-days and --max-lead-days must be at least 1")
     t0 = time.perf_counter()
     need = args.days + args.max_lead_days + args.review_days + MIN_FIT_DAYS
-    seller = generate_seller(
-        seed=args.seed, variants=args.variants, history_days=max(DEMO_HISTORY_DAYS, need)
-    )
+    try:
+        seller = generate_seller(
+            seed=args.seed, variants=args.variants, history_days=max(DEMO_HISTORY_DAYS, need)
+        )
+    except InvalidInput as e:  # e.g. fewer variants than the demo seller is made of
+        parser.error(str(e))
     world = build_world(
         seller, days=args.days, review=args.review_days, max_lead=args.max_lead_days, seed=args.seed
     )
-    out = compare(world, jobs=args.jobs, closed_loop=args.closed_loop)
+    terms = network_terms(seller, world.keys, world.cost) if args.network else None
+    out = compare(world, jobs=args.jobs, closed_loop=args.closed_loop, network=terms)
     out["setup"] = {
         "variants": args.variants, "series": len(world.keys), "days": args.days,
         "warmup_days": world.warmup, "review_days": args.review_days,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -178,3 +179,74 @@ def test_matched_run_is_the_best_filling_one_within_the_baselines_inventory() ->
     assert m["service_level"] == 0.9 and m["inventory_within_baseline"]
     lean = sim.matched(grid, run(0.80, 50, 5))
     assert lean["service_level"] == 0.8 and not lean["inventory_within_baseline"]
+
+
+def terms(pack: list[int], moq: list[int], group: list[int]) -> Any:
+    """One vendor's terms, no minimum order value, for every series of a small world."""
+    n = len(pack)
+    return sim.Terms(
+        pack=np.array(pack, dtype=np.int64),
+        moq=np.array(moq, dtype=np.int64),
+        nearest=np.zeros(n, dtype=bool),
+        group=np.array(group, dtype=np.int64),
+        vendor=np.zeros(n, dtype=np.int64),
+        min_value=np.zeros(1),
+        unit_value=np.ones(n),
+    )
+
+
+def test_one_skus_warehouses_share_the_vendors_moq_instead_of_each_buying_it() -> None:
+    # One SKU in three warehouses, selling 2, 1 and 0.5 a day: IP needs 24, 12 and 6 over
+    # lead 5 + review 7. MOQ 60 in packs of 12: per row every warehouse buys the MOQ (180),
+    # by the vendor's order the SKU buys it once, in whole packs, and each row gets its need.
+    history = np.repeat(np.array([[2.0], [1.0], [0.5]]), 30, axis=1)
+    w = world(np.repeat(history[:, :1], 7, axis=1), history=history, lead=[5] * 3, initial=[0] * 3)
+    t = terms(pack=[12] * 3, moq=[60] * 3, group=[0, 0, 0])
+    per_row = sim.simulate(w, sim.ip_view(w), rounder=sim.VendorRounding(w, t, pooled=False))
+    by_vendor = sim.simulate(w, sim.ip_view(w), rounder=sim.VendorRounding(w, t, pooled=True))
+    assert per_row.ordered[:, 0].tolist() == [60, 60, 60]
+    first = by_vendor.ordered[:, 0]
+    assert first.sum() == 60 and (first % 12 == 0).all()
+    assert (first >= [24, 12, 6]).all()
+    assert by_vendor.needed[:, 0].tolist() == [24, 12, 6]
+
+
+def test_network_run_reports_both_roundings_and_pooling_never_buys_more_for_the_same_needs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["simulate.py", "--network", "--json", "--variants", "20", "--days", "14",
+            "--max-lead-days", "14", "--jobs", "1"]  # fmt: skip
+    monkeypatch.setattr(sys, "argv", argv)
+    assert sim.main() == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {"planner", "ip_baseline", "verdict", "setup"} <= set(out)  # the default run's keys
+    net = out["network"]
+    fields = {"units_ordered", "order_value", "avg_inventory_units", "avg_inventory_value",
+              "avg_inventory_days", "fill_rate", "units_needed", "rounding_units",
+              "min_value_units", "units_if_rounded_per_row", "orders_over_cap",
+              "orders_below_need", "units_below_need", "units_ordered_whole_run",
+              "end_position_units"}  # fmt: skip
+    for name in ("per_row", "by_vendor", "by_vendor_no_min_value"):
+        run = net[name]
+        assert fields <= set(run)
+        # Rounding only ever adds: every need is ordered in full (per SKU when pooled).
+        assert run["units_ordered"] >= run["units_needed"] > 0
+        assert run["rounding_units"] == run["units_ordered"] - run["units_needed"]
+        assert run["units_ordered_whole_run"] >= run["units_ordered"]
+    per_row, by_vendor = net["per_row"], net["by_vendor"]
+    assert per_row["min_value_units"] == 0 and per_row["orders_below_need"] == 0
+    assert per_row["units_if_rounded_per_row"] == per_row["units_ordered"]
+    # Over a run the two diverge (less stock, other needs), so only on the very same needs is
+    # pooling MOQ and packs never more than rounding each row; vendors' minimums come on top.
+    pooled = by_vendor["units_ordered"] - by_vendor["min_value_units"]
+    assert pooled <= by_vendor["units_if_rounded_per_row"]
+    bare = net["by_vendor_no_min_value"]
+    assert bare["min_value_units"] == 0
+    assert bare["units_ordered"] <= bare["units_if_rounded_per_row"]
+    diff = net["difference"]
+    assert diff["units_ordered"] == by_vendor["units_ordered"] - per_row["units_ordered"]
+    assert diff["avg_inventory_value"] == pytest.approx(
+        by_vendor["avg_inventory_value"] - per_row["avg_inventory_value"]
+    )
+    assert net["difference_no_min_value"]["orders"] == bare["orders"] - per_row["orders"]
+    assert net["pooled_series"] > net["pooled_skus"] > 0

@@ -10,6 +10,7 @@ import numpy as np
 
 from planner.forecast.run import ForecastResult
 
+from .network import Terms, VendorRounding, difference
 from .policies import (
     forecast_reviews,
     forecast_with_buffer_view,
@@ -88,8 +89,11 @@ def planner_runs(
         return dict(zip(CLOSED_LOOP_GRID, found, strict=True)), None
 
 
-def compare(world: World, *, jobs: int = 1, closed_loop: bool = False) -> dict[str, Any]:
-    """Every policy's metrics, a few service levels, the matched runs and the verdict."""
+def compare(
+    world: World, *, jobs: int = 1, closed_loop: bool = False, network: Terms | None = None
+) -> dict[str, Any]:
+    """Every policy's metrics, a few service levels, the matched runs and the verdict (and,
+    given the vendors' ``network`` terms, planner rounded per row and by the vendor's order)."""
     runs, forecasts = planner_runs(world, jobs=jobs, closed_loop=closed_loop)
     ip = metrics(world, simulate(world, ip_view(world), closed_loop=closed_loop))
     restock = metrics(world, simulate(world, restock_view(world), closed_loop=closed_loop))
@@ -107,6 +111,31 @@ def compare(world: World, *, jobs: int = 1, closed_loop: bool = False) -> dict[s
         out["planner_forecast_restock_buffer"] = metrics(world, ablation)
         out["forecast_check"] = forecast_check(world, forecasts)
     out["verdict"] = verdict(out)
+    if network is not None:
+        out["network"] = network_runs(world, network, forecasts, closed_loop=closed_loop)
+    return out
+
+
+def network_runs(
+    world: World,
+    terms: Terms,
+    forecasts: dict[int, ForecastResult] | None,
+    *,
+    closed_loop: bool,
+) -> dict[str, Any]:
+    """planner at its default level with MOQs and packs: each row rounded alone, then by the
+    vendor's whole order, on the same demand, forecasts and starting stock."""
+    view = planner_view(world, PLANNER_LEVEL, forecasts)
+    out: dict[str, Any] = {"service_level": PLANNER_LEVEL, **terms.describe()}
+    # The third run parts pooling from the vendors' minimums: per-row rounding never applied them.
+    runs = (("per_row", False, False), ("by_vendor", True, True),
+            ("by_vendor_no_min_value", True, False))  # fmt: skip
+    for name, pooled, minimums in runs:
+        rounder = VendorRounding(world, terms, pooled=pooled, minimums=minimums)
+        run = simulate(world, view, closed_loop=closed_loop, rounder=rounder)
+        out[name] = {**metrics(world, run), **rounder.summary(world, run)}
+    out["difference"] = difference(out["by_vendor"], out["per_row"])
+    out["difference_no_min_value"] = difference(out["by_vendor_no_min_value"], out["per_row"])
     return out
 
 

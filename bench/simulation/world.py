@@ -10,12 +10,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.engine.history import SeriesHistory, SeriesKey
-from planner.engine.replenish import Inputs, replenish
+from planner.engine.replenish import Inputs, Outputs, replenish
 
 F = NDArray[np.float64]
 I = NDArray[np.int64]  # noqa: E741  (array of integers)
 # (review day, history known that morning) -> (daily forecast (n, H), safety stock (n,))
 View = Callable[[int, SeriesHistory], tuple[F, F]]
+# (review day, raw need (n,), daily forecast (n, H), stock held: on hand + arriving within P)
+# -> units to order: how needs become orders when the world's own packs are not the rule.
+Rounder = Callable[[int, I, F, F], I]
 
 
 @dataclass(frozen=True)
@@ -63,13 +66,17 @@ class Run:
     on_hand: F  # at the end of the day
     ordered: F  # placed that morning
     received: F  # landed that morning
+    needed: F  # the raw need (before MOQ and packs) on review days
 
 
-def simulate(world: World, view: View, *, closed_loop: bool = False) -> Run:
+def simulate(
+    world: World, view: View, *, closed_loop: bool = False, rounder: Rounder | None = None
+) -> Run:
     """Replay every day: order on review days, receive what lands, serve demand, lose the rest.
 
     With ``closed_loop`` the history a policy plans on holds its own sales and stockouts for
-    the simulated days; otherwise it is the demo's.
+    the simulated days; otherwise it is the demo's. A ``rounder`` turns the raw needs into
+    orders instead of the world's packs (no MOQ).
     """
     n, days = world.demand.shape
     horizon, rows, first = world.horizon, np.arange(n), world.first
@@ -77,14 +84,20 @@ def simulate(world: World, view: View, *, closed_loop: bool = False) -> Run:
     in_stock = world.in_stock.copy() if closed_loop else world.in_stock
     on_hand = world.initial.astype(np.float64).copy()
     pipeline = np.zeros((n, days + horizon))
-    served, lost, held, ordered, received = (np.zeros((n, days)) for _ in range(5))
+    served, lost, held, ordered, received, needed = (np.zeros((n, days)) for _ in range(6))
     for t in range(days):
         if t % world.review == 0:
             end = first + t
             seen = SeriesHistory(world.keys, world.start, units[:, :end], in_stock[:, :end])
-            qty = order_quantities(world, view(t, seen), on_hand, pipeline[:, t : t + horizon])
+            plan = view(t, seen)
+            out = plan_orders(world, plan, on_hand, pipeline[:, t : t + horizon])
+            qty = out.to_order_qty
+            if rounder is not None:
+                mean = np.asarray(plan[0][:, :horizon], dtype=np.float64)
+                qty = rounder(t, out.replenishment_qty, mean, on_hand + out.on_order)
             pipeline[rows, t + world.lead] += qty
             ordered[:, t] = qty
+            needed[:, t] = out.replenishment_qty
         received[:, t] = pipeline[:, t]
         on_hand += pipeline[:, t]
         demand = world.demand[:, t]
@@ -95,7 +108,7 @@ def simulate(world: World, view: View, *, closed_loop: bool = False) -> Run:
         lost[:, t] = demand - served[:, t]
         on_hand -= served[:, t]
         held[:, t] = on_hand
-    return Run(served, lost, held, ordered, received)
+    return Run(served, lost, held, ordered, received, needed)
 
 
 def in_stock_share(stock: F, demand: F) -> F:
@@ -105,8 +118,9 @@ def in_stock_share(stock: F, demand: F) -> F:
     return out
 
 
-def order_quantities(world: World, plan: tuple[F, F], on_hand: F, arrivals: F) -> I:
-    """The engine's order-up-to quantities for one review day (same logic for every policy)."""
+def plan_orders(world: World, plan: tuple[F, F], on_hand: F, arrivals: F) -> Outputs:
+    """The engine's order-up-to numbers for one review day (same logic for every policy): raw
+    need, the order in the world's packs, and what is on order within the planning period."""
     mean, safety = plan
     n = len(world.keys)
     out = replenish(
@@ -124,4 +138,4 @@ def order_quantities(world: World, plan: tuple[F, F], on_hand: F, arrivals: F) -
             unit_cost=world.cost,
         )
     )
-    return out.to_order_qty
+    return out
