@@ -8,7 +8,12 @@ from collections.abc import Sequence
 
 from bot import approval
 from bot.blocks.help import CommandHelp, help_blocks
-from bot.blocks.orders import orders_blocks, received_blocks, source_set_blocks
+from bot.blocks.orders import (
+    destination_blocks,
+    orders_blocks,
+    received_blocks,
+    source_set_blocks,
+)
 from bot.blocks.reorder import reorder_blocks
 from bot.blocks.settings import settings_blocks, vendors_blocks
 from bot.blocks.sku import chart_text, sku_blocks, sku_suggestions_blocks
@@ -29,6 +34,7 @@ from bot.roles import Role
 from planner.domain.errors import InvalidInput, NotFound, PlannerError
 from planner.domain.orders import OrderKind
 from planner.services.amazon_inbound import set_source
+from planner.services.order_edits import OrderEdit, edit_order
 from planner.services.receiving import receive_order
 from planner.services.settings_view import sku_settings, vendor_list
 
@@ -278,6 +284,25 @@ def set_source_cmd(ctx: Context, caller: Caller, args: list[str], out: Delivery)
     return Outcome(tuple(numbers), {"source": source, "changed": changed})
 
 
+def destination_cmd(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
+    """An order placed on a combined warehouse gets its true destination (then it can be pushed)."""
+    if len(args) != 2 or not ORDER_NUMBER.match(args[0]):
+        raise InvalidInput(
+            "name the order and its warehouse", hint="/planner destination PO-12 FBA-US"
+        )
+    number = args[0].upper()
+    with ctx.services.uow() as uow:
+        was = uow.orders.get(number).destination
+        order = edit_order(
+            uow, number, OrderEdit(destination=args[1]), actor=caller.actor,
+            origin=caller.origin, now=ctx.services.now(),
+        )  # fmt: skip
+        uow.commit()
+    blocks = destination_blocks(number, was, order.destination, caller.mention)
+    out.reply(Reply(f"{number} now goes to {order.destination}", blocks, public=True))
+    return Outcome((number,), {"destination": order.destination, "was": was})
+
+
 def _spec(
     name: str,
     usage: str,
@@ -316,5 +341,8 @@ COMMANDS: dict[str, CommandSpec] = {
               Role.APPROVER, "receive orders", receive),
         _spec("set-source", "set-source <order…> <source>", "name where FBA shipments came from",
               Role.APPROVER, "set the source of orders", set_source_cmd),
+        _spec("destination", "destination <order> <warehouse>",
+              "give an order placed on a combined warehouse its true destination",
+              Role.APPROVER, "change where orders go", destination_cmd),
     )
 }  # fmt: skip

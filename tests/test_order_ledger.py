@@ -372,6 +372,25 @@ def test_finding_12_an_order_on_a_combined_warehouse_gets_its_true_destination(
     assert last_audit(demo, "order.edit")["destination"] == {"from": "NA-COMBINED", "to": "FBA-US"}
 
 
+def test_finding_12_the_true_destination_from_slack(
+    demo: Shop, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = demo.engine()
+    with SqlUnitOfWork(engine) as uow:
+        sku = next(line.sku for o in uow.orders.list() for line in o.lines if o.external_ref)
+        made = StockOrder("", OrderKind.PURCHASE, "NA-COMBINED", uow.vendors.list()[0].name,
+                          status=OrderStatus.OPEN, lines=[OrderLine(sku, 60)])  # fmt: skip
+        number = uow.orders.add(made).number
+        uow.commit()
+    engine.dispose()
+    code, out, _ = run(capsys, demo, "chat", f"/planner destination {number} FBA-UZ")
+    assert "did you mean FBA-US" in flat(out)
+    assert orders(capsys, demo)[number]["destination"] == "NA-COMBINED"
+    code, out, _ = run(capsys, demo, "chat", f"/planner destination {number} fba-us")
+    assert code == 0 and f"{number} to FBA-US (was NA-COMBINED)" in flat(out)
+    assert orders(capsys, demo)[number]["destination"] == "FBA-US"
+
+
 def test_finding_12_a_stranger_places_the_combined_orders_and_the_rules_hold(
     candles: Shop, capsys: pytest.CaptureFixture[str]
 ) -> None:

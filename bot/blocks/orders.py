@@ -108,6 +108,11 @@ def source_set_blocks(
     return blocks
 
 
+def destination_blocks(number: str, was: str, now: str, by: str) -> list[Block]:
+    """The order's true destination, set after it was placed on a combined warehouse."""
+    return [section(f":round_pushpin: {by} sent *{esc(number)}* to *{esc(now)}* (was {esc(was)}).")]
+
+
 def received_blocks(result: ReceiveResult, by: str) -> list[Block]:
     lines = ", ".join(
         f"+{num(q)} {esc(sku)} (now {num(result.stock[sku])})" for sku, q in result.received.items()
