@@ -76,11 +76,21 @@ class ApproveTicket(Value):
     plan_id: int
     fingerprint: str
     nonce: str
+    reorder: bool = False  # Order again: rows already ordered get a second order
     fields: ClassVar[tuple[str, ...]] = ("plan_id", "fingerprint", "nonce")
+
+    def encode(self) -> str:
+        extra = "&reorder=1" if self.reorder else ""
+        return Value.encode(self) + extra
 
     @classmethod
     def _build(cls, data: dict[str, str]) -> Self:
-        return cls(int(data["plan_id"]), _token(data["fingerprint"]), _token(data["nonce"]))
+        if data.get("reorder", "0") not in ("0", "1"):
+            raise ValueError("reorder")
+        return cls(
+            int(data["plan_id"]), _token(data["fingerprint"]), _token(data["nonce"]),
+            data.get("reorder") == "1",
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,11 +33,11 @@ from planner.services.setup.service import SetupOptions
 DOING = "approve orders"
 
 
-def _dry_run(ctx: Context, caller: Caller) -> tuple[ApproveResult, Plan]:
+def _dry_run(ctx: Context, caller: Caller, *, reorder: bool = False) -> tuple[ApproveResult, Plan]:
     s = ctx.services
     result = approve(
         s.uow(), s.review_sheet(), approver=caller.actor, origin=caller.origin, dry_run=True,
-        now=s.now(), setup=SetupOptions(currency=s.options.currency),
+        reorder=reorder, now=s.now(), setup=SetupOptions(currency=s.options.currency),
     )  # fmt: skip
     with s.uow() as uow:
         plan = uow.plans.latest()
@@ -90,10 +90,20 @@ def already_in(result: ApproveResult) -> list[str]:
 
 
 def _preview_reply(
-    result: ApproveResult, plan: Plan, *, sheet: str | None, changed: bool, replace: bool
+    result: ApproveResult,
+    plan: Plan,
+    *,
+    sheet: str | None,
+    changed: bool,
+    replace: bool,
+    again: ApproveResult | None = None,
 ) -> Reply:
+    """The preview; ``again`` is the same sheet read with reorders allowed (Order again)."""
     assert plan.id is not None
     ticket = ApproveTicket(plan.id, fingerprint(result), secrets.token_hex(8))
+    reorder = None
+    if again is not None and result.reorders:
+        reorder = ApproveTicket(plan.id, fingerprint(again), secrets.token_hex(8), reorder=True)
     drafts = draft_lines(result, plan)
     refused = [
         Refusal(f"{row.tab} row {row.line}" + (f" ({row.sku})" if row.sku else ""), why)
@@ -109,6 +119,8 @@ def _preview_reply(
         ticket=ticket,
         sheet=sheet,
         changed=changed,
+        reorders=[(key, number, qty) for key, number, qty in result.reorders],
+        reorder_ticket=reorder,
     )
     text = f"Approve preview: {len(drafts)} order(s), {len(refused)} refused row(s)"
     return Reply(text, blocks, replace=replace)
@@ -118,11 +130,13 @@ def preview(ctx: Context, caller: Caller, out: Delivery, *, replace: bool = Fals
     """Read the ticked rows and show what Confirm would create (nothing changes)."""
     ctx.require(caller, Role.APPROVER, DOING)
     result, plan = _dry_run(ctx, caller)
+    again = _dry_run(ctx, caller, reorder=True)[0] if result.reorders else None
     out.reply(
         _preview_reply(
-            result, plan, sheet=ctx.services.sheet_location, changed=False, replace=replace
+            result, plan, sheet=ctx.services.sheet_location, changed=False, replace=replace,
+            again=again,
         )
-    )
+    )  # fmt: skip
     return Outcome(
         (f"plan:{plan.id}",), {"orders": len(result.created), "refused": len(result.refused)}
     )
@@ -141,7 +155,7 @@ def confirm(ctx: Context, caller: Caller, press: Press, out: Delivery) -> Outcom
         out.reply(Reply("This approval was already confirmed; nothing more was created."))
         return Outcome((f"plan:{ticket.plan_id}",), {"double_click": True}, "ignored")
     try:
-        dry, plan = _dry_run(ctx, caller)
+        dry, plan = _dry_run(ctx, caller, reorder=ticket.reorder)
         if plan.id != ticket.plan_id or fingerprint(dry) != ticket.fingerprint:
             out.reply(
                 _preview_reply(
@@ -152,7 +166,7 @@ def confirm(ctx: Context, caller: Caller, press: Press, out: Delivery) -> Outcom
         s = ctx.services
         result = approve(
             s.uow(), s.review_sheet(), approver=caller.actor, origin=caller.origin, now=s.now(),
-            setup=SetupOptions(currency=s.options.currency),
+            reorder=ticket.reorder, setup=SetupOptions(currency=s.options.currency),
         )  # fmt: skip
     except BaseException:
         ctx.claims.release(key)  # nothing was committed: the person may try again

@@ -231,3 +231,38 @@ def test_a_push_that_failed_part_way_is_finished_by_pressing_save_again(
     assert active_plans(amazon) >= {link.inbound_plan_id}
     listed = orders_json(bot.app.config.source, capsys)[number]
     assert listed["locked"] is True and listed["amazon_shipment_ids"]
+
+
+def test_a_changed_quantity_on_an_ordered_row_is_ordered_again_only_by_order_again(
+    bot: Harness,
+) -> None:
+    from openpyxl import load_workbook
+
+    from sheets import layout
+
+    (key,) = tick(bot.sheet, count=1, fba=False)
+    (preview,) = bot.command("approve")
+    confirm = confirm_button(preview)
+    bot.click(confirm["action_id"], confirm["value"], wait=2)
+    first = set(bot.orders())
+    # Someone changes the ordered row's quantity and approves again.
+    book = load_workbook(bot.sheet)
+    ws = book["Purchases"]
+    header = [c.value for c in ws[1]]
+    for row in ws.iter_rows(min_row=2):
+        if row[header.index(layout.KEY)].value == key:
+            row[header.index(layout.APPROVE)].value = True
+            row[header.index("Order qty")].value = 7
+    book.save(bot.sheet)
+    (preview,) = bot.command("approve")
+    assert "already ordered" in texts(preview) and "Order again" in texts(preview)
+    assert not [b for b in preview["blocks"] if b.get("block_id") == "approve"]  # no Confirm
+    (again,) = buttons(preview, ActionId.APPROVE_CONFIRM.value)
+    bot.click(again["action_id"], again["value"], wait=2)
+    made = set(bot.orders()) - first
+    assert len(made) == 1
+    (number,) = made
+    assert bot.orders()[number].units == 7
+    # Pressing it once more (a double click) orders nothing more.
+    bot.click(again["action_id"], again["value"])
+    assert set(bot.orders()) - first == made

@@ -91,6 +91,8 @@ def approve_preview_blocks(
     ticket: ApproveTicket | None,
     sheet: str | None = None,
     changed: bool = False,
+    reorders: Sequence[tuple[str, str, int]] = (),
+    reorder_ticket: ApproveTicket | None = None,
 ) -> list[Block]:
     """What Confirm would create, what was refused and why; buttons only when there is work."""
     blocks: list[Block] = [header("Approve: preview")]
@@ -144,6 +146,32 @@ def approve_preview_blocks(
                 ),
                 button("Cancel", ActionId.APPROVE_CANCEL.value, ticket.encode()),
                 block_id="approve",
+            )
+        )
+    if reorders and reorder_ticket is not None:
+        again = ", ".join(f"{esc(key)} ({esc(number)} → {num(qty)})" for key, number, qty
+                          in reorders[:REFUSED_SHOWN])  # fmt: skip
+        blocks.append(
+            section(
+                f":repeat: *{len(reorders)} row(s) already ordered* with a changed quantity: "
+                f"{again}. *Order again* places a second order for each (as "
+                "`planner approve --reorder`)."
+            )
+        )
+        blocks.append(
+            actions(
+                button(
+                    "Order again",
+                    ActionId.APPROVE_CONFIRM.for_row(1),
+                    reorder_ticket.encode(),
+                    confirm=confirm_dialog(
+                        "Place a second order?",
+                        f"{len(reorders)} row(s) were already ordered; this orders them again "
+                        "for the new quantities.",
+                        yes="Order again",
+                    ),
+                ),
+                block_id="approve_reorder",
             )
         )
     return blocks

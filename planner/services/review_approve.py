@@ -45,6 +45,9 @@ class ApproveResult:
     # Ticked rows already turned into an order (nothing new): (row key, order number).
     already: list[tuple[str, str]] = field(default_factory=list)
     refused: list[tuple[SheetRow, str]] = field(default_factory=list)
+    # Rows already ordered whose quantity people changed: a second order only if confirmed
+    # (`approve --reorder`, the bot's Order again): (row key, earlier order, new quantity).
+    reorders: list[tuple[str, str, int]] = field(default_factory=list)
     edits_saved: int = 0
     edits_refused: list[tuple[SheetEditRow, str]] = field(default_factory=list)
     setup: SheetSetupResult = field(default_factory=SheetSetupResult)  # the settings tabs
@@ -158,6 +161,7 @@ def _screen(
             qty = check_row(row, rec)
             assert rec is not None  # check_row refuses rows without a recommendation
             if holding is not None and not reorder:
+                result.reorders.append((row.key, holding.number, qty))
                 raise Refused(second_order(holding, qty))
             good.append(_Good(row, rec, qty, after=made.number if made else None))
         except Refused as exc:
