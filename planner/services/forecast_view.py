@@ -10,16 +10,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.domain.errors import NotFound
+from planner.engine.demand import dependent_demand  # the plan's own rule: the view cannot drift
 from planner.engine.history import SeriesKey
 from planner.ports import UnitOfWork
+from planner.services.plan_arrays import bill_rows
 from planner.services.plan_inputs import Catalog, PlanningOptions
 from planner.services.plan_series import edit_levels
-from planner.services.planning import (
-    _dependent_demand,  # the plan's own rule, so the view cannot drift from it
-    forecast_inputs,
-    load_inputs,
-    plan_from_forecast,
-)
+from planner.services.planning import forecast_inputs, load_inputs, plan_from_forecast
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +74,7 @@ def forecast_view(
     if view is None or not rows:
         raise NotFound(f"no forecast for {sku}" + (f" in {warehouse}" if warehouse else ""))
     # Dependent demand only sums rows with weights: on monthly totals it gives the plan's months.
-    used, _ = _dependent_demand(keys, cat, view.after, np.zeros(len(keys)), inputs.pol)
+    used, _ = dependent_demand(view.after, np.zeros(len(keys)), bill_rows(keys, cat))
     levels = edit_levels(keys, cat, inputs.series.planned)
     planned_in: dict[int, str] = {}
     for c, members in enumerate(levels.members):

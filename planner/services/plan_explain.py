@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
+from numpy.typing import NDArray
 
 from planner.domain.orders import OrderKind
 from planner.domain.plan import Recommendation, WarehouseMetrics, row_key
 from planner.engine.history import SeriesKey
+from planner.engine.lead_times import LeadTimeSpread
+from planner.engine.plan import PlanOutcome
 from planner.engine.replenish import Outputs
-from planner.services.lead_times import LeadTimeSpread
 
 if TYPE_CHECKING:
+    from planner.services.plan_arrays import Policies
     from planner.services.plan_inputs import Catalog
     from planner.services.plan_series import SeriesSet
+
+F = NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class RowContext:
+    """What one run's rows are worded from: the catalog, settings and the core's outcome."""
+
+    cat: Catalog
+    pol: Policies
+    keys: list[SeriesKey]
+    methods: list[str]  # each row's forecast method
+    outcome: PlanOutcome
+    today: date
 
 
 def _num(x: float) -> str:
@@ -23,7 +41,7 @@ def _num(x: float) -> str:
 
 
 def recommendation(
-    ctx: tuple[Any, ...],
+    ctx: RowContext,
     i: int,
     kind: OrderKind,
     source: str | None,
@@ -40,8 +58,8 @@ def recommendation(
     ``lead`` replaces the row's lead time (a transfer's is its lane's transit days, not the
     vendor's); ``notes`` end the explanation (rounding, cover cap, the hub option).
     """
-    cat, pol, fc, _mean, safety, available, out, today = ctx
-    key: SeriesKey = fc.keys[i]
+    cat, pol, key = ctx.cat, ctx.pol, ctx.keys[i]
+    out, safety, available = ctx.outcome.shown, ctx.outcome.safety, ctx.outcome.available
     v = cat.variants[key.sku]
     dos = int(pol.dos[i])
     lead = int(pol.lead[i]) if lead is None else lead
@@ -50,7 +68,7 @@ def recommendation(
     cover = float(out.days_of_cover[i])
     stockout = None
     if out.stockout_day[i] >= 0:
-        stockout = today + timedelta(days=int(out.stockout_day[i]))
+        stockout = ctx.today + timedelta(days=int(out.stockout_day[i]))
     if kind is OrderKind.TRANSFER:
         text = (
             f"Move {qty} from {source}, which holds more than its own planning period needs, "
@@ -58,7 +76,7 @@ def recommendation(
             f"(transfers come before buying; {lead} days in transit)."
         )
     else:
-        text = _explain(cat, pol, fc, i, kind, qty, safety, available, out, transferred)
+        text = _explain(ctx, i, kind, qty, transferred)
     if notes:
         text = f"{text} {notes}"
     return Recommendation(
@@ -87,7 +105,7 @@ def recommendation(
         overstock_value=round(float(out.overstock_value[i]), 2),
         unit_cost=float(pol.cost[i]),
         lead_time_std_days=round(float(pol.lead_std[i]), 2),
-        method=fc.method[i],
+        method=ctx.methods[i],
         explanation=text,
         currency=pol.currency[i] if pol.currency else "USD",
         fx_rate=float(pol.fx[i]),
@@ -102,22 +120,13 @@ def _reserved(cat: Catalog, key: SeriesKey) -> int:
     return int(level.reserved) if level else 0
 
 
-def _explain(
-    cat: Catalog,
-    pol: Any,
-    fc: Any,
-    i: int,
-    kind: OrderKind,
-    qty: int,
-    safety: Any,
-    available: Any,
-    out: Outputs,
-    transferred: int,
-) -> str:
+def _explain(ctx: RowContext, i: int, kind: OrderKind, qty: int, transferred: int) -> str:
+    pol, out = ctx.pol, ctx.outcome.shown
+    safety, available = ctx.outcome.safety, ctx.outcome.available
     lead, dos = int(pol.lead[i]), int(pol.dos[i])
     parts = [
         f"Forecast {_num(float(out.forecast_units[i]))} units over {lead + dos} days "
-        f"(lead time {lead} + {dos} days of stock; method {fc.method[i]})",
+        f"(lead time {lead} + {dos} days of stock; method {ctx.methods[i]})",
         f"+ safety stock {_num(float(safety[i]))} at {pol.level[i]:.0%} service"
         + _lead_spread(pol, i),
     ]
@@ -165,14 +174,14 @@ def settings_sentence(
     return "Settings: " + ", ".join(parts) + "." if parts else ""
 
 
-def _lead_spread(pol: Any, i: int) -> str:
+def _lead_spread(pol: Policies, i: int) -> str:
     """Where the deliveries' spread behind the safety stock came from, if there is one."""
     spread = LeadTimeSpread(float(pol.lead_std[i]), int(pol.lead_std_orders[i]))
     return f" ({spread.describe()})" if spread.std_days > 0 or spread.measured else ""
 
 
 def compare_rows(
-    keys: list[SeriesKey], series: SeriesSet, cat: Catalog, out: Outputs, daily: Any
+    keys: list[SeriesKey], series: SeriesSet, cat: Catalog, out: Outputs, daily: F
 ) -> list[WarehouseMetrics]:
     """The compare-warehouses report: every planned plain warehouse side by side."""
     rows = []

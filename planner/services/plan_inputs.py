@@ -6,9 +6,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-import numpy as np
-from numpy.typing import NDArray
-
 from planner.domain.activity import ForecastEdit, StockLevel
 from planner.domain.catalog import BillOfMaterials, Variant, Vendor, check_no_cycles
 from planner.domain.errors import NotFound
@@ -21,10 +18,8 @@ from planner.domain.settings import (
     resolve_with_sources,
 )
 from planner.domain.warehouses import Connection, Warehouse, WarehouseKind
+from planner.engine.lead_times import LeadTimeSpread, measure_spreads, measured_since
 from planner.ports import UnitOfWork
-from planner.services.lead_times import LeadTimeSpread, measure_spreads, measured_since
-
-F = NDArray[np.float64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,22 +186,3 @@ def moq_of(v: Variant, vendor: Vendor | None) -> tuple[int, str]:
     if vendor is not None and vendor.moq:
         return vendor.moq, f"vendor {vendor.name}"
     return 0, "none"
-
-
-@dataclass
-class Policies:
-    lead: NDArray[np.int64]
-    dos: NDArray[np.int64]
-    level: F
-    min_stock: F
-    max_stock: F
-    pack: NDArray[np.int64]
-    moq: NDArray[np.int64]
-    cost: F
-    lead_std: F  # days deliveries vary around the lead time (0: they arrive as quoted)
-    lead_std_orders: NDArray[np.int64]  # received orders lead_std was measured over; 0: configured
-    nearest: NDArray[np.bool_]  # the vendor rounds to the nearest pack, not up
-    discontinued: NDArray[np.bool_]  # never reordered: its stock is sold through
-    fx: F  # units of the reporting currency per unit of the row's currency
-    currency: list[str] = field(default_factory=list)  # the vendor's (else the reporting one)
-    sources: list[tuple[tuple[str, str], ...]] = field(default_factory=list)

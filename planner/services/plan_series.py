@@ -1,4 +1,4 @@
-"""Which series a plan covers, their history (combined warehouses aggregated) and supply."""
+"""Which series a plan covers, their history (combined warehouses aggregated) and arrivals."""
 
 from __future__ import annotations
 
@@ -192,22 +192,6 @@ def _ignored(order: StockOrder, cat: Catalog, options: PlanningOptions, today: d
     if grace is None or order.expected_on is None:
         return False
     return (today - order.expected_on).days > grace
-
-
-def combine_supply(
-    keys: list[SeriesKey], cat: Catalog, available: NDArray[np.float64], arrive: NDArray[np.float64]
-) -> None:
-    """Fill combined rows with the sums of their include-stock members (in place)."""
-    index = {k: i for i, k in enumerate(keys)}
-    for i, k in enumerate(keys):
-        w = cat.warehouses[k.warehouse]
-        if not w.is_combined:
-            continue
-        for member in w.stock_sources():
-            j = index.get(SeriesKey(k.sku, member))
-            if j is not None:
-                available[i] += available[j]
-                arrive[i] += arrive[j]
 
 
 def edit_levels(keys: list[SeriesKey], cat: Catalog, planned: NDArray[np.bool_]) -> EditLevels:

@@ -1,4 +1,10 @@
-"""The planning use case: stored data → forecasts → recommendations people review."""
+"""The planning use case: stored data → forecasts → recommendations people review.
+
+A thin shell around the planning core: load the catalog and history (plan_inputs.py,
+plan_series.py), forecast (planner/forecast/), turn the catalog into arrays (plan_arrays.py),
+run the rules (planner/engine/plan.py: no store, no clock, no configuration), word the outcome
+as rows (plan_rows.py, plan_explain.py) and save the plan.
+"""
 
 from __future__ import annotations
 
@@ -6,45 +12,18 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
-from numpy.typing import NDArray
 
-from planner.domain.errors import ConfigError
 from planner.domain.plan import Plan
-from planner.domain.settings import PlanningPolicy, Scope
+from planner.engine import plan as core
 from planner.engine.history import SeriesHistory, SeriesKey
-from planner.engine.replenish import (
-    Inputs,
-    fill_rate_safety,
-    replenish,
-    with_lead_time_variability,
-)
 from planner.forecast.edits import MonthlyView, SeriesAttributes, edit_forecast
 from planner.forecast.run import ForecastResult, forecast_history
-from planner.forecast.uncertainty import quantile_over
 from planner.ports import UnitOfWork
-from planner.services.lead_times import check_vendor_names, spread_for
-from planner.services.plan_explain import compare_rows
-from planner.services.plan_inputs import (
-    Catalog,
-    PlanningOptions,
-    Policies,
-    PolicyResolver,
-    load_catalog,
-    moq_of,
-    pack_of,
-    vendor_policy_overrides,
-)
+from planner.services.plan_arrays import Policies, network, plan_arrays, policies
+from planner.services.plan_explain import RowContext, compare_rows
+from planner.services.plan_inputs import Catalog, PlanningOptions, load_catalog
 from planner.services.plan_rows import recommendations
-from planner.services.plan_series import (
-    SeriesSet,
-    arrivals,
-    build_series,
-    combine_supply,
-    edit_levels,
-)
-from planner.services.supply import committed
-
-F = NDArray[np.float64]
+from planner.services.plan_series import SeriesSet, arrivals, build_series, edit_levels
 
 
 @dataclass
@@ -82,7 +61,7 @@ def load_inputs(uow: UnitOfWork, *, today: date, options: PlanningOptions) -> Pl
     history = uow.history.read(today - timedelta(days=options.history_days), today - timedelta(1))
     _censor_unsynced_days(history, uow.history.last_day())
     series = build_series(history, cat)
-    pol = _policies(series.keys, cat, options)
+    pol = policies(series.keys, cat, options)
     horizon = max(options.horizon_days, int((pol.lead + pol.dos).max(initial=0)) + 1)
     return PlanInputs(today, options, cat, series, pol, horizon)
 
@@ -93,7 +72,7 @@ def forecast_inputs(inputs: PlanInputs) -> ForecastResult:
 
 
 def plan_from_forecast(inputs: PlanInputs, fc: ForecastResult) -> PlanRun:
-    """Edits, dependent demand, supply netting, safety stock, replenishment and the rows."""
+    """Apply forecast edits, run the planning core on the series, and word its outcome."""
     cat, series, pol, options, today = (
         inputs.cat, inputs.series, inputs.pol, inputs.options, inputs.today
     )  # fmt: skip
@@ -102,39 +81,22 @@ def plan_from_forecast(inputs: PlanInputs, fc: ForecastResult) -> PlanRun:
         fc.mean, fc.start, keys, _attributes(keys, cat), cat.edits,
         levels=edit_levels(keys, cat, series.planned),
     )  # fmt: skip
-    error_p = fc.error_over(pol.lead + pol.dos)
-    mean, error_p = _dependent_demand(keys, cat, mean, error_p, pol)
-    available = _available(keys, cat)
     arrive, ignored = arrivals(keys, cat, options, today=today, horizon=inputs.horizon)
-    combine_supply(keys, cat, available, arrive)
-    _network_supply_for_assemblies(keys, cat, available, arrive)
-    safety = _safety_stock(mean, error_p, pol, options.service_measure)
-    out = replenish(
-        Inputs(
-            mean, arrive, available, pol.lead, pol.dos, safety, pol.min_stock, pol.max_stock,
-            pol.pack, pol.moq, pol.cost,
-        )
+    net = network(cat, options)
+    arrays = plan_arrays(
+        keys, series.planned, cat, pol, net, options,
+        mean=mean, error=fc.error_over(pol.lead + pol.dos), arrivals=arrive,
     )  # fmt: skip
-    daily = out.forecast_units / np.maximum(pol.lead + pol.dos, 1)
-    ctx = (cat, pol, fc, mean, safety, available, out, today)
-    recs = recommendations(keys, series.planned, cat, pol, ctx, options)
+    outcome = core.plan(arrays)
+    ctx = RowContext(cat, pol, keys, fc.method, outcome, today)
     plan = Plan(
         made_on=today,
-        recommendations=recs,
-        compare=compare_rows(keys, series, cat, out, daily),
+        recommendations=recommendations(ctx, net, options),
+        compare=compare_rows(keys, series, cat, outcome.replenishment, outcome.daily),
         currency=options.currency,
     )
     plain = [i for i, k in enumerate(keys) if cat.plain(k.warehouse)]
     return PlanRun(plan, fc, ignored, plain, monthly)
-
-
-def _safety_stock(mean: F, error_p: F, pol: Policies, measure: str) -> F:
-    total_p = _total(mean, pol.lead + pol.dos)
-    daily = _total(mean, pol.lead) / np.maximum(pol.lead, 1)
-    error_p = with_lead_time_variability(error_p, daily, pol.lead_std)
-    if measure == "fill_rate":
-        return fill_rate_safety(error_p, _total(mean, pol.dos), pol.level)
-    return _safety(total_p, error_p, pol.level)
 
 
 SNAPSHOT_DAYS = 28
@@ -211,182 +173,3 @@ def _attributes(keys: list[SeriesKey], cat: Catalog) -> list[SeriesAttributes]:
         SeriesAttributes(vendor=cat.variants[k.sku].vendor, category=cat.variants[k.sku].category)
         for k in keys
     ]
-
-
-def _policies(keys: list[SeriesKey], cat: Catalog, options: PlanningOptions) -> Policies:
-    check_vendor_names(options, cat.vendors)
-    resolver = PolicyResolver(
-        options.base_policy, vendor_policy_overrides(cat.vendors, cat.overrides)
-    )
-    # Without a variant-level override a SKU's policy is its vendor's in that warehouse:
-    # resolve each (vendor, warehouse) once instead of once per series.
-    own = {o.key for o in cat.overrides if o.scope is Scope.VARIANT}
-    resolved: dict[tuple[str | None, str, str], tuple[PlanningPolicy, dict[str, str]]] = {}
-    n = len(keys)
-    pol = Policies(
-        lead=np.zeros(n, np.int64), dos=np.zeros(n, np.int64), level=np.zeros(n),
-        min_stock=np.zeros(n), max_stock=np.full(n, np.inf), pack=np.ones(n, np.int64),
-        moq=np.zeros(n, np.int64), cost=np.zeros(n), lead_std=np.zeros(n),
-        lead_std_orders=np.zeros(n, np.int64), nearest=np.zeros(n, dtype=bool),
-        discontinued=np.zeros(n, dtype=bool), fx=np.ones(n),
-    )  # fmt: skip
-    rates = _fx_rates(cat, options)
-    for i, k in enumerate(keys):
-        v = cat.variants[k.sku]
-        vendor = cat.vendors.get(v.vendor or "")
-        slot = (v.vendor, k.sku if k.sku in own else "", k.warehouse)
-        found = resolved.get(slot)
-        if found is None:
-            found = resolver.resolve_with_sources(vendor=v.vendor, sku=k.sku, warehouse=k.warehouse)
-            resolved[slot] = found
-        base, where = found
-        lead, dos = base.lead_time_days, base.days_of_stock
-        lead_from, dos_from = where["lead_time_days"], where["days_of_stock"]
-        bom = cat.boms.get(k.sku)
-        if bom is not None and k.warehouse == cat.assembly_warehouse:
-            lead, lead_from = bom.assembly_time_days, "assembly time"
-            if bom.assembly_cycle_days:
-                dos, dos_from = bom.assembly_cycle_days, "assembly cycle"
-        pol.lead[i], pol.dos[i], pol.level[i] = lead, dos, base.service_level
-        pol.min_stock[i] = base.min_stock
-        pol.max_stock[i] = np.inf if base.max_stock is None else base.max_stock
-        moq_from = pack_from = "assembly"
-        if bom is None:
-            pol.pack[i], pack_from = pack_of(v, vendor)
-            pol.moq[i], moq_from = moq_of(v, vendor)
-            pol.nearest[i] = vendor is not None and vendor.pack_rounding == "nearest"
-        pol.cost[i] = v.cost
-        pol.discontinued[i] = v.discontinued
-        currency = vendor.currency if vendor else options.currency
-        pol.currency.append(currency)
-        pol.fx[i] = rates.get(currency, 1.0)
-        spread = spread_for(v.vendor, options, cat.lead_spreads)
-        pol.lead_std[i], pol.lead_std_orders[i] = spread.std_days, spread.orders
-        pol.sources.append(
-            (("lead_time_days", lead_from), ("days_of_stock", dos_from), ("moq", moq_from),
-             ("pack", pack_from))
-        )  # fmt: skip
-    return pol
-
-
-def _fx_rates(cat: Catalog, options: PlanningOptions) -> dict[str, float]:
-    """Units of the reporting currency per unit of each vendor's; a missing rate is an error."""
-    rates = {options.currency: 1.0, **options.fx_rates}
-    named = {v.vendor for v in cat.variants.values() if v.active}
-    used = {v.currency for v in cat.vendors.values() if v.name in named}
-    missing = sorted(c for c in used if c not in rates)
-    if missing:
-        who = sorted(
-            v.name for v in cat.vendors.values() if v.currency in missing and v.name in named
-        )
-        raise ConfigError(
-            f"vendor(s) {', '.join(who[:5])} price in {', '.join(missing)}, but the planning "
-            f"configuration has no exchange rate for {', '.join(missing)} to {options.currency}",
-            hint="add each under the planning.fx_rates table of planner.toml as "
-            f"{missing[0]} = <{options.currency} per {missing[0]}>; nothing was planned",
-        )
-    return rates
-
-
-def _available(keys: list[SeriesKey], cat: Catalog) -> F:
-    """On hand per series, less what open transfers out and assembly orders have spoken for."""
-    holds = {c for c, w in cat.warehouses.items() if w.holds_stock_in_planner}
-    boms = {b.assembly_sku: {c.sku: c.quantity for c in b.components} for b in cat.boms.values()}
-    spoken = committed(cat.open_orders, holds_stock=holds, boms=boms)
-    out = np.zeros(len(keys))
-    for i, k in enumerate(keys):
-        level = cat.stock.get((k.sku, k.warehouse))
-        on_hand = float(level.available) if level else 0.0
-        out[i] = max(on_hand - spoken.get((k.sku, k.warehouse), 0), 0.0)
-    return out
-
-
-def _total(mean: F, periods: NDArray[np.int64]) -> F:
-    """Each series' forecast summed over its first ``periods`` days."""
-    p = np.clip(periods, 0, mean.shape[1])
-    # Only as many days as the longest period: the horizon is often twice that.
-    cum = np.cumsum(mean[:, : int(p.max(initial=0))], axis=1)
-    out = np.zeros(mean.shape[0])
-    rows = np.flatnonzero(p > 0)
-    out[rows] = cum[rows, p[rows] - 1]
-    return out
-
-
-def _safety(total: F, error: F, level: F) -> F:
-    safety = np.zeros_like(total)
-    for lv in np.unique(level):
-        rows = level == lv
-        q = quantile_over(total[rows], error[rows], float(lv))
-        safety[rows] = np.maximum(q - total[rows], 0.0)
-    return safety
-
-
-def _dependent_demand(
-    keys: list[SeriesKey], cat: Catalog, mean: F, error: F, pol: Policies
-) -> tuple[F, F]:
-    """At the assembly site: assemblies carry network demand, components their parents' too."""
-    site = cat.assembly_warehouse
-    if site is None or not cat.boms:
-        return mean, error
-    index = {k: i for i, k in enumerate(keys)}
-    plain = [i for i, k in enumerate(keys) if cat.plain(k.warehouse)]
-    network: dict[str, F] = {}
-    network_var: dict[str, float] = {}
-    for i in plain:
-        sku = keys[i].sku
-        network[sku] = network.get(sku, 0.0) + mean[i]
-        network_var[sku] = network_var.get(sku, 0.0) + float(error[i]) ** 2
-    mean, error = mean.copy(), error.copy()
-    gross: dict[str, F] = {}
-    for sku in _top_down(cat):
-        row = index.get(SeriesKey(sku, site))
-        if row is None:
-            continue
-        is_assembly = sku in cat.boms
-        own = network.get(sku, np.zeros(mean.shape[1])) if is_assembly else mean[row]
-        own_var = network_var.get(sku, 0.0) if is_assembly else float(error[row]) ** 2
-        dep = np.zeros(mean.shape[1])
-        extra_var = 0.0
-        for parent, qty in cat.parents.get(sku, ()):
-            if parent in gross:
-                dep = dep + qty * gross[parent]
-                p_row = index.get(SeriesKey(parent, site))
-                if p_row is not None:
-                    extra_var += (qty * error[p_row]) ** 2
-        gross[sku] = own + dep
-        mean[row] = gross[sku]
-        error[row] = np.sqrt(own_var + extra_var)
-    return mean, error
-
-
-def _top_down(cat: Catalog) -> list[str]:
-    """BOM items ordered parents before children (the BOM graph has no cycles)."""
-    items = set(cat.boms) | {c.sku for b in cat.boms.values() for c in b.components}
-    depth: dict[str, int] = {}
-
-    def level(sku: str) -> int:
-        if sku not in depth:
-            depth[sku] = 1 + max((level(p) for p, _ in cat.parents.get(sku, ())), default=-1)
-        return depth[sku]
-
-    return sorted(items, key=lambda s: (level(s), s))
-
-
-def _network_supply_for_assemblies(
-    keys: list[SeriesKey], cat: Catalog, available: F, arrive: F
-) -> None:
-    """An assembly's row at the assembly site nets network demand against network stock."""
-    site = cat.assembly_warehouse
-    if site is None:
-        return
-    rows: dict[str, list[int]] = {}
-    for i, k in enumerate(keys):
-        if k.sku in cat.boms and cat.plain(k.warehouse):
-            rows.setdefault(k.sku, []).append(i)
-    for members in rows.values():
-        site_row = next((i for i in members if keys[i].warehouse == site), None)
-        if site_row is None:
-            continue
-        others = [i for i in members if i != site_row]
-        available[site_row] += available[others].sum()
-        arrive[site_row] += arrive[others].sum(axis=0)

@@ -24,7 +24,7 @@ from planner.services.plan_inputs import (
     vendor_policy_overrides,
 )
 
-# The labels planning gives values that come from a bill of materials (see planning._policies).
+# The labels planning gives values that come from a bill of materials (see plan_arrays.policies).
 ASSEMBLY_TIME, ASSEMBLY_CYCLE, ASSEMBLY = "assembly time", "assembly cycle", "assembly"
 
 
