@@ -163,6 +163,10 @@ def test_finding_7_rounding_is_by_the_vendors_whole_order_and_never_past_the_cov
         cover = r["cover_days_after_order"]
         if r["to_order_qty"] > 0 and (cover is None or cover > 365):
             assert "max_cover_days" in r["explanation"] or "never uses" in r["explanation"], r
+    for r in rows:  # a row given less than its need (its packs went elsewhere) says so
+        moved = sum(t["qty"] for t in r["transfers_in"])
+        if r["vendor"] and r["to_order_qty"] < r["replenishment_qty"] - moved:
+            assert "Rounded down" in r["explanation"], r
     de = [r for r in stoves if r["warehouse"] == "FBA-DE"]
     assert (
         not de or de[0]["cover_days_after_order"] <= 365 or "max_cover_days" in de[0]["explanation"]

@@ -55,11 +55,22 @@ def _notes(
     kind: OrderKind,
 ) -> str:
     """What the explanation adds about rounding, the cover cap, the minimum and the hub."""
-    if qty <= 0:
-        return ""
     cat, k, o = ctx.cat, ctx.keys[i], ctx.outcome
     cap = options.max_cover_days
+    short = int(o.need[i]) - qty
+    if qty <= 0 and short <= 0:
+        return ""
     notes = []
+    if short > 0 and cat.vendors.get(cat.variants[k.sku].vendor or "") is not None:
+        notes.append(
+            f"Rounded down: {short} short of its need. The vendor's whole order of this SKU is "
+            "rounded to whole packs, which go to the warehouses that need them most or sell "
+            f"fastest, never past max_cover_days ({cap}); the next plan orders what is still "
+            "needed."
+        )
+    if qty <= 0:
+        notes += _hub_note(ctx, i, net, kind)
+        return " ".join(notes)
     if cover is None:
         notes.append(
             "The forecast never uses this stock up (a minimum stock or a need with no demand)."
@@ -82,17 +93,23 @@ def _notes(
                 f"{vendor.min_order_value:,.2f} {vendor.currency}: it was topped up only as far "
                 f"as max_cover_days ({cap}) allows on its rows."
             )
-    hub = _hub(k, ctx, net) if kind is OrderKind.PURCHASE else ()
-    if hub:
-        code, days = hub
-        mean = o.mean
-        daily = float(mean[i, : max(days, 1)].mean()) if mean.shape[1] else 0.0
-        notes.append(
-            f"Or buy into {code} and transfer on: {days} more days in transit, so about "
-            f"{daily * days:,.0f} more units of cover to hold; one order to {code} pools the "
-            "vendor's MOQ and packs for every warehouse it supplies."
-        )
+    notes += _hub_note(ctx, i, net, kind)
     return " ".join(notes)
+
+
+def _hub_note(ctx: RowContext, i: int, net: Network, kind: OrderKind) -> list[str]:
+    """The option of buying into a hub and transferring on, with its cost in cover."""
+    hub = _hub(ctx.keys[i], ctx, net) if kind is OrderKind.PURCHASE else ()
+    if not hub:
+        return []
+    code, days = hub
+    mean = ctx.outcome.mean
+    daily = float(mean[i, : max(days, 1)].mean()) if mean.shape[1] else 0.0
+    return [
+        f"Or buy into {code} and transfer on: {days} more days in transit, so about "
+        f"{daily * days:,.1f} more units of cover to hold; one order to {code} pools the "
+        "vendor's MOQ and packs for every warehouse it supplies."
+    ]
 
 
 def _hub(k: SeriesKey, ctx: RowContext, net: Network) -> tuple[str, int] | tuple[()]:
