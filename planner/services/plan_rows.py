@@ -58,9 +58,13 @@ def _notes(
     cat, k, o = ctx.cat, ctx.keys[i], ctx.outcome
     cap = options.max_cover_days
     short = int(o.need[i]) - qty
-    if qty <= 0 and short <= 0:
-        return ""
     notes = []
+    if qty <= 0 and (cover is None or cover > cap):
+        held = "never used up by the forecast" if cover is None else f"{cover:,.0f} days"
+        notes.append(
+            f"Cover: {held}, above max_cover_days ({cap}), from stock already here and on its "
+            "way; nothing is ordered."
+        )
     if short > 0 and cat.vendors.get(cat.variants[k.sku].vendor or "") is not None:
         notes.append(
             f"Rounded down: {short} short of its need. The vendor's whole order of this SKU is "
