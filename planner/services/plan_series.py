@@ -10,12 +10,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from planner.domain.orders import StockOrder
 from planner.domain.warehouses import WarehouseKind
 from planner.engine.history import SeriesHistory, SeriesKey
 from planner.forecast.edits import EditLevels
 from planner.services.plan_inputs import Catalog, PlanningOptions
-from planner.services.supply import linked_to_amazon, on_the_way
+from planner.services.supply import on_the_way, past_grace
 
 
 @dataclass
@@ -167,7 +166,11 @@ def arrivals(
     """
     index = {k: i for i, k in enumerate(keys)}
     out = np.zeros((len(keys), horizon))
-    ignored = [o.number for o in cat.open_orders if _ignored(o, cat, options, today)]
+    late = past_grace(
+        cat.open_orders, warehouses=cat.warehouses, connections=cat.connections,
+        default_grace=options.ignore_unreceived_fba_after_days, today=today,
+    )  # fmt: skip
+    ignored = [o.number for o in cat.open_orders if o.number in late]  # in order, for the digest
     fba = {code for code, w in cat.warehouses.items() if w.kind is WarehouseKind.FBA}
     supply = on_the_way(cat.stock, cat.open_orders, fba=fba, ignored=set(ignored), today=today)
     for (sku, code), schedule in supply.items():
@@ -178,20 +181,6 @@ def arrivals(
             if day < horizon:
                 out[i, day] += units
     return out, ignored
-
-
-def _ignored(order: StockOrder, cat: Catalog, options: PlanningOptions, today: date) -> bool:
-    """An unreceived FBA shipment more than its connection's grace days past its expected day."""
-    w = cat.warehouses.get(order.destination)
-    if w is None or w.kind is not WarehouseKind.FBA or not linked_to_amazon(order):
-        return False
-    grace = options.ignore_unreceived_fba_after_days
-    conn = cat.connections.get(w.connection or "")
-    if conn is not None and conn.ignore_unreceived_after_days is not None:
-        grace = conn.ignore_unreceived_after_days
-    if grace is None or order.expected_on is None:
-        return False
-    return (today - order.expected_on).days > grace
 
 
 def edit_levels(keys: list[SeriesKey], cat: Catalog, planned: NDArray[np.bool_]) -> EditLevels:
