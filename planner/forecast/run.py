@@ -11,11 +11,13 @@ from numpy.typing import NDArray
 
 from planner.engine.history import SeriesHistory, SeriesKey
 from planner.forecast.auto import AutoForecaster
-from planner.forecast.base import FloatArray
+from planner.forecast.base import FloatArray, Freq
 from planner.forecast.borrow import borrow_from_peers
+from planner.forecast.calendar import DAYS_PER_PERIOD, periods_for_days
 from planner.forecast.history import DEFAULT_CLEANING, Cleaning, clean_history
 from planner.forecast.methods import METHODS
 from planner.forecast.uncertainty import (
+    CALIBRATION_DAYS,
     DEFAULT_SCALE,
     calibration_scale,
     error_over,
@@ -106,9 +108,12 @@ def forecast_history(
         cleaning=cleaning,
     )
     model.fit(history.units, history.in_stock, start=history.start, freq="D")
-    scales = held_out_scale(history, lambda: model.clone(), cleaning)
+    scales = held_out_scale(
+        history.units, history.in_stock, start=history.start, freq="D",
+        make=lambda: model.clone(), cleaning=cleaning,
+    )  # fmt: skip
     mean = model.predict(horizon)
-    scale = scales[rate_band(mean)]
+    scale = scales[rate_band(mean, "D")]
     if groups is not None or similar is not None:
         mean = borrow_from_peers(
             mean,
@@ -131,7 +136,13 @@ def forecast_history(
 
 
 def held_out_scale(
-    history: SeriesHistory, make: Callable[[], AutoForecaster], cleaning: Cleaning
+    units: NDArray[np.floating],
+    in_stock: NDArray[np.floating],
+    *,
+    start: date,
+    freq: Freq,
+    make: Callable[[], AutoForecaster],
+    cleaning: Cleaning,
 ) -> FloatArray:
     """How much wider the forecast error really is than the backtest says, per rate band.
 
@@ -141,16 +152,17 @@ def held_out_scale(
     the scale is the one that makes the demand of those days exceed its 95 % quantile 5 % of
     the time (``planner.forecast.uncertainty.calibration_scale``): split-conformal calibration.
     """
-    cut = history.days - HELD_OUT_DAYS
-    if cut < HELD_OUT_MIN_HISTORY:
+    held = periods_for_days(HELD_OUT_DAYS, freq)
+    cut = units.shape[1] - held
+    if cut < periods_for_days(HELD_OUT_MIN_HISTORY, freq):
         return np.full(len(RATE_BANDS) + 1, DEFAULT_SCALE)
-    n = len(history.keys)
+    n = units.shape[0]
     rng = np.random.default_rng(0)
     rows = np.sort(rng.choice(n, size=min(n, HELD_OUT_SERIES), replace=False))
-    units, in_stock = history.units[rows], history.in_stock[rows]
-    inner = make().fit(units[:, :cut], in_stock[:, :cut], start=history.start, freq="D")
+    units, in_stock = units[rows], in_stock[rows]
+    inner = make().fit(units[:, :cut], in_stock[:, :cut], start=start, freq=freq)
     came = clean_history(units.astype(np.float64), in_stock.astype(np.float64), cleaning)
-    mean = inner.predict(HELD_OUT_DAYS)
+    mean = inner.predict(held)
     values, weight = came.values[:, cut:], came.weight[:, cut:]
 
     def scale(rows: NDArray[np.bool_], default: float) -> float:
@@ -158,14 +170,17 @@ def held_out_scale(
         return calibration_scale(
             mean[rows], values[rows], weight[rows],
             lambda periods: error_over(sigma, growth, periods), default=default,
+            step=periods_for_days(CALIBRATION_DAYS, freq),
         )  # fmt: skip
 
     pooled = scale(np.ones(len(rows), dtype=bool), DEFAULT_SCALE)
-    band = rate_band(mean)
+    band = rate_band(mean, freq)
     return np.array([scale(band == b, pooled) for b in range(len(RATE_BANDS) + 1)])
 
 
-def rate_band(mean: FloatArray) -> NDArray[np.intp]:
+def rate_band(mean: FloatArray, freq: str = "D") -> NDArray[np.intp]:
     """Each series' band of forecast units per day over the next 28 days (see RATE_BANDS)."""
-    out: NDArray[np.intp] = np.digitize(mean[:, :28].mean(axis=1), RATE_BANDS)
+    first = periods_for_days(28, freq)
+    per_day = mean[:, :first].mean(axis=1) / DAYS_PER_PERIOD[freq]
+    out: NDArray[np.intp] = np.digitize(per_day, RATE_BANDS)
     return out

@@ -50,7 +50,7 @@ SHRINK_ORIGINS = 3.0  # the block's typical growth ratio counts as this many ext
 # measured on the demo and PBS backtests, about 20 % (see bench/accuracy.py).
 SELECTION_OPTIMISM = 1.2
 CALIBRATION_LEVEL = 0.95  # the default service level: the quantile the scale is fitted at
-CALIBRATION_STEP = 7  # summed demand over 7, 14, 21 … periods is checked
+CALIBRATION_DAYS = 7  # summed demand over 7, 14, 21 … days (in periods: at least 1) is checked
 SCALE_BOUNDS = (1.0, 4.0)  # never narrower than the fitted variance; a cap against outliers
 MIN_SAMPLES = 200  # fewer checked sums than this: too few to place a 5 % tail
 MIN_CALIBRATED_UNITS = 1.0
@@ -124,6 +124,7 @@ def calibration_scale(
     std_of: StdOf,
     *,
     default: float = DEFAULT_SCALE,
+    step: int = CALIBRATION_DAYS,
 ) -> float:
     """The factor on the error std that makes held-out summed demand exceed its
     ``CALIBRATION_LEVEL`` quantile in 1 − level of the checked sums (pooled over series).
@@ -133,7 +134,7 @@ def calibration_scale(
     gives that forecast's error std over so many periods (shape (n, checks)). Sums count
     in-stock periods only, so a stockout neither hides nor invents demand.
     """
-    steps = np.arange(CALIBRATION_STEP, forecast.shape[1] + 1, CALIBRATION_STEP)
+    steps = np.arange(step, forecast.shape[1] + 1, step)
     if not len(steps):
         return default
     f_sum = np.cumsum(weight * forecast, axis=1)[:, steps - 1]
@@ -196,9 +197,12 @@ def error_over(sigma: FloatArray, growth: FloatArray, periods: np.ndarray) -> Fl
     return out
 
 
-def quantile_over(mean: FloatArray, std: FloatArray, level: float) -> FloatArray:
+def quantile_over(
+    mean: FloatArray, std: FloatArray, level: float, *, whole: bool = True
+) -> FloatArray:
     """The ``level`` quantile of lead-time demand, gamma-distributed with this mean and std, in
-    whole units (demand comes in units: the least whole number the gamma reaches ``level`` at)."""
+    whole units (demand comes in units: the least whole number the gamma reaches ``level`` at)
+    unless ``whole`` is False."""
     mean = np.maximum(np.asarray(mean, dtype=np.float64), 0.0)
     std = np.maximum(np.asarray(std, dtype=np.float64), 0.0)
     spread = (mean > 0) & (std > 0)
@@ -207,6 +211,8 @@ def quantile_over(mean: FloatArray, std: FloatArray, level: float) -> FloatArray
     # The exact gamma quantile: the Wilson-Hilferty shortcut collapses to 0 for shapes below ~1,
     # exactly the slow sellers whose tails matter.
     q = np.where(spread, gammaincinv(shape, level) * scale, mean)
+    if not whole:
+        return np.asarray(q, dtype=np.float64)
     # A tolerance, so a quantile that is a whole number up to rounding stays that number.
     out: FloatArray = np.ceil(q - 1e-9)
     return out
