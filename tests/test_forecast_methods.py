@@ -71,14 +71,23 @@ def test_tsb_decays_while_no_demand_comes_and_croston_does_not() -> None:
     assert CrostonSBA().fit(y).predict(1)[0, 0] == CrostonSBA().fit(y[:, :8]).predict(1)[0, 0]
 
 
-def test_tsb_never_decays_below_three_quarters_of_its_half_year_in_stock_rate() -> None:
-    # 1 unit every 10th day for 180 days, then 60 quiet days. The last 182 days (58…239) hold
-    # the sales of days 60, 70, …, 170: 12 units, so the floor is 0.75 × 12 / 182 ≈ 0.0495 a day,
-    # where TSB alone has decayed to ~0.1 × 0.9⁶⁰ ≈ 0.0002.
+def test_tsb_holds_a_floor_through_a_probable_lull() -> None:
+    # 1 unit every 10th day for 180 days, then 19 quiet days (days 171…189): a lull such a seller
+    # has 0.9¹⁹ ≈ 14 % chance of, so not yet fading. The last 182 days (8…189) hold the sales of
+    # days 10, 20, …, 170: 17 units, so the floor is 0.75 × 17 / 182 a day.
+    y = np.zeros((1, 190))
+    y[0, 0:180:10] = 1.0
+    assert TSB().fit(y).predict(1)[0, 0] == pytest.approx(0.75 * 17 / 182)
+    assert TSB(floor_share=0.0).fit(y).predict(1)[0, 0] < 0.75 * 17 / 182
+
+
+def test_tsb_lets_fading_demand_fade_instead_of_flooring_it_up() -> None:
+    # The same seller, then 69 quiet days: 0.9⁶⁹ < 0.1 %, so the demand has faded or died, and
+    # the forecast decays with TSB's probability instead of holding three quarters of the rate.
     y = np.zeros((1, 240))
     y[0, 0:180:10] = 1.0
-    assert TSB().fit(y).predict(1)[0, 0] == pytest.approx(0.75 * 12 / 182)
-    assert TSB(floor_share=0.0).fit(y).predict(1)[0, 0] < 0.001
+    assert TSB().fit(y).predict(1)[0, 0] < 0.001
+    assert TSB().fit(y).predict(1)[0, 0] == TSB(floor_share=0.0).fit(y).predict(1)[0, 0]
 
 
 def test_adida_and_imapa_recover_a_regular_intermittent_rate() -> None:

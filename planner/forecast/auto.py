@@ -33,9 +33,10 @@ from planner.forecast.history import (
     Demand,
     clean_history,
     in_stock_rate,
+    intermittency,
 )
 from planner.forecast.methods import METHODS
-from planner.forecast.selection import blend_weights, can_backtest, default_methods
+from planner.forecast.selection import blend_weights, can_backtest, shrink_to_anchor
 from planner.forecast.uncertainty import (
     backtest_error_stats,
     demand_sigma,
@@ -62,7 +63,16 @@ DEFAULT_METHODS = (
     "global_gbm",
     "seasonal_ses",
     "seasonal_damped",
+    "combination",
 )
+INTERMITTENT_ADI = 1.32  # the Syntetos-Boylan cut-off on the average demand interval
+# Only daily series have a week inside a period: weekly and monthly data get no weekday profile.
+DAILY_ONLY = ("weekly_profile",)
+ANCHOR = "combination"
+# Selection trusts a series' backtest in proportion to its evidence: with s in-stock test periods
+# that had demand, the backtest's blend gets s / (s + EVIDENCE_PRIOR) of the weight and the
+# robust combination the rest (see ``shrink_to_anchor``).
+EVIDENCE_PRIOR = 12.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +111,7 @@ class AutoForecaster(DemandForecaster):
         bias_penalty: float = 0.0,
         mae_weight: float = 0.0,
         power: float = 1.0,
+        evidence_prior: float = EVIDENCE_PRIOR,
         min_sales: int = 6,
         block_size: int = 2000,
         pooled_series: int = 3000,
@@ -116,6 +127,7 @@ class AutoForecaster(DemandForecaster):
         self.bias_penalty = bias_penalty
         self.mae_weight = mae_weight
         self.power = power
+        self.evidence_prior = evidence_prior
         self.min_sales = min_sales
         self.block_size = block_size
         self.pooled_series = pooled_series
@@ -181,8 +193,15 @@ class AutoForecaster(DemandForecaster):
         unknown = [m for m in names if m not in METHODS]
         if unknown:
             raise ValueError(f"unknown forecasting methods: {unknown}")
-        if self.fallback:
-            names += [m for m in ("moving_average", "tsb") if m not in names]
+        if self.freq_ != "D":
+            daily = [m for m in names if m in DAILY_ONLY]
+            if self.methods is not None and daily:
+                raise ValueError(
+                    f"{', '.join(daily)} needs daily data (a week has no weekdays to profile)"
+                )
+            names = [m for m in names if m not in DAILY_ONLY]
+        if self.fallback and ANCHOR not in names:
+            names.append(ANCHOR)
         horizon = self.horizon or default_horizon(self.freq_)
         cuts = origins(self.n_periods_, horizon, self.windows)
         return _Plan(names, horizon, cuts, self._fit_pooled(names, cuts, block))
@@ -245,6 +264,15 @@ class AutoForecaster(DemandForecaster):
             )  # fmt: skip
             forecasts.append(forecast)
         chosen = blend_weights(scores, self.combine, self.power)
+        if self.fallback:
+            # Smooth series (demand in most periods) have a backtest worth trusting; intermittent
+            # ones are ranked on a few sales, so they lean on the combination.
+            sales = ((values[:, :, :h] > 0) & (obs[:, :, :h] > 0)).sum(axis=(0, 2))
+            smooth = intermittency(demand.head(plan.cuts[0])) <= INTERMITTENT_ADI
+            evidence = np.where(smooth, np.inf, sales)
+            chosen = shrink_to_anchor(
+                chosen, plan.names.index(ANCHOR), evidence, self.evidence_prior
+            )
         combined = np.einsum("nm,mont->ont", chosen, np.stack(forecasts))
         sigma, ratio, ok = backtest_error_stats(combined - values, obs, inside, h)
         ratio = shrink_ratio(ratio, ok, len(plan.cuts))
@@ -271,8 +299,8 @@ class AutoForecaster(DemandForecaster):
     def _default(
         self, rows: Rows, demand: Demand, plan: _Plan, weights: FloatArray, local: Rows
     ) -> None:
-        """Too short to backtest: moving average or Croston-SBA by intermittency."""
-        chosen = default_methods(demand) if self.fallback else np.full(demand.n, plan.names[0])
+        """Too short or too sparse to backtest: the robust combination (``ANCHOR``)."""
+        chosen = np.full(demand.n, ANCHOR if self.fallback else plan.names[0])
         for j, name in enumerate(plan.names):
             weights[local, j] = chosen == name
         sigma = spread_sigma(demand, periods_for_days(91, self.freq_))

@@ -6,6 +6,6 @@ from __future__ import annotations
 # The keys of ``planner.forecast.methods.METHODS``, in its order (a test keeps them equal).
 METHOD_NAMES: tuple[str, ...] = (
     "moving_average", "seasonal_trend", "ses", "damped_trend", "weekly_profile",
-    "yearly_profile", "croston_sba", "tsb", "adida", "imapa", "global_gbm", "seasonal_ses",
-    "seasonal_damped",
+    "yearly_profile", "croston_sba", "tsb", "adida", "imapa", "combination", "global_gbm",
+    "seasonal_ses", "seasonal_damped",
 )  # fmt: skip

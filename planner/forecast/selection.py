@@ -1,11 +1,10 @@
 """Per-series choice among methods: the best backtest score, or an inverse-score blend of the top k.
 
-Series that cannot be ranked get a robust default by intermittency: TSB when demand comes on
-fewer than 1 in ``INTERMITTENT_ADI`` observed periods (the Syntetos-Boylan cut-off; TSB rather
-than Croston because its forecast fades while no demand comes), otherwise the moving average of
-in-stock periods. "Cannot be ranked": less than 2 × horizon of in-stock history before the first
-origin, or fewer than ``min_sales`` periods with demand in the test windows (a series that sold
-twice in three windows ranks methods by luck).
+Series that cannot be ranked get the robust combination (``planner.forecast.auto.ANCHOR``), and
+the blends of those that can are shrunk toward it by how little their backtest saw
+(``shrink_to_anchor``). "Cannot be ranked": less than 2 × horizon of in-stock history before the
+first origin, or fewer than ``min_sales`` periods with demand in the test windows (a series that
+sold twice in three windows ranks methods by luck).
 """
 
 from __future__ import annotations
@@ -14,11 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.forecast.base import FloatArray
-from planner.forecast.history import Demand, intermittency
-
-INTERMITTENT_ADI = 1.32
-SMOOTH_DEFAULT = "moving_average"
-INTERMITTENT_DEFAULT = "tsb"
+from planner.forecast.history import Demand
 
 
 def blend_weights(scores: FloatArray, top: int, power: float = 1.0) -> FloatArray:
@@ -40,12 +35,6 @@ def blend_weights(scores: FloatArray, top: int, power: float = 1.0) -> FloatArra
     return weights
 
 
-def default_methods(demand: Demand) -> NDArray[np.str_]:
-    """The fallback method of each series that cannot be backtested."""
-    adi = intermittency(demand)
-    return np.where(adi > INTERMITTENT_ADI, INTERMITTENT_DEFAULT, SMOOTH_DEFAULT)
-
-
 def can_backtest(
     demand: Demand, first_cut: int, horizon: int, min_sales: int = 0
 ) -> NDArray[np.bool_]:
@@ -56,3 +45,17 @@ def can_backtest(
     sales = ((demand.values[:, first_cut:] > 0) & (demand.weight[:, first_cut:] > 0)).sum(axis=1)
     out: NDArray[np.bool_] = (before >= 2 * horizon) & (after >= 0.5 * horizon)
     return out & (sales >= min_sales)
+
+
+def shrink_to_anchor(
+    weights: FloatArray, anchor: int, evidence: NDArray[np.number], prior: float
+) -> FloatArray:
+    """Blend weights pulled toward one robust method by how little the backtest saw: a series
+    whose test windows held ``evidence`` periods with demand keeps ``evidence / (evidence +
+    prior)`` of its backtest blend; the anchor method gets the rest. Picking winners on a few
+    sales is noise; a strong combination is the safe prior."""
+    with np.errstate(invalid="ignore"):
+        trust = np.where(np.isinf(evidence), 1.0, evidence / np.maximum(evidence + prior, 1e-9))
+    out = weights * trust[:, None]
+    out[:, anchor] += 1.0 - trust
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from planner.forecast.fitting import DemandForecaster
 from planner.forecast.methods.gbm import GlobalGBM
-from planner.forecast.methods.intermittent import ADIDA, IMAPA, TSB, CrostonSBA
+from planner.forecast.methods.intermittent import ADIDA, IMAPA, TSB, Combination, CrostonSBA
 from planner.forecast.methods.profile import SeasonalProfile, WeeklyProfile, YearlyProfile
 from planner.forecast.methods.simple import MovingAverage, SeasonalNaiveTrend
 from planner.forecast.methods.smoothing import SES, DampedTrend, SeasonalDampedTrend, SeasonalSES
@@ -20,6 +20,7 @@ METHODS: dict[str, type[DemandForecaster]] = {
     "tsb": TSB,
     "adida": ADIDA,
     "imapa": IMAPA,
+    "combination": Combination,
     "global_gbm": GlobalGBM,
     "seasonal_ses": SeasonalSES,
     "seasonal_damped": SeasonalDampedTrend,
@@ -31,6 +32,7 @@ __all__ = [
     "METHODS",
     "SES",
     "TSB",
+    "Combination",
     "CrostonSBA",
     "DampedTrend",
     "GlobalGBM",
