@@ -10,7 +10,7 @@ returns a ``PanelForecast``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import numpy as np
@@ -21,19 +21,42 @@ from planner.forecast.base import FloatArray, Freq
 from planner.forecast.calendar import check_freq
 from planner.forecast.history import DEFAULT_CLEANING, Cleaning
 from planner.forecast.methods import METHODS
-from planner.forecast.uncertainty import error_over, quantile_over
+from planner.forecast.uncertainty import CALIBRATION_LEVEL, error_over, quantile_over
+
+# The quantile levels calibrated on held-out data; a level between two is interpolated, one
+# outside takes the nearest (a level at or below the median has no tail to calibrate).
+LEVELS = (0.8, 0.9, 0.95, 0.98, 0.99)
+# Unlike planning's safety stock (never narrower than the backtest says), the panel's quantiles
+# may also narrow where the held-out errors were smaller: a quantile should cover its share,
+# not more.
+PANEL_SCALE_BOUNDS = (0.5, 4.0)
+PANEL_ORIGINS = 12
 
 
 @dataclass(frozen=True, slots=True)
 class PanelForecast:
     """Forecasts of a panel: ``mean`` (n, horizon), the leading ``method`` per series, and the
-    error model (``sigma`` per period, ``growth`` per squared period) behind the quantiles."""
+    error model behind the quantiles: ``sigma`` per period and ``growth`` per squared period
+    as the backtest measured them, and ``scales`` (n, len(LEVELS)): how much wider the held-out
+    errors were at each calibrated level."""
 
     mean: FloatArray
     method: list[str]
     sigma: FloatArray
     growth: FloatArray
     freq: str
+    scales: FloatArray
+
+    def scale(self, level: float) -> FloatArray:
+        """Each series' calibration factor at ``level`` (interpolated between LEVELS)."""
+        if not 0.0 < level < 1.0:
+            raise ValueError(f"a quantile level must lie between 0 and 1, got {level}")
+        grid = np.asarray(LEVELS)
+        x = float(np.clip(level, grid[0], grid[-1]))
+        j = int(np.clip(np.searchsorted(grid, x) - 1, 0, len(grid) - 2))
+        t = (x - grid[j]) / (grid[j + 1] - grid[j])
+        out: FloatArray = (1 - t) * self.scales[:, j] + t * self.scales[:, j + 1]
+        return out
 
     @property
     def horizon(self) -> int:
@@ -44,18 +67,22 @@ class PanelForecast:
         out: FloatArray = self.mean[:, : max(0, min(periods, self.horizon))].sum(axis=1)
         return out
 
-    def error_over(self, periods: int) -> FloatArray:
-        """Std of the summed forecast error over the first ``periods`` periods."""
-        return error_over(self.sigma, self.growth, np.full(len(self.sigma), periods))
+    def error_over(self, periods: int, level: float = CALIBRATION_LEVEL) -> FloatArray:
+        """Std of the summed forecast error over the first ``periods`` periods, as calibrated
+        for the ``level`` quantile."""
+        raw = error_over(self.sigma, self.growth, np.full(len(self.sigma), periods))
+        out: FloatArray = raw * self.scale(level)
+        return out
 
     def total_quantile(self, periods: int, level: float, *, whole: bool = True) -> FloatArray:
         """The ``level`` quantile of demand summed over the first ``periods`` periods (what
         safety stock covers); ``whole`` rounds up to whole units as stock comes in units."""
-        return quantile_over(self.total(periods), self.error_over(periods), level, whole=whole)
+        std = self.error_over(periods, level)
+        return quantile_over(self.total(periods), std, level, whole=whole)
 
     def period_quantiles(self, level: float, *, whole: bool = False) -> FloatArray:
         """The ``level`` quantile of each single period's demand, shape (n, horizon)."""
-        std = np.sqrt(self.sigma**2 + self.growth)[:, None] * np.ones((1, self.horizon))
+        std = self.error_over(1, level)[:, None] * np.ones((1, self.horizon))
         return quantile_over(self.mean, std, level, whole=whole)
 
 
@@ -70,7 +97,7 @@ def forecast_panel(
     cleaning: Cleaning = DEFAULT_CLEANING,
 ) -> PanelForecast:
     """Forecast every series ``horizon`` periods on from the end of its history."""
-    from planner.forecast.run import held_out_scale, rate_band  # run imports this module
+    from planner.forecast.run import held_out_scales, rate_band
 
     f: Freq = check_freq(freq)
     if method != "auto" and method not in METHODS:
@@ -90,14 +117,24 @@ def forecast_panel(
 
     model = make().fit(y, mask, start=start, freq=f)
     mean = model.predict(horizon)
-    scales = held_out_scale(y, mask, start=start, freq=f, make=make, cleaning=cleaning)
-    scale = scales[rate_band(mean, f)]
+    # Calibrate the totals over the horizon and half of it, on held-out periods: as many as
+    # are forecast where the history leaves a quarter for that, at three origins or as many
+    # as a small panel needs for a thousand sums (one origin's errors are one season's luck).
+    # Checked against demand as it came, one-off spikes included: the forecast carries their
+    # long-run rate, and a user's totals hold them.
+    held = max(1, min(horizon, y.shape[1] // 4))
+    scales = held_out_scales(
+        y, mask, start=start, freq=f, make=make, cleaning=cleaning, levels=LEVELS, held=held,
+        bounds=PANEL_SCALE_BOUNDS, lengths=(-(-held // 2), held), max_origins=PANEL_ORIGINS,
+        min_origins=3, min_sums=1000, actuals=replace(cleaning, spike_k=None),
+    )  # fmt: skip
     return PanelForecast(
         mean=mean,
         method=[str(m) for m in model.method_],
-        sigma=model.sigma_ * scale,
-        growth=model.growth_ * scale**2,
+        sigma=model.sigma_,
+        growth=model.growth_,
         freq=f,
+        scales=scales[rate_band(mean, f)],
     )
 
 

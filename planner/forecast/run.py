@@ -18,7 +18,10 @@ from planner.forecast.history import DEFAULT_CLEANING, Cleaning, clean_history
 from planner.forecast.methods import METHODS
 from planner.forecast.uncertainty import (
     CALIBRATION_DAYS,
+    CALIBRATION_LEVEL,
     DEFAULT_SCALE,
+    MIN_SAMPLES,
+    SCALE_BOUNDS,
     calibration_scale,
     error_over,
     quantile_over,
@@ -30,6 +33,7 @@ NEW_SERIES_DAYS = 56  # fewer in-stock days than this: a new variant borrows fro
 HELD_OUT_DAYS = 84
 HELD_OUT_SERIES = 2000
 HELD_OUT_MIN_HISTORY = 365  # a shorter history leaves too little to fit on before the cut
+MAX_HELD_ORIGINS = 6  # a small panel is checked at up to this many held-out origins
 # Errors widen differently for slow and fast sellers (fast ones carry more level and trend
 # error), so each band of forecast units/day gets its own scale.
 RATE_BANDS = (0.5, 2.0, 8.0)
@@ -152,30 +156,86 @@ def held_out_scale(
     the scale is the one that makes the demand of those days exceed its 95 % quantile 5 % of
     the time (``planner.forecast.uncertainty.calibration_scale``): split-conformal calibration.
     """
-    held = periods_for_days(HELD_OUT_DAYS, freq)
-    cut = units.shape[1] - held
-    if cut < periods_for_days(HELD_OUT_MIN_HISTORY, freq):
-        return np.full(len(RATE_BANDS) + 1, DEFAULT_SCALE)
+    scales = held_out_scales(
+        units, in_stock, start=start, freq=freq, make=make, cleaning=cleaning,
+        levels=(CALIBRATION_LEVEL,), held=periods_for_days(HELD_OUT_DAYS, freq),
+    )  # fmt: skip
+    out: FloatArray = scales[:, 0]
+    return out
+
+
+def held_out_scales(
+    units: NDArray[np.floating],
+    in_stock: NDArray[np.floating],
+    *,
+    start: date,
+    freq: Freq,
+    make: Callable[[], AutoForecaster],
+    cleaning: Cleaning,
+    levels: tuple[float, ...],
+    held: int,
+    bounds: tuple[float, float] = SCALE_BOUNDS,
+    lengths: tuple[int, ...] | None = None,
+    max_origins: int = MAX_HELD_ORIGINS,
+    min_origins: int = 1,
+    min_sums: int = MIN_SAMPLES,
+    actuals: Cleaning | None = None,
+) -> FloatArray:
+    """``held_out_scale`` for several quantile levels at once over the last ``held`` periods:
+    shape (rate bands, levels). A level whose tail the held-out sums cannot place (too few
+    sums) takes the pooled scale, and failing that the 95 % one, and failing that 1.
+    ``actuals`` cleans the held-out demand the quantiles are checked against (default: as the
+    history is cleaned, which leaves wholesale spikes out)."""
+    bands = len(RATE_BANDS) + 1
     n = units.shape[0]
     rng = np.random.default_rng(0)
     rows = np.sort(rng.choice(n, size=min(n, HELD_OUT_SERIES), replace=False))
     units, in_stock = units[rows], in_stock[rows]
-    inner = make().fit(units[:, :cut], in_stock[:, :cut], start=start, freq=freq)
-    came = clean_history(units.astype(np.float64), in_stock.astype(np.float64), cleaning)
-    mean = inner.predict(held)
-    values, weight = came.values[:, cut:], came.weight[:, cut:]
+    came = clean_history(units.astype(np.float64), in_stock.astype(np.float64), actuals or cleaning)
+    # A small panel holds too few held-out sums at one origin: earlier origins add more.
+    step = periods_for_days(CALIBRATION_DAYS, freq)
+    per_origin = len(rows) * (len(lengths) if lengths else max(1, held // step))
+    wanted = int(np.clip(np.ceil(min_sums / per_origin), min_origins, max_origins))
+    # Origins a step apart (overlapping windows when a held-out span is long), none leaving
+    # less than three quarters of the history to fit on: a model fitted on a fraction of it errs
+    # more than the one the quantiles are for.
+    spacing = max(1, min(held, units.shape[1] // (4 * wanted)))
+    floor = max(periods_for_days(HELD_OUT_MIN_HISTORY, freq), (3 * units.shape[1]) // 4 - held)
+    cuts = [units.shape[1] - held - spacing * k for k in range(wanted)]
+    cuts = [c for c in cuts if c >= floor]
+    if not cuts:
+        return np.full((bands, len(levels)), DEFAULT_SCALE)
+    parts = []
+    for cut in cuts:
+        inner = make().fit(units[:, :cut], in_stock[:, :cut], start=start, freq=freq)
+        parts.append(
+            (
+                inner.predict(held),
+                came.values[:, cut : cut + held],
+                came.weight[:, cut : cut + held],
+                inner.sigma_,
+                inner.growth_,
+            )
+        )
+    stacked = (np.concatenate(p) for p in zip(*parts, strict=True))
+    mean, values, weight, sigma_all, growth_all = stacked
 
-    def scale(rows: NDArray[np.bool_], default: float) -> float:
-        sigma, growth = inner.sigma_[rows, None], inner.growth_[rows, None]
+    def scale(rows: NDArray[np.bool_], default: float, level: float) -> float:
+        sigma, growth = sigma_all[rows, None], growth_all[rows, None]
         return calibration_scale(
             mean[rows], values[rows], weight[rows],
             lambda periods: error_over(sigma, growth, periods), default=default,
-            step=periods_for_days(CALIBRATION_DAYS, freq),
+            step=step, level=level, bounds=bounds, lengths=lengths,
         )  # fmt: skip
 
-    pooled = scale(np.ones(len(rows), dtype=bool), DEFAULT_SCALE)
     band = rate_band(mean, freq)
-    return np.array([scale(band == b, pooled) for b in range(len(RATE_BANDS) + 1)])
+    everyone = np.ones(len(mean), dtype=bool)
+    base = scale(everyone, DEFAULT_SCALE, CALIBRATION_LEVEL)
+    out = np.empty((bands, len(levels)))
+    for j, level in enumerate(levels):
+        pooled = scale(everyone, base, level)
+        out[:, j] = [scale(band == b, pooled, level) for b in range(bands)]
+    return out
 
 
 def rate_band(mean: FloatArray, freq: str = "D") -> NDArray[np.intp]:

@@ -53,6 +53,7 @@ CALIBRATION_LEVEL = 0.95  # the default service level: the quantile the scale is
 CALIBRATION_DAYS = 7  # summed demand over 7, 14, 21 … days (in periods: at least 1) is checked
 SCALE_BOUNDS = (1.0, 4.0)  # never narrower than the fitted variance; a cap against outliers
 MIN_SAMPLES = 200  # fewer checked sums than this: too few to place a 5 % tail
+MIN_TAIL = 5.0  # and a level's tail must hold this many sums on average (a 1 % tail: 500)
 MIN_CALIBRATED_UNITS = 1.0
 DEFAULT_SCALE = 1.0  # no held-out check possible (short history): the fitted variance stands
 # Sales on fewer than this share of recent in-stock periods: intermittent, sigma floored by the
@@ -125,16 +126,24 @@ def calibration_scale(
     *,
     default: float = DEFAULT_SCALE,
     step: int = CALIBRATION_DAYS,
+    level: float = CALIBRATION_LEVEL,
+    bounds: tuple[float, float] = SCALE_BOUNDS,
+    lengths: tuple[int, ...] | None = None,
+    min_units: float = MIN_CALIBRATED_UNITS,
 ) -> float:
-    """The factor on the error std that makes held-out summed demand exceed its
-    ``CALIBRATION_LEVEL`` quantile in 1 − level of the checked sums (pooled over series).
+    """The factor on the error std that makes held-out summed demand exceed its ``level``
+    quantile (``CALIBRATION_LEVEL`` by default) in 1 − level of the checked sums (pooled over
+    series).
 
     ``forecast``, ``values`` and ``weight`` are (n, days) from one held-out origin: a forecast
     made without those days, the demand that came, and its in-stock weights; ``std_of(periods)``
     gives that forecast's error std over so many periods (shape (n, checks)). Sums count
     in-stock periods only, so a stockout neither hides nor invents demand.
     """
-    steps = np.arange(step, forecast.shape[1] + 1, step)
+    if lengths is None:
+        steps = np.arange(step, forecast.shape[1] + 1, step)
+    else:  # only sums over these many periods (the horizons the quantiles are asked for)
+        steps = np.asarray([k for k in lengths if 1 <= k <= forecast.shape[1]], dtype=np.int64)
     if not len(steps):
         return default
     f_sum = np.cumsum(weight * forecast, axis=1)[:, steps - 1]
@@ -144,26 +153,28 @@ def calibration_scale(
     # Mostly in stock, some error expected, and at least a unit forecast: below that the gamma's
     # 95 % quantile is ~0 whatever the spread (most of its mass sits at 0), so no scale can move
     # it and the search would run to its cap, over-protecting every other series.
-    use = (seen >= 0.8 * steps) & (std_all > 0) & (f_sum >= MIN_CALIBRATED_UNITS)
+    use = (seen >= 0.8 * steps) & (std_all > 0) & (f_sum >= min_units)
     if use.sum() < MIN_SAMPLES:
         return default
     mean, actual, std = f_sum[use], a_sum[use], std_all[use]
-    lo, hi = SCALE_BOUNDS
-    if _exceed_share(actual, mean, hi * std) > 1 - CALIBRATION_LEVEL:
+    lo, hi = bounds
+    if use.sum() * (1 - level) < MIN_TAIL:
+        return default
+    if _exceed_share(actual, mean, hi * std, level) > 1 - level:
         return hi
-    if _exceed_share(actual, mean, lo * std) <= 1 - CALIBRATION_LEVEL:
+    if _exceed_share(actual, mean, lo * std, level) <= 1 - level:
         return lo
     for _ in range(30):  # the share falls as the scale grows (bisection)
         mid = (lo + hi) / 2
-        if _exceed_share(actual, mean, mid * std) > 1 - CALIBRATION_LEVEL:
+        if _exceed_share(actual, mean, mid * std, level) > 1 - level:
             lo = mid
         else:
             hi = mid
     return hi
 
 
-def _exceed_share(actual: FloatArray, mean: FloatArray, std: FloatArray) -> float:
-    return float((actual > quantile_over(mean, std, CALIBRATION_LEVEL) + 1e-9).mean())
+def _exceed_share(actual: FloatArray, mean: FloatArray, std: FloatArray, level: float) -> float:
+    return float((actual > quantile_over(mean, std, level) + 1e-9).mean())
 
 
 def spread_sigma(demand: Demand, periods: int) -> FloatArray:
