@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,88 @@ def test_cli_bad_input_leaves_no_output_and_exits_1(
     assert "line 3, column date" in capsys.readouterr().err
     assert not dst.exists()
     assert main(["forecast", "--csv", str(src), "--out", str(dst)]) == 2  # --horizon missing
+
+
+def _forecast(tmp_path: Path, *args: str) -> tuple[int, list[dict[str, str]], str]:
+    """`planner forecast` on tmp_path/in.csv; exit code, output rows and what it printed."""
+    dst = tmp_path / "out.csv"
+    argv = ["forecast", "--csv", str(tmp_path / "in.csv"), "--out", str(dst), *args]
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed), contextlib.redirect_stdout(printed):
+        code = main(argv)
+    rows = list(csv.DictReader(dst.open(encoding="utf-8"))) if dst.exists() else []
+    return code, rows, printed.getvalue()
+
+
+def test_without_quantiles_the_columns_are_exactly_sku_date_forecast_method(
+    tmp_path: Path,
+) -> None:
+    _write_daily(tmp_path / "in.csv", skus=1, days=60)
+    code, rows, printed = _forecast(tmp_path, "--horizon", "3")
+    assert code == 0, printed
+    assert list(rows[0]) == ["sku", "date", "forecast", "method"]
+
+
+def test_quantile_columns_follow_the_forecast_and_grow_with_the_level(tmp_path: Path) -> None:
+    _write_daily(tmp_path / "in.csv")
+    code, rows, printed = _forecast(tmp_path, "--horizon", "7", "--quantiles", "0.95,0.5,0.9")
+    assert code == 0, printed
+    assert list(rows[0]) == ["sku", "date", "forecast", "method", "q0.95", "q0.5", "q0.9"]
+    for r in rows:
+        assert all(len(r[c].split(".")[1]) == 4 for c in ("forecast", "q0.95", "q0.5", "q0.9"))
+        q50, q90, q95 = float(r["q0.5"]), float(r["q0.9"]), float(r["q0.95"])
+        assert q50 <= q90 <= q95
+        # Steady sellers: the upper quantiles of a day's demand lie above its mean. (The median
+        # of right-skewed demand lies below the mean, so 0.5 is not compared.)
+        assert q90 >= float(r["forecast"]) and q90 < q95
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [("0.9,abc", "'abc'"), ("1.5", "'1.5'"), ("0", "'0'"), ("0.9,", "''"), ("0.9,0.90", "'0.90'")],
+)
+def test_bad_quantile_levels_are_refused_naming_the_value(
+    tmp_path: Path, value: str, named: str
+) -> None:
+    _write_daily(tmp_path / "in.csv", skus=1, days=30)
+    code, _, printed = _forecast(tmp_path, "--horizon", "3", "--quantiles", value)
+    assert code == 2 and "--quantiles" in printed and named in printed, printed
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_skus_a_spreadsheet_would_run_as_formulas_are_written_as_text(tmp_path: Path) -> None:
+    skus = ['=HYPERLINK("http://x","y")', "+4412", "-7", "@SUM(A1:A9)", "PLAIN-1", "'quoted"]
+    lines = [f'"{s.replace(chr(34), chr(34) * 2)}",2026-01-0{d},2' for s in skus for d in (1, 2)]
+    (tmp_path / "in.csv").write_text("sku,date,qty\n" + "\n".join(lines) + "\n")
+    code, rows, printed = _forecast(tmp_path, "--horizon", "1")
+    assert code == 0, printed
+    written = {r["sku"] for r in rows}
+    assert written == {
+        """'=HYPERLINK("http://x","y")""",
+        "'+4412",
+        "'-7",
+        "'@SUM(A1:A9)",
+        "PLAIN-1",
+        "'quoted",
+    }
+
+
+def test_daily_rows_are_summed_into_weeks_counted_from_the_first_date(tmp_path: Path) -> None:
+    """2026-01-01 is a Thursday: weeks run Thursday to Wednesday, and the forecast's follow on."""
+    _write_daily(tmp_path / "in.csv", skus=1, days=7 * 20)  # S0 sells 1 a day, 2 at weekends
+    code, rows, printed = _forecast(tmp_path, "--horizon", "2", "--freq", "W")
+    assert code == 0, printed
+    after = [date(2026, 1, 1) + timedelta(weeks=w) for w in (20, 21)]
+    assert [r["date"] for r in rows] == [d.isoformat() for d in after]
+    assert all(8 <= float(r["forecast"]) <= 10 for r in rows)  # 5x1 + 2x2 = 9 a week
+
+
+def test_daily_rows_are_summed_into_calendar_months(tmp_path: Path) -> None:
+    with (tmp_path / "in.csv").open("w") as fh:
+        fh.write("sku,date,qty\n")
+        for d in range(365):
+            fh.write(f"A,{date.fromordinal(date(2025, 1, 1).toordinal() + d)},3\n")
+    code, rows, printed = _forecast(tmp_path, "--horizon", "2", "--freq", "M")
+    assert code == 0, printed
+    assert [r["date"] for r in rows] == ["2026-01-01", "2026-02-01"]
+    assert all(80 <= float(r["forecast"]) <= 95 for r in rows)  # 3 a day, about 91 a month

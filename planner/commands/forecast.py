@@ -10,13 +10,42 @@ from rich.table import Table
 
 from planner.cli import State, cli, emit_json, err, out, pass_state, table, today
 from planner.domain.errors import InvalidInput
-from planner.forecast.auto import AutoForecaster
+from planner.forecast.auto import DAILY_ONLY
 from planner.forecast.csvio import read_panel, write_forecast
 from planner.forecast.methods import METHODS
+from planner.forecast.panel import forecast_panel
 from planner.services.accuracy import GROUPINGS, forecast_accuracy
 from planner.services.forecast_view import SeriesMonths, forecast_view
 
 METHOD_NAMES = ("auto", *sorted(METHODS))
+
+
+def _quantile_levels(
+    ctx: click.Context, param: click.Parameter, value: str | None
+) -> tuple[float, ...]:
+    """`--quantiles 0.9,0.95`: levels strictly between 0 and 1, each named once."""
+    if value is None:
+        return ()
+    levels: list[float] = []
+    for part in value.split(","):
+        text = part.strip()
+        try:
+            level = float(text)
+        except ValueError:
+            raise click.BadParameter(
+                f"{text!r} is not a number; give levels like 0.9,0.95", ctx, param
+            ) from None
+        if not 0.0 < level < 1.0:  # NaN fails this too
+            raise click.BadParameter(f"{text!r} is not strictly between 0 and 1", ctx, param)
+        if level in levels:
+            raise click.BadParameter(f"{text!r} is given twice", ctx, param)
+        levels.append(level)
+    return tuple(levels)
+
+
+def quantile_header(level: float) -> str:
+    """The output column of a level, as a person writes it: 0.9 -> q0.9, 0.975 -> q0.975."""
+    return f"q{level!r}"
 
 
 @cli.group("forecast", invoke_without_command=True)
@@ -24,7 +53,8 @@ METHOD_NAMES = ("auto", *sorted(METHODS))
     "--csv",
     "csv_in",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Long-format CSV: sku,date,qty[,in_stock].",
+    help="Long-format CSV: sku,date,qty[,in_stock], one row per SKU and date "
+    "(docs/forecast-csv.md).",
 )
 @click.option("--horizon", type=click.IntRange(1, 3660), help="Periods to forecast.")
 @click.option(
@@ -32,7 +62,8 @@ METHOD_NAMES = ("auto", *sorted(METHODS))
     type=click.Choice(["D", "W", "M"]),
     default="D",
     show_default=True,
-    help="Period of the CSV's dates: days, weeks or months.",
+    help="Periods to forecast in: days, weeks or months. With W or M the rows of one period "
+    "are summed (daily rows make monthly forecasts); weeks count from the file's first date.",
 )
 @click.option(
     "--method",
@@ -42,10 +73,16 @@ METHOD_NAMES = ("auto", *sorted(METHODS))
     help="Forecasting method; auto picks per SKU by backtest.",
 )
 @click.option(
+    "--quantiles",
+    callback=_quantile_levels,
+    metavar="LEVELS",
+    help="Also write each period's demand quantiles, e.g. 0.9,0.95 adds columns q0.9,q0.95.",
+)
+@click.option(
     "--out",
     "csv_out",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Output CSV: sku,date,forecast,method.",
+    help="Output CSV: sku,date,forecast,method[,q<level>...]; written whole or not at all.",
 )
 @click.pass_context
 def forecast_cmd(
@@ -54,9 +91,16 @@ def forecast_cmd(
     horizon: int | None,
     freq: str,
     method: str,
+    quantiles: tuple[float, ...],
     csv_out: Path | None,
 ) -> None:
-    """Forecast your own data from a CSV (or see `planner forecast accuracy`)."""
+    """Forecast your own data from a CSV (or see `planner forecast accuracy`).
+
+    Refuses, naming the line, negative quantities, a SKU with the same date twice, dates
+    spanning more than 100,000 periods (or SKUs x periods over 100 million) and forecasts
+    that would run past 9999-12-31. SKUs a spreadsheet would run as formulas (starting
+    = + - @) are written with a leading ' .
+    """
     if ctx.invoked_subcommand is not None:
         return
     missing = [
@@ -67,7 +111,12 @@ def forecast_cmd(
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (see `planner forecast --help`)")
     assert csv_in is not None and csv_out is not None and horizon is not None
-    panel = read_panel(csv_in, freq=freq)
+    if freq != "D" and method in DAILY_ONLY:
+        raise InvalidInput(
+            f"--method {method} needs daily data (--freq D): weeks and months have no weekdays",
+            hint="leave --method at auto, or pick another method",
+        )
+    panel = read_panel(csv_in, freq=freq, horizon=horizon)
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -76,13 +125,21 @@ def forecast_cmd(
         transient=True,
     ) as progress:
         progress.add_task(f"Forecasting {len(panel.skus)} series…", total=None)
-        model = AutoForecaster(
-            methods=None if method == "auto" else [method], fallback=method == "auto"
+        fc = forecast_panel(
+            panel.qty,
+            panel.in_stock,
+            start=panel.start,
+            freq=panel.freq,
+            horizon=horizon,
+            method=method,
         )
-        model.fit(panel.qty, panel.in_stock, start=panel.start, freq=panel.freq)  # type: ignore[arg-type]
-        mean = model.predict(horizon)
-    rows = write_forecast(csv_out, panel, mean, [str(m) for m in model.method_])
-    err.print(f"wrote {rows} forecast rows for {len(panel.skus)} SKU(s) to {csv_out}")
+        extra = [(quantile_header(q), fc.period_quantiles(q)) for q in quantiles]
+    rows = write_forecast(csv_out, panel, fc.mean, fc.method, extra)
+    err.print(
+        f"wrote {rows} forecast rows for {len(panel.skus)} SKU(s) to {csv_out}",
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 @forecast_cmd.command("accuracy")

@@ -1,20 +1,30 @@
 """Bring-your-own-data forecasting: long-format CSV in, per-period forecasts out.
 
 Input: a header line with at least ``sku,date,qty`` (optional ``in_stock``), one row per SKU and
-period. Periods not listed between a SKU's first and last row count as zero demand (sparse files
-leave zeros out); periods before a SKU's first row are treated as "not yet selling" (censored),
-so a late launch is not mistaken for months of zero demand. ``in_stock`` is a fraction 0..1 or
-yes/no/true/false (out of stock = censored demand).
+date. Periods not listed from a SKU's first row to the file's last date count as zero demand
+(sparse files leave zeros out); periods before a SKU's first row are treated as "not yet
+selling" (censored), so a late launch is not mistaken for months of zero demand. ``in_stock``
+is a fraction 0..1 or yes/no/true/false (out of stock = censored demand). With ``W`` or ``M``
+the rows of one week (seven days counted from the file's first date) or one calendar month are
+summed.
+
+Input is refused, naming the file, line and column, when a value does not parse, a quantity is
+negative, a SKU has the same date twice, the grid of SKUs × periods would be too large to hold
+(``MAX_PERIODS``, ``MAX_CELLS``) or the forecast would run past 9999-12-31. docs/forecast-csv.md
+describes the format for users.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import io
-from collections.abc import Iterable, Sequence
+import unicodedata
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,6 +34,18 @@ from planner.domain.errors import InvalidInput
 REQUIRED = ("sku", "date", "qty")
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f"}
+UNIT = {"D": "day", "W": "week", "M": "month"}
+
+# The grid is SKUs × periods, two float64 arrays of it (16 bytes a cell) before the engine's own
+# working copies. One series may span at most MAX_PERIODS periods (274 years of days), and the
+# whole grid at most MAX_CELLS cells (1.6 GB): 100,000 SKUs × 730 days (73 million) fits.
+MAX_PERIODS = 100_000
+MAX_CELLS = 100_000_000
+# More units than this on one line is not a quantity (and would overflow the error model).
+MAX_QTY = 1e12
+# OWASP "CSV Injection": a cell starting with one of these runs as a formula in a spreadsheet.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_LAST_MONTH = date.max.year * 12 + date.max.month - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +77,16 @@ def period_date(origin: date, k: int, freq: str) -> date:
     return date(origin.year + months // 12, months % 12 + 1, 1)
 
 
-def _parse_stock(text: str, where: str) -> float:
+def _last_period(origin: date, freq: str) -> int:
+    """The index of the last period whose label date is at most 9999-12-31."""
+    if freq == "D":
+        return date.max.toordinal() - origin.toordinal()
+    if freq == "W":
+        return (date.max.toordinal() - origin.toordinal()) // 7
+    return _LAST_MONTH - (origin.year * 12 + origin.month - 1)
+
+
+def _parse_stock(text: str, name: str, line: int) -> float:
     low = text.strip().lower()
     if low == "" or low in _TRUE:
         return 1.0
@@ -64,102 +95,290 @@ def _parse_stock(text: str, where: str) -> float:
     try:
         value = float(low)
     except ValueError:
+        value = float("nan")
+    if not 0.0 <= value <= 1.0:  # NaN fails this too
         raise InvalidInput(
-            f"{where}, column in_stock: {text!r} is not a fraction or yes/no"
-        ) from None
-    if not 0.0 <= value <= 1.0 or value != value:
-        raise InvalidInput(f"{where}, column in_stock: {text!r} must be between 0 and 1")
+            f"{name} line {line}, column in_stock: {text!r} is not a fraction from 0 to 1 or yes/no"
+        )
     return value
 
 
-def _parse_row(row: dict[str, str | None], where: str) -> tuple[str, date, float, float]:
-    sku = (row.get("sku") or "").strip()
-    if not sku:
-        raise InvalidInput(f"{where}, column sku: empty")
-    raw_date = (row.get("date") or "").strip()
+def _parse_qty(text: str, name: str, line: int) -> float:
     try:
-        day = date.fromisoformat(raw_date[:10])
+        qty = float(text)
+    except ValueError:
+        raise InvalidInput(f"{name} line {line}, column qty: {text!r} is not a number") from None
+    if 0.0 <= qty <= MAX_QTY:
+        return qty
+    where = f"{name} line {line}, column qty: {text!r}"
+    if qty != qty or qty in (float("inf"), float("-inf")):
+        raise InvalidInput(f"{where} is not a finite number")
+    if qty < 0:
+        raise InvalidInput(
+            f"{where} is negative; demand can't be negative "
+            "(net returns out of the day's sales, or leave them out)"
+        )
+    raise InvalidInput(f"{where} is more than {MAX_QTY:,.0f} units on one line")
+
+
+def _parse_date(text: str, name: str, line: int) -> int:
+    """The date's ordinal (0001-01-01 is 1)."""
+    try:
+        return date.fromisoformat(text[:10]).toordinal()
     except ValueError:
         raise InvalidInput(
-            f"{where}, column date: {raw_date!r} is not a date (YYYY-MM-DD)"
+            f"{name} line {line}, column date: {text!r} is not a date (YYYY-MM-DD)"
         ) from None
-    raw_qty = (row.get("qty") or "").strip()
-    try:
-        qty = float(raw_qty)
-    except ValueError:
-        raise InvalidInput(f"{where}, column qty: {raw_qty!r} is not a number") from None
-    if qty != qty or qty in (float("inf"), float("-inf")):
-        raise InvalidInput(f"{where}, column qty: {raw_qty!r} is not a finite number")
-    stock = _parse_stock(row.get("in_stock") or "", where)
-    return sku, day, qty, stock
 
 
-def read_panel(path: Path, *, freq: str) -> Panel:
-    """Read a long-format CSV into a dense panel; errors name the line and the column."""
+def _check_sku(sku: str, name: str, line: int) -> str:
+    if not sku:
+        raise InvalidInput(f"{name} line {line}, column sku: empty")
+    if not sku.isprintable() and any(unicodedata.category(c) == "Cc" for c in sku):
+        raise InvalidInput(
+            f"{name} line {line}, column sku: {sku!r} holds a control character "
+            "(a line break, tab or NUL)"
+        )
+    return sku
+
+
+def read_panel(path: Path, *, freq: str, horizon: int = 0) -> Panel:
+    """Read a long-format CSV into a dense panel; errors name the file, line and column.
+
+    With ``horizon`` the file is also refused when that many periods after its last date run
+    past 9999-12-31 (the forecast's dates could not be written)."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            return parse_panel(fh, name=str(path), freq=freq, horizon=horizon)
     except FileNotFoundError:
         raise InvalidInput(f"no such file: {path}") from None
     except UnicodeDecodeError:
-        raise InvalidInput(f"{path} is not UTF-8 text") from None
-    return parse_panel(io.StringIO(text), name=str(path), freq=freq)
+        raise InvalidInput(_not_utf8(path)) from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-def parse_panel(stream: Iterable[str], *, name: str, freq: str) -> Panel:
-    if freq not in ("D", "W", "M"):
+def _not_utf8(path: Path) -> str:
+    """Name the line of the first byte that is not UTF-8 (read again: this is the rare case)."""
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return f"{path} line {line}: byte {raw[exc.start]:#04x} is not UTF-8 (save as CSV UTF-8)"
+    return f"{path} is not UTF-8 text (save as CSV UTF-8)"
+
+
+class _CsvReader(Protocol):
+    """What `csv.reader` returns: rows, and the count of physical lines read so far."""
+
+    @property
+    def line_num(self) -> int: ...
+
+    def __iter__(self) -> Iterator[list[str]]: ...
+
+
+class _Rows:
+    """The parsed rows as compact columns (24 to 32 bytes a row, not a few hundred as objects)."""
+
+    def __init__(self) -> None:
+        self.sku_ids: dict[str, int] = {}
+        self.series = array("i")  # fewer than MAX_CELLS SKUs
+        self.day = array("i")  # ordinals up to 3,652,059
+        self.qty = array("d")
+        self.stock = array("d")  # only with an in_stock column
+        self.line = array("q")
+
+
+def parse_panel(stream: Iterable[str], *, name: str, freq: str, horizon: int = 0) -> Panel:
+    if freq not in UNIT:
         raise InvalidInput(f"unknown frequency {freq!r}", hint="use D, W or M")
-    reader = csv.DictReader(stream)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise InvalidInput(
-            f"{name} line 1: missing column(s) {', '.join(missing)}",
-            hint="the header must name sku,date,qty (and optionally in_stock)",
-        )
-    reader.fieldnames = header
-    rows = [
-        _parse_row(row, f"{name} line {reader.line_num}") for row in reader if any(row.values())
-    ]
-    if not rows:
-        raise InvalidInput(f"{name}: no data rows after the header")
-    return _to_panel(rows, freq)
+    reader = csv.reader(stream)
+    try:
+        header = [h.strip().lower() for h in next(reader, [])]
+        missing = [c for c in REQUIRED if c not in header]
+        if missing:
+            raise InvalidInput(
+                f"{name} line 1: missing column(s) {', '.join(missing)}; "
+                "the header must name sku,date,qty (and optionally in_stock)"
+            )
+        rows = _read_rows(reader, header, name)
+    except csv.Error as exc:
+        raise InvalidInput(f"{name} line {reader.line_num}: {exc}") from None
+    if not rows.line:
+        raise InvalidInput(f"{name} line 1: the header has no data rows under it")
+    return _to_panel(rows, name, freq, horizon)
 
 
-def _to_panel(rows: Sequence[tuple[str, date, float, float]], freq: str) -> Panel:
-    first_day = min(r[1] for r in rows)
+def _read_rows(reader: _CsvReader, header: list[str], name: str) -> _Rows:
+    rows = _Rows()
+    i_sku, i_date, i_qty = (header.index(c) for c in REQUIRED)
+    i_stock = header.index("in_stock") if "in_stock" in header else None
+    width = max(i_sku, i_date, i_qty, i_stock or 0) + 1
+    sku_ids = rows.sku_ids
+    dates: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num  # physical lines: a quoted line break counts
+        if not any(row):
+            continue  # a blank line, or one of empty cells
+        if len(row) < width:
+            row += [""] * (width - len(row))
+        sku = row[i_sku].strip()
+        sid = sku_ids.get(sku)
+        if sid is None:
+            sid = sku_ids[_check_sku(sku, name, line)] = len(sku_ids)
+        raw_date = row[i_date].strip()
+        day = dates.get(raw_date)
+        if day is None:  # many rows share a date: parse each text once
+            day = dates[raw_date] = _parse_date(raw_date, name, line)
+        rows.series.append(sid)
+        rows.day.append(day)
+        rows.qty.append(_parse_qty(row[i_qty].strip(), name, line))
+        if i_stock is not None:
+            rows.stock.append(_parse_stock(row[i_stock], name, line))
+        rows.line.append(line)
+    return rows
+
+
+def _to_panel(rows: _Rows, name: str, freq: str, horizon: int) -> Panel:
+    day = np.frombuffer(rows.day, dtype=np.int32).astype(np.int64)
+    line = np.frombuffer(rows.line, dtype=np.int64)
+    series = np.frombuffer(rows.series, dtype=np.int32).astype(np.int64)
+    _refuse_duplicates(series, day, line, rows.sku_ids, name)
+    lo, hi = int(day.argmin()), int(day.argmax())
+    first_day, last_day = date.fromordinal(int(day[lo])), date.fromordinal(int(day[hi]))
     origin = first_day if freq != "M" else first_day.replace(day=1)
-    skus = sorted({r[0] for r in rows})
-    index = {s: i for i, s in enumerate(skus)}
-    series = np.fromiter((index[r[0]] for r in rows), dtype=np.int64, count=len(rows))
-    period = np.fromiter((period_of(r[1], origin, freq) for r in rows), np.int64, len(rows))
-    n_periods = int(period.max()) + 1
-    qty = np.zeros((len(skus), n_periods))
-    np.add.at(qty, (series, period), [r[2] for r in rows])
-    stock = np.ones((len(skus), n_periods))
-    np.minimum.at(stock, (series, period), [r[3] for r in rows])
-    first = np.full(len(skus), n_periods, dtype=np.int64)
+    n_periods = period_of(last_day, origin, freq) + 1
+    n_skus = len(rows.sku_ids)
+    span = (
+        f"the first date {first_day} is on line {line[lo]}, the last {last_day} on line {line[hi]}"
+    )
+    if n_periods > MAX_PERIODS:
+        raise InvalidInput(
+            f"{name} lines {line[lo]} and {line[hi]}, column date: {n_periods:,} {UNIT[freq]}s "
+            f"from first to last date, more than {MAX_PERIODS:,} in one series ({span}); "
+            "check those dates"
+        )
+    if n_skus * n_periods > MAX_CELLS:
+        raise InvalidInput(
+            f"{name} lines {line[lo]} and {line[hi]}, column date: {n_skus:,} SKUs × "
+            f"{n_periods:,} {UNIT[freq]}s is {n_skus * n_periods:,} cells, more than "
+            f"{MAX_CELLS:,} ({span}); split the file or use a longer --freq"
+        )
+    if horizon > 0 and n_periods - 1 + horizon > _last_period(origin, freq):
+        raise InvalidInput(
+            f"{name} line {line[hi]}, column date: forecasting {horizon} {UNIT[freq]}(s) "
+            f"after the latest date {last_day} runs past 9999-12-31"
+        )
+    skus = sorted(rows.sku_ids)
+    rank = np.empty(n_skus, dtype=np.int64)  # rank[id] = the sorted position of SKU id
+    rank[[rows.sku_ids[s] for s in skus]] = np.arange(n_skus)
+    # At 73 million rows each array here is 584 MB: free what is no longer needed as we go.
+    series = rank[series]
+    period = _periods(day, origin, freq)
+    del day
+    rows.day = rows.series = array("i")
+    first = np.full(n_skus, n_periods, dtype=np.int64)
     np.minimum.at(first, series, period)
-    before = np.arange(n_periods)[None, :] < first[:, None]
-    stock[before] = 0.0
+    cell = series  # series * n_periods + period, in place
+    cell *= n_periods
+    cell += period
+    del period, series
+    # Several days in one week or month: their quantities add up, and the period is as out
+    # of stock as its worst day.
+    summed = np.bincount(cell, weights=np.frombuffer(rows.qty), minlength=n_skus * n_periods)
+    qty = np.asarray(summed, dtype=np.float64).reshape(n_skus, n_periods)
+    flat = np.ones(n_skus * n_periods)
+    if rows.stock:
+        np.minimum.at(flat, cell, np.frombuffer(rows.stock))
+    stock = flat.reshape(n_skus, n_periods)
+    stock[np.arange(n_periods)[None, :] < first[:, None]] = 0.0
     return Panel(skus, origin, freq, qty, stock)
 
 
+def _periods(day: NDArray[np.int64], origin: date, freq: str) -> NDArray[np.int64]:
+    offset = day - origin.toordinal()
+    if freq == "D":
+        return offset
+    if freq == "W":
+        return offset // 7
+    unique, inverse = np.unique(day, return_inverse=True)
+    months = [period_of(date.fromordinal(int(d)), origin, freq) for d in unique]
+    out: NDArray[np.int64] = np.asarray(months, dtype=np.int64)[inverse]
+    return out
+
+
+def _refuse_duplicates(
+    series: NDArray[np.int64],
+    day: NDArray[np.int64],
+    line: NDArray[np.int64],
+    sku_ids: dict[str, int],
+    name: str,
+) -> None:
+    """Refuse a SKU listed twice on one date, naming the earliest such pair of lines."""
+    key = series * (date.max.toordinal() + 1) + day
+    ordered = np.sort(key)
+    if not (ordered[1:] == ordered[:-1]).any():
+        return
+    del ordered
+    order = np.argsort(key, kind="stable")  # equal keys stay in file order
+    same = key[order[1:]] == key[order[:-1]]
+    later, earlier = order[1:][same], order[:-1][same]
+    pick = int(line[later].argmin())
+    a, b = int(earlier[pick]), int(later[pick])
+    sku = next(s for s, i in sku_ids.items() if i == series[a])
+    raise InvalidInput(
+        f"{name} lines {line[a]} and {line[b]}, columns sku,date: SKU {sku!r} has "
+        f"{date.fromordinal(int(day[a]))} twice; give one row per SKU and date "
+        "(add the quantities up)"
+    )
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Neutralise a cell a spreadsheet would run as a formula (OWASP "CSV Injection"): a
+    leading single quote makes it text."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def write_forecast(
-    path: Path, panel: Panel, mean: NDArray[np.float64], methods: Sequence[str]
+    path: Path,
+    panel: Panel,
+    mean: NDArray[np.float64],
+    methods: Sequence[str],
+    extra: Sequence[tuple[str, NDArray[np.float64]]] = (),
 ) -> int:
-    """Write `sku,date,forecast,method`, one row per SKU and future period; returns rows."""
+    """Write `sku,date,forecast,method` (then one column per `extra` (header, values)), one
+    row per SKU and future period; returns the rows written. The file appears whole or not
+    at all: it is written beside `path` under a temporary name and renamed."""
     n_periods = panel.qty.shape[1]
     horizon = mean.shape[1]
     dates = [
         period_date(panel.start, n_periods + k, panel.freq).isoformat() for k in range(horizon)
     ]
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["sku", "date", "forecast", "method"])
-        for i, sku in enumerate(panel.skus):
-            for k in range(horizon):
-                writer.writerow([sku, dates[k], f"{mean[i, k]:.4f}", methods[i]])
-    tmp.replace(path)  # never leave a half-written output behind
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["sku", "date", "forecast", "method", *(h for h, _ in extra)])
+            for i, sku in enumerate(panel.skus):
+                cell = spreadsheet_safe(sku)
+                for k in range(horizon):
+                    writer.writerow(
+                        [
+                            cell,
+                            dates[k],
+                            f"{mean[i, k]:.4f}",
+                            methods[i],
+                            *(f"{values[i, k]:.4f}" for _, values in extra),
+                        ]
+                    )
+        tmp.replace(path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)  # never leave a half-written output behind
+        if isinstance(exc, OSError):
+            why = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
+            raise InvalidInput(f"cannot write {path} ({why})") from None
+        raise
     return len(panel.skus) * horizon
