@@ -41,8 +41,8 @@ def test_the_combination_is_the_mean_of_adida_imapa_and_ses() -> None:
     y = (rng.random((6, 60)) < 0.3) * rng.integers(1, 5, (6, 60)).astype(float)
     combo = Combination().fit(y, start=JAN, freq="M").predict(3)
     parts = [
-        ADIDA(max_days=365).fit(y, start=JAN, freq="M").predict(3),
-        IMAPA(max_days=365).fit(y, start=JAN, freq="M").predict(3),
+        ADIDA().fit(y, start=JAN, freq="M").predict(3),
+        IMAPA().fit(y, start=JAN, freq="M").predict(3),
         SES().fit(y, start=JAN, freq="M").predict(3),
     ]
     # SES in the combination starts from the first month's level: close to SES, not identical.

@@ -39,9 +39,9 @@ TSB_FLOOR_DAYS = 182
 # the series' own demand probability makes less likely than this is fading or obsolescent
 # demand, and the floor is lifted so the forecast decays as TSB intends.
 FADING_CHANCE = 0.05
-# Temporal aggregation in the combination reads levels up to a year of periods (a monthly part
-# that sells every 8 months is aggregated to 8-month buckets, not capped at 3).
-COMBINATION_MAX_DAYS = 365
+# Temporal aggregation reads at least this many levels whatever the frequency: a monthly part
+# that sells every 8 months is aggregated to 8-month buckets, not capped at 91 days' worth (3).
+MIN_LEVELS = 12
 
 
 class CrostonSBA(RateForecaster):
@@ -166,9 +166,11 @@ def _aggregated_rates(
 
 
 class ADIDA(RateForecaster):
-    """Aggregate-disaggregate: SES on buckets as long as the series' average demand interval."""
+    """Aggregate-disaggregate: SES on buckets as long as the series' average demand interval
+    (at most ``max_days`` worth of periods, and at least ``MIN_LEVELS`` periods)."""
 
     name = "adida"
+    min_levels = MIN_LEVELS
 
     def __init__(
         self,
@@ -195,7 +197,7 @@ class ADIDA(RateForecaster):
 
     def _series_levels(self, demand: Demand, cuts: Sequence[int] | None) -> np.ndarray:
         basis = demand if cuts is None else demand.head(min(cuts))
-        return _levels(basis, max(self._periods(self.max_days), 2))
+        return _levels(basis, max(self._periods(self.max_days), self.min_levels))
 
 
 class IMAPA(ADIDA):
@@ -240,20 +242,29 @@ class Combination(RateForecaster):
     name = "combination"
 
     def __init__(
-        self,
-        max_days: int = COMBINATION_MAX_DAYS,
-        alphas: tuple[float, ...] = SES_ALPHAS,
-        cleaning: Cleaning = DEFAULT_CLEANING,
+        self, alphas: tuple[float, ...] = SES_ALPHAS, cleaning: Cleaning = DEFAULT_CLEANING
     ) -> None:
-        self.max_days = max_days
         self.alphas = alphas
         self.cleaning = cleaning
 
     def _rates(self, demand: Demand, cuts: Sequence[int] | None) -> list[FloatArray]:
-        parts = []
-        for method in (ADIDA(self.max_days), IMAPA(self.max_days)):
-            method._begin(demand, self.start_, self.freq_)
-            parts.append(method._rates(demand, cuts))
+        # ADIDA's rate at level k is IMAPA's level-k term: one pass over the levels serves both.
+        adida, imapa = ADIDA()._begin(demand, self.start_, self.freq_), IMAPA()
+        imapa._begin(demand, self.start_, self.freq_)
+        level = adida._series_levels(demand, cuts)
+        top = np.minimum(level, imapa._series_levels(demand, cuts))
+        totals = _Totals(demand)
+        at_level = [np.zeros(demand.n) for _ in cuts or [0]]
+        summed = [np.zeros(demand.n) for _ in cuts or [0]]
+        for k in range(1, int(level.max(initial=1)) + 1):
+            rows = np.flatnonzero((top >= k) | (level == k))
+            if not len(rows):
+                continue
+            rates = _aggregated_rates(totals, rows, k, AGGREGATE_ALPHAS, cuts)
+            mine, in_imapa = level[rows] == k, top[rows] >= k
+            for a, m, r in zip(at_level, summed, rates, strict=True):
+                a[rows[mine]] = r[mine]
+                m[rows[in_imapa]] += r[in_imapa]
         init = max(self._periods(28), 2)
-        parts.append(ses(demand, self.alphas, init=init, cuts=cuts))
-        return [sum(r) / len(parts) for r in zip(*parts, strict=True)]
+        plain = ses(demand, self.alphas, init=init, cuts=cuts)
+        return [(a + m / top + p) / 3 for a, m, p in zip(at_level, summed, plain, strict=True)]
