@@ -10,7 +10,7 @@ import pytest
 
 from planner.cli import main
 from planner.forecast.auto import AutoForecaster
-from planner.forecast.methods import ADIDA, IMAPA, SES, TSB, Combination
+from planner.forecast.methods import ADIDA, IMAPA, SES, TSB, Combination, Theta
 from planner.forecast.panel import forecast_panel
 
 JAN = date(2020, 1, 1)
@@ -111,3 +111,15 @@ def test_the_csv_command_refuses_a_weekday_profile_for_monthly_data(
     assert not dst.exists()
     assert main(args) == 0
     assert "weekly_profile" not in dst.read_text()
+
+
+def test_theta_carries_a_steady_trend_on_where_ses_lags_behind_it() -> None:
+    # Monthly sales growing by 2 a month from 20, with noise: the next year keeps growing.
+    rng = np.random.default_rng(8)
+    t = np.arange(60)
+    y = (20 + 2 * t + rng.normal(0, 1, 60))[None, :]
+    truth = 20 + 2 * np.arange(60, 72)
+    theta = Theta(seasonal=False).fit(y, start=JAN, freq="M").predict(12)[0]
+    ses = SES().fit(y, start=JAN, freq="M").predict(12)[0]
+    assert np.abs(theta - truth).mean() < 0.5 * np.abs(ses - truth).mean()
+    assert theta[-1] > theta[0]  # still growing a year out

@@ -63,6 +63,7 @@ DEFAULT_METHODS = (
     "global_gbm",
     "seasonal_ses",
     "seasonal_damped",
+    "theta",
     "combination",
 )
 INTERMITTENT_ADI = 1.32  # the Syntetos-Boylan cut-off on the average demand interval

@@ -68,15 +68,26 @@ def ses(
     cuts: Sequence[int] | None = None,
 ) -> list[FloatArray]:
     """Simple exponential smoothing level at each cut, alpha chosen per series from the grid."""
+    return [level for level, _ in ses_states(demand, alphas, init, cuts)]
+
+
+def ses_states(
+    demand: Demand,
+    alphas: Sequence[float] = SES_ALPHAS,
+    init: int = 7,
+    cuts: Sequence[int] | None = None,
+) -> list[tuple[FloatArray, FloatArray]]:
+    """``ses``, with the alpha each series chose at each cut: [(level, alpha)] per cut."""
     points = _cut_list(demand, cuts)
     a = np.asarray(alphas, dtype=np.float64)[None, :]
     level = np.repeat(initial_level(demand, init)[:, None], a.shape[1], axis=1)
     sse = np.zeros_like(level)
     vt, wt = _columns(demand)
-    snaps: dict[int, FloatArray] = {}
+    grid = np.broadcast_to(a, level.shape)
+    snaps: dict[int, tuple[FloatArray, FloatArray]] = {}
     for t in range(demand.periods + 1):
         if t in points:
-            snaps[t] = _pick(level, sse)
+            snaps[t] = (_pick(level, sse), _pick(grid, sse))
         if t == demand.periods:
             break
         err = vt[t][:, None] - level

@@ -7,5 +7,5 @@ from __future__ import annotations
 METHOD_NAMES: tuple[str, ...] = (
     "moving_average", "seasonal_trend", "ses", "damped_trend", "weekly_profile",
     "yearly_profile", "croston_sba", "tsb", "adida", "imapa", "combination", "global_gbm",
-    "seasonal_ses", "seasonal_damped",
+    "seasonal_ses", "seasonal_damped", "theta",
 )  # fmt: skip

@@ -7,7 +7,13 @@ from planner.forecast.methods.gbm import GlobalGBM
 from planner.forecast.methods.intermittent import ADIDA, IMAPA, TSB, Combination, CrostonSBA
 from planner.forecast.methods.profile import SeasonalProfile, WeeklyProfile, YearlyProfile
 from planner.forecast.methods.simple import MovingAverage, SeasonalNaiveTrend
-from planner.forecast.methods.smoothing import SES, DampedTrend, SeasonalDampedTrend, SeasonalSES
+from planner.forecast.methods.smoothing import (
+    SES,
+    DampedTrend,
+    SeasonalDampedTrend,
+    SeasonalSES,
+    Theta,
+)
 
 METHODS: dict[str, type[DemandForecaster]] = {
     "moving_average": MovingAverage,
@@ -24,6 +30,7 @@ METHODS: dict[str, type[DemandForecaster]] = {
     "global_gbm": GlobalGBM,
     "seasonal_ses": SeasonalSES,
     "seasonal_damped": SeasonalDampedTrend,
+    "theta": Theta,
 }
 
 __all__ = [
@@ -41,6 +48,7 @@ __all__ = [
     "SeasonalNaiveTrend",
     "SeasonalProfile",
     "SeasonalSES",
+    "Theta",
     "WeeklyProfile",
     "YearlyProfile",
 ]
