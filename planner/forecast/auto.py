@@ -3,10 +3,16 @@
 For every series, each candidate method forecasts ``windows`` windows of ``horizon`` periods at the
 end of the history (refitted on the data before each origin); the scale-free score of
 ``planner.forecast.backtest`` (RMSSE, plus optional bias and MAE terms) ranks the methods, and
-the series gets an inverse-score blend of its ``combine`` best (5 by default: blends beat any
-single pick on every benchmark; ``combine=1`` picks the best). Series too short or too sparse to
-rank get a robust default (``planner.forecast.selection``). The backtest errors of the chosen
-forecast give ``sigma_`` and ``error_over`` (``planner.forecast.uncertainty``).
+the series gets an inverse-score blend of its ``combine`` best (5 by default; ``combine=1`` picks
+the best). An intermittent series' blend is shrunk toward the plain combination of ADIDA, IMAPA
+and SES by how few sales its backtest windows held, and series too short or too sparse to rank
+get that combination outright (``planner.forecast.selection``): a winner picked on a handful of
+sales is luck. Weekly and monthly data get no weekday profile. The backtest errors of the
+chosen forecast give ``sigma_`` and ``error_over`` (``planner.forecast.uncertainty``).
+
+These choices (and ``EVIDENCE_PRIOR``) were made on bench/accuracy.py's *tuning* datasets only,
+on origins before their last windows; its evaluation datasets only report
+(docs/forecast-evaluation.md).
 
 Series are processed in blocks of ``block_size`` (memory stays flat however many series there
 are, and blocks stay in the CPU cache); pooled methods (the global GBM) are trained once on a
@@ -49,8 +55,8 @@ from planner.forecast.uncertainty import (
 Rows = NDArray[np.intp]
 VELOCITY_DAYS = 30  # the recent in-stock rate reported as velocity
 SPREAD_DAYS = 182  # recent in-stock days whose spread bounds an intermittent series' sigma
-# Every method but ADIDA and IMAPA: on the benchmarks (bench/accuracy.py) they added cost and no
-# accuracy next to Croston-SBA and TSB. Pass ``methods=`` to try them (or any subset).
+# Every method but ADIDA and IMAPA alone (they take part through the combination). Pass
+# ``methods=`` to try any subset.
 DEFAULT_METHODS = (
     "moving_average",
     "seasonal_trend",

@@ -31,6 +31,7 @@ LEVELS = (0.8, 0.9, 0.95, 0.98, 0.99)
 # not more.
 PANEL_SCALE_BOUNDS = (0.5, 4.0)
 PANEL_ORIGINS = 12
+PANEL_SUMS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +123,15 @@ def forecast_panel(
     # as a small panel needs for a thousand sums (one origin's errors are one season's luck).
     # Checked against demand as it came, one-off spikes included: the forecast carries their
     # long-run rate, and a user's totals hold them.
+    # A panel of a few series checks every total from half the horizon to all of it instead.
     held = max(1, min(horizon, y.shape[1] // 4))
+    half = -(-held // 2)
+    few = y.shape[0] * 2 * PANEL_ORIGINS < PANEL_SUMS
+    lengths = tuple(range(half, held + 1)) if few else (half, held)
     scales = held_out_scales(
         y, mask, start=start, freq=f, make=make, cleaning=cleaning, levels=LEVELS, held=held,
-        bounds=PANEL_SCALE_BOUNDS, lengths=(-(-held // 2), held), max_origins=PANEL_ORIGINS,
-        min_origins=3, min_sums=1000, actuals=replace(cleaning, spike_k=None),
+        bounds=PANEL_SCALE_BOUNDS, lengths=lengths, max_origins=PANEL_ORIGINS,
+        min_origins=3, min_sums=PANEL_SUMS, actuals=replace(cleaning, spike_k=None),
     )  # fmt: skip
     return PanelForecast(
         mean=mean,

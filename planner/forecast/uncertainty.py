@@ -47,7 +47,8 @@ from planner.forecast.history import Demand
 
 SHRINK_ORIGINS = 3.0  # the block's typical growth ratio counts as this many extra origins
 # Methods are picked (and weighted) by these very errors, so they understate the errors to come;
-# measured on the demo and PBS backtests, about 20 % (see bench/accuracy.py).
+# about 20 % on the demo and PBS backtests of the first engine (a fit, not a held-out figure; the
+# held-out calibration below corrects what it misses).
 SELECTION_OPTIMISM = 1.2
 CALIBRATION_LEVEL = 0.95  # the default service level: the quantile the scale is fitted at
 CALIBRATION_DAYS = 7  # summed demand over 7, 14, 21 … days (in periods: at least 1) is checked
