@@ -23,9 +23,6 @@ from planner.forecast.history import DEFAULT_CLEANING, Cleaning
 from planner.forecast.methods import METHODS
 from planner.forecast.uncertainty import CALIBRATION_LEVEL, error_over, quantile_over
 
-# The quantile levels calibrated on held-out data; a level between two is interpolated, one
-# outside takes the nearest (a level at or below the median has no tail to calibrate).
-LEVELS = (0.8, 0.9, 0.95, 0.98, 0.99)
 # Unlike planning's safety stock (never narrower than the backtest says), the panel's quantiles
 # may also narrow where the held-out errors were smaller: a quantile should cover its share,
 # not more.
@@ -50,14 +47,11 @@ class PanelForecast:
 
     def scale(self, level: float) -> FloatArray:
         """Each series' calibration factor at ``level`` (interpolated between LEVELS)."""
+        from planner.forecast.run import level_ratio
+
         if not 0.0 < level < 1.0:
             raise ValueError(f"a quantile level must lie between 0 and 1, got {level}")
-        grid = np.asarray(LEVELS)
-        x = float(np.clip(level, grid[0], grid[-1]))
-        j = int(np.clip(np.searchsorted(grid, x) - 1, 0, len(grid) - 2))
-        t = (x - grid[j]) / (grid[j + 1] - grid[j])
-        out: FloatArray = (1 - t) * self.scales[:, j] + t * self.scales[:, j + 1]
-        return out
+        return level_ratio(self.scales, level)
 
     @property
     def horizon(self) -> int:
@@ -98,7 +92,7 @@ def forecast_panel(
     cleaning: Cleaning = DEFAULT_CLEANING,
 ) -> PanelForecast:
     """Forecast every series ``horizon`` periods on from the end of its history."""
-    from planner.forecast.run import held_out_scales, rate_band
+    from planner.forecast.run import LEVELS, held_out_scales, rate_band
 
     f: Freq = check_freq(freq)
     if method != "auto" and method not in METHODS:

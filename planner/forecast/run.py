@@ -32,6 +32,10 @@ NEW_SERIES_DAYS = 56  # fewer in-stock days than this: a new variant borrows fro
 # on a sample of series so a 100,000-series run pays for one extra block, not a second fit.
 HELD_OUT_DAYS = 84
 HELD_OUT_SERIES = 2000
+# The quantile levels calibrated on held-out data (for safety stock and for panels); a level
+# between two is interpolated, one outside takes the nearest. None at or below 0.8: there the
+# gamma quantile of a slow seller can fall as its spread grows, so no scale fits it.
+LEVELS = (0.9, 0.95, 0.98, 0.99)
 HELD_OUT_MIN_HISTORY = 365  # a shorter history leaves too little to fit on before the cut
 MAX_HELD_ORIGINS = 6  # a small panel is checked at up to this many held-out origins
 # Errors widen differently for slow and fast sellers (fast ones carry more level and trend
@@ -235,6 +239,24 @@ def held_out_scales(
     for j, level in enumerate(levels):
         pooled = scale(everyone, base, level)
         out[:, j] = [scale(band == b, pooled, level) for b in range(bands)]
+    # A higher level never gets a narrower spread than a lower one (levels in rising order), so
+    # safety stock rises with the service level even where a thin tail was measured noisily.
+    order = np.argsort(levels)
+    out[:, order] = np.maximum.accumulate(out[:, order], axis=1)
+    return out
+
+
+def level_ratio(ratios: FloatArray, level: NDArray[np.floating] | float) -> FloatArray:
+    """Each series' ratio (a row of ``ratios``, over ``LEVELS``) at its ``level``, interpolated
+    between the calibrated levels and held at the ends."""
+    lv = np.broadcast_to(np.asarray(level, dtype=np.float64), (ratios.shape[0],))
+    out = np.ones(ratios.shape[0])
+    for value in np.unique(lv):
+        rows = lv == value
+        x = float(np.clip(value, LEVELS[0], LEVELS[-1]))
+        j = int(np.clip(np.searchsorted(LEVELS, x) - 1, 0, len(LEVELS) - 2))
+        t = (x - LEVELS[j]) / (LEVELS[j + 1] - LEVELS[j])
+        out[rows] = (1 - t) * ratios[rows, j] + t * ratios[rows, j + 1]
     return out
 
 
