@@ -174,3 +174,14 @@ def test_daily_rows_are_summed_into_calendar_months(tmp_path: Path) -> None:
     assert code == 0, printed
     assert [r["date"] for r in rows] == ["2026-01-01", "2026-02-01"]
     assert all(80 <= float(r["forecast"]) <= 95 for r in rows)  # 3 a day, about 91 a month
+
+
+def test_one_day_out_of_stock_leaves_a_month_of_daily_rows_mostly_observed() -> None:
+    # 30 daily rows of June, one of them out of stock: June's demand is read from 29 days, not
+    # thrown away as if the whole month had been out of stock.
+    lines = ["sku,date,qty,in_stock"]
+    lines += [f"A,2026-06-{d:02d},3,{'no' if d == 15 else 'yes'}" for d in range(1, 31)]
+    lines += ["A,2026-07-01,3,yes"]
+    panel = parse_panel(io.StringIO("\n".join(lines) + "\n"), name="in.csv", freq="M")
+    assert panel.in_stock[0, 0] == pytest.approx(29 / 30)
+    assert panel.qty[0, 0] == 90.0

@@ -6,7 +6,7 @@ date. Periods not listed from a SKU's first row to the file's last date count as
 selling" (censored), so a late launch is not mistaken for months of zero demand. ``in_stock``
 is a fraction 0..1 or yes/no/true/false (out of stock = censored demand). With ``W`` or ``M``
 the rows of one week (seven days counted from the file's first date) or one calendar month are
-summed.
+summed, and the period's in-stock share is the mean of its rows'.
 
 Input is refused, naming the file, line and column, when a value does not parse, a quantity is
 negative, a SKU has the same date twice, the grid of SKUs × periods would be too large to hold
@@ -284,13 +284,17 @@ def _to_panel(rows: _Rows, name: str, freq: str, horizon: int) -> Panel:
     cell *= n_periods
     cell += period
     del period, series
-    # Several days in one week or month: their quantities add up, and the period is as out
-    # of stock as its worst day.
-    summed = np.bincount(cell, weights=np.frombuffer(rows.qty), minlength=n_skus * n_periods)
+    # Several days in one week or month: their quantities add up, and the period's in-stock
+    # share is the mean of its rows' (one day out of stock in a month of daily rows leaves the
+    # month 29/30 observed, not censored whole).
+    size = n_skus * n_periods
+    summed = np.bincount(cell, weights=np.frombuffer(rows.qty), minlength=size)
     qty = np.asarray(summed, dtype=np.float64).reshape(n_skus, n_periods)
-    flat = np.ones(n_skus * n_periods)
+    flat = np.ones(size)
     if rows.stock:
-        np.minimum.at(flat, cell, np.frombuffer(rows.stock))
+        shares = np.bincount(cell, weights=np.frombuffer(rows.stock), minlength=size)
+        listed = np.bincount(cell, minlength=size)
+        np.divide(shares, listed, out=flat, where=listed > 0)
     stock = flat.reshape(n_skus, n_periods)
     stock[np.arange(n_periods)[None, :] < first[:, None]] = 0.0
     return Panel(skus, origin, freq, qty, stock)
