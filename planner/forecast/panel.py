@@ -4,7 +4,7 @@ benchmark scores is what a user gets.
 
 ``forecast_panel(units, in_stock, start=…, freq=…, horizon=…)`` fits ``AutoForecaster`` with the
 backtest horizon set to the requested one (capped, so short histories still rank methods),
-calibrates the error spread on a held-out tail (``planner.forecast.run.held_out_scale``) and
+calibrates the error spread on a held-out tail (``planner.forecast.run.held_out_scales``) and
 returns a ``PanelForecast``.
 """
 

@@ -28,7 +28,7 @@ from planner.forecast.uncertainty import (
 )
 
 NEW_SERIES_DAYS = 56  # fewer in-stock days than this: a new variant borrows from its peers
-# Held-out calibration (see ``held_out_scale``): the last 84 days are forecast from before them,
+# Held-out calibration (see ``held_out_scales``): the last 84 days are forecast from before them,
 # on a sample of series so a 100,000-series run pays for one extra block, not a second fit.
 HELD_OUT_DAYS = 84
 HELD_OUT_SERIES = 2000
@@ -116,10 +116,10 @@ def forecast_history(
         cleaning=cleaning,
     )
     model.fit(history.units, history.in_stock, start=history.start, freq="D")
-    scales = held_out_scale(
+    scales = held_out_scales(
         history.units, history.in_stock, start=history.start, freq="D",
         make=lambda: model.clone(), cleaning=cleaning,
-    )  # fmt: skip
+    )[:, 0]  # fmt: skip
     mean = model.predict(horizon)
     scale = scales[rate_band(mean, "D")]
     if groups is not None or similar is not None:
@@ -143,31 +143,6 @@ def forecast_history(
     )
 
 
-def held_out_scale(
-    units: NDArray[np.floating],
-    in_stock: NDArray[np.floating],
-    *,
-    start: date,
-    freq: Freq,
-    make: Callable[[], AutoForecaster],
-    cleaning: Cleaning,
-) -> FloatArray:
-    """How much wider the forecast error really is than the backtest says, per rate band.
-
-    The backtests that pick the methods also measure their errors, so those errors flatter the
-    winners (on the demo, summed errors came out ~1.5× wider than measured). So the same
-    forecaster is fitted again without the last ``HELD_OUT_DAYS`` (on a sample of series), and
-    the scale is the one that makes the demand of those days exceed its 95 % quantile 5 % of
-    the time (``planner.forecast.uncertainty.calibration_scale``): split-conformal calibration.
-    """
-    scales = held_out_scales(
-        units, in_stock, start=start, freq=freq, make=make, cleaning=cleaning,
-        levels=(CALIBRATION_LEVEL,), held=periods_for_days(HELD_OUT_DAYS, freq),
-    )  # fmt: skip
-    out: FloatArray = scales[:, 0]
-    return out
-
-
 def held_out_scales(
     units: NDArray[np.floating],
     in_stock: NDArray[np.floating],
@@ -176,8 +151,8 @@ def held_out_scales(
     freq: Freq,
     make: Callable[[], AutoForecaster],
     cleaning: Cleaning,
-    levels: tuple[float, ...],
-    held: int,
+    levels: tuple[float, ...] = (CALIBRATION_LEVEL,),
+    held: int | None = None,
     bounds: tuple[float, float] = SCALE_BOUNDS,
     lengths: tuple[int, ...] | None = None,
     max_origins: int = MAX_HELD_ORIGINS,
@@ -185,11 +160,20 @@ def held_out_scales(
     min_sums: int = MIN_SAMPLES,
     actuals: Cleaning | None = None,
 ) -> FloatArray:
-    """``held_out_scale`` for several quantile levels at once over the last ``held`` periods:
-    shape (rate bands, levels). A level whose tail the held-out sums cannot place (too few
-    sums) takes the pooled scale, and failing that the 95 % one, and failing that 1.
-    ``actuals`` cleans the held-out demand the quantiles are checked against (default: as the
-    history is cleaned, which leaves wholesale spikes out)."""
+    """How much wider the forecast error really is than the backtest says, per rate band and
+    quantile level: shape (rate bands, levels).
+
+    The backtests that pick the methods also measure their errors, so those errors flatter the
+    winners (on the demo, summed errors came out ~1.5× wider than measured). So the same
+    forecaster is fitted again without the last ``held`` periods (``HELD_OUT_DAYS`` by default,
+    on a sample of series), and each level's scale is the one that makes the demand of those
+    periods exceed its quantile as often as it should
+    (``planner.forecast.uncertainty.calibration_scale``): split-conformal calibration. A level
+    whose tail the held-out sums cannot place (too few sums) takes the pooled scale, and failing
+    that the 95 % one, and failing that 1. ``actuals`` cleans the held-out demand the quantiles
+    are checked against (default: as the history is cleaned, which leaves wholesale spikes out).
+    """
+    held = periods_for_days(HELD_OUT_DAYS, freq) if held is None else held
     bands = len(RATE_BANDS) + 1
     n = units.shape[0]
     rng = np.random.default_rng(0)

@@ -21,7 +21,7 @@ compound variance of sale sizes and gaps) and the median ratio for growth.
 
 The backtests that pick the methods also measure these errors, so they flatter the winners.
 ``calibration_scale`` corrects that split-conformal style: the forecaster is fitted again
-without the last days of history (``planner.forecast.run.held_out_scale``), and the error is
+without the last days of history (``planner.forecast.run.held_out_scales``), and the error is
 widened by the factor that makes the demand of those held-out days exceed its
 ``CALIBRATION_LEVEL`` quantile as often as it should (weekly sums, pooled per rate band).
 
@@ -130,7 +130,6 @@ def calibration_scale(
     level: float = CALIBRATION_LEVEL,
     bounds: tuple[float, float] = SCALE_BOUNDS,
     lengths: tuple[int, ...] | None = None,
-    min_units: float = MIN_CALIBRATED_UNITS,
 ) -> float:
     """The factor on the error std that makes held-out summed demand exceed its ``level``
     quantile (``CALIBRATION_LEVEL`` by default) in 1 − level of the checked sums (pooled over
@@ -154,7 +153,7 @@ def calibration_scale(
     # Mostly in stock, some error expected, and at least a unit forecast: below that the gamma's
     # 95 % quantile is ~0 whatever the spread (most of its mass sits at 0), so no scale can move
     # it and the search would run to its cap, over-protecting every other series.
-    use = (seen >= 0.8 * steps) & (std_all > 0) & (f_sum >= min_units)
+    use = (seen >= 0.8 * steps) & (std_all > 0) & (f_sum >= MIN_CALIBRATED_UNITS)
     if use.sum() < MIN_SAMPLES:
         return default
     mean, actual, std = f_sum[use], a_sum[use], std_all[use]
