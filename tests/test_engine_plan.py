@@ -183,6 +183,30 @@ def test_an_assemblys_site_row_nets_the_networks_stock_and_arrivals() -> None:
     assert out.to_order[0] == 0  # nothing is assembled at FBA
 
 
+def test_an_assemblys_site_moves_only_the_kits_it_holds_not_the_networks() -> None:
+    # A kit assembled at the IP warehouse, which holds none: its site row counts the FBA
+    # warehouses' kits as supply (network demand), and that pooled stock looks like surplus
+    # there. Moving it from the IP warehouse would ship kits it does not have.
+    rows = [
+        Row(sku=1, site=FBA_A, daily=0.1, available=160, built_elsewhere=True),
+        Row(sku=1, site=FBA_B, daily=2, available=0, built_elsewhere=True),
+        Row(sku=1, site=IP, available=0, own=True),
+    ]
+    bill = BillRows(
+        assembly=np.array([False, False, True]),
+        component=np.array([False, False, False]),
+        bom=RowLinks.of([]),
+        network=RowLinks.of([(0, 2), (1, 2), (2, 2)]),
+    )
+    out = plan(arrays(rows, bill=bill, lane_days=lanes((IP, FBA_A, 7), (IP, FBA_B, 7))))
+    assert out.available[2] == 160.0  # the site plans on the network's stock...
+    assert not [t for t in out.transfers if t.src == 2]  # ...but ships none of it
+    with_kits = plan(arrays([*rows[:2], Row(sku=1, site=IP, available=40, own=True)], bill=bill,
+                            lane_days=lanes((IP, FBA_A, 7), (IP, FBA_B, 7))))  # fmt: skip
+    moved = [(t.src, t.dst) for t in with_kits.transfers]
+    assert (2, 1) in moved and sum(t.qty for t in with_kits.transfers) <= 40
+
+
 def test_transfers_come_before_buying_and_only_along_lanes() -> None:
     rows = [
         Row(sku=1, site=IP, daily=1, available=500, own=True),

@@ -141,7 +141,7 @@ def plan(x: PlanArrays) -> PlanOutcome:
             p.moq, p.cost,
         )
     )  # fmt: skip
-    transfers = _transfers(x, out, available)
+    transfers = _transfers(x, out)
     transferred = _moved_in(len(mean), transfers)
     shown = hub_overstock(
         out, mean=mean, available=available, period=p.lead + p.dos, cost=p.cost, group=r.sku,
@@ -163,18 +163,18 @@ def plan(x: PlanArrays) -> PlanOutcome:
     )  # fmt: skip
 
 
-def _transfers(x: PlanArrays, out: Outputs, available: F) -> list[Transfer]:
+def _transfers(x: PlanArrays, out: Outputs) -> list[Transfer]:
     """Surplus of planned plain rows to planned rows in need, most urgent first, along lanes.
 
     A planned combined row takes transfers (its order's destination is chosen later, among its
     members) but gives none: its stock is its members'. A warehouse not planned gives nothing:
-    its own needs are unknown to the plan.
+    its own needs are unknown to the plan. A row gives at most what it holds itself: an
+    assembly's site row plans on the whole network's kits, but only its own are on its shelves.
     """
     r, p = x.rows, x.policy
     need = np.where(r.planned, out.replenishment_qty, 0)
-    surplus = np.where(
-        r.planned & r.plain, np.minimum(out.overstock_units, available.astype(np.int64)), 0
-    )
+    own = np.floor(x.available).astype(np.int64)
+    surplus = np.where(r.planned & r.plain, np.minimum(out.overstock_units, own), 0)
     cover = np.where(np.isfinite(out.days_of_cover), out.days_of_cover, 1e9)
     moves = allocate_transfers(r.sku, need, surplus, p.pack, cover - p.lead, site=r.site,
                                lanes=x.lanes)  # fmt: skip
