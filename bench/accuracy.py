@@ -31,6 +31,10 @@ Metrics (one function for every model, ``point_metrics``), over all scored cells
 only: the quantiles of demand summed over the first ceil(h/2) and h periods at 0.9, 0.95, 0.99 -
 their ``coverage`` (share of (origin, series) whose actual total is at most the quantile) and
 ``pinball`` loss (scaled by the mean actual total), over (origin, series) fully in stock then.
+Each coverage comes with ``below`` (the share strictly below the quantile: demand in whole units
+has steps, and a quantile ``q`` of it is right when below <= level <= coverage) and ``low`` /
+``high``, the 95 % Wilson interval of so many pairs. On daily datasets ``safety_coverage`` scores
+the quantiles planning's safety stock uses (``forecast_history``, whole units) the same way.
 
 Output: a table, or with ``--json`` one JSON object keyed by dataset name (see ``report``).
 statsforecast's forecasts are cached in ``--cache`` (default ``.bench-cache/``, git-ignored),
@@ -210,18 +214,50 @@ def quantile_metrics(
     Coverage is the share with total <= quantile (nominal: the level); the pinball loss is the
     mean of max(level·u, (level-1)·u), u = total - quantile, over the mean total."""
     coverage: dict[str, float] = {}
+    below: dict[str, float] = {}
     pinball: dict[str, float] = {}
     count = int(valid.sum())
     mean_total = float(totals[valid].mean()) if count else float("nan")
     for level, q in quantiles.items():
         if count == 0:
             coverage[str(level)], pinball[str(level)] = float("nan"), float("nan")
+            below[str(level)] = float("nan")
             continue
         u = totals[valid] - q[valid]
         coverage[str(level)] = float(np.mean(u <= 1e-9))
+        below[str(level)] = float(np.mean(u < -1e-9))
         loss = float(np.mean(np.maximum(level * u, (level - 1.0) * u)))
         pinball[str(level)] = loss / mean_total if mean_total > 0 else float("nan")
-    return {"coverage": coverage, "pinball": pinball, "pairs": {"n": count}}
+    return {"coverage": coverage, "below": below, "pinball": pinball, "pairs": {"n": count}}
+
+
+def wilson(share: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % Wilson interval of a coverage ``share`` measured on ``n`` pairs: how far the
+    figure may sit from the truth by the luck of so few pairs alone."""
+    if n == 0 or not math.isfinite(share):
+        return float("nan"), float("nan")
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def coverage_entries(
+    by_level: dict[float, np.ndarray], totals: np.ndarray, valid: np.ndarray
+) -> tuple[dict[str, dict[str, float]], dict[str, float], int]:
+    """Coverage (with its Wilson interval), pinball and pair count of one total's quantiles."""
+    q = quantile_metrics(totals, by_level, valid)
+    n = int(q["pairs"]["n"])
+    coverage = {}
+    for lv, share in q["coverage"].items():
+        low, high = wilson(share, n)
+        coverage[lv] = {
+            "nominal": float(lv),
+            "actual": share,
+            "below": q["below"][lv],
+            "low": low,
+            "high": high,
+        }
+    return coverage, q["pinball"], n
 
 
 def lead_periods(horizon: int) -> tuple[int, ...]:
@@ -291,17 +327,43 @@ def planner_scores(run: PlannerRun, t: Truth) -> dict[str, Any]:
     out["methods"] = dict(run.methods.most_common())
     if run.quantiles is None:
         return out
+    out["coverage"], out["pinball"], out["coverage_pairs"] = score_quantiles(run.quantiles, t)
+    return out
+
+
+def score_quantiles(
+    quantiles: dict[int, dict[float, np.ndarray]], t: Truth
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, int]]:
+    """Coverage, pinball and pairs per total (periods) of quantiles shaped (windows, n)."""
     coverage, pinball, pairs = {}, {}, {}
-    for p, by_level in run.quantiles.items():
+    for p, by_level in quantiles.items():
         totals = t.actual[:, :, :p].sum(axis=2)
         valid = np.asarray(t.mask[:, :, :p].all(axis=2))
-        q = quantile_metrics(totals, by_level, valid)
-        coverage[str(p)] = {
-            lv: {"nominal": float(lv), "actual": share} for lv, share in q["coverage"].items()
-        }
-        pinball[str(p)] = q["pinball"]
-        pairs[str(p)] = q["pairs"]["n"]
-    out["coverage"], out["pinball"], out["coverage_pairs"] = coverage, pinball, pairs
+        coverage[str(p)], pinball[str(p)], pairs[str(p)] = coverage_entries(by_level, totals, valid)
+    return coverage, pinball, pairs
+
+
+def run_safety(data: Dataset, wins: Sequence[Window]) -> dict[int, dict[float, np.ndarray]]:
+    """The quantiles planning's safety stock uses, on a daily dataset: each window's history
+    forecast as the daily plan forecasts it (``forecast_history``), and the quantile of demand
+    summed over the lead-time-like totals at each level (``ForecastResult.quantile_over``, in
+    whole units as safety stock has them)."""
+    from planner.engine.history import SeriesHistory, SeriesKey
+    from planner.forecast.run import forecast_history
+
+    n, h = data.n_series, data.horizon
+    out = {p: {lv: np.zeros((len(wins), n)) for lv in LEVELS} for p in lead_periods(h)}
+    for k, w in enumerate(wins):
+        history = SeriesHistory(
+            [SeriesKey(str(i), data.name) for i in w.rows],
+            shift(data.start, data.freq, w.lo),
+            data.units[w.rows, w.lo : w.origin].astype(np.float32),
+            np.clip(data.in_stock[w.rows, w.lo : w.origin], 0, 1).astype(np.float32),
+        )
+        fc = forecast_history(history, horizon=h)
+        for p, by_level in out.items():
+            for lv in LEVELS:
+                by_level[lv][k, w.rows] = fc.quantile_over(p, lv)
     return out
 
 
@@ -436,6 +498,14 @@ def _rank(values: dict[str, float], name: str) -> int:
     return 1 + sum(1 for v in values.values() if math.isfinite(v) and v < mine)
 
 
+def coverage_gap(v: dict[str, float]) -> float:
+    """How far a quantile's coverage is from nominal. Demand in whole units has steps: the
+    ``level`` quantile ``q`` of such demand is the one with P(Y < q) <= level <= P(Y <= q), so
+    the gap is how far the level lies outside [``below``, ``actual``] (for continuous totals the
+    two are the same share and this is |actual - nominal|)."""
+    return max(0.0, v["below"] - v["nominal"], v["nominal"] - v["actual"])
+
+
 def targets(entry: dict[str, Any]) -> dict[str, bool | None]:
     """Whether planner meets issue 15's targets here (None: nothing to compare with)."""
     planner, peers = entry["planner"], entry["peers"]
@@ -446,17 +516,14 @@ def targets(entry: dict[str, Any]) -> dict[str, bool | None]:
             out[metric] = bool(planner[metric] <= best * (1 + WITHIN))
         best_bias = abs(entry["best_peer"]["bias_pct"])
         out["bias"] = bool(abs(planner["bias_pct"]) <= BIAS_LIMIT or best_bias > BIAS_LIMIT)
-    cov = entry.get("coverage")
-    if cov:
+    for key in ("coverage", "safety_coverage"):
         gaps = [
-            abs(v["actual"] - v["nominal"])
-            for by_level in cov.values()
+            coverage_gap(v)
+            for by_level in (entry.get(key) or {}).values()
             for v in by_level.values()
             if math.isfinite(v["actual"])
         ]
-        out["coverage"] = bool(gaps) and max(gaps) <= COVERAGE_SLACK
-    else:
-        out["coverage"] = None
+        out[key] = bool(gaps) and max(gaps) <= COVERAGE_SLACK if entry.get(key) else None
     known = [v for v in out.values() if v is not None]
     out["all"] = all(known) if known else None
     return out
@@ -517,6 +584,11 @@ def report(
             | {"rank": _rank(by["rmse"] | {m: r["rmse"]}, m)}
             for m, r in runs.items()
         }
+    if data.freq == "D":
+        cover, _, pairs = score_quantiles(run_safety(data, wins), t)
+        entry["safety_coverage"], entry["safety_pairs"] = cover, pairs
+    else:  # planning forecasts days; weekly and monthly data go through forecast_panel only
+        entry["safety_coverage"], entry["safety_pairs"] = None, None
     entry["targets"] = targets(entry)
     entry["peer_seconds"] = round(peer_seconds, 2)
     entry["peers_cached"] = cached
@@ -554,12 +626,17 @@ def _table(results: dict[str, dict[str, Any]], split: str, windows: int) -> None
     table = Table(title=f"planner vs statsforecast: {split} split, {windows} windows")
     for col in ("dataset", "freq", "h", "n", "planner rmse", "mase", "bias", "rank"):
         table.add_column(col, justify="left" if col == "dataset" else "right")
-    for col in ("best peer", "rmse", "mase", "bias", f"cover@h {'/'.join(map(str, LEVELS))}"):
+    levels = "/".join(map(str, LEVELS))
+    for col in ("best peer", "rmse", "mase", "bias", f"cover@h {levels}", "safety stock's"):
         table.add_column(col, justify="left" if col == "best peer" else "right")
     for name, e in results.items():
         p, b = e["planner"], e["best_peer"]
-        cov = e["coverage"][str(e["horizon"])] if e["coverage"] else None
-        cover = "/".join(f"{cov[str(lv)]['actual']:.2f}" for lv in LEVELS) if cov else "-"
+        cover = [
+            "/".join(f"{c[str(e['horizon'])][str(lv)]['actual']:.2f}" for lv in LEVELS)
+            if c
+            else "-"
+            for c in (e["coverage"], e["safety_coverage"])
+        ]
         peer = (
             [b["name"], f"{b['rmse']:.4g}", f"{b['mase']:.3f}", f"{b['bias_pct']:+.1f}%"]
             if b
@@ -575,7 +652,7 @@ def _table(results: dict[str, dict[str, Any]], split: str, windows: int) -> None
             f"{p['bias_pct']:+.1f}%",
             f"{p['rank']}/{len(e['peers']) + 1}",
             *peer,
-            cover,
+            *cover,
         )
     console.print(table)
     for name, e in results.items():

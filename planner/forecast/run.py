@@ -51,7 +51,10 @@ class ForecastResult:
     the method with the most weight in the series' blend (see ``AutoForecaster``); ``sigma``
     is the per-day forecast error std (from backtests), ``growth`` the extra variance of a
     lead-time sum per squared day (see ``planner.forecast.uncertainty``); ``velocity`` is the
-    recent in-stock daily rate (units/day over the last 30 in-stock days).
+    recent in-stock daily rate (units/day over the last 30 in-stock days). ``sigma`` and
+    ``growth`` are calibrated for the 95 % quantile; ``ratios[i, j]`` is how much wider (or
+    narrower) the held-out errors of series ``i``'s rate band were at ``LEVELS[j]`` than at 95 %,
+    so a quantile at another service level covers its own share (``error_over(…, level=)``).
     """
 
     keys: list[SeriesKey]
@@ -62,6 +65,7 @@ class ForecastResult:
     sigma: FloatArray
     velocity: FloatArray
     growth: FloatArray
+    ratios: FloatArray
 
     @property
     def horizon(self) -> int:
@@ -82,14 +86,25 @@ class ForecastResult:
         out: FloatArray = cum[np.arange(len(self.keys)), p.astype(np.int64)]
         return out
 
-    def error_over(self, periods: NDArray[np.integer] | int) -> FloatArray:
-        """Std of the forecast error of the demand summed over ``periods`` days (safety stock)."""
+    def error_over(
+        self,
+        periods: NDArray[np.integer] | int,
+        level: NDArray[np.floating] | float | None = None,
+    ) -> FloatArray:
+        """Std of the forecast error of the demand summed over ``periods`` days (safety stock),
+        as calibrated for each row's quantile ``level`` (None: the 95 % calibration, the spread
+        a fill-rate target works from)."""
         p = np.broadcast_to(np.asarray(periods), (len(self.keys),))
-        return error_over(self.sigma, self.growth, p)
+        out = error_over(self.sigma, self.growth, p)
+        if level is None:
+            return out
+        scaled: FloatArray = out * level_ratio(self.ratios, level)
+        return scaled
 
     def quantile_over(self, periods: NDArray[np.integer] | int, level: float) -> FloatArray:
-        """The ``level`` quantile of demand summed over ``periods`` days (gamma-shaped)."""
-        return quantile_over(self.total(periods), self.error_over(periods), level)
+        """The ``level`` quantile of demand summed over ``periods`` days (gamma-shaped, whole
+        units: what safety stock covers)."""
+        return quantile_over(self.total(periods), self.error_over(periods, level), level)
 
 
 def forecast_history(
@@ -118,10 +133,11 @@ def forecast_history(
     model.fit(history.units, history.in_stock, start=history.start, freq="D")
     scales = held_out_scales(
         history.units, history.in_stock, start=history.start, freq="D",
-        make=lambda: model.clone(), cleaning=cleaning,
-    )[:, 0]  # fmt: skip
+        make=lambda: model.clone(), cleaning=cleaning, levels=LEVELS,
+    )  # fmt: skip
     mean = model.predict(horizon)
-    scale = scales[rate_band(mean, "D")]
+    by_band = scales[rate_band(mean, "D")]
+    scale = by_band[:, LEVELS.index(CALIBRATION_LEVEL)]
     if groups is not None or similar is not None:
         mean = borrow_from_peers(
             mean,
@@ -140,6 +156,7 @@ def forecast_history(
         sigma=model.sigma_ * scale,
         velocity=model.velocity_,
         growth=model.growth_ * scale**2,
+        ratios=by_band / scale[:, None],
     )
 
 
@@ -159,6 +176,7 @@ def held_out_scales(
     min_origins: int = 1,
     min_sums: int = MIN_SAMPLES,
     actuals: Cleaning | None = None,
+    whole: bool = True,
 ) -> FloatArray:
     """How much wider the forecast error really is than the backtest says, per rate band and
     quantile level: shape (rate bands, levels).
@@ -171,7 +189,8 @@ def held_out_scales(
     (``planner.forecast.uncertainty.calibration_scale``): split-conformal calibration. A level
     whose tail the held-out sums cannot place (too few sums) takes the pooled scale, and failing
     that the 95 % one, and failing that 1. ``actuals`` cleans the held-out demand the quantiles
-    are checked against (default: as the history is cleaned, which leaves wholesale spikes out).
+    are checked against (default: as the history is cleaned, which leaves wholesale spikes out);
+    ``whole`` whether the quantiles checked are in whole units (``calibration_scale``).
     """
     held = periods_for_days(HELD_OUT_DAYS, freq) if held is None else held
     bands = len(RATE_BANDS) + 1
@@ -213,7 +232,7 @@ def held_out_scales(
         return calibration_scale(
             mean[rows], values[rows], weight[rows],
             lambda periods: error_over(sigma, growth, periods), default=default,
-            step=step, level=level, bounds=bounds, lengths=lengths,
+            step=step, level=level, bounds=bounds, lengths=lengths, whole=whole,
         )  # fmt: skip
 
     band = rate_band(mean, freq)

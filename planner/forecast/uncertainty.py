@@ -130,6 +130,7 @@ def calibration_scale(
     level: float = CALIBRATION_LEVEL,
     bounds: tuple[float, float] = SCALE_BOUNDS,
     lengths: tuple[int, ...] | None = None,
+    whole: bool = True,
 ) -> float:
     """The factor on the error std that makes held-out summed demand exceed its ``level``
     quantile (``CALIBRATION_LEVEL`` by default) in 1 − level of the checked sums (pooled over
@@ -138,7 +139,9 @@ def calibration_scale(
     ``forecast``, ``values`` and ``weight`` are (n, days) from one held-out origin: a forecast
     made without those days, the demand that came, and its in-stock weights; ``std_of(periods)``
     gives that forecast's error std over so many periods (shape (n, checks)). Sums count
-    in-stock periods only, so a stockout neither hides nor invents demand.
+    in-stock periods only, so a stockout neither hides nor invents demand. ``whole``: the
+    quantiles checked are in whole units (as safety stock has them) or exact (as a panel's
+    quantile columns are); calibrate the ones that will be used.
     """
     if lengths is None:
         steps = np.arange(step, forecast.shape[1] + 1, step)
@@ -160,21 +163,23 @@ def calibration_scale(
     lo, hi = bounds
     if use.sum() * (1 - level) < MIN_TAIL:
         return default
-    if _exceed_share(actual, mean, hi * std, level) > 1 - level:
+    if _exceed_share(actual, mean, hi * std, level, whole) > 1 - level:
         return hi
-    if _exceed_share(actual, mean, lo * std, level) <= 1 - level:
+    if _exceed_share(actual, mean, lo * std, level, whole) <= 1 - level:
         return lo
     for _ in range(30):  # the share falls as the scale grows (bisection)
         mid = (lo + hi) / 2
-        if _exceed_share(actual, mean, mid * std, level) > 1 - level:
+        if _exceed_share(actual, mean, mid * std, level, whole) > 1 - level:
             lo = mid
         else:
             hi = mid
     return hi
 
 
-def _exceed_share(actual: FloatArray, mean: FloatArray, std: FloatArray, level: float) -> float:
-    return float((actual > quantile_over(mean, std, level) + 1e-9).mean())
+def _exceed_share(
+    actual: FloatArray, mean: FloatArray, std: FloatArray, level: float, whole: bool
+) -> float:
+    return float((actual > quantile_over(mean, std, level, whole=whole) + 1e-9).mean())
 
 
 def spread_sigma(demand: Demand, periods: int) -> FloatArray:

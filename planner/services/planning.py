@@ -83,9 +83,11 @@ def plan_from_forecast(inputs: PlanInputs, fc: ForecastResult) -> PlanRun:
     )  # fmt: skip
     arrive, ignored = arrivals(keys, cat, options, today=today, horizon=inputs.horizon)
     net = network(cat, options)
+    # A cycle service level is a quantile: its spread is the one calibrated at that level.
+    level = pol.level if options.service_measure == "cycle" else None
     arrays = plan_arrays(
         keys, series.planned, cat, pol, net, options,
-        mean=mean, error=fc.error_over(pol.lead + pol.dos), arrivals=arrive,
+        mean=mean, error=fc.error_over(pol.lead + pol.dos, level), arrivals=arrive,
     )  # fmt: skip
     outcome = core.plan(arrays)
     ctx = RowContext(cat, pol, keys, fc.method, outcome, today)
@@ -163,6 +165,7 @@ def _chosen_methods(fc: ForecastResult, series: SeriesSet, cat: Catalog, horizon
         fc.mean[rows] = own.mean
         fc.sigma[rows] = own.sigma
         fc.growth[rows] = own.growth
+        fc.ratios[rows] = own.ratios
         fc.velocity[rows] = own.velocity
         for j, i in enumerate(rows):
             fc.method[i] = own.method[j]
