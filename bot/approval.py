@@ -20,6 +20,7 @@ from bot.blocks.approve import (
 )
 from bot.blocks.common import context
 from bot.handling import Context, Outcome, Press
+from bot.pushing import PushRunning, push_once
 from bot.replies import Caller, Delivery, Reply
 from bot.roles import Role
 from bot.services import BotUnitOfWork
@@ -241,19 +242,12 @@ def push(ctx: Context, caller: Caller, press: Press, out: Delivery) -> Outcome:
             Reply("Saving to Amazon is not available yet", push_unavailable_blocks(request.order))
         )
         return Outcome((request.order,), {"split": request.split}, "unavailable")
-    key = f"push:{request.order}"
-    if not ctx.claims.claim(key):
-        out.reply(
-            Reply(f"{request.order} is being saved to Amazon already; nothing more was sent.")
-        )
-        return Outcome((request.order,), {"double_click": True}, "ignored")
     try:
-        # Always the pusher: it answers "already" only for a finished push, and continues one
-        # that failed part-way (a plan without shipments) instead of calling it saved.
-        result = pusher.push(request.order, split=request.split, actor=caller.actor)
-        plan_id, already = result.inbound_plan_id, result.already
-    finally:
-        ctx.claims.release(key)
+        result = push_once(ctx, request.order, split=request.split, actor=caller.actor)
+    except PushRunning as exc:  # a double click: the first press answers
+        out.reply(Reply(f"{exc.message}."))
+        return Outcome((request.order,), {"double_click": True}, "ignored")
+    plan_id, already = result.inbound_plan_id, result.already
     numbers = order_numbers(press.message_blocks) or [request.order]
     with ctx.services.uow() as uow:
         cards = order_cards(uow, numbers)

@@ -6,7 +6,7 @@ import re
 import time
 from collections.abc import Sequence
 
-from bot import approval
+from bot import approval, pushing, reports
 from bot.blocks.help import CommandHelp, help_blocks
 from bot.blocks.orders import (
     destination_blocks,
@@ -49,7 +49,7 @@ def help_cmd(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Ou
 
 
 def help_reply(command: str, problem: str | None = None) -> Reply:
-    docs = [CommandHelp(s.usage, s.summary, s.role.label) for s in COMMANDS.values()]
+    docs = [CommandHelp(s.usage, s.summary, s.role) for s in COMMANDS.values()]
     return Reply(f"{command} help", help_blocks(docs, command=command, problem=problem))
 
 
@@ -344,5 +344,18 @@ COMMANDS: dict[str, CommandSpec] = {
         _spec("destination", "destination <order> <warehouse>",
               "give an order placed on a combined warehouse its true destination",
               Role.APPROVER, "change where orders go", destination_cmd),
+        # Issue 19: the digest, run history, push and forecast from Slack.
+        _spec("digest", "digest", "today's digest, only to you (the daily one still posts)",
+              Role.VIEWER, "see the digest", reports.digest_cmd),
+        _spec("status", "status [runs]",
+              "the daily cycle's last runs and their steps, sync health, the next runs",
+              Role.VIEWER, "see the run history", reports.status_cmd),
+        _spec("push", "push <order> [split|no-split]",
+              "save an FBA-bound order to Amazon (split unless no-split), once",
+              Role.APPROVER, "save orders to Amazon", pushing.push_cmd,
+              "Saving the order to Amazon… (a minute or so)"),
+        _spec("forecast", "forecast <SKU> [warehouse]",
+              "the SKU's forecast per month and warehouse, with a chart",
+              Role.VIEWER, "see forecasts", reports.forecast_cmd, "Forecasting…"),
     )
 }  # fmt: skip

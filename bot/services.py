@@ -25,6 +25,8 @@ class BotUnitOfWork(ReviewUnitOfWork, AmazonUnitOfWork, Protocol):
 
 # Runs the Amazon sync of every configured connection, reporting progress; `actor` for audit.
 SyncRunner = Callable[[SyncProgress, str], list[ConnectionSync]]
+# The scheduler's daily jobs: (name, next run time; None while paused). Read from its job store.
+ScheduleReader = Callable[[], list[tuple[str, datetime | None]]]
 
 
 def _now() -> datetime:
@@ -42,5 +44,6 @@ class BotServices:
     sync: SyncRunner | None = None
     pusher: ShipmentPusher | None = None
     sheet_location: str | None = None  # the review sheet, for links and messages
+    schedule: ScheduleReader | None = None  # the next daily runs, when a scheduler stored them
     today: Callable[[], date] = date.today
     now: Callable[[], datetime] = _now

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -259,7 +259,14 @@ class App:
             sync=self.sync_all,
             pusher=self.shipment_pusher(origin="slack"),
             sheet_location=self.review_sheet_location(),
+            schedule=self.scheduled_jobs,
         )
+
+    def scheduled_jobs(self) -> list[tuple[str, datetime | None]]:
+        """The daily jobs `planner serve`'s scheduler keeps in the database, with their next run."""
+        from planner.scheduler import scheduled_jobs
+
+        return scheduled_jobs(self.engine)
 
     def sync_all(
         self, progress: SyncProgress, actor: str, *, wait_seconds: float = 0.0

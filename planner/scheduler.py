@@ -9,12 +9,13 @@ still happen when the process comes back.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import Engine, inspect, select
 
 from planner.bootstrap import App, build_app
 
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 
 MISFIRE_GRACE_SECONDS = 3 * 3600
 CYCLE_JOB, DIGEST_JOB = "daily-cycle", "daily-digest"
+JOBS_TABLE = "scheduler_jobs"
+JOB_NAMES = {CYCLE_JOB: "daily cycle (sync → plan → publish)", DIGEST_JOB: "daily digest"}
 
 
 def _local_today(app: App) -> date:
@@ -65,7 +68,7 @@ def build_scheduler(app: App, config_path: str | None) -> BackgroundScheduler:
     schedule = app.config.schedule
     tz = ZoneInfo(schedule.timezone)
     scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=app.engine, tablename="scheduler_jobs")},
+        jobstores={"default": SQLAlchemyJobStore(engine=app.engine, tablename=JOBS_TABLE)},
         job_defaults={
             "coalesce": True,
             "max_instances": 1,
@@ -92,4 +95,17 @@ def describe(scheduler: BackgroundScheduler) -> list[str]:
     """One line per job: its name and next run time."""
     return [
         f"{job.name}: next at {job.next_run_time:%Y-%m-%d %H:%M %Z}" for job in scheduler.get_jobs()
+    ]
+
+
+def scheduled_jobs(engine: Engine) -> list[tuple[str, datetime | None]]:
+    """The daily jobs a scheduler stored, with their next run (None: paused); [] if none ran."""
+    if not inspect(engine).has_table(JOBS_TABLE):
+        return []
+    jobs = SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE).jobs_t
+    with engine.connect() as conn:
+        rows = conn.execute(select(jobs.c.id, jobs.c.next_run_time).order_by(jobs.c.id)).all()
+    return [
+        (JOB_NAMES.get(job_id, job_id), None if at is None else datetime.fromtimestamp(at, UTC))
+        for job_id, at in rows
     ]

@@ -34,7 +34,7 @@ def digest_text(summary: DigestSummary) -> str:
     )
 
 
-def _sync_line(h: SyncHealth) -> str:
+def sync_line(h: SyncHealth) -> str:
     if h.never_synced:
         return f":grey_question: {esc(h.connection)}: never synced"
     when = h.last_success.strftime("%Y-%m-%d %H:%M UTC") if h.last_success else "never"
@@ -43,7 +43,7 @@ def _sync_line(h: SyncHealth) -> str:
     return f":white_check_mark: {esc(h.connection)}: last run {when}"
 
 
-def digest_blocks(summary: DigestSummary) -> list[Block]:
+def digest_blocks(summary: DigestSummary, *, details: str = "details in the thread") -> list[Block]:
     """The channel message: counts that need attention, the top lines, sync health."""
     s = summary
     now = sum(1 for r in s.stockout_risks if r.urgency == "now")
@@ -91,7 +91,7 @@ def digest_blocks(summary: DigestSummary) -> list[Block]:
                 + ", ".join(f"*{esc(n)}*" for n in s.newly_ignored[:10])
             )
         )
-    sync = "\n".join(_sync_line(h) for h in s.sync) or "no Amazon connection configured"
+    sync = "\n".join(sync_line(h) for h in s.sync) or "no Amazon connection configured"
     blocks.append(section("*Amazon sync*\n" + sync))
     plan = (
         f"Plan {s.plan_id} made on {s.plan_made_on.isoformat()}"
@@ -99,7 +99,7 @@ def digest_blocks(summary: DigestSummary) -> list[Block]:
         else "No plan yet"
     )
     url = sheet_url(s.review_sheet)
-    blocks.append(context(f"{plan} · details in the thread"))
+    blocks.append(context(f"{plan} · {details}"))
     if url:
         blocks.append(
             {

@@ -19,6 +19,7 @@ class PushResult:
     shipment_ids: tuple[str, ...] = ()
     split: bool = True
     already: bool = False  # it was saved before: nothing new was sent to Amazon
+    destinations: tuple[str, ...] = ()  # Amazon's fulfillment centres (unknown when already)
 
 
 class ShipmentPusher(Protocol):
@@ -183,6 +184,7 @@ class ShipmentProgress:
     has_boxes: bool
     transport_option_id: str | None = None
     delivery_window_id: str | None = None
+    destination: str | None = None  # the fulfillment centre Amazon sends it to (warehouseId)
 
 
 @dataclass(frozen=True, slots=True)

@@ -120,7 +120,7 @@ class ShipmentPush:
         done = _already(target.order)
         if done is not None:
             return done
-        plan_id, chosen = self._all_steps(gateway, target, split=split, beat=beat)
+        plan_id, chosen, fcs = self._all_steps(gateway, target, split=split, beat=beat)
         found = gateway.inbound_plans([plan_id])
         shipment_ids = found[0].shipment_ids if found else chosen.shipment_ids
         confirmations = found[0].confirmation_ids if found else ()
@@ -130,7 +130,7 @@ class ShipmentPush:
         finished = datetime.fromtimestamp(self._clock(), UTC)
         link = AmazonLink(plan_id, shipment_ids, confirmations, split, pushed_at=finished)
         self._save(order_number, link, actor=actor)
-        return PushResult(order_number, plan_id, shipment_ids, split)
+        return PushResult(order_number, plan_id, shipment_ids, split, destinations=fcs)
 
     def _all_steps(
         self,
@@ -139,8 +139,8 @@ class ShipmentPush:
         *,
         split: bool,
         beat: Callable[[], None],
-    ) -> tuple[str, PlacementChoice]:
-        """Every workflow step Amazon has not done yet: the plan id and its placement."""
+    ) -> tuple[str, PlacementChoice, tuple[str, ...]]:
+        """Every workflow step Amazon has not done yet: plan id, placement, destination FCs."""
         beat()
         plan_id = self._plan(gateway, target, split=split)
         if plan_id is None:  # the plan Amazon held was void: start a new one
@@ -153,7 +153,7 @@ class ShipmentPush:
         if chosen.status != "ACCEPTED":
             beat()
             gateway.confirm_placement(plan_id, chosen.option_id)
-        finish_shipments(
+        fcs = finish_shipments(
             gateway,
             plan_id,
             chosen,
@@ -163,7 +163,7 @@ class ShipmentPush:
             now=datetime.fromtimestamp(self._clock(), UTC),
             beat=beat,
         )
-        return plan_id, chosen
+        return plan_id, chosen, fcs
 
     # -- what is pushed -------------------------------------------------------------------------
 
@@ -363,7 +363,8 @@ def _check_pushable(order: StockOrder, dest: Warehouse) -> None:
         )
     if order.amazon is None and order.status not in (OrderStatus.DRAFT, OrderStatus.OPEN):
         raise InvalidTransition(
-            f"order {number} is {order.status}; only open orders can be saved to Amazon"
+            f"order {number} is {order.status}; only open orders can be saved to Amazon",
+            hint="`planner orders open` lists the orders that can be",
         )
     if order.external_ref:
         raise PushRefused(

@@ -42,10 +42,14 @@ def finish_shipments(
     settings: PushSettings,
     now: datetime,
     beat: Callable[[], None],
-) -> None:
-    """Boxes, then transportation (with delivery windows where an option needs one)."""
+) -> tuple[str, ...]:
+    """Boxes, then transportation (with delivery windows where an option needs one).
+
+    Returns the fulfillment centres the shipments go to, as Amazon named them.
+    """
     shipments = placement.shipment_ids
     progress = [gateway.shipment_progress(plan_id, s) for s in shipments]
+    destinations = tuple(dict.fromkeys(p.destination for p in progress if p.destination))
     unboxed = [p.shipment_id for p in progress if not p.has_boxes]
     if unboxed:
         boxes = [
@@ -58,7 +62,7 @@ def finish_shipments(
         beat()
         gateway.set_packing_information(plan_id, boxes)
     if all(p.transport_option_id for p in progress):
-        return  # confirmed for the whole plan at once: nothing is left
+        return destinations  # confirmed for the whole plan at once: nothing is left
     beat()
     ready = now + timedelta(days=settings.ready_to_ship_days)
     options = gateway.transportation_options(
@@ -73,6 +77,7 @@ def finish_shipments(
     beat()
     selections = {s: pick.option_id for s, pick in picks.items()}
     gateway.confirm_transportation(plan_id, selections, contact=source)
+    return destinations
 
 
 def _confirm_window(

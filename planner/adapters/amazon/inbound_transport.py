@@ -122,6 +122,7 @@ class InboundShipmentSteps(InboundPlanSteps):
             has_boxes=bool(boxes),
             transport_option_id=shipment.get("selectedTransportationOptionId") or None,
             delivery_window_id=window.get("deliveryWindowOptionId") or None,
+            destination=(shipment.get("destination") or {}).get("warehouseId") or None,
         )
 
     def shipment_items(self, plan_id: str, shipment_id: str) -> dict[str, int]:
