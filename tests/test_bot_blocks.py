@@ -22,7 +22,6 @@ from bot.roles import NotAllowed, Role, RoleBook, RoleLists
 from planner.domain.errors import InvalidInput, NotFound
 from planner.domain.orders import OrderKind
 from planner.domain.plan import Recommendation, row_key
-from planner.ports.charts import ChartSeries
 from planner.ports import (
     DigestSummary,
     OrderBrief,
@@ -31,6 +30,7 @@ from planner.ports import (
     StockoutRisk,
     SyncHealth,
 )
+from planner.ports.charts import ChartSeries
 
 TODAY = date(2026, 11, 2)
 

@@ -12,7 +12,7 @@ import functools
 import io
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 
@@ -202,22 +202,21 @@ def cover_chart(
         ax.set_axisbelow(True)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-        fig.legend(
-            handles=_cover_legend(ax), loc="outside lower center", ncols=4, fontsize=7,
-            frameon=False,
-        )  # fmt: skip
+        legend = _cover_legend(ax, set(colours))
+        fig.legend(handles=legend, loc="outside lower center", ncols=4, fontsize=7, frameon=False)
         ax.set_title(title, loc="left", fontsize=10)
         return _png(fig)
 
 
-def _cover_legend(ax: Axes) -> list[Artist]:
+def _cover_legend(ax: Axes, used: Collection[str]) -> list[Artist]:
+    """The lead-time mark and the colours the bars use."""
     handles, _ = ax.get_legend_handles_labels()
-    return [
-        *handles,
-        Patch(color=NOW, label="runs out before an order placed today arrives"),
-        Patch(color=SOON, label="within a week of that"),
-        Patch(color=LATER, label="later"),
-    ]
+    meanings = (
+        (NOW, "runs out before an order placed today arrives"),
+        (SOON, "within a week of that"),
+        (LATER, "later"),
+    )
+    return [*handles, *(Patch(color=c, label=text) for c, text in meanings if c in used)]
 
 
 def _urgency_colour(line: CoverLine) -> str:
