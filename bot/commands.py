@@ -19,7 +19,7 @@ from bot.blocks.settings import settings_blocks, vendors_blocks
 from bot.blocks.sku import chart_text, sku_blocks, sku_suggestions_blocks
 from bot.blocks.sync import sync_progress_blocks, sync_result_blocks
 from bot.blocks.transfers import TransferRow, transfers_blocks
-from bot.chart import forecast_chart
+from bot.blocks.vendor_orders import slug, vendor_months_blocks, vendor_summary, vendor_title
 from bot.handling import CommandSpec, Context, Outcome
 from bot.queries import (
     ORDER_VIEWS,
@@ -34,9 +34,11 @@ from bot.roles import Role
 from planner.domain.errors import InvalidInput, NotFound, PlannerError
 from planner.domain.orders import OrderKind
 from planner.services.amazon_inbound import set_source
+from planner.services.forecast_chart import forecast_title
 from planner.services.order_edits import OrderEdit, edit_order
 from planner.services.receiving import receive_order
 from planner.services.settings_view import sku_settings, vendor_list
+from planner.services.vendor_orders import vendor_months
 
 ORDER_NUMBER = re.compile(r"^[A-Z]{2}-\d+$", re.IGNORECASE)
 PROGRESS_EVERY_SECONDS = 1.0
@@ -101,13 +103,17 @@ def show_sku(ctx: Context, caller: Caller, query: str, out: Delivery) -> Outcome
     note = "forecast chart below" if report.chart else "no sales history to chart"
     out.reply(Reply(f"{sku_code}: stock, forecast and orders", sku_blocks(report, chart_note=note)))
     if report.chart is not None:
-        chart = Chart(
-            forecast_chart(report.chart), f"{sku_code}-forecast.png", chart_text(sku_code)
-        )
-        where = out.upload(chart, comment=f"{caller.mention} asked for `{sku_code}`")
-        if where is None:
-            out.reply(Reply("The chart could not be posted here; invite the planner app."))
+        from planner.adapters.charts import forecast_chart  # matplotlib: only when drawing
+
+        png = forecast_chart(report.chart, title=forecast_title(sku_code, report.variant.title))
+        chart = Chart(png, f"{sku_code}-forecast.png", chart_text(sku_code))
+        _upload(out, chart, comment=f"{caller.mention} asked for `{sku_code}`")
     return Outcome((sku_code,))
+
+
+def _upload(out: Delivery, chart: Chart, *, comment: str) -> None:
+    if out.upload(chart, comment=comment) is None:
+        out.reply(Reply("The chart could not be posted here; invite the planner app."))
 
 
 def settings(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
@@ -122,11 +128,28 @@ def settings(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Ou
 
 
 def vendors(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
+    name = " ".join(args).strip()
+    if name:
+        return vendor_chart(ctx, caller, name, out)
     with ctx.services.uow() as uow:
         found = vendor_list(uow, ctx.services.options)
     blocks = vendors_blocks(found, sheet=ctx.services.sheet_location)
     out.reply(Reply(f"{len(found)} vendor(s) and their defaults", blocks))
     return Outcome((), {"vendors": len(found)})
+
+
+def vendor_chart(ctx: Context, caller: Caller, name: str, out: Delivery) -> Outcome:
+    """One vendor's purchase orders by month: a line of totals, and the chart in the channel."""
+    from planner.adapters.charts import vendor_orders_chart  # matplotlib: only when drawing
+
+    with ctx.services.uow() as uow:
+        data = vendor_months(uow, name, today=ctx.services.today())
+    out.reply(Reply(vendor_summary(data), vendor_months_blocks(data)))
+    if any(data.values):
+        png = vendor_orders_chart(data, title=vendor_title(data))
+        chart = Chart(png, f"{slug(data.vendor)}-orders.png", vendor_title(data))
+        _upload(out, chart, comment=f"{caller.mention} asked for `{data.vendor}`")
+    return Outcome((data.vendor,), {"orders": sum(data.orders)})
 
 
 def orders(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
@@ -326,8 +349,9 @@ COMMANDS: dict[str, CommandSpec] = {
         _spec("settings", "settings <SKU>",
               "one SKU's lead time, days of stock, MOQ, pack… and where each came from",
               Role.VIEWER, "see settings", settings),
-        _spec("vendors", "vendors", "vendors with their currency, lead time, MOQ, pack and SKUs",
-              Role.VIEWER, "see vendors", vendors),
+        _spec("vendors", "vendors [vendor]",
+              "vendors with their currency, lead time, MOQ, pack and SKUs; one vendor's orders "
+              "by month, with a chart", Role.VIEWER, "see vendors", vendors),
         _spec("orders", f"orders [{'|'.join(ORDER_VIEWS)}]", "stock orders and FBA shipments",
               Role.VIEWER, "see orders", orders),
         _spec("approve", "approve", "preview the sheet's ticked rows, then confirm the orders",

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.text import Text
 
 from bot.blocks.digest import digest_blocks, digest_thread
+from bot.digest_chart import cover_chart_file
 from bot.replies import Block, Chart, Reply
 from planner.ports import DigestSummary
 
@@ -110,12 +111,16 @@ class ConsoleDelivery:
 class ConsoleNotifier:
     """The digest printed instead of posted (`[slack] mode = "console"`)."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, chart_dir: Path = Path("charts")) -> None:
         self.console = console
+        self.chart_dir = chart_dir
 
     def send_digest(self, summary: DigestSummary) -> str:
-        delivery = ConsoleDelivery(self.console, Path("."))
+        delivery = ConsoleDelivery(self.console, self.chart_dir)
         delivery.post(Reply("digest", digest_blocks(summary)))
         for blocks in digest_thread(summary):
             delivery.show(Reply("thread", blocks), "in the thread")
+        chart = cover_chart_file(summary)
+        if chart is not None:
+            delivery.upload(chart, comment="")
         return "console"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 
@@ -15,25 +15,11 @@ from planner.domain.orders import OrderKind, OrderStatus, StockOrder
 from planner.domain.plan import Plan, Recommendation
 from planner.domain.warehouses import Warehouse, WarehouseKind
 from planner.ports import OrderBrief, UnitOfWork
+from planner.ports.charts import ChartSeries
 from planner.services.digest import brief, is_fba_shipment
+from planner.services.forecast_chart import stored_chart
 
-HISTORY_DAYS = 120
-FORECAST_DAYS = 60
-VELOCITY_DAYS = 30
 ORDER_VIEWS = ("open", "late", "fba", "unknown-source")
-
-
-@dataclass(frozen=True, slots=True)
-class ChartSeries:
-    """Daily history (all warehouses), the forecast after it, and when stock runs out."""
-
-    sku: str
-    start: date
-    units: tuple[float, ...]
-    out_of_stock: tuple[bool, ...]
-    forecast_start: date
-    forecast: tuple[float, ...]
-    stockout_from: date | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,26 +120,7 @@ def sku_report(uow: UnitOfWork, variant: Variant, *, today: date) -> SkuReport:
         if (o.status.is_open or o.status is OrderStatus.DRAFT)
         and any(line.sku == sku for line in o.lines)
     )
-    history = uow.history.read(today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1))
-    rows = [i for i, k in enumerate(history.keys) if k.sku == sku and k.warehouse in warehouses]
-    units = history.units[rows].astype(np.float64).sum(axis=0) if rows else None
-    velocity = 0.0
-    chart = None
-    if units is not None:
-        weights = history.units[rows].sum(axis=1, keepdims=True).astype(np.float64) + 1e-9
-        in_stock = (history.in_stock[rows] * weights).sum(axis=0) / weights.sum()
-        tail = slice(-VELOCITY_DAYS, None)
-        days_in = float(in_stock[tail].sum())
-        velocity = float(units[tail].sum()) / days_in if days_in >= 1 else 0.0
-        chart = ChartSeries(
-            sku=sku,
-            start=history.start,
-            units=tuple(float(u) for u in units),
-            out_of_stock=tuple(bool(x < 0.5) for x in in_stock),
-            forecast_start=today,
-            forecast=_forecast(uow, plan, sku, warehouses, today, velocity),
-            stockout_from=min((r.stockout_date for r in recs if r.stockout_date), default=None),
-        )
+    chart = stored_chart(uow, sku, set(warehouses), today=today, plan=plan)
     return SkuReport(
         variant=variant,
         today=today,
@@ -163,7 +130,7 @@ def sku_report(uow: UnitOfWork, variant: Variant, *, today: date) -> SkuReport:
         recs=recs,
         transfers=transfers,
         orders=orders,
-        velocity=velocity,
+        velocity=chart.velocity if chart else 0.0,
         chart=chart,
         combined=combined,
         uses=_component_use(uow, plan, sku),
@@ -198,38 +165,6 @@ def _component_use(uow: UnitOfWork, plan: Plan | None, sku: str) -> ComponentUse
     )
     own_daily = float(np.mean(own)) if own else 0.0
     return ComponentUse(site, tuple(parents), max(row.daily_forecast - own_daily, 0.0))
-
-
-def _forecast(
-    uow: UnitOfWork,
-    plan: Plan | None,
-    sku: str,
-    warehouses: dict[str, Warehouse],
-    today: date,
-    velocity: float,
-) -> tuple[float, ...]:
-    """The plan's daily forecast from today (the stored snapshot), then its last week's rate.
-
-    Plan rows are not summed: a warehouse that supplies others plans for their demand too.
-    """
-    daily = np.full(FORECAST_DAYS, velocity, dtype=np.float64)
-    if plan is None:
-        return tuple(float(x) for x in daily)
-    snaps = [
-        s
-        for s in uow.snapshots.list(since=plan.made_on, until=plan.made_on)
-        if s.key.sku == sku and s.key.warehouse in warehouses
-    ]
-    if snaps:
-        offset = max((today - plan.made_on).days, 0)
-        total = np.zeros(max(len(s.daily) for s in snaps))
-        for s in snaps:
-            total[: len(s.daily)] += np.asarray(s.daily, dtype=np.float64)
-        known = total[offset:][:FORECAST_DAYS]
-        if len(known):
-            daily[:] = float(known[-7:].mean())
-            daily[: len(known)] = known
-    return tuple(round(float(x), 3) for x in daily)
 
 
 def _sku_order(order: StockOrder, sku: str) -> SkuOrder:

@@ -9,16 +9,18 @@ from bot.blocks.digest import digest_blocks, digest_text, digest_thread
 from bot.blocks.forecast import forecast_blocks
 from bot.blocks.sku import chart_text, sku_suggestions_blocks
 from bot.blocks.status import status_blocks
-from bot.chart import forecast_chart
 from bot.handling import Context, Outcome
-from bot.queries import ChartSeries, find_sku, sku_report
+from bot.queries import find_sku
 from bot.replies import Block, Caller, Chart, Delivery, Reply
 from bot.services import BotUnitOfWork
 from planner.domain.errors import InvalidInput, NotFound
 from planner.domain.moments import as_utc
 from planner.domain.warehouses import Warehouse
+from planner.ports.charts import ChartSeries
 from planner.services.digest import build_digest, last_snapshot, sync_health
-from planner.services.forecast_view import ForecastView, forecast_view
+from planner.services.forecast_chart import forecast_chart_data, forecast_title
+from planner.services.forecast_view import ForecastView, forecast_view, plan_afresh
+from planner.services.planning import PlanInputs, PlanRun
 
 RUNS_SHOWN = 3
 MAX_RUNS = 10
@@ -82,29 +84,52 @@ def forecast_cmd(ctx: Context, caller: Caller, args: list[str], out: Delivery) -
             return Outcome((query,), {"suggestions": found}, "not found")
         sku = match.variant.sku
         warehouse = _warehouse(uow.warehouses.list(), args[1]) if len(args) > 1 else None
-        view = _view(uow, sku, warehouse, ctx)
-        chart = sku_report(uow, match.variant, today=s.today()).chart
+        planned = plan_afresh(uow, today=s.today(), options=s.options)  # one run: table and chart
+        view = _view(uow, sku, warehouse, ctx, planned)
+        chart = _chart(uow, sku, warehouse, ctx, planned)
+        title = forecast_title(sku, match.variant.title, warehouse)
     note = "Chart below." if chart else "No sales history to chart."
     out.reply(Reply(f"{sku}: forecast per month", forecast_blocks(view, chart_note=note)))
     if chart is not None:
-        png = Chart(forecast_png(chart), f"{sku}-forecast.png", chart_text(sku))
+        png = Chart(forecast_png(chart, title), f"{sku}-forecast.png", chart_text(sku))
         if out.upload(png, comment=f"{caller.mention} asked for the forecast of `{sku}`") is None:
             out.reply(Reply("The chart could not be posted here; invite the planner app."))
     return Outcome((sku,), {"warehouse": warehouse, "series": len(view.series)})
 
 
-def _view(uow: BotUnitOfWork, sku: str, warehouse: str | None, ctx: Context) -> ForecastView:
+Planned = tuple[PlanInputs, PlanRun]
+
+
+def _view(
+    uow: BotUnitOfWork, sku: str, warehouse: str | None, ctx: Context, planned: Planned
+) -> ForecastView:
     s = ctx.services
     try:
-        return forecast_view(uow, sku, warehouse=warehouse, today=s.today(), options=s.options)
+        return forecast_view(
+            uow, sku, warehouse=warehouse, today=s.today(), options=s.options, planned=planned
+        )
     except NotFound as exc:  # a warehouse without this SKU
         hint = f"/planner forecast {sku} shows every warehouse"
         raise NotFound(exc.message, hint=hint) from None
 
 
-def forecast_png(series: ChartSeries) -> bytes:
-    """The forecast chart as PNG: the one drawing `/planner sku` uses (re-pointed at merge)."""
-    return forecast_chart(series)
+def _chart(
+    uow: BotUnitOfWork, sku: str, warehouse: str | None, ctx: Context, planned: Planned
+) -> ChartSeries | None:
+    """The chart's data from the same forecast run as the table (so it has its 90 % band)."""
+    try:
+        return forecast_chart_data(
+            uow, sku, warehouse=warehouse, today=ctx.services.today(), planned=planned
+        )
+    except NotFound:  # no sales history to chart: the table still answers
+        return None
+
+
+def forecast_png(series: ChartSeries, title: str) -> bytes:
+    """The forecast chart as PNG (matplotlib is loaded only when a chart is drawn)."""
+    from planner.adapters.charts import forecast_chart
+
+    return forecast_chart(series, title=title)
 
 
 def _warehouse(warehouses: Sequence[Warehouse], word: str) -> str:

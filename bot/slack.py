@@ -16,6 +16,7 @@ from slack_sdk.web import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.blocks.digest import digest_blocks, digest_text, digest_thread
+from bot.digest_chart import cover_chart_file
 from bot.replies import Chart, Reply
 from planner.domain.errors import PlannerError
 from planner.ports import DigestSummary
@@ -144,6 +145,7 @@ class SlackNotifier:
                 self.client.chat_postMessage(
                     channel=channel, thread_ts=ts, text=digest_text(summary), blocks=blocks
                 )
+            self._upload_cover(summary, channel, ts)
         except SlackApiError as exc:
             code = exc.response.get("error", "unknown")
             raise PlannerError(
@@ -153,3 +155,19 @@ class SlackNotifier:
                 else "check the bot token and try again",
             ) from None
         return f"{channel}|{ts}"
+
+    def _upload_cover(self, summary: DigestSummary, channel: str, ts: str) -> None:
+        """The stock-cover chart in the digest's thread; the digest stands without it."""
+        chart = cover_chart_file(summary)
+        if chart is None:
+            return
+        try:
+            self.client.files_upload_v2(
+                channel=channel,
+                thread_ts=ts,
+                content=chart.png,
+                filename=chart.filename,
+                title=chart.title,
+            )
+        except SlackApiError as exc:
+            log.warning("could not upload %s: %s", chart.filename, exc.response.get("error"))

@@ -333,7 +333,7 @@ class App:
         if console or self.config.slack.mode == "console":
             from rich.console import Console
 
-            return ConsoleNotifier(Console(highlight=False))
+            return ConsoleNotifier(Console(highlight=False), self.data_dir / "charts")
         return SlackNotifier(self.slack_client(), self.config.slack.digest_channel)
 
 

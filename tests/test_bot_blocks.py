@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import io
 import json
-import struct
-import zlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,10 +16,8 @@ from bot.blocks.approve import DraftLine, OrderCard, approve_preview_blocks, ord
 from bot.blocks.common import MAX_BLOCKS, MAX_TEXT
 from bot.blocks.digest import digest_blocks, digest_text, digest_thread
 from bot.blocks.reorder import reorder_blocks
-from bot.chart import forecast_chart
 from bot.console import render_blocks
 from bot.errors import explain
-from bot.queries import ChartSeries
 from bot.roles import NotAllowed, Role, RoleBook, RoleLists
 from planner.domain.errors import InvalidInput, NotFound
 from planner.domain.orders import OrderKind
@@ -33,6 +30,7 @@ from planner.ports import (
     StockoutRisk,
     SyncHealth,
 )
+from planner.ports.charts import ChartSeries
 
 TODAY = date(2026, 11, 2)
 
@@ -303,7 +301,11 @@ class _Clock(Clock):
         return float(self._now)
 
 
-def test_forecast_chart_is_a_png_of_the_asked_size() -> None:
+def test_forecast_chart_is_a_png_of_the_asked_size_with_history_forecast_and_stockouts() -> None:
+    from PIL import Image
+
+    from planner.adapters.charts import FORECAST, HISTORY, STOCKOUT, forecast_chart
+
     days = 90
     series = ChartSeries(
         sku="TEA-1",
@@ -314,12 +316,18 @@ def test_forecast_chart_is_a_png_of_the_asked_size() -> None:
         forecast=tuple(3.0 for _ in range(60)),
         stockout_from=TODAY + timedelta(days=20),
     )
-    png = forecast_chart(series, width=640, height=240)
+    png = forecast_chart(series, title="TEA-1: units per day", width=640, height=240)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", png[16:24])
-    assert (width, height) == (640, 240)
-    idat = png[png.index(b"IDAT") + 4 : png.index(b"IEND") - 8]
-    assert len(zlib.decompress(idat)) == height * (width * 3 + 1)
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    assert image.size == (640, 240)
+    colours = {rgb for _, rgb in image.getcolors(maxcolors=640 * 240) or []}
+    for name in (HISTORY, FORECAST, STOCKOUT):
+        assert _rgb(name) in colours, name
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    value = hex_colour.lstrip("#")
+    return (int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16))
 
 
 def test_console_shows_buttons_as_commands_to_press_them() -> None:

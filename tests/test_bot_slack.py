@@ -278,6 +278,20 @@ def test_the_digest_is_one_channel_message_with_details_in_its_thread(bot: Harne
     assert any("Stockout risks" in texts(m) for m in thread)
 
 
+def test_the_digest_posts_its_stock_cover_chart_in_its_thread(bot: Harness) -> None:
+    from planner.services.digest import send_digest
+
+    result = send_digest(
+        bot.app.uow(), bot.app.notifier(), today=date.today(),
+        options=bot.app.planning_options(), review_sheet=bot.app.review_sheet_location(),
+    )  # fmt: skip
+    channel, ts = result.where.split("|")
+    (done,) = bot.standin.called("files.completeUploadExternal")
+    assert done.params["channel_id"] == channel and done.params["thread_ts"] == ts
+    (png,) = bot.standin.uploads.values()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and result.summary.cover
+
+
 def test_serve_refuses_a_bot_token_slack_does_not_accept(
     tmp_path: Path, standin: Standin, monkeypatch: pytest.MonkeyPatch
 ) -> None:

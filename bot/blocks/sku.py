@@ -140,4 +140,4 @@ def sku_suggestions_blocks(query: str, suggestions: Sequence[Variant]) -> list[B
 
 
 def chart_text(sku: str) -> str:
-    return f"Forecast chart for {sku}: history, forecast and stockout periods"
+    return f"Forecast chart for {sku}: history, forecast, stockout periods and safety stock"

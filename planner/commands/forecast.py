@@ -14,8 +14,10 @@ from planner.forecast.auto import DAILY_ONLY
 from planner.forecast.csvio import read_panel, write_forecast
 from planner.forecast.methods import METHODS
 from planner.forecast.panel import forecast_panel
+from planner.ports.charts import ChartSeries
 from planner.services.accuracy import GROUPINGS, forecast_accuracy
-from planner.services.forecast_view import SeriesMonths, forecast_view
+from planner.services.forecast_chart import forecast_chart_data, forecast_title
+from planner.services.forecast_view import SeriesMonths, forecast_view, plan_afresh
 
 METHOD_NAMES = ("auto", *sorted(METHODS))
 
@@ -200,14 +202,35 @@ def accuracy_cmd(state: State, by: str, days: int, lookback: int, as_json: bool)
 @click.option("--sku", required=True, help="The variant to show.")
 @click.option("--warehouse", help="Only this warehouse (default: every one with a forecast).")
 @click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--chart",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write a PNG chart: daily history, forecast with its 90 % band, stockouts and "
+    "safety stock (the warehouses summed unless --warehouse).",
+)
 @pass_state
-def view_cmd(state: State, sku: str, warehouse: str | None, as_json: bool) -> None:
+def view_cmd(
+    state: State, sku: str, warehouse: str | None, as_json: bool, chart: Path | None
+) -> None:
     """The forecast per month for a SKU, before and after edits, and as the plan uses it."""
     app = state.app
-    with app.uow() as uow:
-        found = forecast_view(
-            uow, sku, warehouse=warehouse, today=today(), options=app.planning_options()
+    if chart is not None and not chart.parent.is_dir():
+        raise InvalidInput(
+            f"cannot write the chart to {chart}: folder {chart.parent} does not exist",
+            hint="create the folder first, or pick another --chart path",
         )
+    options, day = app.planning_options(), today()
+    with app.uow() as uow:
+        uow.variants.get(sku)  # an unknown SKU is refused before the forecast's seconds
+        planned = plan_afresh(uow, today=day, options=options)
+        found = forecast_view(
+            uow, sku, warehouse=warehouse, today=day, options=options, planned=planned
+        )
+        if chart is not None:
+            data = forecast_chart_data(uow, sku, warehouse=warehouse, today=day, planned=planned)
+            title = forecast_title(sku, uow.variants.get(sku).title, warehouse)
+    if chart is not None:
+        _write_chart(data, title, chart)
     months = [m.strftime("%Y-%m") for m in found.months]
     if as_json:
         emit_json([_series_json(found.sku, s, months) for s in found.series])
@@ -216,6 +239,16 @@ def view_cmd(state: State, sku: str, warehouse: str | None, as_json: bool) -> No
         out.print(_series_table(found.sku, s, months))
         for line in _series_notes(s):
             out.print(line)
+
+
+def _write_chart(data: ChartSeries, title: str, path: Path) -> None:
+    from planner.adapters.charts import forecast_chart  # matplotlib: only when drawing
+
+    try:
+        path.write_bytes(forecast_chart(data, title=title))
+    except OSError as exc:
+        raise InvalidInput(f"cannot write the chart to {path}: {exc.strerror}") from None
+    err.print(f"wrote the forecast chart of {data.sku} to {path}", markup=False, soft_wrap=True)
 
 
 def _series_json(sku: str, s: SeriesMonths, months: list[str]) -> dict[str, object]:

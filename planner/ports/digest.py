@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from planner.ports.charts import CoverLine
+
 
 @dataclass(frozen=True, slots=True)
 class StockoutRisk:
@@ -91,6 +93,7 @@ class DigestSummary:
     review_sheet: str | None = None
     currency: str = "USD"  # the reporting currency of totals
     notes: tuple[str, ...] = ()  # what the caller wants said first, e.g. "plan failed: …"
+    cover: tuple[CoverLine, ...] = ()  # the rows closest to needing an order, for its chart
 
 
 class Notifier(Protocol):

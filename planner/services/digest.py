@@ -27,10 +27,12 @@ from planner.ports import (
     SyncHealth,
     SyncState,
 )
+from planner.ports.charts import CoverLine
 from planner.services.plan_inputs import PlanningOptions
 
 DIGEST_ACTION = "digest.send"
 RISK_DAYS = 14  # a stockout within this many days is a risk worth a line in the digest
+COVER_ROWS = 15  # rows in the digest's stock-cover chart
 RECEIVED_LOOKBACK_DAYS = 7  # first digest only: FBA shipments received in the last week
 AUDIT_SCAN = 5000  # how far back in the audit log to look for the previous digest
 
@@ -142,6 +144,7 @@ def build_digest(
         review_sheet=review_sheet,
         notes=tuple(notes),
         currency=plan.currency if plan else options.currency,
+        cover=tuple(cover_lines(recs)),
     )
 
 
@@ -178,6 +181,18 @@ def stockout_risks(recs: Iterable[Recommendation], *, today: date) -> list[Stock
             r.urgency,
         )
         for r in risky
+    ]
+
+
+def cover_lines(recs: Iterable[Recommendation], *, limit: int = COVER_ROWS) -> list[CoverLine]:
+    """Rows with the fewest days of cover beyond their lead time (selling ones only), first."""
+    selling = [r for r in recs if r.days_of_cover is not None and r.daily_forecast > 0]
+    selling.sort(key=lambda r: (r.urgency_days, r.sku, r.warehouse))
+    return [
+        CoverLine(
+            r.sku, r.warehouse, r.days_of_cover or 0.0, r.lead_time_days, r.planning_period_days
+        )
+        for r in selling[:limit]
     ]
 
 

@@ -16,7 +16,13 @@ from planner.ports import UnitOfWork
 from planner.services.plan_arrays import bill_rows
 from planner.services.plan_inputs import Catalog, PlanningOptions
 from planner.services.plan_series import edit_levels
-from planner.services.planning import forecast_inputs, load_inputs, plan_from_forecast
+from planner.services.planning import (
+    PlanInputs,
+    PlanRun,
+    forecast_inputs,
+    load_inputs,
+    plan_from_forecast,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +63,28 @@ class ForecastView:
     series: tuple[SeriesMonths, ...]
 
 
-def forecast_view(
-    uow: UnitOfWork, sku: str, *, warehouse: str | None, today: date, options: PlanningOptions
-) -> ForecastView:
-    """Plan as tonight would, then show one SKU's months (in one warehouse, or every one)."""
-    uow.variants.get(sku)  # a clear error for an unknown SKU
+def plan_afresh(
+    uow: UnitOfWork, *, today: date, options: PlanningOptions
+) -> tuple[PlanInputs, PlanRun]:
+    """Forecast and plan as tonight would, keeping nothing (for views and charts)."""
     inputs = load_inputs(uow, today=today, options=options)
-    fc = forecast_inputs(inputs)
-    run = plan_from_forecast(inputs, fc)
+    return inputs, plan_from_forecast(inputs, forecast_inputs(inputs))
+
+
+def forecast_view(
+    uow: UnitOfWork,
+    sku: str,
+    *,
+    warehouse: str | None,
+    today: date,
+    options: PlanningOptions,
+    planned: tuple[PlanInputs, PlanRun] | None = None,
+) -> ForecastView:
+    """Plan as tonight would (or take ``planned``: that run), then show one SKU's months (in one
+    warehouse, or every one)."""
+    uow.variants.get(sku)  # a clear error for an unknown SKU
+    inputs, run = planned or plan_afresh(uow, today=today, options=options)
+    fc = run.forecast
     view, keys, cat = run.monthly, inputs.series.keys, inputs.cat
     rows = [
         i

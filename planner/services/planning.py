@@ -16,6 +16,7 @@ import numpy as np
 from planner.domain.plan import Plan
 from planner.engine import plan as core
 from planner.engine.history import SeriesHistory, SeriesKey
+from planner.forecast.base import FloatArray
 from planner.forecast.edits import MonthlyView, SeriesAttributes, edit_forecast
 from planner.forecast.run import ForecastResult, forecast_history
 from planner.ports import UnitOfWork
@@ -35,6 +36,7 @@ class PlanRun:
     ignored_shipments: list[str] = field(default_factory=list)
     plain_rows: list[int] = field(default_factory=list)  # forecast rows of real warehouses
     monthly: MonthlyView | None = None  # the forecast per month, before and after edits
+    mean: FloatArray | None = None  # the daily forecast the plan used (after edits), per series
 
 
 @dataclass
@@ -98,7 +100,7 @@ def plan_from_forecast(inputs: PlanInputs, fc: ForecastResult) -> PlanRun:
         currency=options.currency,
     )
     plain = [i for i, k in enumerate(keys) if cat.plain(k.warehouse)]
-    return PlanRun(plan, fc, ignored, plain, monthly)
+    return PlanRun(plan, fc, ignored, plain, monthly, mean)
 
 
 SNAPSHOT_DAYS = 28
