@@ -14,9 +14,10 @@ import click
 from planner.cli import State, cli, emit_json, out, pass_state, table
 from planner.commands.orders import order_json
 from planner.domain.errors import InvalidInput
-from planner.domain.orders import OrderKind, StockOrder
+from planner.domain.orders import StockOrder
 from planner.services.amazon_inbound import set_source
 from planner.services.order_edits import OrderEdit, edit_order
+from planner.services.order_view import find_order, order_headline
 from planner.services.receiving import ReceiveResult, receive_order
 
 
@@ -61,7 +62,7 @@ def order_group() -> None:
 def show_cmd(state: State, number: str, as_json: bool) -> None:
     """One order with its lines and its Amazon link."""
     with state.app.uow() as uow:
-        order = uow.orders.get(number)
+        order = find_order(uow, number)
         kinds = {w.code: w.kind.value for w in uow.warehouses.list()}
     if as_json:
         emit_json(order_json(order, kinds))
@@ -169,18 +170,6 @@ def set_source_cmd(state: State, numbers: tuple[str, ...], source: str, replace:
 
 
 def _print(order: StockOrder) -> None:
-    link = order.amazon
-    title = (
-        f"{order.number} ({order.kind.value}): {order.status.value}, "
-        f"{order.source or _no_source(order)} → {order.destination}, expected "
-        f"{order.expected_on or 'unknown'}"
-        + (f"; saved to Amazon as {link.inbound_plan_id} (locked)" if link else "")
-    )
     rows = [(x.sku, x.ordered, x.received, order.outstanding_of(x)) for x in order.lines]
-    out.print(title)
+    out.print(order_headline(order))
     out.print(table("", ["sku", "ordered", "received", "outstanding"], rows))
-
-
-def _no_source(order: StockOrder) -> str:
-    # An assembly is made from components at its own warehouse; it has no source to know.
-    return "components" if order.kind is OrderKind.ASSEMBLY else "unknown source"
