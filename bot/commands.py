@@ -20,6 +20,7 @@ from bot.blocks.sku import chart_text, sku_blocks, sku_suggestions_blocks
 from bot.blocks.sync import sync_progress_blocks, sync_result_blocks
 from bot.blocks.transfers import TransferRow, transfers_blocks
 from bot.chart import forecast_chart
+from bot.documents import order_cmd
 from bot.handling import CommandSpec, Context, Outcome
 from bot.queries import (
     ORDER_VIEWS,
@@ -346,3 +347,9 @@ COMMANDS: dict[str, CommandSpec] = {
               Role.APPROVER, "change where orders go", destination_cmd),
     )
 }  # fmt: skip
+
+# Issue 19, exports: one order, with its purchase order document (bot/documents.py).
+COMMANDS["order"] = _spec(
+    "order", "order <order>", "one stock order; a purchase order's PDF for its vendor",
+    Role.VIEWER, "see orders", order_cmd,
+)  # fmt: skip
