@@ -278,7 +278,7 @@ def test_transfers_unknown_orders_and_no_format_are_refused_without_a_file(
     pdf = config.parent / "doc.pdf"
     for args, says in (
         (["TO-1001", "--pdf", str(pdf)], "TO-1001 is a transfer order"),
-        (["AO-1001", "--pdf", str(pdf)], "AO-1001 is a assembly order"),
+        (["AO-1001", "--pdf", str(pdf)], "AO-1001 is an assembly order"),
         (["PO-9999", "--pdf", str(pdf)], "unknown order 'PO-9999'"),
         (["PO-1008", "--pdf", str(pdf)], "PO-1008 has no vendor"),
         (["PO-1001"], "say which document to write"),

@@ -80,7 +80,8 @@ def document_of(view: OrderView, *, currency: str) -> PurchaseOrderDocument:
     o = view.order
     if o.kind is not OrderKind.PURCHASE:
         raise DomainRuleViolation(
-            f"{o.number} is a {o.kind.value} order; purchase order documents are for "
+            f"{o.number} is {'an' if o.kind is OrderKind.ASSEMBLY else 'a'} {o.kind.value} "
+            "order; purchase order documents are for "
             "purchase orders, which go to a vendor",
             hint=f"`planner order show {o.number}` shows it",
         )
