@@ -19,6 +19,7 @@ from bot.blocks.approve import (
     push_unavailable_blocks,
 )
 from bot.blocks.common import context
+from bot.documents import share_created
 from bot.handling import Context, Outcome, Press
 from bot.pushing import PushRunning, push_once
 from bot.replies import Caller, Delivery, Reply
@@ -189,6 +190,7 @@ def confirm(ctx: Context, caller: Caller, press: Press, out: Delivery) -> Outcom
     if cards:
         blocks = orders_created_blocks(cards, by=caller.mention)
         out.reply(Reply(f"{len(cards)} order(s) created", blocks, public=True))
+        share_created(ctx, caller, numbers, out)  # each purchase order's PDF, for its vendor
     return Outcome(
         (f"plan:{ticket.plan_id}", *numbers),
         {"created": numbers, "refused": len(result.refused), "already": len(result.already)},

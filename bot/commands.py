@@ -20,6 +20,7 @@ from bot.blocks.sku import chart_text, sku_blocks, sku_suggestions_blocks
 from bot.blocks.sync import sync_progress_blocks, sync_result_blocks
 from bot.blocks.transfers import TransferRow, transfers_blocks
 from bot.blocks.vendor_orders import slug, vendor_months_blocks, vendor_summary, vendor_title
+from bot.documents import order_cmd
 from bot.handling import CommandSpec, Context, Outcome
 from bot.queries import (
     ORDER_VIEWS,
@@ -383,3 +384,9 @@ COMMANDS: dict[str, CommandSpec] = {
               Role.VIEWER, "see forecasts", reports.forecast_cmd, "Forecasting…"),
     )
 }  # fmt: skip
+
+# Issue 19, exports: one order, with its purchase order document (bot/documents.py).
+COMMANDS["order"] = _spec(
+    "order", "order <order>", "one stock order; a purchase order's PDF for its vendor",
+    Role.VIEWER, "see orders", order_cmd,
+)  # fmt: skip

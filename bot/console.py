@@ -13,7 +13,7 @@ from rich.text import Text
 
 from bot.blocks.digest import digest_blocks, digest_thread
 from bot.digest_chart import cover_chart_file
-from bot.replies import Block, Chart, Reply
+from bot.replies import Block, Chart, Document, Reply
 from planner.ports import DigestSummary
 
 _LINK = re.compile(r"<([^|>]+)\|([^>]+)>")
@@ -76,9 +76,11 @@ def render_blocks(blocks: Sequence[Block]) -> list[str]:
 class ConsoleDelivery:
     """Answers printed to the terminal; charts saved as files."""
 
-    def __init__(self, console: Console, chart_dir: Path) -> None:
+    def __init__(self, console: Console, chart_dir: Path, document_dir: Path | None = None) -> None:
         self.console = console
         self.chart_dir = chart_dir
+        # Beside the charts: planner-data/documents/ when the charts go to planner-data/charts/.
+        self.document_dir = document_dir or chart_dir.parent / "documents"
         self._handles = itertools.count(1)
         self.replies: list[Reply] = []
 
@@ -105,6 +107,13 @@ class ConsoleDelivery:
         path = self.chart_dir / chart.filename
         path.write_bytes(chart.png)
         self.console.print(Text(f"── chart: {chart.title}: {path}", style="dim"))
+        return str(path)
+
+    def upload_document(self, document: Document, *, comment: str) -> str | None:
+        self.document_dir.mkdir(parents=True, exist_ok=True)
+        path = self.document_dir / Path(document.filename).name
+        path.write_bytes(document.content)
+        self.console.print(Text(f"── document: {document.title}: {path}", style="dim"))
         return str(path)
 
 

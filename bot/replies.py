@@ -18,6 +18,16 @@ class Chart:
 
 
 @dataclass(frozen=True, slots=True)
+class Document:
+    """A file to share next to an answer, such as a purchase order's PDF (files_upload_v2 in
+    Slack, a file under planner-data/documents/ in the console)."""
+
+    content: bytes
+    filename: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """A message: fallback text, Block Kit blocks, who sees it and whether it replaces the last."""
 
@@ -63,4 +73,8 @@ class Delivery(Protocol):
 
     def upload(self, chart: Chart, *, comment: str) -> str | None:
         """Share an image in the channel; where it went, or None if it could not be shared."""
+        ...
+
+    def upload_document(self, document: Document, *, comment: str) -> str | None:
+        """Share a document in the channel; where it went, or None if it could not be shared."""
         ...

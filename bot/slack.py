@@ -17,7 +17,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.blocks.digest import digest_blocks, digest_text, digest_thread
 from bot.digest_chart import cover_chart_file
-from bot.replies import Chart, Reply
+from bot.replies import Chart, Document, Reply
 from planner.domain.errors import PlannerError
 from planner.ports import DigestSummary
 
@@ -123,6 +123,23 @@ class SlackDelivery:
             )
         except SlackApiError as exc:
             log.warning("could not upload %s: %s", chart.filename, exc.response.get("error"))
+            return None
+        files = answer.get("files") or [{}]
+        return str(files[0].get("id", "")) or "uploaded"
+
+    def upload_document(self, document: Document, *, comment: str) -> str | None:
+        if self.channel_id is None:
+            return None
+        try:
+            answer = self.client.files_upload_v2(
+                channel=self.channel_id,
+                content=document.content,
+                filename=document.filename,
+                title=document.title,
+                initial_comment=comment,
+            )
+        except SlackApiError as exc:
+            log.warning("could not upload %s: %s", document.filename, exc.response.get("error"))
             return None
         files = answer.get("files") or [{}]
         return str(files[0].get("id", "")) or "uploaded"

@@ -23,6 +23,7 @@ _NOISY_LIBRARIES = (
     "slack_bolt",
     "alembic",
     "apscheduler",
+    "fontTools",  # fpdf2 subsetting a PDF's font logs every table it prunes at INFO
 )
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 

@@ -280,9 +280,9 @@ def test_a_good_import_applies_and_export_shows_the_new_values(
     assert "applied 2 vendor row(s): 2 changed, 0 unchanged" in out
     exported = export(capsys, shop, "vendors").splitlines()
     assert exported == [
-        "name,currency,lead_time_days,days_of_stock,moq_units,min_order_value,email",
-        "Acme Tea Co,USD,45,,50,0,orders@acmetea.example",
-        "Kyoto Leaf,JPY,60,,200,0,",
+        "name,currency,lead_time_days,days_of_stock,moq_units,min_order_value,email,address",
+        "Acme Tea Co,USD,45,,50,0,orders@acmetea.example,",
+        "Kyoto Leaf,JPY,60,,200,0,,",
     ]
 
 
@@ -550,6 +550,6 @@ def test_the_readme_example_files_import_as_shown(
     lines = products.read_text("utf-8").splitlines()
     assert "TEA-MATCHA-30,Kyoto Leaf,KL-M30,980,12,120,75,,20,,active,auto" in lines
     assert (
-        "Kyoto Leaf,JPY,60,90,200,0,sales@kyotoleaf.example"
+        'Kyoto Leaf,JPY,60,90,200,0,sales@kyotoleaf.example,"2-1 Uji Rengeyama'
         in export(capsys, shop, "vendors").splitlines()
     )

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import getpass
 from datetime import datetime
+from pathlib import Path
 
 import click
 
+from planner.adapters.documents import po_pdf, po_xlsx
+from planner.adapters.files import check_writable, write_atomically
 from planner.cli import State, cli, emit_json, out, pass_state, table
 from planner.commands.orders import order_json
 from planner.domain.errors import InvalidInput
-from planner.domain.orders import OrderKind, StockOrder
+from planner.domain.orders import StockOrder
 from planner.services.amazon_inbound import set_source
 from planner.services.order_edits import OrderEdit, edit_order
+from planner.services.order_view import find_order, order_headline
+from planner.services.po_document import po_document
 from planner.services.receiving import ReceiveResult, receive_order
 
 
@@ -61,7 +66,7 @@ def order_group() -> None:
 def show_cmd(state: State, number: str, as_json: bool) -> None:
     """One order with its lines and its Amazon link."""
     with state.app.uow() as uow:
-        order = uow.orders.get(number)
+        order = find_order(uow, number)
         kinds = {w.code: w.kind.value for w in uow.warehouses.list()}
     if as_json:
         emit_json(order_json(order, kinds))
@@ -168,19 +173,37 @@ def set_source_cmd(state: State, numbers: tuple[str, ...], source: str, replace:
     out.print(f"Source set to {source} on {len(changed)} order(s): {', '.join(changed) or '-'}")
 
 
+@order_group.command("export")
+@click.argument("number")
+@click.option(
+    "--xlsx", "xlsx_path", type=click.Path(path_type=Path, dir_okay=False), help="Workbook."
+)
+@click.option("--pdf", "pdf_path", type=click.Path(path_type=Path, dir_okay=False), help="PDF.")
+@pass_state
+def export_cmd(state: State, number: str, xlsx_path: Path | None, pdf_path: Path | None) -> None:
+    """Write a purchase order's document for its vendor (--xlsx FILE, --pdf FILE or both):
+    vendor and ship-to addresses, dates, lines with unit costs, the total.
+
+    Transfer and assembly orders have no vendor and no document: they are refused.
+    """
+    if xlsx_path is None and pdf_path is None:
+        raise InvalidInput(
+            "say which document to write", hint=f"planner order export {number} --pdf {number}.pdf"
+        )
+    wanted = [(p, draw) for p, draw in ((xlsx_path, po_xlsx), (pdf_path, po_pdf)) if p is not None]
+    for path, _ in wanted:
+        check_writable(path)
+    with state.app.uow() as uow:
+        doc = po_document(uow, number, currency=state.app.planning_options().currency)
+    for path, draw in wanted:
+        write_atomically(path, draw(doc))
+        out.print(
+            f"wrote {doc.number} for {doc.vendor.name} ({len(doc.lines)} line(s), "
+            f"{doc.total:,.2f} {doc.currency}) to {path}"
+        )
+
+
 def _print(order: StockOrder) -> None:
-    link = order.amazon
-    title = (
-        f"{order.number} ({order.kind.value}): {order.status.value}, "
-        f"{order.source or _no_source(order)} → {order.destination}, expected "
-        f"{order.expected_on or 'unknown'}"
-        + (f"; saved to Amazon as {link.inbound_plan_id} (locked)" if link else "")
-    )
     rows = [(x.sku, x.ordered, x.received, order.outstanding_of(x)) for x in order.lines]
-    out.print(title)
+    out.print(order_headline(order))
     out.print(table("", ["sku", "ordered", "received", "outstanding"], rows))
-
-
-def _no_source(order: StockOrder) -> str:
-    # An assembly is made from components at its own warehouse; it has no source to know.
-    return "components" if order.kind is OrderKind.ASSEMBLY else "unknown source"

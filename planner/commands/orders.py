@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-from planner.cli import State, cli, emit_json, out, pass_state, table, today
+from planner.adapters.files import check_writable, write_csv
+from planner.cli import State, cli, emit_json, err, out, pass_state, table, today
 from planner.domain.orders import OrderKind, OrderStatus, StockOrder
+from planner.ports import UnitOfWork
+from planner.services.exports import ORDER_COLUMNS, Cell, order_rows
 
 VIEWS = ("open", "late", "fba", "unknown-source", "all")
 
@@ -64,13 +69,30 @@ def order_json(o: StockOrder, kinds: dict[str, str]) -> dict[str, object]:
 @click.argument("view", type=click.Choice(VIEWS), default="open")
 @click.option("--kind", type=click.Choice([k.value for k in OrderKind]), help="Only this kind.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the listed orders (value, currency, dates, Amazon ids…) as a CSV file.",
+)
 @pass_state
-def orders_cmd(state: State, view: str, kind: str | None, as_json: bool) -> None:
+def orders_cmd(
+    state: State, view: str, kind: str | None, as_json: bool, csv_path: Path | None
+) -> None:
     """List stock orders: open (default), late, fba, unknown-source or all."""
+    if csv_path is not None:
+        check_writable(csv_path)
     with state.app.uow() as uow:
         found = uow.orders.list(kind=OrderKind(kind) if kind else None)
         kinds = {w.code: w.kind.value for w in uow.warehouses.list()}
-    chosen = [o for o in found if _pick(o, view)]
+        chosen = [o for o in found if _pick(o, view)]
+        if csv_path is not None:
+            rows = _csv_rows(uow, chosen, kinds, state.app.planning_options().currency)
+    if csv_path is not None:
+        count = write_csv(csv_path, ORDER_COLUMNS, rows)
+        (err if as_json else out).print(f"wrote {count} {view} stock order(s) to {csv_path}")
+        if not as_json:
+            return
     if as_json:
         emit_json([order_json(o, kinds) for o in chosen])
         return
@@ -93,4 +115,19 @@ def orders_cmd(state: State, view: str, kind: str | None, as_json: bool) -> None
             ["order", "kind", "status", "source", "destination", "expected", "received", "amazon"],
             rows,
         )
+    )
+
+
+def _csv_rows(
+    uow: UnitOfWork, orders: list[StockOrder], kinds: dict[str, str], currency: str
+) -> list[tuple[Cell, ...]]:
+    vendors = {v.name.casefold(): v.currency for v in uow.vendors.list()}
+    skus = {line.sku for o in orders for line in o.lines}
+    sku_vendor = {v.sku: v.vendor for v in uow.variants.list() if v.sku in skus}
+    return order_rows(
+        orders,
+        kinds=kinds,
+        vendor_currency=vendors,
+        sku_vendor=sku_vendor,
+        default_currency=currency,
     )

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from planner.adapters.files import check_writable, write_csv
 from planner.cli import State, cli, emit_json, err, out, pass_state, table
 from planner.cli import today as current_day
 from planner.domain.errors import NotFound
 from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan, Recommendation
+from planner.services.exports import PLAN_COLUMNS, plan_rows
 from planner.services.planning import plan_and_save
 
 JSON_FIELDS = (
@@ -51,11 +54,27 @@ def _filter(plan: Plan, warehouse: str | None, vendor: str | None) -> list[Recom
     return rows
 
 
+def _shown(plan: Plan, rows: list[Recommendation], show_all: bool) -> list[Recommendation]:
+    """The rows the table shows: those with something to order, most urgent first (or all)."""
+    if show_all:
+        return rows
+    kept = set(rows)
+    return [r for r in plan.actionable() if r in kept]
+
+
 @cli.command("plan")
 @click.option("--warehouse", help="Only this warehouse (code).")
 @click.option("--vendor", help="Only this vendor (name).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON: every field of every row.")
-@click.option("--all", "show_all", is_flag=True, help="Table: include rows with nothing to order.")
+@click.option(
+    "--all", "show_all", is_flag=True, help="Table and CSV: include rows with nothing to order."
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the rows the table shows (transfers too) with every number as a CSV file.",
+)
 @click.option(
     "--today", type=click.DateTime(["%Y-%m-%d"]), help="Plan as of this day (default: today)."
 )
@@ -67,8 +86,11 @@ def plan_cmd(
     as_json: bool,
     show_all: bool,
     today: Any,
+    csv_path: Path | None,
 ) -> None:
     """Forecast, then recommend what to buy, assemble and transfer; keep it for review."""
+    if csv_path is not None:
+        check_writable(csv_path)
     app = state.app
     day: date = today.date() if today else current_day()
     with Progress(
@@ -87,6 +109,16 @@ def plan_cmd(
             f"what-if plan for {day}: kept apart; the review sheet, the digest and the bot "
             "keep using the live plan (`planner plan` without --today makes one)"
         )
+    if csv_path is not None:
+        shown = _shown(run.plan, rows, show_all)
+        count = write_csv(
+            csv_path,
+            PLAN_COLUMNS,
+            plan_rows(shown, made_on=run.plan.made_on, reporting_currency=run.plan.currency),
+        )
+        (err if as_json else out).print(f"wrote {count} plan row(s) to {csv_path}")
+        if not as_json:
+            return
     if as_json:
         inbound: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for r in rows:
@@ -102,7 +134,7 @@ def plan_cmd(
             ]
         )
         return
-    shown = rows if show_all else [r for r in run.plan.actionable() if r in set(rows)]
+    shown = _shown(run.plan, rows, show_all)
     units = sum(r.to_order_qty for r in shown)
     value = sum(r.reporting_value for r in shown)
     out.print(

@@ -27,6 +27,8 @@ class Vendor:
     # How a need becomes whole packs: "up" (always enough), "nearest" (at least one pack),
     # "none" (order units; the pack size is then only the carton the vendor ships in).
     pack_rounding: str = "up"
+    # Where the vendor is, as it heads a purchase order: lines as written (newlines between).
+    address: str | None = None
     id: int | None = None
 
     def __post_init__(self) -> None:

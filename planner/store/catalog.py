@@ -30,6 +30,7 @@ class SqlVendors:
             "email": vendor.email,
             "notes": vendor.notes,
             "pack_rounding": vendor.pack_rounding,
+            "address": vendor.address,
         }
         vendor.id = upsert(self._conn, t.vendors, {"name": vendor.name}, values)
         self._lookup.remember("vendor", vendor.name, vendor.id)
@@ -59,6 +60,7 @@ def _vendor(r: Any) -> Vendor:
         email=r["email"],
         notes=r["notes"] or "",
         pack_rounding=r["pack_rounding"] or "up",
+        address=r["address"],
         id=r["id"],
     )
 

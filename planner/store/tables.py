@@ -116,6 +116,7 @@ vendors = Table(
     Column("email", String(254)),
     Column("notes", Text, nullable=False, default=""),
     Column("pack_rounding", String(16), nullable=False, default="up"),
+    Column("address", Text),
 )
 
 variants = Table(

@@ -24,9 +24,11 @@ HEADERS = (
     "moq_units",
     "min_order_value",
     "email",
+    "address",
 )
 OPTIONAL = ("warehouse", "pack_size", "pack_rounding", "notes")
 PER_WAREHOUSE = ("lead_time_days", "days_of_stock")
+MAX_ADDRESS = 500
 
 
 class Vendors:
@@ -54,6 +56,7 @@ class Vendors:
             ),
             SetupColumn("email", 180),
             SetupColumn("notes", 220),
+            SetupColumn("address", 260, note="printed on its purchase orders; one line per line"),
         )
 
     def export(self, world: World) -> list[dict[str, Cell]]:
@@ -125,6 +128,7 @@ class Vendors:
                 email=v["email"],
                 notes=v["notes"] or "",
                 pack_rounding=v["pack_rounding"] or "up",
+                address=v["address"],
                 id=old.id if old else None,
             )
             world.vendors[vendor.name.casefold()] = vendor
@@ -152,6 +156,7 @@ def _current(world: World, vendor: Vendor) -> Values:
         "pack_rounding": vendor.pack_rounding,
         "email": vendor.email,
         "notes": vendor.notes or None,
+        "address": vendor.address,
     }
 
 
@@ -185,6 +190,7 @@ def _screen_row(row: SetupRow, world: World, added: set[str]) -> tuple[Values | 
             "pack_rounding": "up",
             "email": None,
             "notes": None,
+            "address": None,
         }
     )
     readers: dict[str, Any] = {
@@ -197,6 +203,7 @@ def _screen_row(row: SetupRow, world: World, added: set[str]) -> tuple[Values | 
         "pack_rounding": lambda x: c.choice(x, "pack_rounding", PACK_ROUNDING) or "up",
         "email": lambda x: c.email(x),
         "notes": lambda x: c.text(x),
+        "address": lambda x: _address(x),
     }
     new = dict(base)
     problems = []
@@ -250,3 +257,14 @@ def _screen_warehouse_row(
     known = ov.lead_time_days is not None or ov.days_of_stock is not None
     # Nothing set there before and nothing now: unchanged (not "new" at every import).
     return (old if known or new == old else None), new
+
+
+def _address(cell: Cell) -> str | None:
+    """The vendor's address: its lines trimmed, empty ones dropped (None when blank)."""
+    value = c.text(cell)
+    if value is None:
+        return None
+    if len(value) > MAX_ADDRESS:
+        raise c.RowRefused(f"address is {len(value)} characters long; keep it under {MAX_ADDRESS}")
+    lines = [line.strip() for line in value.replace("\r\n", "\n").split("\n")]
+    return "\n".join(line for line in lines if line) or None
