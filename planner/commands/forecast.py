@@ -16,6 +16,7 @@ from planner.forecast.methods import METHODS
 from planner.forecast.panel import forecast_panel
 from planner.services.accuracy import GROUPINGS, forecast_accuracy
 from planner.services.forecast_view import SeriesMonths, forecast_view
+from planner.services.names import resolve_optional, resolve_sku
 
 METHOD_NAMES = ("auto", *sorted(METHODS))
 
@@ -205,6 +206,8 @@ def view_cmd(state: State, sku: str, warehouse: str | None, as_json: bool) -> No
     """The forecast per month for a SKU, before and after edits, and as the plan uses it."""
     app = state.app
     with app.uow() as uow:
+        sku = resolve_sku(uow, sku)
+        warehouse = resolve_optional(uow, warehouse, "warehouse")
         found = forecast_view(
             uow, sku, warehouse=warehouse, today=today(), options=app.planning_options()
         )

@@ -14,6 +14,7 @@ from planner.cli import today as current_day
 from planner.domain.errors import NotFound
 from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan, Recommendation
+from planner.services.names import resolve_optional, resolve_sku
 from planner.services.planning import plan_and_save
 
 JSON_FIELDS = (
@@ -71,6 +72,9 @@ def plan_cmd(
     """Forecast, then recommend what to buy, assemble and transfer; keep it for review."""
     app = state.app
     day: date = today.date() if today else current_day()
+    with app.uow() as uow:  # a typo is refused before the minutes of forecasting
+        warehouse = resolve_optional(uow, warehouse, "warehouse")
+        vendor = resolve_optional(uow, vendor, "vendor")
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
         console=err, transient=True,
@@ -153,6 +157,7 @@ def plan_cmd(
 def compare_cmd(state: State, sku: str | None, as_json: bool) -> None:
     """Compare warehouses side by side (from the latest plan), with transfer suggestions."""
     with state.app.uow() as uow:
+        sku = resolve_sku(uow, sku) if sku else None
         plan = uow.plans.latest()
     if plan is None:
         raise NotFound("no plan yet", hint="run `planner plan` first")
