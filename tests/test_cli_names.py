@@ -171,3 +171,18 @@ def test_an_order_line_naming_an_unknown_sku_changes_nothing(
     code, _, err = run(capsys, shop, "order", "edit", order["number"], "--qty", "TEA-00011=5")
     assert code == 1 and "unknown SKU 'TEA-00011'" in err and "did you mean" in err
     assert orders(capsys, shop) == before
+
+
+def test_plan_shows_the_order_by_date_it_sorts_most_urgent_first_by(
+    shop: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, shop, "plan", "--json")
+    assert code == 0, err
+    due = {(r["sku"], r["warehouse"], r["kind"]): r["order_by"] for r in json.loads(out)}
+    code, out, err = run(capsys, shop, "plan")
+    assert code == 0 and "order by" in out, err
+    rows = [line.split("│")[1:-1] for line in out.splitlines() if line.startswith("│")]
+    shown = [[cell.strip() for cell in row] for row in rows]
+    assert shown and all(r[1] == due[(r[3], r[4], r[2])] for r in shown if r[2] != "transfer")
+    dates = [r[1] for r in shown]
+    assert dates == sorted(dates)  # most urgent first is earliest order-by date first

@@ -26,8 +26,10 @@ JSON_FIELDS = (
 )  # fmt: skip
 
 
-def _as_json(rec: Recommendation, transfers: list[dict[str, Any]]) -> dict[str, Any]:
+def _as_json(rec: Recommendation, transfers: list[dict[str, Any]], made_on: date) -> dict[str, Any]:
     data = {name: getattr(rec, name) for name in JSON_FIELDS}
+    order_by = rec.order_by(made_on)
+    data["order_by"] = order_by.isoformat() if order_by else None
     data["kind"] = rec.kind.value
     data["stockout_date"] = rec.stockout_date.isoformat() if rec.stockout_date else None
     data["value"] = rec.value
@@ -100,7 +102,7 @@ def plan_cmd(
                 )
         emit_json(
             [
-                _as_json(r, inbound.get((r.sku, r.warehouse), []))
+                _as_json(r, inbound.get((r.sku, r.warehouse), []), run.plan.made_on)
                 for r in rows
                 if r.kind is not OrderKind.TRANSFER
             ]
@@ -112,9 +114,10 @@ def plan_cmd(
     out.print(
         table(
             f"Plan for {day}: {len(shown)} row(s) to order, {units:,} units, "
-            f"{value:,.2f} {run.plan.currency}",
+            f"{value:,.2f} {run.plan.currency}; most urgent first (by the day to order by)",
             [
                 "urgency",
+                "order by",
                 "kind",
                 "sku",
                 "warehouse",
@@ -129,6 +132,7 @@ def plan_cmd(
             [
                 (
                     r.urgency,
+                    r.order_by(run.plan.made_on),
                     r.kind.value,
                     r.sku,
                     r.warehouse,
