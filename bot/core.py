@@ -32,6 +32,7 @@ class Ack:
 
     reply: Reply | None
     final: bool
+    refused: bool = False  # an unknown subcommand: the help shown is all the answer
 
 
 def split_words(text: str) -> list[str]:
@@ -59,7 +60,8 @@ class Bot:
         name = words[0].casefold() if words else "help"
         spec = COMMANDS.get(name)
         if spec is None:
-            return Ack(help_reply(self.context.command, f"unknown subcommand {name!r}"), True)
+            reply = help_reply(self.context.command, f"unknown subcommand {name!r}")
+            return Ack(reply, True, refused=True)
         if spec.name == "help":
             return Ack(help_reply(self.context.command), True)
         return Ack(Reply(spec.working) if spec.working else None, False)

@@ -25,6 +25,10 @@ class Context:
         return self.services.roles.require(caller.user_id, role, doing)
 
 
+# Results that mean the command was not carried out (`planner chat` exits 1 on them).
+REFUSED = frozenset({"error", "refused", "not found", "busy", "unavailable"})
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What the audit log records about a handled command or button."""
@@ -32,6 +36,11 @@ class Outcome:
     objects: tuple[str, ...] = ()
     details: dict[str, object] = field(default_factory=dict)
     result: str = "ok"
+
+    @property
+    def refused(self) -> bool:
+        """The command was not done: an error, a role refused, nothing found, or busy."""
+        return self.result in REFUSED
 
 
 CommandHandler = Callable[[Context, Caller, list[str], Delivery], Outcome]

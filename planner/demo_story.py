@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -215,17 +215,22 @@ def check_embedded(app: App) -> None:
 def tell_story(
     app: App, *, seed: int, variants: int, force: bool, view: StoryView, today: date | None = None
 ) -> StoryResult:
-    """The whole story: seller, day one, simulated approval, push, and the next day's sync."""
+    """The whole story: seller, day one, simulated approval, push, and the next day's sync.
+
+    Day 1 is yesterday and day 2 today, so the story leaves nothing dated in the future: the
+    next `planner plan` or `planner run` goes on from day 2 rather than back a day.
+    """
     check_embedded(app)
     today = today or date.today()
+    yesterday = today - timedelta(days=1)
     view.chapter("The demo seller")
     where = prepare_store(app, force=force)
     _forget_workbook(app)
-    seller = load_seller(app, seed=seed, variants=variants, today=today, view=view)
+    seller = load_seller(app, seed=seed, variants=variants, today=yesterday, view=view)
     view.seller(summarize(seller), where)
-    view.chapter(f"Day 1 ({today}): the daily cycle: sync → plan → publish → digest")
+    view.chapter(f"Day 1 ({yesterday}): the daily cycle: sync → plan → publish → digest")
     first: SyncResults = []
-    day_one = run_day(app, seller, today=today, trigger=DAY_ONE, view=view, kept=first)
+    day_one = run_day(app, seller, today=yesterday, trigger=DAY_ONE, view=view, kept=first)
     view.day(day_one)
     _require_ok(day_one)
     view.chapter("SIMULATED: a buyer ticks Approve in the review workbook, then approves")
@@ -234,9 +239,7 @@ def tell_story(
     view.chapter("SIMULATED: the buyer saves the FBA-bound orders to Amazon (the sandbox)")
     pushes = push_fba_orders(app, approval, progress=view.progress)
     view.pushed(pushes)
-    next_day, follow = day_two(
-        app, seller, today=today + timedelta(days=1), pushes=pushes, view=view
-    )
+    next_day, follow = day_two(app, seller, today=today, pushes=pushes, view=view)
     return StoryResult(
         summary=summarize(seller),
         day_one=day_one,
@@ -256,7 +259,7 @@ def day_two(
     """A day of sales passes at the sandbox; the next cycle syncs the pushed orders back."""
     view.chapter(f"Day 2 ({today}, SIMULATED: a day passes at Amazon): the next daily cycle")
     new_lines = app.sandbox().seller.next_day()
-    checked = check_in_first(app, pushes, at=stock_time(today) - timedelta(hours=2))
+    checked = check_in_first(app, pushes, at=sync_clock(today) - timedelta(hours=2))
     synced: SyncResults = []
     run = run_day(app, seller, today=today, trigger=NEXT_DAY, view=view, kept=synced)
     view.day(run)
@@ -265,12 +268,17 @@ def day_two(
     return run, follow
 
 
+def sync_clock(day: date) -> datetime:
+    """When a story day's sync reads Amazon: 06:00 UTC, or now if today is not that far yet."""
+    return min(stock_time(day), datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1))
+
+
 def run_day(
     app: App, seller: DemoSeller, *, today: date, trigger: str, view: StoryView, kept: SyncResults
 ) -> Run:
-    """One daily cycle, kept in the run history; its sync reads the sandbox at 06:00 that day."""
+    """One daily cycle, kept in the run history; its sync reads the sandbox at sync_clock(today)."""
     first = trigger == DAY_ONE
-    sync = _sandbox_sync(app, seller, now=stock_time(today), view=view, kept=kept, first=first)
+    sync = _sandbox_sync(app, seller, now=sync_clock(today), view=view, kept=kept, first=first)
     steps = [
         replace(step, action=sync) if step.name == SYNC else step
         for step in cycle_steps(app, today=today, actor=ACTOR)

@@ -6,6 +6,7 @@ import the fixtures (`fixture_*`, registered under their short names) to use the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, time
 from typing import Any
@@ -30,6 +31,13 @@ FAST_POLL = PollPolicy(first=0.005, factor=1.5, longest=0.2, give_up_after=30.0)
 FAST_RETRY = RetryPolicy(attempts=5, base_delay=0.01, max_delay=0.1, total_seconds=20.0)
 # Sandbox time 10,000× Amazon's: reports are ready in milliseconds, limits never bind.
 FAST = SandboxSettings(speed=10_000.0, validate_responses=True)
+
+
+def pushed_plan_id(out: str) -> str:
+    """The inbound plan id `planner push` printed on its labelled line."""
+    found = re.search(r"^\s*inbound plan id:\s+(\S+)$", out, re.MULTILINE)
+    assert found is not None, out
+    return found.group(1)
 
 
 @pytest.fixture(scope="session", name="demo_seller")

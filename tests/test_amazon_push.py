@@ -16,6 +16,7 @@ from amazon_support import (
     fixture_sandbox,  # noqa: F401  (a fixture)
     gateway,
     load_planner,
+    pushed_plan_id,
     run_sync,
     start_sandbox,
 )
@@ -366,8 +367,9 @@ def test_planner_push_saves_an_order_and_refuses_no_split_in_one_line(
         toml.write(SHIP_FROM)
     code, out, err = run(capsys, "push", numbers[0], "--split")
     assert code == 0, err
-    plan_id = out.split()[0]
+    plan_id = pushed_plan_id(out)
     assert len(plan_id) == 38 and plan_id.startswith("wf")
+    saved = out
     code, out, err = run(capsys, "push", numbers[1], "--no-split")
     assert code == 1
     first = err.strip().splitlines()[0]
@@ -377,4 +379,13 @@ def test_planner_push_saves_an_order_and_refuses_no_split_in_one_line(
     pushed, refused = listed[numbers[0]], listed[numbers[1]]
     assert pushed["locked"] and pushed["amazon_inbound_plan_id"] == plan_id
     assert len(pushed["amazon_shipment_ids"]) == 2 and pushed["destination_kind"] == "fba"
+    labelled = dict(
+        (label.strip(), value.strip())
+        for label, _, value in (line.partition(":") for line in saved.splitlines()[1:])
+    )  # every id the push printed says what it is
+    assert labelled["order number"] == numbers[0]
+    assert labelled["inbound plan id"] == plan_id
+    assert labelled["shipment ids"] == ", ".join(pushed["amazon_shipment_ids"])
+    assert labelled["shipment confirmation ids"] == ", ".join(pushed["amazon_confirmation_ids"])
+    assert labelled["destination"] == pushed["destination"]
     assert not refused["locked"] and refused["amazon_inbound_plan_id"] is None

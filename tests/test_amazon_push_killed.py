@@ -20,6 +20,7 @@ import pytest
 from amazon_support import (
     fixture_demo_seller,  # noqa: F401  (a fixture)
     fixture_sandbox,  # noqa: F401  (a fixture)
+    pushed_plan_id,
 )
 from sqlalchemy import Engine, select
 from test_amazon_cli import run
@@ -70,7 +71,7 @@ def test_a_push_killed_mid_plan_is_continued_at_once_by_the_next_push(
         assert _lease_holder(app.engine, number) == pid  # the dead push still "holds" the order
         code, out, err = run(capsys, "push", number, "--split")  # no wait, no "being saved"
         assert code == 0, err
-        assert out.split()[0] == plan_id
+        assert pushed_plan_id(out) == plan_id
         assert plans_of(cli_box, number) == [plan_id], "the same plan continued, no second one"
         assert cli_box.stats.requests["createInboundPlan"] == 1
         pushed = order(app.engine, number)
@@ -192,7 +193,7 @@ def test_a_push_killed_before_amazon_answered_is_continued_at_once(
         assert held is not None and held.startswith("push:"), "only the claim was committed"
         code, out, err = run(capsys, "push", number, "--split")  # no "being saved right now"
         assert code == 0, err
-        assert out.split()[0] == plan_id, "the plan made under the claim's name is continued"
+        assert pushed_plan_id(out) == plan_id, "the plan made under the claim's name is continued"
         assert plans_of(cli_box, number) == [plan_id]
         assert cli_box.stats.requests["createInboundPlan"] == 1
         pushed = order(app.engine, number)
@@ -221,7 +222,7 @@ def test_an_edit_after_a_push_killed_before_amazon_answered_voids_the_old_plan(
         code, out, err = run(capsys, "push", number, "--split")
         assert code == 0, err
         (plan_id,) = plans_of(cli_box, number)  # the single ACTIVE plan: the new one
-        assert out.split()[0] == plan_id != orphan
+        assert pushed_plan_id(out) == plan_id != orphan
         assert plans_of(cli_box, number, "VOIDED") == [orphan], "the old quantities' plan"
         ours = order(app.engine, number)
         assert ours.amazon is not None and ours.amazon.inbound_plan_id == plan_id

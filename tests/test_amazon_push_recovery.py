@@ -19,6 +19,7 @@ from amazon_support import (
     connection,
     fixture_demo_seller,  # noqa: F401  (a fixture)
     fixture_sandbox,  # noqa: F401  (a fixture)
+    pushed_plan_id,
     run_sync,
 )
 from sqlalchemy import Engine
@@ -165,7 +166,7 @@ def test_planner_orders_shows_a_failed_push_as_not_saved_until_amazon_has_the_pl
     assert listed["amazon_shipment_ids"] in (None, [])
     code, out, err = run(capsys, "push", number, "--split")
     assert code == 0, err
-    plan_id = out.split()[0]
+    plan_id = pushed_plan_id(out)
     code, out, _ = run(capsys, "orders", "all", "--json")
     listed = {o["id"]: o for o in json.loads(out)}[number]
     assert listed["locked"] is True and listed["amazon_inbound_plan_id"] == plan_id

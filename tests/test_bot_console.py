@@ -65,7 +65,13 @@ def test_chat_says_what_is_wrong_and_exits_non_zero(
     code, out = run(capsys, config, "chat", "/planner receive PO-9999")
     assert code == 1 and "PO-9999" in out and "Traceback" not in out
     code, out = run(capsys, config, "chat", "/planner dance")
-    assert code == 0 and "unknown subcommand 'dance'" in out and "reorder" in out
+    assert code == 1 and "unknown subcommand 'dance'" in out and "reorder" in out
+    code, out = run(capsys, config, "chat", "/planner sku TEA-00088")  # no such SKU: suggestions
+    assert code == 1 and "No SKU is exactly TEA-00088" in out and "TEA-0008" in out
+    code, out = run(capsys, config, "chat", "/planner receive")  # bad input
+    assert code == 1 and "Traceback" not in out
+    code, out = run(capsys, config, "chat", "/planner help")  # answered
+    assert code == 0 and "reorder" in out
 
 
 def test_console_mode_prints_the_digest_instead_of_posting(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,25 @@ def test_the_next_days_sync_brings_in_amazons_overnight_check_in(
     arriving = [o for o in pushed if sum(x["received"] for x in o["lines"]) > 0]
     assert [o["status"] for o in arriving] == ["partially received"]
     assert arriving[0]["number"] in told.out.split("SIMULATED: overnight")[1].split("\n")[0]
+
+
+def test_the_story_ends_on_today_with_nothing_dated_in_the_future(
+    told: Told, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    today = date.today()
+    assert f"Day 1 ({today - timedelta(days=1)})" in told.out
+    assert f"Day 2 ({today}," in told.out
+    monkeypatch.chdir(told.workdir)
+    code, out, _ = _run(capsys, "status", "--json")
+    synced = [datetime.fromisoformat(s["last_success"]) for s in json.loads(out)["sync"]]
+    assert code == 0 and synced and max(synced) <= datetime.now(UTC)
+    engine = make_engine(f"sqlite:///{told.workdir / 'planner-data' / 'planner.db'}")
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            latest = uow.plans.latest()
+    finally:
+        engine.dispose()
+    assert latest is not None and latest.made_on == today  # the next plan goes on from here
 
 
 def test_the_review_workbook_is_left_for_people_to_open(told: Told) -> None:

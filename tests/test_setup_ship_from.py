@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from amazon_support import fixture_demo_seller  # noqa: F401  (a fixture)
+from amazon_support import fixture_demo_seller, pushed_plan_id  # noqa: F401  (a fixture)
 from test_amazon_cli import run
 from test_amazon_push import cli_orders, fixture_cli_box  # noqa: F401  (fixtures)
 from test_amazon_push_shipments import plan_state
@@ -40,6 +40,6 @@ def test_a_warehouse_address_from_setup_is_the_push_ship_from(
     assert code == 0, out + err
     code, out, err = run(capsys, "push", numbers[0], "--split")
     assert code == 0, err
-    source = plan_state(cli_box, out.split()[0]).source
+    source = plan_state(cli_box, pushed_plan_id(out)).source
     assert source["addressLine1"] == "4 Dock Road" and source["city"] == "Sparks"
     assert source["countryCode"] == "US" and source["name"] == "Main hub"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -350,6 +351,28 @@ def test_republish_keeps_edits_on_standing_rows_and_marks_changed_ones(
     assert rows[C]["Approve"] is False and rows[C]["Order qty"] == 70
     assert "changed from 60 to 90" in rows[C]["Status"]
     assert D not in rows and result.changed == (C,)
+
+
+def test_republish_asks_to_tick_again_only_on_rows_someone_ticked(
+    uow: SqlUnitOfWork, workbook: Path
+) -> None:
+    edit(
+        workbook, "Purchases", {A: {"Approve": True}, C: {"Note": "ask Zen"}, D: {"Order qty": 30}}
+    )
+    recs = [
+        replace(r, to_order_qty=r.to_order_qty + 12) if r.kind is OrderKind.PURCHASE else r
+        for r in standard_recs()
+    ]
+    save_plan(uow, recs)
+    result = publish(uow, sheet(workbook), actor="ann", now=NOW)
+    rows = {r["Row key"]: r for r in tab_rows(workbook, "Purchases")}
+    assert "tick Approve again" in rows[A]["Status"] and result.changed == (A,)
+    for untouched in (B, C):  # never ticked: the new figure, and no note asking to tick again
+        assert not rows[untouched]["Status"] and rows[untouched]["Approve"] is False
+    assert rows[B]["Order qty"] == 60 and rows[C]["Order qty"] == 72
+    assert rows[C]["Note"] == "ask Zen"
+    assert rows[D]["Order qty"] == 30 and "tick Approve" not in rows[D]["Status"]
+    assert "recommended now 36" in rows[D]["Status"]
 
 
 def test_forecast_edits_tab_is_read_back_into_overrides(uow: SqlUnitOfWork, workbook: Path) -> None:

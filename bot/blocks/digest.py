@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.actions import ActionId
 from bot.blocks.common import (
     button,
@@ -19,7 +21,7 @@ from bot.blocks.common import (
     table,
 )
 from bot.replies import Block
-from planner.ports import DigestSummary, OrderBrief, SyncHealth
+from planner.ports import DigestSummary, OrderBrief, StockoutRisk, SyncHealth
 
 TOP = 5
 THREAD_ROWS = 60
@@ -71,7 +73,7 @@ def digest_blocks(summary: DigestSummary, *, details: str = "details in the thre
     if s.stockout_risks:
         lines = [
             f"• `{esc(r.sku)}` in {esc(r.warehouse)}: out {day(r.stockout_date)} "
-            f"(cover {cover(r.days_of_cover)}), order {num(r.to_order_qty)}"
+            f"(cover {cover(r.days_of_cover)}); {esc(on_order_text(r, s.day))}"
             for r in s.stockout_risks[:TOP]
         ]
         blocks.append(section("*Running out soonest*\n" + "\n".join(lines)))
@@ -128,6 +130,21 @@ def _orders_table(orders: tuple[OrderBrief, ...], *, late: bool) -> list[str]:
     )
 
 
+def on_order_text(r: StockoutRisk, today: date) -> str:
+    """What is coming for a risk: the order that lands first, or plainly nothing and by when."""
+    if r.order_by is None or r.order_by <= today:
+        by = f"now (it was due by {r.order_by.isoformat()})" if r.order_by else "now"
+    else:
+        by = f"by {r.order_by.isoformat()}"
+    more = f"; order {num(r.to_order_qty)} more {by}" if r.to_order_qty > 0 else ""
+    if r.covered_by is not None:
+        lands = f"lands {day(r.covered_on)}" if r.covered_on else "date unknown"
+        return f"{r.covered_by} {lands}{more}"
+    if r.to_order_qty > 0:
+        return f"nothing on order: order {num(r.to_order_qty)} {by}"
+    return f"nothing on order: order {by}"
+
+
 def digest_thread(summary: DigestSummary) -> list[list[Block]]:
     """Replies for the thread, one per topic that has something to say."""
     s = summary
@@ -135,14 +152,17 @@ def digest_thread(summary: DigestSummary) -> list[list[Block]]:
     if s.stockout_risks:
         rows = [
             (r.sku, r.warehouse, r.urgency, cover(r.days_of_cover), day(r.stockout_date),
-             num(r.to_order_qty))
+             num(r.to_order_qty), on_order_text(r, s.day))
             for r in s.stockout_risks[:THREAD_ROWS]
         ]  # fmt: skip
         replies.append(
             [
                 section(f"*Stockout risks* ({len(s.stockout_risks)})"),
                 *code_sections(
-                    table(["sku", "warehouse", "urgency", "cover", "out", "order"], rows)
+                    table(
+                        ["sku", "warehouse", "urgency", "cover", "out", "order", "on order"],
+                        rows,
+                    )
                 ),
             ]
         )

@@ -65,10 +65,22 @@ def reorder_blocks(
     ]
     shown = list(rows[:limit])
     lines = table(
-        ["urgency", "kind", "sku", "warehouse", "from", "qty", "value", "cover", "stockout"],
+        [
+            "urgency",
+            "order by",
+            "kind",
+            "sku",
+            "warehouse",
+            "from",
+            "qty",
+            "value",
+            "cover",
+            "stockout",
+        ],
         [
             (
                 r.urgency,
+                day(r.order_by(made_on)),
                 r.kind.value,
                 r.sku,
                 r.warehouse,
@@ -92,8 +104,8 @@ def reorder_blocks(
     where = f"Review sheet: {esc(sheet)}. " if sheet and not url else ""
     blocks.append(
         context(
-            f"Plan {plan_id} made on {made_on.isoformat()}. {where}Tick *Approve* in the sheet, "
-            "then approve here."
+            f"Plan {plan_id} made on {made_on.isoformat()}. Most urgent first: by the day to "
+            f"order by to avoid a stockout. {where}Tick *Approve* in the sheet, then approve here."
         )
     )
     return blocks

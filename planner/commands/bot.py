@@ -143,8 +143,10 @@ def chat_cmd(state: State, text: str, action_id: str | None, value: str, user: s
         ack = bot.ack(words)
         if ack.reply is not None:
             delivery.reply(ack.reply)
+        if ack.refused:
+            raise Answered("the answer above lists the subcommands")
         outcome = bot.run_command(caller, words, delivery)
-    if outcome is not None and outcome.result in ("error", "refused"):
+    if outcome is not None and outcome.refused:  # scripts can tell an answer from a refusal
         raise Answered("the answer above says what went wrong")
 
 

@@ -8,6 +8,7 @@ import click
 
 from planner.cli import State, cli, emit_json, out, pass_state, table
 from planner.services.catalog import merge_variants
+from planner.services.names import resolve_sku
 
 
 @cli.command("warehouses")
@@ -65,7 +66,9 @@ def warehouses_cmd(state: State, as_json: bool) -> None:
 def merge_cmd(state: State, target: str, duplicates: tuple[str, ...]) -> None:
     """Merge duplicate variants' listings, history and stock into TARGET."""
     with state.app.uow() as uow:
-        result = merge_variants(uow, target, list(duplicates), actor=getpass.getuser())
+        target = resolve_sku(uow, target)
+        found = [resolve_sku(uow, d) for d in duplicates]
+        result = merge_variants(uow, target, found, actor=getpass.getuser())
         uow.commit()
     out.print(
         f"merged {', '.join(result.merged)} into {result.target}: "

@@ -18,7 +18,6 @@ from rich.progress import (
 
 from planner.cli import State, cli, err, out, pass_state, table
 from planner.commands.amazon import sync_rows
-from planner.demo.stock import stock_time
 from planner.demo_buyer import Tick
 from planner.demo_story import (
     FollowUp,
@@ -30,6 +29,7 @@ from planner.demo_story import (
     load_seller,
     prepare_store,
     requests_made,
+    sync_clock,
     sync_failure,
     sync_seller,
     tell_story,
@@ -80,7 +80,7 @@ def _seller_only(
     today = date.today()
     where = prepare_store(app, force=force)
     seller = load_seller(app, seed=seed, variants=variants, today=today, view=view)
-    results = sync_seller(app, seller, now=stock_time(today), progress=view.progress)
+    results = sync_seller(app, seller, now=sync_clock(today), progress=view.progress)
     summary = finish_load(app, seller)
     view.seller(summary, where, seed=seed)
     view.synced(results)

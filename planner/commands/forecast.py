@@ -18,6 +18,7 @@ from planner.ports.charts import ChartSeries
 from planner.services.accuracy import GROUPINGS, forecast_accuracy
 from planner.services.forecast_chart import forecast_chart_data, forecast_title
 from planner.services.forecast_view import SeriesMonths, forecast_view, plan_afresh
+from planner.services.names import resolve_optional, resolve_sku
 
 METHOD_NAMES = ("auto", *sorted(METHODS))
 
@@ -221,7 +222,9 @@ def view_cmd(
         )
     options, day = app.planning_options(), today()
     with app.uow() as uow:
-        uow.variants.get(sku)  # an unknown SKU is refused before the forecast's seconds
+        # An unknown SKU or warehouse is refused (with the closest) before the forecast's seconds.
+        sku = resolve_sku(uow, sku)
+        warehouse = resolve_optional(uow, warehouse, "warehouse")
         planned = plan_afresh(uow, today=day, options=options)
         found = forecast_view(
             uow, sku, warehouse=warehouse, today=day, options=options, planned=planned

@@ -18,7 +18,9 @@ from planner.cli import State, cli, emit_json, out, pass_state, table
 from planner.commands.orders import order_json
 from planner.domain.errors import InvalidInput
 from planner.domain.orders import StockOrder
+from planner.ports import UnitOfWork
 from planner.services.amazon_inbound import set_source
+from planner.services.names import resolve_sku, resolve_source
 from planner.services.order_edits import OrderEdit, edit_order
 from planner.services.order_view import find_order, order_headline
 from planner.services.po_document import po_document
@@ -45,9 +47,11 @@ class SkuQuantity(click.ParamType):
             self.fail(f"{text!r}: the quantity {qty!r} is not a whole number", param, ctx)
 
 
-def _quantities(pairs: tuple[tuple[str, int], ...]) -> dict[str, int]:
+def _quantities(uow: UnitOfWork, pairs: tuple[tuple[str, int], ...]) -> dict[str, int]:
+    """`--qty` pairs by stored SKU (tea-0001 is TEA-0001); a SKU named twice is refused."""
     found: dict[str, int] = {}
-    for sku, qty in pairs:
+    for typed, qty in pairs:
+        sku = resolve_sku(uow, typed)
         if sku in found:
             raise InvalidInput(f"--qty names {sku} twice; give each SKU once")
         found[sku] = qty
@@ -97,13 +101,13 @@ def edit_cmd(
     cancel: bool,
 ) -> None:
     """Change quantities, expected date or destination, or cancel (refused once saved to Amazon)."""
-    edit = OrderEdit(
-        quantities=_quantities(qty),
-        expected_on=expected.date() if expected is not None else None,
-        cancel=cancel,
-        destination=destination,
-    )
     with state.app.uow() as uow:
+        edit = OrderEdit(
+            quantities=_quantities(uow, qty),
+            expected_on=expected.date() if expected is not None else None,
+            cancel=cancel,
+            destination=destination,
+        )
         order = edit_order(uow, number, edit, actor=getpass.getuser())
         uow.commit()
     _print(order)
@@ -126,7 +130,11 @@ def receive_cmd(state: State, number: str, qty: tuple[tuple[str, int], ...], for
     """
     with state.app.uow() as uow:
         result = receive_order(
-            uow, number, quantities=_quantities(qty) or None, force=force, actor=getpass.getuser()
+            uow,
+            number,
+            quantities=_quantities(uow, qty) or None,
+            force=force,
+            actor=getpass.getuser(),
         )
         uow.commit()
     rows = [(sku, n, result.stock[sku]) for sku, n in result.received.items()]
@@ -168,6 +176,7 @@ def set_source_cmd(state: State, numbers: tuple[str, ...], source: str, replace:
     An order whose source is known keeps it unless --replace says the change is meant.
     """
     with state.app.uow() as uow:
+        source = resolve_source(uow, source)
         changed = set_source(uow, list(numbers), source, replace=replace, actor=getpass.getuser())
         uow.commit()
     out.print(f"Source set to {source} on {len(changed)} order(s): {', '.join(changed) or '-'}")

@@ -17,6 +17,7 @@ from planner.domain.errors import NotFound
 from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan, Recommendation
 from planner.services.exports import PLAN_COLUMNS, plan_rows
+from planner.services.names import resolve_optional, resolve_sku
 from planner.services.planning import plan_and_save
 
 JSON_FIELDS = (
@@ -28,8 +29,10 @@ JSON_FIELDS = (
 )  # fmt: skip
 
 
-def _as_json(rec: Recommendation, transfers: list[dict[str, Any]]) -> dict[str, Any]:
+def _as_json(rec: Recommendation, transfers: list[dict[str, Any]], made_on: date) -> dict[str, Any]:
     data = {name: getattr(rec, name) for name in JSON_FIELDS}
+    order_by = rec.order_by(made_on)
+    data["order_by"] = order_by.isoformat() if order_by else None
     data["kind"] = rec.kind.value
     data["stockout_date"] = rec.stockout_date.isoformat() if rec.stockout_date else None
     data["value"] = rec.value
@@ -93,6 +96,9 @@ def plan_cmd(
         check_writable(csv_path)
     app = state.app
     day: date = today.date() if today else current_day()
+    with app.uow() as uow:  # a typo is refused before the minutes of forecasting
+        warehouse = resolve_optional(uow, warehouse, "warehouse")
+        vendor = resolve_optional(uow, vendor, "vendor")
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
         console=err, transient=True,
@@ -128,7 +134,7 @@ def plan_cmd(
                 )
         emit_json(
             [
-                _as_json(r, inbound.get((r.sku, r.warehouse), []))
+                _as_json(r, inbound.get((r.sku, r.warehouse), []), run.plan.made_on)
                 for r in rows
                 if r.kind is not OrderKind.TRANSFER
             ]
@@ -140,9 +146,10 @@ def plan_cmd(
     out.print(
         table(
             f"Plan for {day}: {len(shown)} row(s) to order, {units:,} units, "
-            f"{value:,.2f} {run.plan.currency}",
+            f"{value:,.2f} {run.plan.currency}; most urgent first (by the day to order by)",
             [
                 "urgency",
+                "order by",
                 "kind",
                 "sku",
                 "warehouse",
@@ -157,6 +164,7 @@ def plan_cmd(
             [
                 (
                     r.urgency,
+                    r.order_by(run.plan.made_on),
                     r.kind.value,
                     r.sku,
                     r.warehouse,
@@ -185,6 +193,7 @@ def plan_cmd(
 def compare_cmd(state: State, sku: str | None, as_json: bool) -> None:
     """Compare warehouses side by side (from the latest plan), with transfer suggestions."""
     with state.app.uow() as uow:
+        sku = resolve_sku(uow, sku) if sku else None
         plan = uow.plans.latest()
     if plan is None:
         raise NotFound("no plan yet", hint="run `planner plan` first")

@@ -7,7 +7,8 @@ import getpass
 import click
 
 from planner.cli import State, cli, err, out, pass_state
-from planner.ports import InboundOperationFailed
+from planner.domain.orders import StockOrder
+from planner.ports import InboundOperationFailed, PushResult
 
 
 @cli.command("push")
@@ -28,8 +29,22 @@ def push_cmd(state: State, order_number: str, split: bool) -> None:
         for problem in exc.problems:  # Amazon's problems, one line each, after the error line
             err.print(f"  - {problem}", soft_wrap=True, markup=False)
         raise
-    if result.already:
-        out.print(f"{order_number} was already saved to Amazon")
-    out.print(result.inbound_plan_id)
-    if result.shipment_ids:
-        out.print(f"shipments: {', '.join(result.shipment_ids)}")
+    with state.app.uow() as uow:
+        order = uow.orders.get(result.order_number)
+    done = "was already saved" if result.already else "saved"
+    out.print(f"Order {order.number} {done} to Amazon; it is locked (edit it in Amazon now)")
+    for label, value in push_lines(result, order):
+        out.print(f"  {label + ':':<27} {value}", markup=False, soft_wrap=True)
+
+
+def push_lines(result: PushResult, order: StockOrder) -> list[tuple[str, str]]:
+    """What a push made, each id labelled: people paste them into Seller Central."""
+    link = order.amazon
+    confirmations = link.confirmation_ids if link is not None else ()
+    return [
+        ("order number", order.number),
+        ("inbound plan id", result.inbound_plan_id),
+        ("shipment ids", ", ".join(result.shipment_ids) or "none yet"),
+        ("shipment confirmation ids", ", ".join(confirmations) or "none yet"),
+        ("destination", order.destination),
+    ]

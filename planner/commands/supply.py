@@ -8,6 +8,7 @@ from planner.cli import State, cli, emit_json, out, pass_state, table
 from planner.cli import today as current_day
 from planner.domain.errors import NotFound
 from planner.services.ledger import supply_ledger
+from planner.services.names import resolve_optional
 
 COLUMNS = (
     ("on hand", "on_hand"), ("reserved", "reserved"), ("working", "inbound_working"),
@@ -27,11 +28,11 @@ def supply_cmd(state: State, sku: str | None, warehouse: str | None, as_json: bo
     app = state.app
     grace = app.planning_options().ignore_unreceived_fba_after_days
     with app.uow() as uow:
+        sku = resolve_optional(uow, sku, "sku")
+        warehouse = resolve_optional(uow, warehouse, "warehouse")
         lines = supply_ledger(uow, today=current_day(), default_grace=grace, sku=sku)
-        if sku and not lines:
-            uow.variants.get(sku)  # an unknown SKU says so (with close names)
     if warehouse:
-        lines = [x for x in lines if x.warehouse.casefold() == warehouse.casefold()]
+        lines = [x for x in lines if x.warehouse == warehouse]
         if not lines:
             raise NotFound(f"no supply of {sku or 'any SKU'} at warehouse {warehouse!r}")
     if as_json:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from planner.domain.orders import OrderKind
 
@@ -84,6 +85,13 @@ class Recommendation:
         if self.days_of_cover is None:
             return float("inf")
         return self.days_of_cover - self.lead_time_days
+
+    def order_by(self, made_on: date) -> date | None:
+        """The last day an order can go out without a stockout (urgency is measured from it)."""
+        days = self.urgency_days
+        if days == float("inf"):
+            return None
+        return made_on + timedelta(days=math.floor(days))
 
     @property
     def urgency(self) -> str:

@@ -20,6 +20,9 @@ class StockoutRisk:
     stockout_date: date | None
     to_order_qty: int
     urgency: str
+    order_by: date | None = None  # the last day to order without running out
+    covered_by: str | None = None  # the open order (PO/TO/AO/FBA shipment) arriving first
+    covered_on: date | None = None  # when it is expected (None: no date known)
 
 
 @dataclass(frozen=True, slots=True)

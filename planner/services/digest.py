@@ -131,7 +131,14 @@ def build_digest(
         day=today,
         plan_id=plan.id if plan else None,
         plan_made_on=plan.made_on if plan else None,
-        stockout_risks=tuple(stockout_risks(recs, today=today)),
+        stockout_risks=tuple(
+            stockout_risks(
+                recs,
+                today=today,
+                orders=[o for o in orders if o.number not in ignored_numbers],
+                made_on=plan.made_on if plan else today,
+            )
+        ),
         to_order=tuple(order_totals(plan.actionable() if plan else [])),
         late_orders=tuple(sorted(late, key=lambda b: (-b.days_late, b.number))),
         fba_received=tuple(_received(fba, previous, today=today)),
@@ -160,8 +167,15 @@ def _plain(plan: Plan | None, warehouses: dict[str, Warehouse]) -> list[Recommen
     ]
 
 
-def stockout_risks(recs: Iterable[Recommendation], *, today: date) -> list[StockoutRisk]:
-    """Rows that run out within RISK_DAYS, or must be ordered now; soonest first."""
+def stockout_risks(
+    recs: Iterable[Recommendation],
+    *,
+    today: date,
+    orders: Sequence[StockOrder] = (),
+    made_on: date | None = None,
+) -> list[StockoutRisk]:
+    """Rows that run out within RISK_DAYS, or must be ordered now; soonest first; each with
+    the open order that arrives there first (if any) and the day to order by."""
     horizon = today + timedelta(days=RISK_DAYS)
     risky = [
         r
@@ -170,18 +184,41 @@ def stockout_risks(recs: Iterable[Recommendation], *, today: date) -> list[Stock
         or (r.urgency == "now" and r.to_order_qty > 0)
     ]
     risky.sort(key=lambda r: (r.stockout_date or date.max, r.urgency_days, r.sku, r.warehouse))
-    return [
-        StockoutRisk(
-            r.sku,
-            r.warehouse,
-            r.title,
-            r.days_of_cover,
-            r.stockout_date,
-            r.to_order_qty,
-            r.urgency,
+    incoming = first_arrivals(orders)
+    risks = []
+    for r in risky:
+        covered = incoming.get((r.sku, r.warehouse))
+        risks.append(
+            StockoutRisk(
+                r.sku,
+                r.warehouse,
+                r.title,
+                r.days_of_cover,
+                r.stockout_date,
+                r.to_order_qty,
+                r.urgency,
+                order_by=r.order_by(made_on or today),
+                covered_by=covered.number if covered else None,
+                covered_on=covered.expected_on if covered else None,
+            )
         )
-        for r in risky
-    ]
+    return risks
+
+
+def first_arrivals(orders: Iterable[StockOrder]) -> dict[tuple[str, str], StockOrder]:
+    """Per SKU and destination, the open order with units still to come that lands first."""
+    found: dict[tuple[str, str], StockOrder] = {}
+    for o in orders:
+        if not o.status.is_open:
+            continue
+        for line in o.lines:
+            if o.outstanding_of(line) <= 0:
+                continue
+            key = (line.sku, o.destination)
+            best = found.get(key)
+            if best is None or (o.expected_on or date.max) < (best.expected_on or date.max):
+                found[key] = o
+    return found
 
 
 def cover_lines(recs: Iterable[Recommendation], *, limit: int = COVER_ROWS) -> list[CoverLine]:

@@ -169,6 +169,11 @@ def carry_edits(
             carry[key] = RowCarry(old.order_qty, tick, note, status)
             continue
         edited = old.order_qty not in (None, old.recommended)
+        if not tick:  # nobody approved the old figure: the row simply shows the new one
+            if edited or note:
+                qty = old.order_qty if edited else rec.to_order_qty
+                carry[key] = RowCarry(qty, False, note, _edited_status(old, rec) if edited else "")
+            continue
         carry[key] = RowCarry(
             order_qty=old.order_qty if edited else rec.to_order_qty,
             approve=False,
@@ -188,6 +193,14 @@ def carry_edits(
         and not (row.key in orders and orders[row.key].standing)
     ]
     return carry, changed, dropped
+
+
+def _edited_status(old: SheetRow, rec: Recommendation) -> str:
+    """A row whose Order qty someone typed, not ticked, whose recommendation moved under it."""
+    return (
+        f"recommended now {rec.to_order_qty} (was {text(old.recommended) or '?'}); "
+        "your Order qty is kept"
+    )
 
 
 def _ordered_row(rec: Recommendation, old: SheetRow | None, made: RowOrder) -> RowCarry:
