@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from bot.blocks.common import cap, divider
 from bot.blocks.digest import digest_blocks, digest_text, digest_thread
 from bot.blocks.forecast import forecast_blocks
@@ -15,11 +13,11 @@ from bot.replies import Block, Caller, Chart, Delivery, Reply
 from bot.services import BotUnitOfWork
 from planner.domain.errors import InvalidInput, NotFound
 from planner.domain.moments import as_utc
-from planner.domain.warehouses import Warehouse
 from planner.ports.charts import ChartSeries
 from planner.services.digest import build_digest, last_snapshot, sync_health
 from planner.services.forecast_chart import forecast_chart_data, forecast_title
 from planner.services.forecast_view import ForecastView, forecast_view, plan_afresh
+from planner.services.names import resolve_warehouse
 from planner.services.planning import PlanInputs, PlanRun
 
 RUNS_SHOWN = 3
@@ -83,7 +81,7 @@ def forecast_cmd(ctx: Context, caller: Caller, args: list[str], out: Delivery) -
             out.reply(Reply(f"No SKU {query!r}", sku_suggestions_blocks(query, match.suggestions)))
             return Outcome((query,), {"suggestions": found}, "not found")
         sku = match.variant.sku
-        warehouse = _warehouse(uow.warehouses.list(), args[1]) if len(args) > 1 else None
+        warehouse = resolve_warehouse(uow, args[1]) if len(args) > 1 else None
         planned = plan_afresh(uow, today=s.today(), options=s.options)  # one run: table and chart
         view = _view(uow, sku, warehouse, ctx, planned)
         chart = _chart(uow, sku, warehouse, ctx, planned)
@@ -130,12 +128,3 @@ def forecast_png(series: ChartSeries, title: str) -> bytes:
     from planner.adapters.charts import forecast_chart
 
     return forecast_chart(series, title=title)
-
-
-def _warehouse(warehouses: Sequence[Warehouse], word: str) -> str:
-    codes = {w.code.casefold(): w.code for w in warehouses}
-    found = codes.get(word.casefold())
-    if found is None:
-        known = ", ".join(sorted(codes.values()))
-        raise NotFound(f"no warehouse {word!r}", hint=f"warehouses: {known}")
-    return found

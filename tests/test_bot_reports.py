@@ -123,7 +123,7 @@ def test_forecast_of_an_unknown_sku_or_warehouse_says_what_exists(
     assert code == 0 and "Did you mean" in out and "TEA-0008" in out
 
     code, out = run(capsys, config, "chat", "/planner forecast TEA-0001 FBA-XX")
-    assert code == 1 and "no warehouse 'FBA-XX'" in out and "FBA-US" in out
+    assert code == 1 and "unknown warehouse 'FBA-XX'" in out and "FBA-US" in out
     assert "Traceback" not in out
 
 

@@ -10,20 +10,24 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from planner.domain.catalog import Vendor
 from planner.domain.errors import NotFound
+from planner.domain.warehouses import Warehouse
 from planner.ports import UnitOfWork
 
 
 def canonical(what: str, typed: str, known: Iterable[str]) -> str:
     """The stored spelling of `typed` among `known` in any case; else NotFound with the closest."""
-    by_case = {k.casefold(): k for k in known}
-    wanted = typed.strip()
+    by_case = {" ".join(k.split()).casefold(): k for k in known}
+    wanted = " ".join(typed.split())
     found = by_case.get(wanted.casefold())
     if found is not None:
         return found
-    close = difflib.get_close_matches(wanted.casefold(), list(by_case), n=3, cutoff=0.5)
+    key = wanted.casefold()
+    within = [k for k in by_case if key and key in k]  # "uji" names "Uji Green Co"
+    close = within + difflib.get_close_matches(key, list(by_case), n=3, cutoff=0.5)
     if close:
-        names = [by_case[c] for c in close]
+        names = list(dict.fromkeys(by_case[c] for c in close))[:3]
         either = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
         hint = f"did you mean {either}?"
     elif len(by_case) <= 20:
@@ -47,9 +51,20 @@ def resolve_warehouse(uow: UnitOfWork, typed: str) -> str:
     return canonical("warehouse", typed, (w.code for w in uow.warehouses.list()))
 
 
+def find_warehouse(uow: UnitOfWork, typed: str) -> Warehouse:
+    """The warehouse a code names, in any case."""
+    return uow.warehouses.get(resolve_warehouse(uow, typed))
+
+
 def resolve_vendor(uow: UnitOfWork, typed: str) -> str:
     """A vendor name as stored."""
     return canonical("vendor", typed, (v.name for v in uow.vendors.list()))
+
+
+def find_vendor(uow: UnitOfWork, typed: str) -> Vendor:
+    """The vendor a name names, in any case and spacing."""
+    name = resolve_vendor(uow, typed)
+    return next(v for v in uow.vendors.list() if v.name == name)
 
 
 def resolve_source(uow: UnitOfWork, typed: str) -> str:

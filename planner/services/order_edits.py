@@ -9,16 +9,15 @@ audited; the caller commits, so a refused edit leaves nothing half-written.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from planner.domain.activity import AuditEntry
-from planner.domain.errors import InvalidInput, NotFound, OrderLocked
+from planner.domain.errors import InvalidInput, OrderLocked
 from planner.domain.orders import StockOrder
-from planner.domain.warehouses import Warehouse
 from planner.ports import UnitOfWork
+from planner.services.names import find_warehouse
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,22 +86,6 @@ def edit_order(
     return order
 
 
-def find_warehouse(uow: UnitOfWork, code: str) -> Warehouse:
-    """A warehouse by its code in any case; an unknown one is refused with the close names."""
-    known = {w.code: w for w in uow.warehouses.list()}
-    by_case = {c.casefold(): w for c, w in known.items()}
-    found = by_case.get(code.strip().casefold())
-    if found is not None:
-        return found
-    close = difflib.get_close_matches(code.strip().upper(), list(known), n=3, cutoff=0.5)
-    raise NotFound(
-        f"no warehouse {code!r}",
-        hint=f"did you mean {_either(close)}?"
-        if close
-        else f"known warehouses: {', '.join(sorted(known))}",
-    )
-
-
 def _details(
     order: StockOrder, edit: OrderEdit, before: Mapping[str, int], was_at: str
 ) -> dict[str, object]:
@@ -119,7 +102,3 @@ def _details(
     if order.destination != was_at:
         out["destination"] = {"from": was_at, "to": order.destination}
     return out
-
-
-def _either(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"

@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-import difflib
 from collections import Counter, defaultdict
 from datetime import date
 
-from planner.domain.catalog import Vendor
-from planner.domain.errors import NotFound
 from planner.domain.orders import OrderKind, OrderStatus, StockOrder
 from planner.ports import UnitOfWork
 from planner.ports.charts import VendorMonths
+from planner.services.names import find_vendor
 
 MONTHS = 24  # the chart shows at most the last two years
-
-
-def find_vendor(uow: UnitOfWork, name: str) -> Vendor:
-    """The vendor of this name, in any case; NotFound naming the closest names otherwise."""
-    vendors = {v.name.casefold(): v for v in uow.vendors.list()}
-    wanted = " ".join(name.split()).casefold()
-    found = vendors.get(wanted)
-    if found is not None:
-        return found
-    near = [n for n in vendors if wanted and wanted in n]
-    near += difflib.get_close_matches(wanted, list(vendors), n=3, cutoff=0.5)
-    names = list(dict.fromkeys(vendors[n].name for n in near))[:3]
-    hint = (
-        f"did you mean {' or '.join(names)}?"
-        if names
-        else f"vendors: {', '.join(sorted(v.name for v in vendors.values())[:10])}"
-    )
-    raise NotFound(f"no vendor named {name!r}", hint=hint)
 
 
 def vendor_months(uow: UnitOfWork, name: str, *, today: date, months: int = MONTHS) -> VendorMonths:
