@@ -120,7 +120,7 @@ def test_forecast_of_an_unknown_sku_or_warehouse_says_what_exists(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out = run(capsys, config, "chat", "/planner forecast TEA-008")
-    assert code == 0 and "Did you mean" in out and "TEA-0008" in out
+    assert code == 1 and "Did you mean" in out and "TEA-0008" in out  # not found: a refusal
 
     code, out = run(capsys, config, "chat", "/planner forecast TEA-0001 FBA-XX")
     assert code == 1 and "unknown warehouse 'FBA-XX'" in out and "FBA-US" in out

@@ -4,6 +4,7 @@ that serves the same demo seller as the store."""
 
 from __future__ import annotations
 
+import io
 import re
 import threading
 from collections.abc import Iterator
@@ -105,6 +106,28 @@ def test_status_shows_the_last_runs_their_errors_sync_health_and_the_next_runs(
     for job in ("daily cycle (sync", "daily digest"):
         found = re.search(re.escape(job) + r"[^:]*: (\d{4}-\d\d-\d\d \d\d:\d\d) UTC", words)
         assert found is not None and found.group(1) > now, f"{job}: its next run, still ahead"
+
+
+# --- forecast -----------------------------------------------------------------------------------
+
+
+def test_forecast_answers_with_its_months_and_uploads_the_chart_with_its_band(
+    bot: Harness,
+) -> None:
+    from PIL import Image
+
+    from planner.adapters.charts import BAND
+
+    answers = bot.command("forecast tea-0001 fba-us", user=VIEWER)
+
+    assert "TEA-0001" in texts(answers[0]) and "FBA-US" in texts(answers[0])
+    done = bot.standin.wait_for(lambda: bot.standin.called("files.completeUploadExternal"))
+    assert done[0].params["channel_id"] == "C111"
+    (png,) = bot.standin.uploads.values()
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    drawn = {c for _, c in image.getcolors(maxcolors=image.width * image.height) or []}
+    band = tuple(int(BAND.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
+    assert band in drawn, "a forecast made afresh has its 90 % band"
 
 
 # --- push ---------------------------------------------------------------------------------------

@@ -266,6 +266,18 @@ class SupplyMachine(RuleBasedStateMachine):
         self.cli("push", order["number"], "--split", ok=False)
 
     @rule(n=PICKS)
+    def push_from_slack(self, n: tuple[int, int, int]) -> None:
+        """`/planner push` as a person types it, in any case, split or not; also again, on an
+        order already saved (which must be answered "already", not pushed twice)."""
+        fba = [o for o in self.orders().values() if o["status"] in ("open", "draft")
+               and o["destination"].startswith("FBA-") and o["kind"] in ("purchase", "transfer")]  # fmt: skip
+        if not fba:
+            return
+        order = pick(sorted(fba, key=lambda o: o["number"]), n[0])
+        how = pick(("split", "no-split", ""), n[1])
+        self.cli("chat", f"/planner push {order['number'].lower()} {how}".strip(), ok=False)
+
+    @rule(n=PICKS)
     def amazon_checks_in_part_of_a_shipment(self, n: tuple[int, int, int]) -> None:
         seller = self.sandbox.seller
         open_ones = []
@@ -330,6 +342,22 @@ class SupplyMachine(RuleBasedStateMachine):
             assert self.orders()[order["number"]]["outstanding"] == 0
 
     # -- what must always hold -----------------------------------------------------------------
+
+    @invariant()
+    def every_order_is_at_amazon_once(self) -> None:
+        """However it was pushed (command line, Slack, again), an order has one live inbound
+        plan at Amazon, and it is the one planner recorded."""
+        if not hasattr(self, "start"):
+            return
+        live: Counter[str] = Counter()
+        for plan in self.sandbox.seller.plans:
+            if plan.name.startswith("planner ") and plan.status != "VOIDED":
+                live[plan.name.split(" ")[1]] += 1
+        assert all(count == 1 for count in live.values()), live
+        recorded = {n: o["amazon_inbound_plan_id"] for n, o in self.orders().items()
+                    if o.get("amazon_inbound_plan_id")}  # fmt: skip
+        ids = {p.plan_id for p in self.sandbox.seller.plans}
+        assert set(recorded.values()) <= ids, recorded
 
     @invariant()
     def every_unit_is_accounted_for(self) -> None:
