@@ -270,7 +270,8 @@ class SupplyMachine(RuleBasedStateMachine):
         """`/planner push` as a person types it, in any case, split or not; also again, on an
         order already saved (which must be answered "already", not pushed twice)."""
         fba = [o for o in self.orders().values() if o["status"] in ("open", "draft")
-               and o["destination"].startswith("FBA-") and o["kind"] in ("purchase", "transfer")]  # fmt: skip
+               and o["destination"].startswith("FBA-")
+               and o["kind"] in ("purchase", "transfer")]  # fmt: skip
         if not fba:
             return
         order = pick(sorted(fba, key=lambda o: o["number"]), n[0])
