@@ -111,35 +111,25 @@ class SlackDelivery:
         self.client.chat_update(channel=channel, ts=ts, **_message(reply))
 
     def upload(self, chart: Chart, *, comment: str) -> str | None:
-        if self.channel_id is None:
-            return None
-        try:
-            answer = self.client.files_upload_v2(
-                channel=self.channel_id,
-                content=chart.png,
-                filename=chart.filename,
-                title=chart.title,
-                initial_comment=comment,
-            )
-        except SlackApiError as exc:
-            log.warning("could not upload %s: %s", chart.filename, exc.response.get("error"))
-            return None
-        files = answer.get("files") or [{}]
-        return str(files[0].get("id", "")) or "uploaded"
+        return self._upload(chart.png, chart.filename, chart.title, comment)
 
     def upload_document(self, document: Document, *, comment: str) -> str | None:
+        return self._upload(document.content, document.filename, document.title, comment)
+
+    def _upload(self, content: bytes, filename: str, title: str, comment: str) -> str | None:
+        """files_upload_v2 into the channel; a Slack error is logged and answered with None."""
         if self.channel_id is None:
             return None
         try:
             answer = self.client.files_upload_v2(
                 channel=self.channel_id,
-                content=document.content,
-                filename=document.filename,
-                title=document.title,
+                content=content,
+                filename=filename,
+                title=title,
                 initial_comment=comment,
             )
         except SlackApiError as exc:
-            log.warning("could not upload %s: %s", document.filename, exc.response.get("error"))
+            log.warning("could not upload %s: %s", filename, exc.response.get("error"))
             return None
         files = answer.get("files") or [{}]
         return str(files[0].get("id", "")) or "uploaded"

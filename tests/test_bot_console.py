@@ -8,24 +8,8 @@ import shlex
 from pathlib import Path
 
 import pytest
-from slack_standin import demo_store, write_config
-
-from planner.cli import main
-
-
-@pytest.fixture
-def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("PLANNER_LOG_LEVEL", raising=False)
-    demo_store(tmp_path)
-    # Console mode needs no Slack at all: nothing answers at this address.
-    return write_config(tmp_path, "http://127.0.0.1:9/api/", port=3000, mode="console")
-
-
-def run(capsys: pytest.CaptureFixture[str], config: Path, *args: str) -> tuple[int, str]:
-    code = main(["--config", str(config), *args])
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
+from cli_support import fixture_console_config  # noqa: F401  (a fixture)
+from cli_support import run_joined as run
 
 
 def test_chat_runs_a_command_and_saves_the_chart(

@@ -7,27 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
-from slack_standin import demo_store, write_config
+from cli_support import fixture_console_config  # noqa: F401  (a fixture)
+from cli_support import run_joined as run
 
 from bot.commands import COMMANDS, help_reply
 from bot.roles import Role
 from planner.bootstrap import build_app
-from planner.cli import main
 from planner.services.digest import DIGEST_ACTION, last_snapshot
-
-
-@pytest.fixture
-def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("PLANNER_LOG_LEVEL", raising=False)
-    demo_store(tmp_path)
-    return write_config(tmp_path, "http://127.0.0.1:9/api/", port=3000, mode="console")
-
-
-def run(capsys: pytest.CaptureFixture[str], config: Path, *args: str) -> tuple[int, str]:
-    code = main(["--config", str(config), *args])
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
 
 
 def actions(config: Path) -> list[str]:

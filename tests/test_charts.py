@@ -14,8 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cli_support import fixture_console_config  # noqa: F401  (a fixture)
+from cli_support import run_joined as run
 from PIL import Image
-from slack_standin import demo_store, write_config
 
 from planner.adapters.charts import (
     BAND,
@@ -27,7 +28,6 @@ from planner.adapters.charts import (
     forecast_chart,
     vendor_orders_chart,
 )
-from planner.cli import main
 from planner.domain.catalog import Variant, Vendor
 from planner.domain.errors import NotFound
 from planner.domain.orders import OrderKind, OrderLine, OrderStatus, StockOrder
@@ -172,20 +172,6 @@ def test_an_unknown_vendor_is_refused_naming_the_close_ones(uow: SqlUnitOfWork) 
     with uow, pytest.raises(NotFound) as caught:
         vendor_months(uow, "The and Co", today=TODAY)
     assert "The and Co" in str(caught.value) and "Thé & Co" in (caught.value.hint or "")
-
-
-@pytest.fixture
-def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("PLANNER_LOG_LEVEL", raising=False)
-    demo_store(tmp_path)
-    return write_config(tmp_path, "http://127.0.0.1:9/api/", port=3000, mode="console")
-
-
-def run(capsys: pytest.CaptureFixture[str], config: Path, *args: str) -> tuple[int, str]:
-    code = main(["--config", str(config), *args])
-    captured = capsys.readouterr()
-    return code, captured.out + captured.err
 
 
 def test_forecast_view_writes_the_chart_with_its_band(

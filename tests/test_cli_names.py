@@ -8,42 +8,14 @@ the closest code, and nothing is planned or stored.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import fixture_seller_db, fixture_shop, run  # noqa: F401  (fixtures)
 
-from planner.cli import main
 from planner.store.database import make_engine
 from planner.store.uow import SqlUnitOfWork
-
-
-@pytest.fixture(scope="module")
-def seller_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo seller's database (no plan yet), built once; each test works on a copy."""
-    directory = tmp_path_factory.mktemp("seller")
-    config = directory / "planner.toml"
-    config.write_text(f'[paths]\ndata_dir = "{directory / "data"}"\n', "utf-8")
-    assert main(["--config", str(config), "demo", "--seller-only", "--variants", "20"]) == 0
-    return directory / "data" / "planner.db"
-
-
-@pytest.fixture
-def shop(seller_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
-    shutil.copy(seller_db, data / "planner.db")
-    config = tmp_path / "planner.toml"
-    config.write_text(f'[paths]\ndata_dir = "{data}"\n', "utf-8")
-    capsys.readouterr()
-    return config
-
-
-def run(capsys: pytest.CaptureFixture[str], config: Path, *args: str) -> tuple[int, str, str]:
-    code = main(["--config", str(config), *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def plans_made(config: Path) -> int:

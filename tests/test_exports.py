@@ -21,31 +21,19 @@ from bot_support import (
     texts,
     tick,
 )
+from cli_support import (
+    fixture_console_config,  # noqa: F401  (a fixture)
+    run,
+)
 from openpyxl import load_workbook
 from pypdf import PdfReader
-from slack_standin import demo_store, write_config
 
 from planner.adapters.files import write_atomically
 from planner.bootstrap import build_app
-from planner.cli import main
 from planner.domain.errors import InvalidInput
 
 VENDOR = "Société des Thés Øresund"
 ADDRESS = ("Rue de l'Église 5", "75001 Paris", "France")
-
-
-@pytest.fixture
-def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("PLANNER_LOG_LEVEL", raising=False)
-    demo_store(tmp_path)
-    return write_config(tmp_path, "http://127.0.0.1:9/api/", port=3000, mode="console")
-
-
-def run(capsys: pytest.CaptureFixture[str], config: Path, *args: str) -> tuple[int, str, str]:
-    code = main(["--config", str(config), *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

@@ -7,40 +7,11 @@ shipments pulled in from Amazon with an unknown source, and purchases into the I
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from planner.cli import main
-
-
-@pytest.fixture(scope="module")
-def seller_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo seller's database, built once; each test works on its own copy."""
-    directory = tmp_path_factory.mktemp("seller")
-    config = directory / "planner.toml"
-    config.write_text(f'[paths]\ndata_dir = "{directory / "data"}"\n', "utf-8")
-    assert main(["--config", str(config), "demo", "--seller-only", "--variants", "20"]) == 0
-    return directory / "data" / "planner.db"
-
-
-@pytest.fixture
-def shop(seller_db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
-    shutil.copy(seller_db, data / "planner.db")
-    config = tmp_path / "planner.toml"
-    config.write_text(f'[paths]\ndata_dir = "{data}"\n', "utf-8")
-    capsys.readouterr()
-    return config
-
-
-def run(capsys: pytest.CaptureFixture[str], config: Path, *args: str) -> tuple[int, str, str]:
-    code = main(["--config", str(config), *args])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from cli_support import fixture_seller_db, fixture_shop, run  # noqa: F401  (fixtures)
 
 
 def orders(capsys: pytest.CaptureFixture[str], config: Path) -> dict[str, dict[str, Any]]:

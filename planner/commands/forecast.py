@@ -17,7 +17,13 @@ from planner.forecast.panel import forecast_panel
 from planner.ports.charts import ChartSeries
 from planner.services.accuracy import GROUPINGS, forecast_accuracy
 from planner.services.forecast_chart import forecast_chart_data, forecast_title
-from planner.services.forecast_view import SeriesMonths, forecast_view, plan_afresh
+from planner.services.forecast_view import (
+    SeriesMonths,
+    forecast_view,
+    month_table,
+    plan_afresh,
+    series_notes,
+)
 from planner.services.names import resolve_optional, resolve_sku
 
 METHOD_NAMES = ("auto", *sorted(METHODS))
@@ -240,8 +246,8 @@ def view_cmd(
         return
     for s in found.series:
         out.print(_series_table(found.sku, s, months))
-        for line in _series_notes(s):
-            out.print(line)
+        for line in series_notes(s):
+            out.print(f"  {line}")
 
 
 def _write_chart(data: ChartSeries, title: str, path: Path) -> None:
@@ -285,41 +291,4 @@ def _series_json(sku: str, s: SeriesMonths, months: list[str]) -> dict[str, obje
 
 
 def _series_table(sku: str, s: SeriesMonths, months: list[str]) -> Table:
-    title = f"{sku} in {s.warehouse} ({s.method})"
-    shows_use = s.network or bool(s.from_assemblies)
-    columns = ["month", "forecast", "after edits"]
-    columns += ["plan uses", "of which from assemblies"] if shows_use else []
-    rows = []
-    for j, m in enumerate(months):
-        row = [m, f"{s.before[j]:,.1f}", f"{s.after[j]:,.1f}"]
-        if shows_use:
-            row += [f"{s.used[j]:,.1f}", f"{s.dependent[j]:,.1f}"]
-        rows.append([*row, "edited" if s.edited[j] else ""])
-    return table(title, [*columns, ""], rows)
-
-
-def _series_notes(s: SeriesMonths) -> list[str]:
-    """Why a row's numbers differ from the plain forecast, in words."""
-    notes = []
-    if s.members:
-        notes.append(f"  {s.warehouse} is combined: it plans the demand of {', '.join(s.members)}.")
-    elif not s.planned and not s.planned_in:
-        notes.append(f"  {s.warehouse} is not planned (not enabled).")
-    if s.network:
-        network = sum(s.used) - sum(s.dependent)
-        notes.append(
-            f"  {s.warehouse} assembles this SKU: the plan uses its demand in every warehouse"
-            f" ({network:,.0f} units over these months)."
-        )
-    if s.from_assemblies:
-        total = sum(s.dependent)
-        parts = ", ".join(f"{a.assembly} ×{a.per_assembly:g}" for a in s.from_assemblies)
-        notes.append(
-            f"  {s.warehouse}: the plan uses {sum(s.used):,.0f} units over these months, "
-            f"of which {total:,.0f} from assemblies {parts}."
-        )
-    if s.planned_in:
-        notes.append(
-            f"  {s.warehouse} is planned in {s.planned_in}: edits naming no warehouse apply there."
-        )
-    return notes
+    return table(f"{sku} in {s.warehouse} ({s.method})", *month_table(s, months))

@@ -10,14 +10,13 @@ from __future__ import annotations
 import csv
 import getpass
 import io
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
+from planner.adapters.files import write_atomically
 from planner.cli import State, cli, emit_json, out, pass_state, table
 from planner.domain.errors import InvalidInput
 from planner.ports import Cell, SetupRow
@@ -215,7 +214,7 @@ def export_cmd(state: State, kind_name: str, target: str) -> None:
     if target == "-":
         click.echo(text, nl=False)
         return
-    write_atomically(Path(target), text)
+    write_atomically(Path(target), text.encode("utf-8"))
     click.echo(f"wrote {len(rows)} {NOUNS[kind.name]} row(s) to {target}")
 
 
@@ -251,25 +250,6 @@ def csv_cell(value: object) -> str:
     if hasattr(value, "isoformat"):
         return str(value.isoformat())
     return str(value)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write the whole file or nothing: a temporary file beside it, then renamed over it."""
-    try:
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise InvalidInput(f"{path}: cannot write it ({exc.strerror})") from None
-    try:
-        with open(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise InvalidInput(f"{path}: cannot write it ({exc.strerror})") from None
 
 
 @cli.command("vendors")

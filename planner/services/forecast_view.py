@@ -139,3 +139,46 @@ def _from_assemblies(
 
 def _floats(values: NDArray[np.float64]) -> tuple[float, ...]:
     return tuple(float(x) for x in values)
+
+
+def month_table(
+    s: SeriesMonths, months: list[str], *, assemblies: str = "of which from assemblies"
+) -> tuple[list[str], list[list[str]]]:
+    """One series' months as a table: the columns and the rows (the CLI's and Slack's)."""
+    shows_use = s.network or bool(s.from_assemblies)
+    columns = ["month", "forecast", "after edits"]
+    columns += ["plan uses", assemblies] if shows_use else []
+    rows = []
+    for j, m in enumerate(months):
+        row = [m, f"{s.before[j]:,.1f}", f"{s.after[j]:,.1f}"]
+        if shows_use:
+            row += [f"{s.used[j]:,.1f}", f"{s.dependent[j]:,.1f}"]
+        rows.append([*row, "edited" if s.edited[j] else ""])
+    return [*columns, ""], rows
+
+
+def series_notes(s: SeriesMonths) -> list[str]:
+    """Why a warehouse's numbers differ from its plain forecast, in words (CLI and Slack)."""
+    notes = []
+    if s.members:
+        notes.append(f"{s.warehouse} is combined: it plans the demand of {', '.join(s.members)}.")
+    elif not s.planned and not s.planned_in:
+        notes.append(f"{s.warehouse} is not planned (not enabled).")
+    if s.network:
+        network = sum(s.used) - sum(s.dependent)
+        notes.append(
+            f"{s.warehouse} assembles this SKU: the plan uses its demand in every warehouse"
+            f" ({network:,.0f} units over these months)."
+        )
+    if s.from_assemblies:
+        total = sum(s.dependent)
+        parts = ", ".join(f"{a.assembly} ×{a.per_assembly:g}" for a in s.from_assemblies)
+        notes.append(
+            f"{s.warehouse}: the plan uses {sum(s.used):,.0f} units over these months, "
+            f"of which {total:,.0f} from assemblies {parts}."
+        )
+    if s.planned_in:
+        notes.append(
+            f"{s.warehouse} is planned in {s.planned_in}: edits naming no warehouse apply there."
+        )
+    return notes
