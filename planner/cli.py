@@ -77,6 +77,13 @@ def table(
     return t
 
 
+def order_numbers(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+    """An argument's order number(s) as stored (po-1001 is PO-1001), as the bot takes them."""
+    if isinstance(value, tuple):
+        return tuple(v.strip().upper() for v in value)
+    return value.strip().upper() if isinstance(value, str) else value
+
+
 def emit_json(data: object) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 

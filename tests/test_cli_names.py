@@ -100,7 +100,7 @@ def test_forecast_view_and_supply_refuse_unknown_codes_with_the_closest(
     assert plans_made(shop) == 0
 
 
-def test_order_lines_and_sources_take_codes_in_any_case(
+def test_order_numbers_lines_and_sources_take_codes_in_any_case(
     shop: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = orders(capsys, shop)
@@ -111,19 +111,19 @@ def test_order_lines_and_sources_take_codes_in_any_case(
     )  # fmt: skip
     sku = order["lines"][0]["sku"]
     code, out, err = run(
-        capsys, shop, "order", "edit", order["number"], "--qty", f"{sku.lower()}=777"
+        capsys, shop, "order", "edit", order["number"].lower(), "--qty", f"{sku.lower()}=777"
     )
     assert code == 0, err
     assert sku in out and orders(capsys, shop)[order["number"]]["lines"][0]["ordered"] == 777
     code, out, err = run(
-        capsys, shop, "order", "receive", order["number"], "--qty", f"{sku.lower()}=5"
+        capsys, shop, "order", "receive", order["number"].lower(), "--qty", f"{sku.lower()}=5"
     )
     assert code == 0, err
     assert sku in out and orders(capsys, shop)[order["number"]]["lines"][0]["received"] == 5
     pulled = next(o for o in before.values() if o["source"] is None and o["kind"] == "purchase")
     vendor = order["source"]
     code, out, err = run(
-        capsys, shop, "order", "set-source", pulled["number"], "--source", vendor.lower()
+        capsys, shop, "order", "set-source", pulled["number"].lower(), "--source", vendor.lower()
     )
     assert code == 0 and f"Source set to {vendor} on 1 order(s)" in out, err
     assert orders(capsys, shop)[pulled["number"]]["source"] == vendor

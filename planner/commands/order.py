@@ -14,7 +14,7 @@ import click
 
 from planner.adapters.documents import po_pdf, po_xlsx
 from planner.adapters.files import check_writable, write_atomically
-from planner.cli import State, cli, emit_json, out, pass_state, table
+from planner.cli import State, cli, emit_json, order_numbers, out, pass_state, table
 from planner.commands.orders import order_json
 from planner.domain.errors import InvalidInput
 from planner.domain.orders import StockOrder
@@ -64,7 +64,7 @@ def order_group() -> None:
 
 
 @order_group.command("show")
-@click.argument("number")
+@click.argument("number", callback=order_numbers)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @pass_state
 def show_cmd(state: State, number: str, as_json: bool) -> None:
@@ -79,7 +79,7 @@ def show_cmd(state: State, number: str, as_json: bool) -> None:
 
 
 @order_group.command("edit")
-@click.argument("number")
+@click.argument("number", callback=order_numbers)
 @click.option("--qty", "qty", type=SkuQuantity(), multiple=True, help="New ordered quantity.")
 @click.option(
     "--expected", type=click.DateTime(["%Y-%m-%d"]), help="New expected arrival (YYYY-MM-DD)."
@@ -114,7 +114,7 @@ def edit_cmd(
 
 
 @order_group.command("receive")
-@click.argument("number")
+@click.argument("number", callback=order_numbers)
 @click.option("--qty", "qty", type=SkuQuantity(), multiple=True, help="Units arrived now.")
 @click.option(
     "--force",
@@ -164,7 +164,7 @@ def _print_taken(result: ReceiveResult) -> None:
 
 
 @order_group.command("set-source")
-@click.argument("numbers", nargs=-1, required=True)
+@click.argument("numbers", nargs=-1, required=True, callback=order_numbers)
 @click.option("--source", required=True, help="Vendor (purchases) or warehouse (transfers).")
 @click.option(
     "--replace", is_flag=True, help="Change a source that is already known (a correction)."
@@ -183,7 +183,7 @@ def set_source_cmd(state: State, numbers: tuple[str, ...], source: str, replace:
 
 
 @order_group.command("export")
-@click.argument("number")
+@click.argument("number", callback=order_numbers)
 @click.option(
     "--xlsx", "xlsx_path", type=click.Path(path_type=Path, dir_okay=False), help="Workbook."
 )

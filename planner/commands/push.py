@@ -6,13 +6,13 @@ import getpass
 
 import click
 
-from planner.cli import State, cli, err, out, pass_state
+from planner.cli import State, cli, err, order_numbers, out, pass_state
 from planner.domain.orders import StockOrder
 from planner.ports import InboundOperationFailed, PushResult
 
 
 @cli.command("push")
-@click.argument("order_number")
+@click.argument("order_number", callback=order_numbers)
 @click.option(
     "--split/--no-split",
     default=True,
