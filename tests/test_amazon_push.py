@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -388,4 +389,6 @@ def test_planner_push_saves_an_order_and_refuses_no_split_in_one_line(
     assert labelled["shipment ids"] == ", ".join(pushed["amazon_shipment_ids"])
     assert labelled["shipment confirmation ids"] == ", ".join(pushed["amazon_confirmation_ids"])
     assert labelled["destination"] == pushed["destination"]
+    # Amazon's fulfillment centres, from getShipment's destination (e.g. "ABE2, PHX7")
+    assert re.fullmatch(r"[A-Z0-9]{4}(, [A-Z0-9]{4})*", labelled["fulfillment centres"])
     assert not refused["locked"] and refused["amazon_inbound_plan_id"] is None

@@ -47,4 +47,5 @@ def push_lines(result: PushResult, order: StockOrder) -> list[tuple[str, str]]:
         ("shipment ids", ", ".join(result.shipment_ids) or "none yet"),
         ("shipment confirmation ids", ", ".join(confirmations) or "none yet"),
         ("destination", order.destination),
+        ("fulfillment centres", ", ".join(result.destinations) or "in Seller Central"),
     ]
