@@ -209,7 +209,7 @@ class App:
 
     def review_sheet(self) -> ReviewSheet:
         """The configured review sheet: the local workbook, or the Google Sheet by key."""
-        from sheets.google import GoogleReviewSheet, connect
+        from sheets.google import Backoff, GoogleReviewSheet, connect
         from sheets.xlsx import XlsxReviewSheet
 
         settings = self.config.sheets
@@ -217,7 +217,12 @@ class App:
             return XlsxReviewSheet(Path(settings.path))
         assert settings.service_account_file and settings.spreadsheet_key  # config checks both
         base = str(settings.api_base_url) if settings.api_base_url else None
-        client, account = connect(settings.service_account_file, api_base_url=base)
+        client, account = connect(
+            settings.service_account_file,
+            api_base_url=base,
+            backoff=Backoff(budget=settings.retry_seconds),
+            share=bool(settings.share_with),
+        )
         return GoogleReviewSheet(client, settings.spreadsheet_key, account=account)
 
     # -- Slack bot (issue 8): Web API client, the bot's services, the Bolt app, the notifier --

@@ -9,10 +9,8 @@ Read-back: metadata (1) and one values batchGet (1).
 from __future__ import annotations
 
 import json
-import random
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,7 +21,6 @@ from google.auth.exceptions import GoogleAuthError
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
 from gspread.exceptions import APIError
-from gspread.http_client import HTTPClient
 from requests.adapters import HTTPAdapter
 
 from planner.domain.plan import Plan
@@ -37,60 +34,23 @@ from sheets.google_format import (
     tab_requests,
     tab_values,
 )
+from sheets.google_retry import Backoff, RetryingHTTPClient
+from sheets.google_status import TabRows, misplaced, moved, tab_rows, to_write
 
-SCOPES = (
-    "https://www.googleapis.com/auth/spreadsheets",
-    "https://www.googleapis.com/auth/drive",
-)
+# Reading and writing a spreadsheet shared with the service account needs only this scope;
+# Drive's is asked for only when planner shares the sheet (docs/google-sheets.md §2).
+SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"
+DRIVE_SCOPE = "https://www.googleapis.com/auth/drive"
+# Google recommends at most 2 MB per request (docs/google-sheets.md §8): values writes are split.
+MAX_BODY = 2_000_000
+# Google stops processing a request after 180 s: wait a little longer for its answer.
+TIMEOUT = (10.0, 190.0)
+STATUS_ROUNDS = 3  # writes of the Status cells when people keep moving rows meanwhile
 GOOGLE_PREFIXES = ("https://sheets.googleapis.com/", "https://www.googleapis.com/")
 META_FIELDS = (
     "spreadsheetId,properties.title,sheets(properties(sheetId,title,index,gridProperties),"
     "protectedRanges(protectedRangeId,description),conditionalFormats,basicFilter.range)"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Bounded exponential backoff for Google's quota (429) and unavailable (503) answers."""
-
-    attempts: int = 6
-    base: float = 1.0
-    cap: float = 32.0
-    sleep: Callable[[float], None] = time.sleep
-
-    def delay(self, attempt: int, retry_after: str | None) -> float:
-        if retry_after and retry_after.strip().isdigit():
-            return min(float(retry_after), self.cap)
-        return min(self.cap, self.base * 2 ** (attempt - 1)) + random.uniform(0, self.base / 4)
-
-
-def _retryable(exc: APIError) -> bool:
-    if exc.code in (429, 503):
-        return True
-    # Drive answers 403 for its rate limits, with a reason saying so.
-    reasons = {str(e.get("reason", "")) for e in exc.error.get("errors", []) or []}
-    return exc.code == 403 and bool(reasons & {"rateLimitExceeded", "userRateLimitExceeded"})
-
-
-class RetryingHTTPClient(HTTPClient):
-    """gspread's HTTP client with bounded retries (its BackOffHTTPClient waits up to 128 s)."""
-
-    backoff: Backoff = Backoff()
-    retries: int = 0
-
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
-        attempt = 1
-        while True:
-            try:
-                return super().request(*args, **kwargs)
-            except APIError as exc:
-                if attempt >= self.backoff.attempts or not _retryable(exc):
-                    raise
-                self.retries += 1
-                self.backoff.sleep(
-                    self.backoff.delay(attempt, exc.response.headers.get("Retry-After"))
-                )
-                attempt += 1
 
 
 class _Rebase(HTTPAdapter):
@@ -110,13 +70,17 @@ def connect(
     service_account_file: Path,
     *,
     api_base_url: str | None = None,
-    backoff: Backoff = Backoff(),
-    timeout: float = 120.0,
+    backoff: Backoff | None = None,
+    timeout: float | tuple[float, float] = TIMEOUT,
+    share: bool = False,
 ) -> tuple[gspread.Client, str]:
-    """A gspread client authorised by a service-account key file, and the account's e-mail."""
+    """A gspread client authorised by a service-account key file, and the account's e-mail.
+
+    `share`: also ask for the Drive scope, which `GoogleReviewSheet.share` needs."""
+    scopes = [SHEETS_SCOPE, DRIVE_SCOPE] if share else [SHEETS_SCOPE]
     try:
         info = json.loads(Path(service_account_file).read_text("utf-8"))
-        credentials = service_account.Credentials.from_service_account_info(info, scopes=SCOPES)
+        credentials = service_account.Credentials.from_service_account_info(info, scopes=scopes)
     except (OSError, ValueError, KeyError, TypeError):
         # Never echo the file: it holds a private key.
         raise layout.ReviewSheetError(
@@ -131,7 +95,7 @@ def connect(
     client = gspread.Client(credentials, session=session, http_client=RetryingHTTPClient)
     http = client.http_client
     assert isinstance(http, RetryingHTTPClient)
-    http.backoff = backoff
+    http.backoff = backoff or Backoff()
     client.set_timeout(timeout)
     return client, str(info.get("client_email", ""))
 
@@ -314,8 +278,7 @@ class GoogleReviewSheet:
             {"requests": requests_},
         )
         self._meta = None  # the structure changed
-        body = {"valueInputOption": "RAW", "data": data}
-        self._call("writing the review tabs", self._http.values_batch_update, self._key, body)
+        self._write_values("writing the review tabs", data)
         if shrink:  # now that every cell is written, drop the rows of a longer old plan
             self._call(
                 "trimming the review tabs", self._http.batch_update, self._key, {"requests": shrink}
@@ -328,37 +291,48 @@ class GoogleReviewSheet:
         edit_statuses: Mapping[str, str],
         setup_statuses: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
-        """Status cells by row key or ident: re-reads the tabs (rows may have moved), then
-        writes the Status column of each tab with a status to set, in one call."""
+        """Status cells by row key or ident: re-reads the tabs right before writing (rows may
+        have moved), writes only the cells whose Status changes, then checks each written cell
+        is still on its row; one a person moved meanwhile is put back and written again."""
         setup_statuses = {t: s for t, s in (setup_statuses or {}).items() if s}
         if not statuses and not edit_statuses and not setup_statuses:
             return
         if not self._headers or any(t not in self._headers for t in setup_statuses):
             self.read()  # the tabs there now (a settings tab may be newer than the last read)
-        wanted = [*(layout.REVIEW_TABS.values() if statuses else ())]
-        wanted += [layout.EDITS] if edit_statuses else []
-        tabs = [t for t in [*wanted, *setup_statuses] if self._headers.get(t)]
+        wanted: dict[str, Mapping[str, str]] = dict.fromkeys(
+            layout.REVIEW_TABS.values() if statuses else (), statuses
+        )
+        wanted |= {layout.EDITS: edit_statuses} if edit_statuses else {}
+        wanted |= setup_statuses
+        tabs = [t for t in wanted if self._headers.get(t)]
+        before = self._status_rows(tabs)
+        for _ in range(STATUS_ROUNDS):
+            cells = [c for t, rows in before.items() for c in to_write(t, rows, wanted[t])]
+            if not cells:
+                return
+            self._write_values("writing statuses", [c.value_range() for c in cells])
+            after = self._status_rows(tabs)
+            if not moved(cells, after):
+                return
+            back = misplaced(cells, after, before, wanted)
+            if back:
+                self._write_values("putting back statuses", [c.value_range() for c in back])
+            before = {t: rows for t, rows in after.items() if rows is not None}
+        raise layout.ReviewSheetError(
+            "rows of the review sheet kept moving while planner wrote their Status",
+            hint="approve again once nobody is sorting the sheet; nothing is ordered twice",
+        )
+
+    def _status_rows(self, tabs: Sequence[str]) -> dict[str, TabRows]:
         tables = self._get([quote(t) for t in tabs], "reading row keys")
-        data = []
-        for tab, values in zip(tabs, tables, strict=True):
-            if not values:
-                continue
-            if tab not in setup_statuses:
-                where, column = _status_column(tab, values, statuses, edit_statuses)
-            elif found := setup_layout.status_lines(tab, values, setup_statuses[tab]):
-                where, column = found[0], _column(values, found[0])
-                for line, text in found[1].items():
-                    column[line - 2] = [text]
-            else:
-                continue  # its header row was blanked: no row can be matched
-            if not column:
-                continue  # a header and no rows: nothing to write (and no range "X2:X1")
-            letter = layout.a1_column(where)
-            end = len(column) + 1
-            data.append({"range": f"{quote(tab)}!{letter}2:{letter}{end}", "values": column})
-        if data:
-            body = {"valueInputOption": "RAW", "data": data}
-            self._call("writing statuses", self._http.values_batch_update, self._key, body)
+        found = {t: tab_rows(t, values) for t, values in zip(tabs, tables, strict=True)}
+        return {t: rows for t, rows in found.items() if rows is not None}
+
+    def _write_values(self, what: str, data: list[dict[str, Any]]) -> None:
+        """Values as RAW in as many values.batchUpdate calls as keep each under MAX_BODY."""
+        for chunk in value_chunks(data, MAX_BODY):
+            body = {"valueInputOption": "RAW", "data": chunk}
+            self._call(what, self._http.values_batch_update, self._key, body)
 
     def share(self, emails: Sequence[str]) -> list[str]:
         """Give these people edit access (Drive permissions), once each."""
@@ -384,29 +358,46 @@ class GoogleReviewSheet:
         return added
 
 
-def _status_column(
-    tab: str,
-    values: list[list[Cell]],
-    statuses: Mapping[str, str],
-    edit_statuses: Mapping[str, str],
-) -> tuple[int, list[list[Cell]]]:
-    """Where the Status column of a tab is, and all of it (below the header) with the new
-    statuses set."""
-    where = layout.column_index(values[0], tab, [layout.STATUS])[layout.STATUS]
-    column = _column(values, where)
-    if tab == layout.EDITS:
-        for line in layout.parse_edits(values):
-            if line.ident in edit_statuses:
-                column[line.line - 2] = [edit_statuses[line.ident]]
-        return where, column
-    key_col = layout.column_index(values[0], tab, [layout.KEY])[layout.KEY]
-    for i, row in enumerate(values[1:]):
-        key = str(row[key_col]).strip() if key_col < len(row) else ""
-        if key in statuses:
-            column[i] = [statuses[key]]
-    return where, column
+_RANGE = re.compile(r"^(?P<tab>.*)!(?P<col>[A-Z]+)(?P<row>\d+)(?::(?P<end>[A-Z]+)\d+)?$")
 
 
-def _column(values: list[list[Cell]], where: int) -> list[list[Cell]]:
-    """One column of a tab below its header, as a values write wants it."""
-    return [[r[where] if where < len(r) else ""] for r in values[1:]]
+def _size(value: Any) -> int:
+    return len(json.dumps(value))  # as requests serialises a json= body
+
+
+def value_chunks(data: Sequence[dict[str, Any]], limit: int) -> Iterator[list[dict[str, Any]]]:
+    """ValueRanges in batches whose values.batchUpdate body is at most `limit` bytes; a range
+    too large for one body is split by rows (each piece a range of its own)."""
+    chunk: list[dict[str, Any]] = []
+    used = _size({"valueInputOption": "RAW", "data": []})
+    for piece in (p for vr in data for p in _split_rows(vr, limit // 2)):
+        size = _size(piece) + 2
+        if chunk and used + size > limit:
+            yield chunk
+            chunk, used = [], _size({"valueInputOption": "RAW", "data": []})
+        chunk.append(piece)
+        used += size
+    if chunk:
+        yield chunk
+
+
+def _split_rows(vr: dict[str, Any], limit: int) -> Iterator[dict[str, Any]]:
+    """One ValueRange as pieces of whole rows, each at most about `limit` bytes."""
+    found = _RANGE.match(str(vr["range"]))
+    if found is None or _size(vr) <= limit:
+        yield vr
+        return
+    tab, col, first = found["tab"], found["col"], int(found["row"])
+    end = found["end"] or col
+    rows: list[Any] = []
+    used = 0
+    for i, row in enumerate(vr["values"]):
+        size = _size(row) + 2
+        if rows and used + size > limit:
+            start = first + i - len(rows)
+            yield {"range": f"{tab}!{col}{start}:{end}{start + len(rows) - 1}", "values": rows}
+            rows, used = [], 0
+        rows.append(row)
+        used += size
+    start = first + len(vr["values"]) - len(rows)
+    yield {"range": f"{tab}!{col}{start}:{end}{start + len(rows) - 1}", "values": rows}

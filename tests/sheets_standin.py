@@ -45,6 +45,10 @@ REQUEST_KINDS = frozenset(
 )
 STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED"}
 STATUS |= {404: "NOT_FOUND", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+# Google's front end refuses a larger body with 400 INVALID_ARGUMENT and this message (the
+# Sheets API "recommends" 2 MB; planner stays under that): docs/google-sheets.md §8.
+MAX_BODY = 10_485_760
+TOO_LARGE = f"Request payload size exceeds the limit: {MAX_BODY} bytes."
 QUOTA = (
     "Quota exceeded for quota metric 'Write requests' and limit 'Write requests per minute per "
     "user' of service 'sheets.googleapis.com' for consumer 'project_number:000000000000'."
@@ -263,6 +267,14 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (1, str(value).casefold())
 
 
+@dataclass(frozen=True)
+class Fault:
+    status: int
+    method: str
+    path: str
+    applied: bool = False
+
+
 @dataclass
 class Hold:
     """A call held unanswered (and not applied) until the test releases it."""
@@ -279,8 +291,11 @@ class State:
     def __init__(self) -> None:
         self.books: dict[str, Book] = {}
         self.tokens: dict[str, str] = {}  # access token -> service account e-mail
-        self.faults: list[tuple[int, str, str]] = []  # (status, method, path fragment)
+        self.faults: list[Fault] = []
         self.calls: list[tuple[str, str]] = []
+        self.bodies: list[tuple[str, str, int]] = []  # (method, path, bytes) of every API call
+        self.scopes: list[str] = []  # the `scope` claim of every token request
+        self.before: list[tuple[str, str, Callable[[State], None]]] = []
         self.holds: list[Hold] = []
         self.lock = threading.RLock()
         self._ids = itertools.count(1)
@@ -303,9 +318,33 @@ class State:
         self.books[key] = Book(key, title, [sheet], [permission])
         return key
 
-    def fail(self, status: int = 429, *, times: int = 1, method: str = "", path: str = "") -> None:
-        """The next `times` matching calls answer `status` with Google's error body."""
-        self.faults += [(status, method.upper(), path)] * times
+    def fail(
+        self,
+        status: int = 429,
+        *,
+        times: int = 1,
+        method: str = "",
+        path: str = "",
+        applied: bool = False,
+    ) -> None:
+        """The next `times` matching calls answer `status` with Google's error body; with
+        `applied`, each is carried out first (a server error after the change, or an answer
+        lost on the way back)."""
+        self.faults += [Fault(status, method.upper(), path, applied)] * times
+
+    def on(self, method: str, path: str, action: Callable[[State], None]) -> None:
+        """Before the next `method` call whose path contains `path` is carried out, `action`
+        changes the spreadsheet as a person would at that moment (it gets this state)."""
+        self.before.append((method.upper(), path, action))
+
+    def person(self, key: str, requests: list[dict[str, Any]]) -> None:
+        """A person's change through the UI: spreadsheets.batchUpdate requests (sortRange,
+        insertDimension ...), applied directly (for use inside an `on` action)."""
+        self._batch_update(self.books[key], requests)
+
+    def types(self, key: str, a1: str, values: list[list[Any]]) -> None:
+        """A person typing cells (USER_ENTERED), applied directly."""
+        self._put(self.books[key], a1, values, "USER_ENTERED")
 
     def hold(self, method: str, path: str) -> Hold:
         """The next `method` call whose path contains `path` waits, unapplied, until released.
@@ -808,14 +847,27 @@ class _Handler(BaseHTTPRequestHandler):
                         " access token, login cookie or other valid authentication credential.",
                     )
                 state.calls.append((method, url.path))
-                for i, (status, m, fragment) in enumerate(state.faults):
-                    if (not m or m == method) and fragment in url.path:
-                        del state.faults[i]
-                        raise ApiError(
-                            status,
-                            QUOTA if status == 429 else "The service is currently unavailable.",
-                        )
+                state.bodies.append((method, url.path, len(raw)))
+                if len(raw) > MAX_BODY:
+                    raise ApiError(400, TOO_LARGE)
                 body = json.loads(raw) if raw else {}
+                for i, (m, fragment, action) in enumerate(state.before):
+                    if m == method and fragment in url.path:
+                        del state.before[i]
+                        action(state)
+                        break
+                fault = next(
+                    (f for f in state.faults if f.method in ("", method) and f.path in url.path),
+                    None,
+                )
+                if fault is not None:
+                    state.faults.remove(fault)
+                    if fault.applied:
+                        state.handle(method, url.path, query, body)
+                    raise ApiError(
+                        fault.status,
+                        QUOTA if fault.status == 429 else "The service is currently unavailable.",
+                    )
                 result = state.handle(method, url.path, query, body)
             self._send(200 if result is not None else 204, result)
         except ApiError as exc:
@@ -829,6 +881,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise ApiError(400, "unsupported grant type")
         claims_part = form["assertion"][0].split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(claims_part + "=" * (-len(claims_part) % 4)))
+        self.state.scopes.append(str(claims.get("scope", "")))
         token = f"standin-token-{next(self.state._ids)}"
         self.state.tokens[token] = claims.get("iss", "")
         return {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}

@@ -24,6 +24,8 @@ from test_sheets_review import (
     standard_recs,
 )
 
+from planner.bootstrap import App
+from planner.config.loader import load_config
 from planner.domain.errors import PlannerError
 from planner.domain.orders import OrderKind
 from planner.services.review import approve, publish
@@ -87,7 +89,7 @@ def waits() -> Waits:
 
 @pytest.fixture
 def client(account_file: Path, standin: tuple[State, str], waits: Waits) -> gspread.Client:
-    backoff = Backoff(attempts=4, base=0.5, sleep=waits)
+    backoff = Backoff(budget=20, sleep=waits)
     return connect(account_file, api_base_url=standin[1], backoff=backoff)[0]
 
 
@@ -193,7 +195,7 @@ def test_quota_errors_are_retried_with_backoff_then_given_up_with_a_clear_messag
     state.fail(429, times=10, method="POST", path="values:batchUpdate")
     with pytest.raises(PlannerError, match="quota exceeded"):
         publish(uow, published, actor="ann", now=NOW)
-    assert len(waits.seconds) == 2 + 3  # bounded: 4 attempts each
+    assert len(waits.seconds) == 2 + 4 and sum(waits.seconds[2:]) <= 20  # within the budget
     state.faults.clear()
 
 
@@ -349,3 +351,162 @@ def test_statuses_that_cannot_be_written_are_written_by_the_next_approve(
     assert (
         ws.cell(line_of(ws, at, A), at["Status"]).value == "ordered in PO-1001 (120) on 2026-11-02"
     )
+
+
+# --- Google as it really behaves (issue 18): payload size, quota window, lost answers, people
+# editing while planner writes, scopes. docs/google-sheets.md §2, §8, §13.
+
+SHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"
+DRIVE_SCOPE = "https://www.googleapis.com/auth/drive"
+
+
+def test_the_stand_in_refuses_a_body_over_googles_limit_as_google_does(
+    client: gspread.Client, standin: tuple[State, str]
+) -> None:
+    ws = client.create("Too big").sheet1
+    cells = [["x" * 500] * 26 for _ in range(1000)]  # about 13 MB of JSON
+    with pytest.raises(gspread.exceptions.APIError) as caught:
+        ws.update(cells, "A1")
+    assert caught.value.code == 400
+    assert "Request payload size exceeds the limit: 10485760 bytes." in str(caught.value)
+    assert not any(any(row) for row in ws.get_all_values())  # nothing written
+
+
+def test_a_20000_row_publish_goes_in_requests_under_2_mb_and_arrives_whole(
+    uow: SqlUnitOfWork, sheet: GoogleReviewSheet, standin: tuple[State, str], spreadsheet: str
+) -> None:
+    state = standin[0]
+    long = "Organic loose-leaf green tea, first flush, 250 g resealable pouch, case of 12"
+    recs = [
+        rec(OrderKind.PURCHASE, f"SKU-{i:06d}", "FBA-US", "Acme", 10 + i % 90, title=f"{long} {i}")
+        for i in range(20_000)
+    ]
+    save_plan(uow, recs)
+    before = len(state.bodies)
+    publish(uow, sheet, actor="ann", now=NOW)
+    sent = state.bodies[before:]
+    writes = [size for method, path, size in sent if path.endswith("values:batchUpdate")]
+    assert max(size for _, _, size in sent) <= 2_000_000
+    assert len(writes) >= 3 and sum(writes) > 4_000_000  # the cells, split into several calls
+    rows = state.values(spreadsheet, "Purchases")
+    assert len(rows) == 20_001
+    assert sorted(r[1] for r in rows[1:]) == [f"SKU-{i:06d}" for i in range(20_000)]
+
+
+@pytest.fixture
+def patient(account_file: Path, standin: tuple[State, str], waits: Waits) -> gspread.Client:
+    """A client with the default retry budget and waits recorded, not slept."""
+    return connect(account_file, api_base_url=standin[1], backoff=Backoff(sleep=waits))[0]
+
+
+def test_quota_answers_are_retried_past_googles_one_minute_window_then_given_up(
+    uow: SqlUnitOfWork, patient: gspread.Client, spreadsheet: str, standin: tuple[State, str],
+    waits: Waits,
+) -> None:  # fmt: skip
+    state = standin[0]
+    sheet = GoogleReviewSheet(patient, spreadsheet, account=ACCOUNT)
+    seed_catalog(uow)
+    save_plan(uow, standard_recs())
+    state.fail(429, times=7, method="POST", path="values:batchUpdate")
+    publish(uow, sheet, actor="ann", now=NOW)  # the quota refills after a minute: it gets through
+    assert len(waits.seconds) == 7 and sum(waits.seconds) > 60
+    doubling = [min(32, 2**i) for i in range(7)]  # 1, 2, 4 … s, capped at 32, plus jitter
+    assert all(d <= w <= d + 1 for d, w in zip(doubling, waits.seconds, strict=True))
+    assert any(w != int(w) for w in waits.seconds)
+    assert state.values(spreadsheet, "Purchases")[1][1] == "TEA-A"
+    waits.seconds.clear()
+    state.fail(503, times=100, method="GET")
+    with pytest.raises(PlannerError, match="Google Sheets refused reading"):
+        sheet.read()
+    assert 60 < sum(waits.seconds) <= 120  # the default budget, then a clear message
+    state.faults.clear()
+
+
+def test_a_call_that_times_out_is_sent_again(
+    account_file: Path, standin: tuple[State, str], spreadsheet: str, waits: Waits
+) -> None:
+    state, base = standin
+    client = connect(account_file, api_base_url=base, backoff=Backoff(sleep=waits), timeout=0.5)[0]
+    held = state.hold("GET", f"{spreadsheet}")
+    try:
+        assert GoogleReviewSheet(client, spreadsheet).read() is None  # answered the second time
+    finally:
+        held.release.set()
+    assert held.arrived.is_set() and len(waits.seconds) == 1
+
+
+def test_an_add_sheet_applied_but_answered_500_is_checked_not_sent_twice(
+    uow: SqlUnitOfWork, sheet: GoogleReviewSheet, standin: tuple[State, str], spreadsheet: str
+) -> None:
+    state = standin[0]
+    seed_catalog(uow)
+    save_plan(uow, standard_recs())
+    state.fail(500, method="POST", path=f"{spreadsheet}:batchUpdate", applied=True)
+    publish(uow, sheet, actor="ann", now=NOW)
+    titles = [s.title for s in state.books[spreadsheet].sheets]
+    assert sorted(titles) == sorted({*titles}) and titles.count("Purchases") == 1
+    assert all(tab in titles for tab in layout.TABS)
+    assert state.values(spreadsheet, "Purchases")[1][1] == "TEA-A"  # and the cells followed
+    formats = [c for c in state.calls if c[1].endswith(f"{spreadsheet}:batchUpdate")]
+    assert len(formats) == 1  # the structure was sent once: the sheet list showed it applied
+
+
+def test_statuses_go_only_to_the_rows_planner_orders_whatever_people_do_meanwhile(
+    uow: SqlUnitOfWork,
+    published: GoogleReviewSheet,
+    client: gspread.Client,
+    spreadsheet: str,
+    standin: tuple[State, str],
+) -> None:
+    state = standin[0]
+    ws, at = people(client, spreadsheet, "Purchases")
+    ws.update_cell(line_of(ws, at, A), at["Approve"], True)
+    ws.update_cell(line_of(ws, at, C), at["Approve"], True)
+    d_line, b_line = line_of(ws, at, D), line_of(ws, at, B)
+    status, qty = layout.a1_column(at["Status"] - 1), layout.a1_column(at["Order qty"] - 1)
+
+    def meanwhile(state: State) -> None:  # between planner's read and its write
+        state.types(spreadsheet, f"'Purchases'!{status}{b_line}", [["asked the vendor"]])
+        state.types(spreadsheet, f"'Purchases'!{qty}{d_line}", [["99"]])
+        sheet_id = state.sheet(spreadsheet, "Purchases").props["sheetId"]
+        span = {"sheetId": sheet_id, "dimension": "ROWS", "startIndex": 1, "endIndex": 2}
+        state.person(spreadsheet, [{"insertDimension": {"range": span}}])
+        state.types(spreadsheet, "'Purchases'!B2", [["my own line"]])
+
+    state.on("POST", "values:batchUpdate", meanwhile)
+    outcome = approve(uow, published, approver="bob", now=NOW)
+
+    assert sorted(o.units for o in outcome.created) == [60, 120]
+    cells = {k: ws.row_values(line_of(ws, at, k)) for k in (A, B, C, D)}
+
+    def cell(k: str, column: str) -> str:
+        row = cells[k]
+        return row[at[column] - 1] if at[column] - 1 < len(row) else ""
+
+    assert cell(A, "Status").startswith("ordered in PO-") and "(120)" in cell(A, "Status")
+    assert cell(C, "Status").startswith("ordered in PO-") and "(60)" in cell(C, "Status")
+    assert cell(B, "Status") == "asked the vendor"  # a person's cell planner had no reason to touch
+    assert cell(D, "Order qty") == "99" and cell(D, "Status") == ""
+    mine = ws.row_values(2)
+    assert mine[1] == "my own line" and (len(mine) < at["Status"] or mine[at["Status"] - 1] == "")
+
+
+def test_the_drive_scope_is_asked_for_only_when_the_sheet_is_shared(
+    account_file: Path, standin: tuple[State, str], spreadsheet: str, tmp_path: Path
+) -> None:
+    state, base = standin
+
+    def scopes_of(share_with: str) -> list[str]:
+        config = tmp_path / "planner.toml"
+        config.write_text(
+            f'[sheets]\nbackend = "google"\nspreadsheet_key = "{spreadsheet}"\n'
+            f'service_account_file = "{account_file}"\napi_base_url = "{base}"\n'
+            f"share_with = [{share_with}]\n"
+        )
+        app = App(load_config(config, cwd=tmp_path, environ={}))
+        before = len(state.scopes)
+        app.review_sheet().read()
+        return state.scopes[before].split()
+
+    assert scopes_of("") == [SHEETS_SCOPE]
+    assert scopes_of('"buyer@example.com"') == [SHEETS_SCOPE, DRIVE_SCOPE]

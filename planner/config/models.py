@@ -246,6 +246,9 @@ class SheetsSettings(Section):
     api_base_url: HttpUrl | None = None
     # E-mail addresses the Google Sheet is shared with (as writers) on first publish.
     share_with: tuple[Text, ...] = ()
+    # How long Google Sheets calls are retried after quota (429) and server errors, in seconds
+    # of waiting; more than the minute Google's per-minute quotas take to refill.
+    retry_seconds: Annotated[float, Field(strict=False, ge=0, le=3600)] = 120.0
 
     @model_validator(mode="after")
     def _google_needs_key_and_account(self) -> SheetsSettings:
