@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
+from functools import partial
 
 from bot import approval, pushing, reports
 from bot.blocks.help import CommandHelp, help_blocks
@@ -17,11 +18,12 @@ from bot.blocks.orders import (
 from bot.blocks.reorder import reorder_blocks
 from bot.blocks.settings import settings_blocks, vendors_blocks
 from bot.blocks.sku import chart_text, sku_blocks, sku_suggestions_blocks
-from bot.blocks.sync import sync_progress_blocks, sync_result_blocks
+from bot.blocks.sync import sync_failed_blocks, sync_progress_blocks, sync_result_blocks
 from bot.blocks.transfers import TransferRow, transfers_blocks
 from bot.blocks.vendor_orders import slug, vendor_months_blocks, vendor_summary, vendor_title
 from bot.documents import order_cmd
 from bot.handling import CommandSpec, Context, Outcome
+from bot.progress import MessageProgress
 from bot.queries import (
     ORDER_VIEWS,
     find_sku,
@@ -42,7 +44,6 @@ from planner.services.settings_view import sku_settings, vendor_list
 from planner.services.vendor_orders import vendor_months
 
 ORDER_NUMBER = re.compile(r"^[A-Z]{2}-\d+$", re.IGNORECASE)
-PROGRESS_EVERY_SECONDS = 1.0
 FORCE_WORDS = ("force", "--force")
 
 
@@ -201,36 +202,8 @@ def transfers(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> O
     return Outcome((f"plan:{plan.id}",), {"transfers": len(rows)})
 
 
-class MessageProgress:
-    """Sync progress into one channel message, updated at most once a second."""
-
-    def __init__(self, out: Delivery, handle: str | None, by: str) -> None:
-        self.out, self.handle, self.by = out, handle, by
-        self.lines: list[str] = []
-        self.total: int | None = None
-        self.done = 0
-        self._last = 0.0
-
-    def start(self, description: str, total: int | None = None) -> None:
-        self.lines.append(description)
-        self.total, self.done = total, 0
-        self._push(force=True)
-
-    def advance(self, amount: int = 1) -> None:
-        self.done += amount
-        if self.lines and self.total:
-            base = self.lines[-1].split(" (")[0]
-            self.lines[-1] = f"{base} ({self.done}/{self.total})"
-        self._push()
-
-    def _push(self, *, force: bool = False) -> None:
-        now = time.monotonic()
-        if self.handle is None or (not force and now - self._last < PROGRESS_EVERY_SECONDS):
-            return
-        self._last = now
-        self.out.update(
-            self.handle, Reply("Amazon sync running", sync_progress_blocks(self.by, self.lines))
-        )
+def _sync_progress(by: str, lines: Sequence[str]) -> Reply:
+    return Reply("Amazon sync running", sync_progress_blocks(by, lines))
 
 
 def sync(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
@@ -243,20 +216,20 @@ def sync(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcom
     try:
         started = time.monotonic()
         handle = out.post(Reply("Amazon sync started", sync_progress_blocks(caller.mention, [])))
+        progress = MessageProgress(out, handle, partial(_sync_progress, caller.mention)).posted()
         try:
-            results = runner(MessageProgress(out, handle, caller.mention), caller.actor)
+            results = runner(progress, caller.actor)
         except PlannerError as exc:  # e.g. another sync holds the lease: the channel is told
-            if handle is not None:
-                out.update(handle, Reply(f"Amazon sync by {caller.mention} did not run: {exc}"))
+            if handle is not None:  # the failure replaces the progress blocks (Slack keeps them)
+                text = f"Amazon sync by {caller.mention} did not run: {exc.message}"
+                out.update(handle, Reply(text, sync_failed_blocks(caller.mention, exc)))
             raise
-        final = Reply(
-            "Amazon sync finished",
-            sync_result_blocks(caller.mention, results, time.monotonic() - started),
+        progress.finish(
+            Reply(
+                "Amazon sync finished",
+                sync_result_blocks(caller.mention, results, time.monotonic() - started),
+            )
         )
-        if handle is not None:
-            out.update(handle, final)
-        else:
-            out.reply(Reply(final.text, final.blocks, public=True))
     finally:
         ctx.claims.release("sync")
     failed = [r.connection for r in results if not r.ok]

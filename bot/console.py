@@ -99,8 +99,9 @@ class ConsoleDelivery:
         self.show(reply, "in the channel")
         return handle
 
-    def update(self, handle: str, reply: Reply) -> None:
+    def update(self, handle: str, reply: Reply) -> bool:
         self.show(reply, "message updated")
+        return True
 
     def upload(self, chart: Chart, *, comment: str) -> str | None:
         self.chart_dir.mkdir(parents=True, exist_ok=True)

@@ -67,8 +67,8 @@ class Delivery(Protocol):
         """A new message in the channel; a handle to update it, or None if it cannot be posted."""
         ...
 
-    def update(self, handle: str, reply: Reply) -> None:
-        """Change a message posted with `post`."""
+    def update(self, handle: str, reply: Reply) -> bool:
+        """Replace a message posted with `post` (its blocks too); False if it could not be."""
         ...
 
     def upload(self, chart: Chart, *, comment: str) -> str | None:

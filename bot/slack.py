@@ -1,8 +1,13 @@
-"""Slack's side of delivery: the Web API client (retries bounded), response_url, the digest."""
+"""Slack's side of delivery: the Web API client (retries bounded), response_url, the digest.
+
+Slack behaviours relied on here are cited in docs/slack-behaviour.md.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -26,6 +31,10 @@ log = logging.getLogger("planner.bot.slack")
 SLACK_API = "https://slack.com/api/"
 TIMEOUT_SECONDS = 15
 RETRIES = 2  # per call, after the first try: 429s wait Retry-After, 5xx and resets retry once more
+# A response_url takes 5 answers within 30 minutes of the request; the rest go by the Web API.
+# The minute kept back covers the time between Slack's request and this delivery's start.
+RESPONSE_URL_USES = 5
+RESPONSE_URL_SECONDS = 30 * 60 - 60
 
 
 def retry_handlers() -> list[RetryHandler]:
@@ -53,8 +62,18 @@ def _message(reply: Reply) -> dict[str, Any]:
     return body
 
 
+def _replacement(reply: Reply) -> dict[str, Any]:
+    """chat.update's arguments: blocks always sent, since Slack keeps those left out."""
+    return {"text": reply.text, "blocks": list(reply.blocks)}
+
+
 class SlackDelivery:
-    """Answers for one request: response_url for the person, the Web API for the channel."""
+    """Answers for one request: response_url for the person, the Web API for the channel.
+
+    The response_url is used at most 5 times and for under 30 minutes (Slack's limits); later
+    answers, and any the response_url refuses, go by chat.postMessage (public) or
+    chat.postEphemeral (private, to the person) in the request's channel.
+    """
 
     def __init__(
         self,
@@ -64,27 +83,19 @@ class SlackDelivery:
         channel_id: str | None,
         user_id: str,
         interactive: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.response_url = response_url
         self.channel_id = channel_id
         self.user_id = user_id
         self.interactive = interactive
+        self.clock = clock
+        self.started = clock()
+        self.response_url_uses = 0
 
     def reply(self, reply: Reply) -> None:
-        if self.response_url:
-            body = _message(reply)
-            body["response_type"] = "in_channel" if reply.public else "ephemeral"
-            if self.interactive or reply.replace:
-                # Slack's default for a button's response_url is to answer in the channel and
-                # keep the original; say both explicitly.
-                body["replace_original"] = reply.replace
-            webhook = WebhookClient(
-                self.response_url, timeout=TIMEOUT_SECONDS, retry_handlers=retry_handlers()
-            )
-            response = webhook.send_dict(body)
-            if response.status_code != 200:
-                log.warning("response_url answered %s: %s", response.status_code, response.body)
+        if self.response_url_usable() and self._respond(reply):
             return
         if self.channel_id is None:
             log.warning("no response_url and no channel: an answer to %s was dropped", self.user_id)
@@ -96,6 +107,36 @@ class SlackDelivery:
                 channel=self.channel_id, user=self.user_id, **_message(reply)
             )
 
+    def response_url_usable(self) -> bool:
+        """Whether Slack still takes an answer at the response_url (uses and age)."""
+        if not self.response_url or self.response_url_uses >= RESPONSE_URL_USES:
+            return False
+        return self.clock() - self.started < RESPONSE_URL_SECONDS
+
+    def _respond(self, reply: Reply) -> bool:
+        """Answer at the response_url; False when Slack refused the URL (use the Web API)."""
+        assert self.response_url is not None
+        body = _message(reply)
+        body["response_type"] = "in_channel" if reply.public else "ephemeral"
+        if self.interactive or reply.replace:
+            # Slack's default for a button's response_url is to answer in the channel and
+            # keep the original; say both explicitly.
+            body["replace_original"] = reply.replace
+        webhook = WebhookClient(
+            self.response_url, timeout=TIMEOUT_SECONDS, retry_handlers=retry_handlers()
+        )
+        self.response_url_uses += 1
+        try:
+            response = webhook.send_dict(body)
+        except OSError as exc:
+            log.warning("response_url unreachable (%s); answering by the Web API", exc)
+            return False
+        if response.status_code == 200:
+            return True
+        log.warning("response_url answered %s: %s", response.status_code, response.body)
+        # 400: the message itself is wrong, and the Web API would refuse it as well.
+        return response.status_code == 400
+
     def post(self, reply: Reply) -> str | None:
         if self.channel_id is None:
             return None
@@ -106,9 +147,18 @@ class SlackDelivery:
             return None
         return f"{answer['channel']}|{answer['ts']}"
 
-    def update(self, handle: str, reply: Reply) -> None:
+    def update(self, handle: str, reply: Reply) -> bool:
+        """Replace the message's text and blocks; a Slack error is logged and answers False."""
         channel, ts = handle.split("|", 1)
-        self.client.chat_update(channel=channel, ts=ts, **_message(reply))
+        try:
+            self.client.chat_update(channel=channel, ts=ts, **_replacement(reply))
+        except SlackApiError as exc:
+            log.warning("could not update %s in %s: %s", ts, channel, exc.response.get("error"))
+            return False
+        except OSError as exc:
+            log.warning("could not update %s in %s: %s", ts, channel, exc)
+            return False
+        return True
 
     def upload(self, chart: Chart, *, comment: str) -> str | None:
         return self._upload(chart.png, chart.filename, chart.title, comment)

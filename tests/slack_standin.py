@@ -6,6 +6,12 @@ usergroups.users.list, apps.connections.open (the app-level token; hands out `so
 plus response_url webhooks. Slack's error bodies (`{"ok": false, "error":
 …}`), a bad token answered `invalid_auth`, and injectable failures (429 with Retry-After, 5xx,
 or an error code) for a method.
+
+Slack's awkward parts it models (sources in docs/slack-behaviour.md): chat.update keeps the
+blocks (and text) it is not sent; chat.update is rate limited per message (one edit a second)
+and per method (Tier 3, 50 a minute); a response_url takes 5 uses within 30 minutes, then
+answers 404; Block Kit limits (50 blocks, text lengths, confirmation dialogs) are checked and
+an overflow is answered `invalid_blocks`. Its clock (`now`, `advance`) is the tests' to move.
 """
 
 from __future__ import annotations
@@ -51,6 +57,11 @@ class Failure:
     times: int = 1
 
 
+RESPONSE_URL_USES, RESPONSE_URL_SECONDS = 5, 30 * 60  # Slack: 5 uses within 30 minutes
+UPDATE_GAP_SECONDS = 1.0  # one edit of a message a second (Slack: one message a second/channel)
+UPDATES_PER_MINUTE = 50  # chat.update is Tier 3: 50+ a minute
+
+
 @dataclass
 class Standin:
     token: str = "xoxb-test-token"
@@ -63,9 +74,17 @@ class Standin:
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     uploads: dict[str, bytes] = field(default_factory=dict)
     failures: dict[str, Failure] = field(default_factory=dict)
+    ephemerals: list[dict[str, Any]] = field(default_factory=list)  # chat.postEphemeral
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (method or respond:name, why)
+    clock: Callable[[], float] = time.monotonic  # Slack's clock; `advance` moves it on
+    skew: float = 0.0
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._issued: dict[str, float] = {}  # response_url name → when Slack handed it out
+        self._uses: dict[str, int] = {}
+        self._edits: dict[tuple[str, str], float] = {}  # message → its last chat.update
+        self._update_times: list[float] = []
         self._ts = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
 
@@ -110,7 +129,18 @@ class Standin:
         return f"{self.base}/api/"
 
     def response_url(self, name: str) -> str:
+        """A response_url Slack hands out now (its 30 minutes start here)."""
+        with self._lock:
+            self._issued.setdefault(name, self.now())
         return f"{self.base}/respond/{name}"
+
+    def now(self) -> float:
+        return self.clock() + self.skew
+
+    def advance(self, seconds: float) -> None:
+        """Move Slack's clock on (response_urls expire; rate limit windows pass)."""
+        with self._lock:
+            self.skew += seconds
 
     # -- what tests look at ---------------------------------------------------------------
 
@@ -167,9 +197,49 @@ class Standin:
         if failure is not None:
             self._fail(request, failure, webhook=True)
             return
+        body = json.loads(raw or b"{}")
         with self._lock:
-            self.responses.append((name, json.loads(raw or b"{}")))
-        self._send(request, 200, b"ok", "text/plain")
+            why = self._url_refusal(name)
+            if why is None and (invalid := _invalid_blocks(body.get("blocks") or [])):
+                why = f"invalid_blocks: {invalid}"
+            if why is None:
+                self._uses[name] = self._uses.get(name, 0) + 1
+                self.responses.append((name, body))
+            else:
+                self.refused.append((f"respond:{name}", why))
+        if why is None:
+            self._send(request, 200, b"ok", "text/plain")
+        else:  # Slack answers an expired or used-up response_url 404, a bad message 400
+            status = 400 if why.startswith("invalid_blocks") else 404
+            self._send(request, status, why.split(":")[0].encode(), "text/plain")
+
+    def _url_refusal(self, name: str) -> str | None:
+        """Why Slack would refuse this use of a response_url (called under the lock)."""
+        issued = self._issued.setdefault(name, self.now())
+        if self.now() - issued > RESPONSE_URL_SECONDS:
+            return "expired_url"
+        if self._uses.get(name, 0) >= RESPONSE_URL_USES:
+            return "used_url"
+        return None
+
+    def _rate_limited(self, method: str, params: dict[str, Any]) -> bool:
+        """chat.update: one edit of a message a second, 50 edits a minute (Tier 3)."""
+        if method != "chat.update":
+            return False
+        key, now = (str(params.get("channel")), str(params.get("ts"))), self.now()
+        with self._lock:
+            recent = [t for t in self._update_times if now - t < 60.0]
+            last = self._edits.get(key)
+            limited = (last is not None and now - last < UPDATE_GAP_SECONDS) or (
+                len(recent) >= UPDATES_PER_MINUTE
+            )
+            if limited:
+                self.refused.append((method, "ratelimited"))
+            else:
+                self._edits[key] = now
+                recent.append(now)
+            self._update_times = recent
+        return limited
 
     def _api(self, request: BaseHTTPRequestHandler, method: str, query: str, raw: bytes) -> None:
         params: dict[str, Any] = {k: v[0] for k, v in parse_qs(query).items()}
@@ -183,6 +253,8 @@ class Standin:
         with self._lock:
             self.calls.append(Call(method, params, token))
         failure = self._failure(method)
+        if failure is None and self._rate_limited(method, params):
+            failure = Failure(status=429, retry_after=1)
         if failure is not None:
             self._fail(request, failure, webhook=False)
             return
@@ -193,6 +265,11 @@ class Standin:
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             self._json(request, {"ok": False, "error": "unknown_method"})
+            return
+        if method.startswith("chat.") and (invalid := _invalid_blocks(_blocks(params))):
+            with self._lock:
+                self.refused.append((method, f"invalid_blocks: {invalid}"))
+            self._json(request, {"ok": False, "error": "invalid_blocks", "errors": [invalid]})
             return
         self._json(request, handler(params))
 
@@ -245,14 +322,30 @@ class Standin:
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
     def _m_chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
+        """As Slack: blocks (and text) left out of the call stay; `blocks=[]` removes them."""
         key = (str(p.get("channel")), str(p.get("ts")))
         with self._lock:
             if key not in self.messages:
                 return {"ok": False, "error": "message_not_found"}
-            self.messages[key] = {**self.messages[key], "text": p.get("text"), "blocks": _blocks(p)}
-        return {"ok": True, "channel": key[0], "ts": key[1], "text": p.get("text")}
+            message = dict(self.messages[key])
+            if "text" in p:
+                message["text"] = p["text"]
+            if "blocks" in p:
+                message["blocks"] = _blocks(p)
+            self.messages[key] = message
+        return {"ok": True, "channel": key[0], "ts": key[1], "text": message["text"]}
 
     def _m_chat_postEphemeral(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(str(p.get("channel", "")))
+        if not channel or not p.get("user"):
+            return {"ok": False, "error": "channel_not_found" if not channel else "user_not_found"}
+        if channel in self.not_in:
+            return {"ok": False, "error": "not_in_channel"}
+        with self._lock:
+            self.ephemerals.append(
+                {"channel": channel, "user": p["user"], "text": p.get("text"),
+                 "blocks": _blocks(p)}
+            )  # fmt: skip
         return {"ok": True, "message_ts": f"{1700000000 + next(self._ts)}.000200"}
 
     def _m_files_getUploadURLExternal(self, p: dict[str, Any]) -> dict[str, Any]:
@@ -287,6 +380,50 @@ class Standin:
 def _blocks(p: dict[str, Any]) -> list[dict[str, Any]]:
     blocks = p.get("blocks") or []
     return json.loads(blocks) if isinstance(blocks, str) else list(blocks)
+
+
+# Block Kit's limits Slack checks (docs/slack-behaviour.md): characters of a text by where it is.
+MAX_BLOCKS, MAX_SECTION_TEXT, MAX_FIELD_TEXT, MAX_HEADER_TEXT = 50, 3000, 2000, 150
+MAX_BUTTON_TEXT, MAX_BUTTON_VALUE, MAX_ID = 75, 2000, 255
+CONFIRM_LIMITS = {"title": 100, "text": 300, "confirm": 30, "deny": 30}
+
+
+def _invalid_blocks(blocks: list[dict[str, Any]]) -> str | None:
+    """What Slack would call invalid in these blocks (the first problem), or None."""
+    if len(blocks) > MAX_BLOCKS:
+        return f"{len(blocks)} blocks, more than {MAX_BLOCKS}"
+    for i, block in enumerate(blocks):
+        if len(str(block.get("block_id", ""))) > MAX_ID:
+            return f"block {i}: block_id longer than {MAX_ID}"
+        limit = MAX_HEADER_TEXT if block.get("type") == "header" else MAX_SECTION_TEXT
+        if len(block.get("text", {}).get("text", "")) > limit:
+            return f"block {i}: text longer than {limit}"
+        if any(len(f.get("text", "")) > MAX_FIELD_TEXT for f in block.get("fields", [])):
+            return f"block {i}: a field longer than {MAX_FIELD_TEXT}"
+        elements = [*block.get("elements", []), *([block["accessory"]] if "accessory" in block
+                                                   else [])]  # fmt: skip
+        for element in elements:
+            problem = _invalid_element(element)
+            if problem:
+                return f"block {i}: {problem}"
+    return None
+
+
+def _invalid_element(element: dict[str, Any]) -> str | None:
+    if element.get("type") == "button":
+        if len(element.get("text", {}).get("text", "")) > MAX_BUTTON_TEXT:
+            return f"button text longer than {MAX_BUTTON_TEXT}"
+        if len(str(element.get("value", ""))) > MAX_BUTTON_VALUE:
+            return f"button value longer than {MAX_BUTTON_VALUE}"
+    if len(str(element.get("action_id", ""))) > MAX_ID:
+        return f"action_id longer than {MAX_ID}"
+    confirm = element.get("confirm")
+    if confirm is not None:
+        for part, limit in CONFIRM_LIMITS.items():
+            text = (confirm.get(part) or {}).get("text", "")
+            if not text or len(text) > limit:
+                return f"confirm {part} empty or longer than {limit}"
+    return None
 
 
 # --- a demo store for the bot's end-to-end tests and bench: built once, copied per test ---------

@@ -23,6 +23,7 @@ from bot.replies import Block
 
 REFUSED_SHOWN = 15
 CARDS_SHOWN = 20
+DRAFTS_SHOWN = 40  # rows of the preview's order table (long names take a block each few rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +110,9 @@ def approve_preview_blocks(
                 f"{money(value)} in value."
             )
         )
-        blocks += code_sections(_draft_rows(drafts))
+        blocks += code_sections(_draft_rows(drafts[:DRAFTS_SHOWN]))
+        if len(drafts) > DRAFTS_SHOWN:  # within Slack's 50 blocks; Confirm creates them all
+            blocks.append(context(f"…and {len(drafts) - DRAFTS_SHOWN} more order(s)."))
     elif already and not refused:
         blocks.append(section("Nothing to approve: the ticked rows are already ordered."))
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -12,6 +13,9 @@ MAX_TEXT = 3000
 MAX_BLOCKS = 50
 MAX_OPTIONS = 100
 MAX_OPTION_VALUE = 150
+# A confirmation dialog's limits (Block Kit's confirmation dialog object).
+CONFIRM_TITLE, CONFIRM_TEXT, CONFIRM_BUTTON = 100, 300, 30
+_ENTITY_START = re.compile(r"&[a-z]{0,3}$")
 
 
 def esc(text: object) -> str:
@@ -21,6 +25,13 @@ def esc(text: object) -> str:
 
 def clip(text: str, limit: int = MAX_TEXT) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clip_mrkdwn(text: str, limit: int) -> str:
+    """Escaped mrkdwn within `limit` characters, never cutting an entity (`&amp;`) in half."""
+    if len(text) <= limit:
+        return text
+    return _ENTITY_START.sub("", text[: limit - 1]) + "…"
 
 
 def md(text: str) -> dict[str, Any]:
@@ -83,11 +94,12 @@ def button(
 
 
 def confirm_dialog(title: str, text: str, *, yes: str = "Yes", no: str = "Cancel") -> Block:
+    """A button's "are you sure?" within Slack's limits: long names are cut with an ellipsis."""
     return {
-        "title": plain(title, 100),
-        "text": md(text),
-        "confirm": plain(yes, 30),
-        "deny": plain(no, 30),
+        "title": plain(title, CONFIRM_TITLE),
+        "text": {"type": "mrkdwn", "text": clip_mrkdwn(text, CONFIRM_TEXT)},
+        "confirm": plain(yes, CONFIRM_BUTTON),
+        "deny": plain(no, CONFIRM_BUTTON),
     }
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.blocks.common import code_sections, context, section, table
+from bot.blocks.common import code_sections, context, esc, section, table
 from bot.replies import Block
+from planner.domain.errors import PlannerError
 from planner.services.sync import ConnectionSync
 
 
@@ -32,4 +33,12 @@ def sync_result_blocks(by: str, results: Sequence[ConnectionSync], seconds: floa
     for r in results:
         if r.failure is not None:
             blocks.append(context(f":warning: {r.connection}: {r.failure.error}"))
+    return blocks
+
+
+def sync_failed_blocks(by: str, error: PlannerError) -> list[Block]:
+    """What replaces the progress when the sync could not run (the blocks, not only the text)."""
+    blocks = [section(f":x: Amazon sync by {by} did not run: {esc(error.message)}")]
+    if error.hint:
+        blocks.append(context(esc(error.hint)))
     return blocks
