@@ -358,3 +358,13 @@ def test_the_http_and_socket_mode_manifests_agree_on_commands_scopes_and_interac
     assert all(c["url"].startswith("https://") for c in http["features"]["slash_commands"])
     assert "url" not in json.dumps(socket["features"]) and "request_url" not in json.dumps(socket)
     assert http["display_information"] == socket["display_information"]
+
+
+def test_the_manifests_usage_hint_names_every_subcommand_and_only_those() -> None:
+    """Slack shows the usage hint as people type `/planner`: it lists what `/planner help` does."""
+    from bot.commands import COMMANDS
+
+    for name in ("slack-app-manifest.yaml", "slack-app-manifest.socket.yaml"):
+        (command,) = manifest(name)["features"]["slash_commands"]
+        named = [part.split()[0] for part in command["usage_hint"].split(" | ")]
+        assert named == list(COMMANDS), name
