@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import sys
 import threading
@@ -273,7 +274,7 @@ def _listen(host: str, port: int) -> socket.socket:
         return socket.create_server((host, port), family=family, backlog=2048)
     except OSError as exc:
         raise PlannerError(
-            f"cannot listen on {host}:{port} ({exc.strerror or exc})",
+            f"cannot listen on {host}:{port} ({os.strerror(exc.errno) if exc.errno else exc})",
             hint="set another [slack] port (or --host), or stop what is using it",
         ) from None
 

@@ -262,3 +262,16 @@ def _wait_refusing(port: int) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("planner serve still accepts connections after SIGTERM")
+
+
+def test_a_port_in_use_is_refused_with_the_setting_to_change() -> None:
+    from slack_bolt import App
+
+    from bot.server import serve_http
+    from planner.domain.errors import PlannerError
+
+    app = App(signing_secret=SECRET, authorize=lambda **_: None)
+    busy = socket.create_server(("127.0.0.1", 0))
+    with busy, pytest.raises(PlannerError, match=r"cannot listen on 127\.0\.0\.1") as refused:
+        serve_http(app, SECRET, port=busy.getsockname()[1])
+    assert "[slack] port" in (refused.value.hint or "")
