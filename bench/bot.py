@@ -2,9 +2,9 @@
 
     python bench/bot.py --requests 200 --concurrency 20 [--json] [--commands "reorder,help"]
 
-Runs `planner serve` ([slack] mode http) in its own process on 127.0.0.1 against a demo store,
-with the Web API and response_url webhooks served by the local Slack stand-in
-(tests/slack_standin.py) in this process, then sends
+Runs `planner serve` ([slack] mode http: uvicorn + Starlette) in its own process on 127.0.0.1
+against a demo store, with the Web API and response_url webhooks served by the local Slack
+stand-in (tests/slack_standin.py) in this process, then sends
 signed `/planner …` requests from C threads. The ack is what Slack waits 3 s for; the slow work
 goes on in lazy listeners (their answers are counted too). Target on the project's 2-core
 machine: p99 ≤ 300 ms, zero errors.
@@ -72,7 +72,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument(
         "--commands",
-        default="reorder,orders open,help,transfers",
+        default="reorder,sku TEA-0001,orders open,help,transfers",
         help="comma-separated /planner subcommands, sent in turn",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")

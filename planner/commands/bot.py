@@ -53,9 +53,14 @@ def start_serving(
     parts: list[str] = []
     try:
         if slack.mode == "http":
-            from bot.server import serve_http
+            from bot.server import HttpLimits, serve_http
 
-            server = serve_http(app.bolt_app(), host=host, port=slack.port)
+            bolt = app.bolt_app()  # refuses http mode without a signing secret
+            assert slack.signing_secret is not None
+            server = serve_http(
+                bolt, slack.signing_secret.get_secret_value(), host=host,
+                port=slack.port, limits=HttpLimits(read_timeout=slack.read_timeout_seconds),
+            )  # fmt: skip
             serving.stops.append(server.stop)
             parts.append(f"Slack bot answering at {server.url}")
         elif slack.mode == "socket":

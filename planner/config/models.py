@@ -296,6 +296,9 @@ class SlackSettings(Section):
     api_base_url: HttpUrl | None = None
     digest_channel: Text = "#inventory"
     port: Annotated[int, Field(strict=True, ge=1, le=65535)] = 3000
+    # HTTP mode: a client gets this long to send a request's headers (and its body), else its
+    # connection is closed; idle keep-alive connections close after the same time.
+    read_timeout_seconds: Annotated[int, Field(strict=True, ge=1, le=300)] = 15
     roles: SlackRoles = SlackRoles()
     bot_token: SecretStr | None = Field(default=None, exclude=True)
     signing_secret: SecretStr | None = Field(default=None, exclude=True)
