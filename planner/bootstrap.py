@@ -361,10 +361,24 @@ def sandbox_credentials(connection: str) -> SandboxCredentials:
 def build_app(config_path: str | Path | None = None, *, cwd: Path | None = None) -> App:
     """Read the configuration once, set up logging, and return the application."""
     config = load_config(config_path, cwd=cwd)
-    log_file = config.logging.file
+    ensure_data_dir(Path(config.paths.data_dir))
+    settings = config.logging
     configure_logging(
-        config.logging.level,
-        log_file=Path(log_file) if log_file else None,
+        settings.level,
+        log_file=Path(settings.file) if settings.file else None,
         secrets=config.secret_values(),
+        max_bytes=settings.max_bytes,
+        backup_count=settings.backup_count,
     )
     return App(config)
+
+
+def ensure_data_dir(data_dir: Path) -> None:
+    """Create the data directory; a path through a file or a read-only place is a config error."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"paths.data_dir: cannot create the data directory {data_dir} ({exc.strerror or exc})",
+            hint="set [paths] data_dir to a directory planner can write (not under a file)",
+        ) from None

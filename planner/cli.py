@@ -19,6 +19,7 @@ from rich.text import Text
 
 from planner.commands import COMMANDS
 from planner.domain.errors import PlannerError
+from planner.logging_setup import log_file_in_use
 
 if TYPE_CHECKING:  # the application (sqlalchemy, the adapters) is imported when a command runs
     from planner.bootstrap import App
@@ -164,9 +165,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # the last line of defence: no traceback at the user
         log.exception("internal error")
+        log_file = log_file_in_use()
+        where = f"the log file has the details ({log_file})" if log_file else "details above"
         err.print(
             f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
-            "  this is a bug in planner; the log file has the details (planner-data/planner.log)",
+            f"  this is a bug in planner; {escape(where)}",
             markup=True,
             soft_wrap=True,
         )
