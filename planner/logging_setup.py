@@ -92,6 +92,7 @@ def configure_logging(
         handlers[-1].setLevel(name)
         if name != "DEBUG":
             stderr.setLevel(max(logging.getLevelName(name), logging.WARNING))
+            stderr.setFormatter(_WithoutTraceback("%(levelname)s %(name)s: %(message)s"))
 
     root = logging.getLogger()
     _remove_planner_handlers(root)
@@ -102,6 +103,15 @@ def configure_logging(
     for library in _NOISY_LIBRARIES:
         # NOTSET: inherit the root level again when someone asks for DEBUG.
         logging.getLogger(library).setLevel(logging.NOTSET if name == "DEBUG" else logging.WARNING)
+
+
+class _WithoutTraceback(logging.Formatter):
+    """The record's line without its traceback: the log file has it, the terminal the gist."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        brief = logging.makeLogRecord(record.__dict__)
+        brief.exc_info, brief.exc_text, brief.stack_info = None, None, None
+        return super().format(brief)
 
 
 def _file_handler(log_file: Path, *, max_bytes: int, backup_count: int) -> logging.Handler:

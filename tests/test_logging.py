@@ -73,7 +73,7 @@ def test_approve_and_a_refused_push_are_in_the_log(
 
     text = log_of(shop)
     assert re.search(r"approve: created 0 order\(s\), 0 row\(s\) refused, .*\d\.\d s$", text, re.M)
-    assert re.search(r"WARNING .*push: failed after \d+\.\d s: .*PO-9999", text), text
+    assert re.search(r"INFO .*push: FAILED after \d+\.\d s: .*PO-9999", text), text
 
 
 def test_the_log_file_rotates_at_the_configured_size(tmp_path: Path) -> None:
@@ -181,4 +181,7 @@ def test_a_crash_names_the_log_file_that_is_configured(
     assert code == 1
     assert f"the log file has the details ({log_file})" in err
     assert "planner-data/planner.log" not in err
-    assert "RuntimeError: something planner did not expect" in log_file.read_text("utf-8")
+    assert "Traceback" not in err  # the terminal has the gist; the file has the traceback
+    logged = log_file.read_text("utf-8")
+    assert "Traceback" in logged
+    assert "RuntimeError: something planner did not expect" in logged

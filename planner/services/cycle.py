@@ -94,7 +94,7 @@ def _run(
         if why:
             run.steps.append(StepResult(step.name, StepStatus.SKIPPED, error=why))
             _save(uow, run)
-            log.warning("daily cycle run %s %s: %s", run.id, step.name, why)
+            log.info("daily cycle run %s %s: %s", run.id, step.name, why)
             continue
         if progress:
             progress(step.name)
@@ -119,7 +119,7 @@ def _log_step(run: Run, result: StepResult) -> None:
         log.info("daily cycle run %s %s: ok, %s%.1f s", run.id, result.name,
                  f"{counts}, " if counts else "", result.seconds)  # fmt: skip
     else:
-        log.warning("daily cycle run %s %s: %s after %d attempt(s): %s", run.id, result.name,
+        log.info("daily cycle run %s %s: %s after %d attempt(s): %s", run.id, result.name,
                     result.status.value, result.attempts, result.error)  # fmt: skip
 
 

@@ -4,7 +4,7 @@
         ...
         step.counts["requests"] = 86
 
-logs "sync amazon-eu: started" and then "sync amazon-eu: 86 requests, 1.1 s" (or "failed after
+logs "sync amazon-eu: started" and then "sync amazon-eu: 86 requests, 1.1 s" (or "FAILED after
 1.1 s: why", and the error goes on), so planner.log tells the day's story step by step.
 Use cases whose result says it all take the `logged(what, summary)` decorator instead.
 """
@@ -48,7 +48,8 @@ def logged_step(log: logging.Logger, what: str) -> Iterator[StepNote]:
     try:
         yield note
     except BaseException as exc:
-        log.warning("%s: failed after %.1f s: %s", what, time.perf_counter() - started, exc)
+        # INFO: whoever called reports the error itself (CLI, Slack); the log keeps the story.
+        log.info("%s: FAILED after %.1f s: %s", what, time.perf_counter() - started, exc)
         raise
     done = note.text()
     log.info("%s: %s%.1f s", what, f"{done}, " if done else "", time.perf_counter() - started)

@@ -177,7 +177,7 @@ def _log_outcome(connection: str, outcome: StepResult) -> None:
         log.info("sync %s %s: %s%.1f s", connection, outcome.step,
                  f"{done}, " if done else "", outcome.seconds)  # fmt: skip
     else:
-        log.warning("sync %s %s: failed after %.1f s: %s",
+        log.info("sync %s %s: FAILED after %.1f s: %s",
                     connection, outcome.step, outcome.seconds, outcome.error)  # fmt: skip
 
 
