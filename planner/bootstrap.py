@@ -22,6 +22,7 @@ from planner.adapters.amazon.sandbox import (
 from planner.adapters.amazon.throttle import PollPolicy
 from planner.config import Config, load_config
 from planner.demo import DemoSeller, generate_seller
+from planner.demo_defaults import DEMO_SEED, DEMO_VARIANTS
 from planner.domain.errors import ConfigError
 from planner.domain.warehouses import Connection, InboundOrderType
 from planner.forecast.names import METHOD_NAMES
@@ -341,7 +342,6 @@ class App:
 # processing), so a demo's first sync of two years takes seconds, not the hour it takes at Amazon.
 IN_PROCESS_SANDBOX = SandboxSettings(speed=1000.0)
 SANDBOX_POLL = PollPolicy(first=0.05, factor=1.5, longest=2.0, give_up_after=600.0)
-DEMO_SEED, DEMO_VARIANTS = 7, 300
 
 
 def quiet_http_logs() -> None:
