@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from bot.blocks.order import order_blocks
 from bot.handling import Context, Outcome
 from bot.replies import Caller, Delivery, Document, Reply
-from planner.adapters.documents import po_pdf
 from planner.domain.errors import InvalidInput
 from planner.domain.orders import OrderKind
 from planner.services.order_view import OrderView, order_view
@@ -20,6 +19,8 @@ log = logging.getLogger("planner.bot.documents")
 
 def pdf_document(doc: PurchaseOrderDocument) -> Document:
     """The PO's PDF as a file to share, named after the order."""
+    from planner.adapters.documents import po_pdf  # fpdf2, openpyxl: only when drawing one
+
     title = f"Purchase order {doc.number} – {doc.vendor.name}"
     return Document(po_pdf(doc), f"{doc.number}.pdf", title)
 

@@ -22,6 +22,7 @@ from planner.adapters.amazon.sandbox import (
 from planner.adapters.amazon.throttle import PollPolicy
 from planner.config import Config, load_config
 from planner.demo import DemoSeller, generate_seller
+from planner.demo_defaults import DEMO_SEED, DEMO_VARIANTS
 from planner.domain.errors import ConfigError
 from planner.domain.warehouses import Connection, InboundOrderType
 from planner.forecast.names import METHOD_NAMES
@@ -346,7 +347,6 @@ class App:
 # processing), so a demo's first sync of two years takes seconds, not the hour it takes at Amazon.
 IN_PROCESS_SANDBOX = SandboxSettings(speed=1000.0)
 SANDBOX_POLL = PollPolicy(first=0.05, factor=1.5, longest=2.0, give_up_after=600.0)
-DEMO_SEED, DEMO_VARIANTS = 7, 300
 
 
 def quiet_http_logs() -> None:
@@ -366,10 +366,24 @@ def sandbox_credentials(connection: str) -> SandboxCredentials:
 def build_app(config_path: str | Path | None = None, *, cwd: Path | None = None) -> App:
     """Read the configuration once, set up logging, and return the application."""
     config = load_config(config_path, cwd=cwd)
-    log_file = config.logging.file
+    ensure_data_dir(Path(config.paths.data_dir))
+    settings = config.logging
     configure_logging(
-        config.logging.level,
-        log_file=Path(log_file) if log_file else None,
+        settings.level,
+        log_file=Path(settings.file) if settings.file else None,
         secrets=config.secret_values(),
+        max_bytes=settings.max_bytes,
+        backup_count=settings.backup_count,
     )
     return App(config)
+
+
+def ensure_data_dir(data_dir: Path) -> None:
+    """Create the data directory; a path through a file or a read-only place is a config error."""
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"paths.data_dir: cannot create the data directory {data_dir} ({exc.strerror or exc})",
+            hint="set [paths] data_dir to a directory planner can write (not under a file)",
+        ) from None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -16,8 +17,12 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from planner.bootstrap import App, build_app
+from planner.commands import COMMANDS
 from planner.domain.errors import PlannerError
+from planner.logging_setup import log_file_in_use
+
+if TYPE_CHECKING:  # the application (sqlalchemy, the adapters) is imported when a command runs
+    from planner.bootstrap import App
 
 log = logging.getLogger("planner.cli")
 # Piped output is not squeezed to 80 columns: tables stay one line per row for grep and less.
@@ -37,6 +42,8 @@ class State:
     @property
     def app(self) -> App:
         if self._app is None:
+            from planner.bootstrap import build_app
+
             self._app = build_app(self.config_path)
         return self._app
 
@@ -48,7 +55,50 @@ class State:
 pass_state = click.make_pass_decorator(State)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A group whose sub-commands' modules are imported only when one of them is used.
+
+    `lazy` maps a command's name to (module registering it on this group, its short help), so
+    listing the commands in --help imports none of them (click's documented LazyGroup pattern).
+    """
+
+    def __init__(self, *args: Any, lazy: Mapping[str, tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            importlib.import_module(self.lazy[cmd_name][0])
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """As click's, with the table's short help for commands not imported yet."""
+        shown = [
+            name
+            for name in self.list_commands(ctx)
+            if name not in self.commands or not self.commands[name].hidden
+        ]
+        if not shown:
+            return
+        limit = formatter.width - 6 - max(len(name) for name in shown)
+        rows = [(name, self._short_help(name, limit)) for name in shown]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def _short_help(self, name: str, limit: int) -> str:
+        # A command not imported yet shortens its table entry as click shortens a docstring.
+        command = self.commands.get(name) or click.Command(name, help=self.lazy[name][1])
+        return command.get_short_help_str(limit)
+
+
+@click.group(
+    cls=LazyGroup,
+    lazy=COMMANDS,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--config",
     "config_path",
@@ -94,8 +144,6 @@ def today() -> date:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry: 0 success, 1 failure, 2 usage or configuration error."""
-    from planner import commands  # noqa: F401  (registers the sub-commands on `cli`)
-
     try:
         cli.main(args=list(argv) if argv is not None else None, standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -117,9 +165,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # the last line of defence: no traceback at the user
         log.exception("internal error")
+        log_file = log_file_in_use()
+        where = f"the log file has the details ({log_file})" if log_file else "details above"
         err.print(
             f"[bold red]internal error:[/] {type(exc).__name__}: {escape(str(exc))}\n"
-            "  this is a bug in planner; the log file has the details (planner-data/planner.log)",
+            f"  this is a bug in planner; {escape(where)}",
             markup=True,
             soft_wrap=True,
         )

@@ -66,36 +66,79 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure_logging(level: str, *, log_file: Path | None, secrets: Iterable[str]) -> None:
-    """Send planner's logs to stderr (and log_file), redacted; calling again replaces them."""
+def configure_logging(
+    level: str,
+    *,
+    log_file: Path | None,
+    secrets: Iterable[str],
+    max_bytes: int = 10_000_000,
+    backup_count: int = 5,
+) -> None:
+    """Send planner's logs to log_file (rotated) and stderr, redacted; calling again replaces them.
+
+    With a file, stderr gets warnings and errors only (the file has every step), unless DEBUG.
+    """
     name = level.strip().upper()
     if name not in _LEVELS:
         raise ConfigError(f"unknown log level {level!r}", hint=f"use one of {', '.join(_LEVELS)}")
     redactor = RedactSecrets(secrets)
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
-    handlers[0].setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    handlers[0].set_name(f"{_HANDLER_PREFIX}stderr")
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    stderr.set_name(f"{_HANDLER_PREFIX}stderr")
+    stderr.setLevel(name)
+    handlers: list[logging.Handler] = [stderr]
     if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(
-            log_file, maxBytes=5_000_000, backupCount=3, encoding="utf-8"
-        )
-        file_handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-        )
-        file_handler.set_name(f"{_HANDLER_PREFIX}file")
-        handlers.append(file_handler)
+        handlers.append(_file_handler(log_file, max_bytes=max_bytes, backup_count=backup_count))
+        handlers[-1].setLevel(name)
+        if name != "DEBUG":
+            stderr.setLevel(max(logging.getLevelName(name), logging.WARNING))
+            stderr.setFormatter(_WithoutTraceback("%(levelname)s %(name)s: %(message)s"))
 
     root = logging.getLogger()
     _remove_planner_handlers(root)
     root.setLevel(name)
     for handler in handlers:
-        handler.setLevel(name)
         handler.addFilter(redactor)
         root.addHandler(handler)
     for library in _NOISY_LIBRARIES:
         # NOTSET: inherit the root level again when someone asks for DEBUG.
         logging.getLogger(library).setLevel(logging.NOTSET if name == "DEBUG" else logging.WARNING)
+
+
+class _WithoutTraceback(logging.Formatter):
+    """The record's line without its traceback: the log file has it, the terminal the gist."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        brief = logging.makeLogRecord(record.__dict__)
+        brief.exc_info, brief.exc_text, brief.stack_info = None, None, None
+        return super().format(brief)
+
+
+def _file_handler(log_file: Path, *, max_bytes: int, backup_count: int) -> logging.Handler:
+    """The rotating log file; a path that cannot be written is a configuration error."""
+    try:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            log_file, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8"
+        )
+    except OSError as exc:
+        raise ConfigError(
+            f"logging.file: cannot write the log file {log_file} ({exc.strerror or exc})",
+            hint="make its directory writable, or set [logging] file to a path planner can write",
+        ) from None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.set_name(f"{_HANDLER_PREFIX}file")
+    return handler
+
+
+def log_file_in_use() -> Path | None:
+    """The file planner is logging to now (None before logging is set up, or without a file)."""
+    for handler in logging.getLogger().handlers:
+        if handler.get_name() == f"{_HANDLER_PREFIX}file" and isinstance(
+            handler, logging.FileHandler
+        ):
+            return Path(handler.baseFilename)
+    return None
 
 
 def _remove_planner_handlers(root: logging.Logger) -> None:

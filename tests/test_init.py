@@ -82,7 +82,7 @@ def test_init_for_production_names_the_secrets_and_says_which_are_not_set(
         assert name in out
     assert "planner@acme.iam.gserviceaccount.com" in out
     assert "planner db upgrade" in out and "slack-app-manifest.yaml" in out
-    env = {name: "x" for name in SECRETS}
+    env = {name: "stand-in-secret" for name in SECRETS}
     config = load_config(workdir / "planner.toml", cwd=workdir, environ=env)
     (connection,) = config.amazon.connections
     assert (connection.name, connection.region, connection.marketplaces) == (
@@ -123,9 +123,9 @@ def test_init_asks_each_question_with_a_default(workdir: Path) -> None:
         None,
         cwd=workdir,
         environ={
-            "SP_API_CLIENT_ID": "x",
-            "SP_API_CLIENT_SECRET": "x",
-            "SP_API_REFRESH_TOKEN_FE": "x",
+            "SP_API_CLIENT_ID": "stand-in-secret",
+            "SP_API_CLIENT_SECRET": "stand-in-secret",
+            "SP_API_REFRESH_TOKEN_FE": "stand-in-secret",
         },
     )
     (connection,) = config.amazon.connections

@@ -31,8 +31,8 @@ marketplaces = ["US"]
 refresh_token_env = "NA_REFRESH_TOKEN"
 """
 SECRETS = {
-    "SP_API_CLIENT_ID": "id",
-    "SP_API_CLIENT_SECRET": "secret",
+    "SP_API_CLIENT_ID": "amzn1.application-oa2-client.id",
+    "SP_API_CLIENT_SECRET": "client-secret",
     "NA_REFRESH_TOKEN": "Atzr|token",
 }
 

@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 
 from planner.domain.errors import InvalidInput
-from planner.forecast.csvio import spreadsheet_safe
 from planner.services.exports import Cell
 
 
@@ -71,6 +70,8 @@ def _cell(value: Cell) -> str | int | float:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, str):
+        from planner.forecast.csvio import spreadsheet_safe  # numpy: only when writing
+
         return spreadsheet_safe(value)
     return value
 

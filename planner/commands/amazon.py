@@ -8,21 +8,20 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from planner.adapters.amazon.sandbox import SandboxSeller, SandboxSettings
-from planner.adapters.amazon.sandbox.server import AmazonSandbox
-from planner.bootstrap import DEMO_SEED, DEMO_VARIANTS, App
 from planner.cli import State, cli, emit_json, err, out, pass_state, table
-from planner.demo import generate_seller
+from planner.demo_defaults import DEMO_SEED, DEMO_VARIANTS
 from planner.domain.errors import PlannerError
 from planner.domain.warehouses import Connection
-from planner.services.amazon_check import check_account
-from planner.services.amazon_inbound import set_source
-from planner.services.sync import STEPS, ConnectionSync, one_sync_at_a_time, sync_connection
+from planner.services.sync import STEPS
+
+if TYPE_CHECKING:  # the application and the sync are imported when a command runs
+    from planner.bootstrap import App
+    from planner.services.sync import ConnectionSync
 
 
 class RichProgress:
@@ -76,6 +75,8 @@ def run_sync(
     actor: str = "sync",
 ) -> list[tuple[ConnectionSync, dict[str, int]]]:
     """Sync each connection through its gateway, with a progress bar; returns what happened."""
+    from planner.services.sync import one_sync_at_a_time, sync_connection
+
     results = []
     with one_sync_at_a_time(app.sync_lease()), progress_bar() as progress:
         for connection in connections:
@@ -172,6 +173,8 @@ def amazon_group() -> None:
 @pass_state
 def check_cmd(state: State, connection_name: str | None, as_json: bool) -> None:
     """Verify each connection's credentials and list its marketplaces and warehouses."""
+    from planner.services.amazon_check import check_account
+
     app = state.app
     report = []
     for connection in _connections(app, connection_name):
@@ -257,6 +260,8 @@ def status_cmd(state: State, as_json: bool) -> None:
 @pass_state
 def set_source_cmd(state: State, orders: tuple[str, ...], source: str) -> None:
     """Set the source of FBA shipments found in Amazon (a bulk action)."""
+    from planner.services.amazon_inbound import set_source
+
     with state.app.uow() as uow:
         changed = set_source(uow, list(orders), source, actor=getpass.getuser())
         uow.commit()
@@ -285,6 +290,10 @@ def sandbox_group() -> None:
 @click.option("--strict", is_flag=True, help="Accept only the sandbox's own credentials.")
 def serve_cmd(port: int, host: str, seed: int, variants: int, speed: float, strict: bool) -> None:
     """Serve the demo seller as SP-API until stopped (Ctrl-C)."""
+    from planner.adapters.amazon.sandbox import SandboxSeller, SandboxSettings
+    from planner.adapters.amazon.sandbox.server import AmazonSandbox
+    from planner.demo import generate_seller
+
     demo = generate_seller(seed=seed, variants=variants, today=date.today())
     settings = SandboxSettings(speed=speed, strict_credentials=strict)
     sandbox = AmazonSandbox(SandboxSeller(demo), settings, host=host, port=port)

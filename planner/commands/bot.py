@@ -7,13 +7,15 @@ import signal
 import threading
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from planner.bootstrap import App
 from planner.cli import State, cli, emit_json, err, out, pass_state, today
 from planner.domain.errors import ConfigError
+
+if TYPE_CHECKING:  # the application is built (and imported) when a command runs
+    from planner.bootstrap import App
 
 
 class Answered(click.ClickException):

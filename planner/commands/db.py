@@ -5,8 +5,6 @@ from __future__ import annotations
 import click
 
 from planner.cli import State, cli, out, pass_state
-from planner.store.database import describe
-from planner.store.migrate import current_revision, head_revision, upgrade
 
 
 @cli.group()
@@ -18,6 +16,9 @@ def db() -> None:
 @pass_state
 def db_upgrade(state: State) -> None:
     """Create or migrate the database schema to the latest version (safe to rerun)."""
+    from planner.store.database import describe
+    from planner.store.migrate import current_revision, upgrade
+
     engine = state.app.engine
     before = current_revision(engine)
     upgrade(engine)
@@ -33,6 +34,9 @@ def db_upgrade(state: State) -> None:
 @pass_state
 def db_current(state: State) -> None:
     """Show the schema version of the database and the newest one planner knows."""
+    from planner.store.database import describe
+    from planner.store.migrate import current_revision, head_revision
+
     engine = state.app.engine
     current, head = current_revision(engine), head_revision()
     note = "up to date" if current == head else "run `planner db upgrade`"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.progress import (
@@ -17,26 +17,13 @@ from rich.progress import (
 )
 
 from planner.cli import State, cli, err, out, pass_state, table
-from planner.commands.amazon import sync_rows
-from planner.demo_buyer import Tick
-from planner.demo_story import (
-    FollowUp,
-    Outputs,
-    PushOutcome,
-    StoryResult,
-    SyncResults,
-    finish_load,
-    load_seller,
-    prepare_store,
-    requests_made,
-    sync_clock,
-    sync_failure,
-    sync_seller,
-    tell_story,
-)
 from planner.domain.runs import Run
-from planner.services.demo import DemoSummary
-from planner.services.review import ApproveResult
+
+if TYPE_CHECKING:  # the story (the whole application) is imported when the demo runs
+    from planner.demo_buyer import Tick
+    from planner.demo_story import FollowUp, Outputs, PushOutcome, StoryResult, SyncResults
+    from planner.services.demo import DemoSummary
+    from planner.services.review import ApproveResult
 
 
 @cli.command()
@@ -59,6 +46,8 @@ from planner.services.review import ApproveResult
 @pass_state
 def demo(state: State, seed: int, variants: int, story: bool, force: bool) -> None:
     """The whole daily story on a realistic demo seller (or, --seller-only, just the seller)."""
+    from planner.demo_story import tell_story
+
     app = state.app
     view = TerminalStory()
     try:
@@ -76,6 +65,15 @@ def demo(state: State, seed: int, variants: int, story: bool, force: bool) -> No
 def _seller_only(
     state: State, *, seed: int, variants: int, force: bool, view: TerminalStory
 ) -> None:
+    from planner.demo_story import (
+        finish_load,
+        load_seller,
+        prepare_store,
+        sync_clock,
+        sync_failure,
+        sync_seller,
+    )
+
     app = state.app
     today = date.today()
     where = prepare_store(app, force=force)
@@ -156,6 +154,9 @@ class TerminalStory:
         out.print(table(f"Demo seller{label} in {where}", ["", ""], summary.rows(), header=False))
 
     def synced(self, results: SyncResults) -> None:
+        from planner.commands.amazon import sync_rows
+        from planner.demo_story import requests_made
+
         self._bars.close()
         title = f"Synced from the built-in Amazon sandbox ({requests_made(results):,} SP-API"
         out.print(

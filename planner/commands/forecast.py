@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -10,23 +11,15 @@ from rich.table import Table
 
 from planner.cli import State, cli, emit_json, err, out, pass_state, table, today
 from planner.domain.errors import InvalidInput
-from planner.forecast.auto import DAILY_ONLY
-from planner.forecast.csvio import read_panel, write_forecast
-from planner.forecast.methods import METHODS
-from planner.forecast.panel import forecast_panel
+from planner.forecast import names
 from planner.ports.charts import ChartSeries
-from planner.services.accuracy import GROUPINGS, forecast_accuracy
-from planner.services.forecast_chart import forecast_chart_data, forecast_title
-from planner.services.forecast_view import (
-    SeriesMonths,
-    forecast_view,
-    month_table,
-    plan_afresh,
-    series_notes,
-)
+from planner.services.accuracy import GROUPINGS
+
+if TYPE_CHECKING:  # the forecasting methods (scikit-learn) are imported when a command runs
+    from planner.services.forecast_view import SeriesMonths
 from planner.services.names import resolve_optional, resolve_sku
 
-METHOD_NAMES = ("auto", *sorted(METHODS))
+METHOD_NAMES = ("auto", *sorted(names.METHOD_NAMES))
 
 
 def _quantile_levels(
@@ -112,6 +105,10 @@ def forecast_cmd(
     """
     if ctx.invoked_subcommand is not None:
         return
+    from planner.forecast.auto import DAILY_ONLY
+    from planner.forecast.csvio import read_panel, write_forecast
+    from planner.forecast.panel import forecast_panel
+
     missing = [
         name
         for name, v in (("--csv", csv_in), ("--horizon", horizon), ("--out", csv_out))
@@ -171,6 +168,8 @@ def forecast_cmd(
 @pass_state
 def accuracy_cmd(state: State, by: str, days: int, lookback: int, as_json: bool) -> None:
     """How past nightly forecasts compare with what then sold (in-stock days only)."""
+    from planner.services.accuracy import forecast_accuracy
+
     if lookback < days:
         raise InvalidInput("--lookback must be at least --days")
     with state.app.uow() as uow:
@@ -220,6 +219,9 @@ def view_cmd(
     state: State, sku: str, warehouse: str | None, as_json: bool, chart: Path | None
 ) -> None:
     """The forecast per month for a SKU, before and after edits, and as the plan uses it."""
+    from planner.services.forecast_chart import forecast_chart_data, forecast_title
+    from planner.services.forecast_view import forecast_view, plan_afresh, series_notes
+
     app = state.app
     if chart is not None and not chart.parent.is_dir():
         raise InvalidInput(
@@ -291,4 +293,6 @@ def _series_json(sku: str, s: SeriesMonths, months: list[str]) -> dict[str, obje
 
 
 def _series_table(sku: str, s: SeriesMonths, months: list[str]) -> Table:
+    from planner.services.forecast_view import month_table
+
     return table(f"{sku} in {s.warehouse} ({s.method})", *month_table(s, months))

@@ -12,14 +12,12 @@ from pathlib import Path
 
 import click
 
-from planner.adapters.documents import po_pdf, po_xlsx
 from planner.adapters.files import check_writable, write_atomically
 from planner.cli import State, cli, emit_json, order_numbers, out, pass_state, table
 from planner.commands.orders import order_json
 from planner.domain.errors import InvalidInput
 from planner.domain.orders import StockOrder
 from planner.ports import UnitOfWork
-from planner.services.amazon_inbound import set_source
 from planner.services.names import resolve_sku, resolve_source
 from planner.services.order_edits import OrderEdit, edit_order
 from planner.services.order_view import find_order, order_headline
@@ -175,6 +173,8 @@ def set_source_cmd(state: State, numbers: tuple[str, ...], source: str, replace:
 
     An order whose source is known keeps it unless --replace says the change is meant.
     """
+    from planner.services.amazon_inbound import set_source
+
     with state.app.uow() as uow:
         source = resolve_source(uow, source)
         changed = set_source(uow, list(numbers), source, replace=replace, actor=getpass.getuser())
@@ -199,6 +199,8 @@ def export_cmd(state: State, number: str, xlsx_path: Path | None, pdf_path: Path
         raise InvalidInput(
             "say which document to write", hint=f"planner order export {number} --pdf {number}.pdf"
         )
+    from planner.adapters.documents import po_pdf, po_xlsx  # openpyxl, fpdf2
+
     wanted = [(p, draw) for p, draw in ((xlsx_path, po_xlsx), (pdf_path, po_pdf)) if p is not None]
     for path, _ in wanted:
         check_writable(path)

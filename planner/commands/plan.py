@@ -18,7 +18,6 @@ from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan, Recommendation
 from planner.services.exports import PLAN_COLUMNS, plan_rows
 from planner.services.names import resolve_optional, resolve_sku
-from planner.services.planning import plan_and_save
 
 JSON_FIELDS = (
     "sku", "warehouse", "kind", "source", "title", "vendor", "lead_time_days", "days_of_stock",
@@ -99,6 +98,8 @@ def plan_cmd(
     with app.uow() as uow:  # a typo is refused before the minutes of forecasting
         warehouse = resolve_optional(uow, warehouse, "warehouse")
         vendor = resolve_optional(uow, vendor, "vendor")
+    from planner.services.planning import plan_and_save  # numpy, scikit-learn
+
     with Progress(
         SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
         console=err, transient=True,

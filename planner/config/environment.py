@@ -6,10 +6,14 @@ from collections.abc import Mapping
 
 from pydantic import SecretStr
 
+from planner.config.fields import database_password
 from planner.config.models import LOG_LEVELS, Config, Connection
 from planner.domain.errors import ConfigError
 
 LOG_LEVEL_VARIABLE = "PLANNER_LOG_LEVEL"
+# The log redactor replaces every secret's value wherever it occurs: a secret of one or two
+# characters would star out that text in every line, and is no secret anyway.
+MIN_SECRET_LENGTH = 8
 
 
 def override_log_level(config: Config, environ: Mapping[str, str]) -> Config:
@@ -41,6 +45,14 @@ class _Lookup:
     ) -> SecretStr | None:
         """The secret in `variable`; `dotted` is the key that names the variable."""
         value = self.environ.get(variable, "")
+        if value and len(value) < MIN_SECRET_LENGTH:
+            key = dotted.rsplit(".", 1)[-1]
+            self.missing.append(
+                f"{self.source}: {table} {key} names {variable}, which holds only {len(value)}"
+                f" character(s); a secret needs at least {MIN_SECRET_LENGTH}"
+                f" (export the real secret as {variable}=…)"
+            )
+            return None
         if value:
             return SecretStr(value)
         if needed_by is not None:
@@ -89,6 +101,12 @@ def resolve_secrets(config: Config, environ: Mapping[str, str]) -> Config:
             ("app_token", slack.app_token_env),
         )
     }
+    password = database_password(config.database.url) or ""
+    if 0 < len(password) < MIN_SECRET_LENGTH:
+        lookup.missing.append(
+            f"{config.source}: database.url: the password in the URL has only {len(password)}"
+            f" character(s); a secret needs at least {MIN_SECRET_LENGTH} (set a longer one)"
+        )
     if lookup.missing:
         footer = "(secrets come from the environment variables the file names, never the file)"
         raise ConfigError("\n".join([*lookup.missing, footer]))

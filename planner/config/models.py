@@ -95,6 +95,9 @@ class LoggingSettings(Section):
 
     level: Annotated[LogLevelName, Uppercase] = "INFO"
     file: ConfigPath
+    # The file is rotated at this size, keeping this many older files (planner.log.1, …).
+    max_bytes: Positive = 10_000_000
+    backup_count: NonNegative = 5
 
 
 def _never_to_none(value: Any) -> Any:

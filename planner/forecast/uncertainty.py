@@ -40,7 +40,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.special import gammaincinv
 
 from planner.forecast.base import FloatArray
 from planner.forecast.history import Demand
@@ -226,6 +225,8 @@ def quantile_over(
     scale = np.where(spread, mean / shape, 0.0)
     # The exact gamma quantile: the Wilson-Hilferty shortcut collapses to 0 for shapes below ~1,
     # exactly the slow sellers whose tails matter.
+    from scipy.special import gammaincinv  # scipy: only when quantiles are asked for
+
     q = np.where(spread, gammaincinv(shape, level) * scale, mean)
     if not whole:
         return np.asarray(q, dtype=np.float64)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from planner.domain.activity import AuditEntry, ForecastEdit, StockLevel
 from planner.domain.catalog import BillOfMaterials, Listing, Variant, Vendor
@@ -14,8 +14,10 @@ from planner.domain.orders import OrderKind, OrderStatus, StockOrder
 from planner.domain.plan import Plan
 from planner.domain.settings import SettingsOverride
 from planner.domain.warehouses import Connection, Warehouse
-from planner.engine.history import SeriesHistory, SeriesKey
 from planner.ports.runs import RunRepository
+
+if TYPE_CHECKING:  # numpy's arrays: imported by who uses the history, not by every command
+    from planner.engine.history import SeriesHistory, SeriesKey
 
 
 class ConnectionRepository(Protocol):

@@ -25,6 +25,7 @@ from planner.domain.moments import as_utc
 from planner.domain.runs import Run, RunStatus, StepResult, StepStatus
 from planner.ports import CycleLease, UnitOfWork
 from planner.services.lease import LEASE_SECONDS, Held, hold
+from planner.services.steplog import describe_counts
 
 log = logging.getLogger(__name__)
 
@@ -85,24 +86,41 @@ def _run(
     lost: threading.Event,
 ) -> Run:
     _save(uow, run)
+    log.info("daily cycle run %s (%s): started, steps %s",
+             run.id, run.trigger, ", ".join(s.name for s in steps))  # fmt: skip
     for step in steps:
         missing = [r for r in step.requires if _status(run, r) is not StepStatus.OK]
         why = _why_skipped(missing, lost)
         if why:
             run.steps.append(StepResult(step.name, StepStatus.SKIPPED, error=why))
             _save(uow, run)
+            log.info("daily cycle run %s %s: %s", run.id, step.name, why)
             continue
         if progress:
             progress(step.name)
         # Stored, not kept in `run`: later steps (the digest) see only finished steps.
         _save(uow, replace(run, steps=[*run.steps, StepResult(step.name, StepStatus.RUNNING)]))
+        log.info("daily cycle run %s %s: started", run.id, step.name)
         run.steps.append(_attempt(step, run, sleep))
         _save(uow, run)
+        _log_step(run, run.steps[-1])
     failed = [s for s in run.steps if s.status is not StepStatus.OK]
     run.status = RunStatus.OK if not failed else RunStatus.FAILED
     run.finished_at = _now()
     _save(uow, run)
+    seconds = (as_utc(run.finished_at) - as_utc(run.started_at)).total_seconds()
+    log.info("daily cycle run %s: %s, %.1f s", run.id, run.status.value, seconds)
     return run
+
+
+def _log_step(run: Run, result: StepResult) -> None:
+    if result.status is StepStatus.OK:
+        counts = describe_counts(result.counts)
+        log.info("daily cycle run %s %s: ok, %s%.1f s", run.id, result.name,
+                 f"{counts}, " if counts else "", result.seconds)  # fmt: skip
+    else:
+        log.info("daily cycle run %s %s: %s after %d attempt(s): %s", run.id, result.name,
+                    result.status.value, result.attempts, result.error)  # fmt: skip
 
 
 def _why_skipped(missing: list[str], lost: threading.Event) -> str | None:

@@ -25,6 +25,7 @@ from planner.services.plan_explain import RowContext, compare_rows
 from planner.services.plan_inputs import Catalog, PlanningOptions, load_catalog
 from planner.services.plan_rows import recommendations
 from planner.services.plan_series import SeriesSet, arrivals, build_series, edit_levels
+from planner.services.steplog import logged
 
 
 @dataclass
@@ -106,6 +107,16 @@ def plan_from_forecast(inputs: PlanInputs, fc: ForecastResult) -> PlanRun:
 SNAPSHOT_DAYS = 28
 
 
+def _planned(run: PlanRun) -> str:
+    plan = run.plan
+    what_if = " (what-if, not for review)" if plan.what_if else ""
+    return (
+        f"plan {plan.id} for {plan.made_on}{what_if}: {len(plan.recommendations)} rows,"
+        f" {len(plan.actionable())} to order"
+    )
+
+
+@logged("plan", _planned)
 def plan_and_save(
     uow: UnitOfWork, *, today: date, options: PlanningOptions, what_if: bool = False
 ) -> PlanRun:

@@ -45,6 +45,7 @@ from planner.services.push_settings import (
     warehouse_address,
 )
 from planner.services.push_steps import finish_shipments
+from planner.services.steplog import logged
 
 __all__ = ["PushInProgress", "PushRefused", "PushSettings", "ShipmentPush"]
 
@@ -67,6 +68,15 @@ class _Target:
     packs: dict[str, int]  # seller SKU -> units in a case pack (1: no case pack)
 
 
+def _pushed(result: PushResult) -> str:
+    shipments = ", ".join(result.shipment_ids) or "none yet"
+    again = " (saved before: nothing sent)" if result.already else ""
+    return (
+        f"{result.order_number} as inbound plan {result.inbound_plan_id},"
+        f" shipment(s) {shipments}{again}"
+    )
+
+
 class ShipmentPush:
     """The ShipmentPusher port: `push(order, split=…, actor=…)` from the CLI, bot and demo."""
 
@@ -84,6 +94,7 @@ class ShipmentPush:
         self._settings = settings or PushSettings()
         self._origin, self._clock = origin, clock
 
+    @logged("push", _pushed)
     def push(self, order_number: str, *, split: bool, actor: str) -> PushResult:
         """Save the order to Amazon; continues a plan an earlier attempt started."""
         target = self._target(order_number)

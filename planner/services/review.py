@@ -39,6 +39,7 @@ from planner.services.review_rows import (
 )
 from planner.services.setup.service import SetupOptions
 from planner.services.setup.tabs import setup_tabs
+from planner.services.steplog import describe_counts, logged
 
 __all__ = [
     "HARD_MAX_QTY",
@@ -68,6 +69,13 @@ class PublishResult:
     shared: tuple[str, ...]
 
 
+def _published(result: PublishResult) -> str:
+    rows = describe_counts(result.rows)
+    kept = f"people's edits kept on {result.kept} row(s)"
+    return f"plan {result.plan_id} to {result.location}: {rows}, {kept}"
+
+
+@logged("publish", _published)
 def publish(
     uow: ReviewUnitOfWork,
     sheet: ReviewSheet,

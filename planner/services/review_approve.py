@@ -23,6 +23,7 @@ from planner.services.review_rows import (
     row_orders,
 )
 from planner.services.setup.service import SetupOptions, SheetSetupResult, apply_sheet
+from planner.services.steplog import logged
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,15 @@ class _Good:
     after: str | None  # the row's last order (a cancelled one, or the first of a reorder)
 
 
+def _approved(result: ApproveResult) -> str:
+    made = "would create" if result.dry_run else "created"
+    return (
+        f"{made} {len(result.created)} order(s), {len(result.refused)} row(s) refused,"
+        f" {len(result.already)} already ordered, {result.edits_saved} edit(s) saved"
+    )
+
+
+@logged("approve", _approved)
 def approve(
     uow: ReviewUnitOfWork,
     sheet: ReviewSheet,

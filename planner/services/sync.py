@@ -7,6 +7,7 @@ Rerunning a step with nothing new on Amazon's side changes nothing.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,6 +23,9 @@ from planner.services.amazon_listings import sync_listings
 from planner.services.amazon_sales import plan_windows, sync_orders
 from planner.services.amazon_stock import sync_inventory
 from planner.services.lease import hold
+from planner.services.steplog import describe_counts, logged_step
+
+log = logging.getLogger(__name__)
 
 STEPS = ("listings", "inventory", "orders", "inbound")
 
@@ -110,16 +114,25 @@ def sync_connection(
             f"unknown sync step(s): {', '.join(unknown)}", hint=f"use {', '.join(STEPS)}"
         )
     result = ConnectionSync(connection.name)
-    with uow:
-        ensure_connection(uow, connection)
-        uow.commit()
-    for step in STEPS:
-        if step not in steps:
-            continue
-        outcome = _run_step(uow, gateway, connection, step, now=now, full=full, progress=progress)
-        result.steps.append(outcome)
-        if not outcome.ok:
-            break
+    with logged_step(log, f"sync {connection.name}") as note:
+        before = _requests(gateway)
+        with uow:
+            ensure_connection(uow, connection)
+            uow.commit()
+        for step in STEPS:
+            if step not in steps:
+                continue
+            outcome = _run_step(
+                uow, gateway, connection, step, now=now, full=full, progress=progress
+            )
+            _log_outcome(connection.name, outcome)
+            result.steps.append(outcome)
+            if not outcome.ok:
+                break
+        note.counts["requests"] = _requests(gateway) - before
+        note.counts.update(_totals(result))
+        if result.failure is not None:
+            note.summary = f"FAILED at {result.failure.step}"
     with uow:
         uow.audit.record(
             AuditEntry(
@@ -138,6 +151,34 @@ def sync_connection(
         )
         uow.commit()
     return result
+
+
+def _requests(gateway: AmazonGateway) -> int:
+    """SP-API requests the gateway has made so far, without the token exchanges."""
+    return sum(v for k, v in gateway.request_counts().items() if not k.startswith("lwa"))
+
+
+# The counts a connection's end line repeats (each step's line has all of its own).
+_HEADLINE = {"listings": "listings", "orders": "order lines", "inbound": "shipments"}
+_HEADLINE_COUNT = {"listings": "listings", "orders": "lines", "inbound": "shipments"}
+
+
+def _totals(result: ConnectionSync) -> dict[str, int]:
+    return {
+        _HEADLINE[s.step]: s.counts[_HEADLINE_COUNT[s.step]]
+        for s in result.steps
+        if s.step in _HEADLINE and _HEADLINE_COUNT[s.step] in s.counts
+    }
+
+
+def _log_outcome(connection: str, outcome: StepResult) -> None:
+    if outcome.ok:
+        done = describe_counts(outcome.counts)
+        log.info("sync %s %s: %s%.1f s", connection, outcome.step,
+                 f"{done}, " if done else "", outcome.seconds)  # fmt: skip
+    else:
+        log.info("sync %s %s: FAILED after %.1f s: %s",
+                    connection, outcome.step, outcome.seconds, outcome.error)  # fmt: skip
 
 
 def _run_step(

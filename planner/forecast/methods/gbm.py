@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
 from planner.forecast.base import FloatArray
@@ -24,6 +23,9 @@ from planner.forecast.calendar import YEAR_LAG, month_of_year, weekday
 from planner.forecast.fitting import DemandForecaster
 from planner.forecast.history import DEFAULT_CLEANING, Cleaning, Demand
 from planner.forecast.seasonality import weekly_index
+
+if TYPE_CHECKING:  # scikit-learn takes a second to import: only when a model is fitted
+    from sklearn.ensemble import HistGradientBoostingRegressor
 
 IntArray = NDArray[np.int64]
 WINDOWS_DAYS = (7, 28, 91, 182, 364)
@@ -91,6 +93,8 @@ class GlobalGBM(DemandForecaster):
         self.model_: HistGradientBoostingRegressor | None = None
         if keep.sum() < MIN_ROWS or y[keep].sum() <= 0:
             return  # too little to learn from: forecasts fall back to the recent mean
+        from sklearn.ensemble import HistGradientBoostingRegressor
+
         model = HistGradientBoostingRegressor(
             loss="poisson",
             max_iter=self.max_iter,
