@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import logging
 from pathlib import Path
 
 from importlinter.cli import lint_imports
@@ -12,7 +13,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_import_contracts_hold() -> None:
     # The contracts live in pyproject.toml ([tool.importlinter]); 0 means every one is kept.
-    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0
+    # import-linter's CLI configures logging with dictConfig, which disables every logger that
+    # exists already (planner's own): they are switched back on for the tests that follow.
+    loggers = logging.root.manager.loggerDict.values()
+    was_on = [lg for lg in loggers if isinstance(lg, logging.Logger) and not lg.disabled]
+    try:
+        assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True) == 0
+    finally:
+        for logger in was_on:
+            logger.disabled = False
 
 
 def test_only_the_config_module_reads_the_environment() -> None:
