@@ -13,10 +13,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from amazon_support import start_sandbox
 from openpyxl import load_workbook
 from slack_requests import SlackSide, action_body, slash_body
-from slack_standin import SECRET_ENV, TOKEN_ENV, Standin, demo_store, free_port, write_config
+from slack_standin import (
+    SECRET_ENV,
+    TOKEN_ENV,
+    Standin,
+    demo_seller,
+    demo_store,
+    free_port,
+    write_config,
+)
 
+from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.bootstrap import App, build_app
 from planner.commands.bot import start_serving
 from planner.domain.activity import AuditEntry
@@ -112,6 +122,26 @@ def fixture_bot(
 ) -> Iterator[Harness]:
     """`planner serve`'s own wiring: [slack] mode http on the configured port."""
     yield from serve(tmp_path, standin, monkeypatch)
+
+
+@pytest.fixture(name="amazon")
+def fixture_amazon() -> Iterator[AmazonSandbox]:
+    """A running Amazon sandbox serving the demo seller the store holds."""
+    box = start_sandbox(demo_seller())
+    yield box
+    box.stop()
+
+
+@pytest.fixture(name="bot_at_amazon")
+def fixture_bot_at_amazon(
+    tmp_path: Path, standin: Standin, monkeypatch: pytest.MonkeyPatch, amazon: AmazonSandbox
+) -> Iterator[Harness]:
+    """`planner serve` whose [amazon] endpoint is the running sandbox (not an in-process one)."""
+    extra = (
+        f'\n[amazon]\nmode = "sandbox"\nendpoint = "{amazon.url}"\n'
+        f'lwa_endpoint = "{amazon.token_url}"\n'
+    )
+    yield from serve(tmp_path, standin, monkeypatch, extra=extra)
 
 
 def serve(

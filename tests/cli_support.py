@@ -3,7 +3,9 @@ commands people type share it."""
 
 from __future__ import annotations
 
+import logging
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -55,3 +57,20 @@ def fixture_console_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> P
     monkeypatch.delenv("PLANNER_LOG_LEVEL", raising=False)
     demo_store(tmp_path)
     return write_config(tmp_path, "http://127.0.0.1:9/api/", port=3000, mode="console")
+
+
+@pytest.fixture(name="restore_logging")
+def fixture_restore_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The root logger's handlers and level as they were (a command configures logging), the
+    libraries' levels planner quiets put back, and no PLANNER_LOG_LEVEL from the environment."""
+    monkeypatch.delenv("PLANNER_LOG_LEVEL", raising=False)
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
+    for name in ("urllib3", "sp_api", "slack_sdk", "slack_bolt"):
+        logging.getLogger(name).setLevel(logging.NOTSET)

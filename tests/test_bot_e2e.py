@@ -11,25 +11,24 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from amazon_support import assert_clean, start_sandbox
+from amazon_support import assert_clean
 from bot_support import (
     APPROVER,
     VIEWER,
     Harness,
     buttons,
     confirm_button,
+    fixture_amazon,  # noqa: F401  (a fixture)
+    fixture_bot_at_amazon,  # noqa: F401  (a fixture)
     fixture_standin,  # noqa: F401  (a fixture)
-    serve,
     texts,
     tick,
 )
 from slack_requests import action_body
-from slack_standin import Standin, demo_seller
 
 from bot.actions import ActionId, PushRequest
 from planner.adapters.amazon.sandbox import AmazonSandbox
@@ -40,23 +39,9 @@ PUSH = "planner.push"
 SLOW = 60.0  # a push is several SP-API calls and operation polls; the machine may be busy
 
 
-@pytest.fixture(name="amazon")
-def fixture_amazon() -> Iterator[AmazonSandbox]:
-    box = start_sandbox(demo_seller())
-    yield box
-    box.stop()
-
-
 @pytest.fixture(name="bot")
-def fixture_bot(
-    tmp_path: Path, standin: Standin, monkeypatch: pytest.MonkeyPatch, amazon: AmazonSandbox
-) -> Iterator[Harness]:
-    """`planner serve` whose [amazon] endpoint is the running sandbox (not an in-process one)."""
-    extra = (
-        f'\n[amazon]\nmode = "sandbox"\nendpoint = "{amazon.url}"\n'
-        f'lwa_endpoint = "{amazon.token_url}"\n'
-    )
-    yield from serve(tmp_path, standin, monkeypatch, extra=extra)
+def fixture_bot(bot_at_amazon: Harness) -> Harness:
+    return bot_at_amazon
 
 
 def active_plans(amazon: AmazonSandbox) -> set[str]:

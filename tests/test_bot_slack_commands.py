@@ -7,23 +7,21 @@ from __future__ import annotations
 import io
 import re
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
-from amazon_support import assert_clean, start_sandbox
+from amazon_support import assert_clean
 from bot_support import (
     ADMIN,
     APPROVER,
     VIEWER,
     Harness,
+    fixture_amazon,  # noqa: F401  (a fixture)
+    fixture_bot_at_amazon,  # noqa: F401  (a fixture)
     fixture_standin,  # noqa: F401  (a fixture)
-    serve,
     texts,
 )
-from slack_standin import Standin, demo_seller
 
 from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.domain.runs import Run, RunStatus, StepResult, StepStatus
@@ -34,22 +32,9 @@ ORDER = "TO-1002"  # a draft transfer IP-MAIN → FBA-US in the demo seller
 SLOW = 60.0  # a push is several SP-API calls and operation polls; the machine may be busy
 
 
-@pytest.fixture(name="amazon")
-def fixture_amazon() -> Iterator[AmazonSandbox]:
-    box = start_sandbox(demo_seller())
-    yield box
-    box.stop()
-
-
 @pytest.fixture(name="bot")
-def fixture_bot(
-    tmp_path: Path, standin: Standin, monkeypatch: pytest.MonkeyPatch, amazon: AmazonSandbox
-) -> Iterator[Harness]:
-    extra = (
-        f'\n[amazon]\nmode = "sandbox"\nendpoint = "{amazon.url}"\n'
-        f'lwa_endpoint = "{amazon.token_url}"\n'
-    )
-    yield from serve(tmp_path, standin, monkeypatch, extra=extra)
+def fixture_bot(bot_at_amazon: Harness) -> Harness:
+    return bot_at_amazon
 
 
 def plans_for(amazon: AmazonSandbox, number: str) -> list[str]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_support import fixture_restore_logging  # noqa: F401  (a fixture)
 from pydantic import SecretStr
 
 from planner.config import EMBEDDED, Config, load_config
@@ -320,20 +320,6 @@ def test_an_explicit_file_that_does_not_exist_is_an_error(tmp_path: Path) -> Non
     with pytest.raises(ConfigError) as caught:
         load_config("nowhere.toml", cwd=tmp_path, environ={})
     assert str(caught.value).startswith("nowhere.toml: config file not found")
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
-    for name in ("urllib3", "sp_api", "slack_sdk", "slack_bolt"):
-        logging.getLogger(name).setLevel(logging.NOTSET)
 
 
 @pytest.mark.usefixtures("restore_logging")

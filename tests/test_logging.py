@@ -10,24 +10,18 @@ from pathlib import Path
 
 import click
 import pytest
-from cli_support import fixture_seller_db, fixture_shop, run  # noqa: F401  (fixtures)
+from cli_support import (  # noqa: F401  (fixtures)
+    fixture_restore_logging,
+    fixture_seller_db,
+    fixture_shop,
+    run,
+)
 
 from planner.cli import State, cli, main
 from planner.config import load_config
 from planner.logging_setup import configure_logging
 
-
-@pytest.fixture(autouse=True)
-def _restore_logging(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("PLANNER_LOG_LEVEL", raising=False)
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        if handler not in handlers:
-            root.removeHandler(handler)
-            handler.close()
-    root.setLevel(level)
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 
 def log_of(config: Path) -> str:
