@@ -52,7 +52,7 @@ class Bot:
     """Runs subcommands and button presses for a caller; answers through a Delivery."""
 
     def __init__(self, services: BotServices, *, command: str = "/planner") -> None:
-        self.context = Context(services, Claims(), command)
+        self.context = Context(services, Claims(services.lease), command)
 
     def ack(self, text: str) -> Ack:
         """The immediate answer: help and unknown words in full, else a short note (or none)."""

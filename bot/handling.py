@@ -13,10 +13,10 @@ from bot.services import BotServices
 
 @dataclass
 class Context:
-    """What a handler works with: the services, and the double-click claims of this process."""
+    """What a handler works with: the services, and the double-click claims (held as leases)."""
 
     services: BotServices
-    claims: Claims = field(default_factory=Claims)
+    claims: Claims
     command: str = "/planner"
 
     def require(self, caller: Caller, role: Role, doing: str) -> Role:

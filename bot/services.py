@@ -10,6 +10,7 @@ from typing import Protocol
 from bot.roles import RoleBook
 from planner.ports import (
     AmazonUnitOfWork,
+    Lease,
     ReviewSheet,
     ReviewUnitOfWork,
     ShipmentPusher,
@@ -40,6 +41,7 @@ class BotServices:
     uow: Callable[[], BotUnitOfWork]
     review_sheet: Callable[[], ReviewSheet]
     roles: RoleBook
+    lease: Callable[[str], Lease]  # a lease by name: a double-clicked button acts once (bot.once)
     options: PlanningOptions = field(default_factory=PlanningOptions)
     sync: SyncRunner | None = None
     pusher: ShipmentPusher | None = None

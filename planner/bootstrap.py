@@ -21,17 +21,18 @@ from planner.adapters.amazon.sandbox import (
 )
 from planner.adapters.amazon.throttle import PollPolicy
 from planner.config import Config, load_config
+from planner.config import options as from_config
 from planner.demo import DemoSeller, generate_seller
 from planner.demo_defaults import DEMO_SEED, DEMO_VARIANTS
 from planner.domain.errors import ConfigError
 from planner.domain.warehouses import Connection, InboundOrderType
-from planner.forecast.names import METHOD_NAMES
 from planner.logging_setup import configure_logging
-from planner.ports import AmazonGateway, CycleLease, ReviewSheet
+from planner.ports import AmazonGateway, Lease, ReviewSheet
 from planner.services.plan_inputs import PlanningOptions
 from planner.services.setup.service import SetupOptions
-from planner.store.admin import get_meta
+from planner.store.admin import StoreAdmin
 from planner.store.database import make_engine
+from planner.store.lease import CYCLE, SYNC, SqlLease, push_lease
 from planner.store.migrate import upgrade
 from planner.store.uow import SqlUnitOfWork
 
@@ -41,6 +42,7 @@ if TYPE_CHECKING:  # the Slack bot's types; bot and slack_bolt are imported only
 
     from bot.services import BotServices
     from planner.ports import InboundPlanGateway, Notifier, ShipmentPusher, SyncProgress
+    from planner.services.daily import DailyCycle
     from planner.services.sync import ConnectionSync
 
 
@@ -68,26 +70,30 @@ class App:
 
     def planning_options(self) -> PlanningOptions:
         """The [planning] section as the planning use case takes it."""
-        p = self.config.planning
-        return PlanningOptions(
-            lead_time_days=p.lead_time_days,
-            days_of_stock=p.days_of_stock,
-            service_level=p.service_level,
-            service_measure=p.service_measure,
-            ignore_unreceived_fba_after_days=p.ignore_unreceived_fba_after_days,
-            history_days=p.history_days,
-            transfer_lead_time_days=p.transfer_lead_time_days,
-            max_cover_days=p.max_cover_days,
-            assembly_warehouse=p.assembly_warehouse,
-            lead_time_std_days=p.lead_time_std_days,
-            vendor_lead_time_std_days=dict(p.vendor_lead_time_std_days),
-            currency=p.currency,
-            fx_rates=dict(p.fx_rates),
-        )
+        return from_config.planning_options(self.config.planning)
 
     def setup_options(self) -> SetupOptions:
         """What checking the settings tabs and CSV imports needs from the configuration."""
-        return SetupOptions(currency=self.config.planning.currency, methods=METHOD_NAMES)
+        return from_config.setup_options(self.config.planning)
+
+    def admin(self) -> StoreAdmin:
+        """Whole-database chores (the demo's reset and its facts about the database)."""
+        return StoreAdmin(self.engine)
+
+    # -- leases (the one lock): the cycle, every sync, each order's push, the bot's buttons --
+
+    def lease(self, name: str) -> Lease:
+        """A holder of the named lease, on a migrated database."""
+        self.migrate()
+        return SqlLease(self.engine, name)
+
+    def cycle_lease(self) -> Lease:
+        """The lease a daily cycle run that changes data holds."""
+        return self.lease(CYCLE)
+
+    def sync_lease(self) -> Lease:
+        """The lease every Amazon sync holds (the cycle's, `planner sync`, the bot's)."""
+        return self.lease(SYNC)
 
     @property
     def data_dir(self) -> Path:
@@ -205,7 +211,8 @@ class App:
     def _demo_shape(self) -> tuple[int, int]:
         """The seed and size `planner demo` last used on this database (else the defaults)."""
         self.migrate()
-        seed, variants = get_meta(self.engine, "demo_seed"), get_meta(self.engine, "demo_variants")
+        admin = self.admin()
+        seed, variants = admin.get_meta("demo_seed"), admin.get_meta("demo_variants")
         return int(seed or DEMO_SEED), int(variants or DEMO_VARIANTS)
 
     def review_sheet(self) -> ReviewSheet:
@@ -261,8 +268,9 @@ class App:
             uow=self.uow,
             review_sheet=self.review_sheet,
             roles=RoleBook(RoleLists(roles.viewers, roles.approvers, roles.admins), members),
+            lease=self.lease,
             options=self.planning_options(),
-            sync=self.sync_all,
+            sync=self.sync_everything,
             pusher=self.shipment_pusher(origin="slack"),
             sheet_location=self.review_sheet_location(),
             schedule=self.scheduled_jobs,
@@ -274,32 +282,33 @@ class App:
 
         return scheduled_jobs(self.engine)
 
-    def sync_all(
+    def sync_everything(
         self, progress: SyncProgress, actor: str, *, wait_seconds: float = 0.0
     ) -> list[ConnectionSync]:
-        """Sync every configured Amazon connection now (the bot's `sync`)."""
-        from planner.services.sync import one_sync_at_a_time, sync_connection
+        """Sync every configured Amazon connection now (the bot's `sync`, the cycle's step)."""
+        from planner.services.sync import sync_all
 
-        results = []
-        with one_sync_at_a_time(self.sync_lease(), wait_seconds=wait_seconds):
-            for connection in self.amazon_connections():
-                gateway = self.amazon(connection.name)
-                try:
-                    results.append(
-                        sync_connection(
-                            self.uow(), gateway, connection, progress=progress, actor=actor
-                        )
-                    )
-                finally:
-                    gateway.close()
-        return results
+        synced = sync_all(
+            self.amazon_connections(), self.amazon, self.uow, self.sync_lease(),
+            progress=progress, actor=actor, wait_seconds=wait_seconds,
+        )  # fmt: skip
+        return [result for result, _requests in synced]
 
-    def sync_lease(self) -> CycleLease:
-        """The lease every Amazon sync holds (the cycle's, `planner sync`, the bot's)."""
-        from planner.store.cycle_lease import SYNC, SqlCycleLease
+    def daily_cycle(self) -> DailyCycle:
+        """What the daily cycle's steps use (planner run, the scheduler, the demo's days)."""
+        from planner.services.daily import DailyCycle
 
-        self.migrate()
-        return SqlCycleLease(self.engine, name=SYNC)
+        return DailyCycle(
+            uow=self.uow,
+            sync=self.sync_everything,
+            review_sheet=self.review_sheet,
+            notifier=self.notifier,
+            lease=self.cycle_lease,
+            options=self.planning_options(),
+            setup=self.setup_options(),
+            share_with=self.config.sheets.share_with,
+            sheet_location=self.review_sheet_location(),
+        )
 
     def shipment_pusher(self, *, origin: str = "cli") -> ShipmentPusher | None:
         """Saving FBA-bound orders to Amazon (issue 6's use case); `origin` for the audit log."""
@@ -310,7 +319,12 @@ class App:
         amazon = self.config.amazon
         settings = PushSettings.from_config(amazon.push, sandbox=amazon.mode == "sandbox")
         return ShipmentPush(
-            self.uow, SqlPushClaims(self.engine), self.inbound_gateway, settings, origin=origin
+            self.uow,
+            SqlPushClaims(self.engine),
+            self.inbound_gateway,
+            settings,
+            leases=lambda number: self.lease(push_lease(number)),
+            origin=origin,
         )
 
     def inbound_gateway(self, connection_name: str) -> InboundPlanGateway:
@@ -347,6 +361,15 @@ class App:
 # processing), so a demo's first sync of two years takes seconds, not the hour it takes at Amazon.
 IN_PROCESS_SANDBOX = SandboxSettings(speed=1000.0)
 SANDBOX_POLL = PollPolicy(first=0.05, factor=1.5, longest=2.0, give_up_after=600.0)
+
+
+def serving_sandbox(
+    *, seed: int, variants: int, speed: float, strict: bool, host: str, port: int
+) -> AmazonSandbox:
+    """The sandbox `planner sandbox serve` serves on a port: a demo seller of its own."""
+    seller = generate_seller(seed=seed, variants=variants, today=date.today())
+    settings = SandboxSettings(speed=speed, strict_credentials=strict)
+    return AmazonSandbox(SandboxSeller(seller), settings, host=host, port=port)
 
 
 def quiet_http_logs() -> None:

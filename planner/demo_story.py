@@ -1,7 +1,7 @@
 """The demo seller and the whole demo story on the embedded defaults (`planner demo`).
 
 Composition-root code: it builds through the App and drives the use cases a person's day does,
-in order. Day one runs the daily cycle (planner.daily: sync → plan → publish → digest); a
+in order. Day one runs the daily cycle (services.daily: sync → plan → publish → digest); a
 simulated buyer ticks rows in the review workbook and the review approval turns them into
 orders (services.review, as `planner approve`); FBA-bound orders are saved to Amazon through
 the push use case (App.shipment_pusher, as `planner push`); then a day passes at the built-in
@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Protocol
 
 from planner.bootstrap import App
-from planner.daily import SYNC, cycle_lease, cycle_steps
 from planner.demo import DemoSeller, generate_seller
 from planner.demo.stock import stock_time
 from planner.demo_buyer import Tick, tick_sample
@@ -30,11 +29,10 @@ from planner.domain.warehouses import WarehouseKind
 from planner.ports import PushResult, SyncProgress
 from planner.services.amazon_demo import load_planner_side, restore_stockouts
 from planner.services.cycle import StepAction, run_cycle
+from planner.services.daily import SYNC, cycle_lease, cycle_steps
 from planner.services.demo import DemoSummary, summarize
 from planner.services.review import ApproveResult, approve
 from planner.services.sync import ConnectionSync, sync_connection
-from planner.store.admin import get_meta, has_data, reset, set_meta
-from planner.store.database import describe
 
 ACTOR = "demo"
 BUYER = "demo-buyer (simulated)"
@@ -116,14 +114,14 @@ class StoryResult:
 
 def prepare_store(app: App, *, force: bool) -> str:
     """An empty database for the demo; refuses one that holds someone's own data."""
-    engine = app.engine
-    where = describe(engine)
-    if has_data(engine) and get_meta(engine, "origin") != "demo" and not force:
+    admin = app.admin()
+    where = admin.describe()
+    if admin.has_data() and admin.get_meta("origin") != "demo" and not force:
         raise PlannerError(
             f"the database {where} holds data that is not the demo's",
             hint="point --config at another database, or add --force to replace it",
         )
-    reset(engine)
+    admin.reset()
     return where
 
 
@@ -136,7 +134,7 @@ def load_seller(app: App, *, seed: int, variants: int, today: date, view: StoryV
         load_planner_side(uow, seller)
         uow.commit()
     for key, value in (("origin", "demo"), ("demo_seed", seed), ("demo_variants", variants)):
-        set_meta(app.engine, key, str(value))
+        app.admin().set_meta(key, str(value))
     view.status("Starting the Amazon sandbox…")
     app.sandbox(seller)
     return seller
@@ -279,15 +277,16 @@ def run_day(
     """One daily cycle, kept in the run history; its sync reads the sandbox at sync_clock(today)."""
     first = trigger == DAY_ONE
     sync = _sandbox_sync(app, seller, now=sync_clock(today), view=view, kept=kept, first=first)
+    cycle = app.daily_cycle()
     steps = [
         replace(step, action=sync) if step.name == SYNC else step
-        for step in cycle_steps(app, today=today, actor=ACTOR)
+        for step in cycle_steps(cycle, today=today, actor=ACTOR)
     ]
     return run_cycle(
         steps,
-        uow=app.uow,
+        uow=cycle.uow,
         trigger=trigger,
-        lease=cycle_lease(app, steps),
+        lease=cycle_lease(cycle, steps),
         progress=lambda name: view.status(f"{name}…"),
     )
 
@@ -382,7 +381,7 @@ def follow_up(
 
 def outputs(app: App) -> Outputs:
     log = app.config.logging.file
-    return Outputs(describe(app.engine), app.review_sheet_location(), str(log) if log else None)
+    return Outputs(app.admin().describe(), app.review_sheet_location(), str(log) if log else None)
 
 
 def _forget_workbook(app: App) -> None:

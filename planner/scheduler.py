@@ -33,12 +33,16 @@ def _local_today(app: App) -> date:
 
 def daily_cycle_job(config_path: str | None) -> None:
     """sync → plan → publish (the digest runs on its own schedule)."""
-    from planner.daily import run_daily_cycle
+    from planner.services.daily import run_daily_cycle
 
     app = build_app(config_path)
     try:
         run = run_daily_cycle(
-            app, today=_local_today(app), trigger="scheduler", actor="scheduler", skip=("digest",)
+            app.daily_cycle(),
+            today=_local_today(app),
+            trigger="scheduler",
+            actor="scheduler",
+            skip=("digest",),
         )
         log.info("daily cycle run %s: %s", run.id, run.status.value)
     finally:
@@ -47,12 +51,12 @@ def daily_cycle_job(config_path: str | None) -> None:
 
 def daily_digest_job(config_path: str | None) -> None:
     """The digest, naming any step of today's cycle that failed."""
-    from planner.daily import run_daily_cycle
+    from planner.services.daily import run_daily_cycle
 
     app = build_app(config_path)
     try:
         run_daily_cycle(
-            app,
+            app.daily_cycle(),
             today=_local_today(app),
             trigger="scheduler",
             actor="scheduler",

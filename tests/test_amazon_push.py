@@ -33,6 +33,7 @@ from planner.domain.errors import OrderLocked, PlannerError
 from planner.domain.orders import OrderKind, OrderLine, OrderStatus, StockOrder
 from planner.ports import InboundOperationFailed, PushResult
 from planner.services.push import PushInProgress, PushRefused, PushSettings, ShipmentPush
+from planner.store.lease import SqlLease, push_lease
 from planner.store.push_claims import SqlPushClaims
 from planner.store.uow import SqlUnitOfWork
 
@@ -75,6 +76,7 @@ def pusher(
         SqlPushClaims(engine),
         lambda name: gateway(sandbox, name, **overrides),
         settings,
+        leases=lambda number: SqlLease(engine, push_lease(number)),
     )
 
 

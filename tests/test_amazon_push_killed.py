@@ -42,8 +42,8 @@ from planner.services.order_edits import OrderEdit, edit_order
 from planner.services.push import PushInProgress
 from planner.services.push_lease import PushLease
 from planner.store import tables as t
-from planner.store.cycle_lease import SqlCycleLease
-from planner.store.push_claims import SqlPushClaims, lease_key, lease_name, saving
+from planner.store.lease import SqlLease, lease_key, push_lease, saving
+from planner.store.push_claims import SqlPushClaims
 from planner.store.uow import SqlUnitOfWork
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,9 +89,10 @@ def test_a_live_push_in_another_process_holds_the_order_until_its_process_is_gon
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         now = int(time.time())
-        assert SqlPushClaims(ready, pid=other.pid).lease(number, now=now, seconds=600)
+        assert SqlLease(ready, push_lease(number), pid=other.pid).take(now=now, seconds=600)
         assert _saving(ready, number)
-        lease = PushLease(SqlPushClaims(ready), number, seconds=600, clock=time.time)
+        held = SqlLease(ready, push_lease(number))
+        lease = PushLease(held, number, seconds=600, clock=time.time)
         with pytest.raises(PushInProgress, match="being saved to Amazon right now"):
             lease.take()
     finally:
@@ -107,17 +108,19 @@ def test_a_live_push_in_another_process_holds_the_order_until_its_process_is_gon
 
 def test_a_long_order_number_gets_a_lease_name_that_fits_and_is_its_own(engine: Engine) -> None:
     long, longer = "PO-" + "7" * 40, "PO-" + "7" * 40 + "1"
-    assert lease_key("PO-1014") == "push:PO-1014"
-    assert lease_name("PO-1014") == "push:PO-1014:until"
-    assert lease_key(long) == lease_key(long) != lease_key(longer)
-    assert all(len(lease_name(n)) <= 32 for n in (long, longer, "x" * 500))
-    claims, now = SqlPushClaims(engine), int(time.time())
-    until = claims.lease(long, now=now, seconds=60)  # PostgreSQL refuses a name too long
-    assert until is not None and claims.lease(longer, now=now, seconds=60) is not None
-    assert claims.lease(long, now=now, seconds=60) is None  # held by this (live) process
-    assert claims.renew(long, until=until, now=now + 1, seconds=60) == now + 61
-    with pytest.raises(ValueError, match="too long"):
-        SqlCycleLease(engine, name="push:" + long)
+    assert lease_key(push_lease("PO-1014")) == "push:PO-1014"
+    key = lease_key(push_lease(long))
+    assert key == lease_key(push_lease(long)) != lease_key(push_lease(longer))
+    assert key.startswith("push:PO-77")
+    assert all(len(f"{lease_key(push_lease(n))}:until") <= 32 for n in (long, longer, "x" * 500))
+    now = int(time.time())
+    held = SqlLease(engine, push_lease(long))
+    assert held.take(now=now, seconds=60)  # PostgreSQL refuses a name too long
+    assert SqlLease(engine, push_lease(longer)).take(now=now, seconds=60)
+    assert not SqlLease(engine, push_lease(long)).take(now=now, seconds=60)  # a live holder
+    assert held.renew(now=now + 1, seconds=60)
+    with engine.connect() as conn:
+        assert saving(conn, [long, longer, "PO-1"], now=now + 2) == {long, longer}
 
 
 def _push_killed_when(workdir: Path, number: str, stopped: Callable[[], bool]) -> int:
@@ -153,7 +156,8 @@ def _saving(engine: Engine, number: str) -> bool:
 
 def _lease_holder(engine: Engine, number: str) -> int | None:
     """The pid the order's push lease names while it is far from expiring (None: not held)."""
-    until, pid = lease_name(number), f"{lease_key(number)}:pid"
+    key = lease_key(push_lease(number))
+    until, pid = f"{key}:until", f"{key}:pid"
     c = t.counters
     with engine.connect() as conn:
         found = conn.execute(select(c.c.name, c.c.value).where(c.c.name.in_([until, pid])))

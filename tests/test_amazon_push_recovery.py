@@ -47,6 +47,7 @@ from planner.ports import PushResult, ShipFromAddress
 from planner.services.order_edits import OrderEdit, edit_order
 from planner.services.push import PushInProgress, PushSettings
 from planner.services.push_lease import PushLease
+from planner.store.lease import SqlLease, push_lease
 from planner.store.push_claims import SqlPushClaims
 from planner.store.uow import SqlUnitOfWork
 
@@ -114,11 +115,13 @@ def test_a_second_push_during_a_slow_step_is_refused_and_amazon_gets_one_confirm
 
 def test_a_push_whose_lease_was_taken_over_stops_before_its_next_step(ready: Engine) -> None:
     number = _any_order(ready)
-    claims, now = SqlPushClaims(ready), [1_000_000.0]
-    stalled = PushLease(claims, number, seconds=10, clock=lambda: now[0])
+    now = [1_000_000.0]
+    lease = SqlLease(ready, push_lease(number))
+    stalled = PushLease(lease, number, seconds=10, clock=lambda: now[0])
     stalled.take()
     now[0] += 60  # the step hung far beyond the lease: another push takes the order over
-    other = PushLease(claims, number, seconds=10, clock=lambda: now[0])
+    taker = SqlLease(ready, push_lease(number))
+    other = PushLease(taker, number, seconds=10, clock=lambda: now[0])
     other.take()
     with pytest.raises(PushInProgress, match="this push stopped before its next step"):
         stalled.renew()
@@ -176,13 +179,12 @@ def test_an_order_is_refused_edits_only_while_a_push_is_saving_it(
     ready: Engine, sandbox: AmazonSandbox
 ) -> None:
     number = new_order(ready, fba_skus(sandbox, ready, 2))
-    claims = SqlPushClaims(ready)
-    until = claims.lease(number, now=int(time.time()), seconds=300)  # a push is running
-    assert until is not None
+    lease = SqlLease(ready, push_lease(number))
+    assert lease.take(now=int(time.time()), seconds=300)  # a push is running
     with SqlUnitOfWork(ready) as uow, pytest.raises(OrderLocked) as refused:
         edit_order(uow, number, OrderEdit(cancel=True), actor="ann")
     assert "being saved to Amazon right now" in refused.value.message
-    claims.release(number, until=until)  # the push ended without a plan
+    lease.release()  # the push ended without a plan
     with SqlUnitOfWork(ready) as uow:
         edit_order(uow, number, OrderEdit(cancel=True), actor="ann")
         uow.commit()
@@ -334,7 +336,7 @@ def test_an_edit_keeps_a_running_push_claim_and_marks_a_dead_one_stale(
     claims.swap(number, expected=claims.current(number), new="push:99:cccccccccccc")
     with SqlUnitOfWork(ready) as uow:
         loaded = uow.orders.get(number)
-        assert claims.lease(number, now=int(time.time()), seconds=600) is not None
+        assert SqlLease(ready, push_lease(number)).take(now=int(time.time()), seconds=600)
         loaded.set_quantity(loaded.lines[0].sku, 31)
         uow.orders.save(loaded)
         uow.commit()

@@ -127,6 +127,26 @@ def test_lead_time_spread_per_vendor_reaches_the_planning_options(tmp_path: Path
     assert options.lead_time_std("Acme") == options.lead_time_std(None) == 2
 
 
+def test_every_planning_key_reaches_the_planning_options_under_its_name(tmp_path: Path) -> None:
+    from dataclasses import asdict
+
+    from planner.config.options import planning_options, setup_options
+
+    config = load(
+        tmp_path,
+        "[planning]\nlead_time_days = 21\ndays_of_stock = 45\nservice_level = 0.9\n"
+        'service_measure = "fill_rate"\nignore_unreceived_fba_after_days = "never"\n'
+        "history_days = 400\ntransfer_lead_time_days = 4\nmax_cover_days = 200\n"
+        'assembly_warehouse = "IP-MAIN"\nlead_time_std_days = 1.5\ncurrency = "EUR"\n'
+        '[planning.fx_rates]\nUSD = 0.9\n[planning.vendor_lead_time_std_days]\n"Acme" = 3\n',
+    )
+    settings = config.planning.model_dump()
+    assert settings.keys() == config.planning.model_fields_set  # the test sets every key
+    options = asdict(planning_options(config.planning))
+    assert {k: options[k] for k in settings} == settings
+    assert setup_options(config.planning).currency == "EUR"
+
+
 def test_never_ignore_unreceived_fba_shipments(tmp_path: Path) -> None:
     config = load(tmp_path, '[planning]\nignore_unreceived_fba_after_days = "never"\n')
     assert config.planning.ignore_unreceived_fba_after_days is None

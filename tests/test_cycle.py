@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from planner.domain.errors import PlannerError
 from planner.domain.runs import Run, RunStatus, StepResult, StepStatus
 from planner.services.cycle import CycleBusy, Step, abandoned_notes, run_cycle
-from planner.store.cycle_lease import SqlCycleLease
+from planner.store.lease import CYCLE, SYNC, SqlLease
 from planner.store.uow import SqlUnitOfWork
 
 
@@ -104,7 +104,9 @@ def test_a_second_cycle_is_refused_while_one_runs_and_the_first_is_left_alone(
 
     def first() -> None:
         steps = [Step("sync", slow_sync)]
-        outcome.append(run_cycle(steps, uow=uow, trigger="scheduler", lease=SqlCycleLease(engine)))
+        outcome.append(
+            run_cycle(steps, uow=uow, trigger="scheduler", lease=SqlLease(engine, CYCLE))
+        )
 
     worker = threading.Thread(target=first)
     worker.start()
@@ -112,7 +114,7 @@ def test_a_second_cycle_is_refused_while_one_runs_and_the_first_is_left_alone(
         assert inside.wait(30)
         with pytest.raises(CycleBusy, match=r"another daily cycle is running right now \(run 1"):
             run_cycle([Step("sync", lambda run: {})], uow=uow, trigger="cli",
-                      lease=SqlCycleLease(engine))  # fmt: skip
+                      lease=SqlLease(engine, CYCLE))  # fmt: skip
         # A digest on its own schedule runs beside it and leaves it running.
         run_cycle([Step("digest", lambda run: {})], uow=uow, trigger="scheduler")
         with uow() as u:
@@ -123,7 +125,7 @@ def test_a_second_cycle_is_refused_while_one_runs_and_the_first_is_left_alone(
     assert outcome[0].status is RunStatus.OK
     # Once it finished, the lease is free again.
     again = run_cycle([Step("sync", lambda run: {})], uow=uow, trigger="cli",
-                      lease=SqlCycleLease(engine))  # fmt: skip
+                      lease=SqlLease(engine, CYCLE))  # fmt: skip
     assert again.status is RunStatus.OK and not again.took_over
 
 
@@ -131,7 +133,7 @@ def test_a_lease_left_by_a_dead_process_is_taken_over_at_once(engine: Engine) ->
     uow = partial(SqlUnitOfWork, engine)
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True)  # fmt: skip
-    dead = SqlCycleLease(engine, pid=int(gone.stdout))
+    dead = SqlLease(engine, CYCLE, pid=int(gone.stdout))
     assert dead.take(now=int(time.time()), seconds=3600)  # held for an hour by a dead process
     with uow() as u:
         u.runs.save(
@@ -139,7 +141,7 @@ def test_a_lease_left_by_a_dead_process_is_taken_over_at_once(engine: Engine) ->
         )
         u.commit()
     run = run_cycle([Step("plan", lambda run: {})], uow=uow, trigger="cli",
-                    lease=SqlCycleLease(engine))  # fmt: skip
+                    lease=SqlLease(engine, CYCLE))  # fmt: skip
     assert run.status is RunStatus.OK
     (killed,) = run.took_over
     assert killed.status is RunStatus.ABANDONED
@@ -150,7 +152,7 @@ def test_a_lease_left_by_a_dead_process_is_taken_over_at_once(engine: Engine) ->
 
 
 class _Lease:
-    """An in-memory CycleLease (the port): renewals scripted as results or errors."""
+    """An in-memory Lease (the port): renewals scripted as results or errors."""
 
     def __init__(self, renewals: list[bool | Exception]) -> None:
         self.renewals = renewals
@@ -211,7 +213,7 @@ def test_a_cycle_leaves_a_digest_that_is_running_beside_it_alone(engine: Engine)
     try:
         assert inside.wait(30)
         run = run_cycle([Step("sync", lambda run: {})], uow=uow, trigger="cli",
-                        lease=SqlCycleLease(engine))  # fmt: skip
+                        lease=SqlLease(engine, CYCLE))  # fmt: skip
     finally:
         finish.set()
         worker.join(30)
@@ -221,7 +223,7 @@ def test_a_cycle_leaves_a_digest_that_is_running_beside_it_alone(engine: Engine)
 
 
 def test_two_holders_in_one_process_are_told_apart(engine: Engine) -> None:
-    scheduler, bot = SqlCycleLease(engine, name="sync"), SqlCycleLease(engine, name="sync")
+    scheduler, bot = SqlLease(engine, SYNC), SqlLease(engine, SYNC)
     now = int(time.time())
     assert scheduler.take(now=now, seconds=10)
     assert not bot.take(now=now + 1, seconds=10)  # held by a live holder (this very process)
@@ -236,14 +238,14 @@ def test_the_cycles_sync_waits_for_a_sync_started_by_hand_a_person_is_told_at_on
 ) -> None:
     from planner.services.sync import SyncBusy, one_sync_at_a_time
 
-    by_hand = SqlCycleLease(engine, name="sync")
+    by_hand = SqlLease(engine, SYNC)
     assert by_hand.take(now=int(time.time()), seconds=60)
-    refused = one_sync_at_a_time(SqlCycleLease(engine, name="sync"))
+    refused = one_sync_at_a_time(SqlLease(engine, SYNC))
     with pytest.raises(SyncBusy, match="another Amazon sync is running right now"):
         refused.__enter__()
     finished = threading.Timer(0.5, by_hand.release)
     finished.start()
-    cycle = SqlCycleLease(engine, name="sync")
+    cycle = SqlLease(engine, SYNC)
     with one_sync_at_a_time(cycle, wait_seconds=30, poll_seconds=0.1):
         assert cycle.held(now=int(time.time()))
     finished.join()

@@ -28,7 +28,7 @@ from sqlalchemy import Engine
 from planner.cli import main
 from planner.domain.runs import Run, RunStatus, StepResult, StepStatus
 from planner.services.cycle import Step, run_cycle
-from planner.store.cycle_lease import SqlCycleLease
+from planner.store.lease import CYCLE, SqlLease
 from planner.store.uow import SqlUnitOfWork
 from sheets import layout
 
@@ -185,7 +185,7 @@ def test_the_stored_run_names_the_step_in_progress_and_the_next_run_abandons_it(
     with uow() as u:
         assert u.runs.list()[1].status is RunStatus.RUNNING
     # A run that syncs holds the lease, so any run still "running" has lost its process.
-    run_cycle([Step("sync", lambda run: {})], uow=uow, trigger="cli", lease=SqlCycleLease(engine))
+    run_cycle([Step("sync", lambda run: {})], uow=uow, trigger="cli", lease=SqlLease(engine, CYCLE))
     with uow() as u:
         latest, _, killed, first = u.runs.list()
     assert (latest.status, killed.status, first.status) == (

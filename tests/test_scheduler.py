@@ -68,8 +68,8 @@ def test_a_due_job_runs_and_lands_in_the_run_history(config: Path) -> None:
 def test_the_digest_on_its_own_schedule_names_the_cycles_failed_step(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from planner.daily import run_daily_cycle
     from planner.domain.runs import Run, RunStatus, StepResult
+    from planner.services.daily import run_daily_cycle
 
     app = build_app(config)
     try:
@@ -86,7 +86,7 @@ def test_the_digest_on_its_own_schedule_names_the_cycles_failed_step(
             uow.commit()
         capsys.readouterr()
         run = run_daily_cycle(
-            app, today=datetime.now().date(), trigger="scheduler", actor="scheduler",
+            app.daily_cycle(), today=datetime.now().date(), trigger="scheduler", actor="scheduler",
             skip=("sync", "plan", "publish"),
         )  # fmt: skip
     finally:
@@ -100,8 +100,8 @@ def test_the_digest_on_its_own_schedule_names_the_cycles_failed_step(
 def test_the_digest_says_a_cycle_that_died_is_not_still_running(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from planner.daily import run_daily_cycle
     from planner.domain.runs import Run, StepResult
+    from planner.services.daily import run_daily_cycle
 
     app = build_app(config)
     try:
@@ -113,7 +113,7 @@ def test_the_digest_says_a_cycle_that_died_is_not_still_running(
             uow.commit()
         capsys.readouterr()
         run_daily_cycle(
-            app, today=datetime.now().date(), trigger="scheduler", actor="scheduler",
+            app.daily_cycle(), today=datetime.now().date(), trigger="scheduler", actor="scheduler",
             skip=("sync", "plan", "publish"),
         )  # fmt: skip
     finally:

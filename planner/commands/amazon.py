@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -75,27 +75,13 @@ def run_sync(
     actor: str = "sync",
 ) -> list[tuple[ConnectionSync, dict[str, int]]]:
     """Sync each connection through its gateway, with a progress bar; returns what happened."""
-    from planner.services.sync import one_sync_at_a_time, sync_connection
+    from planner.services.sync import sync_all
 
-    results = []
-    with one_sync_at_a_time(app.sync_lease()), progress_bar() as progress:
-        for connection in connections:
-            gateway = app.amazon(connection.name)
-            try:
-                result = sync_connection(
-                    app.uow(),
-                    gateway,
-                    connection,
-                    now=now,
-                    full=full,
-                    steps=steps,
-                    progress=progress,
-                    actor=actor,
-                )
-                results.append((result, gateway.request_counts()))
-            finally:
-                gateway.close()
-    return results
+    with progress_bar() as progress:
+        return sync_all(
+            connections, app.amazon, app.uow, app.sync_lease(),
+            progress=progress, actor=actor, now=now, full=full, steps=steps,
+        )  # fmt: skip
 
 
 def sync_rows(results: list[tuple[ConnectionSync, dict[str, int]]]) -> list[list[object]]:
@@ -290,13 +276,11 @@ def sandbox_group() -> None:
 @click.option("--strict", is_flag=True, help="Accept only the sandbox's own credentials.")
 def serve_cmd(port: int, host: str, seed: int, variants: int, speed: float, strict: bool) -> None:
     """Serve the demo seller as SP-API until stopped (Ctrl-C)."""
-    from planner.adapters.amazon.sandbox import SandboxSeller, SandboxSettings
-    from planner.adapters.amazon.sandbox.server import AmazonSandbox
-    from planner.demo import generate_seller
+    from planner.bootstrap import serving_sandbox
 
-    demo = generate_seller(seed=seed, variants=variants, today=date.today())
-    settings = SandboxSettings(speed=speed, strict_credentials=strict)
-    sandbox = AmazonSandbox(SandboxSeller(demo), settings, host=host, port=port)
+    sandbox = serving_sandbox(
+        seed=seed, variants=variants, speed=speed, strict=strict, host=host, port=port
+    )
     accounts = sandbox.seller.accounts
     out.print(f"Amazon sandbox: {sandbox.url} (token URL {sandbox.token_url})")
     out.print(f"  seller: {variants} variants, seed {seed}; accounts:")

@@ -43,12 +43,12 @@ def run_json(run: Run) -> dict[str, Any]:
 def run_cmd(state: State, skip: tuple[str, ...]) -> None:
     """Run the daily cycle once: sync → plan → publish → digest (for cron and the demo)."""
     from planner.commands.amazon import progress_bar
-    from planner.daily import run_daily_cycle
+    from planner.services.daily import run_daily_cycle
 
     app = state.app
     with progress_bar() as bars:  # the sync's reports and pages, on stderr while they run
         run = run_daily_cycle(
-            app,
+            app.daily_cycle(),
             today=today(),
             trigger="cli",
             actor=getpass.getuser(),

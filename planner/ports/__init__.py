@@ -14,6 +14,7 @@ from planner.ports.digest import (
     StockoutRisk,
     SyncHealth,
 )
+from planner.ports.lease import Lease
 from planner.ports.marketplace import (
     AmazonGateway,
     ChannelListing,
@@ -63,7 +64,7 @@ from planner.ports.review import (
     SheetRow,
     setup_ident,
 )
-from planner.ports.runs import CycleLease, RunRepository
+from planner.ports.runs import RunRepository
 from planner.ports.store import (
     AuditLog,
     BomRepository,
@@ -105,7 +106,6 @@ __all__ = [
     "Cell",
     "ChannelListing",
     "ConnectionRepository",
-    "CycleLease",
     "DeliveryWindowChoice",
     "DigestSummary",
     "EditLine",
@@ -122,6 +122,7 @@ __all__ = [
     "InboundShipment",
     "InboundShipmentRepository",
     "InboundStatus",
+    "Lease",
     "ListingRepository",
     "MarketplaceAccess",
     "MarketplaceError",

@@ -224,16 +224,3 @@ class PushClaims(Protocol):
         The push is then not finished; `split` (when given) records the split choice with it.
         """
         ...
-
-    def lease(self, order_number: str, *, now: int, seconds: int) -> int | None:
-        """Hold the order's push lease until now + seconds (None: another live push holds it).
-
-        A lease whose holder's process is gone is free on that machine before it expires.
-        """
-        ...
-
-    def renew(self, order_number: str, *, until: int, now: int, seconds: int) -> int | None:
-        """Extend the lease held until `until` to now + seconds (None: another push took it)."""
-        ...
-
-    def release(self, order_number: str, *, until: int) -> None: ...

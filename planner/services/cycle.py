@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from planner.domain.errors import PlannerError
 from planner.domain.moments import as_utc
 from planner.domain.runs import Run, RunStatus, StepResult, StepStatus
-from planner.ports import CycleLease, UnitOfWork
+from planner.ports import Lease, UnitOfWork
 from planner.services.lease import LEASE_SECONDS, Held, hold
 from planner.services.steplog import describe_counts
 
@@ -59,7 +59,7 @@ def run_cycle(
     *,
     uow: Callable[[], UnitOfWork],
     trigger: str,
-    lease: CycleLease | None = None,
+    lease: Lease | None = None,
     lease_seconds: float = LEASE_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
     progress: Callable[[str], None] | None = None,
@@ -165,9 +165,7 @@ def _attempt(step: Step, run: Run, sleep: Callable[[float], None]) -> StepResult
 
 
 @contextmanager
-def _holding(
-    lease: CycleLease | None, uow: Callable[[], UnitOfWork], seconds: float
-) -> Iterator[Held]:
+def _holding(lease: Lease | None, uow: Callable[[], UnitOfWork], seconds: float) -> Iterator[Held]:
     """The cycle lease held (with its heartbeat) for the run, or CycleBusy naming the other."""
     if lease is None:
         yield Held(threading.Event())

@@ -1,7 +1,8 @@
-"""Holding a cross-process lease while work runs: taken once, renewed by a heartbeat.
+"""Holding a cross-process lease (the Lease port) while work runs: taken, renewed by a heartbeat.
 
 The daily cycle holds the cycle lease; every Amazon sync (the cycle's, `planner sync`, the
-bot's) holds the sync lease, so two syncs never write the same new shipment twice.
+bot's) holds the sync lease, so two syncs never write the same new shipment twice. A push renews
+its order's lease before every step itself (push_lease.py) instead of in the background.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from planner.ports import CycleLease
+from planner.ports import Lease
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class Held:
 
 @contextmanager
 def hold(
-    lease: CycleLease,
+    lease: Lease,
     *,
     seconds: float = LEASE_SECONDS,
     wait_seconds: float = 0.0,
@@ -58,7 +59,7 @@ def hold(
             lease.release()
 
 
-def _take(lease: CycleLease, *, seconds: float, wait_seconds: float, poll_seconds: float) -> bool:
+def _take(lease: Lease, *, seconds: float, wait_seconds: float, poll_seconds: float) -> bool:
     deadline = time.monotonic() + wait_seconds
     while not lease.take(now=int(time.time()), seconds=max(int(seconds), 1)):
         if time.monotonic() + poll_seconds > deadline:
@@ -67,9 +68,7 @@ def _take(lease: CycleLease, *, seconds: float, wait_seconds: float, poll_second
     return True
 
 
-def _heartbeat(
-    lease: CycleLease, seconds: float, stop: threading.Event, lost: threading.Event
-) -> None:
+def _heartbeat(lease: Lease, seconds: float, stop: threading.Event, lost: threading.Event) -> None:
     """Renew the lease until stopped; a failed renewal is retried, a lost lease is flagged."""
     while not stop.wait(seconds / 4):
         try:

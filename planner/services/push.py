@@ -30,6 +30,7 @@ from planner.ports import (
     InboundOperationFailed,
     InboundPlanGateway,
     InboundPlanItem,
+    Lease,
     MarketplaceError,
     PlacementChoice,
     PushClaims,
@@ -87,10 +88,12 @@ class ShipmentPush:
         gateway: Callable[[str], InboundPlanGateway],
         settings: PushSettings | None = None,
         *,
+        leases: Callable[[str], Lease],
         origin: str = "cli",
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._uow, self._claims, self._gateway = uow, claims, gateway
+        self._leases = leases  # an order's push lease, by its number
         self._settings = settings or PushSettings()
         self._origin, self._clock = origin, clock
 
@@ -104,7 +107,8 @@ class ShipmentPush:
         gateway = self._gateway(target.connection)
         try:
             seconds = max(self._settings.lease_seconds, gateway.step_seconds())
-            lease = PushLease(self._claims, order_number, seconds=seconds, clock=self._clock)
+            held = self._leases(order_number)
+            lease = PushLease(held, order_number, seconds=seconds, clock=self._clock)
             lease.take()
             try:
                 return self._push(gateway, order_number, split=split, actor=actor, beat=lease.renew)

@@ -1,18 +1,19 @@
 """The push lease: while one push of an order runs, no other push of it runs any step.
 
-The lease is renewed (a heartbeat) before every workflow step and lasts longer than the longest
-step can take, so a slow step never lets a second push in to send the same step again. A push
-that finds its lease taken over stops before its next step instead of racing the other one.
-The lease names its holder's process: one whose process is gone (a push killed with SIGKILL, a
-crash, a redeploy) is free at once on the same machine, so pushing again does not wait for it
-to expire; elsewhere only the expiry tells.
+It is the one Lease (ports.lease) named for the order, taken before the first step and renewed
+(a heartbeat) before every workflow step; it lasts longer than the longest step can take, so a
+slow step never lets a second push in to send the same step again. A push that finds its lease
+taken over stops before its next step instead of racing the other one. The lease names its
+holder's process: one whose process is gone (a push killed with SIGKILL, a crash, a redeploy)
+is free at once on the same machine, so pushing again does not wait for it to expire; elsewhere
+only the expiry tells.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from planner.ports import PushClaims
+from planner.ports import Lease
 from planner.services.push_settings import PushInProgress
 
 BEING_SAVED = "order {number} is being saved to Amazon right now by another push"
@@ -24,32 +25,28 @@ class PushLease:
 
     def __init__(
         self,
-        claims: PushClaims,
+        lease: Lease,
         order_number: str,
         *,
         seconds: float,
         clock: Callable[[], float],
     ) -> None:
-        self._claims, self._number, self._clock = claims, order_number, clock
+        self._lease, self._number, self._clock = lease, order_number, clock
         self._seconds = int(seconds) + 1
-        self._until: int | None = None
+        self._held = False
 
     def take(self) -> None:
         """Hold the lease, or refuse: another push of the order is running."""
-        now = int(self._clock())
-        self._until = self._claims.lease(self._number, now=now, seconds=self._seconds)
-        if self._until is None:
+        self._held = self._lease.take(now=int(self._clock()), seconds=self._seconds)
+        if not self._held:
             raise PushInProgress(BEING_SAVED.format(number=self._number), hint=WAIT_HINT)
 
     def renew(self) -> None:
         """Heartbeat before a step; stops this push if another one took the lease over."""
-        if self._until is None:
+        if not self._held:
             raise PushInProgress(BEING_SAVED.format(number=self._number), hint=WAIT_HINT)
-        now = int(self._clock())
-        self._until = self._claims.renew(
-            self._number, until=self._until, now=now, seconds=self._seconds
-        )
-        if self._until is None:
+        self._held = self._lease.renew(now=int(self._clock()), seconds=self._seconds)
+        if not self._held:
             raise PushInProgress(
                 BEING_SAVED.format(number=self._number)
                 + "; this push stopped before its next step",
@@ -57,6 +54,6 @@ class PushLease:
             )
 
     def release(self) -> None:
-        if self._until is not None:
-            self._claims.release(self._number, until=self._until)
-            self._until = None
+        if self._held:
+            self._lease.release()
+            self._held = False

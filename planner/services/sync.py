@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from planner.domain.activity import AuditEntry
 from planner.domain.errors import PlannerError
 from planner.domain.warehouses import Connection
-from planner.ports import AmazonGateway, AmazonUnitOfWork, CycleLease, SyncProgress, SyncState
+from planner.ports import AmazonGateway, AmazonUnitOfWork, Lease, SyncProgress, SyncState
 from planner.services.amazon_inbound import sync_inbound
 from planner.services.amazon_listings import sync_listings
 from planner.services.amazon_sales import plan_windows, sync_orders
@@ -47,7 +47,7 @@ class SyncBusy(PlannerError):
 
 @contextmanager
 def one_sync_at_a_time(
-    lease: CycleLease, *, wait_seconds: float = 0.0, poll_seconds: float = 5.0
+    lease: Lease, *, wait_seconds: float = 0.0, poll_seconds: float = 5.0
 ) -> Iterator[None]:
     """Hold the sync lease while syncing: two syncs at once could pull a new shipment twice.
 
@@ -282,3 +282,39 @@ def _settings(c: Connection) -> tuple[object, ...]:
         c.default_source_warehouse,
         c.ignore_unreceived_after_days,
     )
+
+
+SyncResults = list[tuple[ConnectionSync, dict[str, int]]]  # each with its gateway's requests
+
+
+def sync_all(
+    connections: Sequence[Connection],
+    gateways: Callable[[str], AmazonGateway],
+    uow: Callable[[], AmazonUnitOfWork],
+    lease: Lease,
+    *,
+    progress: SyncProgress | None = None,
+    actor: str = "sync",
+    wait_seconds: float = 0.0,
+    now: datetime | None = None,
+    full: bool = False,
+    steps: Sequence[str] = STEPS,
+) -> SyncResults:
+    """Sync each connection through its own gateway (by connection name), holding the sync lease.
+
+    `planner sync`, the daily cycle and the bot's sync all come here; the cycle waits up to
+    `wait_seconds` for a sync someone started by hand.
+    """
+    results: SyncResults = []
+    with one_sync_at_a_time(lease, wait_seconds=wait_seconds):
+        for connection in connections:
+            gateway = gateways(connection.name)
+            try:
+                result = sync_connection(
+                    uow(), gateway, connection, now=now, full=full, steps=steps,
+                    progress=progress, actor=actor,
+                )  # fmt: skip
+                results.append((result, gateway.request_counts()))
+            finally:
+                gateway.close()
+    return results

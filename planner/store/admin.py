@@ -40,3 +40,26 @@ def reset(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     upgrade(engine)
+
+
+class StoreAdmin:
+    """The chores above on one database, as the composition root hands them out (the demo)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def get_meta(self, key: str) -> str | None:
+        return get_meta(self._engine, key)
+
+    def set_meta(self, key: str, value: str) -> None:
+        set_meta(self._engine, key, value)
+
+    def has_data(self) -> bool:
+        return has_data(self._engine)
+
+    def reset(self) -> None:
+        reset(self._engine)
+
+    def describe(self) -> str:
+        """Where the database is, password hidden."""
+        return self._engine.url.render_as_string(hide_password=True)

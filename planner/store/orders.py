@@ -19,8 +19,9 @@ from planner.domain.orders import (
     StockOrder,
 )
 from planner.store import tables as t
+from planner.store.lease import saving
 from planner.store.lookup import Lookup
-from planner.store.push_claims import CLAIM, EXPIRED_CLAIM, STALE_CLAIM, saving, stale_claim
+from planner.store.push_claims import CLAIM, EXPIRED_CLAIM, STALE_CLAIM, stale_claim
 
 FIRST_NUMBER = 1001
 
