@@ -287,7 +287,7 @@ class App:
                 try:
                     results.append(
                         sync_connection(
-                            self.uow(), gateway, connection, progress=progress, actor=actor
+                            self.uow, gateway, connection, progress=progress, actor=actor
                         )
                     )
                 finally:

@@ -44,15 +44,13 @@ def cycle_steps(
         return {"connections": len(results)}
 
     def plan(run: Run) -> Mapping[str, object]:
-        with app.uow() as uow:
-            made = plan_and_save(uow, today=today, options=app.planning_options())
-            uow.commit()
+        made = plan_and_save(app.uow, today=today, options=app.planning_options())
         actionable = made.plan.actionable()
         return {"rows": len(made.plan.recommendations), "to_order": len(actionable)}
 
     def publish_step(run: Run) -> Mapping[str, object]:
         result = publish(
-            app.uow(),
+            app.uow,
             app.review_sheet(),
             actor=actor,
             origin="scheduler",
@@ -65,7 +63,7 @@ def cycle_steps(
         notes = _step_notes(run) or _cycle_notes(app, run)
         notes += abandoned_notes(run)
         send_digest(
-            app.uow(),
+            app.uow,
             app.notifier(),
             today=today,
             options=app.planning_options(),

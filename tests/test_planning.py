@@ -142,9 +142,7 @@ def test_surplus_elsewhere_is_transferred_before_buying(uow: SqlUnitOfWork) -> N
 
 
 def test_planning_keeps_the_plan_and_a_forecast_snapshot(uow: SqlUnitOfWork) -> None:
-    with uow:
-        run = plan_and_save(uow, today=TODAY, options=OPTIONS)
-        uow.commit()
+    run = plan_and_save(lambda: uow, today=TODAY, options=OPTIONS)
     with uow:
         stored = uow.plans.latest()
         snaps = uow.snapshots.list(since=TODAY, until=TODAY)

@@ -83,7 +83,7 @@ def run_sync(
             gateway = app.amazon(connection.name)
             try:
                 result = sync_connection(
-                    app.uow(),
+                    app.uow,
                     gateway,
                     connection,
                     now=now,
