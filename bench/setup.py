@@ -103,7 +103,11 @@ def main() -> int:
         publish_s, _ = timed(publish_tabs)
         apply_s, applied = timed(
             lambda: apply_settings(
-                SqlUnitOfWork(engine), sheet, options=OPTIONS, actor="bench", today=date.today()
+                lambda: SqlUnitOfWork(engine),
+                sheet,
+                options=OPTIONS,
+                actor="bench",
+                today=date.today(),
             )
         )
         result = {

@@ -120,8 +120,8 @@ def main() -> int:
             action()  # type: ignore[operator]
             return len(state.calls) - before, time.perf_counter() - start
 
-        first_calls, first_s = measured(lambda: publish(uow, sheet, actor="bench", now=now))
-        again_calls, again_s = measured(lambda: publish(uow, sheet, actor="bench", now=now))
+        first_calls, first_s = measured(lambda: publish(lambda: uow, sheet, actor="bench", now=now))
+        again_calls, again_s = measured(lambda: publish(lambda: uow, sheet, actor="bench", now=now))
         read_calls, read_s = measured(sheet.read)
 
         xlsx = XlsxReviewSheet(Path(tmp) / "review.xlsx")

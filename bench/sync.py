@@ -76,7 +76,7 @@ def run(
     started = time.perf_counter()
     try:
         result: ConnectionSync = sync_connection(
-            SqlUnitOfWork(engine), gateway, connection, now=now
+            lambda: SqlUnitOfWork(engine), gateway, connection, now=now
         )
     finally:
         gateway.close()

@@ -38,7 +38,7 @@ DOING = "approve orders"
 def _dry_run(ctx: Context, caller: Caller, *, reorder: bool = False) -> tuple[ApproveResult, Plan]:
     s = ctx.services
     result = approve(
-        s.uow(), s.review_sheet(), approver=caller.actor, origin=caller.origin, dry_run=True,
+        s.uow, s.review_sheet(), approver=caller.actor, origin=caller.origin, dry_run=True,
         reorder=reorder, now=s.now(), setup=SetupOptions(currency=s.options.currency),
     )  # fmt: skip
     with s.uow() as uow:
@@ -167,7 +167,7 @@ def confirm(ctx: Context, caller: Caller, press: Press, out: Delivery) -> Outcom
             return Outcome((f"plan:{ticket.plan_id}",), {"changed": True}, "changed")
         s = ctx.services
         result = approve(
-            s.uow(), s.review_sheet(), approver=caller.actor, origin=caller.origin, now=s.now(),
+            s.uow, s.review_sheet(), approver=caller.actor, origin=caller.origin, now=s.now(),
             reorder=ticket.reorder, setup=SetupOptions(currency=s.options.currency),
         )  # fmt: skip
     except BaseException:

@@ -14,7 +14,7 @@ from planner.domain.errors import InvalidInput, NotFound
 from planner.domain.orders import OrderKind, OrderStatus, StockOrder
 from planner.domain.plan import Plan, Recommendation
 from planner.domain.warehouses import Warehouse, WarehouseKind
-from planner.ports import OrderBrief, UnitOfWork
+from planner.ports import BotQueries, OrderBrief
 from planner.ports.charts import ChartSeries
 from planner.services.digest import brief, is_fba_shipment
 from planner.services.forecast_chart import stored_chart
@@ -68,7 +68,7 @@ class SkuMatch:
     suggestions: tuple[Variant, ...] = ()
 
 
-def find_sku(uow: UnitOfWork, query: str, *, limit: int = 8) -> SkuMatch:
+def find_sku(uow: BotQueries, query: str, *, limit: int = 8) -> SkuMatch:
     """The variant a person meant: exact SKU, else words in SKU and title, else near spellings."""
     words = query.casefold().split()
     if not words:
@@ -92,11 +92,11 @@ def find_sku(uow: UnitOfWork, query: str, *, limit: int = 8) -> SkuMatch:
     return SkuMatch(None, tuple(unique[:limit]))
 
 
-def plain_warehouses(uow: UnitOfWork) -> dict[str, Warehouse]:
+def plain_warehouses(uow: BotQueries) -> dict[str, Warehouse]:
     return {w.code: w for w in uow.warehouses.list() if not w.is_combined}
 
 
-def sku_report(uow: UnitOfWork, variant: Variant, *, today: date) -> SkuReport:
+def sku_report(uow: BotQueries, variant: Variant, *, today: date) -> SkuReport:
     """Stock, plan rows, orders, velocity and the chart's series for one variant."""
     sku = variant.sku
     warehouses = plain_warehouses(uow)
@@ -137,7 +137,7 @@ def sku_report(uow: UnitOfWork, variant: Variant, *, today: date) -> SkuReport:
     )
 
 
-def _component_use(uow: UnitOfWork, plan: Plan | None, sku: str) -> ComponentUse | None:
+def _component_use(uow: BotQueries, plan: Plan | None, sku: str) -> ComponentUse | None:
     """The assemblies using a component, and about how much of its site row's forecast is theirs.
 
     The plan's row at the assembly site is the component's own forecast plus its assemblies'
@@ -184,7 +184,7 @@ def _sku_order(order: StockOrder, sku: str) -> SkuOrder:
     )
 
 
-def pick_orders(uow: UnitOfWork, view: str, *, today: date) -> list[OrderBrief]:
+def pick_orders(uow: BotQueries, view: str, *, today: date) -> list[OrderBrief]:
     """Stock orders of one view: open, late, fba (Amazon shipments) or unknown-source."""
     if view not in ORDER_VIEWS:
         raise InvalidInput(f"unknown order list {view!r}", hint=f"use {', '.join(ORDER_VIEWS)}")
@@ -215,7 +215,7 @@ class SourceOptions:
         return self.vendors if kind == OrderKind.PURCHASE.value else self.warehouses
 
 
-def source_options(uow: UnitOfWork) -> SourceOptions:
+def source_options(uow: BotQueries) -> SourceOptions:
     return SourceOptions(
         tuple(sorted(v.name for v in uow.vendors.list())),
         tuple(
@@ -228,7 +228,7 @@ def source_options(uow: UnitOfWork) -> SourceOptions:
     )
 
 
-def latest_plan(uow: UnitOfWork) -> Plan:
+def latest_plan(uow: BotQueries) -> Plan:
     plan = uow.plans.latest()
     if plan is None or plan.id is None:
         raise NotFound("there is no plan yet", hint="run `planner plan` (or wait for tonight's)")

@@ -149,7 +149,7 @@ def sync_seller(
         gateway = app.sandbox_gateway(connection.name)
         try:
             result = sync_connection(
-                app.uow(), gateway, connection, now=now, progress=progress, actor=ACTOR
+                app.uow, gateway, connection, now=now, progress=progress, actor=ACTOR
             )
             results.append((result, gateway.request_counts()))
         finally:
@@ -313,7 +313,7 @@ def simulate_approval(app: App) -> tuple[list[Tick], ApproveResult]:
     """The buyer ticks rows in the workbook; then the same approval as `planner approve`."""
     ticks = tick_sample(Path(app.config.sheets.path))
     result = approve(
-        app.uow(), app.review_sheet(), approver=BUYER, origin="demo", setup=app.setup_options()
+        app.uow, app.review_sheet(), approver=BUYER, origin="demo", setup=app.setup_options()
     )
     return ticks, result
 

@@ -104,7 +104,9 @@ def run_sync(
 ) -> tuple[ConnectionSync, SpApiGateway]:
     gw = gateway(sandbox, conn.name, **gateway_overrides)
     try:
-        result = sync_connection(SqlUnitOfWork(engine), gw, conn, now=now, full=full, steps=steps)
+        result = sync_connection(
+            lambda: SqlUnitOfWork(engine), gw, conn, now=now, full=full, steps=steps
+        )
     finally:
         gw.close()
     return result, gw

@@ -477,13 +477,11 @@ def demo_store(directory: Path) -> tuple[Path, Path]:
             with uow:
                 load_seller(uow, seller)
                 uow.commit()
-            with uow:
-                plan_and_save(uow, today=date.today(), options=PlanningOptions())
-                uow.commit()
+            plan_and_save(lambda: uow, today=date.today(), options=PlanningOptions())
             # The built-in Amazon sandbox serves this same seller (for `/planner sync`).
             for key, value in (("demo_seed", DEMO_SEED), ("demo_variants", DEMO_VARIANTS)):
                 set_meta(engine, key, str(value))
-            publish(uow, XlsxReviewSheet(where / "review.xlsx"), actor="setup")
+            publish(lambda: uow, XlsxReviewSheet(where / "review.xlsx"), actor="setup")
             engine.dispose()
             _TEMPLATE["dir"] = where
         template = _TEMPLATE["dir"]

@@ -139,7 +139,7 @@ def test_digest_names_risks_late_orders_ignored_shipments_and_what_changed_since
 ) -> None:
     notifier = RecordingNotifier()
     options = PlanningOptions()
-    first = send_digest(store, notifier, today=TODAY, options=options).summary
+    first = send_digest(lambda: store, notifier, today=TODAY, options=options).summary
     assert [(r.sku, r.warehouse) for r in first.stockout_risks] == [("TEA-A", "FBA-US")]
     assert [(t.kind, t.source, t.units) for t in first.to_order] == [
         ("purchase", "Acme", 120),
@@ -155,7 +155,9 @@ def test_digest_names_risks_late_orders_ignored_shipments_and_what_changed_since
         shipped.apply_amazon_receipts({"TEA-A": 100}, closed=True, on=TODAY)
         store.orders.save(shipped)
         store.commit()
-    second = send_digest(store, notifier, today=TODAY + timedelta(days=1), options=options).summary
+    second = send_digest(
+        lambda: store, notifier, today=TODAY + timedelta(days=1), options=options
+    ).summary
     assert [o.number for o in second.fba_received] == ["PO-3"]
     assert second.newly_ignored == ()  # PO-2 was reported yesterday
     with store:

@@ -267,7 +267,7 @@ def test_the_digest_is_one_channel_message_with_details_in_its_thread(bot: Harne
 
     bot.standin.fail("chat.postMessage", Failure(status=429, retry_after=1))
     result = send_digest(
-        bot.app.uow(), bot.app.notifier(), today=date.today(),
+        bot.app.uow, bot.app.notifier(), today=date.today(),
         options=bot.app.planning_options(), review_sheet=bot.app.review_sheet_location(),
     )  # fmt: skip
     channel, ts = result.where.split("|")
@@ -282,7 +282,7 @@ def test_the_digest_posts_its_stock_cover_chart_in_its_thread(bot: Harness) -> N
     from planner.services.digest import send_digest
 
     result = send_digest(
-        bot.app.uow(), bot.app.notifier(), today=date.today(),
+        bot.app.uow, bot.app.notifier(), today=date.today(),
         options=bot.app.planning_options(), review_sheet=bot.app.review_sheet_location(),
     )  # fmt: skip
     channel, ts = result.where.split("|")

@@ -1,12 +1,18 @@
-"""The guide's replenishment rules, end to end from the store (SQLite), on constant demand."""
+"""The guide's replenishment rules, from stored data to recommendations, on constant demand.
+
+The rules run on the in-memory fakes (tests/fakes.py); keeping the plan and its forecast
+snapshot runs through SQLite as well.
+"""
 
 from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
+from fakes import FakeUnitOfWork
 
 from planner.domain.activity import StockLevel
 from planner.domain.catalog import BillOfMaterials, Component, Variant, Vendor
@@ -15,12 +21,14 @@ from planner.domain.orders import AmazonLink, OrderKind, OrderLine, StockOrder
 from planner.domain.plan import Recommendation
 from planner.domain.warehouses import Connection, Membership, Warehouse, WarehouseKind
 from planner.engine.history import SeriesHistory, SeriesKey
+from planner.ports import PlanWork
 from planner.services.plan_inputs import PlanningOptions
 from planner.services.planning import PlanRun, make_plan, plan_and_save
 from planner.store.admin import reset
 from planner.store.database import make_engine
 from planner.store.uow import SqlUnitOfWork
 
+W = TypeVar("W", bound=PlanWork)
 TODAY = date(2026, 6, 1)
 DAYS = 120
 OPTIONS = PlanningOptions(
@@ -37,10 +45,20 @@ def _history(rates: dict[SeriesKey, float]) -> SeriesHistory:
 
 
 @pytest.fixture
-def uow(tmp_path: Path) -> SqlUnitOfWork:
+def uow() -> FakeUnitOfWork:
+    """A small seller (FBA, FBM, an IP warehouse, a shop and a combined warehouse) in memory."""
+    return seeded(FakeUnitOfWork())
+
+
+@pytest.fixture
+def sql_uow(tmp_path: Path) -> SqlUnitOfWork:
+    """The same seller in SQLite."""
     engine = make_engine(f"sqlite:///{tmp_path / 'plan.db'}")
     reset(engine)
-    uow = SqlUnitOfWork(engine)
+    return seeded(SqlUnitOfWork(engine))
+
+
+def seeded(uow: W) -> W:
     with uow:
         conn = Connection("amazon-na", Region.NA, [marketplace("US").marketplace_id],
                           ignore_unreceived_after_days=14)  # fmt: skip
@@ -85,12 +103,14 @@ def row(
     return found[0]
 
 
-def plan(uow: SqlUnitOfWork) -> PlanRun:
+def plan(uow: PlanWork) -> PlanRun:
     with uow:
         return make_plan(uow, today=TODAY, options=OPTIONS)
 
 
-def test_need_is_forecast_over_lead_time_plus_days_of_stock_minus_stock(uow: SqlUnitOfWork) -> None:
+def test_need_is_forecast_over_lead_time_plus_days_of_stock_minus_stock(
+    uow: FakeUnitOfWork,
+) -> None:
     r = row(plan(uow), "A", "FBA-US")
     assert (r.lead_time_days, r.days_of_stock) == (20, 30)
     assert r.forecast_units == pytest.approx(100, rel=0.05)  # 2/day × 50 days
@@ -99,13 +119,13 @@ def test_need_is_forecast_over_lead_time_plus_days_of_stock_minus_stock(uow: Sql
     assert "lead time 20 + 30 days of stock" in r.explanation
 
 
-def test_combined_warehouse_counts_fbm_sales_but_not_fbm_stock(uow: SqlUnitOfWork) -> None:
+def test_combined_warehouse_counts_fbm_sales_but_not_fbm_stock(uow: FakeUnitOfWork) -> None:
     r = row(plan(uow), "A", "SHOP-ALL")
     assert r.daily_forecast == pytest.approx(2.0, rel=0.05)  # Shopify 1 + FBM 1
     assert r.available == 10  # Shopify's 10; FBM's 500 are not this warehouse's stock
 
 
-def test_unreceived_fba_shipment_past_grace_is_not_on_order(uow: SqlUnitOfWork) -> None:
+def test_unreceived_fba_shipment_past_grace_is_not_on_order(uow: FakeUnitOfWork) -> None:
     with uow:
         for ref, days_late, qty in (("FBA15OLD", 30, 100), ("FBA15NEW", 5, 7)):
             order = StockOrder("", OrderKind.PURCHASE, "FBA-US", None,
@@ -119,7 +139,7 @@ def test_unreceived_fba_shipment_past_grace_is_not_on_order(uow: SqlUnitOfWork) 
     assert len(run.ignored_shipments) == 1
 
 
-def test_assembly_components_are_ordered_for_the_assemblys_need(uow: SqlUnitOfWork) -> None:
+def test_assembly_components_are_ordered_for_the_assemblys_need(uow: FakeUnitOfWork) -> None:
     run = plan(uow)
     kit = row(run, "KIT", "IP-MAIN", OrderKind.ASSEMBLY)
     assert (kit.lead_time_days, kit.days_of_stock) == (3, 14)
@@ -132,7 +152,7 @@ def test_assembly_components_are_ordered_for_the_assemblys_need(uow: SqlUnitOfWo
                 if r.sku == "KIT" and r.kind is OrderKind.PURCHASE]  # fmt: skip
 
 
-def test_surplus_elsewhere_is_transferred_before_buying(uow: SqlUnitOfWork) -> None:
+def test_surplus_elsewhere_is_transferred_before_buying(uow: FakeUnitOfWork) -> None:
     run = plan(uow)
     transfer = row(run, "B", "FBA-US", OrderKind.TRANSFER)
     assert transfer.source == "IP-MAIN" and transfer.to_order_qty > 0
@@ -141,10 +161,12 @@ def test_surplus_elsewhere_is_transferred_before_buying(uow: SqlUnitOfWork) -> N
     assert f"{transfer.to_order_qty} coming by transfer" in buy.explanation
 
 
-def test_planning_keeps_the_plan_and_a_forecast_snapshot(uow: SqlUnitOfWork) -> None:
-    with uow:
-        run = plan_and_save(uow, today=TODAY, options=OPTIONS)
-        uow.commit()
+@pytest.mark.parametrize("store", ["uow", "sql_uow"])
+def test_planning_keeps_the_plan_and_a_forecast_snapshot(
+    store: str, request: pytest.FixtureRequest
+) -> None:
+    uow: PlanWork = request.getfixturevalue(store)
+    run = plan_and_save(lambda: uow, today=TODAY, options=OPTIONS)
     with uow:
         stored = uow.plans.latest()
         snaps = uow.snapshots.list(since=TODAY, until=TODAY)
@@ -154,7 +176,7 @@ def test_planning_keeps_the_plan_and_a_forecast_snapshot(uow: SqlUnitOfWork) -> 
 
 
 def test_an_order_below_the_vendors_minimum_value_is_topped_up_to_the_cover_cap_and_says_so(
-    uow: SqlUnitOfWork,
+    uow: FakeUnitOfWork,
 ) -> None:
     before = row(plan(uow), "A", "FBA-US")
     with uow:
@@ -168,7 +190,7 @@ def test_an_order_below_the_vendors_minimum_value_is_topped_up_to_the_cover_cap_
     assert "below the vendor's minimum order value of 100,000.00 USD" in r.explanation
 
 
-def test_fill_rate_measure_holds_less_safety_stock_than_cycle_service(uow: SqlUnitOfWork) -> None:
+def test_fill_rate_measure_holds_less_safety_stock_than_cycle_service(uow: FakeUnitOfWork) -> None:
     from dataclasses import replace
 
     cycle = row(plan(uow), "B", "FBA-US")
@@ -178,7 +200,7 @@ def test_fill_rate_measure_holds_less_safety_stock_than_cycle_service(uow: SqlUn
 
 
 def test_forecast_edits_change_the_plan_and_the_monthly_view_shows_both(
-    uow: SqlUnitOfWork,
+    uow: FakeUnitOfWork,
 ) -> None:
     from planner.domain.activity import EditScope, ForecastEdit
 
@@ -194,7 +216,7 @@ def test_forecast_edits_change_the_plan_and_the_monthly_view_shows_both(
     assert row(run, "A", "FBA-US").forecast_units == pytest.approx(160, rel=0.06)  # 30×4 + 20×2
 
 
-def test_a_vendors_late_deliveries_add_safety_stock_and_say_so(uow: SqlUnitOfWork) -> None:
+def test_a_vendors_late_deliveries_add_safety_stock_and_say_so(uow: FakeUnitOfWork) -> None:
     from dataclasses import replace
 
     steady = row(plan(uow), "B", "FBA-US")
@@ -208,7 +230,7 @@ def test_a_vendors_late_deliveries_add_safety_stock_and_say_so(uow: SqlUnitOfWor
     assert "deliveries vary" not in steady.explanation
 
 
-def test_an_unknown_vendor_in_the_lead_time_spread_is_named(uow: SqlUnitOfWork) -> None:
+def test_an_unknown_vendor_in_the_lead_time_spread_is_named(uow: FakeUnitOfWork) -> None:
     from dataclasses import replace
 
     from planner.domain.errors import ConfigError
@@ -219,7 +241,7 @@ def test_an_unknown_vendor_in_the_lead_time_spread_is_named(uow: SqlUnitOfWork) 
     assert "did you mean 'Acme'" in str(raised.value.hint)
 
 
-def _received_orders(uow: SqlUnitOfWork, lead_days: list[int], *, vendor: str = "Acme") -> None:
+def _received_orders(uow: FakeUnitOfWork, lead_days: list[int], *, vendor: str = "Acme") -> None:
     """Purchase orders of a vendor made 10 days apart, each received after its lead time."""
     with uow:
         for k, days in enumerate(lead_days):
@@ -238,7 +260,7 @@ MEASURED_STD = math.sqrt(5.6)
 
 
 def test_a_vendors_measured_delivery_spread_sets_its_safety_stock_and_is_named(
-    uow: SqlUnitOfWork,
+    uow: FakeUnitOfWork,
 ) -> None:
     from dataclasses import replace
 
@@ -260,7 +282,7 @@ def test_a_vendors_measured_delivery_spread_sets_its_safety_stock_and_is_named(
     assert measured.safety_stock == pytest.approx(12.0)
 
 
-def test_too_few_recent_deliveries_leave_the_configured_default(uow: SqlUnitOfWork) -> None:
+def test_too_few_recent_deliveries_leave_the_configured_default(uow: FakeUnitOfWork) -> None:
     from dataclasses import replace
 
     # Four recent orders with a wide spread; one more received over a year ago, one pulled in
@@ -293,7 +315,7 @@ def test_too_few_recent_deliveries_leave_the_configured_default(uow: SqlUnitOfWo
     assert "deliveries vary ±1.5 days, configured" in r.explanation
 
 
-def test_a_vendors_configured_spread_wins_over_the_measured_one(uow: SqlUnitOfWork) -> None:
+def test_a_vendors_configured_spread_wins_over_the_measured_one(uow: FakeUnitOfWork) -> None:
     from dataclasses import replace
 
     _received_orders(uow, [20, 22, 18, 25, 20, 21])

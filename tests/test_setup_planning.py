@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fakes import FakeUnitOfWork
 from test_planning import (
     OPTIONS,
     TODAY,
@@ -24,17 +25,16 @@ from planner.engine.replenish import round_order
 from planner.ports import SetupRow
 from planner.services.planning import make_plan
 from planner.services.setup.service import SetupOptions, apply_sheet
-from planner.store.uow import SqlUnitOfWork
 
 
-def _vendor(store: SqlUnitOfWork, **changes: object) -> None:
+def _vendor(store: FakeUnitOfWork, **changes: object) -> None:
     with store:
         store.vendors.add(replace(store.vendors.get("Acme"), **changes))  # type: ignore[arg-type]
         store.commit()
 
 
 def test_a_vendor_in_another_currency_needs_a_rate_and_its_values_are_converted(
-    uow: SqlUnitOfWork,  # noqa: F811
+    uow: FakeUnitOfWork,  # noqa: F811
 ) -> None:
     _vendor(uow, currency="EUR")
     with uow, pytest.raises(ConfigError) as refused:
@@ -50,7 +50,7 @@ def test_a_vendor_in_another_currency_needs_a_rate_and_its_values_are_converted(
 
 
 def test_a_discontinued_sku_is_sold_through_not_reordered(
-    uow: SqlUnitOfWork,  # noqa: F811
+    uow: FakeUnitOfWork,  # noqa: F811
 ) -> None:
     with uow:
         before = row(make_plan(uow, today=TODAY, options=OPTIONS), "A", "FBA-US")
@@ -66,7 +66,7 @@ def test_a_discontinued_sku_is_sold_through_not_reordered(
 
 
 def test_sources_name_the_level_each_setting_came_from(
-    uow: SqlUnitOfWork,  # noqa: F811
+    uow: FakeUnitOfWork,  # noqa: F811
 ) -> None:
     with uow:
         uow.vendors.add(Vendor("Acme", lead_time_days=20, moq=30, pack_size=6))
@@ -103,7 +103,7 @@ def test_pack_rounding_rules() -> None:
 
 
 def test_a_sku_set_to_one_forecast_method_is_forecast_by_it(
-    uow: SqlUnitOfWork,  # noqa: F811
+    uow: FakeUnitOfWork,  # noqa: F811
 ) -> None:
     with uow:
         b = uow.variants.get("B")
@@ -143,7 +143,7 @@ def _rows(tab: str, *cells: dict[str, object]) -> list[SetupRow]:
 
 
 def test_a_dry_run_sees_what_earlier_tabs_of_the_same_go_would_add(
-    uow: SqlUnitOfWork,  # noqa: F811
+    uow: FakeUnitOfWork,  # noqa: F811
 ) -> None:
     setup = {
         "Warehouses": _rows("Warehouses", {"code": "IP-2", "kind": "ip", "planned": "yes"}),

@@ -107,7 +107,7 @@ def sheet(client: gspread.Client, spreadsheet: str) -> GoogleReviewSheet:
 def published(uow: SqlUnitOfWork, sheet: GoogleReviewSheet) -> GoogleReviewSheet:
     seed_catalog(uow)
     save_plan(uow, standard_recs())
-    publish(uow, sheet, actor="ann", now=NOW)
+    publish(lambda: uow, sheet, actor="ann", now=NOW)
     return sheet
 
 
@@ -132,7 +132,7 @@ def test_publish_takes_a_bounded_number_of_calls_and_shapes_every_tab(
     state = standin[0]
     seed_catalog(uow)
     save_plan(uow, standard_recs())
-    made = calls_during(state, lambda: publish(uow, sheet, actor="ann", now=NOW))
+    made = calls_during(state, lambda: publish(lambda: uow, sheet, actor="ann", now=NOW))
     assert len(made) <= 5 * len(layout.TABS) and len(made) == 3  # metadata, format, values
     purchases = state.sheet(spreadsheet, "Purchases")
     assert purchases.props["gridProperties"] == {
@@ -148,7 +148,7 @@ def test_publish_takes_a_bounded_number_of_calls_and_shapes_every_tab(
     values = state.values(spreadsheet, "Purchases")
     assert values[0][:3] == ["Urgency", "SKU", "Title"]
     assert [r[1] for r in values[1:]] == ["TEA-A", "TEA-C", "TEA-D", "TEA-B"]
-    again = calls_during(state, lambda: publish(uow, sheet, actor="ann", now=NOW))
+    again = calls_during(state, lambda: publish(lambda: uow, sheet, actor="ann", now=NOW))
     assert len(again) == 4  # + the values people may have edited
     assert len(state.sheet(spreadsheet, "Purchases").rules) == 3  # replaced, not piled up
 
@@ -175,7 +175,7 @@ def test_people_sort_insert_delete_and_tick_then_approve_reads_rows_by_key(
     result: list[Any] = []
     made = calls_during(state, lambda: result.append(published.read()))
     assert len(made) <= 2
-    outcome = approve(uow, published, approver="bob", now=NOW)
+    outcome = approve(lambda: uow, published, approver="bob", now=NOW)
 
     assert [(o.source, o.units) for o in outcome.created] == [("Zen", 66)]
     refused = {r.key: why for r, why in outcome.refused}
@@ -194,7 +194,7 @@ def test_quota_errors_are_retried_with_backoff_then_given_up_with_a_clear_messag
     assert waits.seconds and len(waits.seconds) == 2 and waits.seconds[1] > waits.seconds[0]
     state.fail(429, times=10, method="POST", path="values:batchUpdate")
     with pytest.raises(PlannerError, match="quota exceeded"):
-        publish(uow, published, actor="ann", now=NOW)
+        publish(lambda: uow, published, actor="ann", now=NOW)
     assert len(waits.seconds) == 2 + 4 and sum(waits.seconds[2:]) <= 20  # within the budget
     state.faults.clear()
 
@@ -206,7 +206,7 @@ def test_a_renamed_or_deleted_tab_is_named_in_the_error(
     book.worksheet("Purchases").update_title("Buy list")
     book.del_worksheet(book.worksheet("Transfers"))
     with pytest.raises(PlannerError) as caught:
-        approve(uow, published, approver="bob", now=NOW)
+        approve(lambda: uow, published, approver="bob", now=NOW)
     message = str(caught.value)
     assert "'Purchases' (renamed to 'Buy list')" in message and "'Transfers'" in message
     assert "rename it back" in message or "rename the tab back" in message
@@ -229,7 +229,7 @@ def test_republish_keeps_edits_and_text_stays_text(
     ws.update_cell(line_of(ws, at, A), at["Approve"], True)
     evil = rec(OrderKind.PURCHASE, "TEA-A", "FBA-US", "Acme", 120, cover=3, title="=1+1")
     save_plan(uow, [evil if r.sku == "TEA-A" else r for r in standard_recs()])
-    publish(uow, published, actor="ann", now=NOW)
+    publish(lambda: uow, published, actor="ann", now=NOW)
     grid = standin[0].sheet(spreadsheet, "Purchases")
     row = next(r for r in grid.rows if A in r)
     assert row[at["Approve"] - 1] is True
@@ -243,8 +243,8 @@ def test_the_sheet_is_shared_with_the_configured_people_on_first_publish_only(
 ) -> None:
     seed_catalog(uow)
     save_plan(uow, standard_recs())
-    first = publish(uow, sheet, actor="ann", share_with=["buyer@example.com"], now=NOW)
-    second = publish(uow, sheet, actor="ann", share_with=["buyer@example.com"], now=NOW)
+    first = publish(lambda: uow, sheet, actor="ann", share_with=["buyer@example.com"], now=NOW)
+    second = publish(lambda: uow, sheet, actor="ann", share_with=["buyer@example.com"], now=NOW)
     assert first.shared == ("buyer@example.com",) and second.shared == ()
     writers = [p["emailAddress"] for p in standin[0].books[spreadsheet].permissions]
     assert writers.count("buyer@example.com") == 1
@@ -261,7 +261,7 @@ def test_no_secret_reaches_the_sheet_or_the_log(
     caplog.set_level(logging.DEBUG)
     seed_catalog(uow)
     save_plan(uow, standard_recs())
-    publish(uow, sheet, actor="ann", now=NOW)
+    publish(lambda: uow, sheet, actor="ann", now=NOW)
     secret = private_key.splitlines()[1]
     cells = json.dumps([standin[0].values(spreadsheet, t) for t in layout.TABS])
     tokens = list(standin[0].tokens)
@@ -282,9 +282,9 @@ def test_forecast_edits_typed_in_google_are_saved_and_republished_once(
     ws.update(
         [["variant", "TEA-A", "2026-12", "", 300], ["vendor", "Nobody", "2026-12", "", 2]], "A2"
     )
-    result = approve(uow, published, approver="bob", now=NOW)
+    result = approve(lambda: uow, published, approver="bob", now=NOW)
     assert result.edits_saved == 1 and "unknown vendor" in result.edits_refused[0][1]
-    publish(uow, published, actor="ann", now=NOW)
+    publish(lambda: uow, published, actor="ann", now=NOW)
     lines = [r for r in ws.get_all_values()[1:] if any(r)]
     assert [(r[0], r[1], r[7]) for r in lines] == [
         ("variant", "TEA-A", "saved"),
@@ -305,10 +305,10 @@ def test_a_publish_cut_short_loses_no_edits_and_the_next_one_trims_the_tab(
     save_plan(uow, [r for r in standard_recs() if r.sku not in ("TEA-C", "TEA-D")])
     state.fail(429, times=10, method="POST", path="values:batchUpdate")
     with pytest.raises(PlannerError, match="quota"):
-        publish(uow, published, actor="ann", now=NOW)
+        publish(lambda: uow, published, actor="ann", now=NOW)
     state.faults.clear()
     assert "keep me" in ws.col_values(at["Note"])
-    publish(uow, published, actor="ann", now=NOW)
+    publish(lambda: uow, published, actor="ann", now=NOW)
     rows = state.values(spreadsheet, "Purchases")
     assert [(r[1], r[at["Note"] - 1]) for r in rows[1:]] == [("TEA-A", ""), ("TEA-B", "keep me")]
     assert state.sheet(spreadsheet, "Purchases").size == (
@@ -344,9 +344,9 @@ def test_statuses_that_cannot_be_written_are_written_by_the_next_approve(
     ws.update_cell(line_of(ws, at, A), at["Approve"], True)
     standin[0].fail(503, times=10, method="POST", path="values:batchUpdate")
     with pytest.raises(PlannerError, match=r"saved \(PO-1001\), but the Status column"):
-        approve(uow, published, approver="bob", now=NOW)
+        approve(lambda: uow, published, approver="bob", now=NOW)
     standin[0].faults.clear()
-    again = approve(uow, published, approver="bob", now=NOW)
+    again = approve(lambda: uow, published, approver="bob", now=NOW)
     assert again.already == [(A, "PO-1001")] and not again.created
     assert (
         ws.cell(line_of(ws, at, A), at["Status"]).value == "ordered in PO-1001 (120) on 2026-11-02"
@@ -383,7 +383,7 @@ def test_a_20000_row_publish_goes_in_requests_under_2_mb_and_arrives_whole(
     ]
     save_plan(uow, recs)
     before = len(state.bodies)
-    publish(uow, sheet, actor="ann", now=NOW)
+    publish(lambda: uow, sheet, actor="ann", now=NOW)
     sent = state.bodies[before:]
     writes = [size for method, path, size in sent if path.endswith("values:batchUpdate")]
     assert max(size for _, _, size in sent) <= 2_000_000
@@ -408,7 +408,9 @@ def test_quota_answers_are_retried_past_googles_one_minute_window_then_given_up(
     seed_catalog(uow)
     save_plan(uow, standard_recs())
     state.fail(429, times=7, method="POST", path="values:batchUpdate")
-    publish(uow, sheet, actor="ann", now=NOW)  # the quota refills after a minute: it gets through
+    publish(
+        lambda: uow, sheet, actor="ann", now=NOW
+    )  # the quota refills after a minute: it gets through
     assert len(waits.seconds) == 7 and sum(waits.seconds) > 60
     doubling = [min(32, 2**i) for i in range(7)]  # 1, 2, 4 … s, capped at 32, plus jitter
     assert all(d <= w <= d + 1 for d, w in zip(doubling, waits.seconds, strict=True))
@@ -442,7 +444,7 @@ def test_an_add_sheet_applied_but_answered_500_is_checked_not_sent_twice(
     seed_catalog(uow)
     save_plan(uow, standard_recs())
     state.fail(500, method="POST", path=f"{spreadsheet}:batchUpdate", applied=True)
-    publish(uow, sheet, actor="ann", now=NOW)
+    publish(lambda: uow, sheet, actor="ann", now=NOW)
     titles = [s.title for s in state.books[spreadsheet].sheets]
     assert sorted(titles) == sorted({*titles}) and titles.count("Purchases") == 1
     assert all(tab in titles for tab in layout.TABS)
@@ -474,7 +476,7 @@ def test_statuses_go_only_to_the_rows_planner_orders_whatever_people_do_meanwhil
         state.types(spreadsheet, "'Purchases'!B2", [["my own line"]])
 
     state.on("POST", "values:batchUpdate", meanwhile)
-    outcome = approve(uow, published, approver="bob", now=NOW)
+    outcome = approve(lambda: uow, published, approver="bob", now=NOW)
 
     assert sorted(o.units for o in outcome.created) == [60, 120]
     cells = {k: ws.row_values(line_of(ws, at, k)) for k in (A, B, C, D)}

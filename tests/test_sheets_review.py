@@ -135,7 +135,7 @@ def workbook(uow: SqlUnitOfWork, tmp_path: Path) -> Path:
     seed_catalog(uow)
     save_plan(uow, standard_recs())
     path = tmp_path / "review.xlsx"
-    publish(uow, XlsxReviewSheet(path), actor="ann", now=NOW)
+    publish(lambda: uow, XlsxReviewSheet(path), actor="ann", now=NOW)
     return path
 
 
@@ -171,7 +171,7 @@ def test_approved_rows_become_orders_grouped_by_vendor_route_and_destination(
     edit(workbook, "Transfers", {E: {**tick, "Note": "rush"}})
     edit(workbook, "Assemblies", {KIT: tick})
 
-    result = approve(uow, sheet(workbook), approver="bob", now=NOW)
+    result = approve(lambda: uow, sheet(workbook), approver="bob", now=NOW)
 
     assert not result.refused
     with uow:
@@ -195,29 +195,6 @@ def test_approved_rows_become_orders_grouped_by_vendor_route_and_destination(
     assert status[B] == f"ordered in {acme.number} (60) on 2026-11-02"
 
 
-def test_rerunning_approve_creates_nothing_twice(uow: SqlUnitOfWork, workbook: Path) -> None:
-    edit(workbook, "Purchases", {A: {"Approve": True}})
-    first = approve(uow, sheet(workbook), approver="bob", now=NOW)
-    again = approve(uow, sheet(workbook), approver="bob", now=NOW)
-    with uow:
-        assert len(uow.orders.list()) == 1
-    assert len(first.created) == 1 and not again.created
-    assert again.already == [(A, first.created[0].number)]
-
-
-def test_dry_run_changes_neither_the_store_nor_the_sheet(
-    uow: SqlUnitOfWork, workbook: Path
-) -> None:
-    edit(workbook, "Purchases", {A: {"Approve": True}, B: {"Approve": True, "Order qty": -4}})
-    before = workbook.read_bytes()
-    result = approve(uow, sheet(workbook), approver="bob", dry_run=True, now=NOW)
-    assert [o.units for o in result.created] == [120] and len(result.refused) == 1
-    assert workbook.read_bytes() == before
-    with uow:
-        assert uow.orders.list() == []
-        assert not [a for a in uow.audit.list() if a.action == "order.create"]
-
-
 def test_rows_are_matched_by_key_after_people_sort_insert_and_delete_rows(
     uow: SqlUnitOfWork, workbook: Path
 ) -> None:
@@ -235,7 +212,7 @@ def test_rows_are_matched_by_key_after_people_sort_insert_and_delete_rows(
         ws.append(r)
     book.save(workbook)
 
-    result = approve(uow, sheet(workbook), approver="bob", now=NOW)
+    result = approve(lambda: uow, sheet(workbook), approver="bob", now=NOW)
 
     assert [(o.source, o.units) for o in result.created] == [("Zen", 66)]
     status = {r["Row key"]: r["Status"] for r in tab_rows(workbook, "Purchases")}
@@ -243,20 +220,18 @@ def test_rows_are_matched_by_key_after_people_sort_insert_and_delete_rows(
     assert status[A] is None
 
 
-@pytest.mark.parametrize(
-    "bad",
-    [
-        {B: ("lots", "'lots' is not a number"), C: ("=10*12", "is a formula")},
-        {B: (-5, "is negative"), C: (999_999, "more than planner accepts"), D: (0, "untick")},
-        {B: (12.5, "not a whole number"), C: (None, "is empty"), D: (True, "not a number")},
-    ],
-)
-def test_bad_order_quantities_are_refused_and_good_rows_still_ordered(
-    uow: SqlUnitOfWork, workbook: Path, bad: dict[str, tuple[object, str]]
+def test_bad_order_quantities_typed_in_excel_are_refused_and_good_rows_still_ordered(
+    uow: SqlUnitOfWork, workbook: Path
 ) -> None:
+    """Each kind of bad quantity is refused in test_approve_rules; here, as Excel stores them."""
+    bad: dict[str, tuple[object, str]] = {
+        B: ("lots", "'lots' is not a number"),
+        C: ("=10*12", "is a formula"),
+        D: (12.5, "not a whole number"),
+    }
     changes = {k: {"Approve": True, "Order qty": qty} for k, (qty, _) in bad.items()}
     edit(workbook, "Purchases", {A: {"Approve": True}, **changes})
-    result = approve(uow, sheet(workbook), approver="bob", now=NOW)
+    result = approve(lambda: uow, sheet(workbook), approver="bob", now=NOW)
     refused = {r.key: why for r, why in result.refused}
     assert set(refused) == set(bad)
     status = {r["Row key"]: r["Status"] for r in tab_rows(workbook, "Purchases")}
@@ -268,35 +243,6 @@ def test_bad_order_quantities_are_refused_and_good_rows_still_ordered(
 def test_quantities_people_type_as_text_are_accepted_when_whole() -> None:
     assert parse_qty(" 1,200 ") == 1200
     assert parse_qty(36.0) == 36
-
-
-def test_a_ticked_row_whose_recommendation_vanished_is_refused(
-    uow: SqlUnitOfWork, workbook: Path
-) -> None:
-    edit(workbook, "Purchases", {A: {"Approve": True}, C: {"Approve": True}})
-    save_plan(uow, [r for r in standard_recs() if r.sku != "TEA-C"])  # a new plan, not published
-    result = approve(uow, sheet(workbook), approver="bob", now=NOW)
-    refused = {r.key: why for r, why in result.refused}
-    assert set(refused) == {C} and "not in the current plan" in refused[C]
-    assert len(result.created) == 1
-
-
-def test_duplicated_and_tampered_rows_are_refused(uow: SqlUnitOfWork, workbook: Path) -> None:
-    book = load_workbook(workbook)
-    ws = book["Purchases"]
-    header = [c.value for c in ws[1]]
-    copy = [c.value for c in ws[2]]
-    copy[header.index(layout.APPROVE)] = True
-    ws.append(copy)  # row A pasted twice, ticked
-    for row in ws.iter_rows(min_row=2):
-        if row[header.index(layout.KEY)].value == C:
-            row[header.index(layout.APPROVE)].value = True
-            row[header.index(layout.WAREHOUSE)].value = "FBA-DE"
-    book.save(workbook)
-    result = approve(uow, sheet(workbook), approver="bob", now=NOW)
-    refused = {r.key: why for r, why in result.refused}
-    assert "on 2 rows" in refused[A] and "Warehouse was changed" in refused[C]
-    assert not result.created
 
 
 def test_a_failure_while_saving_orders_leaves_nothing_half_applied(
@@ -319,7 +265,7 @@ def test_a_failure_while_saving_orders_leaves_nothing_half_applied(
     edit(workbook, "Purchases", {A: {"Approve": True}, C: {"Approve": True}})
     before = workbook.read_bytes()
     with pytest.raises(RuntimeError):
-        approve(BrokenOnSecondApproval(engine), sheet(workbook), approver="bob", now=NOW)
+        approve(lambda: BrokenOnSecondApproval(engine), sheet(workbook), approver="bob", now=NOW)
     with uow:
         assert uow.orders.list() == []
     assert workbook.read_bytes() == before
@@ -345,7 +291,7 @@ def test_republish_keeps_edits_on_standing_rows_and_marks_changed_ones(
         if r.sku != "TEA-D"
     ]
     save_plan(uow, recs)
-    result = publish(uow, sheet(workbook), actor="ann", now=NOW)
+    result = publish(lambda: uow, sheet(workbook), actor="ann", now=NOW)
     rows = {r["Row key"]: r for r in tab_rows(workbook, "Purchases")}
     assert (rows[A]["Order qty"], rows[A]["Approve"], rows[A]["Note"]) == (130, True, "promo")
     assert rows[C]["Approve"] is False and rows[C]["Order qty"] == 70
@@ -364,7 +310,7 @@ def test_republish_asks_to_tick_again_only_on_rows_someone_ticked(
         for r in standard_recs()
     ]
     save_plan(uow, recs)
-    result = publish(uow, sheet(workbook), actor="ann", now=NOW)
+    result = publish(lambda: uow, sheet(workbook), actor="ann", now=NOW)
     rows = {r["Row key"]: r for r in tab_rows(workbook, "Purchases")}
     assert "tick Approve again" in rows[A]["Status"] and result.changed == (A,)
     for untouched in (B, C):  # never ticked: the new figure, and no note asking to tick again
@@ -384,8 +330,8 @@ def test_forecast_edits_tab_is_read_back_into_overrides(uow: SqlUnitOfWork, work
     ws.append(["variant", "TEA-B", "next month", None, 3])
     book.save(workbook)
 
-    result = approve(uow, sheet(workbook), approver="bob", now=NOW)
-    again = approve(uow, sheet(workbook), approver="bob", now=NOW)
+    result = approve(lambda: uow, sheet(workbook), approver="bob", now=NOW)
+    again = approve(lambda: uow, sheet(workbook), approver="bob", now=NOW)
 
     with uow:
         edits = {(e.scope.value, e.key, e.month): e for e in uow.forecast_edits.list()}
@@ -402,9 +348,9 @@ def test_free_text_is_never_written_as_a_formula(uow: SqlUnitOfWork, tmp_path: P
     evil = '=HYPERLINK("http://evil.example","click")'
     save_plan(uow, [rec(OrderKind.PURCHASE, "TEA-A", "FBA-US", "Acme", 5, title=evil)])
     path = tmp_path / "review.xlsx"
-    publish(uow, XlsxReviewSheet(path), actor="ann", now=NOW)
+    publish(lambda: uow, XlsxReviewSheet(path), actor="ann", now=NOW)
     edit(path, "Purchases", {A: {"Note": "+1 more please"}})
-    publish(uow, XlsxReviewSheet(path), actor="ann", now=NOW)
+    publish(lambda: uow, XlsxReviewSheet(path), actor="ann", now=NOW)
     ws = load_workbook(path)["Purchases"]
     header = [c.value for c in ws[1]]
     title, note = ws.cell(2, header.index("Title") + 1), ws.cell(2, header.index("Note") + 1)
@@ -419,7 +365,7 @@ def test_a_renamed_tab_stops_approve_with_a_message_naming_it(
     book["Purchases"].title = "Buy list"
     book.save(workbook)
     with pytest.raises(PlannerError, match="'Purchases'"):
-        approve(uow, sheet(workbook), approver="bob", now=NOW)
+        approve(lambda: uow, sheet(workbook), approver="bob", now=NOW)
 
 
 def test_a_restructured_tab_stops_publish_before_losing_edits(
@@ -431,12 +377,12 @@ def test_a_restructured_tab_stops_publish_before_losing_edits(
             cell.value = "Qty please"  # a person renamed the column
     book.save(workbook)
     with pytest.raises(layout.ReviewSheetError, match="'Transfers' has no column 'Order qty'"):
-        publish(uow, sheet(workbook), actor="ann", now=NOW)
+        publish(lambda: uow, sheet(workbook), actor="ann", now=NOW)
 
 
 def test_publish_without_a_plan_says_to_plan_first(uow: SqlUnitOfWork, tmp_path: Path) -> None:
     with pytest.raises(NotFound) as caught:
-        publish(uow, XlsxReviewSheet(tmp_path / "r.xlsx"), actor="ann")
+        publish(lambda: uow, XlsxReviewSheet(tmp_path / "r.xlsx"), actor="ann")
     assert "planner plan" in str(caught.value)
 
 
@@ -449,5 +395,5 @@ def test_someone_elses_workbook_at_the_path_is_never_overwritten(
     Workbook().save(path)
     before = path.read_bytes()
     with pytest.raises(layout.ReviewSheetError, match="not a planner review workbook"):
-        publish(uow, XlsxReviewSheet(path), actor="ann", now=NOW)
+        publish(lambda: uow, XlsxReviewSheet(path), actor="ann", now=NOW)
     assert path.read_bytes() == before

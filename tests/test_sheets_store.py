@@ -43,10 +43,10 @@ def test_the_review_loop_on_each_database(uow: SqlUnitOfWork, tmp_path: Path) ->
     seed_catalog(uow)
     save_plan(uow, standard_recs())
     path = tmp_path / "review.xlsx"
-    publish(uow, XlsxReviewSheet(path), actor="ann", now=NOW)
+    publish(lambda: uow, XlsxReviewSheet(path), actor="ann", now=NOW)
     edit(path, "Purchases", {A: {"Approve": True}, B: {"Approve": True, "Order qty": 60}})
-    first = approve(uow, XlsxReviewSheet(path), approver="bob", now=NOW)
-    again = approve(uow, XlsxReviewSheet(path), approver="bob", now=NOW)
+    first = approve(lambda: uow, XlsxReviewSheet(path), approver="bob", now=NOW)
+    again = approve(lambda: uow, XlsxReviewSheet(path), approver="bob", now=NOW)
     with uow:
         orders = uow.orders.list()
     assert [o.units for o in orders] == [180] and len(first.created) == 1

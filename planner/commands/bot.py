@@ -179,7 +179,7 @@ def digest_cmd(state: State, to_console: bool, as_json: bool, day: Any) -> None:
         emit_json(asdict(summary))
         return
     result = send_digest(
-        app.uow(), app.notifier(console=to_console), today=when,
+        app.uow, app.notifier(console=to_console), today=when,
         options=app.planning_options(), review_sheet=app.review_sheet_location(),
         actor=getpass.getuser(), origin="cli",
     )  # fmt: skip

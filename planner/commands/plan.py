@@ -105,11 +105,9 @@ def plan_cmd(
         console=err, transient=True,
     ) as progress:  # fmt: skip
         progress.add_task("Forecasting and planning…", total=None)
-        with app.uow() as uow:
-            run = plan_and_save(
-                uow, today=day, options=app.planning_options(), what_if=day != current_day()
-            )
-            uow.commit()
+        run = plan_and_save(
+            app.uow, today=day, options=app.planning_options(), what_if=day != current_day()
+        )
     rows = _filter(run.plan, warehouse, vendor)
     if run.plan.what_if:
         err.print(

@@ -26,7 +26,7 @@ def publish_cmd(state: State, as_json: bool) -> None:
     app = state.app
     sheet = app.review_sheet()
     result = publish(
-        app.uow(),
+        app.uow,
         sheet,
         actor=getpass.getuser(),
         share_with=_share_with(state),
@@ -84,7 +84,7 @@ def approve_cmd(
     sheet = app.review_sheet()
     who = approver or getpass.getuser()
     result = approve(
-        app.uow(), sheet, approver=who, dry_run=dry_run, reorder=reorder,
+        app.uow, sheet, approver=who, dry_run=dry_run, reorder=reorder,
         setup=app.setup_options(),
     )  # fmt: skip
     if as_json:
@@ -211,7 +211,7 @@ def settings_apply_cmd(state: State, dry_run: bool, actor: str | None, as_json: 
     """Apply the settings tabs (without approving orders); refused rows get a reason."""
     app = state.app
     result = apply_settings(
-        app.uow(), app.review_sheet(), options=app.setup_options(),
+        app.uow, app.review_sheet(), options=app.setup_options(),
         actor=actor or getpass.getuser(), today=current_day(), dry_run=dry_run,
     )  # fmt: skip
     if as_json:

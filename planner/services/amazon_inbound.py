@@ -18,11 +18,11 @@ from planner.domain.orders import OrderKind, OrderLine, OrderStatus, StockOrder
 from planner.domain.warehouses import Connection, InboundOrderType, WarehouseKind
 from planner.ports import (
     AmazonGateway,
-    AmazonUnitOfWork,
     InboundShipment,
     InboundStatus,
     SyncProgress,
     SyncState,
+    SyncWork,
     UnitOfWork,
 )
 from planner.services.amazon_listings import ListingIndex, fba_warehouse
@@ -41,7 +41,7 @@ def _refs(order: StockOrder) -> set[str]:
 
 
 def sync_inbound(
-    uow: AmazonUnitOfWork,
+    uow: SyncWork,
     gateway: AmazonGateway,
     connection: Connection,
     *,
@@ -92,9 +92,7 @@ def sync_inbound(
     return counts
 
 
-def _save_if_mirrored(
-    uow: AmazonUnitOfWork, order: StockOrder, index: ListingIndex, *, on: date
-) -> int:
+def _save_if_mirrored(uow: SyncWork, order: StockOrder, index: ListingIndex, *, on: date) -> int:
     """Mirror every shipment kept for the order; 1 when that changed (and saved) it."""
     before = {line.sku: line.received for line in order.lines}
     if not _mirror(order, uow.inbound_shipments.of_order(order.number), index, on=on):
@@ -105,7 +103,7 @@ def _save_if_mirrored(
     return 1
 
 
-def _take_from_source(uow: AmazonUnitOfWork, order: StockOrder, before: dict[str, int]) -> None:
+def _take_from_source(uow: SyncWork, order: StockOrder, before: dict[str, int]) -> None:
     """Units Amazon checked in of a transfer from an IP warehouse leave that warehouse's books.
 
     Until then they count on order at FBA and are spoken for at the source (planning subtracts
@@ -128,7 +126,7 @@ def _take_from_source(uow: AmazonUnitOfWork, order: StockOrder, before: dict[str
 
 
 def _backfill(
-    uow: AmazonUnitOfWork,
+    uow: SyncWork,
     gateway: AmazonGateway,
     connection: Connection,
     orders: list[StockOrder],
@@ -156,7 +154,7 @@ def _backfill(
     return list(found.values())
 
 
-def _link_plans(uow: AmazonUnitOfWork, gateway: AmazonGateway, orders: list[StockOrder]) -> int:
+def _link_plans(uow: SyncWork, gateway: AmazonGateway, orders: list[StockOrder]) -> int:
     """Orders saved to Amazon learn their shipments' ids from the inbound plan (2024-03-20)."""
     pending = {
         o.amazon.inbound_plan_id: o
@@ -216,7 +214,7 @@ def _lines(shipment: InboundShipment, index: ListingIndex) -> dict[str, tuple[in
 
 
 def _new_order(
-    uow: UnitOfWork,
+    uow: SyncWork,
     connection: Connection,
     shipment: InboundShipment,
     lines: dict[str, tuple[int, int]],

@@ -11,7 +11,7 @@ from planner.domain.activity import StockLevel
 from planner.domain.catalog import Listing, Variant
 from planner.domain.warehouses import Connection
 from planner.engine.history import SeriesHistory, SeriesKey
-from planner.ports import AmazonGateway, AmazonUnitOfWork, SyncProgress
+from planner.ports import AmazonGateway, SyncProgress, SyncWork
 
 
 @dataclass
@@ -22,7 +22,7 @@ class ListingIndex:
     a new seller SKU maps to the variant of the same SKU, or becomes a new variant.
     """
 
-    uow: AmazonUnitOfWork
+    uow: SyncWork
     channel: str
     by_key: dict[tuple[str, str], Listing] = field(default_factory=dict)
     skus: set[str] = field(default_factory=set)
@@ -32,7 +32,7 @@ class ListingIndex:
     created: set[tuple[str, str]] = field(default_factory=set)
 
     @classmethod
-    def load(cls, uow: AmazonUnitOfWork, channel: str) -> ListingIndex:
+    def load(cls, uow: SyncWork, channel: str) -> ListingIndex:
         index = cls(uow, channel)
         for listing in uow.listings.list():
             if listing.channel == channel and listing.marketplace_id:
@@ -99,7 +99,7 @@ def fba_warehouse(country_code: str) -> str:
 
 
 def sync_listings(
-    uow: AmazonUnitOfWork,
+    uow: SyncWork,
     gateway: AmazonGateway,
     connection: Connection,
     *,
@@ -137,7 +137,7 @@ def sync_listings(
 _FIELDS = ("available", "reserved", "inbound_working", "inbound_shipped", "inbound_receiving")
 
 
-def write_stock(uow: AmazonUnitOfWork, warehouse: str, levels: dict[str, StockLevel]) -> int:
+def write_stock(uow: SyncWork, warehouse: str, levels: dict[str, StockLevel]) -> int:
     """Replace a warehouse's synced stock; only levels that differ are written.
 
     Variants with stock here that Amazon no longer reports go to zero.
@@ -155,9 +155,7 @@ def write_stock(uow: AmazonUnitOfWork, warehouse: str, levels: dict[str, StockLe
     return len(changed)
 
 
-def mark_in_stock(
-    uow: AmazonUnitOfWork, warehouse: str, in_stock: dict[str, bool], *, today: date
-) -> None:
+def mark_in_stock(uow: SyncWork, warehouse: str, in_stock: dict[str, bool], *, today: date) -> None:
     """Append today's in-stock flag per variant (a stockout-aware forecast reads these)."""
     if not in_stock:
         return

@@ -16,12 +16,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from planner.domain.warehouses import Connection
 from planner.ports import (
     AmazonGateway,
-    AmazonUnitOfWork,
     OrderReportKind,
     SalesLine,
     SoldLine,
     SyncProgress,
     SyncState,
+    SyncWork,
     TimeWindow,
 )
 from planner.services.amazon_listings import ListingIndex, fba_warehouse, fbm_warehouse
@@ -68,7 +68,7 @@ def _split(start: datetime, end: datetime, span: timedelta) -> Iterator[TimeWind
 
 
 def sync_orders(
-    uow: AmazonUnitOfWork,
+    uow: SyncWork,
     gateway: AmazonGateway,
     connection: Connection,
     *,

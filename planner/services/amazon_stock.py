@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from planner.domain.activity import StockLevel
 from planner.domain.warehouses import Connection
-from planner.ports import AmazonGateway, AmazonUnitOfWork, FbaInventory, SyncProgress
+from planner.ports import AmazonGateway, FbaInventory, SyncProgress, SyncWork
 from planner.services.amazon_listings import (
     ListingIndex,
     fba_warehouse,
@@ -16,7 +16,7 @@ from planner.services.amazon_listings import (
 
 
 def sync_inventory(
-    uow: AmazonUnitOfWork,
+    uow: SyncWork,
     gateway: AmazonGateway,
     connection: Connection,
     *,

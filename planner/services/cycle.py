@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from planner.domain.errors import PlannerError
 from planner.domain.moments import as_utc
 from planner.domain.runs import Run, RunStatus, StepResult, StepStatus
-from planner.ports import Lease, UnitOfWork
+from planner.ports import CycleWork, Lease
 from planner.services.lease import LEASE_SECONDS, Held, hold
 from planner.services.steplog import describe_counts
 
@@ -57,7 +57,7 @@ def _now() -> datetime:
 def run_cycle(
     steps: Sequence[Step],
     *,
-    uow: Callable[[], UnitOfWork],
+    uow: Callable[[], CycleWork],
     trigger: str,
     lease: Lease | None = None,
     lease_seconds: float = LEASE_SECONDS,
@@ -80,7 +80,7 @@ def _run(
     steps: Sequence[Step],
     run: Run,
     *,
-    uow: Callable[[], UnitOfWork],
+    uow: Callable[[], CycleWork],
     sleep: Callable[[float], None],
     progress: Callable[[str], None] | None,
     lost: threading.Event,
@@ -165,7 +165,7 @@ def _attempt(step: Step, run: Run, sleep: Callable[[float], None]) -> StepResult
 
 
 @contextmanager
-def _holding(lease: Lease | None, uow: Callable[[], UnitOfWork], seconds: float) -> Iterator[Held]:
+def _holding(lease: Lease | None, uow: Callable[[], CycleWork], seconds: float) -> Iterator[Held]:
     """The cycle lease held (with its heartbeat) for the run, or CycleBusy naming the other."""
     if lease is None:
         yield Held(threading.Event())
@@ -179,7 +179,7 @@ def _holding(lease: Lease | None, uow: Callable[[], UnitOfWork], seconds: float)
         yield held
 
 
-def _running_since(uow: Callable[[], UnitOfWork]) -> str:
+def _running_since(uow: Callable[[], CycleWork]) -> str:
     with uow() as u:
         running = [r for r in u.runs.unfinished() if r.exclusive]
     if not running:
@@ -188,7 +188,7 @@ def _running_since(uow: Callable[[], UnitOfWork]) -> str:
     return f" (run {last.id}, started {last.started_at:%Y-%m-%d %H:%M} UTC)"
 
 
-def abandon_unfinished(uow: Callable[[], UnitOfWork]) -> list[Run]:
+def abandon_unfinished(uow: Callable[[], CycleWork]) -> list[Run]:
     """Mark runs left "running" by a process that was killed or crashed as abandoned.
 
     Called while holding the cycle lease: no live process runs an unfinished exclusive run.
@@ -241,7 +241,7 @@ def _status(run: Run, name: str) -> StepStatus | None:
     return found.status if found else None
 
 
-def _save(uow: Callable[[], UnitOfWork], run: Run) -> None:
+def _save(uow: Callable[[], CycleWork], run: Run) -> None:
     with uow() as u:
         u.runs.save(run)
         u.commit()

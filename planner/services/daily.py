@@ -17,11 +17,13 @@ from planner.domain.errors import PlannerError
 from planner.domain.moments import as_utc
 from planner.domain.runs import Run, RunStatus, StepStatus
 from planner.ports import (
-    AmazonUnitOfWork,
+    CycleWork,
+    DigestWork,
     Lease,
     Notifier,
+    PlanWork,
     ReviewSheet,
-    ReviewUnitOfWork,
+    ReviewWork,
     SyncProgress,
 )
 from planner.services.cycle import Step, abandoned_notes, run_cycle
@@ -37,8 +39,9 @@ CHANGES = (SYNC, PLAN, PUBLISH)  # the steps that change data: a run of any hold
 SYNC_WAIT_SECONDS = 20 * 60
 
 
-class CycleUnitOfWork(ReviewUnitOfWork, AmazonUnitOfWork, Protocol):
-    """What the cycle's steps read and write: plans, the review log, the Amazon sync's data."""
+class CycleUnitOfWork(PlanWork, ReviewWork, DigestWork, CycleWork, Protocol):
+    """What the cycle's steps read and write: the plan, the review sheet's log, the digest's
+    reads and the run history (the sync brings its own units of work)."""
 
 
 class SyncEverything(Protocol):
@@ -83,15 +86,13 @@ def cycle_steps(
         return {"connections": len(results)}
 
     def plan(run: Run) -> Mapping[str, object]:
-        with cycle.uow() as uow:
-            made = plan_and_save(uow, today=today, options=cycle.options)
-            uow.commit()
+        made = plan_and_save(cycle.uow, today=today, options=cycle.options)
         actionable = made.plan.actionable()
         return {"rows": len(made.plan.recommendations), "to_order": len(actionable)}
 
     def publish_step(run: Run) -> Mapping[str, object]:
         result = publish(
-            cycle.uow(),
+            cycle.uow,
             cycle.review_sheet(),
             actor=actor,
             origin="scheduler",
@@ -104,7 +105,7 @@ def cycle_steps(
         notes = _step_notes(run) or cycle_notes(cycle, run)
         notes += abandoned_notes(run)
         send_digest(
-            cycle.uow(),
+            cycle.uow,
             cycle.notifier(),
             today=today,
             options=cycle.options,

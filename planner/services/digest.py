@@ -8,7 +8,7 @@ ignored) is found by comparing with the snapshot the previous digest left in the
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -17,8 +17,8 @@ from planner.domain.orders import OrderKind, OrderStatus, StockOrder
 from planner.domain.plan import Plan, Recommendation
 from planner.domain.warehouses import Connection, Warehouse, WarehouseKind
 from planner.ports import (
-    AmazonUnitOfWork,
     DigestSummary,
+    DigestWork,
     Notifier,
     OrderBrief,
     OrderTotal,
@@ -100,7 +100,7 @@ def ignored_after_grace(
 
 
 def build_digest(
-    uow: AmazonUnitOfWork,
+    uow: DigestWork,
     *,
     today: date,
     options: PlanningOptions,
@@ -313,7 +313,7 @@ def _received(
     return [brief(o, today=today) for o in sorted(picked, key=lambda o: o.number)]
 
 
-def last_snapshot(uow: AmazonUnitOfWork) -> Snapshot | None:
+def last_snapshot(uow: DigestWork) -> Snapshot | None:
     """What the previous digest recorded, if one was sent."""
     for entry in uow.audit.list(limit=AUDIT_SCAN):
         if entry.action == DIGEST_ACTION:
@@ -330,7 +330,7 @@ def _strings(value: object) -> list[str]:
 
 
 def send_digest(
-    uow: AmazonUnitOfWork,
+    work: Callable[[], DigestWork],
     notifier: Notifier,
     *,
     today: date,
@@ -344,7 +344,7 @@ def send_digest(
 
     `notes` come first in the message: the daily cycle names a failed step there.
     """
-    with uow:
+    with work() as uow:
         previous = last_snapshot(uow)
         summary = build_digest(
             uow,
@@ -361,7 +361,7 @@ def send_digest(
             if o.status.is_open and is_fba_shipment(o, warehouses)
         )
     where = notifier.send_digest(summary)
-    with uow:
+    with work() as uow:
         uow.audit.record(
             AuditEntry(
                 actor=actor,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,11 +20,29 @@ from planner.domain.errors import NotFound
 from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan, Recommendation
 from planner.forecast.uncertainty import quantile_over
-from planner.ports import UnitOfWork
+from planner.ports import (
+    HistoryRepository,
+    PlanRepository,
+    SnapshotRepository,
+    UnitOfWork,
+    VariantRepository,
+    WarehouseRepository,
+)
 from planner.ports.charts import ChartSeries, SafetyStockLine
 from planner.services.forecast_view import plan_afresh
 from planner.services.plan_inputs import PlanningOptions
 from planner.services.planning import PlanInputs, PlanRun
+
+
+class ChartReads(Protocol):
+    """What a stored forecast chart reads: the SKU, warehouses, history, plan and snapshot."""
+
+    variants: VariantRepository
+    warehouses: WarehouseRepository
+    history: HistoryRepository
+    plans: PlanRepository
+    snapshots: SnapshotRepository
+
 
 HISTORY_DAYS = 120
 FORECAST_DAYS = 60
@@ -80,7 +99,7 @@ def forecast_title(sku: str, title: str, warehouse: str | None = None) -> str:
     return f"{sku}{' – ' + name if name else ''}{where}: units per day"
 
 
-def warehouse_codes(uow: UnitOfWork, warehouse: str | None) -> set[str]:
+def warehouse_codes(uow: ChartReads, warehouse: str | None) -> set[str]:
     """The plain warehouses whose sales a chart sums: one, a combined one's members, or all."""
     every = {w.code: w for w in uow.warehouses.list()}
     if warehouse is None:
@@ -96,7 +115,7 @@ def warehouse_codes(uow: UnitOfWork, warehouse: str | None) -> set[str]:
 
 
 def stored_chart(
-    uow: UnitOfWork,
+    uow: ChartReads,
     sku: str,
     codes: Collection[str],
     *,
@@ -114,7 +133,7 @@ def stored_chart(
 
 
 def _fresh_chart(
-    uow: UnitOfWork,
+    uow: ChartReads,
     sku: str,
     codes: Collection[str],
     *,
@@ -182,7 +201,7 @@ def _plan_rows(recs: Iterable[Recommendation], sku: str, at: str | None) -> list
     ]
 
 
-def _history(uow: UnitOfWork, sku: str, codes: Collection[str], *, today: date) -> _History | None:
+def _history(uow: ChartReads, sku: str, codes: Collection[str], *, today: date) -> _History | None:
     history = uow.history.read(today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1))
     rows = [i for i, k in enumerate(history.keys) if k.sku == sku and k.warehouse in codes]
     if not rows:
@@ -194,7 +213,7 @@ def _history(uow: UnitOfWork, sku: str, codes: Collection[str], *, today: date) 
 
 
 def _stored_forecast(
-    uow: UnitOfWork,
+    uow: ChartReads,
     plan: Plan | None,
     sku: str,
     codes: Collection[str],

@@ -19,7 +19,7 @@ from planner.domain.settings import (
 )
 from planner.domain.warehouses import Connection, Warehouse, WarehouseKind
 from planner.engine.lead_times import LeadTimeSpread, measure_spreads, measured_since
-from planner.ports import UnitOfWork
+from planner.ports import PlanWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ class Catalog:
         return w is not None and not w.is_combined
 
 
-def load_catalog(uow: UnitOfWork, options: PlanningOptions, *, today: date) -> Catalog:
+def load_catalog(uow: PlanWork, options: PlanningOptions, *, today: date) -> Catalog:
     """Read everything planning needs in a handful of queries."""
     boms = {b.assembly_sku: b for b in uow.boms.list()}
     check_no_cycles(boms)

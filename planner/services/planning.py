@@ -8,6 +8,7 @@ as rows (plan_rows.py, plan_explain.py) and save the plan.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -19,7 +20,7 @@ from planner.engine.history import SeriesHistory, SeriesKey
 from planner.forecast.base import FloatArray
 from planner.forecast.edits import MonthlyView, SeriesAttributes, edit_forecast
 from planner.forecast.run import ForecastResult, forecast_history
-from planner.ports import UnitOfWork
+from planner.ports import PlanWork
 from planner.services.plan_arrays import Policies, network, plan_arrays, policies
 from planner.services.plan_explain import RowContext, compare_rows
 from planner.services.plan_inputs import Catalog, PlanningOptions, load_catalog
@@ -52,13 +53,13 @@ class PlanInputs:
     horizon: int
 
 
-def make_plan(uow: UnitOfWork, *, today: date, options: PlanningOptions) -> PlanRun:
+def make_plan(uow: PlanWork, *, today: date, options: PlanningOptions) -> PlanRun:
     """Forecast every series and turn stock, orders and settings into recommendations."""
     inputs = load_inputs(uow, today=today, options=options)
     return plan_from_forecast(inputs, forecast_inputs(inputs))
 
 
-def load_inputs(uow: UnitOfWork, *, today: date, options: PlanningOptions) -> PlanInputs:
+def load_inputs(uow: PlanWork, *, today: date, options: PlanningOptions) -> PlanInputs:
     """Read the catalog and history and settle which series are planned, and how."""
     cat = load_catalog(uow, options, today=today)
     history = uow.history.read(today - timedelta(days=options.history_days), today - timedelta(1))
@@ -118,20 +119,23 @@ def _planned(run: PlanRun) -> str:
 
 @logged("plan", _planned)
 def plan_and_save(
-    uow: UnitOfWork, *, today: date, options: PlanningOptions, what_if: bool = False
+    work: Callable[[], PlanWork], *, today: date, options: PlanningOptions, what_if: bool = False
 ) -> PlanRun:
     """Make the plan, keep it (as the one people review unless ``what_if``), snapshot the
-    forecast (live plans only: a what-if day's forecast would corrupt accuracy tracking)."""
-    run = make_plan(uow, today=today, options=options)
-    run.plan.what_if = what_if
-    if what_if:
-        uow.plans.save(run.plan)
-    else:
-        save_run(uow, run)
+    forecast (live plans only: a what-if day's forecast would corrupt accuracy tracking);
+    commits."""
+    with work() as uow:
+        run = make_plan(uow, today=today, options=options)
+        run.plan.what_if = what_if
+        if what_if:
+            uow.plans.save(run.plan)
+        else:
+            save_run(uow, run)
+        uow.commit()
     return run
 
 
-def save_run(uow: UnitOfWork, run: PlanRun) -> None:
+def save_run(uow: PlanWork, run: PlanRun) -> None:
     """Keep the plan people review and a snapshot of the plain series' forecasts."""
     uow.plans.save(run.plan)
     fc, plain = run.forecast, run.plain_rows

@@ -7,7 +7,7 @@ re-exported so callers import every review use case from this module.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -17,7 +17,7 @@ from planner.domain.plan import Plan, Recommendation
 from planner.ports import (
     Publication,
     ReviewSheet,
-    ReviewUnitOfWork,
+    ReviewWork,
     RowCarry,
     SheetContents,
     SheetRow,
@@ -77,7 +77,7 @@ def _published(result: PublishResult) -> str:
 
 @logged("publish", _published)
 def publish(
-    uow: ReviewUnitOfWork,
+    work: Callable[[], ReviewWork],
     sheet: ReviewSheet,
     *,
     actor: str,
@@ -87,10 +87,11 @@ def publish(
     setup: SetupOptions | None = None,
 ) -> PublishResult:
     """Write the latest plan to the review sheet, keeping people's edits on standing rows;
-    the settings tabs show the stored setup, with edits not applied yet kept as typed."""
+    the settings tabs show the stored setup, with edits not applied yet kept as typed; records
+    the publication (commits)."""
     moment = now or datetime.now(UTC)
     contents = sheet.read() or SheetContents()
-    with uow:
+    with work() as uow:
         plan = latest_plan(uow)
         stored = uow.forecast_edits.list()
         first = uow.reviews.last_publication(sheet.location) is None
@@ -108,7 +109,7 @@ def publish(
     )
     shared = sheet.share(share_with) if first and share_with else []
     counts = Counter(r.kind.value for r in plan.actionable())
-    with uow:
+    with work() as uow:
         uow.reviews.record_publication(
             Publication(plan.id, sheet.location, moment, actor, sum(counts.values()))
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +11,7 @@ from planner.domain.activity import AuditEntry
 from planner.domain.errors import NotFound, PlannerError
 from planner.domain.orders import OrderKind, OrderLine, StockOrder
 from planner.domain.plan import Plan, Recommendation
-from planner.ports import ReviewSheet, ReviewUnitOfWork, RowApproval, SheetEditRow, SheetRow
+from planner.ports import ApproveWork, ReviewSheet, RowApproval, SheetEditRow, SheetRow
 from planner.services.review_edits import Refused, save_edits, text
 from planner.services.review_rows import (
     RowOrder,
@@ -72,7 +72,7 @@ def _approved(result: ApproveResult) -> str:
 
 @logged("approve", _approved)
 def approve(
-    uow: ReviewUnitOfWork,
+    work: Callable[[], ApproveWork],
     sheet: ReviewSheet,
     *,
     approver: str,
@@ -103,7 +103,7 @@ def approve(
         )
     result = ApproveResult(dry_run=dry_run)
     statuses: dict[str, str] = {}
-    with uow:
+    with work() as uow:
         plan = latest_plan(uow)
         good = _screen(uow, plan, contents.rows, result, statuses, reorder=reorder)
         _make_orders(uow, plan, good, approver, origin, moment, result, statuses)
@@ -133,7 +133,7 @@ def approve(
 
 
 def _screen(
-    uow: ReviewUnitOfWork,
+    uow: ApproveWork,
     plan: Plan,
     rows: Sequence[SheetRow],
     result: ApproveResult,
@@ -194,7 +194,7 @@ def _refuse(row: SheetRow, why: str, result: ApproveResult, statuses: dict[str, 
 
 
 def _known_parties(
-    uow: ReviewUnitOfWork, good: list[_Good], result: ApproveResult, statuses: dict[str, str]
+    uow: ApproveWork, good: list[_Good], result: ApproveResult, statuses: dict[str, str]
 ) -> list[_Good]:
     """Refuse rows whose vendor, warehouse or SKU the catalog no longer knows."""
     if not good:
@@ -226,7 +226,7 @@ def _known_parties(
 
 
 def _make_orders(
-    uow: ReviewUnitOfWork,
+    uow: ApproveWork,
     plan: Plan,
     good: list[_Good],
     approver: str,

@@ -9,11 +9,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 from planner.domain.errors import NotFound
 from planner.domain.orders import OrderKind, OrderStatus
 from planner.domain.plan import Plan, Recommendation
-from planner.ports import Cell, ReviewUnitOfWork, SheetRow
+from planner.ports import Cell, OrderRepository, PlanRepository, ReviewRepository, SheetRow
 from planner.services.review_edits import Refused, text
 
 HARD_MAX_QTY = 1_000_000
@@ -104,7 +105,18 @@ class RowOrder:
         return self.status is OrderStatus.RECEIVED and named_order(status) == self.number
 
 
-def row_orders(uow: ReviewUnitOfWork, keys: Iterable[str]) -> dict[str, RowOrder]:
+class RowsOrdered(Protocol):
+    """What finding rows' orders reads: the approvals log and the orders."""
+
+    reviews: ReviewRepository
+    orders: OrderRepository
+
+
+class PlansRead(Protocol):
+    plans: PlanRepository
+
+
+def row_orders(uow: RowsOrdered, keys: Iterable[str]) -> dict[str, RowOrder]:
     """The last order of each of these rows that was ever ordered, with its state."""
     last = {a.row_key: a for a in uow.reviews.approvals(keys)}  # oldest first: the last wins
     if not last:
@@ -123,7 +135,7 @@ def row_orders(uow: ReviewUnitOfWork, keys: Iterable[str]) -> dict[str, RowOrder
     }
 
 
-def latest_plan(uow: ReviewUnitOfWork) -> Plan:
+def latest_plan(uow: PlansRead) -> Plan:
     """The plan people review (the latest), or NotFound when none was made yet."""
     plan = uow.plans.latest()
     if plan is None or plan.id is None:

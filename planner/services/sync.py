@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from planner.domain.activity import AuditEntry
 from planner.domain.errors import PlannerError
 from planner.domain.warehouses import Connection
-from planner.ports import AmazonGateway, AmazonUnitOfWork, Lease, SyncProgress, SyncState
+from planner.ports import AmazonGateway, Lease, SyncProgress, SyncState, SyncWork
 from planner.services.amazon_inbound import sync_inbound
 from planner.services.amazon_listings import sync_listings
 from planner.services.amazon_sales import plan_windows, sync_orders
@@ -95,7 +95,7 @@ class ConnectionSync:
 
 
 def sync_connection(
-    uow: AmazonUnitOfWork,
+    work: Callable[[], SyncWork],
     gateway: AmazonGateway,
     connection: Connection,
     *,
@@ -116,14 +116,13 @@ def sync_connection(
     result = ConnectionSync(connection.name)
     with logged_step(log, f"sync {connection.name}") as note:
         before = _requests(gateway)
-        with uow:
+        with _transaction(work) as uow:
             ensure_connection(uow, connection)
-            uow.commit()
         for step in STEPS:
             if step not in steps:
                 continue
             outcome = _run_step(
-                uow, gateway, connection, step, now=now, full=full, progress=progress
+                work, gateway, connection, step, now=now, full=full, progress=progress
             )
             _log_outcome(connection.name, outcome)
             result.steps.append(outcome)
@@ -133,7 +132,7 @@ def sync_connection(
         note.counts.update(_totals(result))
         if result.failure is not None:
             note.summary = f"FAILED at {result.failure.step}"
-    with uow:
+    with _transaction(work) as uow:
         uow.audit.record(
             AuditEntry(
                 actor=actor,
@@ -149,8 +148,15 @@ def sync_connection(
                 },
             )
         )
-        uow.commit()
     return result
+
+
+@contextmanager
+def _transaction(work: Callable[[], SyncWork]) -> Iterator[SyncWork]:
+    """One transaction of the sync, kept when its block finishes (each step keeps its own)."""
+    with work() as uow:
+        yield uow
+        uow.commit()
 
 
 def _requests(gateway: AmazonGateway) -> int:
@@ -182,7 +188,7 @@ def _log_outcome(connection: str, outcome: StepResult) -> None:
 
 
 def _run_step(
-    uow: AmazonUnitOfWork,
+    work: Callable[[], SyncWork],
     gateway: AmazonGateway,
     connection: Connection,
     step: str,
@@ -193,45 +199,43 @@ def _run_step(
 ) -> StepResult:
     started = time.monotonic()
     try:
-        with uow:
+        with _transaction(work) as uow:
             state = uow.sync_state.get(connection.name, step)
             run = _STEP_FUNCTIONS[step]
             counts = run(uow, gateway, connection, state, now, full, progress)
             uow.sync_state.succeeded(
                 connection.name, step, at=now, watermark=now, details=dict(counts)
             )
-            uow.commit()
     except PlannerError as exc:
         failure = SyncStepFailed(connection.name, step, exc)
-        with uow:
+        with _transaction(work) as uow:
             uow.sync_state.failed(connection.name, step, at=now, error=failure.message)
-            uow.commit()
         return StepResult(step, False, time.monotonic() - started, error=failure.message)
     return StepResult(step, True, time.monotonic() - started, counts)
 
 
 StepFunction = Callable[
-    [AmazonUnitOfWork, AmazonGateway, Connection, SyncState | None, datetime, bool, SyncProgress],
+    [SyncWork, AmazonGateway, Connection, SyncState | None, datetime, bool, SyncProgress],
     dict[str, int],
 ]
 
 
 def _listings(
-    uow: AmazonUnitOfWork, gw: AmazonGateway, c: Connection, state: SyncState | None,
+    uow: SyncWork, gw: AmazonGateway, c: Connection, state: SyncState | None,
     now: datetime, full: bool, progress: SyncProgress,
 ) -> dict[str, int]:  # fmt: skip
     return sync_listings(uow, gw, c, today=now.date(), progress=progress)
 
 
 def _inventory(
-    uow: AmazonUnitOfWork, gw: AmazonGateway, c: Connection, state: SyncState | None,
+    uow: SyncWork, gw: AmazonGateway, c: Connection, state: SyncState | None,
     now: datetime, full: bool, progress: SyncProgress,
 ) -> dict[str, int]:  # fmt: skip
     return sync_inventory(uow, gw, c, today=now.date(), progress=progress)
 
 
 def _orders(
-    uow: AmazonUnitOfWork, gw: AmazonGateway, c: Connection, state: SyncState | None,
+    uow: SyncWork, gw: AmazonGateway, c: Connection, state: SyncState | None,
     now: datetime, full: bool, progress: SyncProgress,
 ) -> dict[str, int]:  # fmt: skip
     plan = plan_windows(state, now=now, full=full, span=gw.order_report_span)
@@ -239,7 +243,7 @@ def _orders(
 
 
 def _inbound(
-    uow: AmazonUnitOfWork, gw: AmazonGateway, c: Connection, state: SyncState | None,
+    uow: SyncWork, gw: AmazonGateway, c: Connection, state: SyncState | None,
     now: datetime, full: bool, progress: SyncProgress,
 ) -> dict[str, int]:  # fmt: skip
     return sync_inbound(uow, gw, c, state=state, now=now, full=full, progress=progress)
@@ -253,7 +257,7 @@ _STEP_FUNCTIONS: dict[str, StepFunction] = {
 }
 
 
-def ensure_connection(uow: AmazonUnitOfWork, connection: Connection) -> list[str]:
+def ensure_connection(uow: SyncWork, connection: Connection) -> list[str]:
     """Store the connection's settings; create its FBA and FBM warehouses if missing.
 
     Warehouses that exist keep their enabled flag: switching one off is a person's choice.
@@ -290,7 +294,7 @@ SyncResults = list[tuple[ConnectionSync, dict[str, int]]]  # each with its gatew
 def sync_all(
     connections: Sequence[Connection],
     gateways: Callable[[str], AmazonGateway],
-    uow: Callable[[], AmazonUnitOfWork],
+    uow: Callable[[], SyncWork],
     lease: Lease,
     *,
     progress: SyncProgress | None = None,
@@ -311,7 +315,7 @@ def sync_all(
             gateway = gateways(connection.name)
             try:
                 result = sync_connection(
-                    uow(), gateway, connection, now=now, full=full, steps=steps,
+                    uow, gateway, connection, now=now, full=full, steps=steps,
                     progress=progress, actor=actor,
                 )  # fmt: skip
                 results.append((result, gateway.request_counts()))

@@ -13,7 +13,7 @@ from planner.domain.activity import AuditEntry
 from planner.domain.errors import NotFound, PlannerError
 from planner.domain.orders import OrderKind, OrderLine, StockOrder
 from planner.domain.plan import Recommendation
-from planner.ports import ReviewUnitOfWork, RowApproval
+from planner.ports import ApproveWork, RowApproval
 from planner.services.review_rows import row_orders
 
 
@@ -25,7 +25,7 @@ class TransferCreated:
 
 
 def create_transfer(
-    uow: ReviewUnitOfWork,
+    uow: ApproveWork,
     *,
     plan_id: int,
     key: str,

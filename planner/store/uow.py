@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import Connection, Engine, RootTransaction
 
@@ -21,9 +22,58 @@ from planner.store.reviews import SqlReviews
 from planner.store.runs import SqlRuns
 from planner.store.snapshots import SqlSnapshots
 
+_REPOSITORIES: dict[str, Callable[[Connection, Lookup], Any]] = {
+    "connections": SqlConnections,
+    "warehouses": SqlWarehouses,
+    "vendors": SqlVendors,
+    "variants": SqlVariants,
+    "listings": SqlListings,
+    "boms": SqlBoms,
+    "stock": SqlStock,
+    "orders": SqlOrders,
+    "settings": SqlSettings,
+    "forecast_edits": SqlForecastEdits,
+    "audit": lambda c, lookup: SqlAudit(c),
+    "history": SqlHistory,
+    "sync_state": SqlSyncState,
+    "amazon_sales": SqlAmazonSales,
+    "amazon_inventory": SqlAmazonInventory,
+    "inbound_shipments": SqlInboundShipments,
+    "plans": lambda c, lookup: SqlPlans(c),
+    "snapshots": SqlSnapshots,
+    "runs": lambda c, lookup: SqlRuns(c),
+    "reviews": lambda c, lookup: SqlReviews(c),
+}
+
 
 class SqlUnitOfWork:
-    """`with uow: …; uow.commit()` keeps the work; leaving without commit rolls it back."""
+    """`with uow: …; uow.commit()` keeps the work; leaving without commit rolls it back.
+
+    It has every repository, so it is every use case's unit of work (planner/ports/units.py);
+    a repository is built the first time a transaction uses it, so a narrow use case builds
+    only the few it touches.
+    """
+
+    connections: ports.ConnectionRepository
+    warehouses: ports.WarehouseRepository
+    vendors: ports.VendorRepository
+    variants: ports.VariantRepository
+    listings: ports.ListingRepository
+    boms: ports.BomRepository
+    stock: ports.StockRepository
+    orders: ports.OrderRepository
+    settings: ports.SettingsRepository
+    forecast_edits: ports.ForecastEditRepository
+    audit: ports.AuditLog
+    history: ports.HistoryRepository
+    sync_state: ports.SyncStateRepository
+    amazon_sales: ports.AmazonSalesRepository
+    amazon_inventory: ports.AmazonInventoryRepository
+    inbound_shipments: ports.InboundShipmentRepository
+    plans: ports.PlanRepository
+    snapshots: ports.SnapshotRepository
+    runs: ports.RunRepository
+    reviews: ports.ReviewRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -33,30 +83,22 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         self._conn = self._engine.connect()
         self._tx = self._conn.begin()
-        lookup = Lookup(self._conn)
-        self._lookup = lookup
-        c = self._conn
-        self.connections: ports.ConnectionRepository = SqlConnections(c, lookup)
-        self.warehouses: ports.WarehouseRepository = SqlWarehouses(c, lookup)
-        self.vendors: ports.VendorRepository = SqlVendors(c, lookup)
-        self.variants: ports.VariantRepository = SqlVariants(c, lookup)
-        self.listings: ports.ListingRepository = SqlListings(c, lookup)
-        self.boms: ports.BomRepository = SqlBoms(c, lookup)
-        self.stock: ports.StockRepository = SqlStock(c, lookup)
-        self.orders: ports.OrderRepository = SqlOrders(c, lookup)
-        self.settings: ports.SettingsRepository = SqlSettings(c, lookup)
-        self.forecast_edits: ports.ForecastEditRepository = SqlForecastEdits(c, lookup)
-        self.audit: ports.AuditLog = SqlAudit(c)
-        self.history: ports.HistoryRepository = SqlHistory(c, lookup)
-        self.sync_state: ports.SyncStateRepository = SqlSyncState(c, lookup)
-        self.amazon_sales: ports.AmazonSalesRepository = SqlAmazonSales(c, lookup)
-        self.amazon_inventory: ports.AmazonInventoryRepository = SqlAmazonInventory(c, lookup)
-        self.inbound_shipments: ports.InboundShipmentRepository = SqlInboundShipments(c, lookup)
-        self.plans: ports.PlanRepository = SqlPlans(c)
-        self.snapshots: ports.SnapshotRepository = SqlSnapshots(c, lookup)
-        self.runs: ports.RunRepository = SqlRuns(c)
-        self.reviews: ports.ReviewRepository = SqlReviews(c)
+        self._lookup = Lookup(self._conn)
+        for name in _REPOSITORIES:  # the last transaction's, on its closed connection
+            self.__dict__.pop(name, None)
         return self
+
+    if not TYPE_CHECKING:  # hidden from mypy: a mistyped attribute stays a type error
+
+        def __getattr__(self, name: str) -> Any:
+            """Build a repository on first use in this transaction (names not yet set only)."""
+            make = _REPOSITORIES.get(name)
+            conn = self.__dict__.get("_conn")
+            if make is None or conn is None:
+                raise AttributeError(name)
+            repository = make(conn, self._lookup)
+            setattr(self, name, repository)
+            return repository
 
     def __exit__(
         self,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from planner.domain.catalog import BillOfMaterials, Component, explode
 from planner.domain.errors import DomainRuleViolation, PlannerError
-from planner.ports import Cell, SetupColumn, SetupRow, UnitOfWork, setup_ident
+from planner.ports import Cell, SetupColumn, SetupRow, SetupWork, setup_ident
 from planner.services.setup import cells as c
 from planner.services.setup.world import Outcome, Values, World, changes, duplicates
 
@@ -87,7 +87,7 @@ class Boms:
             )
         return outcomes
 
-    def apply(self, outcomes: Sequence[Outcome], world: World, uow: UnitOfWork | None) -> None:
+    def apply(self, outcomes: Sequence[Outcome], world: World, uow: SetupWork | None) -> None:
         assemblies = {o.values["assembly_sku"] for o in outcomes if o.changed}
         good = [o for o in outcomes if not o.refused and o.values["assembly_sku"] in assemblies]
         for sku in sorted(assemblies):

@@ -13,7 +13,7 @@ from typing import Any
 from planner.domain.catalog import Variant
 from planner.domain.errors import PlannerError
 from planner.domain.settings import Scope
-from planner.ports import Cell, SetupColumn, SetupRow, UnitOfWork, setup_ident
+from planner.ports import Cell, SetupColumn, SetupRow, SetupWork, setup_ident
 from planner.services.setup import cells as c
 from planner.services.setup.world import Outcome, Values, World, changes, duplicates
 
@@ -94,7 +94,7 @@ class Products:
             )
         return outcomes
 
-    def apply(self, outcomes: Sequence[Outcome], world: World, uow: UnitOfWork | None) -> None:
+    def apply(self, outcomes: Sequence[Outcome], world: World, uow: SetupWork | None) -> None:
         variants: list[Variant] = []
         overrides = []
         for o in outcomes:

@@ -13,7 +13,7 @@ from datetime import date
 from planner.domain.activity import AuditEntry
 from planner.domain.errors import InvalidInput
 from planner.forecast.names import METHOD_NAMES
-from planner.ports import SETUP_STATUS, SetupRow, UnitOfWork
+from planner.ports import SETUP_STATUS, SetupRow, SetupWork
 from planner.services.setup.boms import Boms
 from planner.services.setup.products import Products
 from planner.services.setup.vendors import Vendors
@@ -90,7 +90,7 @@ def check_headers(kind: Kind, headers: Sequence[str], *, source: str) -> None:
 
 
 def import_rows(
-    uow: UnitOfWork,
+    uow: SetupWork,
     kind: Kind,
     rows: Sequence[SetupRow],
     *,
@@ -157,7 +157,7 @@ def _stale(row: SetupRow) -> bool:
 
 
 def apply_sheet(
-    uow: UnitOfWork,
+    uow: SetupWork,
     setup: Mapping[str, Sequence[SetupRow]],
     headers: Mapping[str, Sequence[str]],
     *,
@@ -203,7 +203,7 @@ _EMPTY = World({}, {}, {}, {}, {}, "USD", ())
 
 
 def _audit(
-    uow: UnitOfWork, kind: Kind, changed: Sequence[Outcome], *, actor: str, origin: str
+    uow: SetupWork, kind: Kind, changed: Sequence[Outcome], *, actor: str, origin: str
 ) -> None:
     uow.audit.record(
         AuditEntry(

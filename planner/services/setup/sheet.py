@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from planner.domain.errors import NotFound, PlannerError
-from planner.ports import ReviewSheet, UnitOfWork
+from planner.ports import ReviewSheet, SetupWork
 from planner.services.setup.service import SetupOptions, SheetSetupResult, apply_sheet
 
 
 def apply_settings(
-    uow: UnitOfWork,
+    work: Callable[[], SetupWork],
     sheet: ReviewSheet,
     *,
     options: SetupOptions,
@@ -32,7 +33,7 @@ def apply_settings(
             hint="run `planner publish` to add the Vendors, Products, Warehouses and "
             "Bills of materials tabs",
         )
-    with uow:
+    with work() as uow:
         result = apply_sheet(
             uow, contents.setup, contents.setup_headers, options=options, actor=actor,
             origin=origin, dry_run=dry_run,

@@ -11,7 +11,7 @@ from planner.ports import (
     SetupColumn,
     SetupRow,
     SetupTab,
-    UnitOfWork,
+    SetupWork,
 )
 from planner.services.setup.service import BY_TAB, SetupOptions, editable
 from planner.services.setup.world import Kind, World
@@ -21,7 +21,7 @@ PENDING = "not applied yet: run `planner approve` or `planner settings apply`"
 
 
 def setup_tabs(
-    uow: UnitOfWork, typed: Mapping[str, Sequence[SetupRow]], *, options: SetupOptions
+    uow: SetupWork, typed: Mapping[str, Sequence[SetupRow]], *, options: SetupOptions
 ) -> list[SetupTab]:
     """Every settings tab, prefilled from the store; rows people changed and planner has not
     applied (or refused) keep what they typed, with their Status."""

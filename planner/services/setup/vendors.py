@@ -12,7 +12,7 @@ from typing import Any
 from planner.domain.catalog import PACK_ROUNDING, Vendor
 from planner.domain.errors import PlannerError
 from planner.domain.settings import Scope
-from planner.ports import SETUP_STATUS, Cell, SetupColumn, SetupRow, UnitOfWork, setup_ident
+from planner.ports import SETUP_STATUS, Cell, SetupColumn, SetupRow, SetupWork, setup_ident
 from planner.services.setup import cells as c
 from planner.services.setup.world import Outcome, Values, World, changes, duplicates
 
@@ -100,7 +100,7 @@ class Vendors:
             by_line[row.line] = Outcome(row, ident, status, "; ".join(diff), new)
         return [by_line[r.line] for r in rows]
 
-    def apply(self, outcomes: Sequence[Outcome], world: World, uow: UnitOfWork | None) -> None:
+    def apply(self, outcomes: Sequence[Outcome], world: World, uow: SetupWork | None) -> None:
         # Vendors' own rows first: their per-warehouse rows need them to exist.
         for o in sorted(outcomes, key=lambda o: bool(o.values.get("warehouse"))):
             if not o.changed:

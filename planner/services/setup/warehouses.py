@@ -16,7 +16,7 @@ import pycountry
 from planner.domain.errors import NotFound, PlannerError
 from planner.domain.marketplaces import marketplace
 from planner.domain.warehouses import Membership, Warehouse, WarehouseKind
-from planner.ports import Cell, SetupColumn, SetupRow, UnitOfWork, setup_ident
+from planner.ports import Cell, SetupColumn, SetupRow, SetupWork, setup_ident
 from planner.services.push_settings import WHOLE_ADDRESS
 from planner.services.setup import cells as c
 from planner.services.setup.world import Outcome, Values, World, changes, duplicates
@@ -95,7 +95,7 @@ class Warehouses:
                 created[code] = created.get(code, False) or not by_index[i].refused
         return [by_index[i] for i in range(len(rows))]
 
-    def apply(self, outcomes: Sequence[Outcome], world: World, uow: UnitOfWork | None) -> None:
+    def apply(self, outcomes: Sequence[Outcome], world: World, uow: SetupWork | None) -> None:
         applied = [o for o in outcomes if o.changed]
         for o in applied:  # the warehouses first: members may name one created here
             v = o.values

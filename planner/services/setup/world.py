@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from planner.domain.catalog import BillOfMaterials, Variant, Vendor
 from planner.domain.settings import Scope, SettingsOverride
 from planner.domain.warehouses import Warehouse
-from planner.ports import Cell, SetupColumn, SetupRow, UnitOfWork
+from planner.ports import Cell, SetupColumn, SetupRow, SetupWork
 
 Values = dict[str, Any]  # column -> typed value (None: inherit / empty)
 
@@ -27,7 +27,7 @@ class World:
     methods: tuple[str, ...]  # forecast methods a product may name, besides "auto"
 
     @classmethod
-    def load(cls, uow: UnitOfWork, *, currency: str, methods: Sequence[str]) -> World:
+    def load(cls, uow: SetupWork, *, currency: str, methods: Sequence[str]) -> World:
         """Read the setup in a handful of queries."""
         return cls(
             vendors={v.name.casefold(): v for v in uow.vendors.list()},
@@ -84,7 +84,7 @@ class Kind(Protocol):
         """Check every row against the world; good rows carry their merged values."""
         ...
 
-    def apply(self, outcomes: Sequence[Outcome], world: World, uow: UnitOfWork | None) -> None:
+    def apply(self, outcomes: Sequence[Outcome], world: World, uow: SetupWork | None) -> None:
         """Write the applied rows into the world (and the store, unless a dry run)."""
         ...
 

@@ -1,0 +1,153 @@
+"""Units of work per use case: each names only the repositories its use case reads or writes.
+
+A use case takes a factory of its own unit (`Callable[[], PlanWork]`), opens it with `with`,
+and commits itself. The SQL unit of work (planner/store/uow.py) has every repository, so it
+satisfies each of these structurally; tests pass an in-memory fake (tests/fakes.py).
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Protocol, Self
+
+from planner.ports.review import ReviewRepository
+from planner.ports.runs import RunRepository
+from planner.ports.store import (
+    AuditLog,
+    BomRepository,
+    ConnectionRepository,
+    ForecastEditRepository,
+    HistoryRepository,
+    ListingRepository,
+    OrderRepository,
+    PlanRepository,
+    SettingsRepository,
+    SnapshotRepository,
+    StockRepository,
+    VariantRepository,
+    VendorRepository,
+    WarehouseRepository,
+)
+from planner.ports.sync import (
+    AmazonInventoryRepository,
+    AmazonSalesRepository,
+    InboundShipmentRepository,
+    SyncStateRepository,
+)
+
+
+class Transaction(Protocol):
+    """One transaction: commit() keeps the work, leaving `with` without it rolls back."""
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+class SetupWork(Transaction, Protocol):
+    """The settings tabs (vendors, warehouses, products, bills of materials): read and applied."""
+
+    vendors: VendorRepository
+    variants: VariantRepository
+    warehouses: WarehouseRepository
+    boms: BomRepository
+    settings: SettingsRepository
+    audit: AuditLog
+
+
+class PlanWork(Transaction, Protocol):
+    """Planning: the catalog, stock, open orders, edits and history in; a plan and the
+    forecast snapshot out."""
+
+    connections: ConnectionRepository
+    warehouses: WarehouseRepository
+    vendors: VendorRepository
+    variants: VariantRepository
+    boms: BomRepository
+    settings: SettingsRepository
+    stock: StockRepository
+    orders: OrderRepository
+    forecast_edits: ForecastEditRepository
+    history: HistoryRepository
+    plans: PlanRepository
+    snapshots: SnapshotRepository
+
+
+class ReviewWork(SetupWork, Protocol):
+    """Publishing the latest plan to the review sheet (with the settings tabs)."""
+
+    plans: PlanRepository
+    orders: OrderRepository
+    forecast_edits: ForecastEditRepository
+    reviews: ReviewRepository
+
+
+class ApproveWork(ReviewWork, Protocol):
+    """Approving: ticked rows become orders, typed forecast edits and settings are saved."""
+
+
+class DigestWork(Transaction, Protocol):
+    """The daily digest: the plan, orders and sync health read; the sending noted in audit."""
+
+    plans: PlanRepository
+    warehouses: WarehouseRepository
+    connections: ConnectionRepository
+    orders: OrderRepository
+    sync_state: SyncStateRepository
+    audit: AuditLog
+
+
+class SyncWork(Transaction, Protocol):
+    """The Amazon sync of one connection: its raw data, and what it updates in the catalog."""
+
+    connections: ConnectionRepository
+    warehouses: WarehouseRepository
+    vendors: VendorRepository
+    variants: VariantRepository
+    listings: ListingRepository
+    stock: StockRepository
+    orders: OrderRepository
+    history: HistoryRepository
+    audit: AuditLog
+    sync_state: SyncStateRepository
+    amazon_sales: AmazonSalesRepository
+    amazon_inventory: AmazonInventoryRepository
+    inbound_shipments: InboundShipmentRepository
+
+
+class PushWork(Transaction, Protocol):
+    """Saving an FBA-bound order to Amazon: the order, its SKUs' listings, where it ships from."""
+
+    orders: OrderRepository
+    variants: VariantRepository
+    listings: ListingRepository
+    vendors: VendorRepository
+    warehouses: WarehouseRepository
+    audit: AuditLog
+
+
+class CycleWork(Transaction, Protocol):
+    """The daily cycle's record of runs and their steps."""
+
+    runs: RunRepository
+
+
+class BotQueries(Transaction, Protocol):
+    """What the bot's questions read: SKUs, stock, plans, orders and forecast charts."""
+
+    vendors: VendorRepository
+    variants: VariantRepository
+    warehouses: WarehouseRepository
+    boms: BomRepository
+    settings: SettingsRepository
+    stock: StockRepository
+    orders: OrderRepository
+    plans: PlanRepository
+    snapshots: SnapshotRepository
+    history: HistoryRepository
