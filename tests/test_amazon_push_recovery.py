@@ -43,6 +43,7 @@ from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.adapters.amazon.throttle import RetryPolicy
 from planner.demo import DemoSeller
 from planner.domain.errors import ConfigError, OrderLocked
+from planner.domain.push import PushStage, PushState, created
 from planner.ports import PushResult, ShipFromAddress
 from planner.services.order_edits import OrderEdit, edit_order
 from planner.services.push import PushInProgress, PushSettings
@@ -303,12 +304,12 @@ def test_an_edit_loaded_before_a_push_committed_its_plan_is_refused_and_keeps_th
 ) -> None:
     number = new_order(ready, fba_skus(sandbox, ready, 2))
     claims = SqlPushClaims(ready)
-    token = f"push:{int(time.time())}:abcdef123456"
+    token = PushState(PushStage.CLAIMED, token="abcdef123456", claimed_at=int(time.time()))
     assert claims.swap(number, expected=None, new=token)  # a push is creating the plan
     with SqlUnitOfWork(ready) as uow:
         stale = uow.orders.get(number)
         assert stale.amazon is None
-        assert claims.swap(number, expected=token, new="wf-plan-123")  # Amazon answered
+        assert claims.swap(number, expected=token, new=created(token, "wf-plan-123"))  # answered
         stale.set_quantity(stale.lines[0].sku, 99)
         with pytest.raises(OrderLocked, match="being saved to Amazon right now"):
             uow.orders.save(stale)
@@ -323,22 +324,27 @@ def test_an_edit_keeps_a_running_push_claim_and_marks_a_dead_one_stale(
     number = new_order(ready, fba_skus(sandbox, ready, 2))
     claims = SqlPushClaims(ready)
     # Failed (expired), and running with no live push lease behind it (killed, lease gone):
-    for held in ("push:0:aaaaaaaaaaaa", "push:99:bbbbbbbbbbbb"):
+    for held in (
+        PushState(PushStage.EXPIRED, token="aaaaaaaaaaaa"),
+        PushState(PushStage.CLAIMED, token="bbbbbbbbbbbb", claimed_at=99),
+    ):
         claims.swap(number, expected=claims.current(number), new=held)
         with SqlUnitOfWork(ready) as uow:
             edit_order(uow, number, OrderEdit(quantities={_first_sku(ready, number): 30}),
                        actor="ann")  # fmt: skip
             uow.commit()
-        assert claims.current(number) == "push:stale:" + held[-12:], "same name, never adopted"
+        stale = PushState(PushStage.STALE, token=held.token)
+        assert claims.current(number) == stale, "same name, never adopted"
     # A live push (this process) took the lease after the order was read: its claim is kept.
-    claims.swap(number, expected=claims.current(number), new="push:99:cccccccccccc")
+    running = PushState(PushStage.CLAIMED, token="cccccccccccc", claimed_at=99)
+    claims.swap(number, expected=claims.current(number), new=running)
     with SqlUnitOfWork(ready) as uow:
         loaded = uow.orders.get(number)
         assert claims.lease(number, now=int(time.time()), seconds=600) is not None
         loaded.set_quantity(loaded.lines[0].sku, 31)
         uow.orders.save(loaded)
         uow.commit()
-    assert claims.current(number) == "push:99:cccccccccccc"
+    assert claims.current(number) == running
 
 
 def _first_sku(engine: Engine, number: str) -> str:

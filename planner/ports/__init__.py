@@ -17,6 +17,7 @@ from planner.ports.digest import (
 from planner.ports.marketplace import (
     AmazonGateway,
     ChannelListing,
+    FailureKind,
     FbaInventory,
     InboundItem,
     InboundPlanLink,
@@ -109,6 +110,7 @@ __all__ = [
     "DeliveryWindowChoice",
     "DigestSummary",
     "EditLine",
+    "FailureKind",
     "FbaInventory",
     "ForecastEditRepository",
     "ForecastSnapshot",
