@@ -55,6 +55,9 @@ STEPS = (
     PushStage.CARRIER,
 )
 
+# A plan exists (its id is kept with the state).
+PLANNED = (*STEPS, PushStage.DONE, PushStage.STOPPED)
+
 
 class IllegalPushTransition(InvalidTransition):
     """A push's state cannot move to the one asked for (a bug or a race, never a person's doing)."""
@@ -71,7 +74,7 @@ class PushState:
     step: PushStage | None = None  # STOPPED: the step the push failed at
 
     def __post_init__(self) -> None:
-        has_plan = self.stage in (*STEPS, PushStage.DONE, PushStage.STOPPED)
+        has_plan = self.stage in PLANNED
         if has_plan != (self.plan_id is not None):
             raise IllegalPushTransition(f"a {self.stage} push {_plan_words(has_plan)}")
         if (self.stage is PushStage.STOPPED) != (self.step is not None):

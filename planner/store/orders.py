@@ -18,7 +18,7 @@ from planner.domain.orders import (
     OrderStatus,
     StockOrder,
 )
-from planner.domain.push import PushStage, PushState, edited
+from planner.domain.push import PLANNED, PushStage, PushState, edited
 from planner.store import tables as t
 from planner.store.lookup import Lookup
 from planner.store.push_claims import push_state, push_values, saving
@@ -101,10 +101,14 @@ class SqlOrders:
             order.id = self._id(order.number)
         head, so = self._head(order), t.stock_orders
         was = self._loaded.get(order.id, _UNKNOWN)
-        after = None
-        if not isinstance(was, _Unknown) and order.amazon is None:
+        link, after = order.amazon, None
+        if isinstance(was, _Unknown):
+            pass  # saved blind: the push's columns are kept (see _keep_push_columns)
+        elif link is None:
             after = edited(was, push_running=self._running(order.number, was))
-        _keep_push_columns(head, order.amazon, after=after)
+        elif was is None or was.plan_id != link.inbound_plan_id:
+            after = _linked(link)  # linked to a plan outside a push (the demo's, a test's)
+        _keep_push_columns(head, link, after=after)
         condition = [so.c.id == order.id]
         if not isinstance(was, _Unknown):
             condition.extend(_same_claim(was))
@@ -115,7 +119,7 @@ class SqlOrders:
                 hint="wait for the push to finish, then make the change again",
             )
         if not isinstance(was, _Unknown):
-            self._loaded[order.id] = _after_save(was, order.amazon, after=after)
+            self._loaded[order.id] = after if after is not None else was
         self._conn.execute(
             delete(t.stock_order_lines).where(t.stock_order_lines.c.order_id == order.id)
         )
@@ -265,29 +269,31 @@ def _keep_push_columns(
 ) -> None:
     """Columns only a push changes: a save of what an order looked like never undoes them.
 
-    Without a link the push's columns keep a running push's claim and any real plan id (a push
-    may have committed one since the order was read). `after`: the state the edit leaves (a
-    dead push's claim made stale, see planner.domain.push.edited): the order was changed, so a
+    `after`: the push state the save leaves, when it changes it (decided by the domain): a dead
+    push's claim made stale by an edit (planner.domain.push.edited: the order was changed, so a
     plan Amazon may have made under that claim's name no longer matches it; the next push
-    cancels that plan instead of adopting it. An order saved without having been loaded here
-    turns an expired claim stale all the same. The split choice and the push's finish time are
-    the push's to write: the sync saving a half-done push's link keeps both as they are.
+    cancels that plan instead of adopting it), or the state of a plan the order was linked to
+    outside a push. Otherwise the push's columns keep a running push's claim and any real plan
+    id (a push may have committed one since the order was read); an order saved without having
+    been loaded here turns an expired claim stale all the same, and a link is at least a plan's
+    state. The split choice and the push's finish time are the push's to write: the sync saving
+    a half-done push's link keeps both as they are.
     """
     so = t.stock_orders
+    state = so.c.push_state
+    if after is not None:
+        head.update(push_values(after))
     if link is None:
-        del head["amazon_plan_id"]
-        if after is not None:
-            head.update(push_values(after))
-        else:
-            state = so.c.push_state
+        if after is None:
+            head.pop("amazon_plan_id")
             expired = state == PushStage.EXPIRED.value
             head["push_state"] = case((expired, literal(PushStage.STALE.value)), else_=state)
         head["amazon_split"] = so.c.amazon_split
         head["amazon_pushed_at"] = so.c.amazon_pushed_at
         return
-    # An order linked to a plan outside a push (the demo's) has a plan state all the same.
-    made = PushStage.DONE if link.finished else PushStage.PLAN_CREATED
-    head["push_state"] = func.coalesce(so.c.push_state, literal(made.value))
+    if after is None:  # a link is a plan: its state is the push's, or at least a plan's
+        made = literal(PushStage.DONE.value if link.finished else PushStage.PLAN_CREATED.value)
+        head["push_state"] = case((state.in_([s.value for s in PLANNED]), state), else_=made)
     if link.pushed_at is None:
         head["amazon_split"] = func.coalesce(
             so.c.amazon_split, literal(link.split, so.c.amazon_split.type)
@@ -297,12 +303,3 @@ def _keep_push_columns(
         head["amazon_pushed_at"] = func.coalesce(
             so.c.amazon_pushed_at, literal(link.pushed_at, so.c.amazon_pushed_at.type)
         )
-
-
-def _after_save(
-    was: PushState | None, link: AmazonLink | None, *, after: PushState | None
-) -> PushState | None:
-    """The push state after a save matched the one loaded (see _keep_push_columns)."""
-    if link is not None:
-        return was if was is not None and was.plan_id == link.inbound_plan_id else _linked(link)
-    return after if after is not None else was
