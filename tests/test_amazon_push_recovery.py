@@ -258,6 +258,9 @@ def test_a_push_that_failed_after_placement_is_finished_by_its_retry_even_after_
     sandbox.inject("confirmTransportationOptions", "error500", times=None)  # Amazon down
     with pytest.raises(AmazonUnavailable):
         pusher(ready, sandbox, retry=TWO_TRIES).push(number, split=split, actor="ann")
+    stopped = SqlPushClaims(ready).current(number)
+    assert stopped is not None and stopped.stage is PushStage.STOPPED
+    assert stopped.step is PushStage.CARRIER, "where it stopped is kept"
     sandbox.clear_faults()
     later = datetime.now(UTC) + timedelta(minutes=5)
     synced, _ = run_sync(ready, sandbox, connection(demo_seller), now=later, steps=("inbound",))
@@ -273,6 +276,8 @@ def test_a_push_that_failed_after_placement_is_finished_by_its_retry_even_after_
     saved = order(ready, number).amazon
     assert saved is not None and saved.finished and saved.split is split
     assert pusher(ready, sandbox).push(number, split=True, actor="ann").already
+    done = SqlPushClaims(ready).current(number)
+    assert done is not None and done.stage is PushStage.DONE
     assert not sandbox.stats.rejections
 
 
@@ -316,6 +321,22 @@ def test_an_edit_loaded_before_a_push_committed_its_plan_is_refused_and_keeps_th
     after = order(ready, number)
     assert after.amazon is not None and after.amazon.inbound_plan_id == "wf-plan-123"
     assert after.lines[0].ordered != 99
+
+
+def test_of_two_swaps_from_the_same_state_exactly_one_wins(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    claims, now = SqlPushClaims(ready), int(time.time())
+    first = PushState(PushStage.CLAIMED, token="aaaaaaaaaaaa", claimed_at=now)
+    second = PushState(PushStage.CLAIMED, token="bbbbbbbbbbbb", claimed_at=now)
+    assert claims.swap(number, expected=None, new=first, split=False)
+    assert not claims.swap(number, expected=None, new=second), "the state is no longer None"
+    planned = created(first, "wf-plan-456")
+    assert claims.swap(number, expected=first, new=planned)
+    assert not claims.swap(number, expected=first, new=created(first, "wf-plan-789"))
+    assert claims.current(number) == planned
+    assert order(ready, number).amazon is not None, "the plan id links the order"
 
 
 def test_an_edit_keeps_a_running_push_claim_and_marks_a_dead_one_stale(
