@@ -38,6 +38,7 @@ from test_amazon_push_shipments import plan_state
 from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.bootstrap import build_app
 from planner.demo import DemoSeller
+from planner.domain.push import PushStage
 from planner.services.order_edits import OrderEdit, edit_order
 from planner.services.push import PushInProgress
 from planner.services.push_lease import PushLease
@@ -194,7 +195,8 @@ def test_a_push_killed_before_amazon_answered_is_continued_at_once(
     app = build_app(cwd=tmp_path)
     try:
         held = SqlPushClaims(app.engine).current(number)
-        assert held is not None and held.startswith("push:"), "only the claim was committed"
+        assert held is not None and held.stage is PushStage.CLAIMED, "only the claim was committed"
+        assert order(app.engine, number).amazon is None, "a claim is no plan id"
         code, out, err = run(capsys, "push", number, "--split")  # no "being saved right now"
         assert code == 0, err
         assert pushed_plan_id(out) == plan_id, "the plan made under the claim's name is continued"

@@ -43,6 +43,7 @@ from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.adapters.amazon.throttle import RetryPolicy
 from planner.demo import DemoSeller
 from planner.domain.errors import ConfigError, OrderLocked
+from planner.domain.push import PushStage, PushState, created
 from planner.ports import PushResult, ShipFromAddress
 from planner.services.order_edits import OrderEdit, edit_order
 from planner.services.push import PushInProgress, PushSettings
@@ -259,6 +260,9 @@ def test_a_push_that_failed_after_placement_is_finished_by_its_retry_even_after_
     sandbox.inject("confirmTransportationOptions", "error500", times=None)  # Amazon down
     with pytest.raises(AmazonUnavailable):
         pusher(ready, sandbox, retry=TWO_TRIES).push(number, split=split, actor="ann")
+    stopped = SqlPushClaims(ready).current(number)
+    assert stopped is not None and stopped.stage is PushStage.STOPPED
+    assert stopped.step is PushStage.CARRIER, "where it stopped is kept"
     sandbox.clear_faults()
     later = datetime.now(UTC) + timedelta(minutes=5)
     synced, _ = run_sync(ready, sandbox, connection(demo_seller), now=later, steps=("inbound",))
@@ -274,6 +278,8 @@ def test_a_push_that_failed_after_placement_is_finished_by_its_retry_even_after_
     saved = order(ready, number).amazon
     assert saved is not None and saved.finished and saved.split is split
     assert pusher(ready, sandbox).push(number, split=True, actor="ann").already
+    done = SqlPushClaims(ready).current(number)
+    assert done is not None and done.stage is PushStage.DONE
     assert not sandbox.stats.rejections
 
 
@@ -305,12 +311,12 @@ def test_an_edit_loaded_before_a_push_committed_its_plan_is_refused_and_keeps_th
 ) -> None:
     number = new_order(ready, fba_skus(sandbox, ready, 2))
     claims = SqlPushClaims(ready)
-    token = f"push:{int(time.time())}:abcdef123456"
+    token = PushState(PushStage.CLAIMED, token="abcdef123456", claimed_at=int(time.time()))
     assert claims.swap(number, expected=None, new=token)  # a push is creating the plan
     with SqlUnitOfWork(ready) as uow:
         stale = uow.orders.get(number)
         assert stale.amazon is None
-        assert claims.swap(number, expected=token, new="wf-plan-123")  # Amazon answered
+        assert claims.swap(number, expected=token, new=created(token, "wf-plan-123"))  # answered
         stale.set_quantity(stale.lines[0].sku, 99)
         with pytest.raises(OrderLocked, match="being saved to Amazon right now"):
             uow.orders.save(stale)
@@ -319,28 +325,49 @@ def test_an_edit_loaded_before_a_push_committed_its_plan_is_refused_and_keeps_th
     assert after.lines[0].ordered != 99
 
 
+def test_of_two_swaps_from_the_same_state_exactly_one_wins(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    claims, now = SqlPushClaims(ready), int(time.time())
+    first = PushState(PushStage.CLAIMED, token="aaaaaaaaaaaa", claimed_at=now)
+    second = PushState(PushStage.CLAIMED, token="bbbbbbbbbbbb", claimed_at=now)
+    assert claims.swap(number, expected=None, new=first, split=False)
+    assert not claims.swap(number, expected=None, new=second), "the state is no longer None"
+    planned = created(first, "wf-plan-456")
+    assert claims.swap(number, expected=first, new=planned)
+    assert not claims.swap(number, expected=first, new=created(first, "wf-plan-789"))
+    assert claims.current(number) == planned
+    assert order(ready, number).amazon is not None, "the plan id links the order"
+
+
 def test_an_edit_keeps_a_running_push_claim_and_marks_a_dead_one_stale(
     ready: Engine, sandbox: AmazonSandbox
 ) -> None:
     number = new_order(ready, fba_skus(sandbox, ready, 2))
     claims = SqlPushClaims(ready)
     # Failed (expired), and running with no live push lease behind it (killed, lease gone):
-    for held in ("push:0:aaaaaaaaaaaa", "push:99:bbbbbbbbbbbb"):
+    for held in (
+        PushState(PushStage.EXPIRED, token="aaaaaaaaaaaa"),
+        PushState(PushStage.CLAIMED, token="bbbbbbbbbbbb", claimed_at=99),
+    ):
         claims.swap(number, expected=claims.current(number), new=held)
         with SqlUnitOfWork(ready) as uow:
             edit_order(uow, number, OrderEdit(quantities={_first_sku(ready, number): 30}),
                        actor="ann")  # fmt: skip
             uow.commit()
-        assert claims.current(number) == "push:stale:" + held[-12:], "same name, never adopted"
+        stale = PushState(PushStage.STALE, token=held.token)
+        assert claims.current(number) == stale, "same name, never adopted"
     # A live push (this process) took the lease after the order was read: its claim is kept.
-    claims.swap(number, expected=claims.current(number), new="push:99:cccccccccccc")
+    running = PushState(PushStage.CLAIMED, token="cccccccccccc", claimed_at=99)
+    claims.swap(number, expected=claims.current(number), new=running)
     with SqlUnitOfWork(ready) as uow:
         loaded = uow.orders.get(number)
         assert SqlLease(ready, push_lease(number)).take(now=int(time.time()), seconds=600)
         loaded.set_quantity(loaded.lines[0].sku, 31)
         uow.orders.save(loaded)
         uow.commit()
-    assert claims.current(number) == "push:99:cccccccccccc"
+    assert claims.current(number) == running
 
 
 def _first_sku(engine: Engine, number: str) -> str:

@@ -193,6 +193,73 @@ def test_migration_0009_dates_orders_received_in_planner_from_their_audit_entry(
         assert sorted(rows.all()) == [("PO-1", date(2026, 3, 4)), ("PO-2", None)]
 
 
+def test_migration_0014_moves_push_claims_out_of_the_plan_id_and_back(engine: Engine) -> None:
+    from alembic import command
+    from sqlalchemy import insert, select
+
+    from planner.store import tables as t
+    from planner.store.migrate import _alembic_config, upgrade
+
+    t.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+    upgrade(engine, "0013")
+    pushed = datetime(2026, 3, 4, 15, tzinfo=UTC)
+    held = {
+        "PO-1": (None, None),  # never pushed
+        "PO-2": ("push:1764000000:aaaaaaaaaaaa", None),  # a push is creating the plan
+        "PO-3": ("push:0:bbbbbbbbbbbb", None),  # it ended before Amazon's answer
+        "PO-4": ("push:stale:cccccccccccc", None),  # a dead push's claim, order edited since
+        "PO-5": ("wf-half-done", None),  # a plan whose push has steps left
+        "PO-6": ("wf-finished", pushed),  # a plan whose push finished
+    }
+    with engine.begin() as conn:
+        # Only the columns revision 0013 has: the repositories write later ones too.
+        warehouse = {"code": "IP-MAIN", "name": "Main", "kind": "ip", "enabled": True}
+        conn.execute(insert(t.warehouses).values(currency="USD", **warehouse))
+        ip = conn.execute(select(t.warehouses.c.id)).scalar()
+        for number, (plan, at) in held.items():
+            order = {"kind": "purchase", "status": "open", "destination_id": ip, "note": ""}
+            conn.execute(
+                insert(t.stock_orders).values(
+                    number=number, amazon_plan_id=plan, amazon_pushed_at=at, **order
+                )
+            )
+    upgrade(engine)
+    so = t.stock_orders
+    columns = (so.c.number, so.c.amazon_plan_id, so.c.push_state, so.c.push_token,
+               so.c.push_claimed_at)  # fmt: skip
+    with engine.connect() as conn:
+        rows = {r[0]: tuple(r[1:]) for r in conn.execute(select(*columns))}
+    assert rows == {
+        "PO-1": (None, None, None, None),
+        "PO-2": (None, "claimed", "aaaaaaaaaaaa", 1764000000),
+        "PO-3": (None, "expired", "bbbbbbbbbbbb", 0),
+        "PO-4": (None, "stale", "cccccccccccc", 0),
+        "PO-5": ("wf-half-done", "plan_created", None, 0),
+        "PO-6": ("wf-finished", "done", None, 0),
+    }, "amazon_plan_id holds only Amazon's plan ids"
+    with SqlUnitOfWork(engine) as uow:
+        orders = {o.number: o for o in uow.orders.list()}
+    assert [n for n, o in sorted(orders.items()) if o.amazon is not None] == ["PO-5", "PO-6"]
+    assert orders["PO-6"].locked and not orders["PO-2"].locked
+
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0013")
+    plan_ids = _plan_ids_of(engine)
+    assert plan_ids == {number: plan for number, (plan, _) in held.items()}
+    upgrade(engine)  # and up again, for the tests after this one
+
+
+def _plan_ids_of(engine: Engine) -> dict[str, str | None]:
+    """Number -> amazon_plan_id, read without the tables module (its columns are newer)."""
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT number, amazon_plan_id FROM stock_orders")
+        return {number: plan for number, plan in rows}
+
+
 def test_stock_settings_edits_and_audit_round_trip(uow: SqlUnitOfWork) -> None:
     with uow:
         seed(uow)

@@ -18,6 +18,7 @@ from planner.ports.lease import Lease
 from planner.ports.marketplace import (
     AmazonGateway,
     ChannelListing,
+    FailureKind,
     FbaInventory,
     InboundItem,
     InboundPlanLink,
@@ -125,6 +126,7 @@ __all__ = [
     "DigestSummary",
     "DigestWork",
     "EditLine",
+    "FailureKind",
     "FbaInventory",
     "ForecastEditRepository",
     "ForecastSnapshot",

@@ -11,8 +11,33 @@ from typing import Protocol
 from planner.domain.errors import PlannerError
 
 
+class FailureKind(enum.StrEnum):
+    """What a failed request means for the one who sent it (set by the connector, never guessed
+    from the message's words)."""
+
+    REFUSED = "refused"  # Amazon answered no (4xx, access, credentials): nothing was done
+    UNAVAILABLE = "unavailable"  # no answer within the retries: it may have been done or not
+    UNFINISHED = "unfinished"  # a workflow step is not done (yet): sending it again continues
+    FAILED = "failed"  # an asynchronous operation or report ended failed
+    BAD_RESPONSE = "bad_response"  # an answer not shaped as the API says
+    OTHER = "other"
+
+
 class MarketplaceError(PlannerError):
-    """Amazon (or a stand-in for it) refused or failed a request; the message says which."""
+    """Amazon (or a stand-in for it) refused or failed a request; the message says which.
+
+    `kind` says what it means (FailureKind): each connector error class sets its own, and a
+    single error may be given another one.
+    """
+
+    kind: FailureKind = FailureKind.OTHER
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, kind: FailureKind | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        if kind is not None:
+            self.kind = kind
 
 
 @dataclass(frozen=True, slots=True)

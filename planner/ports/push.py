@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from planner.ports.marketplace import InboundPlanLink, MarketplaceError
+from planner.domain.push import PushState
+from planner.ports.marketplace import FailureKind, InboundPlanLink, MarketplaceError
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,8 @@ class PlacementChoice:
 
 class InboundOperationFailed(MarketplaceError):
     """An asynchronous inbound operation ended FAILED; `problems` are plain lines, one each."""
+
+    kind = FailureKind.FAILED
 
     def __init__(self, message: str, *, problems: Sequence[str] = (), hint: str | None = None):
         super().__init__(message, hint=hint)
@@ -213,14 +216,26 @@ class DeliveryWindowChoice:
 
 
 class PushClaims(Protocol):
-    """Who is saving an order to Amazon: a compare-and-set on the order's plan id, committed."""
+    """Who is saving an order to Amazon: a compare-and-set on the order's push state, committed.
 
-    def current(self, order_number: str) -> str | None: ...
+    The store only keeps and swaps the typed state (planner.domain.push); the push decides.
+    """
+
+    def current(self, order_number: str) -> PushState | None:
+        """The order's push state (None: never pushed)."""
+        ...
+
     def swap(
-        self, order_number: str, *, expected: str | None, new: str | None, split: bool | None = None
+        self,
+        order_number: str,
+        *,
+        expected: PushState | None,
+        new: PushState,
+        split: bool | None = None,
     ) -> bool:
-        """Set the order's Amazon plan id to `new` only if it is `expected` (one transaction).
+        """Set the order's push state to `new` only if it is `expected` (one transaction).
 
-        The push is then not finished; `split` (when given) records the split choice with it.
+        The order's Amazon plan id becomes `new.plan_id`; `split` (when given) records the split
+        choice with it. False: another push (or an edit) changed the state first.
         """
         ...

@@ -1,13 +1,15 @@
 """Save an FBA-bound purchase or transfer order to Amazon as an inbound plan (exactly once).
 
-The order's Amazon plan id column is the claim: a conditional update (compare-and-set, in its own
-committed transaction) lets one push at a time start a plan, and the plan id is committed the moment
+The push's state is typed (planner.domain.push) and kept by the PushClaims port in its own
+columns; every decision about it is made here. A claim (a compare-and-set, in its own committed
+transaction) lets one push at a time start a plan, and the plan id is committed the moment
 createInboundPlan answers. A retry after a crash, timeout or failed step therefore continues the
 same plan; a push that died before Amazon's answer arrived finds its plan again by its unique name,
-unless the order was changed since: a plan Amazon made under that name is then cancelled and a new
-one made. Amazon's state (packing and placement options accepted, boxes listed, carrier and delivery
-windows selected; see push_steps.py) tells which steps are left, so every step can be repeated
-safely and none is sent twice once it took. A claim is no Amazon link: an order whose push failed
+unless the order was changed since (a stale claim): a plan Amazon made under that name is then
+cancelled and a new one made. Amazon's state (packing and placement options accepted, boxes
+listed, carrier and delivery windows selected; see push_steps.py) tells which steps are left, so
+every step can be repeated safely and none is sent twice once it took; the state records the step
+the push is at, and where it stopped. A claim is no Amazon link: an order whose push failed
 before Amazon made the plan stays editable. The push lease (push_lease.py), renewed before every
 step, keeps a second push from running the same steps meanwhile. Only the push's last act marks the
 order finished (`AmazonLink.pushed_at`): shipment ids the daily sync copied from a half-done plan
@@ -25,8 +27,23 @@ from datetime import UTC, datetime
 from planner.domain.activity import AuditEntry
 from planner.domain.errors import DomainRuleViolation, InvalidTransition
 from planner.domain.orders import AmazonLink, OrderKind, OrderStatus, StockOrder
+from planner.domain.push import (
+    STEPS,
+    PushStage,
+    PushState,
+    cancel,
+    claim,
+    created,
+    expire,
+    finish,
+    plan_name,
+    reach,
+    resume,
+    stop,
+)
 from planner.domain.warehouses import Warehouse, WarehouseKind
 from planner.ports import (
+    FailureKind,
     InboundOperationFailed,
     InboundPlanGateway,
     InboundPlanItem,
@@ -48,10 +65,15 @@ from planner.services.push_settings import (
 from planner.services.push_steps import finish_shipments
 from planner.services.steplog import logged
 
-__all__ = ["PushInProgress", "PushRefused", "PushSettings", "ShipmentPush"]
+__all__ = [
+    "PushInProgress",
+    "PushRefused",
+    "PushSettings",
+    "PushTarget",
+    "PushWorkflow",
+    "ShipmentPush",
+]
 
-CLAIM = "push:"
-STALE_CLAIM = "push:stale:"  # a dead push's claim on an order changed since (store/push_claims)
 PUSH_AGAIN = "push the order again in a few minutes; it continues the same inbound plan"
 NO_SINGLE_DESTINATION = (
     "Do not split shipments needs Amazon's inventory placement service enabled: Amazon offered "
@@ -60,7 +82,9 @@ NO_SINGLE_DESTINATION = (
 
 
 @dataclass(frozen=True)
-class _Target:
+class PushTarget:
+    """What one push sends: the order, where it goes, its seller SKUs, ship-from and packs."""
+
     order: StockOrder
     connection: str
     marketplace_id: str
@@ -116,7 +140,7 @@ class ShipmentPush:
                 lease.release()
         except MarketplaceError as exc:
             # The connector's words are for the daily sync; a push is retried by pushing again.
-            if exc.hint and "next sync" in exc.hint:
+            if exc.kind is FailureKind.UNAVAILABLE:
                 exc.hint = PUSH_AGAIN
             raise
         finally:
@@ -135,7 +159,8 @@ class ShipmentPush:
         done = _already(target.order)
         if done is not None:
             return done
-        plan_id, chosen, fcs = self._all_steps(gateway, target, split=split, beat=beat)
+        flow = PushWorkflow(self._claims, gateway, order_number, clock=self._clock, beat=beat)
+        plan_id, chosen, fcs = flow.walk(target, split=split, settings=self._settings)
         found = gateway.inbound_plans([plan_id])
         shipment_ids = found[0].shipment_ids if found else chosen.shipment_ids
         confirmations = found[0].confirmation_ids if found else ()
@@ -145,44 +170,12 @@ class ShipmentPush:
         finished = datetime.fromtimestamp(self._clock(), UTC)
         link = AmazonLink(plan_id, shipment_ids, confirmations, split, pushed_at=finished)
         self._save(order_number, link, actor=actor)
+        flow.finish()
         return PushResult(order_number, plan_id, shipment_ids, split, destinations=fcs)
-
-    def _all_steps(
-        self,
-        gateway: InboundPlanGateway,
-        target: _Target,
-        *,
-        split: bool,
-        beat: Callable[[], None],
-    ) -> tuple[str, PlacementChoice, tuple[str, ...]]:
-        """Every workflow step Amazon has not done yet: plan id, placement, destination FCs."""
-        beat()
-        plan_id = self._plan(gateway, target, split=split)
-        if plan_id is None:  # the plan Amazon held was void: start a new one
-            plan_id = self._plan(gateway, target, split=split)
-            assert plan_id is not None
-        beat()
-        gateway.confirm_packing(plan_id)
-        beat()
-        chosen = self._placement(gateway, target.order.number, plan_id, split=split)
-        if chosen.status != "ACCEPTED":
-            beat()
-            gateway.confirm_placement(plan_id, chosen.option_id)
-        fcs = finish_shipments(
-            gateway,
-            plan_id,
-            chosen,
-            packs=target.packs,
-            source=target.source,
-            settings=self._settings,
-            now=datetime.fromtimestamp(self._clock(), UTC),
-            beat=beat,
-        )
-        return plan_id, chosen, fcs
 
     # -- what is pushed -------------------------------------------------------------------------
 
-    def _target(self, number: str) -> _Target:
+    def _target(self, number: str) -> PushTarget:
         with self._uow() as uow:
             order = uow.orders.get(number)
             dest = uow.warehouses.get(order.destination)
@@ -208,121 +201,7 @@ class ShipmentPush:
             for line in order.lines
         )
         by_seller_sku = {skus.get(sku, sku): pack for sku, pack in packs.items()}
-        return _Target(order, dest.connection, dest.marketplace_id, items, source, by_seller_sku)
-
-    # -- exactly one inbound plan ---------------------------------------------------------------
-
-    def _plan(self, gateway: InboundPlanGateway, target: _Target, *, split: bool) -> str | None:
-        """The order's inbound plan: the one already started, or a new one (claimed first).
-
-        This push holds the order's push lease, so a claim it finds is a dead push's (killed or
-        failed before Amazon's answer): its plan, if Amazon made one, is continued, or cancelled
-        if the order was changed since (a stale claim) and a new one made for the order as it is.
-        """
-        number = target.order.number
-        held = self._claims.current(number)
-        if held is not None and not held.startswith(CLAIM):
-            status = gateway.inbound_plan_status(held)
-            if status in ("ACTIVE", "SHIPPED"):
-                return held
-            self._claims.swap(number, expected=held, new=None)
-            return None
-        if held is not None and held.startswith(STALE_CLAIM):
-            self._cancel_orphan(gateway, number, held)
-        # Continuing a dead push's claim keeps its token, hence its plan name: the plan Amazon
-        # may have made under it can be looked for by every later push, whatever happens to
-        # this one. The claim's time differs from the dead one's, so an edit loaded before this
-        # swap is refused rather than taking this push's claim for the dead push's.
-        continued = held is not None and not held.startswith(STALE_CLAIM)
-        suffix = held.rsplit(":", 1)[-1] if held is not None and continued else uuid.uuid4().hex
-        stamp = max(int(self._clock()), int(_claimed_at(held or "")) + 1)
-        token = f"{CLAIM}{stamp}:{suffix[:12]}"
-        if not self._claims.swap(number, expected=held, new=token, split=split):
-            raise PushInProgress(BEING_SAVED.format(number=number), hint=WAIT_HINT)
-        if continued:  # a push died before Amazon's answer: its plan may exist
-            adopted = self._look_up(gateway, number, token)
-            if adopted is not None:
-                if not self._claims.swap(number, expected=token, new=adopted):
-                    raise PushInProgress(BEING_SAVED.format(number=number), hint=WAIT_HINT)
-                return adopted
-        return self._create(gateway, target, token)
-
-    def _cancel_orphan(self, gateway: InboundPlanGateway, number: str, stale: str) -> None:
-        """Cancel the plan a dead push may have made for what the order was before an edit."""
-        orphan = gateway.find_inbound_plan(_plan_name(number, stale))
-        if orphan is not None and gateway.inbound_plan_status(orphan) == "ACTIVE":
-            gateway.cancel_inbound_plan(orphan)
-
-    def _look_up(self, gateway: InboundPlanGateway, number: str, token: str) -> str | None:
-        """The plan an earlier push made under this claim's name; the claim expires on failure."""
-        try:
-            return gateway.find_inbound_plan(_plan_name(number, token))
-        except BaseException:
-            # Unknown whether the plan exists: leave the claim (and its name) for the next push.
-            self._claims.swap(number, expected=token, new=_expired(token))
-            raise
-
-    def _create(self, gateway: InboundPlanGateway, target: _Target, token: str) -> str:
-        number = target.order.number
-        try:
-            plan_id, operation = gateway.create_inbound_plan(
-                target.marketplace_id,
-                name=_plan_name(number, token),
-                source=target.source,
-                items=target.items,
-            )
-        except MarketplaceError as exc:
-            # No answer (timeout, 5xx): Amazon may have made the plan under this claim's name.
-            adopted = None if _refused(exc) else self._adopt(gateway, number, token)
-            if adopted is None:
-                after = None if _refused(exc) else _expired(token)
-                self._claims.swap(number, expected=token, new=after)
-                raise
-            plan_id, operation = adopted, None
-        except BaseException:
-            self._claims.swap(number, expected=token, new=_expired(token))
-            raise
-        if not self._claims.swap(number, expected=token, new=plan_id):
-            raise PushInProgress(BEING_SAVED.format(number=number), hint=WAIT_HINT)
-        try:
-            if operation is not None:
-                gateway.wait_for_operation(operation, step="createInboundPlan")
-        except InboundOperationFailed as exc:
-            self._claims.swap(number, expected=plan_id, new=None)
-            raise InboundOperationFailed(
-                f"order {number} was not saved to Amazon: {exc.message}",
-                problems=exc.problems,
-                hint=exc.hint,
-            ) from None
-        return plan_id
-
-    def _adopt(self, gateway: InboundPlanGateway, number: str, token: str) -> str | None:
-        try:
-            return gateway.find_inbound_plan(_plan_name(number, token))
-        except MarketplaceError:
-            return None
-
-    def _placement(
-        self, gateway: InboundPlanGateway, number: str, plan_id: str, *, split: bool
-    ) -> PlacementChoice:
-        options = gateway.placement_options(plan_id)
-        accepted = [o for o in options if o.status == "ACCEPTED"]
-        if accepted:
-            return accepted[0]
-        offered = [o for o in options if o.status == "OFFERED"]
-        if not split:
-            offered = [o for o in offered if o.single_destination]
-            if not offered:
-                gateway.cancel_inbound_plan(plan_id)
-                self._claims.swap(number, expected=plan_id, new=None)
-                raise PushRefused(
-                    NO_SINGLE_DESTINATION.format(number=number),
-                    hint="turn on the inventory placement service in Seller Central, or push "
-                    "with --split; the order is unchanged and can still be edited",
-                )
-        if not offered:
-            raise PushRefused(f"Amazon offered no placement for order {number}'s inbound plan")
-        return offered[0]
+        return PushTarget(order, dest.connection, dest.marketplace_id, items, source, by_seller_sku)
 
     def _save(self, number: str, link: AmazonLink, *, actor: str) -> None:
         with self._uow() as uow:
@@ -398,22 +277,193 @@ def _pack_size(uow: UnitOfWork, sku: str) -> int:
 
 
 def _refused(exc: MarketplaceError) -> bool:
-    """Amazon answered 4xx: no plan was made, nothing to look for later."""
-    return "rejected" in exc.message.lower() or "refused" in exc.message.lower()
+    """Amazon answered no: no plan was made, nothing to look for later."""
+    return exc.kind in (FailureKind.REFUSED, FailureKind.FAILED)
 
 
-def _claimed_at(claim: str) -> float:
-    try:
-        return float(claim.split(":")[1])
-    except (IndexError, ValueError):
-        return 0.0
+class PushWorkflow:
+    """One push's walk through an order's inbound plan; it decides every change of its state.
 
+    It holds the order's push lease (`beat` renews it before each step); the PushClaims port
+    only keeps the state and swaps it, compare-and-set.
+    """
 
-def _expired(claim: str) -> str:
-    """The same claim (same plan name), marked as no longer running."""
-    return f"{CLAIM}0:{claim.rsplit(':', 1)[-1]}"
+    def __init__(
+        self,
+        claims: PushClaims,
+        gateway: InboundPlanGateway,
+        order_number: str,
+        *,
+        clock: Callable[[], float],
+        beat: Callable[[], None],
+    ) -> None:
+        self._claims, self._gateway, self._number = claims, gateway, order_number
+        self._clock, self._beat = clock, beat
+        self.state: PushState | None = None  # as this push last read or wrote it
 
+    def walk(
+        self, target: PushTarget, *, split: bool, settings: PushSettings
+    ) -> tuple[str, PlacementChoice, tuple[str, ...]]:
+        """Every workflow step Amazon has not done yet: plan id, placement, destination FCs."""
+        gateway = self._gateway
+        try:
+            self._beat()
+            plan_id = self.plan(target, split=split)
+            self.at(PushStage.PACKING)
+            gateway.confirm_packing(plan_id)
+            self.at(PushStage.PLACEMENT)
+            chosen = self._placement(plan_id, split=split)
+            if chosen.status != "ACCEPTED":
+                self.at(PushStage.PLACEMENT)
+                gateway.confirm_placement(plan_id, chosen.option_id)
+            fcs = finish_shipments(
+                gateway,
+                plan_id,
+                chosen,
+                packs=target.packs,
+                source=target.source,
+                settings=settings,
+                now=datetime.fromtimestamp(self._clock(), UTC),
+                at=self.at,
+            )
+        except PushInProgress:
+            raise  # another push has the order now: its state is not this push's to write
+        except BaseException:
+            if self.state is not None and self.state.stage in STEPS:
+                self._try(stop(self.state))  # the plan stays: the next push continues it
+            raise
+        return plan_id, chosen, fcs
 
-def _plan_name(number: str, claim: str) -> str:
-    """A plan name unique to this claim, so a lost createInboundPlan answer can be found."""
-    return f"planner {number} {claim.rsplit(':', 1)[-1]}"[:40]
+    def at(self, stage: PushStage) -> None:
+        """Before a step: renew the lease, and record the step the push is at."""
+        self._beat()
+        assert self.state is not None
+        if self.state.stage is not stage:
+            self._swap(reach(self.state, stage))
+
+    def finish(self) -> None:
+        """The push's last act (after the order's link is saved): every step is taken."""
+        if self.state is not None and self.state.stage in STEPS:
+            self._try(finish(self.state))
+
+    # -- exactly one inbound plan ---------------------------------------------------------------
+
+    def plan(self, target: PushTarget, *, split: bool) -> str:
+        """The order's inbound plan: the one already started, or a new one (claimed first).
+
+        This push holds the order's push lease, so a claim it finds is a dead push's (killed or
+        failed before Amazon's answer): its plan, if Amazon made one, is continued, or cancelled
+        if the order was changed since (a stale claim) and a new one made for the order as it is.
+        """
+        held = self.state = self._claims.current(self._number)
+        if held is not None and held.plan_id is not None:
+            if self._gateway.inbound_plan_status(held.plan_id) in ("ACTIVE", "SHIPPED"):
+                if held.stage is not PushStage.PLAN_CREATED:
+                    self._swap(resume(held))
+                return held.plan_id
+            # The plan Amazon held is void: start a new one.
+            self._try(cancel(held))
+            held = self.state = self._claims.current(self._number)
+            if held is not None and held.plan_id is not None:
+                raise PushInProgress(BEING_SAVED.format(number=self._number), hint=WAIT_HINT)
+        if held is not None and held.stage is PushStage.STALE:
+            self._cancel_orphan(held)
+        claimed = claim(held, now=int(self._clock()), token=uuid.uuid4().hex[:12])
+        self._swap(claimed, split=split)
+        if held is not None and held.continues:  # a push died before Amazon's answer
+            adopted = self._look_up(claimed)
+            if adopted is not None:
+                self._swap(created(claimed, adopted))
+                return adopted
+        return self._create(target, claimed)
+
+    def _swap(self, new: PushState, *, split: bool | None = None) -> None:
+        """Move to `new`, or stop: another push (or an edit) changed the state first."""
+        if not self._try(new, split=split):
+            raise PushInProgress(BEING_SAVED.format(number=self._number), hint=WAIT_HINT)
+
+    def _try(self, new: PushState, *, split: bool | None = None) -> bool:
+        done = self._claims.swap(self._number, expected=self.state, new=new, split=split)
+        if done:
+            self.state = new
+        return done
+
+    def _name(self, state: PushState) -> str:
+        assert state.token is not None
+        return plan_name(self._number, state.token)
+
+    def _cancel_orphan(self, stale: PushState) -> None:
+        """Cancel the plan a dead push may have made for what the order was before an edit."""
+        orphan = self._gateway.find_inbound_plan(self._name(stale))
+        if orphan is not None and self._gateway.inbound_plan_status(orphan) == "ACTIVE":
+            self._gateway.cancel_inbound_plan(orphan)
+
+    def _look_up(self, claimed: PushState) -> str | None:
+        """The plan an earlier push made under this claim's name; the claim expires on failure."""
+        try:
+            return self._gateway.find_inbound_plan(self._name(claimed))
+        except BaseException:
+            # Unknown whether the plan exists: leave the claim (and its name) for the next push.
+            self._try(expire(claimed))
+            raise
+
+    def _create(self, target: PushTarget, claimed: PushState) -> str:
+        gateway = self._gateway
+        try:
+            plan_id, operation = gateway.create_inbound_plan(
+                target.marketplace_id,
+                name=self._name(claimed),
+                source=target.source,
+                items=target.items,
+            )
+        except MarketplaceError as exc:
+            # No answer (timeout, 5xx): Amazon may have made the plan under this claim's name.
+            adopted = None if _refused(exc) else self._adopt(claimed)
+            if adopted is None:
+                self._try(cancel(claimed) if _refused(exc) else expire(claimed))
+                raise
+            plan_id, operation = adopted, None
+        except BaseException:
+            self._try(expire(claimed))
+            raise
+        self._swap(created(claimed, plan_id))
+        try:
+            if operation is not None:
+                gateway.wait_for_operation(operation, step="createInboundPlan")
+        except InboundOperationFailed as exc:
+            assert self.state is not None
+            self._try(cancel(self.state))
+            raise InboundOperationFailed(
+                f"order {self._number} was not saved to Amazon: {exc.message}",
+                problems=exc.problems,
+                hint=exc.hint,
+            ) from None
+        return plan_id
+
+    def _adopt(self, claimed: PushState) -> str | None:
+        try:
+            return self._gateway.find_inbound_plan(self._name(claimed))
+        except MarketplaceError:
+            return None
+
+    def _placement(self, plan_id: str, *, split: bool) -> PlacementChoice:
+        gateway, number = self._gateway, self._number
+        options = gateway.placement_options(plan_id)
+        accepted = [o for o in options if o.status == "ACCEPTED"]
+        if accepted:
+            return accepted[0]
+        offered = [o for o in options if o.status == "OFFERED"]
+        if not split:
+            offered = [o for o in offered if o.single_destination]
+            if not offered:
+                gateway.cancel_inbound_plan(plan_id)
+                assert self.state is not None
+                self._try(cancel(self.state))
+                raise PushRefused(
+                    NO_SINGLE_DESTINATION.format(number=number),
+                    hint="turn on the inventory placement service in Seller Central, or push "
+                    "with --split; the order is unchanged and can still be edited",
+                )
+        if not offered:
+            raise PushRefused(f"Amazon offered no placement for order {number}'s inbound plan")
+        return offered[0]

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
+from planner.domain.push import PushStage
 from planner.ports import (
     DeliveryWindowChoice,
     InboundBox,
@@ -41,12 +42,14 @@ def finish_shipments(
     source: ShipFromAddress,
     settings: PushSettings,
     now: datetime,
-    beat: Callable[[], None],
+    at: Callable[[PushStage], None],
 ) -> tuple[str, ...]:
     """Boxes, then transportation (with delivery windows where an option needs one).
 
+    `at(step)` is called before each step (it renews the push lease and records the step).
     Returns the fulfillment centres the shipments go to, as Amazon named them.
     """
+    at(PushStage.BOX_CONTENTS)
     shipments = placement.shipment_ids
     progress = [gateway.shipment_progress(plan_id, s) for s in shipments]
     destinations = tuple(dict.fromkeys(p.destination for p in progress if p.destination))
@@ -59,11 +62,11 @@ def finish_shipments(
                 shipment_id, gateway.shipment_items(plan_id, shipment_id), packs, settings
             )
         ]
-        beat()
+        at(PushStage.BOX_CONTENTS)
         gateway.set_packing_information(plan_id, boxes)
     if all(p.transport_option_id for p in progress):
         return destinations  # confirmed for the whole plan at once: nothing is left
-    beat()
+    at(PushStage.TRANSPORT)
     ready = now + timedelta(days=settings.ready_to_ship_days)
     options = gateway.transportation_options(
         plan_id, placement.option_id, shipments, ready_from=ready, contact=source,
@@ -72,9 +75,9 @@ def finish_shipments(
     picks = {s: choose_transport(options, s, settings, now=now) for s in shipments}
     for p in progress:
         if picks[p.shipment_id].needs_delivery_window and p.delivery_window_id is None:
-            beat()
+            at(PushStage.DELIVERY_WINDOW)
             _confirm_window(gateway, plan_id, p, now)
-    beat()
+    at(PushStage.CARRIER)
     selections = {s: pick.option_id for s, pick in picks.items()}
     gateway.confirm_transportation(plan_id, selections, contact=source)
     return destinations

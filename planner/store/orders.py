@@ -18,10 +18,11 @@ from planner.domain.orders import (
     OrderStatus,
     StockOrder,
 )
+from planner.domain.push import PLANNED, PushStage, PushState, edited
 from planner.store import tables as t
 from planner.store.lease import saving
 from planner.store.lookup import Lookup
-from planner.store.push_claims import CLAIM, EXPIRED_CLAIM, STALE_CLAIM, stale_claim
+from planner.store.push_claims import push_state, push_values
 
 FIRST_NUMBER = 1001
 
@@ -29,9 +30,10 @@ FIRST_NUMBER = 1001
 class SqlOrders:
     def __init__(self, conn: Connection, lookup: Lookup) -> None:
         self._conn, self._lookup = conn, lookup
-        # The plan id column of each order as it was loaded: a save is conditional on it, so an
-        # order read before a push committed its plan id cannot write over that plan id.
-        self._loaded: dict[int, str | None] = {}
+        # The push state of each order as it was loaded: a save is conditional on its claim and
+        # plan id, so an order read before a push claimed it or committed its plan id cannot
+        # write over them (a push walking its plan's steps does not hold a save up).
+        self._loaded: dict[int, PushState | None] = {}
 
     def next_number(self, kind: OrderKind) -> str:
         """Allocate the next order number of a kind (PO-1001, TO-1001, AO-1001…)."""
@@ -86,11 +88,12 @@ class SqlOrders:
         ).first()
         if exists is not None:
             raise DomainRuleViolation(f"order {order.number} already exists")
-        result = self._conn.execute(
-            insert(t.stock_orders).values(number=order.number, **self._head(order))
-        )
+        head, state = self._head(order), _linked(order.amazon)
+        if state is not None:
+            head.update(push_values(state))
+        result = self._conn.execute(insert(t.stock_orders).values(number=order.number, **head))
         order.id = int(result.inserted_primary_key[0])  # type: ignore[index]
-        self._loaded[order.id] = order.amazon.inbound_plan_id if order.amazon else None
+        self._loaded[order.id] = _linked(order.amazon)
         self._write_lines(order)
         return order
 
@@ -99,31 +102,33 @@ class SqlOrders:
             order.id = self._id(order.number)
         head, so = self._head(order), t.stock_orders
         was = self._loaded.get(order.id, _UNKNOWN)
-        dead = self._dead_claim(order.number, was)
-        _keep_push_columns(head, order.amazon, dead_claim=dead)
+        link, after = order.amazon, None
+        if isinstance(was, _Unknown):
+            pass  # saved blind: the push's columns are kept (see _keep_push_columns)
+        elif link is None:
+            after = edited(was, push_running=self._running(order.number, was))
+        elif was is None or was.plan_id != link.inbound_plan_id:
+            after = _linked(link)  # linked to a plan outside a push (the demo's, a test's)
+        _keep_push_columns(head, link, after=after)
         condition = [so.c.id == order.id]
-        if was != _UNKNOWN:
-            held = so.c.amazon_plan_id
-            condition.append(held.is_(None) if was is None else held == was)
+        if not isinstance(was, _Unknown):
+            condition.extend(_same_claim(was))
         done = self._conn.execute(update(so).where(*condition).values(**head))
         if done.rowcount != 1:
             raise OrderLocked(
                 f"order {order.number} is being saved to Amazon right now",
                 hint="wait for the push to finish, then make the change again",
             )
-        self._loaded[order.id] = _after_save(was, order.amazon, dead=dead)
+        if not isinstance(was, _Unknown):
+            self._loaded[order.id] = after if after is not None else was
         self._conn.execute(
             delete(t.stock_order_lines).where(t.stock_order_lines.c.order_id == order.id)
         )
         self._write_lines(order)
 
-    def _dead_claim(self, number: str, was: str | None) -> str | None:
-        """The loaded claim if no live push is behind it (never behind an expired or stale one)."""
-        if was is None or not was.startswith(CLAIM):
-            return None
-        if was.startswith((EXPIRED_CLAIM, STALE_CLAIM)) or number not in self._saving([number]):
-            return was
-        return None
+    def _running(self, number: str, was: PushState | None) -> bool:
+        """A live push holds the order's lease behind its running claim."""
+        return was is not None and was.running_claim and number in self._saving([number])
 
     def _write_lines(self, order: StockOrder) -> None:
         rows = [
@@ -201,10 +206,9 @@ class SqlOrders:
             source = self._lookup.key("vendor", r["source_vendor_id"])
         else:
             source = self._lookup.key("warehouse", r["source_warehouse_id"])
-        self._loaded[r["id"]] = r["amazon_plan_id"]
+        self._loaded[r["id"]] = push_state(r)
         link = None
-        # A push's claim (`push:…`) is no inbound plan: Amazon has nothing for the order yet.
-        if r["amazon_plan_id"] and not r["amazon_plan_id"].startswith(CLAIM):
+        if r["amazon_plan_id"]:  # only ever an inbound plan id (a push's claim has its columns)
             link = AmazonLink(
                 inbound_plan_id=r["amazon_plan_id"],
                 shipment_ids=tuple(r["amazon_shipment_ids"] or ()),
@@ -231,33 +235,67 @@ class SqlOrders:
         )
 
 
-_UNKNOWN = "\0unknown"  # an order this repository did not load: its save is unconditional
+class _Unknown:
+    """An order this repository did not load: its save is unconditional."""
+
+
+_UNKNOWN = _Unknown()
+
+
+def _linked(link: AmazonLink | None) -> PushState | None:
+    """The state of an order added with a plan (one the push did not make: the demo's)."""
+    if link is None:
+        return None
+    stage = PushStage.DONE if link.finished else PushStage.PLAN_CREATED
+    return PushState(stage, plan_id=link.inbound_plan_id)
+
+
+def _same_claim(was: PushState | None) -> list[Any]:
+    """The row still holds the claim and plan id the order was loaded with (NULL-safe).
+
+    Only those: a push moving through its plan's steps does not change them.
+    """
+    so = t.stock_orders
+    if was is None:
+        return [so.c.amazon_plan_id.is_(None), so.c.push_token.is_(None)]
+    return [
+        so.c.amazon_plan_id.is_not_distinct_from(was.plan_id),
+        so.c.push_token.is_not_distinct_from(was.token),
+        func.coalesce(so.c.push_claimed_at, 0) == was.claimed_at,
+    ]
 
 
 def _keep_push_columns(
-    head: dict[str, Any], link: AmazonLink | None, *, dead_claim: str | None = None
+    head: dict[str, Any], link: AmazonLink | None, *, after: PushState | None = None
 ) -> None:
     """Columns only a push changes: a save of what an order looked like never undoes them.
 
-    Without a link the plan id column keeps a running push's claim and any real plan id (a push
-    may have committed one since the order was read). The claim of a push that ended before
-    Amazon's answer (`dead_claim`: expired, or its push lease's holder is gone) is marked stale:
-    the order was changed, so a plan Amazon may have made under that claim's name no longer
-    matches it; the next push cancels that plan instead of adopting it. The split choice and the
-    push's finish time are the push's to write: the sync saving a half-done push's link keeps
-    both as they are.
+    `after`: the push state the save leaves, when it changes it (decided by the domain): a dead
+    push's claim made stale by an edit (planner.domain.push.edited: the order was changed, so a
+    plan Amazon may have made under that claim's name no longer matches it; the next push
+    cancels that plan instead of adopting it), or the state of a plan the order was linked to
+    outside a push. Otherwise the push's columns keep a running push's claim and any real plan
+    id (a push may have committed one since the order was read); an order saved without having
+    been loaded here turns an expired claim stale all the same, and a link is at least a plan's
+    state. The split choice and the push's finish time are the push's to write: the sync saving
+    a half-done push's link keeps both as they are.
     """
     so = t.stock_orders
+    state = so.c.push_state
+    if after is not None:
+        head.update(push_values(after))
     if link is None:
-        plan = so.c.amazon_plan_id
-        if dead_claim is not None:
-            head["amazon_plan_id"] = stale_claim(dead_claim)
-        else:  # not loaded here: an expired claim is marked stale all the same
-            stale = func.replace(plan, EXPIRED_CLAIM, STALE_CLAIM)
-            head["amazon_plan_id"] = case((plan.like(f"{EXPIRED_CLAIM}%"), stale), else_=plan)
+        if after is None:
+            head.pop("amazon_plan_id")
+            expired = state == PushStage.EXPIRED.value
+            head["push_state"] = case((expired, literal(PushStage.STALE.value)), else_=state)
         head["amazon_split"] = so.c.amazon_split
         head["amazon_pushed_at"] = so.c.amazon_pushed_at
-    elif link.pushed_at is None:
+        return
+    if after is None:  # a link is a plan: its state is the push's, or at least a plan's
+        made = literal(PushStage.DONE.value if link.finished else PushStage.PLAN_CREATED.value)
+        head["push_state"] = case((state.in_([s.value for s in PLANNED]), state), else_=made)
+    if link.pushed_at is None:
         head["amazon_split"] = func.coalesce(
             so.c.amazon_split, literal(link.split, so.c.amazon_split.type)
         )
@@ -266,12 +304,3 @@ def _keep_push_columns(
         head["amazon_pushed_at"] = func.coalesce(
             so.c.amazon_pushed_at, literal(link.pushed_at, so.c.amazon_pushed_at.type)
         )
-
-
-def _after_save(was: str | None, link: AmazonLink | None, *, dead: str | None) -> str | None:
-    """The plan id column after a save matched the value loaded (see _keep_push_columns)."""
-    if link is not None:
-        return link.inbound_plan_id
-    if dead is not None:
-        return stale_claim(dead)
-    return was  # kept: a running push's claim, a plan id, or still unknown

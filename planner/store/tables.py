@@ -231,6 +231,11 @@ stock_orders = Table(
     # Set by the push as its last act only (migration 0008): the order is fully saved to Amazon.
     Column("amazon_pushed_at", DateTime(timezone=True)),
     Column("received_on", Date),  # the day the order became received (migration 0009)
+    # The push's state (planner.domain.push, migration 0014); amazon_plan_id holds its plan id.
+    Column("push_state", String(16)),
+    Column("push_token", String(16)),
+    Column("push_claimed_at", BigInteger),  # unix seconds of a running claim (0: none)
+    Column("push_step", String(16)),  # the step a stopped push stopped at
 )
 
 stock_order_lines = Table(

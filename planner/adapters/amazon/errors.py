@@ -2,31 +2,43 @@
 
 from __future__ import annotations
 
-from planner.ports import MarketplaceError
+from planner.ports import FailureKind, MarketplaceError
 
 
 class AmazonCredentialsRejected(MarketplaceError):
     """Login with Amazon refused the app's client id/secret or the seller's refresh token."""
 
+    kind = FailureKind.REFUSED
+
 
 class AmazonAccessDenied(MarketplaceError):
     """SP-API answered 403 for a reason other than an expired access token."""
+
+    kind = FailureKind.REFUSED
 
 
 class AmazonRequestRejected(MarketplaceError):
     """SP-API answered 400/404/409: our request is wrong; retrying will not help."""
 
+    kind = FailureKind.REFUSED
+
 
 class AmazonUnavailable(MarketplaceError):
     """Throttling, server errors or timeouts outlasted the retries."""
+
+    kind = FailureKind.UNAVAILABLE
 
 
 class AmazonReportFailed(MarketplaceError):
     """A report ended FATAL, never finished, or its document could not be read."""
 
+    kind = FailureKind.FAILED
+
 
 class AmazonBadResponse(MarketplaceError):
     """A response or report document is not shaped as the model or report spec says."""
+
+    kind = FailureKind.BAD_RESPONSE
 
 
 def describe_error(errors: object) -> str:

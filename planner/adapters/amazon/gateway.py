@@ -27,7 +27,7 @@ from planner.adapters.amazon.flatfiles import (
     parse_listings,
     parse_orders,
 )
-from planner.adapters.amazon.inbound_gateway import InboundPlanMethods
+from planner.adapters.amazon.inbound_transport import InboundShipmentSteps
 from planner.adapters.amazon.payloads import (
     SHIPMENT_STATUS,
     day_of,
@@ -85,8 +85,13 @@ class GatewaySettings:
     order_report_days: int = 30
 
 
-class SpApiGateway(InboundPlanMethods):
-    """AmazonGateway over python-amazon-sp-api, for one seller account (connection)."""
+class SpApiGateway(InboundShipmentSteps):
+    """AmazonGateway over python-amazon-sp-api, for one seller account (connection).
+
+    Also the InboundPlanGateway of the push: one object per connection (one token store, one
+    request budget); the workflow's calls are InboundShipmentSteps' (inbound_plans.py,
+    inbound_transport.py), made through this connection's inbound plans client.
+    """
 
     def __init__(self, settings: GatewaySettings) -> None:
         self.settings = settings
@@ -124,10 +129,14 @@ class SpApiGateway(InboundPlanMethods):
             retry=settings.retry,
             in_flight=settings.reports_in_flight,
         )
+        super().__init__(self._plans, self.calls, settings.poll)
 
-    @property
-    def _poll(self) -> PollPolicy:
-        return self.settings.poll
+    def step_seconds(self) -> float:
+        # The worst case of the longest step (confirm packing): two operations polled until
+        # Amazon's answer is given up on, and four calls each retried to the retry budget.
+        retry = self.calls.retry
+        call = retry.total_seconds + retry.attempts * float(self.settings.timeout)
+        return 2 * self.settings.poll.give_up_after + 4 * call
 
     @property
     def stats(self) -> RequestStats:

@@ -20,6 +20,7 @@ from planner.adapters.amazon.calls import CallRunner
 from planner.adapters.amazon.errors import AmazonBadResponse, AmazonUnavailable
 from planner.adapters.amazon.throttle import PollPolicy
 from planner.ports import (
+    FailureKind,
     InboundOperationFailed,
     InboundPlanItem,
     MarketplaceError,
@@ -104,6 +105,7 @@ class InboundPlanSteps:
                 raise AmazonUnavailable(
                     f"Amazon did not answer {STEP_WORDS.get(name, name)} and has not done it",
                     hint="push the order again in a few minutes; it continues the same plan",
+                    kind=FailureKind.UNFINISHED,
                 )
             if tries:
                 return _TOOK
@@ -201,6 +203,7 @@ class InboundPlanSteps:
         raise AmazonUnavailable(
             f"Amazon is still {STEP_WORDS.get(step, step)} after {self._poll.give_up_after:.0f} s",
             hint="push the order again later; it continues the same inbound plan",
+            kind=FailureKind.UNFINISHED,
         )
 
     def find_inbound_plan(self, name: str) -> str | None:
