@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from planner.cli import State, cli, emit_json, err, out, pass_state, table
 from planner.commands.order import set_source_cmd
-from planner.demo_defaults import DEMO_SEED, DEMO_VARIANTS
+from planner.demo.defaults import DEMO_SEED, DEMO_VARIANTS
 from planner.domain.errors import PlannerError
 from planner.domain.warehouses import Connection
 from planner.services.sync import STEPS
