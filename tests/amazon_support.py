@@ -20,8 +20,8 @@ from planner.adapters.amazon.sandbox import AmazonSandbox, SandboxSeller, Sandbo
 from planner.adapters.amazon.throttle import PollPolicy, RetryPolicy
 from planner.demo import DemoSeller, generate_seller
 from planner.demo.amazon import load_planner_side
+from planner.domain.series import SeriesKey
 from planner.domain.warehouses import Connection
-from planner.engine.history import SeriesKey
 from planner.services.sync import STEPS, ConnectionSync, sync_connection
 from planner.store import tables as t
 from planner.store.uow import SqlUnitOfWork

@@ -18,8 +18,9 @@ from planner.demo.seeding import DemoSummary, load_seller
 from planner.domain.catalog import check_no_cycles
 from planner.domain.errors import DomainRuleViolation, InvalidInput
 from planner.domain.orders import OrderKind, OrderStatus
+from planner.domain.series import SeriesKey
 from planner.domain.warehouses import Membership, WarehouseKind
-from planner.engine.history import SeriesHistory, SeriesKey
+from planner.ports.history import SeriesHistory
 from planner.services.plan_inputs import PlanningOptions
 from planner.services.planning import make_plan
 from planner.store.database import make_engine
