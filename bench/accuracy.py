@@ -348,8 +348,9 @@ def run_safety(data: Dataset, wins: Sequence[Window]) -> dict[int, dict[float, n
     forecast as the daily plan forecasts it (``forecast_history``), and the quantile of demand
     summed over the lead-time-like totals at each level (``ForecastResult.quantile_over``, in
     whole units as safety stock has them)."""
-    from planner.engine.history import SeriesHistory, SeriesKey
+    from planner.domain.series import SeriesKey
     from planner.forecast.run import forecast_history
+    from planner.ports.history import SeriesHistory
 
     n, h = data.n_series, data.horizon
     out = {p: {lv: np.zeros((len(wins), n)) for lv in LEVELS} for p in lead_periods(h)}

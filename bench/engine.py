@@ -28,10 +28,11 @@ from pathlib import Path
 import numpy as np
 
 from planner.demo import synthetic_history
-from planner.engine.history import SeriesHistory, SeriesKey
+from planner.domain.series import SeriesKey
 from planner.engine.replenish import Inputs, replenish
 from planner.engine.transfers import allocate_transfers
 from planner.forecast.run import ForecastResult, forecast_history
+from planner.ports.history import SeriesHistory
 
 WAREHOUSES = 4
 HORIZON = 365

@@ -17,8 +17,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from planner.demo import DEMO_TODAY, generate_seller
+from planner.demo.seeding import load_seller
 from planner.domain.orders import OrderKind
-from planner.services.demo import load_seller
 from planner.services.plan_inputs import PlanningOptions
 from planner.services.planning import (
     PlanRun,

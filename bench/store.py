@@ -20,8 +20,8 @@ import numpy as np
 
 from planner.demo import synthetic_history
 from planner.domain.catalog import Variant
+from planner.domain.series import SeriesKey
 from planner.domain.warehouses import Warehouse, WarehouseKind
-from planner.engine.history import SeriesKey
 from planner.store.admin import reset
 from planner.store.database import describe, make_engine
 from planner.store.uow import SqlUnitOfWork

@@ -23,7 +23,7 @@ from planner.adapters.amazon.throttle import PollPolicy
 from planner.config import Config, load_config
 from planner.config import options as from_config
 from planner.demo import DemoSeller, generate_seller
-from planner.demo_defaults import DEMO_SEED, DEMO_VARIANTS
+from planner.demo.defaults import DEMO_SEED, DEMO_VARIANTS
 from planner.domain.errors import ConfigError
 from planner.domain.warehouses import Connection, InboundOrderType
 from planner.logging_setup import configure_logging
@@ -312,12 +312,16 @@ class App:
 
     def shipment_pusher(self, *, origin: str = "cli") -> ShipmentPusher | None:
         """Saving FBA-bound orders to Amazon (issue 6's use case); `origin` for the audit log."""
+        from planner.demo.places import DEMO_ADDRESS
         from planner.services.push import PushSettings, ShipmentPush
         from planner.store.push_claims import SqlPushClaims
 
         self.migrate()
         amazon = self.config.amazon
-        settings = PushSettings.from_config(amazon.push, sandbox=amazon.mode == "sandbox")
+        sandbox = amazon.mode == "sandbox"
+        settings = PushSettings.from_config(
+            amazon.push, default_ship_from=DEMO_ADDRESS if sandbox else None
+        )
         return ShipmentPush(
             self.uow,
             SqlPushClaims(self.engine),

@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from planner.commands import COMMANDS
+from planner.command_table import COMMANDS
 from planner.domain.errors import PlannerError
 from planner.logging_setup import log_file_in_use
 

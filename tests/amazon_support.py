@@ -19,9 +19,9 @@ from planner.adapters.amazon.gateway import GatewaySettings, SpApiGateway
 from planner.adapters.amazon.sandbox import AmazonSandbox, SandboxSeller, SandboxSettings
 from planner.adapters.amazon.throttle import PollPolicy, RetryPolicy
 from planner.demo import DemoSeller, generate_seller
+from planner.demo.amazon import load_planner_side
+from planner.domain.series import SeriesKey
 from planner.domain.warehouses import Connection
-from planner.engine.history import SeriesKey
-from planner.services.amazon_demo import load_planner_side
 from planner.services.sync import STEPS, ConnectionSync, sync_connection
 from planner.store import tables as t
 from planner.store.uow import SqlUnitOfWork

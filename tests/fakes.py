@@ -36,9 +36,9 @@ from planner.domain.orders import OrderKind, OrderStatus, StockOrder
 from planner.domain.plan import Plan
 from planner.domain.push import PushState
 from planner.domain.runs import Run, RunStatus
+from planner.domain.series import SeriesKey
 from planner.domain.settings import Scope, SettingsOverride
 from planner.domain.warehouses import Connection, Warehouse
-from planner.engine.history import SeriesHistory, SeriesKey
 from planner.ports import (
     AmazonInventoryRepository,
     AmazonSalesRepository,
@@ -89,6 +89,7 @@ from planner.ports import (
     VendorRepository,
     WarehouseRepository,
 )
+from planner.ports.history import SeriesHistory
 
 FIRST_NUMBER = 1001  # as planner/store/orders.py numbers orders
 T = TypeVar("T")

@@ -457,7 +457,7 @@ def demo_store(directory: Path) -> tuple[Path, Path]:
     import tempfile
     from datetime import date
 
-    from planner.services.demo import load_seller
+    from planner.demo.seeding import load_seller
     from planner.services.plan_inputs import PlanningOptions
     from planner.services.planning import plan_and_save
     from planner.services.review import publish

@@ -30,8 +30,9 @@ from planner.domain.activity import StockLevel
 from planner.domain.catalog import Listing, Variant
 from planner.domain.marketplaces import Region, marketplace
 from planner.domain.orders import OrderKind, OrderLine, OrderStatus, StockOrder
+from planner.domain.series import SeriesKey
 from planner.domain.warehouses import Connection, Warehouse
-from planner.engine.history import SeriesHistory, SeriesKey
+from planner.ports.history import SeriesHistory
 
 RIDGE_NA, RIDGE_EU = "ridge-na", "ridge-eu"
 HISTORY_DAYS = 400

@@ -9,8 +9,9 @@ import pytest
 
 from planner.domain.catalog import Variant, Vendor
 from planner.domain.errors import InvalidInput
+from planner.domain.series import SeriesKey
 from planner.domain.warehouses import Warehouse, WarehouseKind
-from planner.engine.history import SeriesHistory, SeriesKey
+from planner.ports.history import SeriesHistory
 from planner.services.accuracy import forecast_accuracy
 from planner.store.uow import SqlUnitOfWork
 

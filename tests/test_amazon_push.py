@@ -29,6 +29,7 @@ from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.adapters.amazon.throttle import RetryPolicy
 from planner.bootstrap import build_app
 from planner.demo import DemoSeller
+from planner.demo.places import DEMO_ADDRESS
 from planner.domain.errors import OrderLocked, PlannerError
 from planner.domain.orders import OrderKind, OrderLine, OrderStatus, StockOrder
 from planner.ports import InboundOperationFailed, PushResult
@@ -75,7 +76,7 @@ def pusher(
         lambda: SqlUnitOfWork(engine),
         SqlPushClaims(engine),
         lambda name: gateway(sandbox, name, **overrides),
-        settings,
+        settings or PushSettings(ship_from=DEMO_ADDRESS),  # the sandbox ships from the demo's
         leases=lambda number: SqlLease(engine, push_lease(number)),
     )
 

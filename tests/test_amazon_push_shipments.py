@@ -34,6 +34,7 @@ from planner.adapters.amazon.errors import AmazonUnavailable
 from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.adapters.amazon.sandbox.inbound import PlanState
 from planner.demo import DemoSeller
+from planner.demo.places import DEMO_ADDRESS
 from planner.domain.orders import OrderStatus
 from planner.ports import InboundOperationFailed, ShipFromAddress
 from planner.services.push import PushRefused, PushSettings
@@ -41,7 +42,7 @@ from planner.services.push_settings import Carrier
 from planner.store import tables as t
 from planner.store.uow import SqlUnitOfWork
 
-OWN = PushSettings(carrier="own")
+OWN = PushSettings(ship_from=DEMO_ADDRESS, carrier="own")
 
 
 def plan_state(sandbox: AmazonSandbox, plan_id: str) -> PlanState:
@@ -69,7 +70,7 @@ def test_boxes_add_up_to_each_shipment_and_the_partnered_carrier_is_booked(
     ready: Engine, sandbox: AmazonSandbox
 ) -> None:
     number = new_order(ready, fba_skus(sandbox, ready, 3))
-    settings = PushSettings(units_per_box=10)
+    settings = PushSettings(ship_from=DEMO_ADDRESS, units_per_box=10)
     result = pusher(ready, sandbox, settings).push(number, split=True, actor="ann")
     packs = case_packs(ready)
     state = plan_state(sandbox, result.inbound_plan_id)
@@ -110,7 +111,8 @@ def test_the_source_warehouses_own_address_is_the_ship_from(
 ) -> None:
     depot = ShipFromAddress("Main depot", "9 Dock Rd", "Sparks", "US", "89431", "+1 775 555 0199",
                             "NV", email="dock@example.com")  # fmt: skip
-    settings = PushSettings(source_addresses={"ip-main": depot})  # case-insensitive codes
+    # Source codes are case-insensitive.
+    settings = PushSettings(ship_from=DEMO_ADDRESS, source_addresses={"ip-main": depot})
     number = new_order(ready, fba_skus(sandbox, ready, 2))  # a transfer from IP-MAIN
     result = pusher(ready, sandbox, settings).push(number, split=True, actor="ann")
     source = plan_state(sandbox, result.inbound_plan_id).source
@@ -163,7 +165,7 @@ def test_a_shipment_step_failing_then_a_retry_finishes_the_same_plan(
         sandbox.operations.fail_next(step)
     else:  # outlasts the connector's retries: the push gives up
         sandbox.inject(step, fault, times=2)
-    settings = PushSettings(carrier=cast(Carrier, carrier))
+    settings = PushSettings(ship_from=DEMO_ADDRESS, carrier=cast(Carrier, carrier))
     push = pusher(ready, sandbox, settings, retry=TWO_TRIES)
     with pytest.raises(InboundOperationFailed if fault == "failed" else AmazonUnavailable):
         push.push(number, split=True, actor="ann")
@@ -217,8 +219,8 @@ def test_a_carrier_amazon_does_not_offer_is_refused_and_the_plan_kept(
         pusher(ready, sandbox).push(number, split=True, actor="ann")
     held = order(ready, number).amazon
     assert held is not None and not held.shipment_ids
-    result = pusher(ready, sandbox, PushSettings(carrier="any")).push(number, split=True,
-                                                                       actor="ann")  # fmt: skip
+    any_carrier = PushSettings(ship_from=DEMO_ADDRESS, carrier="any")
+    result = pusher(ready, sandbox, any_carrier).push(number, split=True, actor="ann")
     assert result.inbound_plan_id == held.inbound_plan_id
     assert plans_of(sandbox, number) == [result.inbound_plan_id]
 

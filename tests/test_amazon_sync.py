@@ -30,8 +30,8 @@ from planner.adapters.amazon.sandbox.seller import (
 )
 from planner.demo import DemoSeller
 from planner.domain.orders import AmazonLink, OrderKind, OrderLine, OrderStatus, StockOrder
+from planner.domain.series import SeriesKey, day_number
 from planner.domain.warehouses import InboundOrderType
-from planner.engine.history import SeriesKey, day_number
 from planner.services.amazon_inbound import set_source
 from planner.services.catalog import merge_variants
 from planner.store.uow import SqlUnitOfWork

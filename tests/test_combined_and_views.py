@@ -18,8 +18,9 @@ from planner.cli import main
 from planner.domain.activity import EditScope, ForecastEdit, StockLevel
 from planner.domain.catalog import BillOfMaterials, Component, Variant, Vendor
 from planner.domain.marketplaces import marketplace
+from planner.domain.series import SeriesKey
 from planner.domain.warehouses import Membership, Warehouse, WarehouseKind
-from planner.engine.history import SeriesHistory, SeriesKey
+from planner.ports.history import SeriesHistory
 from planner.store.admin import reset
 from planner.store.database import make_engine
 from planner.store.uow import SqlUnitOfWork

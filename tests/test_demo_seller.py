@@ -14,12 +14,13 @@ from sqlalchemy import Engine
 
 from planner.demo import DemoSeller, generate_seller, synthetic_history
 from planner.demo.places import IP_MAIN, SHOPIFY
+from planner.demo.seeding import DemoSummary, load_seller
 from planner.domain.catalog import check_no_cycles
 from planner.domain.errors import DomainRuleViolation, InvalidInput
 from planner.domain.orders import OrderKind, OrderStatus
+from planner.domain.series import SeriesKey
 from planner.domain.warehouses import Membership, WarehouseKind
-from planner.engine.history import SeriesHistory, SeriesKey
-from planner.services.demo import DemoSummary, load_seller
+from planner.ports.history import SeriesHistory
 from planner.services.plan_inputs import PlanningOptions
 from planner.services.planning import make_plan
 from planner.store.database import make_engine

@@ -19,9 +19,10 @@ from planner.domain.errors import DomainRuleViolation, NotFound
 from planner.domain.orders import OrderKind, OrderLine, OrderStatus, StockOrder
 from planner.domain.plan import Plan
 from planner.domain.runs import Run, RunStatus
+from planner.domain.series import SeriesKey
 from planner.domain.warehouses import Warehouse, WarehouseKind
-from planner.engine.history import SeriesHistory, SeriesKey
 from planner.ports import UnitOfWork
+from planner.ports.history import SeriesHistory
 from planner.store.admin import reset
 from planner.store.database import make_engine
 from planner.store.uow import SqlUnitOfWork

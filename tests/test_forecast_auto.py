@@ -7,12 +7,13 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from planner.engine.history import SeriesHistory, SeriesKey
+from planner.domain.series import SeriesKey
 from planner.forecast.auto import AutoForecaster
 from planner.forecast.base import NotFittedError
 from planner.forecast.borrow import borrow_from_peers
 from planner.forecast.run import forecast_history
 from planner.forecast.uncertainty import error_over, quantile_over
+from planner.ports.history import SeriesHistory
 
 START = date(2024, 1, 1)
 

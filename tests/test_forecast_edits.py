@@ -9,7 +9,7 @@ import pytest
 
 from planner.domain.activity import EditScope, ForecastEdit
 from planner.domain.errors import InvalidInput
-from planner.engine.history import SeriesKey
+from planner.domain.series import SeriesKey
 from planner.forecast.edits import EditLevels, SeriesAttributes, edit_forecast, monthly_totals
 
 START = date(2026, 11, 29)  # 2 days of November, 31 of December, then January

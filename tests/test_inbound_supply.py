@@ -30,10 +30,10 @@ from planner.adapters.amazon.sandbox.seller import SandboxItem, SandboxShipment,
 from planner.bootstrap import build_app
 from planner.cli import main
 from planner.demo import DemoSeller
+from planner.demo.amazon import load_planner_side
 from planner.domain.activity import StockLevel
 from planner.domain.marketplaces import marketplace
 from planner.domain.orders import AmazonLink, OrderKind, OrderLine, OrderStatus, StockOrder
-from planner.services.amazon_demo import load_planner_side
 from planner.services.supply import on_the_way
 
 TODAY = date(2026, 6, 1)

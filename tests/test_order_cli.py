@@ -68,6 +68,19 @@ def test_a_shipment_pulled_in_from_amazon_only_takes_its_source(
     assert after["source"] == vendor and after["status"] == pulled["status"]
 
 
+def test_amazon_set_source_is_order_set_source_under_another_name(
+    shop: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    found = orders(capsys, shop)
+    pulled = pick(found, source=None, destination_kind="fba", kind="purchase")
+    vendor = pick(found, kind="purchase", destination_kind="ip")["source"]
+    code, out, err = run(
+        capsys, shop, "amazon", "set-source", pulled["number"].lower(), "--source", vendor
+    )  # fmt: skip
+    assert code == 0 and f"Source set to {vendor} on 1 order(s): {pulled['number']}" in out, err
+    assert orders(capsys, shop)[pulled["number"]]["source"] == vendor
+
+
 def test_a_bad_edit_names_the_problem_and_stores_nothing(
     shop: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

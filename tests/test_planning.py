@@ -19,9 +19,10 @@ from planner.domain.catalog import BillOfMaterials, Component, Variant, Vendor
 from planner.domain.marketplaces import Region, marketplace
 from planner.domain.orders import AmazonLink, OrderKind, OrderLine, StockOrder
 from planner.domain.plan import Recommendation
+from planner.domain.series import SeriesKey
 from planner.domain.warehouses import Connection, Membership, Warehouse, WarehouseKind
-from planner.engine.history import SeriesHistory, SeriesKey
 from planner.ports import PlanWork
+from planner.ports.history import SeriesHistory
 from planner.services.plan_inputs import PlanningOptions
 from planner.services.planning import PlanRun, make_plan, plan_and_save
 from planner.store.admin import reset

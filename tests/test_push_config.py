@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from planner.config import Config, load_config
+from planner.demo.places import DEMO_ADDRESS
 from planner.domain.errors import ConfigError
 from planner.ports import BoxSize
 from planner.services.push import PushRefused, PushSettings
-from planner.services.push_settings import DEMO_ADDRESS
 
 ADDRESS = """
 name = "Leafwise Tea Co"
@@ -44,7 +44,10 @@ def load(tmp_path: Path, toml: str) -> Config:
 
 def settings(config: Config) -> PushSettings:
     amazon = config.amazon
-    return PushSettings.from_config(amazon.push, sandbox=amazon.mode == "sandbox")
+    sandbox = amazon.mode == "sandbox"
+    return PushSettings.from_config(
+        amazon.push, default_ship_from=DEMO_ADDRESS if sandbox else None
+    )
 
 
 def test_the_sandbox_ships_from_the_demo_warehouse_and_sp_api_needs_an_address(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from fakes import FakeInboundPlanGateway, FakePushClaims
 
+from planner.demo.places import DEMO_ADDRESS
 from planner.domain.orders import OrderKind, OrderLine, OrderStatus, StockOrder
 from planner.domain.push import (
     STEPS,
@@ -31,7 +32,7 @@ from planner.domain.push import (
 )
 from planner.ports import FailureKind, InboundOperationFailed, InboundPlanItem, MarketplaceError
 from planner.services.push import PushInProgress, PushRefused, PushTarget, PushWorkflow
-from planner.services.push_settings import DEMO_ADDRESS, PushSettings
+from planner.services.push_settings import PushSettings
 
 NUMBER = "TO-1001"
 NOW = 1_764_000_000

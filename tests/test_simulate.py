@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from planner.engine.history import SeriesHistory, SeriesKey
+from planner.domain.series import SeriesKey
+from planner.ports.history import SeriesHistory
 
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "simulate.py"
 

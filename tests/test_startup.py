@@ -1,5 +1,5 @@
 """`planner --help` and `--version` start fast: they import none of the heavy libraries, and the
-command table that lets them (planner.commands.COMMANDS) says what the commands themselves say.
+command table that lets them (planner.command_table.COMMANDS) says what the commands themselves say.
 Not timed (shared machines vary); bench/startup.py measures the time."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import click
 import pytest
 
 from planner.cli import cli
-from planner.commands import COMMANDS, load_all
+from planner.command_table import COMMANDS, load_all
 
 HEAVY = ("sqlalchemy", "numpy", "sklearn", "scipy", "slack_bolt", "slack_sdk", "gspread",
          "openpyxl", "matplotlib", "sp_api", "fpdf", "alembic")  # fmt: skip

@@ -13,9 +13,10 @@ from planner.domain.catalog import BillOfMaterials, Component, Listing, Variant,
 from planner.domain.errors import DomainRuleViolation, NotFound
 from planner.domain.marketplaces import Region, marketplace
 from planner.domain.orders import AmazonLink, OrderKind, OrderLine, OrderStatus, StockOrder
+from planner.domain.series import SeriesKey
 from planner.domain.settings import Scope, SettingsOverride
 from planner.domain.warehouses import Connection, Membership, Warehouse, WarehouseKind
-from planner.engine.history import SeriesHistory, SeriesKey
+from planner.ports.history import SeriesHistory
 from planner.services.catalog import merge_variants
 from planner.store.admin import reset
 from planner.store.migrate import current_revision, head_revision

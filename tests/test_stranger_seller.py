@@ -30,7 +30,8 @@ from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.bootstrap import build_app
 from planner.cli import main
 from planner.domain.marketplaces import all_marketplaces
-from planner.engine.history import SeriesHistory, SeriesKey
+from planner.domain.series import SeriesKey
+from planner.ports.history import SeriesHistory
 
 WAREHOUSES = {"FBA-US", "FBA-CA", "FBA-GB", "FBA-DE", "FBM-NA", "FBM-EU"}
 # Seller SKUs that differ from the product's SKU arrive as variants of their own: a fresh

@@ -17,8 +17,9 @@ from planner.cli import main
 from planner.domain.activity import StockLevel
 from planner.domain.catalog import Variant, Vendor
 from planner.domain.marketplaces import Region, marketplace
+from planner.domain.series import SeriesKey
 from planner.domain.warehouses import Connection, Warehouse, WarehouseKind
-from planner.engine.history import SeriesHistory, SeriesKey
+from planner.ports.history import SeriesHistory
 from planner.store.database import make_engine
 from planner.store.migrate import upgrade
 from planner.store.uow import SqlUnitOfWork

@@ -85,8 +85,9 @@ def test_a_99_percent_service_level_gets_the_spread_calibrated_at_99_percent() -
     # fresh 28-day futures of each seller, cover about the share they are asked for.
     from datetime import date
 
-    from planner.engine.history import SeriesHistory, SeriesKey
+    from planner.domain.series import SeriesKey
     from planner.forecast.run import forecast_history
+    from planner.ports.history import SeriesHistory
 
     rng = np.random.default_rng(5)
     n, past, h = 600, 600, 28

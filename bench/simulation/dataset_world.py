@@ -17,8 +17,9 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from planner.engine.history import SeriesHistory, SeriesKey
+from planner.domain.series import SeriesKey
 from planner.forecast.panel import PanelForecast, forecast_panel
+from planner.ports.history import SeriesHistory
 
 from .compare import MATCH_GRID, PLANNER_LEVEL, SHOWN_LEVELS, verdict
 from .policies import IP_WINDOW, RESTOCK_WEIGHTS, ip_view, restock_view

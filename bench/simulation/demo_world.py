@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from planner.demo import DemoSeller
-from planner.engine.history import SeriesKey
+from planner.domain.series import SeriesKey
 
 from .policies import RESTOCK_WEIGHTS
 from .world import F, I, World

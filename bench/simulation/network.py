@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.demo import DemoSeller
-from planner.engine.history import SeriesKey
+from planner.domain.series import SeriesKey
 from planner.engine.replenish import round_order
 from planner.engine.rounding import round_by_vendor
 from planner.services.plan_inputs import moq_of, pack_of

@@ -8,8 +8,8 @@ from itertools import repeat
 
 import numpy as np
 
-from planner.engine.history import SeriesHistory
 from planner.forecast.run import ForecastResult, forecast_history
+from planner.ports.history import SeriesHistory
 
 from .world import F, View, World
 

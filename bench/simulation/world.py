@@ -9,8 +9,9 @@ from datetime import date
 import numpy as np
 from numpy.typing import NDArray
 
-from planner.engine.history import SeriesHistory, SeriesKey
+from planner.domain.series import SeriesKey
 from planner.engine.replenish import Inputs, Outputs, replenish
+from planner.ports.history import SeriesHistory
 
 F = NDArray[np.float64]
 I = NDArray[np.int64]  # noqa: E741  (array of integers)

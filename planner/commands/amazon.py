@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -14,7 +13,8 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from planner.cli import State, cli, emit_json, err, out, pass_state, table
-from planner.demo_defaults import DEMO_SEED, DEMO_VARIANTS
+from planner.commands.order import set_source_cmd
+from planner.demo.defaults import DEMO_SEED, DEMO_VARIANTS
 from planner.domain.errors import PlannerError
 from planner.domain.warehouses import Connection
 from planner.services.sync import STEPS
@@ -240,18 +240,9 @@ def status_cmd(state: State, as_json: bool) -> None:
     )
 
 
-@amazon_group.command("set-source")
-@click.argument("orders", nargs=-1, required=True)
-@click.option("--source", required=True, help="Vendor (purchase orders) or warehouse (transfers).")
-@pass_state
-def set_source_cmd(state: State, orders: tuple[str, ...], source: str) -> None:
-    """Set the source of FBA shipments found in Amazon (a bulk action)."""
-    from planner.services.amazon_inbound import set_source
-
-    with state.app.uow() as uow:
-        changed = set_source(uow, list(orders), source, actor=getpass.getuser())
-        uow.commit()
-    out.print(f"source of {len(changed)} order(s) set to {source}")
+# One set-source: the Amazon group's is `planner order set-source` itself (same options, same
+# output), listed here too as it names the sources of shipments found in Amazon.
+amazon_group.add_command(set_source_cmd, "set-source")
 
 
 @cli.group("sandbox")

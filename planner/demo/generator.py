@@ -24,7 +24,7 @@ from planner.domain.catalog import BillOfMaterials, Listing, Variant, Vendor
 from planner.domain.orders import StockOrder
 from planner.domain.settings import SettingsOverride
 from planner.domain.warehouses import Connection, Warehouse
-from planner.engine.history import SeriesHistory
+from planner.ports.history import SeriesHistory
 
 DEMO_TODAY = date(2026, 11, 28)
 

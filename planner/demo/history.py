@@ -11,7 +11,8 @@ from numpy.typing import NDArray
 from planner.demo.catalog import BEST, RARE, REGULAR, SLOW, Catalog
 from planner.demo.sales import DemandProfile, simulate
 from planner.demo.words import OUTLETS
-from planner.engine.history import SeriesHistory, SeriesKey
+from planner.domain.series import SeriesKey
+from planner.ports.history import SeriesHistory
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]

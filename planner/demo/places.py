@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from planner.domain.marketplaces import Region, marketplace
 from planner.domain.warehouses import Connection, Membership, Warehouse, WarehouseKind
+from planner.ports import ShipFromAddress
 
 NA_COUNTRIES = ("US", "CA", "MX")
 EU_COUNTRIES = ("GB", "DE", "FR", "IT", "ES")
@@ -14,6 +15,17 @@ IP_MAIN = "IP-MAIN"
 SHOPIFY = "SHOPIFY"
 SHOPIFY_CHANNEL = "shopify"
 NA_COMBINED = "NA-COMBINED"
+# The demo seller's warehouse: what the built-in sandbox ships from when nothing is configured
+# (the composition root passes it to PushSettings.from_config in sandbox mode).
+DEMO_ADDRESS = ShipFromAddress(
+    name="Leafwise Tea Co",
+    line1="1 Warehouse Way",
+    city="Reno",
+    country_code="US",
+    postal_code="89501",
+    phone="+1 775 555 0100",
+    state_or_province="NV",
+)
 
 
 def connections() -> list[Connection]:

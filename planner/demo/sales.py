@@ -12,7 +12,8 @@ from datetime import date
 import numpy as np
 from numpy.typing import NDArray
 
-from planner.engine.history import SeriesHistory, SeriesKey
+from planner.domain.series import SeriesKey
+from planner.ports.history import SeriesHistory
 
 F32 = NDArray[np.float32]
 I64 = NDArray[np.int64]

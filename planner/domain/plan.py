@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from planner.domain.orders import OrderKind
+from planner.domain.orders import OrderKind, OrderLine, StockOrder
 
 
 def row_key(kind: OrderKind, sku: str, warehouse: str, source: str | None = None) -> str:
@@ -139,3 +140,25 @@ class Plan:
 
     def by_key(self) -> dict[str, Recommendation]:
         return {r.key: r for r in self.recommendations}
+
+    def order_for(
+        self, lines: Sequence[tuple[Recommendation, int]], *, by: str, at: datetime, note: str
+    ) -> StockOrder:
+        """One placed (open) order for rows of one kind, source and destination, so the next
+        plan counts it: `lines` pairs each row with the quantity to order; the order is expected
+        the row's longest lead time after the plan's day.
+        """
+        first = lines[0][0]
+        order = StockOrder(
+            number="",
+            kind=first.kind,
+            destination=first.warehouse,
+            source=None if first.kind is OrderKind.ASSEMBLY else first.source,
+            lines=[OrderLine(rec.sku, qty, unit_cost=rec.unit_cost) for rec, qty in lines],
+            expected_on=self.made_on + timedelta(days=max(rec.lead_time_days for rec, _ in lines)),
+            created_at=at,
+            created_by=by,
+            note=note,
+        )
+        order.place()
+        return order

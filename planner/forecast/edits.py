@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.domain.activity import EditScope, ForecastEdit
-from planner.engine.history import SeriesKey
+from planner.domain.series import SeriesKey
 
 
 @dataclass(frozen=True, slots=True)

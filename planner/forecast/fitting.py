@@ -64,28 +64,30 @@ class DemandForecaster(Forecaster):
         start: date | None = None,
         freq: Freq = "D",
     ) -> FloatArray:
-        """Forecasts from each cut, shape (cuts, n, horizon), each fitted on the periods before."""
-        raw = self._backtest(demand, cuts, horizon, start=start, freq=freq)
-        rates = np.stack([demand.head(c).spike_rate() for c in cuts])
-        return finite_nonnegative(raw) + rates[:, :, None]
+        """Forecasts from each cut, shape (cuts, n, horizon), each fitted on the periods before.
 
-    def _backtest(
-        self,
-        demand: Demand,
-        cuts: Sequence[int],
-        horizon: int,
-        *,
-        start: date | None = None,
-        freq: Freq = "D",
-    ) -> FloatArray:
-        """Forecasts before the spike rate; this refits a clone per cut (recursive methods
-        override it with one pass over time)."""
-        return np.stack(
-            [
+        A method with a one-pass backtest gives it in ``_cut_forecasts``; the others are refitted
+        on a clone per cut.
+        """
+        fitted = self.clone()._begin(demand, start, freq)
+        paths = fitted._cut_forecasts(demand, cuts, horizon)
+        if paths is None:
+            paths = [
                 self.clone().fit_demand(demand.head(c), start=start, freq=freq)._predict(horizon)
                 for c in cuts
             ]
-        )
+        raw = np.stack(paths)
+        rates = np.stack([demand.head(c).spike_rate() for c in cuts])
+        return finite_nonnegative(raw) + rates[:, :, None]
+
+    def _cut_forecasts(
+        self, demand: Demand, cuts: Sequence[int], horizon: int
+    ) -> list[FloatArray] | None:
+        """The forecasts (before the spike rate) from each cut in one pass over time, on a
+        forecaster begun (``_begin``) on the whole of ``demand`` but not fitted; None: refit per
+        cut. Recursive methods override it: one pass gives every origin.
+        """
+        return None
 
     def _begin(self, demand: Demand, start: date | None, freq: str) -> Self:
         """Set the calendar and shape of a fit (without fitting)."""
@@ -127,17 +129,10 @@ class RateForecaster(DemandForecaster):
     def _predict(self, horizon: int) -> FloatArray:
         return flat(self.level_, horizon)
 
-    def _backtest(
-        self,
-        demand: Demand,
-        cuts: Sequence[int],
-        horizon: int,
-        *,
-        start: date | None = None,
-        freq: Freq = "D",
-    ) -> FloatArray:
-        m = self.clone()._begin(demand, start, freq)
-        return np.stack([flat(r, horizon) for r in m._rates(demand, cuts)])
+    def _cut_forecasts(
+        self, demand: Demand, cuts: Sequence[int], horizon: int
+    ) -> list[FloatArray] | None:
+        return [flat(r, horizon) for r in self._rates(demand, cuts)]
 
 
 def flat(level: FloatArray, horizon: int) -> FloatArray:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
-from planner.engine.history import SeriesHistory, SeriesKey
+from planner.domain.series import SeriesKey
 from planner.forecast.auto import AutoForecaster
 from planner.forecast.base import FloatArray, Freq
 from planner.forecast.borrow import borrow_from_peers
@@ -107,8 +108,24 @@ class ForecastResult:
         return quantile_over(self.total(periods), self.error_over(periods, level), level)
 
 
+class DailyHistory(Protocol):
+    """What forecasting reads of a daily history (ports.history.SeriesHistory has this shape):
+    units and in-stock fractions per series and day, from ``start`` to ``end``."""
+
+    @property
+    def keys(self) -> Sequence[SeriesKey]: ...
+    @property
+    def start(self) -> date: ...
+    @property
+    def end(self) -> date: ...
+    @property
+    def units(self) -> NDArray[np.float32]: ...
+    @property
+    def in_stock(self) -> NDArray[np.float32]: ...
+
+
 def forecast_history(
-    history: SeriesHistory,
+    history: DailyHistory,
     *,
     horizon: int,
     method: str = "auto",

@@ -17,7 +17,8 @@ from planner.domain.warehouses import Connection, Warehouse
 from planner.ports.runs import RunRepository
 
 if TYPE_CHECKING:  # numpy's arrays: imported by who uses the history, not by every command
-    from planner.engine.history import SeriesHistory, SeriesKey
+    from planner.domain.series import SeriesKey
+    from planner.ports.history import SeriesHistory
 
 
 class ConnectionRepository(Protocol):

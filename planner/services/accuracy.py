@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from planner.domain.errors import InvalidInput
-from planner.engine.history import SeriesKey
+from planner.domain.series import SeriesKey
 from planner.ports import UnitOfWork
 
 GROUPINGS = ("variant", "vendor", "warehouse", "method")

@@ -9,9 +9,10 @@ import numpy as np
 
 from planner.domain.activity import StockLevel
 from planner.domain.catalog import Listing, Variant
+from planner.domain.series import SeriesKey
 from planner.domain.warehouses import Connection
-from planner.engine.history import SeriesHistory, SeriesKey
 from planner.ports import AmazonGateway, SyncProgress, SyncWork
+from planner.ports.history import SeriesHistory
 
 
 @dataclass

@@ -10,8 +10,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.domain.errors import NotFound
+from planner.domain.series import SeriesKey
 from planner.engine.demand import dependent_demand  # the plan's own rule: the view cannot drift
-from planner.engine.history import SeriesKey
 from planner.ports import UnitOfWork
 from planner.services.plan_arrays import bill_rows
 from planner.services.plan_inputs import Catalog, PlanningOptions

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from difflib import get_close_matches
-from typing import TYPE_CHECKING
 
 from planner.domain.errors import ConfigError
 from planner.engine.lead_times import LeadTimeSpread
-
-if TYPE_CHECKING:
-    from planner.services.plan_inputs import PlanningOptions
+from planner.services.plan_inputs import PlanningOptions  # one way: plan_inputs needs nothing here
 
 
 def spread_for(

@@ -11,10 +11,10 @@ from numpy.typing import NDArray
 
 from planner.domain.errors import ConfigError, NotFound
 from planner.domain.marketplaces import marketplace
+from planner.domain.series import SeriesKey
 from planner.domain.settings import PlanningPolicy, Scope
 from planner.domain.warehouses import Warehouse, WarehouseKind
 from planner.engine.demand import BillRows
-from planner.engine.history import SeriesKey
 from planner.engine.links import RowLinks
 from planner.engine.network import Site, lane_matrix
 from planner.engine.plan import PlanArrays, PolicyArrays, Rows

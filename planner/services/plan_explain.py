@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from planner.domain.orders import OrderKind
 from planner.domain.plan import Recommendation, WarehouseMetrics, row_key
-from planner.engine.history import SeriesKey
+from planner.domain.series import SeriesKey
 from planner.engine.lead_times import LeadTimeSpread
 from planner.engine.plan import PlanOutcome
 from planner.engine.replenish import Outputs

@@ -7,8 +7,8 @@ import math
 
 from planner.domain.orders import OrderKind
 from planner.domain.plan import Recommendation
+from planner.domain.series import SeriesKey
 from planner.domain.warehouses import WarehouseKind
-from planner.engine.history import SeriesKey
 from planner.engine.network import NO_LANE
 from planner.services.plan_arrays import Network
 from planner.services.plan_explain import RowContext, recommendation

@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from planner.domain.series import SeriesKey
 from planner.domain.warehouses import WarehouseKind
-from planner.engine.history import SeriesHistory, SeriesKey
 from planner.forecast.edits import EditLevels
+from planner.ports.history import SeriesHistory
 from planner.services.plan_inputs import Catalog, PlanningOptions
 from planner.services.supply import on_the_way, past_grace
 

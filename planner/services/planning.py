@@ -15,12 +15,13 @@ from datetime import date, timedelta
 import numpy as np
 
 from planner.domain.plan import Plan
+from planner.domain.series import SeriesKey
 from planner.engine import plan as core
-from planner.engine.history import SeriesHistory, SeriesKey
 from planner.forecast.base import FloatArray
 from planner.forecast.edits import MonthlyView, SeriesAttributes, edit_forecast
 from planner.forecast.run import ForecastResult, forecast_history
 from planner.ports import PlanWork
+from planner.ports.history import SeriesHistory
 from planner.services.plan_arrays import Policies, network, plan_arrays, policies
 from planner.services.plan_explain import RowContext, compare_rows
 from planner.services.plan_inputs import Catalog, PlanningOptions, load_catalog

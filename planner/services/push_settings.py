@@ -18,17 +18,6 @@ if TYPE_CHECKING:
 
 Carrier = Literal["partnered", "own", "any"]
 
-# The demo seller's warehouse: what the built-in sandbox ships from when nothing is configured.
-DEMO_ADDRESS = ShipFromAddress(
-    name="Leafwise Tea Co",
-    line1="1 Warehouse Way",
-    city="Reno",
-    country_code="US",
-    postal_code="89501",
-    phone="+1 775 555 0100",
-    state_or_province="NV",
-)
-
 
 class PushRefused(PlannerError):
     """The order cannot be saved to Amazon as asked; it is unchanged and still editable."""
@@ -43,7 +32,7 @@ class PushSettings:
     """Ship-from addresses, prep and label owner, cartons and the carrier preference."""
 
     # Used for sources without an address of their own; None: each source must have one.
-    ship_from: ShipFromAddress | None = DEMO_ADDRESS
+    ship_from: ShipFromAddress | None = None
     # Source warehouse code or vendor name (case-insensitive) -> where its units leave from.
     source_addresses: Mapping[str, ShipFromAddress] = field(default_factory=dict)
     prep_owner: str = "SELLER"
@@ -95,11 +84,14 @@ class PushSettings:
         )
 
     @classmethod
-    def from_config(cls, push: PushSection, *, sandbox: bool) -> PushSettings:
-        """The settings of [amazon.push]; the sandbox ships from the demo seller by default."""
+    def from_config(
+        cls, push: PushSection, *, default_ship_from: ShipFromAddress | None = None
+    ) -> PushSettings:
+        """The settings of [amazon.push]; without a ship_from there, `default_ship_from` (the
+        composition root gives the sandbox's: the demo seller's warehouse)."""
         default = _address(push.ship_from) if push.ship_from else None
         return cls(
-            ship_from=default or (DEMO_ADDRESS if sandbox else None),
+            ship_from=default or default_ship_from,
             source_addresses={k: _address(v) for k, v in push.source_addresses.items()},
             prep_owner=push.prep_owner,
             label_owner=push.label_owner,

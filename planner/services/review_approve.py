@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from planner.domain.activity import AuditEntry
 from planner.domain.errors import NotFound, PlannerError
-from planner.domain.orders import OrderKind, OrderLine, StockOrder
+from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan, Recommendation
-from planner.ports import ApproveWork, ReviewSheet, RowApproval, SheetEditRow, SheetRow
+from planner.ports import ApproveWork, ReviewSheet, SheetEditRow, SheetRow
+from planner.services.plan_orders import ApprovedRow, order_rows
 from planner.services.review_edits import Refused, save_edits, text
 from planner.services.review_rows import (
     RowOrder,
@@ -236,65 +236,33 @@ def _make_orders(
     statuses: dict[str, str],
 ) -> None:
     """Group good rows (vendor + destination, route, or destination) into placed orders."""
-    assert plan.id is not None
     groups: dict[tuple[OrderKind, str | None, str], list[_Good]] = {}
     for item in good:
         rec = item.rec
         source = None if rec.kind is OrderKind.ASSEMBLY else rec.source
         groups.setdefault((rec.kind, source, rec.warehouse), []).append(item)
     for (kind, source, destination), items in groups.items():
+        notes = [f"{i.rec.sku}: {text(i.row.note)}" for i in items if text(i.row.note)]
         try:
-            order = _placed_order(kind, source, destination, items, plan, approver, moment)
+            order = order_rows(
+                uow,
+                plan,
+                [ApprovedRow(i.rec, i.qty, after=i.after) for i in items],
+                actor=approver,
+                origin=origin,
+                moment=moment,
+                note="; ".join([f"approved in the review sheet (plan {plan.id})", *notes])[:2000],
+                via="review sheet",
+                dry_run=result.dry_run,
+            )
         except PlannerError as exc:  # a rule of orders (a transfer to its own source, say)
             for i in items:
                 _refuse(i.row, exc.message, result, statuses)
             continue
         keys = tuple(i.row.key for i in items)
-        if not result.dry_run:
-            uow.orders.add(order)
-            for i in items:
-                uow.reviews.add_approval(
-                    RowApproval(plan.id, i.row.key, order.number, i.qty, approver, moment),
-                    after=i.after,
-                )
-            uow.audit.record(
-                AuditEntry(
-                    actor=approver,
-                    action="order.create",
-                    objects=(order.number, *keys),
-                    origin=origin,
-                    details={"plan_id": plan.id, "via": "review sheet", "units": order.units},
-                )
-            )
         number = order.number or f"new {kind.prefix}"
         for i in items:
             statuses[i.row.key] = ordered_text(number, i.qty, moment.date())
         result.created.append(
             OrderDraft(number, kind, source, destination, order.units, len(items), keys)
         )
-
-
-def _placed_order(
-    kind: OrderKind,
-    source: str | None,
-    destination: str,
-    items: list[_Good],
-    plan: Plan,
-    approver: str,
-    moment: datetime,
-) -> StockOrder:
-    """One order for a group of approved rows, placed (open) so the next plan counts it."""
-    notes = [f"{i.rec.sku}: {text(i.row.note)}" for i in items if text(i.row.note)]
-    order = StockOrder(
-        number="",
-        kind=kind,
-        destination=destination,
-        source=source,
-        lines=[OrderLine(i.rec.sku, i.qty, unit_cost=i.rec.unit_cost) for i in items],
-        expected_on=plan.made_on + timedelta(days=max(i.rec.lead_time_days for i in items)),
-        created_at=moment,
-        created_by=approver,
-        note="; ".join([f"approved in the review sheet (plan {plan.id})", *notes])[:2000],
-    )
-    order.place()
-    return order

@@ -7,13 +7,13 @@ would: the same row is never ordered twice, whichever way it was approved.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from planner.domain.activity import AuditEntry
 from planner.domain.errors import NotFound, PlannerError
-from planner.domain.orders import OrderKind, OrderLine, StockOrder
+from planner.domain.orders import OrderKind, StockOrder
 from planner.domain.plan import Recommendation
-from planner.ports import ApproveWork, RowApproval
+from planner.ports import ApproveWork
+from planner.services.plan_orders import ApprovedRow, order_rows
 from planner.services.review_rows import row_orders
 
 
@@ -60,31 +60,15 @@ def create_transfer(
     if rec.source is None:
         raise PlannerError(f"the transfer of {rec.sku} to {rec.warehouse} has no source warehouse")
     uow.warehouses.get(rec.source)
-    order = StockOrder(
-        number="",
-        kind=OrderKind.TRANSFER,
-        destination=rec.warehouse,
-        source=rec.source,
-        lines=[OrderLine(rec.sku, rec.to_order_qty, unit_cost=rec.unit_cost)],
-        expected_on=plan.made_on + timedelta(days=rec.lead_time_days),
-        created_at=moment,
-        created_by=actor,
+    order = order_rows(
+        uow,
+        plan,
+        [ApprovedRow(rec, rec.to_order_qty, after=made.number if made else None)],
+        actor=actor,
+        origin=origin,
+        moment=moment,
         note=f"transfer recommended by plan {plan.id}",
-    )
-    order.place()
-    uow.orders.add(order)
-    uow.reviews.add_approval(
-        RowApproval(plan.id, key, order.number, rec.to_order_qty, actor, moment),
-        after=made.number if made else None,
-    )
-    uow.audit.record(
-        AuditEntry(
-            actor=actor,
-            action="order.create",
-            objects=(order.number, key),
-            origin=origin,
-            at=moment,
-            details={"plan_id": plan.id, "via": "transfer recommendation", "units": order.units},
-        )
+        via="transfer recommendation",
+        audit_at=moment,
     )
     return TransferCreated(order, created=True, rec=rec)

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, and_, bindparam, delete, func, insert, literal, select, update
 
 from planner.domain.catalog import Listing
-from planner.engine.history import day_number, from_day_number
+from planner.domain.series import day_number, from_day_number
 from planner.ports import FbaInventory, SalesLine, SyncState
 from planner.store import tables as t
 from planner.store.lookup import Lookup

@@ -14,7 +14,8 @@ from sqlalchemy import Connection, and_, bindparam, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
 from planner.domain.errors import NotFound
-from planner.engine.history import SeriesHistory, SeriesKey, day_number, from_day_number
+from planner.domain.series import SeriesKey, day_number, from_day_number
+from planner.ports.history import SeriesHistory
 from planner.store import tables as t
 from planner.store.lookup import Lookup
 

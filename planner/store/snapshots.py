@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Connection, delete, insert, select
 
-from planner.engine.history import SeriesKey, day_number, from_day_number
+from planner.domain.series import SeriesKey, day_number, from_day_number
 from planner.ports import ForecastSnapshot
 from planner.store import tables as t
 from planner.store.lookup import Lookup

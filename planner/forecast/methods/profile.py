@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 import numpy as np
 
-from planner.forecast.base import FloatArray, Freq
+from planner.forecast.base import FloatArray
 from planner.forecast.fitting import DemandForecaster
 from planner.forecast.history import DEFAULT_CLEANING, Cleaning, Demand, in_stock_rate
 from planner.forecast.seasonality import seasonal_index
@@ -52,21 +51,14 @@ class SeasonalProfile(DemandForecaster):
         out: FloatArray = level[:, None] * factor
         return out
 
-    def _backtest(
-        self,
-        demand: Demand,
-        cuts: Sequence[int],
-        horizon: int,
-        *,
-        start: date | None = None,
-        freq: Freq = "D",
-    ) -> FloatArray:
+    def _cut_forecasts(
+        self, demand: Demand, cuts: Sequence[int], horizon: int
+    ) -> list[FloatArray] | None:
         """All origins with the indices of the history before the first (computed once)."""
-        m = self.clone()._begin(demand, start, freq)
-        m.index_ = seasonal_index(
-            demand.head(min(cuts)), m.start_, m.freq_, weekly=self.weekly, yearly=self.yearly
+        self.index_ = seasonal_index(
+            demand.head(min(cuts)), self.start_, self.freq_, weekly=self.weekly, yearly=self.yearly
         )
-        return np.stack([m._path(m._level(demand, c), c, horizon) for c in cuts])
+        return [self._path(self._level(demand, c), c, horizon) for c in cuts]
 
 
 class WeeklyProfile(SeasonalProfile):

@@ -9,11 +9,10 @@ noisy for a slope, and a week of days is 7× fewer steps. Backtests run all orig
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
 
 import numpy as np
 
-from planner.forecast.base import FloatArray, Freq
+from planner.forecast.base import FloatArray
 from planner.forecast.fitting import DemandForecaster, flat
 from planner.forecast.history import DEFAULT_CLEANING, Cleaning, Demand
 from planner.forecast.kernels import (
@@ -76,21 +75,14 @@ class SES(_Seasonal):
         out: FloatArray = flat(self.level_, horizon) * self._season(self.n_periods_, horizon)
         return out
 
-    def _backtest(
-        self,
-        demand: Demand,
-        cuts: Sequence[int],
-        horizon: int,
-        *,
-        start: date | None = None,
-        freq: Freq = "D",
-    ) -> FloatArray:
-        m = self.clone()._begin(demand, start, freq)
-        adjusted = m._adjust(demand, demand.head(min(cuts)))
-        levels = ses(adjusted, self.alphas, init=m._periods(7), cuts=cuts)
-        return np.stack(
-            [flat(lv, horizon) * m._season(c, horizon) for lv, c in zip(levels, cuts, strict=True)]
-        )
+    def _cut_forecasts(
+        self, demand: Demand, cuts: Sequence[int], horizon: int
+    ) -> list[FloatArray] | None:
+        adjusted = self._adjust(demand, demand.head(min(cuts)))
+        levels = ses(adjusted, self.alphas, init=self._periods(7), cuts=cuts)
+        return [
+            flat(lv, horizon) * self._season(c, horizon) for lv, c in zip(levels, cuts, strict=True)
+        ]
 
 
 class SeasonalSES(SES):
@@ -135,24 +127,17 @@ class DampedTrend(_Seasonal):
         out: FloatArray = daily * self._season(first, horizon)
         return out
 
-    def _backtest(
-        self,
-        demand: Demand,
-        cuts: Sequence[int],
-        horizon: int,
-        *,
-        start: date | None = None,
-        freq: Freq = "D",
-    ) -> FloatArray:
-        m = self.clone()._begin(demand, start, freq)
-        k = m._bucket(min(cuts))
+    def _cut_forecasts(
+        self, demand: Demand, cuts: Sequence[int], horizon: int
+    ) -> list[FloatArray] | None:
+        k = self._bucket(min(cuts))
         if any((demand.periods - c) % k for c in cuts):
-            return super()._backtest(demand, cuts, horizon, start=start, freq=freq)
-        adjusted = m._adjust(demand, demand.head(min(cuts)))
+            return None  # the cuts do not fall on bucket edges: refit per cut
+        adjusted = self._adjust(demand, demand.head(min(cuts)))
         buckets = aggregate(adjusted, k) if k > 1 else adjusted
         bucket_cuts = [buckets.periods - (demand.periods - c) // k for c in cuts]
         states = damped_trend(buckets, cuts=bucket_cuts)
-        return np.stack([m._path(s, k, c, horizon) for s, c in zip(states, cuts, strict=True)])
+        return [self._path(s, k, c, horizon) for s, c in zip(states, cuts, strict=True)]
 
 
 class SeasonalDampedTrend(DampedTrend):
@@ -200,25 +185,16 @@ class Theta(_Seasonal):
         out: FloatArray = np.maximum(path, 0.0) * self._season(first, horizon)
         return out
 
-    def _backtest(
-        self,
-        demand: Demand,
-        cuts: Sequence[int],
-        horizon: int,
-        *,
-        start: date | None = None,
-        freq: Freq = "D",
-    ) -> FloatArray:
-        m = self.clone()._begin(demand, start, freq)
-        adjusted = m._adjust(demand, demand.head(min(cuts)))
-        states = ses_states(adjusted, self.alphas, init=m._periods(7), cuts=cuts)
+    def _cut_forecasts(
+        self, demand: Demand, cuts: Sequence[int], horizon: int
+    ) -> list[FloatArray] | None:
+        adjusted = self._adjust(demand, demand.head(min(cuts)))
+        states = ses_states(adjusted, self.alphas, init=self._periods(7), cuts=cuts)
         slopes = _slopes(adjusted, cuts)
-        return np.stack(
-            [
-                m._path(lv, a, b, c, horizon)
-                for (lv, a), b, c in zip(states, slopes, cuts, strict=True)
-            ]
-        )
+        return [
+            self._path(lv, a, b, c, horizon)
+            for (lv, a), b, c in zip(states, slopes, cuts, strict=True)
+        ]
 
 
 def _slopes(demand: Demand, cuts: Sequence[int]) -> list[FloatArray]:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from planner.adapters.amazon.sandbox.seller import Account, SandboxSeller
-
-if TYPE_CHECKING:
-    from planner.adapters.amazon.sandbox.server import AmazonSandbox
+from planner.adapters.amazon.sandbox.settings import Fault, SandboxSettings, SandboxStats
 
 Answer = tuple[int, Any]
 
@@ -33,10 +31,24 @@ def _token(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(repr(sorted(data.items())).encode()).decode()
 
 
+class SandboxHost(Protocol):
+    """What the operations use of the sandbox serving them (server.AmazonSandbox): its seller,
+    settings, counts, injected faults and address."""
+
+    seller: SandboxSeller
+    settings: SandboxSettings
+    stats: SandboxStats
+
+    @property
+    def url(self) -> str: ...
+
+    def fault_for(self, operation: str, kinds: tuple[str, ...]) -> Fault | None: ...
+
+
 class OperationsBase:
     """Mixed into the sandbox's Operations, which sets these up; the mixins answer by feature."""
 
-    sandbox: AmazonSandbox
+    sandbox: SandboxHost
     seller: SandboxSeller
     pages: dict[str, dict[str, Any]]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from planner.adapters.amazon.sandbox.answers import Answer, _error, _iso
+from planner.adapters.amazon.sandbox.answers import Answer, SandboxHost, _error, _iso
 from planner.adapters.amazon.sandbox.inbound_v0 import InboundV0Operations
 from planner.adapters.amazon.sandbox.inventory import InventoryOperations
 from planner.adapters.amazon.sandbox.reports import Document, Report, ReportOperations
@@ -15,14 +15,11 @@ from planner.adapters.amazon.sandbox.seller import Account, currency, shipment_i
 from planner.adapters.amazon.sandbox.shipments import InboundShipmentSteps
 from planner.domain.marketplaces import marketplace
 
-if TYPE_CHECKING:
-    from planner.adapters.amazon.sandbox.server import AmazonSandbox
-
 
 class Operations(ReportOperations, InventoryOperations, InboundV0Operations, InboundShipmentSteps):
     """The sandbox's answers; state (reports, documents, page tokens) lives here."""
 
-    def __init__(self, sandbox: AmazonSandbox) -> None:
+    def __init__(self, sandbox: SandboxHost) -> None:
         self.sandbox = sandbox
         self.seller = sandbox.seller
         self.reports: dict[str, Report] = {}

@@ -12,6 +12,7 @@ from planner.adapters.amazon.flatfiles import LISTINGS, ORDERS_BY_LAST_UPDATE, O
 from planner.adapters.amazon.sandbox import documents
 from planner.adapters.amazon.sandbox.answers import Answer, OperationsBase, _error, _iso, _parse
 from planner.adapters.amazon.sandbox.seller import Account
+from planner.adapters.amazon.sandbox.wire import DOCUMENT_PREFIX
 
 
 @dataclass
@@ -104,8 +105,6 @@ class ReportOperations(OperationsBase):
         return 200, out
 
     def op_getReportDocument(self, account: Account, params: dict[str, Any], body: Any) -> Answer:
-        from planner.adapters.amazon.sandbox.server import DOCUMENT_PREFIX
-
         document_id = params["reportDocumentId"]
         if document_id not in self.documents:
             return _error(404, "NotFound", f"Document {document_id} not found.")

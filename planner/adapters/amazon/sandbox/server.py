@@ -33,6 +33,7 @@ from planner.adapters.amazon.sandbox.settings import (
 )
 from planner.adapters.amazon.sandbox.validation import Rejected, response_problem, validate_request
 from planner.adapters.amazon.sandbox.wire import (
+    DOCUMENT_PREFIX,
     DROP,
     Handler,
     Reply,
@@ -52,7 +53,6 @@ __all__ = [  # the sandbox package and the CLI import these from here
 ]
 
 TOKEN_PATH = "/auth/o2/token"
-DOCUMENT_PREFIX = "/sandbox-documents/"
 
 
 class AmazonSandbox:

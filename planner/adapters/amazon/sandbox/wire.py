@@ -6,12 +6,12 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from planner.adapters.amazon import specs
 
-if TYPE_CHECKING:
-    from planner.adapters.amazon.sandbox.server import AmazonSandbox
+# Where the sandbox serves report documents (unauthenticated, as from S3).
+DOCUMENT_PREFIX = "/sandbox-documents/"
 
 
 @dataclass
@@ -62,6 +62,12 @@ def _norm(value: Any) -> Any:
     return str(value)
 
 
+class Serving(Protocol):
+    """What the HTTP handler needs of the sandbox (server.AmazonSandbox): a reply per request."""
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply: ...
+
+
 class Handler(BaseHTTPRequestHandler):
     """Hands every request to the server's sandbox and writes its reply back."""
 
@@ -72,7 +78,7 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def _serve(self) -> None:
-        sandbox: AmazonSandbox = self.server.sandbox  # type: ignore[attr-defined]
+        sandbox: Serving = self.server.sandbox  # type: ignore[attr-defined]
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         try:

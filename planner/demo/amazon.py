@@ -14,8 +14,9 @@ import numpy as np
 
 from planner.demo import DemoSeller
 from planner.domain.errors import DomainRuleViolation
-from planner.engine.history import SeriesHistory, SeriesKey
+from planner.domain.series import SeriesKey
 from planner.ports import UnitOfWork
+from planner.ports.history import SeriesHistory
 
 AMAZON_WAREHOUSES = ("FBA-", "FBM-")
 

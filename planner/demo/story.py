@@ -19,18 +19,18 @@ from typing import Protocol
 
 from planner.bootstrap import App
 from planner.demo import DemoSeller, generate_seller
+from planner.demo.amazon import load_planner_side, restore_stockouts
+from planner.demo.buyer import Tick, tick_sample
+from planner.demo.seeding import DemoSummary, summarize
 from planner.demo.stock import stock_time
-from planner.demo_buyer import Tick, tick_sample
 from planner.domain.activity import AuditEntry
 from planner.domain.errors import ConfigError, PlannerError
 from planner.domain.orders import StockOrder
 from planner.domain.runs import Run, RunStatus
 from planner.domain.warehouses import WarehouseKind
 from planner.ports import PushResult, SyncProgress
-from planner.services.amazon_demo import load_planner_side, restore_stockouts
 from planner.services.cycle import StepAction, run_cycle
 from planner.services.daily import SYNC, cycle_lease, cycle_steps
-from planner.services.demo import DemoSummary, summarize
 from planner.services.review import ApproveResult, approve
 from planner.services.sync import ConnectionSync, sync_connection
 

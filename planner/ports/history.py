@@ -1,4 +1,9 @@
-"""Dense daily history: the array form every forecasting and replenishment step works on."""
+"""Dense daily history: the array form every forecasting and replenishment step works on.
+
+The history repository (ports.store) saves and loads it; planner.forecast takes any object of
+its shape (forecast.run.DailyHistory), as the engine knows nothing of ports. Its series keys
+and day numbers are plain values of the domain (planner.domain.series).
+"""
 
 from __future__ import annotations
 
@@ -8,25 +13,7 @@ from datetime import date, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
-EPOCH = date(1970, 1, 1)
-
-
-def day_number(d: date) -> int:
-    """Days since 1970-01-01: how the store keys history days."""
-    return (d - EPOCH).days
-
-
-def from_day_number(n: int) -> date:
-    return EPOCH + timedelta(days=int(n))
-
-
-@dataclass(frozen=True, slots=True)
-class SeriesKey:
-    """One daily series: a variant's sales in one warehouse through one channel."""
-
-    sku: str
-    warehouse: str
-    channel: str = ""
+from planner.domain.series import SeriesKey
 
 
 @dataclass(slots=True)
