@@ -6,14 +6,18 @@ The lease and several processes sharing a database stay in test_cycle.py (SQLite
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
-from fakes import FakeUnitOfWork
+import pytest
+from fakes import FakeLeases, FakeUnitOfWork
 
 from planner.domain.errors import PlannerError
 from planner.domain.runs import Run, RunStatus, StepResult, StepStatus
-from planner.services.cycle import Step, abandon_unfinished, abandoned_notes, run_cycle
+from planner.services.cycle import CycleBusy, Step, abandon_unfinished, abandoned_notes, run_cycle
+
+NOW = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 
 
 def stored_runs(uow: FakeUnitOfWork) -> list[Run]:
@@ -150,3 +154,35 @@ def test_runs_a_killed_process_left_running_are_abandoned_and_the_digest_says_so
         f"run {killed.id} (started 2026-11-02 03:00 UTC) stopped during plan because planner "
         "was killed or crashed; this run did the plan again"
     ]
+
+
+def test_a_cycle_while_another_holds_the_lease_runs_nothing_and_names_the_other_run() -> None:
+    uow, leases, seen = FakeUnitOfWork(), FakeLeases(), []
+
+    def sync(run: Run) -> Mapping[str, object]:
+        seen.append("sync")
+        return {}
+
+    def go() -> Run:
+        return run_cycle(
+            [Step("sync", sync)],
+            uow=lambda: uow,
+            trigger="scheduler",
+            lease=leases("cycle"),
+            sleep=lambda s: None,
+        )
+
+    other = leases("cycle")  # another process's cycle, its run stored as running
+    assert other.take(now=int(time.time()), seconds=600)
+    with uow:
+        running = uow.runs.save(Run(trigger="scheduler", started_at=NOW, exclusive=True))
+        uow.commit()
+    with pytest.raises(CycleBusy, match=f"run {running.id}, started 2026-03-02 06:00 UTC"):
+        go()
+    assert seen == []
+    assert [r.status for r in stored_runs(uow)] == [RunStatus.RUNNING]  # nothing added
+
+    other.release()
+    run = go()
+    assert run.status is RunStatus.OK and seen == ["sync"]
+    assert run.took_over and run.took_over[0].id == running.id  # the dead run, abandoned
