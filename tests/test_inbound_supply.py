@@ -370,3 +370,47 @@ def test_a_stranger_sellers_partly_received_shipment_stays_in_supply(
     assert tube_after["available"] == tube["available"]
     assert tube_after["on_order"] == tube["on_order"] == 120
     assert tube_after["to_order_qty"] == tube["to_order_qty"]
+
+
+def test_units_checked_in_beyond_the_sources_count_are_written_down_not_lost(
+    tmp_path: Path,
+    eu_box: AmazonSandbox,
+    demo_seller: DemoSeller,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A transfer out of IP-MAIN, which planner counted only 50 of: Amazon checks in 120. The
+    source's count goes to 0 (never below) and the 70 it was short are in the audit log."""
+    _eu_config(tmp_path, eu_box, monkeypatch)
+    app = build_app(cwd=tmp_path)
+    try:
+        app.migrate()
+        with app.uow() as uow:
+            load_planner_side(uow, demo_seller)
+            sku, _other = _gb_skus(eu_box, demo_seller)
+            order = StockOrder(
+                "", OrderKind.TRANSFER, "FBA-GB", "IP-MAIN", OrderStatus.OPEN, [OrderLine(sku, 240)]
+            )
+            number = uow.orders.add(order).number
+            uow.stock.set_many([StockLevel(sku, "IP-MAIN", available=50)])
+            uow.commit()
+    finally:
+        app.close()
+    assert all(s["ok"] for s in _run(capsys, "sync"))
+    assert main(["push", number]) == 0
+    capsys.readouterr()
+    assert all(s["ok"] for s in _run(capsys, "sync"))
+    shipment = next(s for s in eu_box.seller.shipments if s.items[0].seller_sku == sku)
+    at = datetime.now(UTC) - timedelta(minutes=1)
+    eu_box.seller.receive(shipment.shipment_id, {sku: 120}, status="RECEIVING", at=at)
+    assert all(s["ok"] for s in _run(capsys, "sync"))
+
+    app = build_app(cwd=tmp_path)
+    try:
+        with app.uow() as uow:
+            assert uow.stock.get(sku, "IP-MAIN").available == 0
+            (entry,) = [e for e in uow.audit.list(limit=500) if e.action == "stock.shortfall"]
+    finally:
+        app.close()
+    assert entry.objects == (number, sku, "IP-MAIN")
+    assert entry.details == {"checked_in": 120, "counted": 50, "missing": 70}

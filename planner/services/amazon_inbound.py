@@ -8,6 +8,7 @@ for what was shipped and received, and for the status.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -30,6 +31,8 @@ from planner.services.amazon_listings import ListingIndex, fba_warehouse
 OVERLAP = timedelta(days=2)
 SYNC_ACTOR = "amazon-sync"
 _FINAL = (OrderStatus.RECEIVED, OrderStatus.CANCELLED)
+
+log = logging.getLogger(__name__)
 
 
 def _refs(order: StockOrder) -> set[str]:
@@ -121,8 +124,34 @@ def _take_from_source(uow: SyncWork, order: StockOrder, before: dict[str, int]) 
             continue
         level = uow.stock.get(line.sku, source.code)
         changed.append(replace(level, available=max(level.available - arrived, 0)))
+        if arrived > level.available:
+            _record_shortfall(uow, order, line.sku, source.code, arrived, level.available)
     if changed:
         uow.stock.set_many(changed)
+
+
+def _record_shortfall(
+    uow: SyncWork, order: StockOrder, sku: str, source: str, arrived: int, counted: int
+) -> None:
+    """Amazon checked in more than planner counted at the source: the source's count was short.
+
+    The source cannot go below zero, so the difference is written to the audit log (as a forced
+    receipt is) for someone to recount the warehouse, instead of vanishing.
+    """
+    missing = arrived - counted
+    log.warning(
+        "%s: Amazon checked in %d × %s from %s, which planner counted %d of; %s set to 0 "
+        "(recount it)", order.number, arrived, sku, source, counted, source,
+    )  # fmt: skip
+    uow.audit.record(
+        AuditEntry(
+            actor="amazon",
+            action="stock.shortfall",
+            objects=(order.number, sku, source),
+            origin="sync",
+            details={"checked_in": arrived, "counted": counted, "missing": missing},
+        )
+    )
 
 
 def _backfill(
