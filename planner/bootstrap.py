@@ -313,13 +313,13 @@ class App:
     def shipment_pusher(self, *, origin: str = "cli") -> ShipmentPusher | None:
         """Saving FBA-bound orders to Amazon (issue 6's use case); `origin` for the audit log."""
         from planner.demo.places import DEMO_ADDRESS
-        from planner.services.push import PushSettings, ShipmentPush
+        from planner.services.push import ShipmentPush
         from planner.store.push_claims import SqlPushClaims
 
         self.migrate()
         amazon = self.config.amazon
         sandbox = amazon.mode == "sandbox"
-        settings = PushSettings.from_config(
+        settings = from_config.push_settings(
             amazon.push, default_ship_from=DEMO_ADDRESS if sandbox else None
         )
         return ShipmentPush(
