@@ -229,7 +229,7 @@ class App:
         self.stop_sandbox()
         if seller is None:
             seed, variants = self._demo_shape()
-            seller = generate_seller(seed=seed, variants=variants, today=date.today())
+            seller = generate_seller(seed=seed, variants=variants, today=self.clock.today())
         sandbox = AmazonSandbox(SandboxSeller(seller), IN_PROCESS_SANDBOX).start()
         self.__dict__["_sandbox"] = sandbox
         return sandbox

@@ -220,7 +220,7 @@ def tell_story(
     next `planner plan` or `planner run` goes on from day 2 rather than back a day.
     """
     check_embedded(app)
-    today = today or date.today()
+    today = today or app.clock.today()
     yesterday = today - timedelta(days=1)
     view.chapter("The demo seller")
     where = prepare_store(app, force=force)
