@@ -1,13 +1,21 @@
-"""Composition root: configuration → concrete adapters → use cases. The only place that builds."""
+"""Composition root: configuration → concrete adapters → use cases. The only place that builds.
+
+Each thing is built once, on first use, from the configuration and handed out again after that
+(nothing is built at import time: `planner --help` stays fast). The scheduler's jobs are here
+too, as the functions its job store keeps: each builds an App from the config path and runs
+the daily cycle; planner.scheduler receives them and imports nothing of this module.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
@@ -20,6 +28,7 @@ from planner.adapters.amazon.sandbox import (
     SandboxSettings,
 )
 from planner.adapters.amazon.throttle import PollPolicy
+from planner.adapters.clock import SystemClock
 from planner.config import Config, load_config
 from planner.config import options as from_config
 from planner.demo import DemoSeller, generate_seller
@@ -27,7 +36,7 @@ from planner.demo.defaults import DEMO_SEED, DEMO_VARIANTS
 from planner.domain.errors import ConfigError
 from planner.domain.warehouses import Connection, InboundOrderType
 from planner.logging_setup import configure_logging
-from planner.ports import AmazonGateway, Lease, ReviewSheet
+from planner.ports import AmazonGateway, Clock, Lease, ReviewSheet
 from planner.services.plan_inputs import PlanningOptions
 from planner.services.setup.service import SetupOptions
 from planner.store.admin import StoreAdmin
@@ -37,6 +46,7 @@ from planner.store.migrate import upgrade
 from planner.store.uow import SqlUnitOfWork
 
 if TYPE_CHECKING:  # the Slack bot's types; bot and slack_bolt are imported only when used
+    from apscheduler.schedulers.background import BackgroundScheduler
     from slack_bolt import App as BoltApp
     from slack_sdk.web import WebClient
 
@@ -45,6 +55,9 @@ if TYPE_CHECKING:  # the Slack bot's types; bot and slack_bolt are imported only
     from planner.services.daily import DailyCycle
     from planner.services.sync import ConnectionSync
 
+T = TypeVar("T")
+log = logging.getLogger("planner.scheduler")  # the jobs' lines, as they always read
+
 
 @dataclass
 class App:
@@ -52,6 +65,22 @@ class App:
 
     config: Config
     _migrated: bool = field(default=False, init=False)
+    _built: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+
+    def _once(self, key: str, build: Callable[[], T]) -> T:
+        """The thing built under `key`: built on first asking, the same object after that."""
+        if key not in self._built:
+            self._built[key] = build()
+        return cast(T, self._built[key])
+
+    @cached_property
+    def clock(self) -> Clock:
+        """What time it is, for everything the root builds (tests build an App with another)."""
+        return SystemClock()
+
+    def local_today(self) -> date:
+        """Today in the [schedule] timezone (the day the scheduler's runs are for)."""
+        return self.clock.today(ZoneInfo(self.config.schedule.timezone))
 
     @cached_property
     def engine(self) -> Engine:
@@ -70,11 +99,13 @@ class App:
 
     def planning_options(self) -> PlanningOptions:
         """The [planning] section as the planning use case takes it."""
-        return from_config.planning_options(self.config.planning)
+        return self._once(
+            "planning_options", lambda: from_config.planning_options(self.config.planning)
+        )
 
     def setup_options(self) -> SetupOptions:
         """What checking the settings tabs and CSV imports needs from the configuration."""
-        return from_config.setup_options(self.config.planning)
+        return self._once("setup_options", lambda: from_config.setup_options(self.config.planning))
 
     def admin(self) -> StoreAdmin:
         """Whole-database chores (the demo's reset and its facts about the database)."""
@@ -198,7 +229,7 @@ class App:
         self.stop_sandbox()
         if seller is None:
             seed, variants = self._demo_shape()
-            seller = generate_seller(seed=seed, variants=variants, today=date.today())
+            seller = generate_seller(seed=seed, variants=variants, today=self.clock.today())
         sandbox = AmazonSandbox(SandboxSeller(seller), IN_PROCESS_SANDBOX).start()
         self.__dict__["_sandbox"] = sandbox
         return sandbox
@@ -245,13 +276,20 @@ class App:
 
     def review_sheet_location(self) -> str:
         """Where the review sheet is, for messages (without connecting to it)."""
-        sheets = self.config.sheets
-        if sheets.backend == "google" and sheets.spreadsheet_key:
-            return f"google-sheet:{sheets.spreadsheet_key}"
-        return str(sheets.path)
+
+        def location() -> str:
+            sheets = self.config.sheets
+            if sheets.backend == "google" and sheets.spreadsheet_key:
+                return f"google-sheet:{sheets.spreadsheet_key}"
+            return str(sheets.path)
+
+        return self._once("review_sheet_location", location)
 
     def bot_services(self) -> BotServices:
         """What the bot's handlers use: units of work, the sheet, roles, sync and push."""
+        return self._once("bot_services", self._bot_services)
+
+    def _bot_services(self) -> BotServices:
         from bot.roles import RoleBook, RoleLists
         from bot.services import BotServices
 
@@ -274,6 +312,8 @@ class App:
             pusher=self.shipment_pusher(origin="slack"),
             sheet_location=self.review_sheet_location(),
             schedule=self.scheduled_jobs,
+            today=self.clock.today,
+            now=self.clock.now,
         )
 
     def scheduled_jobs(self) -> list[tuple[str, datetime | None]]:
@@ -281,6 +321,15 @@ class App:
         from planner.scheduler import scheduled_jobs
 
         return scheduled_jobs(self.engine)
+
+    def scheduler(self, config_path: str | None) -> BackgroundScheduler:
+        """`planner serve`'s scheduler (not started): the daily jobs from [schedule], stored in
+        the migrated database; each run builds its own App from `config_path`."""
+        from planner.scheduler import DailyJobs, build_scheduler
+
+        self.migrate()
+        jobs = DailyJobs(cycle=daily_cycle_job, digest=daily_digest_job)
+        return build_scheduler(self.engine, self.config.schedule, jobs, config_path)
 
     def sync_everything(
         self, progress: SyncProgress, actor: str, *, wait_seconds: float = 0.0
@@ -296,6 +345,9 @@ class App:
 
     def daily_cycle(self) -> DailyCycle:
         """What the daily cycle's steps use (planner run, the scheduler, the demo's days)."""
+        return self._once("daily_cycle", self._daily_cycle)
+
+    def _daily_cycle(self) -> DailyCycle:
         from planner.services.daily import DailyCycle
 
         return DailyCycle(
@@ -312,14 +364,17 @@ class App:
 
     def shipment_pusher(self, *, origin: str = "cli") -> ShipmentPusher | None:
         """Saving FBA-bound orders to Amazon (issue 6's use case); `origin` for the audit log."""
+        return self._once(f"shipment_pusher:{origin}", lambda: self._shipment_pusher(origin))
+
+    def _shipment_pusher(self, origin: str) -> ShipmentPusher:
         from planner.demo.places import DEMO_ADDRESS
-        from planner.services.push import PushSettings, ShipmentPush
+        from planner.services.push import ShipmentPush
         from planner.store.push_claims import SqlPushClaims
 
         self.migrate()
         amazon = self.config.amazon
         sandbox = amazon.mode == "sandbox"
-        settings = PushSettings.from_config(
+        settings = from_config.push_settings(
             amazon.push, default_ship_from=DEMO_ADDRESS if sandbox else None
         )
         return ShipmentPush(
@@ -329,6 +384,7 @@ class App:
             settings,
             leases=lambda number: self.lease(push_lease(number)),
             origin=origin,
+            clock=self.clock.timestamp,
         )
 
     def inbound_gateway(self, connection_name: str) -> InboundPlanGateway:
@@ -388,6 +444,41 @@ def sandbox_credentials(connection: str) -> SandboxCredentials:
     return SandboxCredentials(
         settings.client_id, settings.client_secret, f"Atzr|planner-sandbox-{connection}"
     )
+
+
+def daily_cycle_job(config_path: str | None) -> None:
+    """The scheduler's daily-cycle job: sync → plan → publish (the digest runs on its own)."""
+    from planner.services.daily import run_daily_cycle
+
+    app = build_app(config_path)
+    try:
+        run = run_daily_cycle(
+            app.daily_cycle(),
+            today=app.local_today(),
+            trigger="scheduler",
+            actor="scheduler",
+            skip=("digest",),
+        )
+        log.info("daily cycle run %s: %s", run.id, run.status.value)
+    finally:
+        app.close()
+
+
+def daily_digest_job(config_path: str | None) -> None:
+    """The scheduler's digest job, naming any step of today's cycle that failed."""
+    from planner.services.daily import run_daily_cycle
+
+    app = build_app(config_path)
+    try:
+        run_daily_cycle(
+            app.daily_cycle(),
+            today=app.local_today(),
+            trigger="scheduler",
+            actor="scheduler",
+            skip=("sync", "plan", "publish"),
+        )
+    finally:
+        app.close()
 
 
 def build_app(config_path: str | Path | None = None, *, cwd: Path | None = None) -> App:

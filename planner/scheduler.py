@@ -1,15 +1,17 @@
 """The scheduler `planner serve` runs: APScheduler with a persistent job store in our database.
 
 Jobs are plain module functions with a config path argument, so the SQLAlchemy job store can
-keep them across restarts. Coalescing folds missed runs into one, `max_instances=1` keeps a job
+keep them across restarts; the composition root (planner.bootstrap) gives them, as this module
+imports nothing of it. Coalescing folds missed runs into one, `max_instances=1` keeps a job
 from overlapping itself, and a misfire grace time lets a run missed during a short outage
 still happen when the process comes back.
 """
 
 from __future__ import annotations
 
-import logging
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -17,62 +19,32 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine, inspect, select
 
-from planner.bootstrap import App, build_app
-
-log = logging.getLogger(__name__)
+from planner.config.models import ScheduleSettings
 
 MISFIRE_GRACE_SECONDS = 3 * 3600
 CYCLE_JOB, DIGEST_JOB = "daily-cycle", "daily-digest"
 JOBS_TABLE = "scheduler_jobs"
 JOB_NAMES = {CYCLE_JOB: "daily cycle (sync → plan → publish)", DIGEST_JOB: "daily digest"}
 
-
-def _local_today(app: App) -> date:
-    return datetime.now(ZoneInfo(app.config.schedule.timezone)).date()
-
-
-def daily_cycle_job(config_path: str | None) -> None:
-    """sync → plan → publish (the digest runs on its own schedule)."""
-    from planner.services.daily import run_daily_cycle
-
-    app = build_app(config_path)
-    try:
-        run = run_daily_cycle(
-            app.daily_cycle(),
-            today=_local_today(app),
-            trigger="scheduler",
-            actor="scheduler",
-            skip=("digest",),
-        )
-        log.info("daily cycle run %s: %s", run.id, run.status.value)
-    finally:
-        app.close()
+# A job: a module-level function of the config path (the job store keeps it by reference).
+Job = Callable[[str | None], None]
 
 
-def daily_digest_job(config_path: str | None) -> None:
-    """The digest, naming any step of today's cycle that failed."""
-    from planner.services.daily import run_daily_cycle
+@dataclass(frozen=True)
+class DailyJobs:
+    """What the daily jobs run; the composition root gives its own (planner.bootstrap)."""
 
-    app = build_app(config_path)
-    try:
-        run_daily_cycle(
-            app.daily_cycle(),
-            today=_local_today(app),
-            trigger="scheduler",
-            actor="scheduler",
-            skip=("sync", "plan", "publish"),
-        )
-    finally:
-        app.close()
+    cycle: Job  # sync → plan → publish (the digest runs on its own schedule)
+    digest: Job  # the digest, naming any step of today's cycle that failed
 
 
-def build_scheduler(app: App, config_path: str | None) -> BackgroundScheduler:
-    """A scheduler with the daily jobs from [schedule], stored in planner's database."""
-    app.migrate()
-    schedule = app.config.schedule
+def build_scheduler(
+    engine: Engine, schedule: ScheduleSettings, jobs: DailyJobs, config_path: str | None
+) -> BackgroundScheduler:
+    """A scheduler with the daily jobs from [schedule], stored in planner's (migrated) database."""
     tz = ZoneInfo(schedule.timezone)
     scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=app.engine, tablename=JOBS_TABLE)},
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)},
         job_defaults={
             "coalesce": True,
             "max_instances": 1,
@@ -81,8 +53,8 @@ def build_scheduler(app: App, config_path: str | None) -> BackgroundScheduler:
         timezone=tz,
     )
     for job_id, func, cron in (
-        (CYCLE_JOB, daily_cycle_job, schedule.sync_cron),
-        (DIGEST_JOB, daily_digest_job, schedule.digest_cron),
+        (CYCLE_JOB, jobs.cycle, schedule.sync_cron),
+        (DIGEST_JOB, jobs.digest, schedule.digest_cron),
     ):
         scheduler.add_job(
             func,

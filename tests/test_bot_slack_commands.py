@@ -25,7 +25,6 @@ from bot_support import (
 
 from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.domain.runs import Run, RunStatus, StepResult, StepStatus
-from planner.scheduler import build_scheduler
 from planner.services.digest import DIGEST_ACTION
 
 ORDER = "TO-1002"  # a draft transfer IP-MAIN → FBA-US in the demo seller
@@ -75,7 +74,7 @@ def test_status_shows_the_last_runs_their_errors_sync_health_and_the_next_runs(
         night = Run("scheduler", started, RunStatus.FAILED, [sync, plan], finished_at=started)
         uow.runs.save(night)
         uow.commit()
-    scheduler = build_scheduler(bot.app, None)  # what `planner serve` stores for its jobs
+    scheduler = bot.app.scheduler(None)  # what `planner serve` stores for its jobs
     scheduler.start(paused=True)
     scheduler.shutdown(wait=False)
 

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from planner.cli import main
-from planner.demo.story import BUYER
+from planner.commands.demo_story import BUYER
 from planner.domain.orders import StockOrder
 from planner.store.database import make_engine
 from planner.store.uow import SqlUnitOfWork

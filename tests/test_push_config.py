@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from planner.config import Config, load_config
+from planner.config.options import push_settings
 from planner.demo.places import DEMO_ADDRESS
 from planner.domain.errors import ConfigError
 from planner.ports import BoxSize
@@ -45,9 +46,7 @@ def load(tmp_path: Path, toml: str) -> Config:
 def settings(config: Config) -> PushSettings:
     amazon = config.amazon
     sandbox = amazon.mode == "sandbox"
-    return PushSettings.from_config(
-        amazon.push, default_ship_from=DEMO_ADDRESS if sandbox else None
-    )
+    return push_settings(amazon.push, default_ship_from=DEMO_ADDRESS if sandbox else None)
 
 
 def test_the_sandbox_ships_from_the_demo_warehouse_and_sp_api_needs_an_address(

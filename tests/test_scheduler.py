@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 
 from planner.bootstrap import build_app
 from planner.domain.runs import StepStatus
-from planner.scheduler import CYCLE_JOB, DIGEST_JOB, build_scheduler
+from planner.scheduler import CYCLE_JOB, DIGEST_JOB
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_jobs_follow_the_configured_crons_in_the_configured_timezone(config: Path) -> None:
     app = build_app(config)
-    scheduler = build_scheduler(app, str(config))
+    scheduler = app.scheduler(str(config))
     scheduler.start(paused=True)
     try:
         jobs = {job.id: job for job in scheduler.get_jobs()}
@@ -45,7 +45,7 @@ def test_jobs_follow_the_configured_crons_in_the_configured_timezone(config: Pat
 
 def test_a_due_job_runs_and_lands_in_the_run_history(config: Path) -> None:
     app = build_app(config)
-    scheduler = build_scheduler(app, str(config))
+    scheduler = app.scheduler(str(config))
     scheduler.start()
     try:
         soon = datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(seconds=1)

@@ -47,7 +47,7 @@ def start_serving(
     The one place serve's parts are wired. In [slack] mode "console" only the scheduler runs
     (the digest is printed to the log/terminal).
     """
-    from planner.scheduler import build_scheduler, describe
+    from planner.scheduler import describe
 
     slack = app.config.slack
     app.migrate()
@@ -73,7 +73,7 @@ def start_serving(
             serving.stops.append(handler.close)
             parts.append("Slack bot connected over Socket Mode")
         if scheduler:
-            sched = build_scheduler(app, config_path)
+            sched = app.scheduler(config_path)
             sched.start()
             serving.stops.append(lambda: sched.shutdown(wait=True))
             parts.append("scheduler (" + "; ".join(describe(sched)) + ")")

@@ -16,14 +16,11 @@ def db() -> None:
 @pass_state
 def db_upgrade(state: State) -> None:
     """Create or migrate the database schema to the latest version (safe to rerun)."""
-    from planner.store.database import describe
-    from planner.store.migrate import current_revision, upgrade
-
-    engine = state.app.engine
-    before = current_revision(engine)
-    upgrade(engine)
-    after = current_revision(engine)
-    where = describe(engine)
+    admin = state.app.admin()
+    before = admin.schema_revision()
+    admin.upgrade_schema()
+    after = admin.schema_revision()
+    where = admin.describe()
     if before == after:
         out.print(f"{where}: schema already at {after}")
     else:
@@ -34,10 +31,7 @@ def db_upgrade(state: State) -> None:
 @pass_state
 def db_current(state: State) -> None:
     """Show the schema version of the database and the newest one planner knows."""
-    from planner.store.database import describe
-    from planner.store.migrate import current_revision, head_revision
-
-    engine = state.app.engine
-    current, head = current_revision(engine), head_revision()
+    admin = state.app.admin()
+    current, head = admin.schema_revision(), admin.latest_schema_revision()
     note = "up to date" if current == head else "run `planner db upgrade`"
-    click.echo(f"{describe(engine)}: {current or 'empty'} (latest {head}; {note})")
+    click.echo(f"{admin.describe()}: {current or 'empty'} (latest {head}; {note})")

@@ -20,9 +20,9 @@ from planner.cli import State, cli, err, out, pass_state, table
 from planner.domain.runs import Run
 
 if TYPE_CHECKING:  # the story (the whole application) is imported when the demo runs
+    from planner.commands.demo_story import FollowUp, Outputs, PushOutcome, StoryResult, SyncResults
     from planner.demo.buyer import Tick
     from planner.demo.seeding import DemoSummary
-    from planner.demo.story import FollowUp, Outputs, PushOutcome, StoryResult, SyncResults
     from planner.services.review import ApproveResult
 
 
@@ -46,7 +46,7 @@ if TYPE_CHECKING:  # the story (the whole application) is imported when the demo
 @pass_state
 def demo(state: State, seed: int, variants: int, story: bool, force: bool) -> None:
     """The whole daily story on a realistic demo seller (or, --seller-only, just the seller)."""
-    from planner.demo.story import tell_story
+    from planner.commands.demo_story import tell_story
 
     app = state.app
     view = TerminalStory()
@@ -65,7 +65,7 @@ def demo(state: State, seed: int, variants: int, story: bool, force: bool) -> No
 def _seller_only(
     state: State, *, seed: int, variants: int, force: bool, view: TerminalStory
 ) -> None:
-    from planner.demo.story import (
+    from planner.commands.demo_story import (
         finish_load,
         load_seller,
         prepare_store,
@@ -155,7 +155,7 @@ class TerminalStory:
 
     def synced(self, results: SyncResults) -> None:
         from planner.commands.amazon import sync_rows
-        from planner.demo.story import requests_made
+        from planner.commands.demo_story import requests_made
 
         self._bars.close()
         title = f"Synced from the built-in Amazon sandbox ({requests_made(results):,} SP-API"

@@ -1,8 +1,9 @@
-"""A generated demo seller (catalog, history, stock, orders) for demos, benchmarks and tests,
-and everything else of the demo: loading it into a store (seeding, amazon), its defaults and
-sandbox ship-from address (defaults, places), and `planner demo`'s story and simulated buyer
-(story, buyer). The core (domain, engine, forecast, ports, services, store, config) never
-imports this package; the demo wires itself in through the composition root.
+"""A generated demo seller (catalog, history, stock, orders) for demos, benchmarks and tests, and
+everything else of the demo: loading it into a store (seeding, amazon), its defaults and sandbox
+ship-from address (defaults, places), and `planner demo`'s simulated buyer (buyer). The story
+itself, which composes through the App, is planner.commands.demo_story. The core (domain, engine,
+forecast, ports, services, store, config) never imports this package; the demo wires itself in
+through the composition root.
 """
 
 from planner.demo.generator import DEMO_TODAY, DemoSeller, generate_seller

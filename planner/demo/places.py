@@ -16,7 +16,7 @@ SHOPIFY = "SHOPIFY"
 SHOPIFY_CHANNEL = "shopify"
 NA_COMBINED = "NA-COMBINED"
 # The demo seller's warehouse: what the built-in sandbox ships from when nothing is configured
-# (the composition root passes it to PushSettings.from_config in sandbox mode).
+# (the composition root passes it to planner.config.options.push_settings in sandbox mode).
 DEMO_ADDRESS = ShipFromAddress(
     name="Leafwise Tea Co",
     line1="1 Warehouse Way",

@@ -5,6 +5,7 @@ One module per area; every name is re-exported here, so `from planner.ports impo
 
 from __future__ import annotations
 
+from planner.ports.clock import Clock
 from planner.ports.digest import (
     DigestSummary,
     Notifier,
@@ -120,6 +121,7 @@ __all__ = [
     "BoxSize",
     "Cell",
     "ChannelListing",
+    "Clock",
     "ConnectionRepository",
     "CycleWork",
     "DeliveryWindowChoice",

@@ -1,6 +1,7 @@
 """What a push sends besides the order: ship-from address, prep/label owner, boxes, carrier.
 
-Built once from the configuration ([amazon.push] in planner.toml) by the composition root.
+Built once from the configuration ([amazon.push] in planner.toml) by the composition root,
+through planner.config.options.push_settings: the use cases never import the configuration.
 """
 
 from __future__ import annotations
@@ -8,13 +9,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from planner.domain.errors import ConfigError, PlannerError
 from planner.ports import BoxSize, ShipFromAddress
-
-if TYPE_CHECKING:
-    from planner.config.push import AddressSettings, PushSection
 
 Carrier = Literal["partnered", "own", "any"]
 
@@ -82,45 +80,6 @@ class PushSettings:
             hint=f"add the table {where}amazon.push.ship_from to planner.toml "
             "(config.example.toml shows one); the order is unchanged",
         )
-
-    @classmethod
-    def from_config(
-        cls, push: PushSection, *, default_ship_from: ShipFromAddress | None = None
-    ) -> PushSettings:
-        """The settings of [amazon.push]; without a ship_from there, `default_ship_from` (the
-        composition root gives the sandbox's: the demo seller's warehouse)."""
-        default = _address(push.ship_from) if push.ship_from else None
-        return cls(
-            ship_from=default or default_ship_from,
-            source_addresses={k: _address(v) for k, v in push.source_addresses.items()},
-            prep_owner=push.prep_owner,
-            label_owner=push.label_owner,
-            carrier=push.carrier,
-            ready_to_ship_days=push.ready_to_ship_days,
-            box=BoxSize(
-                push.box.length,
-                push.box.width,
-                push.box.height,
-                push.box.weight,
-                push.box.dimension_unit,
-                push.box.weight_unit,
-            ),
-            units_per_box=push.units_per_box,
-        )
-
-
-def _address(a: AddressSettings) -> ShipFromAddress:
-    return ShipFromAddress(
-        name=a.name,
-        line1=a.address_line1,
-        city=a.city,
-        country_code=a.country_code,
-        postal_code=a.postal_code,
-        phone=a.phone,
-        state_or_province=a.state_or_province,
-        email=a.email,
-        line2=a.address_line2,
-    )
 
 
 def warehouse_address(name: str, address: Mapping[str, str] | None) -> ShipFromAddress | None:

@@ -1,11 +1,12 @@
-"""Whole-database chores: reset for the demo, and the small key-value facts planner keeps."""
+"""Whole-database chores: the schema's version and upgrade (`planner db`), reset for the demo, and
+the small key-value facts planner keeps."""
 
 from __future__ import annotations
 
 from sqlalchemy import Engine, delete, insert, inspect, select, text
 
 from planner.store import tables as t
-from planner.store.migrate import upgrade
+from planner.store.migrate import current_revision, head_revision, upgrade
 
 
 def get_meta(engine: Engine, key: str) -> str | None:
@@ -43,7 +44,8 @@ def reset(engine: Engine) -> None:
 
 
 class StoreAdmin:
-    """The chores above on one database, as the composition root hands them out (the demo)."""
+    """The chores above on one database, as the composition root hands them out (`planner db`,
+    the demo)."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -63,3 +65,15 @@ class StoreAdmin:
     def describe(self) -> str:
         """Where the database is, password hidden."""
         return self._engine.url.render_as_string(hide_password=True)
+
+    def schema_revision(self) -> str | None:
+        """The schema version the database is at (None: no schema yet)."""
+        return current_revision(self._engine)
+
+    def latest_schema_revision(self) -> str | None:
+        """The newest schema version planner knows."""
+        return head_revision()
+
+    def upgrade_schema(self) -> None:
+        """Create or migrate the schema to the latest version (safe to rerun)."""
+        upgrade(self._engine)

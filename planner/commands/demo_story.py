@@ -1,12 +1,13 @@
 """The demo seller and the whole demo story on the embedded defaults (`planner demo`).
 
-Composition-root code: it builds through the App and drives the use cases a person's day does,
-in order. Day one runs the daily cycle (services.daily: sync → plan → publish → digest); a
-simulated buyer ticks rows in the review workbook and the review approval turns them into
-orders (services.review, as `planner approve`); FBA-bound orders are saved to Amazon through
-the push use case (App.shipment_pusher, as `planner push`); then a day passes at the built-in
-Amazon sandbox, kept running in this process, and the next day's cycle syncs the pushed orders
-back. Both days are kept in the run history, so `planner status` shows them.
+Composition code, kept beside its command rather than in planner.demo (the sandbox adapter imports
+that package, so it must never reach back up to the composition root): it builds through the App and
+drives the use cases a person's day does, in order. Day one runs the daily cycle (services.daily:
+sync → plan → publish → digest); a simulated buyer ticks rows in the review workbook and the review
+approval turns them into orders (services.review, as `planner approve`); FBA-bound orders are saved
+to Amazon through the push use case (App.shipment_pusher, as `planner push`); then a day passes at
+the built-in Amazon sandbox, kept running in this process, and the next day's cycle syncs the pushed
+orders back. Both days are kept in the run history, so `planner status` shows them.
 """
 
 from __future__ import annotations
@@ -219,7 +220,7 @@ def tell_story(
     next `planner plan` or `planner run` goes on from day 2 rather than back a day.
     """
     check_embedded(app)
-    today = today or date.today()
+    today = today or app.clock.today()
     yesterday = today - timedelta(days=1)
     view.chapter("The demo seller")
     where = prepare_store(app, force=force)
