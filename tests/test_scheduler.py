@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pickle
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import MetaData, Table, inspect, select, update
 
 from planner.bootstrap import build_app
 from planner.domain.runs import StepStatus
@@ -121,3 +122,34 @@ def test_the_digest_says_a_cycle_that_died_is_not_still_running(
     printed = capsys.readouterr().out
     assert "still running" not in printed
     assert "stopped before it finished (killed or crashed)" in printed
+
+
+def test_jobs_stored_by_an_older_planner_are_replaced_not_lost(config: Path) -> None:
+    """Before this release the jobs' functions lived in planner.scheduler; a database holding
+    those rows starts with today's jobs, due at the configured times."""
+    app = build_app(config)
+    scheduler = app.scheduler(str(config))
+    scheduler.start(paused=True)
+    scheduler.shutdown(wait=False)
+    table = Table("scheduler_jobs", MetaData(), autoload_with=app.engine)
+    with app.engine.begin() as conn:
+        for job_id, state in conn.execute(select(table.c.id, table.c.job_state)).all():
+            old = pickle.loads(state)
+            old["func"] = old["func"].replace("planner.bootstrap:", "planner.scheduler:")
+            conn.execute(
+                update(table).where(table.c.id == job_id).values(job_state=pickle.dumps(old))
+            )
+    app.close()
+
+    app = build_app(config)
+    scheduler = app.scheduler(str(config))
+    scheduler.start(paused=True)
+    try:
+        jobs = {job.id: job for job in scheduler.get_jobs()}
+        assert set(jobs) == {CYCLE_JOB, DIGEST_JOB}
+        assert all(job.func_ref.startswith("planner.bootstrap:") for job in jobs.values())
+        nxt = jobs[DIGEST_JOB].next_run_time
+        assert (nxt.hour, nxt.minute) == (7, 30)
+    finally:
+        scheduler.shutdown(wait=False)
+        app.close()
