@@ -21,10 +21,10 @@ from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan, Recommendation
 from planner.forecast.uncertainty import quantile_over
 from planner.ports import (
+    BotQueries,
     HistoryRepository,
     PlanRepository,
     SnapshotRepository,
-    UnitOfWork,
     VariantRepository,
     WarehouseRepository,
 )
@@ -64,7 +64,7 @@ class _History:
 
 
 def forecast_chart_data(
-    uow: UnitOfWork,
+    uow: BotQueries,
     sku: str,
     *,
     warehouse: str | None = None,
