@@ -158,6 +158,19 @@ class NameBook(Protocol):
     warehouses: WarehouseRepository
 
 
+class OrderQueries(NameBook, Protocol):
+    """What an order's views read (order view, purchase order document, a vendor's months)."""
+
+    orders: OrderRepository
+
+
+class SettingsQueries(NameBook, Protocol):
+    """What the settings views read: a SKU's settings and where they come from, vendors."""
+
+    boms: BomRepository
+    settings: SettingsRepository
+
+
 class OrderWork(Transaction, Protocol):
     """Changing a stock order by hand: editing it, receiving it, naming its source."""
 

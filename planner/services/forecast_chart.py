@@ -21,9 +21,9 @@ from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan, Recommendation
 from planner.forecast.uncertainty import quantile_over
 from planner.ports import (
-    BotQueries,
     HistoryRepository,
     PlanRepository,
+    PlanWork,
     SnapshotRepository,
     VariantRepository,
     WarehouseRepository,
@@ -64,7 +64,7 @@ class _History:
 
 
 def forecast_chart_data(
-    uow: BotQueries,
+    uow: PlanWork,  # a stored chart reads only ChartReads; a fresh one plans (PlanWork)
     sku: str,
     *,
     warehouse: str | None = None,
