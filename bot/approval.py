@@ -24,11 +24,11 @@ from bot.handling import Context, Outcome, Press
 from bot.pushing import PushRunning, push_once
 from bot.replies import Caller, Delivery, Reply
 from bot.roles import Role
-from bot.services import BotUnitOfWork
 from planner.domain.errors import NotFound
 from planner.domain.orders import OrderKind
 from planner.domain.plan import Plan
 from planner.domain.warehouses import WarehouseKind
+from planner.ports import BotQueries
 from planner.services.review import ApproveResult, approve
 from planner.services.setup.service import SetupOptions
 
@@ -38,10 +38,10 @@ DOING = "approve orders"
 def _dry_run(ctx: Context, caller: Caller, *, reorder: bool = False) -> tuple[ApproveResult, Plan]:
     s = ctx.services
     result = approve(
-        s.uow, s.review_sheet(), approver=caller.actor, origin=caller.origin, dry_run=True,
+        s.approve, s.review_sheet(), approver=caller.actor, origin=caller.origin, dry_run=True,
         reorder=reorder, now=s.now(), setup=SetupOptions(currency=s.options.currency),
     )  # fmt: skip
-    with s.uow() as uow:
+    with s.queries() as uow:
         plan = uow.plans.latest()
     if plan is None or plan.id is None:
         raise NotFound("there is no plan to review yet", hint="run `planner plan` first")
@@ -167,14 +167,14 @@ def confirm(ctx: Context, caller: Caller, press: Press, out: Delivery) -> Outcom
             return Outcome((f"plan:{ticket.plan_id}",), {"changed": True}, "changed")
         s = ctx.services
         result = approve(
-            s.uow, s.review_sheet(), approver=caller.actor, origin=caller.origin, now=s.now(),
+            s.approve, s.review_sheet(), approver=caller.actor, origin=caller.origin, now=s.now(),
             reorder=ticket.reorder, setup=SetupOptions(currency=s.options.currency),
         )  # fmt: skip
     except BaseException:
         ctx.claims.release(key)  # nothing was committed: the person may try again
         raise
     numbers = [d.number for d in result.created]
-    with ctx.services.uow() as uow:
+    with ctx.services.queries() as uow:
         cards = order_cards(uow, numbers)
     done = f":white_check_mark: Confirmed by {caller.mention}: {len(numbers)} order(s) created."
     if result.already and not numbers:
@@ -205,7 +205,7 @@ def cancel(ctx: Context, caller: Caller, press: Press, out: Delivery) -> Outcome
     return Outcome((f"plan:{ticket.plan_id}",))
 
 
-def order_cards(uow: BotUnitOfWork, numbers: Sequence[str]) -> list[OrderCard]:
+def order_cards(uow: BotQueries, numbers: Sequence[str]) -> list[OrderCard]:
     """Created orders as cards; FBA-bound purchases and transfers can go to Amazon."""
     warehouses = {w.code: w for w in uow.warehouses.list()}
     cards = []
@@ -251,7 +251,7 @@ def push(ctx: Context, caller: Caller, press: Press, out: Delivery) -> Outcome:
         return Outcome((request.order,), {"double_click": True}, "ignored")
     plan_id, already = result.inbound_plan_id, result.already
     numbers = order_numbers(press.message_blocks) or [request.order]
-    with ctx.services.uow() as uow:
+    with ctx.services.queries() as uow:
         cards = order_cards(uow, numbers)
     lead = f"{caller.mention} saved *{request.order}* to Amazon as {plan_id}."
     if already:

@@ -58,7 +58,7 @@ def help_reply(command: str, problem: str | None = None) -> Reply:
 
 
 def reorder(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
-    with ctx.services.uow() as uow:
+    with ctx.services.queries() as uow:
         plan = latest_plan(uow)
         codes = {w.code.casefold(): w.code for w in uow.warehouses.list()}
         vendors = {v.name.casefold(): v.name for v in uow.vendors.list()}
@@ -95,7 +95,7 @@ def sku(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome
 def show_sku(ctx: Context, caller: Caller, query: str, out: Delivery) -> Outcome:
     """One SKU's picture; the chart goes to the channel (files cannot be private)."""
     today = ctx.services.today()
-    with ctx.services.uow() as uow:
+    with ctx.services.queries() as uow:
         match = find_sku(uow, query)
         report = sku_report(uow, match.variant, today=today) if match.variant else None
     if report is None:
@@ -122,7 +122,7 @@ def settings(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Ou
     query = " ".join(args).strip()
     if not query:
         raise InvalidInput("name the SKU whose settings to show", hint="/planner settings TEA-1")
-    with ctx.services.uow() as uow:
+    with ctx.services.queries() as uow:
         found = sku_settings(uow, query, ctx.services.options)
     blocks = settings_blocks(found, sheet=ctx.services.sheet_location)
     out.reply(Reply(f"{found.sku}: settings and where they came from", blocks))
@@ -133,7 +133,7 @@ def vendors(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Out
     name = " ".join(args).strip()
     if name:
         return vendor_chart(ctx, caller, name, out)
-    with ctx.services.uow() as uow:
+    with ctx.services.queries() as uow:
         found = vendor_list(uow, ctx.services.options)
     blocks = vendors_blocks(found, sheet=ctx.services.sheet_location)
     out.reply(Reply(f"{len(found)} vendor(s) and their defaults", blocks))
@@ -144,7 +144,7 @@ def vendor_chart(ctx: Context, caller: Caller, name: str, out: Delivery) -> Outc
     """One vendor's purchase orders by month: a line of totals, and the chart in the channel."""
     from planner.adapters.charts import vendor_orders_chart  # matplotlib: only when drawing
 
-    with ctx.services.uow() as uow:
+    with ctx.services.queries() as uow:
         data = vendor_months(uow, name, today=ctx.services.today())
     out.reply(Reply(vendor_summary(data), vendor_months_blocks(data)))
     if any(data.values):
@@ -156,7 +156,7 @@ def vendor_chart(ctx: Context, caller: Caller, name: str, out: Delivery) -> Outc
 
 def orders(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
     view = args[0].casefold() if args else "open"
-    with ctx.services.uow() as uow:
+    with ctx.services.queries() as uow:
         found = pick_orders(uow, view, today=ctx.services.today())
         sources = source_options(uow) if view == "unknown-source" else None
     out.reply(Reply(f"{len(found)} {view} order(s)", orders_blocks(view, found, sources=sources)))
@@ -168,7 +168,7 @@ def approve_cmd(ctx: Context, caller: Caller, args: list[str], out: Delivery) ->
 
 
 def transfers(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
-    with ctx.services.uow() as uow:
+    with ctx.services.queries() as uow:
         plan = latest_plan(uow)
         moves = sorted(
             (
@@ -256,12 +256,10 @@ def receive(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Out
     force = any(a.casefold() in FORCE_WORDS for a in args[1:])
     words = [a for a in args[1:] if a.casefold() not in FORCE_WORDS]
     number, quantities = args[0].upper(), parse_quantities(words)
-    with ctx.services.uow() as uow:
-        result = receive_order(
-            uow, number, quantities=quantities, force=force, actor=caller.actor,
-            origin=caller.origin, now=ctx.services.now(),
-        )  # fmt: skip
-        uow.commit()
+    result = receive_order(
+        ctx.services.orders, number, quantities=quantities, force=force, actor=caller.actor,
+        origin=caller.origin, now=ctx.services.now(),
+    )  # fmt: skip
     out.reply(Reply(f"{number} received", received_blocks(result, caller.mention), public=True))
     return Outcome((number,), {"received": result.received, "status": result.status})
 
@@ -273,9 +271,9 @@ def set_source_cmd(ctx: Context, caller: Caller, args: list[str], out: Delivery)
         raise InvalidInput(
             "name the orders and the source", hint="/planner set-source PO-12 PO-13 Acme Tea"
         )
-    with ctx.services.uow() as uow:
-        changed = set_source(uow, numbers, source, actor=caller.actor, origin=caller.origin)
-        uow.commit()
+    changed = set_source(
+        ctx.services.orders, numbers, source, actor=caller.actor, origin=caller.origin
+    )
     blocks = source_set_blocks(numbers, source, changed, caller.mention)
     out.reply(Reply(f"source set to {source}", blocks, public=True))
     return Outcome(tuple(numbers), {"source": source, "changed": changed})
@@ -288,13 +286,12 @@ def destination_cmd(ctx: Context, caller: Caller, args: list[str], out: Delivery
             "name the order and its warehouse", hint="/planner destination PO-12 FBA-US"
         )
     number = args[0].upper()
-    with ctx.services.uow() as uow:
+    with ctx.services.queries() as uow:
         was = uow.orders.get(number).destination
-        order = edit_order(
-            uow, number, OrderEdit(destination=args[1]), actor=caller.actor,
-            origin=caller.origin, now=ctx.services.now(),
-        )  # fmt: skip
-        uow.commit()
+    order = edit_order(
+        ctx.services.orders, number, OrderEdit(destination=args[1]), actor=caller.actor,
+        origin=caller.origin, now=ctx.services.now(),
+    )  # fmt: skip
     blocks = destination_blocks(number, was, order.destination, caller.mention)
     out.reply(Reply(f"{number} now goes to {order.destination}", blocks, public=True))
     return Outcome((number,), {"destination": order.destination, "was": was})

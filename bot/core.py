@@ -22,6 +22,7 @@ from bot.roles import NotAllowed, Role
 from bot.services import BotServices
 from planner.domain.activity import AuditEntry
 from planner.domain.errors import InvalidInput
+from planner.services.audit import record
 
 log = logging.getLogger("planner.bot")
 
@@ -132,17 +133,16 @@ class Bot:
         if caller.channel_id:
             details["channel"] = caller.channel_id
         try:
-            with self.context.services.uow() as uow:
-                uow.audit.record(
-                    AuditEntry(
-                        actor=caller.actor,
-                        action=action,
-                        objects=tuple(str(o) for o in outcome.objects),
-                        origin=caller.origin,
-                        at=self.context.services.now(),
-                        details=details,
-                    )
-                )
-                uow.commit()
+            record(
+                self.context.services.audit,
+                AuditEntry(
+                    actor=caller.actor,
+                    action=action,
+                    objects=tuple(str(o) for o in outcome.objects),
+                    origin=caller.origin,
+                    at=self.context.services.now(),
+                    details=details,
+                ),
+            )
         except Exception:
             log.exception("could not write the audit entry for %s", action)

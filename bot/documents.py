@@ -46,7 +46,7 @@ def order_cmd(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> O
     if len(args) != 1:
         raise InvalidInput("name one order", hint="/planner order PO-1001")
     currency = ctx.services.options.currency
-    with ctx.services.uow() as uow:
+    with ctx.services.queries() as uow:
         view = order_view(uow, args[0], currency=currency)
     number = view.order.number
     out.reply(Reply(view.headline(), order_blocks(view, document=_note(view))))
@@ -69,7 +69,7 @@ def order_cmd(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> O
 def share_created(ctx: Context, caller: Caller, numbers: Sequence[str], out: Delivery) -> list[str]:
     """Share the document of each purchase order among `numbers` (just created); the shared."""
     currency = ctx.services.options.currency
-    with ctx.services.uow() as uow:
+    with ctx.services.queries() as uow:
         views = [order_view(uow, n, currency=currency) for n in numbers]
     shared = []
     for view in filter(_has_document, views):

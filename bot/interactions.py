@@ -23,11 +23,11 @@ def show(ctx: Context, caller: Caller, press: Press, out: Delivery) -> Outcome:
 def choose_source(ctx: Context, caller: Caller, press: Press, out: Delivery) -> Outcome:
     ctx.require(caller, Role.APPROVER, "set the source of orders")
     choice = SourceChoice.parse(press.value)
-    with ctx.services.uow() as uow:
-        changed = set_source(
-            uow, [choice.order], choice.source, actor=caller.actor, origin=caller.origin
-        )
-        uow.commit()
+    changed = set_source(
+        ctx.services.orders, [choice.order], choice.source, actor=caller.actor,
+        origin=caller.origin,
+    )  # fmt: skip
+    with ctx.services.queries() as uow:
         left = pick_orders(uow, "unknown-source", today=ctx.services.today())
         sources = source_options(uow)
     done = source_set_blocks([choice.order], choice.source, changed, caller.mention)
@@ -44,12 +44,10 @@ def make_transfer(ctx: Context, caller: Caller, press: Press, out: Delivery) -> 
         out.reply(Reply("This transfer is being created already."))
         return Outcome((pick.key,), {"double_click": True}, "ignored")
     try:
-        with ctx.services.uow() as uow:
-            made = create_transfer(
-                uow, plan_id=pick.plan_id, key=pick.key, actor=caller.actor,
-                origin=caller.origin, now=ctx.services.now(),
-            )  # fmt: skip
-            uow.commit()
+        made = create_transfer(
+            ctx.services.approve, plan_id=pick.plan_id, key=pick.key, actor=caller.actor,
+            origin=caller.origin, now=ctx.services.now(),
+        )  # fmt: skip
     finally:
         ctx.claims.release(key)
     row = made.rec

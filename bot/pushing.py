@@ -63,7 +63,7 @@ def parse_push(args: list[str]) -> tuple[str, bool]:
 def push_cmd(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
     """Save an FBA-bound order to Amazon (the Save to Amazon button's use case), once."""
     number, split = parse_push(args)
-    with ctx.services.uow() as uow:
+    with ctx.services.queries() as uow:
         try:
             uow.orders.get(number)
         except NotFound:

@@ -10,9 +10,9 @@ from bot.blocks.status import status_blocks
 from bot.handling import Context, Outcome
 from bot.queries import find_sku
 from bot.replies import Block, Caller, Chart, Delivery, Reply
-from bot.services import BotUnitOfWork
 from planner.domain.errors import InvalidInput, NotFound
 from planner.domain.moments import as_utc
+from planner.ports import BotQueries
 from planner.ports.charts import ChartSeries
 from planner.services.digest import build_digest, last_snapshot, sync_health
 from planner.services.forecast_chart import forecast_chart_data, forecast_title
@@ -27,7 +27,7 @@ MAX_RUNS = 10
 def digest_cmd(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> Outcome:
     """Today's digest for the person who asked, privately; the daily one is not marked sent."""
     s = ctx.services
-    with s.uow() as uow:  # reads only: what the previous digest saw stays the baseline
+    with s.queries() as uow:  # reads only: what the previous digest saw stays the baseline
         summary = build_digest(
             uow, today=s.today(), options=s.options, review_sheet=s.sheet_location,
             previous=last_snapshot(uow),
@@ -47,7 +47,7 @@ def status_cmd(ctx: Context, caller: Caller, args: list[str], out: Delivery) -> 
     """The last runs of the daily cycle with their steps, sync health, and the next runs."""
     limit = _run_count(args)
     s = ctx.services
-    with s.uow() as uow:
+    with s.queries() as uow:
         runs = uow.runs.list(limit=limit)
         health = sync_health(uow.sync_state.list(), uow.connections.list())
     schedule = s.schedule() if s.schedule is not None else None
@@ -74,7 +74,7 @@ def forecast_cmd(ctx: Context, caller: Caller, args: list[str], out: Delivery) -
         raise InvalidInput("name one SKU, and a warehouse if you like",
                            hint="/planner forecast TEA-0001 FBA-US")  # fmt: skip
     s, query = ctx.services, args[0]
-    with s.uow() as uow:
+    with s.queries() as uow:
         match = find_sku(uow, query)
         if match.variant is None:
             found = [v.sku for v in match.suggestions]
@@ -99,7 +99,7 @@ Planned = tuple[PlanInputs, PlanRun]
 
 
 def _view(
-    uow: BotUnitOfWork, sku: str, warehouse: str | None, ctx: Context, planned: Planned
+    uow: BotQueries, sku: str, warehouse: str | None, ctx: Context, planned: Planned
 ) -> ForecastView:
     s = ctx.services
     try:
@@ -112,7 +112,7 @@ def _view(
 
 
 def _chart(
-    uow: BotUnitOfWork, sku: str, warehouse: str | None, ctx: Context, planned: Planned
+    uow: BotQueries, sku: str, warehouse: str | None, ctx: Context, planned: Planned
 ) -> ChartSeries | None:
     """The chart's data from the same forecast run as the table (so it has its 90 % band)."""
     try:

@@ -5,24 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Protocol
 
 from bot.roles import RoleBook
 from planner.ports import (
-    AmazonUnitOfWork,
+    ApproveWork,
+    AuditWork,
+    BotQueries,
     Lease,
+    OrderWork,
     ReviewSheet,
-    ReviewUnitOfWork,
     ShipmentPusher,
     SyncProgress,
 )
 from planner.services.plan_inputs import PlanningOptions
 from planner.services.sync import ConnectionSync
-
-
-class BotUnitOfWork(ReviewUnitOfWork, AmazonUnitOfWork, Protocol):
-    """Every repository: the bot reads plans and orders, and runs review and sync use cases."""
-
 
 # Runs the Amazon sync of every configured connection, reporting progress; `actor` for audit.
 SyncRunner = Callable[[SyncProgress, str], list[ConnectionSync]]
@@ -36,9 +32,16 @@ def _now() -> datetime:
 
 @dataclass
 class BotServices:
-    """Factories and settings the bot's handlers use; nothing here talks to Slack."""
+    """Factories and settings the bot's handlers use; nothing here talks to Slack.
 
-    uow: Callable[[], BotUnitOfWork]
+    Each unit-of-work factory names only what its use: `queries` for reading (never committed),
+    the others for the services that write and commit themselves.
+    """
+
+    queries: Callable[[], BotQueries]  # SKUs, stock, plans, orders, charts: read only
+    orders: Callable[[], OrderWork]  # receive, set-source, destination (the services commit)
+    approve: Callable[[], ApproveWork]  # approvals from the sheet, the transfer button
+    audit: Callable[[], AuditWork]  # the record of every command and button
     review_sheet: Callable[[], ReviewSheet]
     roles: RoleBook
     lease: Callable[[str], Lease]  # a lease by name: a double-clicked button acts once (bot.once)

@@ -303,7 +303,10 @@ class App:
                 return list(client.usergroups_users_list(usergroup=group).get("users") or [])
 
         return BotServices(
-            uow=self.uow,
+            queries=self.uow,
+            orders=self.uow,
+            approve=self.uow,
+            audit=self.uow,
             review_sheet=self.review_sheet,
             roles=RoleBook(RoleLists(roles.viewers, roles.approvers, roles.admins), members),
             lease=self.lease,

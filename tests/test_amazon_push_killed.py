@@ -221,10 +221,8 @@ def test_an_edit_after_a_push_killed_before_amazon_answered_voids_the_old_plan(
         before = order(app.engine, number)
         assert not before.saving and not before.locked, "the dead push holds nothing"
         sku = before.lines[0].sku
-        with SqlUnitOfWork(app.engine) as uow:
-            edit_order(uow, number, OrderEdit(quantities={sku: before.lines[0].ordered * 2}),
-                       actor="ann")  # fmt: skip
-            uow.commit()
+        twice = OrderEdit(quantities={sku: before.lines[0].ordered * 2})
+        edit_order(lambda: SqlUnitOfWork(app.engine), number, twice, actor="ann")
         code, out, err = run(capsys, "push", number, "--split")
         assert code == 0, err
         (plan_id,) = plans_of(cli_box, number)  # the single ACTIVE plan: the new one

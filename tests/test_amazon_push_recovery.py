@@ -146,9 +146,10 @@ def test_a_failed_create_leaves_the_order_editable_and_unlinked(
         pusher(ready, sandbox).push(number, split=True, actor="ann")
     after = order(ready, number)
     assert after.amazon is None and not after.locked, "no plan in Amazon: nothing links it"
-    with SqlUnitOfWork(ready) as uow:
-        edit_order(uow, number, OrderEdit(quantities={after.lines[0].sku: 36}), actor="ann")
-        uow.commit()
+    edit_order(
+        lambda: SqlUnitOfWork(ready), number, OrderEdit(quantities={after.lines[0].sku: 36}),
+        actor="ann",
+    )  # fmt: skip
     result = pusher(ready, sandbox).push(number, split=True, actor="ann")
     assert plans_of(sandbox, number) == [result.inbound_plan_id]
     units = {i["msku"]: i["quantity"] for i in plan_state(sandbox, result.inbound_plan_id).items}
@@ -184,13 +185,11 @@ def test_an_order_is_refused_edits_only_while_a_push_is_saving_it(
     number = new_order(ready, fba_skus(sandbox, ready, 2))
     lease = SqlLease(ready, push_lease(number))
     assert lease.take(now=int(time.time()), seconds=300)  # a push is running
-    with SqlUnitOfWork(ready) as uow, pytest.raises(OrderLocked) as refused:
-        edit_order(uow, number, OrderEdit(cancel=True), actor="ann")
+    with pytest.raises(OrderLocked) as refused:
+        edit_order(lambda: SqlUnitOfWork(ready), number, OrderEdit(cancel=True), actor="ann")
     assert "being saved to Amazon right now" in refused.value.message
     lease.release()  # the push ended without a plan
-    with SqlUnitOfWork(ready) as uow:
-        edit_order(uow, number, OrderEdit(cancel=True), actor="ann")
-        uow.commit()
+    edit_order(lambda: SqlUnitOfWork(ready), number, OrderEdit(cancel=True), actor="ann")
     assert order(ready, number).status.value == "cancelled"
 
 
@@ -354,10 +353,8 @@ def test_an_edit_keeps_a_running_push_claim_and_marks_a_dead_one_stale(
         PushState(PushStage.CLAIMED, token="bbbbbbbbbbbb", claimed_at=99),
     ):
         claims.swap(number, expected=claims.current(number), new=held)
-        with SqlUnitOfWork(ready) as uow:
-            edit_order(uow, number, OrderEdit(quantities={_first_sku(ready, number): 30}),
-                       actor="ann")  # fmt: skip
-            uow.commit()
+        edit_order(lambda: SqlUnitOfWork(ready), number,
+                   OrderEdit(quantities={_first_sku(ready, number): 30}), actor="ann")  # fmt: skip
         stale = PushState(PushStage.STALE, token=held.token)
         assert claims.current(number) == stale, "same name, never adopted"
     # A live push (this process) took the lease after the order was read: its claim is kept.

@@ -158,8 +158,7 @@ def test_new_seller_skus_become_variants_and_merged_listings_stay_merged(
     with SqlUnitOfWork(engine) as uow:
         skus = {v.sku for v in uow.variants.list()}
         assert fbm.seller_sku in skus and fbm.variant_sku in skus
-        merge_variants(uow, fbm.variant_sku, [fbm.seller_sku], actor="test")
-        uow.commit()
+    merge_variants(lambda: SqlUnitOfWork(engine), fbm.variant_sku, [fbm.seller_sku], actor="test")
     before = amazon_sales(engine, demo_seller)
     target = SeriesKey(fbm.variant_sku, "FBM-NA", "amazon.com")
     sandbox.seller.add_order(
@@ -287,8 +286,9 @@ def test_set_source_names_the_origin_of_shipments_found_in_amazon(
     with SqlUnitOfWork(engine) as uow:
         unknown = [o.number for o in uow.orders.list() if o.source_unknown and o.external_ref]
         vendor = uow.vendors.list()[0].name
-        changed = set_source(uow, unknown, vendor, actor="maria", origin="slack")
-        uow.commit()
+    changed = set_source(
+        lambda: SqlUnitOfWork(engine), unknown, vendor, actor="maria", origin="slack"
+    )
     assert sorted(changed) == sorted(unknown) and unknown
     with SqlUnitOfWork(engine) as uow:
         assert all(uow.orders.get(n).source == vendor for n in unknown)

@@ -111,11 +111,9 @@ def store(uow: SqlUnitOfWork) -> SqlUnitOfWork:
 def test_receiving_into_an_ip_warehouse_adds_stock_and_closes_the_order(
     store: SqlUnitOfWork,
 ) -> None:
-    with store:
-        result = receive_order(store, "PO-1", quantities={"TEA-A": 40}, actor="ann")
-        assert result.status == "partially received" and result.outstanding == 60
-        result = receive_order(store, "PO-1", actor="ann")  # the rest
-        store.commit()
+    result = receive_order(lambda: store, "PO-1", quantities={"TEA-A": 40}, actor="ann")
+    assert result.status == "partially received" and result.outstanding == 60
+    result = receive_order(lambda: store, "PO-1", actor="ann")  # the rest
     with store:
         assert store.stock.get("TEA-A", "IP-MAIN").available == 150
         assert store.orders.get("PO-1").status is OrderStatus.RECEIVED
@@ -124,14 +122,13 @@ def test_receiving_into_an_ip_warehouse_adds_stock_and_closes_the_order(
 
 
 def test_receiving_refuses_fba_orders_closed_orders_and_unknown_skus(store: SqlUnitOfWork) -> None:
-    with store:
-        with pytest.raises(DomainRuleViolation, match="only into IP warehouses"):
-            receive_order(store, "PO-3", actor="ann")
-        with pytest.raises(InvalidInput, match="no line for 'TEA-Z'"):
-            receive_order(store, "PO-1", quantities={"TEA-Z": 5}, actor="ann")
-        receive_order(store, "PO-1", actor="ann")
-        with pytest.raises(InvalidTransition):
-            receive_order(store, "PO-1", quantities={"TEA-A": 1}, actor="ann")
+    with pytest.raises(DomainRuleViolation, match="only into IP warehouses"):
+        receive_order(lambda: store, "PO-3", actor="ann")
+    with pytest.raises(InvalidInput, match="no line for 'TEA-Z'"):
+        receive_order(lambda: store, "PO-1", quantities={"TEA-Z": 5}, actor="ann")
+    receive_order(lambda: store, "PO-1", actor="ann")
+    with pytest.raises(InvalidTransition):
+        receive_order(lambda: store, "PO-1", quantities={"TEA-A": 1}, actor="ann")
 
 
 def test_digest_names_risks_late_orders_ignored_shipments_and_what_changed_since(
@@ -169,9 +166,10 @@ def test_a_transfer_row_becomes_one_placed_transfer_order(store: SqlUnitOfWork) 
     with store:
         plan = store.plans.latest()
         assert plan is not None and plan.id is not None
-        made = create_transfer(store, plan_id=plan.id, key=key, actor="ann", now=datetime.now(UTC))
-        store.commit()
-        again = create_transfer(store, plan_id=plan.id, key=key, actor="bob")
+    made = create_transfer(
+        lambda: store, plan_id=plan.id, key=key, actor="ann", now=datetime.now(UTC)
+    )
+    again = create_transfer(lambda: store, plan_id=plan.id, key=key, actor="bob")
     assert made.created and not again.created and again.order.number == made.order.number
     assert made.order.kind is OrderKind.TRANSFER and made.order.status is OrderStatus.OPEN
     assert (made.order.source, made.order.destination, made.order.units) == (
@@ -179,5 +177,5 @@ def test_a_transfer_row_becomes_one_placed_transfer_order(store: SqlUnitOfWork) 
         "FBA-US",
         30,
     )
-    with store, pytest.raises(NotFound, match="no transfer to make"):
-        create_transfer(store, plan_id=plan.id, key="TO:TEA-Z:FBA-US:IP-MAIN", actor="ann")
+    with pytest.raises(NotFound, match="no transfer to make"):
+        create_transfer(lambda: store, plan_id=plan.id, key="TO:TEA-Z:FBA-US:IP-MAIN", actor="ann")

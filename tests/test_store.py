@@ -357,8 +357,8 @@ def test_merging_a_duplicate_moves_listings_history_and_stock(uow: SqlUnitOfWork
                 StockLevel("TEA-1-OLD", "FBA-US", available=3, inbound_shipped=2),
             ]
         )
-        result = merge_variants(uow, "TEA-1", ["TEA-1-OLD"], actor="bob")
         uow.commit()
+    result = merge_variants(lambda: uow, "TEA-1", ["TEA-1-OLD"], actor="bob")
     assert result.listings_moved == 1
     with uow:
         assert {x.seller_sku for x in uow.listings.list(variant_sku="TEA-1")} == {

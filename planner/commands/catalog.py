@@ -68,8 +68,7 @@ def merge_cmd(state: State, target: str, duplicates: tuple[str, ...]) -> None:
     with state.app.uow() as uow:
         target = resolve_sku(uow, target)
         found = [resolve_sku(uow, d) for d in duplicates]
-        result = merge_variants(uow, target, found, actor=getpass.getuser())
-        uow.commit()
+    result = merge_variants(state.app.uow, target, found, actor=getpass.getuser())
     out.print(
         f"merged {', '.join(result.merged)} into {result.target}: "
         f"{result.listings_moved} listing(s), {result.history_rows_moved} day(s) of sales moved"

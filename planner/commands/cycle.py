@@ -10,7 +10,7 @@ import click
 from planner.cli import State, cli, emit_json, err, out, pass_state, table, today
 from planner.domain.errors import PlannerError
 from planner.domain.runs import Run, RunStatus
-from planner.ports import AmazonUnitOfWork
+from planner.ports import SyncHealthQueries
 
 STEPS = ("sync", "plan", "publish", "digest")
 
@@ -103,7 +103,7 @@ def status_cmd(state: State, limit: int, as_json: bool) -> None:
         )
 
 
-def _sync_health(uow: AmazonUnitOfWork) -> list[dict[str, Any]]:
+def _sync_health(uow: SyncHealthQueries) -> list[dict[str, Any]]:
     """Per connection and data kind: when the sync last succeeded, and the last failure."""
     return [
         {

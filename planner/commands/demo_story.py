@@ -20,7 +20,7 @@ from typing import Protocol
 
 from planner.bootstrap import App
 from planner.demo import DemoSeller, generate_seller
-from planner.demo.amazon import load_planner_side, restore_stockouts
+from planner.demo.amazon import finish_amazon_side, write_planner_side
 from planner.demo.buyer import Tick, tick_sample
 from planner.demo.seeding import DemoSummary, summarize
 from planner.demo.stock import stock_time
@@ -131,9 +131,7 @@ def load_seller(app: App, *, seed: int, variants: int, today: date, view: StoryV
     view.status(f"Generating the demo seller ({variants} variants)…")
     seller = generate_seller(seed=seed, variants=variants, today=today)
     view.status("Writing planner's side (catalog, IP, Shopify, orders)…")
-    with app.uow() as uow:
-        load_planner_side(uow, seller)
-        uow.commit()
+    write_planner_side(app.uow, seller)
     for key, value in (("origin", "demo"), ("demo_seed", seed), ("demo_variants", variants)):
         app.admin().set_meta(key, str(value))
     view.status("Starting the Amazon sandbox…")
@@ -161,17 +159,13 @@ def sync_seller(
 def finish_load(app: App, seller: DemoSeller) -> DemoSummary:
     """After the first sync: the past stockouts at Amazon, and the load in the audit log."""
     summary = summarize(seller)
-    with app.uow() as uow:
-        restore_stockouts(uow, seller)
-        uow.audit.record(
-            AuditEntry(
-                actor=ACTOR,
-                action="demo.load",
-                objects=tuple(c.name for c in seller.connections),
-                details=asdict(summary),
-            )
-        )
-        uow.commit()
+    entry = AuditEntry(
+        actor=ACTOR,
+        action="demo.load",
+        objects=tuple(c.name for c in seller.connections),
+        details=asdict(summary),
+    )
+    finish_amazon_side(app.uow, seller, entry)
     return summary
 
 

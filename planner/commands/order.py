@@ -17,7 +17,7 @@ from planner.cli import State, cli, emit_json, order_numbers, out, pass_state, t
 from planner.commands.orders import order_json
 from planner.domain.errors import InvalidInput
 from planner.domain.orders import StockOrder
-from planner.ports import UnitOfWork
+from planner.ports import NameBook
 from planner.services.names import resolve_sku, resolve_source
 from planner.services.order_edits import OrderEdit, edit_order
 from planner.services.order_view import find_order, order_headline
@@ -45,7 +45,7 @@ class SkuQuantity(click.ParamType):
             self.fail(f"{text!r}: the quantity {qty!r} is not a whole number", param, ctx)
 
 
-def _quantities(uow: UnitOfWork, pairs: tuple[tuple[str, int], ...]) -> dict[str, int]:
+def _quantities(uow: NameBook, pairs: tuple[tuple[str, int], ...]) -> dict[str, int]:
     """`--qty` pairs by stored SKU (tea-0001 is TEA-0001); a SKU named twice is refused."""
     found: dict[str, int] = {}
     for typed, qty in pairs:
@@ -100,14 +100,14 @@ def edit_cmd(
 ) -> None:
     """Change quantities, expected date or destination, or cancel (refused once saved to Amazon)."""
     with state.app.uow() as uow:
-        edit = OrderEdit(
-            quantities=_quantities(uow, qty),
-            expected_on=expected.date() if expected is not None else None,
-            cancel=cancel,
-            destination=destination,
-        )
-        order = edit_order(uow, number, edit, actor=getpass.getuser())
-        uow.commit()
+        quantities = _quantities(uow, qty)
+    edit = OrderEdit(
+        quantities=quantities,
+        expected_on=expected.date() if expected is not None else None,
+        cancel=cancel,
+        destination=destination,
+    )
+    order = edit_order(state.app.uow, number, edit, actor=getpass.getuser())
     _print(order)
 
 
@@ -127,14 +127,10 @@ def receive_cmd(state: State, number: str, qty: tuple[tuple[str, int], ...], for
     IP warehouse takes its units out of that one.
     """
     with state.app.uow() as uow:
-        result = receive_order(
-            uow,
-            number,
-            quantities=_quantities(uow, qty) or None,
-            force=force,
-            actor=getpass.getuser(),
-        )
-        uow.commit()
+        quantities = _quantities(uow, qty) or None
+    result = receive_order(
+        state.app.uow, number, quantities=quantities, force=force, actor=getpass.getuser()
+    )
     rows = [(sku, n, result.stock[sku]) for sku, n in result.received.items()]
     out.print(
         table(
@@ -177,8 +173,9 @@ def set_source_cmd(state: State, numbers: tuple[str, ...], source: str, replace:
 
     with state.app.uow() as uow:
         source = resolve_source(uow, source)
-        changed = set_source(uow, list(numbers), source, replace=replace, actor=getpass.getuser())
-        uow.commit()
+    changed = set_source(
+        state.app.uow, list(numbers), source, replace=replace, actor=getpass.getuser()
+    )
     out.print(f"Source set to {source} on {len(changed)} order(s): {', '.join(changed) or '-'}")
 
 

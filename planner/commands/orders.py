@@ -9,7 +9,7 @@ import click
 from planner.adapters.files import check_writable, write_csv
 from planner.cli import State, cli, emit_json, err, out, pass_state, table, today
 from planner.domain.orders import OrderKind, OrderStatus, StockOrder
-from planner.ports import UnitOfWork
+from planner.ports import NameBook
 from planner.services.exports import ORDER_COLUMNS, Cell, order_rows
 
 VIEWS = ("open", "late", "fba", "unknown-source", "all")
@@ -119,7 +119,7 @@ def orders_cmd(
 
 
 def _csv_rows(
-    uow: UnitOfWork, orders: list[StockOrder], kinds: dict[str, str], currency: str
+    uow: NameBook, orders: list[StockOrder], kinds: dict[str, str], currency: str
 ) -> list[tuple[Cell, ...]]:
     vendors = {v.name.casefold(): v.currency for v in uow.vendors.list()}
     skus = {line.sku for o in orders for line in o.lines}

@@ -26,7 +26,7 @@ from planner.services.setup.service import (
     KINDS,
     ImportResult,
     check_headers,
-    import_rows,
+    import_file,
     kind_named,
 )
 from planner.services.setup.world import Kind, Outcome, World
@@ -74,20 +74,17 @@ def import_cmd(
     # Rows refused while reading stop the import unless skipped: the use case then only checks.
     rehearse = dry_run or (bool(problems) and not skip_bad_rows)
     actor = getpass.getuser()
-    with state.app.uow() as uow:
-        if kind is None:
-            result = stock_history.import_stock_history(
-                uow, rows, actor=actor, dry_run=rehearse, skip_bad_rows=skip_bad_rows
-            )
-        else:
-            options = state.app.setup_options()
-            result = import_rows(
-                uow, kind, rows, options=options, actor=actor, dry_run=rehearse,
-                skip_bad_rows=skip_bad_rows,
-            )  # fmt: skip
-        ok = skip_bad_rows or not (problems or result.refused)
-        if ok and not rehearse:
-            uow.commit()
+    # Each import commits itself when its rows applied (never on a rehearsal).
+    if kind is None:
+        result = stock_history.import_stock_history(
+            state.app.uow, rows, actor=actor, dry_run=rehearse, skip_bad_rows=skip_bad_rows
+        )
+    else:
+        options = state.app.setup_options()
+        result = import_file(
+            state.app.uow, kind, rows, options=options, actor=actor, dry_run=rehearse,
+            skip_bad_rows=skip_bad_rows,
+        )  # fmt: skip
     key = kind.key if kind else stock_history.HEADERS[:3]
     report(
         result, path=path, key=key, problems=problems, dry_run=dry_run, skip_bad_rows=skip_bad_rows

@@ -8,11 +8,13 @@ loaded as before.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 
 from planner.demo import DemoSeller
+from planner.domain.activity import AuditEntry
 from planner.domain.errors import DomainRuleViolation
 from planner.domain.series import SeriesKey
 from planner.ports import UnitOfWork
@@ -23,6 +25,26 @@ AMAZON_WAREHOUSES = ("FBA-", "FBM-")
 
 def is_amazon_warehouse(code: str) -> bool:
     return code.startswith(AMAZON_WAREHOUSES)
+
+
+def write_planner_side(work: Callable[[], UnitOfWork], seller: DemoSeller) -> int:
+    """load_planner_side in a unit of work of its own, committed; the history rows written."""
+    with work() as uow:
+        rows = load_planner_side(uow, seller)
+        uow.commit()
+    return rows
+
+
+def finish_amazon_side(
+    work: Callable[[], UnitOfWork], seller: DemoSeller, entry: AuditEntry
+) -> int:
+    """After the first sync: the past stockouts at Amazon and the load's audit entry, committed
+    together."""
+    with work() as uow:
+        rows = restore_stockouts(uow, seller)
+        uow.audit.record(entry)
+        uow.commit()
+    return rows
 
 
 def load_planner_side(uow: UnitOfWork, seller: DemoSeller) -> int:

@@ -9,7 +9,6 @@ from datetime import date
 from typing import Protocol
 
 from planner.domain.plan import Plan
-from planner.ports.store import UnitOfWork
 
 # A cell as read from or written to a sheet; formulas come back as text starting with "=".
 Cell = str | int | float | bool | date | None
@@ -215,9 +214,3 @@ class ReviewRepository(Protocol):
     def approvals(self, row_keys: Iterable[str]) -> list[RowApproval]:
         """Every approval of these rows, oldest first."""
         ...
-
-
-class ReviewUnitOfWork(UnitOfWork, Protocol):
-    """The unit of work the review use cases need: every repository plus the review log."""
-
-    reviews: ReviewRepository

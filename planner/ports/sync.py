@@ -9,7 +9,6 @@ from typing import Protocol
 
 from planner.domain.catalog import Listing
 from planner.ports.marketplace import FbaInventory, InboundShipment
-from planner.ports.store import UnitOfWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +103,3 @@ class InboundShipmentRepository(Protocol):
     def ids_by_order(self) -> dict[str, set[str]]:
         """The shipment ids kept for each order (by order number), in one query."""
         ...
-
-
-class AmazonUnitOfWork(UnitOfWork, Protocol):
-    """The unit of work with the Amazon sync's own repositories."""
-
-    sync_state: SyncStateRepository
-    amazon_sales: AmazonSalesRepository
-    amazon_inventory: AmazonInventoryRepository
-    inbound_shipments: InboundShipmentRepository

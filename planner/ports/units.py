@@ -138,16 +138,87 @@ class CycleWork(Transaction, Protocol):
     runs: RunRepository
 
 
-class BotQueries(Transaction, Protocol):
-    """What the bot's questions read: SKUs, stock, plans, orders and forecast charts."""
+class BotQueries(PlanWork, DigestWork, Protocol):
+    """What the bot's questions read (never committed): SKUs, stock, plans, orders, forecast
+    charts; a forecast as tonight's plan would make it (PlanWork's reads), the digest
+    (DigestWork's), the daily runs and the rows approved from the review sheet."""
+
+    reviews: ReviewRepository
+    runs: RunRepository
+
+
+class NameBook(Protocol):
+    """What names are read from: SKUs, warehouse codes and vendor names (services.names).
+
+    Not a transaction of its own: the names are looked up inside whichever unit is open.
+    """
 
     vendors: VendorRepository
     variants: VariantRepository
     warehouses: WarehouseRepository
+
+
+class OrderQueries(NameBook, Protocol):
+    """What an order's views read (order view, purchase order document, a vendor's months)."""
+
+    orders: OrderRepository
+
+
+class SettingsQueries(NameBook, Protocol):
+    """What the settings views read: a SKU's settings and where they come from, vendors."""
+
     boms: BomRepository
     settings: SettingsRepository
+
+
+class OrderWork(Transaction, Protocol):
+    """Changing a stock order by hand: editing it, receiving it, naming its source."""
+
+    orders: OrderRepository
+    vendors: VendorRepository
+    variants: VariantRepository
+    warehouses: WarehouseRepository
+    boms: BomRepository
+    stock: StockRepository
+    audit: AuditLog
+
+
+class CatalogWork(Transaction, Protocol):
+    """Merging duplicate variants: their listings, sales history and stock move to one."""
+
+    variants: VariantRepository
+    listings: ListingRepository
+    history: HistoryRepository
+    stock: StockRepository
+    audit: AuditLog
+
+
+class StockHistoryWork(Transaction, Protocol):
+    """Importing past stock levels (stockout days) for the forecast."""
+
+    variants: VariantRepository
+    warehouses: WarehouseRepository
+    history: HistoryRepository
+    audit: AuditLog
+
+
+class AuditWork(Transaction, Protocol):
+    """Writing one entry to the audit log (the bot's record of every command and button)."""
+
+    audit: AuditLog
+
+
+class SupplyQueries(Protocol):
+    """The supply ledger's reads: where every unit is, by warehouse and connection."""
+
+    connections: ConnectionRepository
+    warehouses: WarehouseRepository
     stock: StockRepository
     orders: OrderRepository
-    plans: PlanRepository
-    snapshots: SnapshotRepository
-    history: HistoryRepository
+    boms: BomRepository
+
+
+class SyncHealthQueries(Protocol):
+    """Each connection's sync state, as the cycle's status shows it."""
+
+    sync_state: SyncStateRepository

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from planner.domain.errors import InvalidInput
 from planner.domain.series import SeriesKey
-from planner.ports import UnitOfWork
+from planner.services.forecast_chart import ChartReads
 
 GROUPINGS = ("variant", "vendor", "warehouse", "method")
 
@@ -35,7 +35,7 @@ class AccuracyRow:
 
 
 def forecast_accuracy(
-    uow: UnitOfWork, *, today: date, by: str = "variant", days: int = 28, lookback: int = 90
+    uow: ChartReads, *, today: date, by: str = "variant", days: int = 28, lookback: int = 90
 ) -> list[AccuracyRow]:
     """Accuracy of forecasts made between `lookback` and `days` days ago, over `days` days."""
     if by not in GROUPINGS:

@@ -9,7 +9,7 @@ for what was shipped and received, and for the status.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
@@ -21,10 +21,10 @@ from planner.ports import (
     AmazonGateway,
     InboundShipment,
     InboundStatus,
+    OrderWork,
     SyncProgress,
     SyncState,
     SyncWork,
-    UnitOfWork,
 )
 from planner.services.amazon_listings import ListingIndex, fba_warehouse
 
@@ -342,7 +342,7 @@ def _status_of_all(
 
 
 def set_source(
-    uow: UnitOfWork,
+    work: Callable[[], OrderWork],
     numbers: Sequence[str],
     source: str,
     *,
@@ -357,6 +357,15 @@ def set_source(
     """
     if not numbers:
         raise InvalidInput("name at least one order to set the source of")
+    with work() as uow:
+        changed = _set_source(uow, numbers, source, actor=actor, origin=origin, replace=replace)
+        uow.commit()
+    return changed
+
+
+def _set_source(
+    uow: OrderWork, numbers: Sequence[str], source: str, *, actor: str, origin: str, replace: bool
+) -> list[str]:
     changed = []
     for number in numbers:
         order = uow.orders.get(number)
@@ -380,7 +389,7 @@ def set_source(
     return changed
 
 
-def _check_source(uow: UnitOfWork, order: StockOrder, source: str) -> None:
+def _check_source(uow: OrderWork, order: StockOrder, source: str) -> None:
     """A purchase comes from a known vendor; a transfer from a known warehouse other than FBA."""
     if order.kind is OrderKind.PURCHASE:
         uow.vendors.get(source)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from planner.domain.activity import AuditEntry, StockLevel
 from planner.domain.catalog import merge_listings
 from planner.domain.errors import DomainRuleViolation, InvalidInput
-from planner.ports import UnitOfWork
+from planner.ports import CatalogWork
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,16 +20,31 @@ class MergeResult:
 
 
 def merge_variants(
-    uow: UnitOfWork, target: str, duplicates: list[str], *, actor: str, origin: str = "cli"
+    work: Callable[[], CatalogWork],
+    target: str,
+    duplicates: list[str],
+    *,
+    actor: str,
+    origin: str = "cli",
 ) -> MergeResult:
     """Make the duplicates' listings, sales history and stock count as the target variant's.
 
-    The duplicates stay in the store, inactive, so their orders keep their meaning.
+    The duplicates stay in the store, inactive, so their orders keep their meaning. All of it
+    is committed, or (refused) none.
     """
     if not duplicates:
         raise InvalidInput("name at least one duplicate SKU to merge into the target")
     if target in duplicates:
         raise InvalidInput(f"{target!r} cannot be merged into itself")
+    with work() as uow:
+        result = _merge(uow, target, duplicates, actor=actor, origin=origin)
+        uow.commit()
+    return result
+
+
+def _merge(
+    uow: CatalogWork, target: str, duplicates: list[str], *, actor: str, origin: str
+) -> MergeResult:
     goal = uow.variants.get(target)
     if not goal.active:
         raise DomainRuleViolation(f"{target!r} is inactive (merged away); merge into an active SKU")
@@ -58,7 +74,7 @@ def merge_variants(
     return MergeResult(target, tuple(duplicates), moved_listings, moved_rows)
 
 
-def _move_stock(uow: UnitOfWork, from_sku: str, to_sku: str) -> None:
+def _move_stock(uow: CatalogWork, from_sku: str, to_sku: str) -> None:
     """Stock held under the duplicate SKU is the target's stock from now on."""
     fields = ("available", "reserved", "inbound_working", "inbound_shipped", "inbound_receiving")
     changed: list[StockLevel] = []

@@ -23,8 +23,8 @@ from planner.forecast.uncertainty import quantile_over
 from planner.ports import (
     HistoryRepository,
     PlanRepository,
+    PlanWork,
     SnapshotRepository,
-    UnitOfWork,
     VariantRepository,
     WarehouseRepository,
 )
@@ -64,7 +64,7 @@ class _History:
 
 
 def forecast_chart_data(
-    uow: UnitOfWork,
+    uow: PlanWork,  # a stored chart reads only ChartReads; a fresh one plans (PlanWork)
     sku: str,
     *,
     warehouse: str | None = None,

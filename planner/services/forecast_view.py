@@ -12,7 +12,7 @@ from numpy.typing import NDArray
 from planner.domain.errors import NotFound
 from planner.domain.series import SeriesKey
 from planner.engine.demand import dependent_demand  # the plan's own rule: the view cannot drift
-from planner.ports import UnitOfWork
+from planner.ports import PlanWork
 from planner.services.plan_arrays import bill_rows
 from planner.services.plan_inputs import Catalog, PlanningOptions
 from planner.services.plan_series import edit_levels
@@ -64,7 +64,7 @@ class ForecastView:
 
 
 def plan_afresh(
-    uow: UnitOfWork, *, today: date, options: PlanningOptions
+    uow: PlanWork, *, today: date, options: PlanningOptions
 ) -> tuple[PlanInputs, PlanRun]:
     """Forecast and plan as tonight would, keeping nothing (for views and charts)."""
     inputs = load_inputs(uow, today=today, options=options)
@@ -72,7 +72,7 @@ def plan_afresh(
 
 
 def forecast_view(
-    uow: UnitOfWork,
+    uow: PlanWork,
     sku: str,
     *,
     warehouse: str | None,

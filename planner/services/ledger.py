@@ -29,7 +29,7 @@ from typing import Any
 
 from planner.domain.orders import OrderStatus
 from planner.domain.warehouses import WarehouseKind
-from planner.ports import UnitOfWork
+from planner.ports import SupplyQueries
 from planner.services.supply import committed, on_the_way, past_grace
 
 
@@ -59,7 +59,7 @@ class LedgerLine:
 
 
 def supply_ledger(
-    uow: UnitOfWork, *, today: date, default_grace: int | None, sku: str | None = None
+    uow: SupplyQueries, *, today: date, default_grace: int | None, sku: str | None = None
 ) -> list[LedgerLine]:
     """Every (SKU, plain warehouse) with stock or open orders, by bucket (one SKU if named)."""
     warehouses = {w.code: w for w in uow.warehouses.list()}

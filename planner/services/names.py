@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from planner.domain.catalog import Vendor
 from planner.domain.errors import NotFound
 from planner.domain.warehouses import Warehouse
-from planner.ports import UnitOfWork
+from planner.ports import NameBook
 
 
 def canonical(what: str, typed: str, known: Iterable[str]) -> str:
@@ -41,40 +41,40 @@ def _export(what: str) -> str:
     return {"SKU": "products", "warehouse": "warehouses", "vendor": "vendors"}.get(what, what)
 
 
-def resolve_sku(uow: UnitOfWork, typed: str) -> str:
+def resolve_sku(uow: NameBook, typed: str) -> str:
     """A SKU as stored (TEA-0097 for tea-0097)."""
     return canonical("SKU", typed, (v.sku for v in uow.variants.list()))
 
 
-def resolve_warehouse(uow: UnitOfWork, typed: str) -> str:
+def resolve_warehouse(uow: NameBook, typed: str) -> str:
     """A warehouse code as stored (FBA-GB for fba-gb)."""
     return canonical("warehouse", typed, (w.code for w in uow.warehouses.list()))
 
 
-def find_warehouse(uow: UnitOfWork, typed: str) -> Warehouse:
+def find_warehouse(uow: NameBook, typed: str) -> Warehouse:
     """The warehouse a code names, in any case."""
     return uow.warehouses.get(resolve_warehouse(uow, typed))
 
 
-def resolve_vendor(uow: UnitOfWork, typed: str) -> str:
+def resolve_vendor(uow: NameBook, typed: str) -> str:
     """A vendor name as stored."""
     return canonical("vendor", typed, (v.name for v in uow.vendors.list()))
 
 
-def find_vendor(uow: UnitOfWork, typed: str) -> Vendor:
+def find_vendor(uow: NameBook, typed: str) -> Vendor:
     """The vendor a name names, in any case and spacing."""
     name = resolve_vendor(uow, typed)
     return next(v for v in uow.vendors.list() if v.name == name)
 
 
-def resolve_source(uow: UnitOfWork, typed: str) -> str:
+def resolve_source(uow: NameBook, typed: str) -> str:
     """An order's source as stored: a vendor name, else a warehouse code."""
     vendors = [v.name for v in uow.vendors.list()]
     warehouses = [w.code for w in uow.warehouses.list()]
     return canonical("vendor or warehouse", typed, [*vendors, *warehouses])
 
 
-def resolve_optional(uow: UnitOfWork, typed: str | None, what: str) -> str | None:
+def resolve_optional(uow: NameBook, typed: str | None, what: str) -> str | None:
     """resolve_sku/warehouse/vendor for an option that may be absent."""
     if typed is None:
         return None

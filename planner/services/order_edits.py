@@ -4,19 +4,19 @@ Every edit goes through the order's own rules, so an order saved to Amazon is re
 "edit it in Amazon" and a received or cancelled one cannot change. An order placed on a combined
 warehouse gets its true destination here (one of the members), as the product guide has it:
 "you can select the 'true' destination warehouse once the new order is created". Each edit is
-audited; the caller commits, so a refused edit leaves nothing half-written.
+audited and committed at once, so a refused edit leaves nothing half-written.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from planner.domain.activity import AuditEntry
 from planner.domain.errors import InvalidInput, OrderLocked
 from planner.domain.orders import StockOrder
-from planner.ports import UnitOfWork
+from planner.ports import OrderWork
 from planner.services.names import find_warehouse
 
 
@@ -39,7 +39,7 @@ class OrderEdit:
 
 
 def edit_order(
-    uow: UnitOfWork,
+    work: Callable[[], OrderWork],
     number: str,
     edit: OrderEdit,
     *,
@@ -47,12 +47,22 @@ def edit_order(
     origin: str = "cli",
     now: datetime | None = None,
 ) -> StockOrder:
-    """Apply one edit to an order and audit it; raises a PlannerError a person can act on."""
+    """Apply one edit to an order, audit it and commit; raises a PlannerError a person can act
+    on (then nothing is stored)."""
     if edit.is_empty():
         raise InvalidInput(
             f"nothing to change on order {number}",
             hint="give --qty SKU=N, --expected YYYY-MM-DD, --destination WAREHOUSE or --cancel",
         )
+    with work() as uow:
+        order = _edit(uow, number, edit, actor=actor, origin=origin, now=now)
+        uow.commit()
+    return order
+
+
+def _edit(
+    uow: OrderWork, number: str, edit: OrderEdit, *, actor: str, origin: str, now: datetime | None
+) -> StockOrder:
     order = uow.orders.get(number)
     if order.external_ref is not None and not order.locked:
         # Pulled in from an FBA shipment made in Amazon: the sync owns its lines and dates.

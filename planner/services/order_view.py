@@ -11,7 +11,7 @@ from planner.domain.catalog import Vendor
 from planner.domain.errors import NotFound
 from planner.domain.orders import OrderKind, StockOrder
 from planner.domain.warehouses import Warehouse
-from planner.ports import UnitOfWork
+from planner.ports import OrderQueries
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,7 @@ def source_unknown(order: StockOrder) -> str:
     return "components" if order.kind is OrderKind.ASSEMBLY else "unknown source"
 
 
-def find_order(uow: UnitOfWork, number: str) -> StockOrder:
+def find_order(uow: OrderQueries, number: str) -> StockOrder:
     """The order by its number in any case (`po-1001` is PO-1001)."""
     text = number.strip()
     try:
@@ -97,7 +97,7 @@ def find_order(uow: UnitOfWork, number: str) -> StockOrder:
         ) from None
 
 
-def order_view(uow: UnitOfWork, number: str, *, currency: str) -> OrderView:
+def order_view(uow: OrderQueries, number: str, *, currency: str) -> OrderView:
     """The order and the names around it (`currency`: the reporting one, for orders whose
     lines have no vendor)."""
     order = find_order(uow, number)

@@ -13,7 +13,7 @@ from datetime import date
 from planner.domain.errors import DomainRuleViolation
 from planner.domain.orders import OrderKind
 from planner.domain.warehouses import Warehouse, WarehouseKind
-from planner.ports import UnitOfWork
+from planner.ports import OrderQueries
 from planner.services.order_view import OrderView, order_view
 
 ADDRESS_NOT_SET = "address not set"
@@ -69,7 +69,7 @@ class PurchaseOrderDocument:
         return any(line.vendor_sku for line in self.lines)
 
 
-def po_document(uow: UnitOfWork, number: str, *, currency: str) -> PurchaseOrderDocument:
+def po_document(uow: OrderQueries, number: str, *, currency: str) -> PurchaseOrderDocument:
     """The document of one purchase order (`currency`: the reporting one, used when neither
     the vendor nor the SKUs say); refused for transfers, assemblies and vendorless orders."""
     return document_of(order_view(uow, number, currency=currency), currency=currency)

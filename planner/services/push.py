@@ -52,8 +52,8 @@ from planner.ports import (
     PlacementChoice,
     PushClaims,
     PushResult,
+    PushWork,
     ShipFromAddress,
-    UnitOfWork,
 )
 from planner.services.push_lease import BEING_SAVED, WAIT_HINT, PushLease
 from planner.services.push_settings import (
@@ -107,7 +107,7 @@ class ShipmentPush:
 
     def __init__(
         self,
-        uow: Callable[[], UnitOfWork],
+        uow: Callable[[], PushWork],
         claims: PushClaims,
         gateway: Callable[[str], InboundPlanGateway],
         settings: PushSettings | None = None,
@@ -268,7 +268,7 @@ def _check_pushable(order: StockOrder, dest: Warehouse) -> None:
         raise DomainRuleViolation(f"order {number} has no lines")
 
 
-def _pack_size(uow: UnitOfWork, sku: str) -> int:
+def _pack_size(uow: PushWork, sku: str) -> int:
     """Units in a case pack of the variant (its own, else its vendor's; 1: none)."""
     variant = uow.variants.get(sku)
     if variant.pack_size:

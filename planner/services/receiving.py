@@ -13,7 +13,7 @@ brings the receipts in. Setting the source of orders found in Amazon is
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
@@ -21,7 +21,7 @@ from planner.domain.activity import AuditEntry, StockLevel
 from planner.domain.errors import DomainRuleViolation, InvalidInput
 from planner.domain.orders import ComponentUse, OrderKind, StockOrder, components_used
 from planner.domain.warehouses import Warehouse
-from planner.ports import UnitOfWork
+from planner.ports import OrderWork
 
 FORCE_HINT = (
     "receive fewer, or bring the missing stock in first; --force (in Slack: `force`) takes "
@@ -53,7 +53,7 @@ class _Taking:
 
 
 def receive_order(
-    uow: UnitOfWork,
+    work: Callable[[], OrderWork],
     number: str,
     *,
     quantities: Mapping[str, int] | None = None,
@@ -64,10 +64,27 @@ def receive_order(
 ) -> ReceiveResult:
     """Receive an order (all outstanding units, or the given ones) into its IP warehouse.
 
-    The caller commits. Raises NotFound, InvalidInput or DomainRuleViolation with a message a
-    person can act on; `force` takes short components (or transfer units) down to 0.
+    Commits the receipt, or nothing of it. Raises NotFound, InvalidInput or DomainRuleViolation
+    with a message a person can act on; `force` takes short components (or transfer units)
+    down to 0.
     """
-    moment = now or datetime.now(UTC)
+    with work() as uow:
+        result = _receive(uow, number, quantities, force=force, actor=actor, origin=origin,
+                          moment=now or datetime.now(UTC))  # fmt: skip
+        uow.commit()
+    return result
+
+
+def _receive(
+    uow: OrderWork,
+    number: str,
+    quantities: Mapping[str, int] | None,
+    *,
+    force: bool,
+    actor: str,
+    origin: str,
+    moment: datetime,
+) -> ReceiveResult:
     order = uow.orders.get(number)
     warehouse = uow.warehouses.get(order.destination)
     _check_receives_here(number, warehouse)
@@ -97,7 +114,7 @@ def receive_order(
 class _Stock:
     """The stock levels a receipt changes, loaded once, by (SKU, warehouse)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: OrderWork) -> None:
         self._uow = uow
         self.levels: dict[tuple[str, str], StockLevel] = {}
 
@@ -168,7 +185,7 @@ def _wanted(order: StockOrder, quantities: Mapping[str, int] | None) -> dict[str
     return wanted
 
 
-def _taking(uow: UnitOfWork, order: StockOrder, wanted: Mapping[str, int]) -> _Taking | None:
+def _taking(uow: OrderWork, order: StockOrder, wanted: Mapping[str, int]) -> _Taking | None:
     """What the receipt takes out: an assembly's components, an IP-to-IP transfer's units."""
     if order.kind is OrderKind.ASSEMBLY:
         boms = {b.assembly_sku: b for b in uow.boms.list()}

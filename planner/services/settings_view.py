@@ -15,7 +15,7 @@ from planner.domain.catalog import BillOfMaterials, Component, Variant, Vendor
 from planner.domain.errors import NotFound
 from planner.domain.settings import PlanningPolicy, Scope, SettingsOverride
 from planner.domain.warehouses import Warehouse, WarehouseKind
-from planner.ports import UnitOfWork
+from planner.ports import SettingsQueries
 from planner.services.plan_inputs import (
     PlanningOptions,
     PolicyResolver,
@@ -97,7 +97,7 @@ class VendorDefaults:
     overridden_at: tuple[str, ...] = ()  # warehouses with their own lead time or days of stock
 
 
-def sku_settings(uow: UnitOfWork, sku: str, options: PlanningOptions) -> SkuSettings:
+def sku_settings(uow: SettingsQueries, sku: str, options: PlanningOptions) -> SkuSettings:
     """A SKU's effective settings and where each came from; NotFound with near SKUs if unknown."""
     variant = _find(uow.variants.list(), sku)
     vendors = {v.name: v for v in uow.vendors.list()}
@@ -136,7 +136,7 @@ def sku_settings(uow: UnitOfWork, sku: str, options: PlanningOptions) -> SkuSett
     )
 
 
-def vendor_list(uow: UnitOfWork, options: PlanningOptions) -> list[VendorDefaults]:
+def vendor_list(uow: SettingsQueries, options: PlanningOptions) -> list[VendorDefaults]:
     """Every vendor with its defaults and how many active SKUs it supplies, by name."""
     vendors = {v.name: v for v in uow.vendors.list()}
     overrides = uow.settings.list()

@@ -6,6 +6,7 @@ would: the same row is never ordered twice, whichever way it was approved.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,7 +26,7 @@ class TransferCreated:
 
 
 def create_transfer(
-    uow: ApproveWork,
+    work: Callable[[], ApproveWork],
     *,
     plan_id: int,
     key: str,
@@ -33,8 +34,20 @@ def create_transfer(
     origin: str = "cli",
     now: datetime | None = None,
 ) -> TransferCreated:
-    """Place the transfer a plan row recommends; the caller commits."""
-    moment = now or datetime.now(UTC)
+    """Place the transfer a plan row recommends, and commit it (a row already ordered is not
+    ordered again: its order comes back with created=False)."""
+    with work() as uow:
+        made = _create_transfer(
+            uow, plan_id=plan_id, key=key, actor=actor, origin=origin,
+            moment=now or datetime.now(UTC),
+        )  # fmt: skip
+        uow.commit()
+    return made
+
+
+def _create_transfer(
+    uow: ApproveWork, *, plan_id: int, key: str, actor: str, origin: str, moment: datetime
+) -> TransferCreated:
     plan = uow.plans.latest()
     if plan is None or plan.id is None:
         raise NotFound("there is no plan yet", hint="run `planner plan` first")

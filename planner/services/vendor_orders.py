@@ -6,14 +6,16 @@ from collections import Counter, defaultdict
 from datetime import date
 
 from planner.domain.orders import OrderKind, OrderStatus, StockOrder
-from planner.ports import UnitOfWork
+from planner.ports import OrderQueries
 from planner.ports.charts import VendorMonths
 from planner.services.names import find_vendor
 
 MONTHS = 24  # the chart shows at most the last two years
 
 
-def vendor_months(uow: UnitOfWork, name: str, *, today: date, months: int = MONTHS) -> VendorMonths:
+def vendor_months(
+    uow: OrderQueries, name: str, *, today: date, months: int = MONTHS
+) -> VendorMonths:
     """The value of the vendor's placed purchase orders (not drafts, not cancelled) by the month
     they were placed in, from the first such month (at most ``months`` back) to today's."""
     vendor = find_vendor(uow, name)

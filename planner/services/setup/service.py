@@ -6,7 +6,7 @@ skip bad rows; the settings tabs apply their good rows and say on each refused o
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -116,6 +116,28 @@ def import_rows(
     if not dry_run and result.changed:
         _audit(uow, kind, result.changed, actor=actor, origin=origin)
     result.applied = not dry_run
+    return result
+
+
+def import_file(
+    work: Callable[[], SetupWork],
+    kind: Kind,
+    rows: Sequence[SetupRow],
+    *,
+    options: SetupOptions,
+    actor: str,
+    origin: str = "cli",
+    dry_run: bool = False,
+    skip_bad_rows: bool = False,
+) -> ImportResult:
+    """`planner import KIND FILE`: import_rows in a unit of its own, committed when applied."""
+    with work() as uow:
+        result = import_rows(
+            uow, kind, rows, options=options, actor=actor, origin=origin, dry_run=dry_run,
+            skip_bad_rows=skip_bad_rows,
+        )  # fmt: skip
+        if result.applied:
+            uow.commit()
     return result
 
 

@@ -7,14 +7,14 @@ Like the setup kinds, every row applies or (with a bad one) none, unless bad row
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 
 from planner.domain.activity import AuditEntry
 from planner.domain.catalog import Variant
 from planner.domain.errors import InvalidInput, PlannerError
 from planner.domain.warehouses import Warehouse
-from planner.ports import Cell, SetupRow, UnitOfWork
+from planner.ports import Cell, SetupRow, StockHistoryWork
 from planner.services.setup import cells as c
 from planner.services.setup.service import ImportResult
 from planner.services.setup.world import Outcome
@@ -47,7 +47,7 @@ def check_headers(headers: Sequence[str], *, source: str) -> None:
 
 
 def import_stock_history(
-    uow: UnitOfWork,
+    work: Callable[[], StockHistoryWork],
     rows: Sequence[SetupRow],
     *,
     actor: str,
@@ -55,7 +55,28 @@ def import_stock_history(
     dry_run: bool = False,
     skip_bad_rows: bool = False,
 ) -> ImportResult:
-    """Check every row; mark them all (or the good ones when skipping bad rows), or none."""
+    """Check every row; mark them all (or the good ones when skipping bad rows), or none.
+
+    Commits when the rows applied (`result.applied`); a dry run or a refusal stores nothing.
+    """
+    with work() as uow:
+        result = _import(
+            uow, rows, actor=actor, origin=origin, dry_run=dry_run, skip_bad_rows=skip_bad_rows
+        )
+        if result.applied:
+            uow.commit()
+    return result
+
+
+def _import(
+    uow: StockHistoryWork,
+    rows: Sequence[SetupRow],
+    *,
+    actor: str,
+    origin: str,
+    dry_run: bool,
+    skip_bad_rows: bool,
+) -> ImportResult:
     marks, refused = _screen(uow, rows)
     _refuse_repeats(rows, marks, refused)
     now = _current(uow, [m for m in marks.values()])
@@ -85,7 +106,9 @@ def import_stock_history(
     return result
 
 
-def _screen(uow: UnitOfWork, rows: Sequence[SetupRow]) -> tuple[dict[int, Mark], dict[int, str]]:
+def _screen(
+    uow: StockHistoryWork, rows: Sequence[SetupRow]
+) -> tuple[dict[int, Mark], dict[int, str]]:
     """Each good row's mark by line, and each bad row's reason by line."""
     variants = {v.sku.casefold(): v for v in uow.variants.list()}
     places = {w.code.casefold(): w for w in uow.warehouses.list()}
@@ -166,7 +189,7 @@ def _refuse_repeats(
             del marks[line]
 
 
-def _current(uow: UnitOfWork, marks: Sequence[Mark]) -> dict[tuple[str, str, date], float]:
+def _current(uow: StockHistoryWork, marks: Sequence[Mark]) -> dict[tuple[str, str, date], float]:
     """How much of each marked day the SKU was in stock, as stored (1.0 when no mark)."""
     if not marks:
         return {}
@@ -193,7 +216,7 @@ def _state(in_stock: float) -> str:
     return f"in stock {round(in_stock * 100)}% of the day"
 
 
-def _audit(uow: UnitOfWork, marks: Sequence[Mark], *, actor: str, origin: str) -> None:
+def _audit(uow: StockHistoryWork, marks: Sequence[Mark], *, actor: str, origin: str) -> None:
     series = sorted({f"{sku}@{code}" for sku, code, _, _ in marks})
     out_days = sum(1 for m in marks if not m[3])
     uow.audit.record(
