@@ -701,10 +701,21 @@ class FakeSyncState(SyncStateRepository):
             connection, kind, watermark=watermark, synced_at=at, details=dict(details)
         )
 
-    def failed(self, connection: str, kind: str, *, at: datetime, error: str) -> None:
+    def failed(
+        self,
+        connection: str,
+        kind: str,
+        *,
+        at: datetime,
+        error: str,
+        details: dict[str, object] | None = None,
+    ) -> None:
         self._s.connection(connection)
         old = self._s.sync_state.get((connection, kind)) or SyncState(connection, kind)
-        self._s.sync_state[(connection, kind)] = replace(old, failed_at=at, error=error)
+        kept = dict(details) if details is not None else old.details
+        self._s.sync_state[(connection, kind)] = replace(
+            old, failed_at=at, error=error, details=kept
+        )
 
 
 class FakeAmazonSales(AmazonSalesRepository):

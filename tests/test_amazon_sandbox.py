@@ -78,8 +78,11 @@ def test_reports_go_through_their_life_cycle_to_a_gzip_tsv(box: AmazonSandbox) -
         box, "GET", f"/reports/2021-06-30/documents/{done['reportDocumentId']}", token
     ).json()
     assert meta["compressionAlgorithm"] == "GZIP"
-    text = gzip.decompress(httpx.get(meta["url"]).content).decode()
-    header = text.splitlines()[0].split("\t")
+    download = httpx.get(meta["url"])
+    data = gzip.decompress(download.content)
+    # North America's listings report: UTF-8 with a byte-order mark, as Amazon sends it.
+    assert data.startswith(b"\xef\xbb\xbf") and "charset=UTF-8" in download.headers["content-type"]
+    header = data.decode("utf-8-sig").split("\n")[0].split("\t")
     assert header[:4] == ["item-name", "item-description", "listing-id", "seller-sku"]
     assert box.stats.rejections == [] and box.stats.response_problems == []
 

@@ -140,11 +140,12 @@ def sync_cmd(
         for r, requests in results:
             total = sum(v for k, v in requests.items() if not k.startswith("lwa"))
             out.print(f"{r.connection}: {total:,} SP-API requests")
-    failed = [r.failure for r, _ in results if r.failure is not None]
+    failed = [f for r, _ in results for f in r.failures]
     if failed:
         raise PlannerError(
             "; ".join(f.error or f.step for f in failed),
-            hint="the failed steps left their data as it was; run `planner sync` again",
+            hint="the other steps ran and kept what they fetched; the failed steps left their "
+            "data as it was; run `planner sync` again",
         )
 
 

@@ -175,7 +175,7 @@ def requests_made(results: SyncResults) -> int:
 
 
 def sync_failure(results: SyncResults) -> PlannerError | None:
-    failed = [r.failure for r, _ in results if r.failure is not None]
+    failed = [f for r, _ in results for f in r.failures]
     if not failed:
         return None
     return PlannerError(

@@ -31,6 +31,9 @@ class MarketplaceError(PlannerError):
     """
 
     kind: FailureKind = FailureKind.OTHER
+    # True when every request of the connection would fail alike (its credentials are refused):
+    # the sync stops that connection instead of running its other steps into the same wall.
+    whole_connection: bool = False
 
     def __init__(
         self, message: str, *, hint: str | None = None, kind: FailureKind | None = None
@@ -38,6 +41,60 @@ class MarketplaceError(PlannerError):
         super().__init__(message, hint=hint)
         if kind is not None:
             self.kind = kind
+
+
+@dataclass(frozen=True, slots=True)
+class PendingReport:
+    """A report Amazon accepted but had not finished when the sync stopped waiting for it.
+
+    Kept with the step's sync state, so the next run picks it up instead of asking again.
+    """
+
+    report_id: str
+    report_type: str
+    marketplace_ids: tuple[str, ...]
+    requested_at: datetime
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "report_id": self.report_id,
+            "report_type": self.report_type,
+            "marketplace_ids": list(self.marketplace_ids),
+            "requested_at": self.requested_at.isoformat(),
+            "start": self.start.isoformat() if self.start else None,
+            "end": self.end.isoformat() if self.end else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> PendingReport | None:
+        """One kept entry, or None when it is not one (an older or damaged record)."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            return cls(
+                report_id=str(data["report_id"]),
+                report_type=str(data["report_type"]),
+                marketplace_ids=tuple(str(m) for m in data["marketplace_ids"]),
+                requested_at=datetime.fromisoformat(str(data["requested_at"])),
+                start=datetime.fromisoformat(data["start"]) if data.get("start") else None,
+                end=datetime.fromisoformat(data["end"]) if data.get("end") else None,
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+class ReportsPending(MarketplaceError):
+    """Amazon had not finished some reports within the wait; their ids are in `reports`."""
+
+    kind = FailureKind.UNFINISHED
+
+    def __init__(
+        self, message: str, reports: Sequence[PendingReport], *, hint: str | None = None
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.reports = tuple(reports)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,9 +229,13 @@ class AmazonGateway(Protocol):
 
     def participations(self) -> list[MarketplaceAccess]: ...
     def listings(
-        self, marketplace_ids: Sequence[str]
+        self, marketplace_ids: Sequence[str], *, resume: Sequence[PendingReport] = ()
     ) -> Iterator[tuple[str, list[ChannelListing]]]:
-        """Each marketplace's listings, as each report arrives."""
+        """Each marketplace's listings, as each report arrives.
+
+        A marketplace with a report in `resume` (an earlier run's, unfinished then) gets that
+        report rather than a new one. Reports still unfinished at the end raise ReportsPending.
+        """
         ...
 
     def fba_inventory(self, marketplace_id: str) -> Iterator[list[FbaInventory]]:
@@ -182,9 +243,18 @@ class AmazonGateway(Protocol):
         ...
 
     def sold_lines(
-        self, marketplace_ids: Sequence[str], windows: Sequence[TimeWindow], *, by: OrderReportKind
+        self,
+        marketplace_ids: Sequence[str],
+        windows: Sequence[TimeWindow],
+        *,
+        by: OrderReportKind,
+        resume: Sequence[PendingReport] = (),
     ) -> Iterator[tuple[TimeWindow, list[SoldLine]]]:
-        """Order lines per window (each window at most order_report_span), as reports arrive."""
+        """Order lines per window (each window at most order_report_span), as reports arrive.
+
+        The reports in `resume` (an earlier run's) are picked up too, each yielded with its own
+        window. Reports still unfinished at the end raise ReportsPending.
+        """
         ...
 
     def inbound_shipments(

@@ -58,7 +58,17 @@ class SyncStateRepository(Protocol):
         watermark: datetime | None,
         details: dict[str, object],
     ) -> None: ...
-    def failed(self, connection: str, kind: str, *, at: datetime, error: str) -> None: ...
+    def failed(
+        self,
+        connection: str,
+        kind: str,
+        *,
+        at: datetime,
+        error: str,
+        details: dict[str, object] | None = None,
+    ) -> None:
+        """Record a failure; the watermark stays, and so do the details unless given."""
+        ...
 
 
 class AmazonSalesRepository(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -11,7 +12,7 @@ from planner.domain.activity import StockLevel
 from planner.domain.catalog import Listing, Variant
 from planner.domain.series import SeriesKey
 from planner.domain.warehouses import Connection
-from planner.ports import AmazonGateway, SyncProgress, SyncWork
+from planner.ports import AmazonGateway, PendingReport, SyncProgress, SyncWork
 from planner.ports.history import SeriesHistory
 
 
@@ -106,8 +107,12 @@ def sync_listings(
     *,
     today: date,
     progress: SyncProgress,
+    resume: Sequence[PendingReport] = (),
 ) -> dict[str, int]:
-    """Listings of each marketplace (one report each); FBM quantities become FBM stock."""
+    """Listings of each marketplace (one report each); FBM quantities become FBM stock.
+
+    An earlier run's unfinished listings report of a marketplace (`resume`) is picked up.
+    """
     markets = [m.marketplace_id for m in connection.marketplaces()]
     index = ListingIndex.load(uow, connection.name)
     # Seller-fulfilled stock is one pool per region: a SKU listed in two marketplaces shows the
@@ -115,7 +120,7 @@ def sync_listings(
     fbm: dict[str, dict[str, int]] = {}
     rows = 0
     progress.start(f"{connection.name}: listings", total=len(markets))
-    for market_id, listings in gateway.listings(markets):
+    for market_id, listings in gateway.listings(markets, resume=resume):
         for x in listings:
             variant = index.variant(
                 market_id, x.seller_sku, title=x.title, price=x.price, asin=x.asin

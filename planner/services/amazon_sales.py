@@ -9,7 +9,7 @@ as negative demand; multi-channel orders (another channel's sales, shipped by FB
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -17,6 +17,7 @@ from planner.domain.warehouses import Connection
 from planner.ports import (
     AmazonGateway,
     OrderReportKind,
+    PendingReport,
     SalesLine,
     SoldLine,
     SyncProgress,
@@ -37,25 +38,71 @@ class OrderPlan:
     by: OrderReportKind
     windows: tuple[TimeWindow, ...]
     backfill: bool
+    # An earlier run's unfinished reports of this kind: picked up, their windows not asked again.
+    resume: tuple[PendingReport, ...] = ()
+
+    def _all(self) -> list[TimeWindow]:
+        picked_up = [TimeWindow(p.start, p.end) for p in self.resume if p.start and p.end]
+        return [*self.windows, *picked_up]
 
     @property
     def first_day(self) -> date:
-        return min(w.start for w in self.windows).date()
+        return min(w.start for w in self._all()).date()
 
     @property
     def last_day(self) -> date:
-        return max(w.end for w in self.windows).date()
+        return max(w.end for w in self._all()).date()
+
+
+_REPORT_TYPE = {
+    OrderReportKind.ORDER_DATE: "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_ORDER_DATE_GENERAL",
+    OrderReportKind.LAST_UPDATE: "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL",
+}
 
 
 def plan_windows(
-    state: SyncState | None, *, now: datetime, full: bool, span: timedelta
+    state: SyncState | None,
+    *,
+    now: datetime,
+    full: bool,
+    span: timedelta,
+    resume: Sequence[PendingReport] = (),
 ) -> OrderPlan:
-    """Backfill by order date, or catch up by last-update date from the watermark."""
+    """Backfill by order date, or catch up by last-update date from the watermark.
+
+    Reports of the same kind an earlier run left unfinished (`resume`) are picked up, and the
+    time they cover is not asked for again.
+    """
     if full or state is None or state.watermark is None:
+        by = OrderReportKind.ORDER_DATE
         start = datetime.combine(now.date() - timedelta(days=BACKFILL_DAYS), time(0), tzinfo=UTC)
-        return OrderPlan(OrderReportKind.ORDER_DATE, tuple(_split(start, now, span)), True)
-    start = min(state.watermark - OVERLAP, now - OVERLAP)
-    return OrderPlan(OrderReportKind.LAST_UPDATE, tuple(_split(start, now, span)), False)
+    else:
+        by = OrderReportKind.LAST_UPDATE
+        start = min(state.watermark - OVERLAP, now - OVERLAP)
+    kept = tuple(p for p in resume if p.report_type == _REPORT_TYPE[by] and p.start and p.end)
+    covered = sorted((_utc(p.start), _utc(p.end)) for p in kept if p.start and p.end)
+    windows = [w for lo, hi in _gaps(start, now, covered) for w in _split(lo, hi, span)]
+    windows.sort(key=lambda w: w.end, reverse=True)
+    return OrderPlan(by, tuple(windows), by is OrderReportKind.ORDER_DATE, kept)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _gaps(
+    start: datetime, end: datetime, covered: Sequence[tuple[datetime, datetime]]
+) -> Iterator[tuple[datetime, datetime]]:
+    """The parts of [start, end) no covered interval (sorted by start) covers."""
+    at = start
+    for lo, hi in covered:
+        if lo > at:
+            yield at, min(lo, end)
+        at = max(at, hi)
+        if at >= end:
+            return
+    if at < end:
+        yield at, end
 
 
 def _split(start: datetime, end: datetime, span: timedelta) -> Iterator[TimeWindow]:
@@ -81,9 +128,10 @@ def sync_orders(
     first_load = not uow.amazon_sales.has_any(connection.name)
     counts = {"reports": 0, "lines": 0, "changed_lines": 0, "skipped_lines": 0, "daily_rows": 0}
     touched: set[date] = set()
-    progress.start(f"{connection.name}: order reports ({plan.by})", total=len(plan.windows))
+    reports = len(plan.windows) + len(plan.resume)
+    progress.start(f"{connection.name}: order reports ({plan.by})", total=reports)
     markets = [m.marketplace_id for m in connection.marketplaces()]
-    for _window, sold in gateway.sold_lines(markets, plan.windows, by=plan.by):
+    for _window, sold in gateway.sold_lines(markets, plan.windows, by=plan.by, resume=plan.resume):
         records = []
         for line in sold:
             record = to_record(line)
@@ -106,7 +154,7 @@ def sync_orders(
         counts["changed_lines"] += len(changed)
         progress.advance()
     index.flush()  # new seller SKUs need their listing before sales are aggregated
-    if plan.backfill and plan.windows:
+    if plan.backfill and (plan.windows or plan.resume):
         days = (plan.last_day - plan.first_day).days
         touched.update(plan.first_day + timedelta(days=i) for i in range(days + 1))
     counts["daily_rows"] = uow.amazon_sales.rebuild_daily_sales(connection.name, touched)

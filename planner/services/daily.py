@@ -77,11 +77,14 @@ def cycle_steps(
         results = cycle.sync(progress or NoProgress(), actor, wait_seconds=SYNC_WAIT_SECONDS)
         failed = [r for r in results if not r.ok]
         if failed:
-            step = failed[0].failure
             raise PlannerError(
-                f"sync of {failed[0].connection} failed"
-                + (f" at {step.step}: {step.error}" if step else ""),
-                hint="the previous data is kept; the next run retries",
+                "; ".join(
+                    f"sync of {r.connection} failed at "
+                    + ", ".join(f"{s.step}: {s.error}" for s in r.failures)
+                    for r in failed
+                ),
+                hint="the other steps' data is synced, the failed steps' is kept as it was; "
+                "the next run retries",
             )
         return {"connections": len(results)}
 

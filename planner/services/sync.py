@@ -2,6 +2,9 @@
 
 Each step is one transaction: it fetches what it needs from Amazon, writes, records its watermark
 and commits — or, on failure, leaves the store as it was, records the failure and names the step.
+One step's failure stops that step only: the others still run, and the result names every step
+that failed. Reports Amazon had not finished when a step stopped waiting are kept with the step's
+state (`pending_reports`) and picked up by the next run instead of being asked for again.
 Rerunning a step with nothing new on Amazon's side changes nothing.
 """
 
@@ -12,12 +15,21 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from planner.domain.activity import AuditEntry
 from planner.domain.errors import PlannerError
 from planner.domain.warehouses import Connection
-from planner.ports import AmazonGateway, Lease, SyncProgress, SyncState, SyncWork
+from planner.ports import (
+    AmazonGateway,
+    Lease,
+    MarketplaceError,
+    PendingReport,
+    ReportsPending,
+    SyncProgress,
+    SyncState,
+    SyncWork,
+)
 from planner.services.amazon_inbound import sync_inbound
 from planner.services.amazon_listings import sync_listings
 from planner.services.amazon_sales import plan_windows, sync_orders
@@ -28,6 +40,10 @@ from planner.services.steplog import describe_counts, logged_step
 log = logging.getLogger(__name__)
 
 STEPS = ("listings", "inventory", "orders", "inbound")
+# An unfinished report older than this is asked for again rather than picked up: Amazon keeps
+# reports for a while, but a listings snapshot days old is not worth waiting for.
+PENDING_MAX_AGE = timedelta(days=2)
+PENDING_KEY = "pending_reports"
 
 
 class SyncStepFailed(PlannerError):
@@ -78,6 +94,8 @@ class StepResult:
     seconds: float
     counts: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    # The failure stops the connection (refused credentials), not only this step.
+    stops_connection: bool = False
 
 
 @dataclass
@@ -93,6 +111,11 @@ class ConnectionSync:
     def failure(self) -> StepResult | None:
         return next((s for s in self.steps if not s.ok), None)
 
+    @property
+    def failures(self) -> list[StepResult]:
+        """Every step that failed (the others ran and kept what they fetched)."""
+        return [s for s in self.steps if not s.ok]
+
 
 def sync_connection(
     work: Callable[[], SyncWork],
@@ -105,7 +128,7 @@ def sync_connection(
     progress: SyncProgress | None = None,
     actor: str = "sync",
 ) -> ConnectionSync:
-    """Run the sync steps in order; stop at the first that fails (the result says which)."""
+    """Run the sync steps in order; a step that fails stops only itself (the result says which)."""
     now = now or datetime.now(UTC)
     progress = progress or NoProgress()
     unknown = [s for s in steps if s not in STEPS]
@@ -126,12 +149,12 @@ def sync_connection(
             )
             _log_outcome(connection.name, outcome)
             result.steps.append(outcome)
-            if not outcome.ok:
+            if outcome.stops_connection:
                 break
         note.counts["requests"] = _requests(gateway) - before
         note.counts.update(_totals(result))
-        if result.failure is not None:
-            note.summary = f"FAILED at {result.failure.step}"
+        if result.failures:
+            note.summary = f"FAILED at {', '.join(s.step for s in result.failures)}"
     with _transaction(work) as uow:
         uow.audit.record(
             AuditEntry(
@@ -209,8 +232,24 @@ def _run_step(
     except PlannerError as exc:
         failure = SyncStepFailed(connection.name, step, exc)
         with _transaction(work) as uow:
-            uow.sync_state.failed(connection.name, step, at=now, error=failure.message)
-        return StepResult(step, False, time.monotonic() - started, error=failure.message)
+            details = None
+            if isinstance(exc, ReportsPending):
+                state = uow.sync_state.get(connection.name, step)
+                details = {
+                    **(state.details if state is not None else {}),
+                    PENDING_KEY: [p.as_json() for p in exc.reports],
+                }
+            uow.sync_state.failed(
+                connection.name, step, at=now, error=failure.message, details=details
+            )
+        whole = isinstance(exc, MarketplaceError) and exc.whole_connection
+        return StepResult(
+            step,
+            False,
+            time.monotonic() - started,
+            error=failure.message,
+            stops_connection=whole,
+        )
     return StepResult(step, True, time.monotonic() - started, counts)
 
 
@@ -224,7 +263,8 @@ def _listings(
     uow: SyncWork, gw: AmazonGateway, c: Connection, state: SyncState | None,
     now: datetime, full: bool, progress: SyncProgress,
 ) -> dict[str, int]:  # fmt: skip
-    return sync_listings(uow, gw, c, today=now.date(), progress=progress)
+    resume = pending_reports(state, now=now)
+    return sync_listings(uow, gw, c, today=now.date(), progress=progress, resume=resume)
 
 
 def _inventory(
@@ -238,7 +278,8 @@ def _orders(
     uow: SyncWork, gw: AmazonGateway, c: Connection, state: SyncState | None,
     now: datetime, full: bool, progress: SyncProgress,
 ) -> dict[str, int]:  # fmt: skip
-    plan = plan_windows(state, now=now, full=full, span=gw.order_report_span)
+    resume = [] if full else pending_reports(state, now=now)
+    plan = plan_windows(state, now=now, full=full, span=gw.order_report_span, resume=resume)
     return sync_orders(uow, gw, c, plan=plan, progress=progress)
 
 
@@ -247,6 +288,19 @@ def _inbound(
     now: datetime, full: bool, progress: SyncProgress,
 ) -> dict[str, int]:  # fmt: skip
     return sync_inbound(uow, gw, c, state=state, now=now, full=full, progress=progress)
+
+
+def pending_reports(state: SyncState | None, *, now: datetime) -> list[PendingReport]:
+    """The reports an earlier run of this step left unfinished, young enough to pick up."""
+    if state is None:
+        return []
+    kept = state.details.get(PENDING_KEY)
+    found = [PendingReport.from_json(x) for x in kept] if isinstance(kept, list) else []
+    return [p for p in found if p is not None and now - _aware(p.requested_at) <= PENDING_MAX_AGE]
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 _STEP_FUNCTIONS: dict[str, StepFunction] = {

@@ -81,8 +81,19 @@ class SqlSyncState:
             },
         )
 
-    def failed(self, connection: str, kind: str, *, at: datetime, error: str) -> None:
-        self._put(connection, kind, {"failed_at": at, "error": error})
+    def failed(
+        self,
+        connection: str,
+        kind: str,
+        *,
+        at: datetime,
+        error: str,
+        details: dict[str, object] | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"failed_at": at, "error": error}
+        if details is not None:
+            values["details"] = details
+        self._put(connection, kind, values)
 
     def _put(self, connection: str, kind: str, values: dict[str, Any]) -> None:
         s = t.sync_state

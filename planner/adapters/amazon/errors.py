@@ -9,6 +9,7 @@ class AmazonCredentialsRejected(MarketplaceError):
     """Login with Amazon refused the app's client id/secret or the seller's refresh token."""
 
     kind = FailureKind.REFUSED
+    whole_connection = True
 
 
 class AmazonAccessDenied(MarketplaceError):

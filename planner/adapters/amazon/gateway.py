@@ -49,6 +49,7 @@ from planner.ports import (
     InboundStatus,
     MarketplaceAccess,
     OrderReportKind,
+    PendingReport,
     SoldLine,
     TimeWindow,
 )
@@ -66,6 +67,16 @@ OPEN_SHIPMENT_STATUSES = (
 _IDS_PER_REQUEST = 50
 # Inbound plan and shipment ids of the 2024-03-20 API: 38 letters, digits and dashes.
 _PLAN_ID = re.compile(r"^[a-zA-Z0-9-]{38}$")
+# Column headers in English (reportOptions, documented for the listings report); Japan's
+# report otherwise comes with Japanese headers.
+REPORT_LOCALE = "en_US"
+JAPAN = "A1VC38T7YXB528"
+
+
+def _fallback_charset(marketplace_ids: Sequence[str]) -> str:
+    """How to read a report that declares no charset and is not UTF-8: Japan's are
+    Windows-31J (Shift_JIS), the others Windows-1252."""
+    return "cp932" if JAPAN in marketplace_ids else "cp1252"
 
 
 @dataclass(frozen=True)
@@ -172,18 +183,62 @@ class SpApiGateway(InboundShipmentSteps):
     # -- reports --------------------------------------------------------------------------------
 
     def listings(
-        self, marketplace_ids: Sequence[str]
+        self, marketplace_ids: Sequence[str], *, resume: Sequence[PendingReport] = ()
     ) -> Iterator[tuple[str, list[ChannelListing]]]:
-        requests = [ReportRequest(m, LISTINGS, (m,)) for m in marketplace_ids]
+        earlier = {
+            p.marketplace_ids[0]: p
+            for p in resume
+            if p.report_type == LISTINGS and len(p.marketplace_ids) == 1
+        }
+        requests = [
+            ReportRequest(
+                m,
+                LISTINGS,
+                (m,),
+                # English headers where Amazon honours it; known aliases where it does not.
+                options={"preferredReportDocumentLocale": REPORT_LOCALE},
+                report_id=earlier[m].report_id if m in earlier else None,
+                requested_at=earlier[m].requested_at if m in earlier else None,
+                fallback_charset=_fallback_charset((m,)),
+            )
+            for m in marketplace_ids
+        ]
         for request, rows in self.runner.run(requests, lambda r, text: parse_listings(text, r.key)):
             yield request.key, rows or []
 
     def sold_lines(
-        self, marketplace_ids: Sequence[str], windows: Sequence[TimeWindow], *, by: OrderReportKind
+        self,
+        marketplace_ids: Sequence[str],
+        windows: Sequence[TimeWindow],
+        *,
+        by: OrderReportKind,
+        resume: Sequence[PendingReport] = (),
     ) -> Iterator[tuple[TimeWindow, list[SoldLine]]]:
         report = ORDERS_BY_ORDER_DATE if by is OrderReportKind.ORDER_DATE else ORDERS_BY_LAST_UPDATE
+        fallback = _fallback_charset(marketplace_ids)
         requests = [
-            ReportRequest(w, report, tuple(marketplace_ids), start=w.start, end=w.end)
+            ReportRequest(
+                TimeWindow(p.start, p.end),
+                report,
+                p.marketplace_ids,
+                start=p.start,
+                end=p.end,
+                report_id=p.report_id,
+                requested_at=p.requested_at,
+                fallback_charset=fallback,
+            )
+            for p in resume
+            if p.report_type == report and p.start is not None and p.end is not None
+        ]
+        requests += [
+            ReportRequest(
+                w,
+                report,
+                tuple(marketplace_ids),
+                start=w.start,
+                end=w.end,
+                fallback_charset=fallback,
+            )
             for w in windows
         ]
         for request, lines in self.runner.run(requests, lambda r, text: parse_orders(text, report)):

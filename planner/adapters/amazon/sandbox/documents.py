@@ -1,4 +1,10 @@
-"""Report documents the sandbox produces: tab-separated, with Amazon's headers, gzip-compressed."""
+"""Report documents the sandbox produces: tab-separated, with Amazon's headers, gzip-compressed.
+
+Encoded as Amazon sends them: the listings report of a European marketplace in Windows-1252
+(declared `Cp1252`; what the charset cannot hold becomes `?`), of North America in UTF-8 with a
+byte-order mark; Japan's reports in Windows-31J (the listings report declared `Windows-31J`,
+with Japanese headers; order reports declared `Shift_JIS`, with English headers).
+"""
 
 from __future__ import annotations
 
@@ -87,14 +93,48 @@ ORDER_HEADER = (
     "purchase-order-number",
     "price-designation",
 )
+# Japan's listings report headers (selling-partner-api-docs #2086); "" keeps the English name.
+JAPANESE_LISTING_HEADER = {
+    "item-name": "商品名",
+    "listing-id": "出品ID",
+    "seller-sku": "出品者SKU",
+    "price": "価格",
+    "quantity": "数量",
+    "open-date": "出品日",
+    "product-id-type": "商品IDタイプ",
+    "item-note": "コンディション説明",
+    "item-condition": "コンディション",
+    "asin1": "ASIN 1",
+    "will-ship-internationally": "国外へ配送可",
+    "expedited-shipping": "迅速な配送",
+    "product-id": "商品ID",
+    "pending-quantity": "在庫数",
+    "fulfillment-channel": "フルフィルメント・チャンネル",
+    "status": "ステータス",
+}
 SUPPORTED = (LISTINGS, ORDERS_BY_ORDER_DATE, ORDERS_BY_LAST_UPDATE)
+JAPAN = "A1VC38T7YXB528"
+# Amazon's (Java) charset names → Python codecs, for writing.
+_CODECS = {"UTF-8": "utf-8", "Cp1252": "cp1252", "Windows-31J": "cp932", "Shift_JIS": "cp932"}
 
 
-def compress(text: str) -> bytes:
-    return gzip.compress(text.encode("utf-8"), compresslevel=5)
+def charset_of(report_type: str, marketplace_ids: list[str]) -> tuple[str, bool]:
+    """The charset (Amazon's name) a document is sent in, and whether it starts with a BOM."""
+    if JAPAN in marketplace_ids:
+        return ("Windows-31J" if report_type == LISTINGS else "Shift_JIS"), False
+    if report_type == LISTINGS:
+        if marketplace(marketplace_ids[0]).region == "EU":
+            return "Cp1252", False
+        return "UTF-8", True
+    return "UTF-8", False
 
 
-def listings_document(seller: SandboxSeller, marketplace_id: str) -> str:
+def compress(text: str, charset: str = "UTF-8", *, bom: bool = False) -> bytes:
+    data = text.encode(_CODECS[charset], errors="replace")
+    return gzip.compress((b"\xef\xbb\xbf" if bom else b"") + data, compresslevel=5)
+
+
+def listings_document(seller: SandboxSeller, marketplace_id: str, *, english: bool = False) -> str:
     region = marketplace(marketplace_id).region
     rows = []
     for x in seller.listings_in(marketplace_id):
@@ -113,13 +153,18 @@ def listings_document(seller: SandboxSeller, marketplace_id: str) -> str:
                 "asin1": x.asin,
                 "product-id": x.asin,
                 "pending-quantity": "0",
-                "fulfillment-channel": f"AMAZON_{region}" if x.fba else "DEFAULT",
+                "fulfillment-channel": (
+                    f"AMAZON_{'JP' if marketplace_id == JAPAN else region}" if x.fba else "DEFAULT"
+                ),
                 "merchant-shipping-group": "" if x.fba else "Migrated Template",
                 "status": "Active",
             }
         )
         rows.append([row[h] for h in LISTING_HEADER])
-    return write_table(LISTING_HEADER, rows)
+    header: tuple[str, ...] = LISTING_HEADER
+    if marketplace_id == JAPAN and not english:
+        header = tuple(JAPANESE_LISTING_HEADER.get(h, h) for h in LISTING_HEADER)
+    return write_table(header, rows)
 
 
 def _iso(seconds: np.ndarray) -> list[str]:

@@ -42,6 +42,20 @@ def demo_listings(demo: DemoSeller) -> list[SandboxListing]:
     return out
 
 
+# Titles as sellers write them: a line separator pasted in from a word processor (U+2028, which
+# is no line break in a tab-separated file) and typographic quotes Windows-1252 can hold.
+LINE_SEPARATOR = "\u2028"
+
+
+def awkward_titles(listings: list[SandboxListing]) -> None:
+    """Give the first listing of each marketplace a title with U+2028 and „quotes“."""
+    seen: set[str] = set()
+    for x in listings:
+        if x.marketplace_id not in seen:
+            seen.add(x.marketplace_id)
+            x.title = f"{x.title}{LINE_SEPARATOR}„Gift edition“ – 100 g"
+
+
 def _region_fbm(marketplace_id: str) -> str:
     return f"FBM-{marketplace(marketplace_id).region}"
 

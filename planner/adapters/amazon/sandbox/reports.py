@@ -18,7 +18,9 @@ from planner.adapters.amazon.sandbox.wire import DOCUMENT_PREFIX
 @dataclass
 class Document:
     text: str
-    data: bytes
+    data: bytes  # compressed, in `charset`
+    charset: str = "UTF-8"  # as Amazon names it in the download's Content-Type
+    bom: bool = False
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Report:
     account: str
     outcome: str  # DONE, CANCELLED or FATAL
     document_id: str | None
+    extra_seconds: float = 0.0  # a long report: this much longer in progress (real seconds)
 
 
 class ReportOperations(OperationsBase):
@@ -52,7 +55,12 @@ class ReportOperations(OperationsBase):
         start, end = body.get("dataStartTime"), body.get("dataEndTime")
         outcome, text = "DONE", None
         if report_type == LISTINGS:
-            text = documents.listings_document(self.seller, markets[0])
+            options = body.get("reportOptions") or {}
+            english = (
+                self.sandbox.settings.honour_report_locale
+                and options.get("preferredReportDocumentLocale") == "en_US"
+            )
+            text = documents.listings_document(self.seller, markets[0], english=english)
         elif report_type in (ORDERS_BY_ORDER_DATE, ORDERS_BY_LAST_UPDATE):
             text, count = documents.orders_document(
                 self.seller, markets, _parse(start), _parse(end), report_type
@@ -62,14 +70,17 @@ class ReportOperations(OperationsBase):
             outcome = "FATAL"
         if self.sandbox.fault_for("createReport", ("fatal",)) is not None:
             outcome = "FATAL"
+        long = self.sandbox.fault_for("createReport", ("long_report",))
         report_id = str(next(self._ids))
         document_id = None
         if outcome == "DONE" and text is not None:
             document_id = f"amzn1.spdoc.1.4.na.{report_id}.T{int(time.time())}"
-            self.documents[document_id] = Document(text, documents.compress(text))
+            charset, bom = documents.charset_of(report_type, markets)
+            data = documents.compress(text, charset, bom=bom)
+            self.documents[document_id] = Document(text, data, charset, bom)
         self.reports[report_id] = Report(
             report_id, report_type, markets, start, end, datetime.now(UTC), time.monotonic(),
-            account.name, outcome, document_id,
+            account.name, outcome, document_id, long.seconds if long is not None else 0.0,
         )  # fmt: skip
         return 202, {"reportId": report_id}
 
@@ -83,7 +94,7 @@ class ReportOperations(OperationsBase):
         status = report.outcome
         if elapsed < queued:
             status = "IN_QUEUE"
-        elif elapsed < queued + working:
+        elif elapsed < queued + working + report.extra_seconds:
             status = "IN_PROGRESS"
         out: dict[str, Any] = {
             "reportId": report.report_id,

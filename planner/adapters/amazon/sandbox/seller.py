@@ -16,7 +16,12 @@ from datetime import UTC, datetime, time, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
-from planner.adapters.amazon.sandbox.from_demo import demo_listings, demo_shipments, demo_stock
+from planner.adapters.amazon.sandbox.from_demo import (
+    awkward_titles,
+    demo_listings,
+    demo_shipments,
+    demo_stock,
+)
 from planner.adapters.amazon.sandbox.inbound_stock import (
     FULFILLABLE,
     RECEIVING,
@@ -87,6 +92,7 @@ class SandboxSeller:
         ]
         self.store_name = "Leafwise Tea Co"
         self.listings = demo_listings(demo)
+        awkward_titles(self.listings)
         self.stock = demo_stock(demo, self.listings, self.now)
         self.orders = demo_orders(demo, self.listings)
         # The demo's shipments are already counted in its stock's inbound quantities.
@@ -294,6 +300,12 @@ class SandboxSeller:
     def add_plan(self, plan: SandboxPlan) -> None:
         with self.lock:
             self.plans.append(plan)
+
+    def add_account(self, account: Account, listings: Sequence[SandboxListing]) -> None:
+        """Another seller account (another region) with its listings."""
+        with self.lock:
+            self.accounts.append(account)
+            self.listings.extend(listings)
 
 
 def order_quantities(seller: SandboxSeller, indices: Sequence[int]) -> int:

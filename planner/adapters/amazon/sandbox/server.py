@@ -332,14 +332,15 @@ class AmazonSandbox:
             if fault.kind == "truncate":
                 data = data[: max(len(data) // 2, 1)]
             elif fault.kind == "malformed":
-                data = documents.compress(documents.damaged(document.text))
+                damaged = documents.damaged(document.text)
+                data = documents.compress(damaged, document.charset, bom=document.bom)
             elif fault.kind == "drop":
                 return DROP
             elif fault.kind == "slow":
                 time.sleep(fault.seconds)
             else:
                 return Reply(500, b"<Error><Code>InternalError</Code></Error>")
-        return Reply(200, data, {"Content-Type": "text/tab-separated-values; charset=UTF-8"})
+        return Reply(200, data, {"Content-Type": f"text/plain; charset={document.charset}"})
 
 
 def utc_now() -> datetime:

@@ -18,6 +18,7 @@ FAULT_KINDS = (
     "fatal",  # createReport: the report ends FATAL
     "truncate",  # document download: half the bytes
     "malformed",  # document download: a damaged line
+    "long_report",  # createReport: the report stays in progress `seconds` longer than usual
 )
 
 
@@ -33,6 +34,9 @@ class SandboxSettings:
     strict_credentials: bool = True
     validate_responses: bool = False
     static_examples: bool = False  # answer requests matching a model's static example with it
+    # Honour reportOptions.preferredReportDocumentLocale (English headers for Japan's listings
+    # report). Off: Japan's listings report keeps its Japanese headers whatever is asked.
+    honour_report_locale: bool = False
     token_lifetime: int = 3600
     client_id: str = "amzn1.application-oa2-client.planner-sandbox"
     client_secret: str = field(default="planner-sandbox-secret", repr=False)
