@@ -18,6 +18,7 @@ from sp_api.base.exceptions import SellingApiForbiddenException, SellingApiReque
 
 from planner.adapters.amazon.calls import CallRunner
 from planner.adapters.amazon.errors import AmazonBadResponse, AmazonUnavailable
+from planner.adapters.amazon.pages import MAX_PAGES, PageTokens
 from planner.adapters.amazon.throttle import PollPolicy
 from planner.ports import (
     FailureKind,
@@ -60,6 +61,8 @@ def _amount(fee: dict[str, Any]) -> float:
 
 class InboundPlanSteps:
     """The workflow's calls for one connection, paced and retried by the connector's runner."""
+
+    max_pages = MAX_PAGES  # a listing longer than this is Amazon's paging gone wrong
 
     def __init__(
         self,
@@ -207,6 +210,7 @@ class InboundPlanSteps:
         )
 
     def find_inbound_plan(self, name: str) -> str | None:
+        tokens = PageTokens("listInboundPlans", self.max_pages)
         token: str | None = None
         while True:
             query: dict[str, Any] = {"pageSize": 30, "sortBy": "CREATION_TIME", "sortOrder": "DESC"}
@@ -221,7 +225,8 @@ class InboundPlanSteps:
                 return plans, (payload.get("pagination") or {}).get("nextToken")
 
             send = partial(self._send, f"{BASE}/inboundPlans", method="GET", query=query)
-            plans, token = self._calls("listInboundPlans", send, check)
+            plans, given = self._calls("listInboundPlans", send, check)
+            token = tokens.follow(given)
             for plan in plans:
                 if plan.get("name") == name and plan.get("status") in ("ACTIVE", "SHIPPED"):
                     return str(plan["inboundPlanId"])

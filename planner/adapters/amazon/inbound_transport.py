@@ -15,6 +15,7 @@ from sp_api.base import fill_query_params
 
 from planner.adapters.amazon.errors import AmazonBadResponse
 from planner.adapters.amazon.inbound_plans import BASE, InboundPlanSteps
+from planner.adapters.amazon.pages import PageTokens
 from planner.ports import (
     DeliveryWindowChoice,
     InboundBox,
@@ -26,8 +27,9 @@ from planner.ports import (
 WINDOW_PRECONDITION = "CONFIRMED_DELIVERY_WINDOW"
 
 
-def _minute(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+def _timestamp(moment: datetime) -> str:
+    """RFC 3339 in UTC with seconds: the models' `date-time` (a minute alone is refused)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _moment(value: Any) -> datetime:
@@ -83,6 +85,7 @@ class InboundShipmentSteps(InboundPlanSteps):
     def _pages(self, name: str, path: str, key: str, query: dict[str, Any]) -> list[Any]:
         """Every row of a paginated list operation."""
         rows: list[Any] = []
+        tokens = PageTokens(name, self.max_pages)
         token: str | None = None
         while True:
             params = {**query, **({"paginationToken": token} if token else {})}
@@ -93,9 +96,10 @@ class InboundShipmentSteps(InboundPlanSteps):
                     raise AmazonBadResponse(f"{name} answered without {key}")
                 return payload[key], (payload.get("pagination") or {}).get("nextToken")
 
-            page, token = self._calls(
+            page, given = self._calls(
                 name, partial(self._send, path, method="GET", query=params), check
             )
+            token = tokens.follow(given)
             rows.extend(page)
             if not token:
                 return rows
@@ -170,7 +174,7 @@ class InboundShipmentSteps(InboundPlanSteps):
                 "shipmentTransportationConfigurations": [
                     {
                         "shipmentId": shipment_id,
-                        "readyToShipWindow": {"start": _minute(ready_from)},
+                        "readyToShipWindow": {"start": _timestamp(ready_from)},
                         "contactInformation": _contact(contact),
                     }
                     for shipment_id in shipment_ids

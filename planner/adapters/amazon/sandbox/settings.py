@@ -18,6 +18,7 @@ FAULT_KINDS = (
     "fatal",  # createReport: the report ends FATAL
     "truncate",  # document download: half the bytes
     "malformed",  # document download: a damaged line
+    "repeat_token",  # a paged listing: the answer's next token is the one the request gave
 )
 
 
