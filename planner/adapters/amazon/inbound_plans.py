@@ -222,7 +222,8 @@ class InboundPlanSteps:
                 plans = payload.get("inboundPlans")
                 if not isinstance(plans, list):
                     raise AmazonBadResponse("listInboundPlans answered without inboundPlans")
-                return plans, (payload.get("pagination") or {}).get("nextToken")
+                # sp_api takes `pagination` out of the payload: its token is next_token.
+                return plans, response.next_token
 
             send = partial(self._send, f"{BASE}/inboundPlans", method="GET", query=query)
             plans, given = self._calls("listInboundPlans", send, check)

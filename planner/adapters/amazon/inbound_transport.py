@@ -94,7 +94,8 @@ class InboundShipmentSteps(InboundPlanSteps):
                 payload = response.payload or {}
                 if not isinstance(payload.get(key), list):
                     raise AmazonBadResponse(f"{name} answered without {key}")
-                return payload[key], (payload.get("pagination") or {}).get("nextToken")
+                # sp_api takes `pagination` out of the payload: its token is next_token.
+                return payload[key], response.next_token
 
             page, given = self._calls(
                 name, partial(self._send, path, method="GET", query=params), check

@@ -213,12 +213,19 @@ class AmazonSandbox:
     def _repeat_token(self, name: str, params: dict[str, Any], data: Any) -> None:
         """The repeat_token fault: the answer leads back to the page just served.
 
-        A request with a token gets that token again; a first page gets a token of its own
-        that serves the first page again (and is repeated while the fault lasts).
+        A request with a token gets that token again. A first page with more to come is
+        left alone (the fault waits for the second); a listing of one page gets a token of its
+        own that serves that page again (and is repeated while the fault lasts).
         """
         if name not in PAGED or not isinstance(data, dict):
             return
         given = _page_token(name, params)
+        if name == "getShipments":
+            answered = (data.get("payload") or {}).get("NextToken")
+        else:
+            answered = (data.get("pagination") or {}).get("nextToken")
+        if not given and answered:
+            return
         if self.fault_for(name, ("repeat_token",)) is None:
             return
         token = given
