@@ -27,9 +27,10 @@ from planner.ports import (
 WINDOW_PRECONDITION = "CONFIRMED_DELIVERY_WINDOW"
 
 
-def _timestamp(moment: datetime) -> str:
-    """RFC 3339 in UTC with seconds: the models' `date-time` (a minute alone is refused)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _minute(moment: datetime) -> str:
+    """A minute as the model's `date-time` wants it: RFC 3339 needs seconds (`…T08:56:00Z`),
+    and the prose says Amazon drops non-zero seconds, so they are sent as 00."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:00Z")
 
 
 def _moment(value: Any) -> datetime:
@@ -175,7 +176,7 @@ class InboundShipmentSteps(InboundPlanSteps):
                 "shipmentTransportationConfigurations": [
                     {
                         "shipmentId": shipment_id,
-                        "readyToShipWindow": {"start": _timestamp(ready_from)},
+                        "readyToShipWindow": {"start": _minute(ready_from)},
                         "contactInformation": _contact(contact),
                     }
                     for shipment_id in shipment_ids
