@@ -7,6 +7,7 @@ the sandbox and come back through the real sp_api client in an incremental sync.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,14 +18,16 @@ from amazon_support import (
     fixture_sandbox,  # noqa: F401  (a fixture)
     load_planner,
     run_sync,
+    start_sandbox,
     sync_now,
 )
 from sqlalchemy import Engine, select
 
 from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.demo import DemoSeller
-from planner.domain.marketplaces import all_marketplaces, marketplace
+from planner.domain.marketplaces import Region, all_marketplaces, marketplace
 from planner.domain.series import day_number
+from planner.domain.warehouses import Connection
 from planner.store import tables as t
 
 US, DE = "ATVPDKIKX0DER", "A1PA6795UKMFR9"
@@ -122,3 +125,32 @@ def test_every_marketplace_has_a_time_zone() -> None:
     for m in all_marketplaces():
         assert m.time_zone != "UTC", m.country_code
         ZoneInfo(m.time_zone)
+
+
+JP = "A1VC38T7YXB528"
+
+
+def test_a_japanese_morning_sale_is_that_days_not_the_utc_day_before(
+    engine: Engine, demo_seller: DemoSeller
+) -> None:
+    # The demo sells in NA and EU only: a Japanese account is added, selling one SKU.
+    tokyo = Connection("amazon-fe", Region.FE, [JP])
+    demo = replace(demo_seller, connections=[*demo_seller.connections, tokyo])
+    box = start_sandbox(demo)
+    try:
+        load_planner(engine, demo)
+        now = sync_now(demo)
+        first, _ = run_sync(engine, box, tokyo, now=now - timedelta(days=3))
+        assert first.ok, first.failure
+        local_day = demo.today - timedelta(days=1)
+        at = datetime.combine(local_day, time(8, 15), tzinfo=ZoneInfo("Asia/Tokyo"))
+        assert at.astimezone(UTC).date() == local_day - timedelta(days=1)
+        sku = demo.variants[0].sku
+        order_id = box.seller.add_order(
+            seller_sku=sku, marketplace_id=JP, quantity=2, revenue=3000.0, at=at
+        )
+        result, _ = run_sync(engine, box, tokyo, now=now)
+        assert result.ok, result.failure
+        assert _stored_days(engine, [order_id]) == {order_id: day_number(local_day)}
+    finally:
+        box.stop()
