@@ -82,6 +82,29 @@ class InboundPlanSteps:
         params = {**(query or {}), "method": method}
         return self._client._request(path, data=body, params=params, add_marketplace=False)
 
+    def _pages(self, name: str, path: str, key: str, query: dict[str, Any]) -> list[Any]:
+        """Every row of a paginated list operation."""
+        rows: list[Any] = []
+        tokens = PageTokens(name, self.max_pages)
+        token: str | None = None
+        while True:
+            params = {**query, **({"paginationToken": token} if token else {})}
+
+            def check(response: Any) -> tuple[list[Any], str | None]:
+                payload = response.payload or {}
+                if not isinstance(payload.get(key), list):
+                    raise AmazonBadResponse(f"{name} answered without {key}")
+                # sp_api takes `pagination` out of the payload: its token is next_token.
+                return payload[key], response.next_token
+
+            page, given = self._calls(
+                name, partial(self._send, path, method="GET", query=params), check
+            )
+            token = tokens.follow(given)
+            rows.extend(page)
+            if not token:
+                return rows
+
     def _operation_id(self, name: str, path: str, body: Any = None) -> str:
         def check(response: Any) -> str:
             op = (response.payload or {}).get("operationId")

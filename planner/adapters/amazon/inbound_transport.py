@@ -15,7 +15,6 @@ from sp_api.base import fill_query_params
 
 from planner.adapters.amazon.errors import AmazonBadResponse
 from planner.adapters.amazon.inbound_plans import BASE, InboundPlanSteps
-from planner.adapters.amazon.pages import PageTokens
 from planner.ports import (
     DeliveryWindowChoice,
     InboundBox,
@@ -82,29 +81,6 @@ def _stale(rows: Sequence[TransportChoice | DeliveryWindowChoice], valid_at: dat
 
 class InboundShipmentSteps(InboundPlanSteps):
     """InboundPlanSteps plus the shipment steps that follow a confirmed placement."""
-
-    def _pages(self, name: str, path: str, key: str, query: dict[str, Any]) -> list[Any]:
-        """Every row of a paginated list operation."""
-        rows: list[Any] = []
-        tokens = PageTokens(name, self.max_pages)
-        token: str | None = None
-        while True:
-            params = {**query, **({"paginationToken": token} if token else {})}
-
-            def check(response: Any) -> tuple[list[Any], str | None]:
-                payload = response.payload or {}
-                if not isinstance(payload.get(key), list):
-                    raise AmazonBadResponse(f"{name} answered without {key}")
-                # sp_api takes `pagination` out of the payload: its token is next_token.
-                return payload[key], response.next_token
-
-            page, given = self._calls(
-                name, partial(self._send, path, method="GET", query=params), check
-            )
-            token = tokens.follow(given)
-            rows.extend(page)
-            if not token:
-                return rows
 
     def _shipment_path(self, plan_id: str, shipment_id: str, tail: str = "") -> str:
         return fill_query_params(f"{BASE}/inboundPlans/{{}}/shipments/{{}}{tail}", plan_id,
