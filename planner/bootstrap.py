@@ -26,6 +26,7 @@ from planner.adapters.amazon.sandbox import (
     SandboxCredentials,
     SandboxSeller,
     SandboxSettings,
+    parse_fault,
 )
 from planner.adapters.amazon.throttle import PollPolicy
 from planner.adapters.clock import SystemClock
@@ -427,12 +428,30 @@ SANDBOX_POLL = PollPolicy(first=0.05, factor=1.5, longest=2.0, give_up_after=600
 
 
 def serving_sandbox(
-    *, seed: int, variants: int, speed: float, strict: bool, host: str, port: int
+    *,
+    seed: int,
+    variants: int,
+    speed: float,
+    strict: bool,
+    host: str,
+    port: int,
+    faults: tuple[str, ...] = (),
 ) -> AmazonSandbox:
-    """The sandbox `planner sandbox serve` serves on a port: a demo seller of its own."""
+    """The sandbox `planner sandbox serve` serves on a port: a demo seller of its own, with
+    the faults `--fault` asked for (specs checked by `check_sandbox_fault` first)."""
     seller = generate_seller(seed=seed, variants=variants, today=date.today())
     settings = SandboxSettings(speed=speed, strict_credentials=strict)
-    return AmazonSandbox(SandboxSeller(seller), settings, host=host, port=port)
+    sandbox = AmazonSandbox(SandboxSeller(seller), settings, host=host, port=port)
+    for spec in faults:
+        fault = parse_fault(spec)
+        sandbox.inject(fault.operation, fault.kind, times=fault.times, seconds=fault.seconds)
+    return sandbox
+
+
+def check_sandbox_fault(spec: str) -> str:
+    """A `--fault` spec as given if the sandbox can inject it; ValueError says why not."""
+    parse_fault(spec)
+    return spec
 
 
 def quiet_http_logs() -> None:

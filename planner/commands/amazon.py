@@ -246,6 +246,18 @@ def status_cmd(state: State, as_json: bool) -> None:
 amazon_group.add_command(set_source_cmd, "set-source")
 
 
+def _fault_specs(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
+    """Every --fault checked before the seller is generated: a bad one names what is valid."""
+    from planner.bootstrap import check_sandbox_fault
+
+    try:
+        return tuple(check_sandbox_fault(spec) for spec in value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
 @cli.group("sandbox")
 def sandbox_group() -> None:
     """The built-in Amazon sandbox (SP-API and Login with Amazon on a local port)."""
@@ -266,12 +278,39 @@ def sandbox_group() -> None:
     help="Sandbox time runs this much faster: rate limits ×, report processing ÷ (1 = Amazon's).",
 )
 @click.option("--strict", is_flag=True, help="Accept only the sandbox's own credentials.")
-def serve_cmd(port: int, host: str, seed: int, variants: int, speed: float, strict: bool) -> None:
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="OPERATION:KIND[:TIMES[:SECONDS]]",
+    callback=_fault_specs,
+    help=(
+        "Make Amazon misbehave: OPERATION an SP-API operation (or * for all, lwa, document), "
+        "KIND one of throttle, error500, error503, slow, drop, expire_token, fatal, truncate, "
+        "malformed, long_report, repeat_token; TIMES calls (default 1) or 'always'; "
+        "SECONDS for slow. Repeatable."
+    ),
+)
+def serve_cmd(
+    port: int,
+    host: str,
+    seed: int,
+    variants: int,
+    speed: float,
+    strict: bool,
+    faults: tuple[str, ...],
+) -> None:
     """Serve the demo seller as SP-API until stopped (Ctrl-C)."""
     from planner.bootstrap import serving_sandbox
 
     sandbox = serving_sandbox(
-        seed=seed, variants=variants, speed=speed, strict=strict, host=host, port=port
+        seed=seed,
+        variants=variants,
+        speed=speed,
+        strict=strict,
+        host=host,
+        port=port,
+        faults=faults,
     )
     accounts = sandbox.seller.accounts
     out.print(f"Amazon sandbox: {sandbox.url} (token URL {sandbox.token_url})")
@@ -289,6 +328,9 @@ def serve_cmd(port: int, host: str, seed: int, variants: int, speed: float, stri
         out.print(f"  client id {creds.client_id}, secret {creds.client_secret}")
     else:
         out.print("  any client id and secret log in; an unknown refresh token sees every account")
+    for fault in sandbox.faults:
+        times = "every time" if fault.times is None else f"{fault.times} time(s)"
+        out.print(f"  fault: {fault.operation} answers {fault.kind}, {times}")
     out.print("Ctrl-C stops it.")
     try:
         sandbox.serve_forever()

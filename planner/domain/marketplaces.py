@@ -6,8 +6,10 @@ import csv
 import enum
 import io
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
+from zoneinfo import ZoneInfo
 
 from planner.domain.errors import NotFound
 
@@ -30,6 +32,20 @@ class Marketplace:
     country_code: str
     domain: str
     endpoint: str
+    # The IANA time zone the marketplace's days are cut in (Seller Central's day, e.g. a US
+    # sale at 20:00 Pacific is that day's, though it is 04:00 UTC the next day).
+    time_zone: str = "UTC"
+
+    def local_day(self, moment: datetime) -> date:
+        """The marketplace's calendar day at this moment (a naive moment is taken as UTC)."""
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo("UTC"))
+        return moment.astimezone(_zone(self.time_zone)).date()
+
+
+@cache
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 @cache
@@ -44,6 +60,7 @@ def all_marketplaces() -> tuple[Marketplace, ...]:
             country_code=row["country_code"],
             domain=row["sales_channel_domain"],
             endpoint=row["sp_api_endpoint"],
+            time_zone=row["time_zone"],
         )
         for row in csv.DictReader(io.StringIO(text))
     )

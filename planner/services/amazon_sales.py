@@ -190,7 +190,7 @@ class _Records:
             marketplace_id=market.marketplace_id,
             warehouse=fba_warehouse(market.country_code) if line.fulfilled_by_amazon else self.fbm,
             channel=market.domain,
-            day=purchased.date(),
+            day=market.local_day(purchased),  # the marketplace's day, not UTC's
             purchased_at=purchased,
             updated_at=updated,
             status=line.order_status[:32],

@@ -42,6 +42,12 @@ class AmazonBadResponse(MarketplaceError):
     kind = FailureKind.BAD_RESPONSE
 
 
+class AmazonPagingBroken(MarketplaceError):
+    """A paged listing repeated a page token or ran past the page cap: Amazon's pages loop."""
+
+    kind = FailureKind.BAD_RESPONSE
+
+
 def describe_error(errors: object) -> str:
     """Amazon's error list ({code, message, details}) as one short line."""
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):

@@ -28,6 +28,7 @@ from planner.adapters.amazon.flatfiles import (
     parse_orders,
 )
 from planner.adapters.amazon.inbound_transport import InboundShipmentSteps
+from planner.adapters.amazon.pages import MAX_PAGES, PageTokens
 from planner.adapters.amazon.payloads import (
     SHIPMENT_STATUS,
     day_of,
@@ -94,6 +95,8 @@ class GatewaySettings:
     # createReport allows a burst of 15: a backfill's reports are processed side by side.
     reports_in_flight: int = 10
     order_report_days: int = 30
+    # A listing with more pages than this is Amazon's paging gone wrong (see pages.py).
+    max_pages: int = MAX_PAGES
 
 
 class SpApiGateway(InboundShipmentSteps):
@@ -141,6 +144,7 @@ class SpApiGateway(InboundShipmentSteps):
             in_flight=settings.reports_in_flight,
         )
         super().__init__(self._plans, self.calls, settings.poll)
+        self.max_pages = settings.max_pages
 
     def step_seconds(self) -> float:
         # The worst case of the longest step (confirm packing): two operations polled until
@@ -247,6 +251,7 @@ class SpApiGateway(InboundShipmentSteps):
     # -- FBA inventory --------------------------------------------------------------------------
 
     def fba_inventory(self, marketplace_id: str) -> Iterator[list[FbaInventory]]:
+        tokens = PageTokens("getInventorySummaries", self.max_pages)
         token: str | None = None
         while True:
             params: dict[str, Any] = {
@@ -266,7 +271,8 @@ class SpApiGateway(InboundShipmentSteps):
                 return [inventory_summary(marketplace_id, r) for r in rows], response.next_token
 
             send = partial(self._inventory.get_inventory_summary_marketplace, **params)
-            page, token = self.calls("getInventorySummaries", send, check)
+            page, given = self.calls("getInventorySummaries", send, check)
+            token = tokens.follow(given)
             yield page
             if not token:
                 return
@@ -307,6 +313,7 @@ class SpApiGateway(InboundShipmentSteps):
     ) -> list[InboundShipment]:
         found: dict[str, dict[str, Any]] = {}
         params: dict[str, Any] = {**first, "MarketplaceId": marketplace_id}
+        tokens = PageTokens("getShipments", self.max_pages)
         while True:
 
             def check(response: Any) -> tuple[list[dict[str, Any]], str | None]:
@@ -317,7 +324,8 @@ class SpApiGateway(InboundShipmentSteps):
                 return list(data or []), payload.get("NextToken")
 
             send = partial(self._inbound.get_shipments, **params)
-            data, token = self.calls("getShipments", send, check)
+            data, given = self.calls("getShipments", send, check)
+            token = tokens.follow(given)
             for shipment in data:
                 if shipment.get("ShipmentId"):
                     found[shipment["ShipmentId"]] = shipment

@@ -18,6 +18,7 @@ from sp_api.base.exceptions import SellingApiForbiddenException, SellingApiReque
 
 from planner.adapters.amazon.calls import CallRunner
 from planner.adapters.amazon.errors import AmazonBadResponse, AmazonUnavailable
+from planner.adapters.amazon.pages import MAX_PAGES, PageTokens
 from planner.adapters.amazon.throttle import PollPolicy
 from planner.ports import (
     FailureKind,
@@ -61,6 +62,8 @@ def _amount(fee: dict[str, Any]) -> float:
 class InboundPlanSteps:
     """The workflow's calls for one connection, paced and retried by the connector's runner."""
 
+    max_pages = MAX_PAGES  # a listing longer than this is Amazon's paging gone wrong
+
     def __init__(
         self,
         client: Any,
@@ -78,6 +81,29 @@ class InboundPlanSteps:
     def _send(self, path: str, *, method: str, body: Any = None, query: Any = None) -> ApiResponse:
         params = {**(query or {}), "method": method}
         return self._client._request(path, data=body, params=params, add_marketplace=False)
+
+    def _pages(self, name: str, path: str, key: str, query: dict[str, Any]) -> list[Any]:
+        """Every row of a paginated list operation."""
+        rows: list[Any] = []
+        tokens = PageTokens(name, self.max_pages)
+        token: str | None = None
+        while True:
+            params = {**query, **({"paginationToken": token} if token else {})}
+
+            def check(response: Any) -> tuple[list[Any], str | None]:
+                payload = response.payload or {}
+                if not isinstance(payload.get(key), list):
+                    raise AmazonBadResponse(f"{name} answered without {key}")
+                # sp_api takes `pagination` out of the payload: its token is next_token.
+                return payload[key], response.next_token
+
+            page, given = self._calls(
+                name, partial(self._send, path, method="GET", query=params), check
+            )
+            token = tokens.follow(given)
+            rows.extend(page)
+            if not token:
+                return rows
 
     def _operation_id(self, name: str, path: str, body: Any = None) -> str:
         def check(response: Any) -> str:
@@ -207,6 +233,7 @@ class InboundPlanSteps:
         )
 
     def find_inbound_plan(self, name: str) -> str | None:
+        tokens = PageTokens("listInboundPlans", self.max_pages)
         token: str | None = None
         while True:
             query: dict[str, Any] = {"pageSize": 30, "sortBy": "CREATION_TIME", "sortOrder": "DESC"}
@@ -218,10 +245,12 @@ class InboundPlanSteps:
                 plans = payload.get("inboundPlans")
                 if not isinstance(plans, list):
                     raise AmazonBadResponse("listInboundPlans answered without inboundPlans")
-                return plans, (payload.get("pagination") or {}).get("nextToken")
+                # sp_api takes `pagination` out of the payload: its token is next_token.
+                return plans, response.next_token
 
             send = partial(self._send, f"{BASE}/inboundPlans", method="GET", query=query)
-            plans, token = self._calls("listInboundPlans", send, check)
+            plans, given = self._calls("listInboundPlans", send, check)
+            token = tokens.follow(given)
             for plan in plans:
                 if plan.get("name") == name and plan.get("status") in ("ACTIVE", "SHIPPED"):
                     return str(plan["inboundPlanId"])

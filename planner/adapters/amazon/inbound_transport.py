@@ -27,7 +27,9 @@ WINDOW_PRECONDITION = "CONFIRMED_DELIVERY_WINDOW"
 
 
 def _minute(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
+    """A minute as the model's `date-time` wants it: RFC 3339 needs seconds (`…T08:56:00Z`),
+    and the prose says Amazon drops non-zero seconds, so they are sent as 00."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:00Z")
 
 
 def _moment(value: Any) -> datetime:
@@ -79,26 +81,6 @@ def _stale(rows: Sequence[TransportChoice | DeliveryWindowChoice], valid_at: dat
 
 class InboundShipmentSteps(InboundPlanSteps):
     """InboundPlanSteps plus the shipment steps that follow a confirmed placement."""
-
-    def _pages(self, name: str, path: str, key: str, query: dict[str, Any]) -> list[Any]:
-        """Every row of a paginated list operation."""
-        rows: list[Any] = []
-        token: str | None = None
-        while True:
-            params = {**query, **({"paginationToken": token} if token else {})}
-
-            def check(response: Any) -> tuple[list[Any], str | None]:
-                payload = response.payload or {}
-                if not isinstance(payload.get(key), list):
-                    raise AmazonBadResponse(f"{name} answered without {key}")
-                return payload[key], (payload.get("pagination") or {}).get("nextToken")
-
-            page, token = self._calls(
-                name, partial(self._send, path, method="GET", query=params), check
-            )
-            rows.extend(page)
-            if not token:
-                return rows
 
     def _shipment_path(self, plan_id: str, shipment_id: str, tail: str = "") -> str:
         return fill_query_params(f"{BASE}/inboundPlans/{{}}/shipments/{{}}{tail}", plan_id,

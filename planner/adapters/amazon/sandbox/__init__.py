@@ -11,6 +11,8 @@ from planner.adapters.amazon.sandbox.server import (
     SandboxCredentials,
     SandboxSettings,
     SandboxStats,
+    fault_operations,
+    parse_fault,
 )
 from planner.demo import DemoSeller, generate_seller
 
@@ -22,6 +24,8 @@ __all__ = [
     "SandboxSettings",
     "SandboxStats",
     "demo_sandbox",
+    "fault_operations",
+    "parse_fault",
 ]
 
 

@@ -7,7 +7,9 @@ sales equal the demo history.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
@@ -94,11 +96,14 @@ def demo_orders(demo: DemoSeller, listings: list[SandboxListing]) -> Orders:
     day = d_idx[cell]
     relabelled = (sec >= 0) & ((j == 1) | (day % 5 == 0))
     sku = np.where(relabelled, sec, np.array(primary, dtype=np.int64)[r_idx[cell]])
-    start = epoch(datetime.combine(h.start, time(0), tzinfo=UTC))
     n = len(cell)
     noise = _noise(n, 1)
-    purchased = start + day * DAY + (noise % 86_000)
     mk = np.array(market, dtype=np.int16)[r_idx[cell]]
+    # Each sale in its marketplace's local day (Amazon's day there, not UTC's), never later
+    # than an hour before the moment the demo describes.
+    midnights = _local_midnights(markets, h.start, h.days)
+    latest = epoch(datetime.combine(demo.today, time(6, 0), tzinfo=UTC)) - 3600
+    purchased = _during(midnights, mk, day, noise, latest)
     is_fba = np.array(fba, dtype=bool)[r_idx[cell]]
     base = Orders(
         seller_skus, markets, sku.astype(np.int32), mk, is_fba, np.ones(n, dtype=bool),
@@ -111,11 +116,36 @@ def demo_orders(demo: DemoSeller, listings: list[SandboxListing]) -> Orders:
         rows_market=np.array(market),
         rows_fba=np.array(fba),
         primary=np.array(primary),
-        start=start,
+        midnights=midnights,
+        latest=latest,
     )
     base.append(extras)
     _statuses(base, today=demo.today)
     return base
+
+
+def _local_midnights(markets: list[Marketplace], first: date, days: int) -> NDArray[np.int64]:
+    """[market, day]: epoch seconds of the marketplace's local midnight starting each day (and
+    the day after the last), so a day's length follows its daylight-saving changes."""
+    out = np.zeros((max(len(markets), 1), days + 1), dtype=np.int64)
+    for i, m in enumerate(markets):
+        zone = ZoneInfo(m.time_zone)
+        for d in range(days + 1):
+            out[i, d] = epoch(datetime.combine(first + timedelta(days=d), time(0), tzinfo=zone))
+    return out
+
+
+def _during(
+    midnights: NDArray[np.int64],
+    market: NDArray[np.integer[Any]],
+    day: NDArray[np.integer[Any]],
+    noise: NDArray[np.int64],
+    latest: int,
+) -> NDArray[np.int64]:
+    """A moment within each (market, day)'s local day, spread by the noise, at most `latest`."""
+    begin = midnights[market, day]
+    length = midnights[market, day + 1] - begin
+    return np.minimum(begin + noise % (length - 60), latest)
 
 
 def _noise(n: int, salt: int) -> NDArray[np.int64]:
@@ -130,7 +160,8 @@ def _extras(
     rows_market: NDArray[np.int64],
     rows_fba: NDArray[np.bool_],
     primary: NDArray[np.int64],
-    start: int,
+    midnights: NDArray[np.int64],
+    latest: int,
 ) -> Orders:
     """Cancelled orders on some cells, and multi-channel orders on some FBA cells."""
     r_idx, d_idx = cells
@@ -139,7 +170,7 @@ def _extras(
     mcf = (noise // 1000 % 1000 < MCF_SHARE * 1000) & rows_fba[r_idx]
     pick = np.flatnonzero(cancel | mcf)
     n = len(pick)
-    purchased = start + d_idx[pick] * DAY + _noise(n, 5) % 86_000
+    purchased = _during(midnights, rows_market[r_idx[pick]], d_idx[pick], _noise(n, 5), latest)
     is_mcf = mcf[pick] & ~cancel[pick]
     return Orders(
         base.seller_skus,

@@ -17,6 +17,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from planner.adapters.amazon import specs
@@ -49,6 +50,8 @@ __all__ = [  # the sandbox package and the CLI import these from here
     "SandboxCredentials",
     "SandboxSettings",
     "SandboxStats",
+    "fault_operations",
+    "parse_fault",
     "utc_now",
 ]
 
@@ -73,6 +76,8 @@ class AmazonSandbox:
         self._lock = threading.RLock()
         self._tokens: dict[str, tuple[Account, float]] = {}
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        # Page tokens the repeat_token fault made up for a first page: the page they repeat.
+        self._repeats: dict[str, dict[str, Any]] = {}
         self._host = host
         self._server = ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True
@@ -194,13 +199,44 @@ class AmazonSandbox:
             example = static_match(op, params, payload)
             if example is not None:
                 return json_reply(example.status, example.response, limit)
-        status, data = self.operations.answer(name, account, params, payload)
+        repeat = self._repeats.get(_page_token(name, params) or "")
+        status, data = self.operations.answer(name, account, repeat or params, payload)
+        if 200 <= status < 300:
+            self._repeat_token(name, params, data)
         if self.settings.validate_responses and 200 <= status < 300:
             problem = response_problem(name, status, data)
             if problem:
                 with self._lock:
                     self.stats.response_problems.append(problem)
         return json_reply(status, data, limit if 200 <= status < 300 else None)
+
+    def _repeat_token(self, name: str, params: dict[str, Any], data: Any) -> None:
+        """The repeat_token fault: the answer leads back to the page just served.
+
+        A request with a token gets that token again. A first page with more to come is
+        left alone (the fault waits for the second); a listing of one page gets a token of its
+        own that serves that page again (and is repeated while the fault lasts).
+        """
+        if name not in PAGED or not isinstance(data, dict):
+            return
+        given = _page_token(name, params)
+        if name == "getShipments":
+            answered = (data.get("payload") or {}).get("NextToken")
+        else:
+            answered = (data.get("pagination") or {}).get("nextToken")
+        if not given and answered:
+            return
+        if self.fault_for(name, ("repeat_token",)) is None:
+            return
+        token = given
+        if not token:
+            token = "repeat-" + secrets.token_hex(8)
+            with self._lock:
+                self._repeats[token] = dict(params)
+        if name == "getShipments":
+            data.setdefault("payload", {})["NextToken"] = token
+        else:
+            data.setdefault("pagination", {})["nextToken"] = token
 
     def _early_fault(self, name: str) -> Reply | None:
         fault = self.fault_for(
@@ -341,6 +377,87 @@ class AmazonSandbox:
             else:
                 return Reply(500, b"<Error><Code>InternalError</Code></Error>")
         return Reply(200, data, {"Content-Type": f"text/plain; charset={document.charset}"})
+
+
+# The paged operations the connector follows, and the query parameter carrying the page token.
+PAGED = {
+    "getInventorySummaries": "nextToken",
+    "getShipments": "NextToken",
+    "listInboundPlans": "paginationToken",
+    "listTransportationOptions": "paginationToken",
+    "listShipmentBoxes": "paginationToken",
+    "listShipmentItems": "paginationToken",
+    "listDeliveryWindowOptions": "paginationToken",
+}
+# Faults that only some operations can show (the others apply to any SP-API operation).
+_FAULTS_FIT: dict[str, set[str]] = {
+    "fatal": {"createReport"},
+    "long_report": {"createReport"},
+    "truncate": {"document"},
+    "malformed": {"document"},
+    "repeat_token": {"*", *PAGED},
+}
+_FAULTS_OF = {
+    "lwa": ("error500", "error503", "slow", "drop"),
+    "document": ("truncate", "malformed", "drop", "error500", "slow"),
+}
+
+
+def fault_operations() -> tuple[str, ...]:
+    """What a fault can be injected into: every SP-API operation the sandbox serves (or "*"
+    for all of them), "lwa" (Login with Amazon) and "document" (report downloads)."""
+    served = sorted(n[3:] for n in dir(Operations) if n.startswith("op_"))
+    return ("*", "lwa", "document", *served)
+
+
+def parse_fault(spec: str) -> Fault:
+    """`OPERATION:KIND[:TIMES[:SECONDS]]` as a fault to inject; ValueError says what is wrong.
+
+    TIMES is a whole number of calls (default 1) or `always`; SECONDS (for slow) defaults to 5.
+    """
+    parts = spec.split(":")
+    if not 2 <= len(parts) <= 4 or not all(p.strip() for p in parts):
+        raise ValueError(
+            f"{spec!r} is not OPERATION:KIND[:TIMES[:SECONDS]] (e.g. getInventorySummaries:"
+            "repeat_token:always or createReport:throttle:2)"
+        )
+    operation, kind = parts[0].strip(), parts[1].strip()
+    operations = fault_operations()
+    if operation not in operations:
+        raise ValueError(f"unknown operation {operation!r}; one of {', '.join(operations)}")
+    if kind not in FAULT_KINDS:
+        raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(FAULT_KINDS)}")
+    fits = _FAULTS_FIT.get(kind)
+    if fits is not None and operation not in fits and not (operation == "*" and "*" in fits):
+        raise ValueError(f"a {kind} fault applies only to {', '.join(sorted(fits))}")
+    if operation in ("lwa", "document") and kind not in _FAULTS_OF[operation]:
+        raise ValueError(
+            f"{operation} can fail only as {', '.join(_FAULTS_OF[operation])}, not {kind}"
+        )
+    times: int | None = 1
+    if len(parts) > 2:
+        text = parts[2].strip().lower()
+        if text == "always":
+            times = None
+        elif text.isdigit() and int(text) > 0:
+            times = int(text)
+        else:
+            raise ValueError(f"TIMES must be a whole number from 1 or 'always', got {parts[2]!r}")
+    seconds = 5.0
+    if len(parts) > 3:
+        try:
+            seconds = float(parts[3])
+        except ValueError:
+            seconds = -1.0
+        if not 0 <= seconds <= 3600:
+            raise ValueError(f"SECONDS must be a number from 0 to 3600, got {parts[3]!r}")
+    return Fault(operation, kind, times, seconds)
+
+
+def _page_token(name: str, params: dict[str, Any]) -> str | None:
+    key = PAGED.get(name)
+    value = params.get(key) if key else None
+    return str(value) if value else None
 
 
 def utc_now() -> datetime:

@@ -19,6 +19,7 @@ FAULT_KINDS = (
     "truncate",  # document download: half the bytes
     "malformed",  # document download: a damaged line
     "long_report",  # createReport: the report stays in progress `seconds` longer than usual
+    "repeat_token",  # a paged listing: the answer's next token is the one the request gave
 )
 
 

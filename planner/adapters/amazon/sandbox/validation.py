@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -20,17 +21,33 @@ from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped
 
 from planner.adapters.amazon.specs import Operation, Parameter, operations
 
+# Swagger's `date-time` is RFC 3339's date-time: seconds and an offset are required
+# (`2026-12-07T08:56Z` is not one; Stoplight Prism serving Amazon's models refuses it).
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+# Requests are checked strictly, as Amazon's models say; answers the sandbox gives leniently
+# (Amazon itself answers times without seconds or offset at times, see expire_offers).
 _formats = FormatChecker(())
+_answers = FormatChecker(())
 
 
 @_formats.checks("date-time", raises=ValueError)
 def _date_time(value: object) -> bool:
+    if isinstance(value, str):
+        if not _RFC3339.match(value):
+            raise ValueError(f"{value!r} is not an RFC 3339 date-time (with seconds and offset)")
+        datetime.fromisoformat(value[:10] + "T" + value[11:19])
+    return True
+
+
+@_answers.checks("date-time", raises=ValueError)
+def _lenient_date_time(value: object) -> bool:
     if isinstance(value, str):
         datetime.fromisoformat(value.replace("Z", "+00:00"))
     return True
 
 
 @_formats.checks("date", raises=ValueError)
+@_answers.checks("date", raises=ValueError)
 def _date(value: object) -> bool:
     if isinstance(value, str):
         datetime.strptime(value, "%Y-%m-%d")
@@ -83,7 +100,7 @@ def _response_validator(op_name: str, status: int) -> Draft4Validator | None:
     if not schema:
         return None
     return Draft4Validator(
-        {**schema, "definitions": _definitions(op.model, False)}, format_checker=_formats
+        {**schema, "definitions": _definitions(op.model, False)}, format_checker=_answers
     )
 
 
