@@ -60,15 +60,48 @@ class AddressSettings(_Section):
         return self
 
 
-class BoxSettings(_Section):
-    """[amazon.push.box]: the carton the units are packed in (for box contents)."""
+PrepCategory = Annotated[
+    Literal[
+        "ADULT",
+        "BABY",
+        "FRAGILE",
+        "GRANULAR",
+        "HANGER",
+        "LIQUID",
+        "PERFORATED",
+        "SET",
+        "SHARP",
+        "SMALL",
+        "TEXTILE",
+        "NONE",
+    ],
+    Uppercase,
+]  # fmt: skip  (the PrepCategory values Amazon takes as input: not FC_PROVIDED or UNKNOWN)
 
-    length: Measure = 18.0
-    width: Measure = 14.0
-    height: Measure = 12.0
+
+class ProductSettings(_Section):
+    """[amazon.push.products."SELLER-SKU"]: one unit's size and weight (boxes are declared
+    from them), and the prep category to set where Amazon does not know it."""
+
+    length: Measure
+    width: Measure
+    height: Measure
     dimension_unit: Annotated[Literal["IN", "CM"], Uppercase] = "IN"
-    weight: Measure = 20.0
+    weight: Measure
     weight_unit: Annotated[Literal["LB", "KG"], Uppercase] = "LB"
+    prep_category: PrepCategory | None = None
+    prep_types: list[Annotated[str, Uppercase]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _types_with_category(self) -> ProductSettings:
+        if self.prep_types and self.prep_category is None:
+            raise problem("prep_types needs prep_category", key="prep_category")
+        if self.prep_category not in (None, "NONE") and not self.prep_types:
+            raise problem(
+                f"prep category {self.prep_category} needs prep_types (e.g. ['ITEM_POLYBAGGING'])",
+                key="prep_types",
+            )
+        return self
 
 
 class PushSection(_Section):
@@ -82,7 +115,9 @@ class PushSection(_Section):
     carrier: Annotated[Literal["partnered", "own", "any"], Lowercase] = "partnered"
     ready_to_ship_days: Annotated[int, Field(strict=True, ge=0, le=60)] = 2
     units_per_box: Annotated[int, Field(strict=True, ge=1)] = 24
-    box: BoxSettings = BoxSettings()
+    # Seller SKU -> one unit's size and weight (and prep category); a SKU pushed without one
+    # is refused (the built-in sandbox's demo items have theirs).
+    products: dict[str, ProductSettings] = Field(default_factory=dict)
 
     @field_validator("source_addresses", mode="before")
     @classmethod
