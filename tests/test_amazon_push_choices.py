@@ -5,6 +5,8 @@ SKU's unit size within Amazon's box limits, prep and label owners per SKU from l
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from amazon_support import (
     assert_clean,
@@ -12,12 +14,15 @@ from amazon_support import (
     fixture_sandbox,  # noqa: F401  (a fixture)
 )
 from sqlalchemy import Engine
-from test_amazon_push import US, fba_skus, new_order, order, plans_of, pusher
+from test_amazon_cli import run
+from test_amazon_push import US, cli_orders, fba_skus, new_order, order, plans_of, pusher
+from test_amazon_push import fixture_cli_box as fixture_cli_box
 from test_amazon_push import ready as ready
 from test_amazon_push_shipments import boxed_units, case_packs, plan_state
 
 from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.adapters.amazon.sandbox.inbound import Offer, Prep
+from planner.demo import DemoSeller
 from planner.demo.places import DEMO_ADDRESS, DEMO_ITEM
 from planner.ports import BoxSize
 from planner.services.push import PushRefused, PushSettings
@@ -86,7 +91,7 @@ def test_no_usable_packing_option_is_refused_with_what_to_do(
 ) -> None:
     sandbox.operations.offer_packing([Offer(methods=("MANUAL_PROCESS",))])
     number = new_order(ready, fba_skus(sandbox, ready, 1))
-    with pytest.raises(PushRefused, match="no packing option .* declared box contents"):
+    with pytest.raises(PushRefused, match=r"no packing option .* declared box contents"):
         pusher(ready, sandbox).push(number, split=True, actor="ann")
     assert_clean(sandbox)
 
@@ -207,3 +212,19 @@ def test_owners_follow_amazons_constraints_and_an_unknown_category_is_set(
                 assert (prep, item["labelOwner"]) == owners[item["msku"]]
     assert order(ready, number).locked
     assert_clean(sandbox)
+
+
+def test_planner_push_no_split_says_amazons_placement_fee(
+    tmp_path: Path,
+    cli_box: AmazonSandbox,
+    demo_seller: DemoSeller,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (number,) = cli_orders(tmp_path, cli_box, demo_seller, monkeypatch)
+    cli_box.operations.offer_placements([Offer(2), Offer(1, fee=7.25)])
+    code, out, err = run(capsys, "push", number, "--no-split")
+    assert code == 0, err
+    labelled = dict(line.strip().partition(":")[::2] for line in out.splitlines()[1:])
+    assert labelled["Amazon's placement fee"].strip() == "7.25"
+    assert_clean(cli_box)
