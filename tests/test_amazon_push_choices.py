@@ -20,11 +20,12 @@ from test_amazon_push import fixture_cli_box as fixture_cli_box
 from test_amazon_push import ready as ready
 from test_amazon_push_shipments import boxed_units, case_packs, plan_state
 
+from bot.blocks.push import push_done_blocks, push_text
 from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.adapters.amazon.sandbox.inbound import Offer, Prep
 from planner.demo import DemoSeller
 from planner.demo.places import DEMO_ADDRESS, DEMO_ITEM
-from planner.ports import BoxSize
+from planner.ports import BoxSize, PushResult
 from planner.services.push import PushRefused, PushSettings
 from planner.services.push_choices import box_of, within_limits
 
@@ -228,3 +229,12 @@ def test_planner_push_no_split_says_amazons_placement_fee(
     labelled = dict(line.strip().partition(":")[::2] for line in out.splitlines()[1:])
     assert labelled["Amazon's placement fee"].strip() == "7.25"
     assert_clean(cli_box)
+
+
+def test_the_bot_says_amazons_placement_fee_with_the_saved_order() -> None:
+    result = PushResult("TO-1001", "wf" + "1" * 36, ("sh" + "2" * 36,), False, placement_cost=7.25)
+    assert push_text(result).endswith("Amazon's placement fee 7.25")
+    fields = [f for block in push_done_blocks(result, by="@ann") for f in block.get("fields", [])]
+    assert any("placement fee" in f["text"] and "7.25" in f["text"] for f in fields)
+    free = push_text(PushResult("TO-1001", "wf" + "1" * 36, ("sh" + "2" * 36,), True))
+    assert "placement fee" not in free
