@@ -85,8 +85,6 @@ class PackingChoice:
     discount: float = 0.0
     box_methods: tuple[str, ...] = ()  # BOX_CONTENT_PROVIDED, BARCODE_2D, MANUAL_PROCESS
     shipping: tuple[tuple[str, str], ...] = ()  # (shipping mode, shipping solution) supported
-    max_box_weight: float | None = None  # a non-standard box weight limit, in max_box_unit
-    max_box_unit: str = "LB"
 
     @property
     def cost(self) -> float:

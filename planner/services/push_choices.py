@@ -93,15 +93,6 @@ def choose_placement(offered: Sequence[PlacementChoice]) -> PlacementChoice | No
     )
 
 
-def placement_words(chosen: PlacementChoice) -> str:
-    """How the chosen placement reads to the user (its fee, if any)."""
-    n = len(chosen.shipment_ids)
-    where = "one destination" if n == 1 else f"{n} destinations"
-    if chosen.cost > 0:
-        return f"{where}, Amazon's placement fee {chosen.cost:.2f}"
-    return f"{where}, no placement fee"
-
-
 # -- boxes --------------------------------------------------------------------------------------
 
 

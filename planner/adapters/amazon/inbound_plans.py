@@ -73,15 +73,11 @@ def _packing(raw: dict[str, Any]) -> PackingChoice:
     fee, discount = _charges(raw)
     methods: list[str] = []
     shipping: list[tuple[str, str]] = []
-    limit, unit = None, "LB"
     for config in raw.get("supportedConfigurations") or ():
         methods += [str(m) for m in config.get("boxPackingMethods") or ()]
         for need in config.get("shippingRequirements") or ():
             solution = str(need.get("solution") or "")
             shipping += [(str(mode), solution) for mode in need.get("modes") or ()]
-        weight = (config.get("boxRequirements") or {}).get("weight") or {}
-        if weight.get("maximum") is not None:
-            limit, unit = float(weight["maximum"]), str(weight.get("unit") or "LB")
     for old in raw.get("supportedShippingConfigurations") or ():  # deprecated, still sent
         shipping.append(
             (str(old.get("shippingMode") or ""), str(old.get("shippingSolution") or ""))
@@ -93,8 +89,6 @@ def _packing(raw: dict[str, Any]) -> PackingChoice:
         discount=discount,
         box_methods=tuple(dict.fromkeys(methods)),
         shipping=tuple(dict.fromkeys(shipping)),
-        max_box_weight=limit,
-        max_box_unit=unit,
     )
 
 
