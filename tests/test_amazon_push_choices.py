@@ -25,9 +25,15 @@ from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.adapters.amazon.sandbox.inbound import Offer, Prep
 from planner.demo import DemoSeller
 from planner.demo.places import DEMO_ADDRESS, DEMO_ITEM
-from planner.ports import BoxSize, PushResult
+from planner.ports import BoxSize, PackingChoice, PlacementChoice, PrepDetail, PushResult
 from planner.services.push import PushRefused, PushSettings
-from planner.services.push_choices import box_of, within_limits
+from planner.services.push_choices import (
+    box_of,
+    choose_packing,
+    choose_placement,
+    owners_for,
+    within_limits,
+)
 
 PARCEL_OWN = (("GROUND_SMALL_PARCEL", "USE_YOUR_OWN_CARRIER"),)
 
@@ -238,3 +244,31 @@ def test_the_bot_says_amazons_placement_fee_with_the_saved_order() -> None:
     assert any("placement fee" in f["text"] and "7.25" in f["text"] for f in fields)
     free = push_text(PushResult("TO-1001", "wf" + "1" * 36, ("sh" + "2" * 36,), True))
     assert "placement fee" not in free
+
+
+def test_owners_must_match_where_amazon_says_so() -> None:
+    uk = "A1F83G8C2ARO7P"
+    amazon_labels = PushSettings(prep_owner="SELLER", label_owner="AMAZON")
+    matched = PrepDetail("TEA-1", "NONE", prep_owner_constraint="SELLER_ONLY",
+                         owners_must_match=True)  # fmt: skip
+    assert owners_for(matched, uk, amazon_labels) == ("SELLER", "SELLER", [])
+    clash = PrepDetail("TEA-2", "NONE", prep_owner_constraint="SELLER_ONLY",
+                       label_owner_constraint="AMAZON_ONLY", owners_must_match=True)  # fmt: skip
+    assert "TEA-2: Amazon wants one owner" in owners_for(clash, uk, amazon_labels)[2][0]
+    assert owners_for(PrepDetail("TEA-3", "NONE"), uk, amazon_labels)[:2] == ("SELLER", "AMAZON")
+    assert (
+        "does not label units for the US"
+        in owners_for(PrepDetail("TEA-3", "NONE"), US, amazon_labels)[2][0]
+    )
+
+
+def test_placement_ties_go_to_fewer_shipments_and_packing_to_the_cheapest_usable() -> None:
+    two = PlacementChoice("pl-2", ("a", "b"), "OFFERED", fee=3.0, discount=3.0)
+    one = PlacementChoice("pl-1", ("a",), "OFFERED")
+    assert choose_placement([two, one]) == one and choose_placement([]) is None
+    own_only = PackingChoice("po-1", "OFFERED", shipping=PARCEL_OWN)
+    cheap = PackingChoice("po-2", "OFFERED", fee=1.0, discount=0.5)
+    assert choose_packing([own_only, cheap], carrier="partnered") == cheap
+    assert choose_packing([own_only, cheap], carrier="own") == own_only
+    accepted = PackingChoice("po-3", "ACCEPTED", fee=9.0)
+    assert choose_packing([own_only, cheap, accepted], carrier="any") == accepted
