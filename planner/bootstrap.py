@@ -371,7 +371,7 @@ class App:
         return self._once(f"shipment_pusher:{origin}", lambda: self._shipment_pusher(origin))
 
     def _shipment_pusher(self, origin: str) -> ShipmentPusher:
-        from planner.demo.places import DEMO_ADDRESS
+        from planner.demo.places import DEMO_ADDRESS, DEMO_ITEM
         from planner.services.push import ShipmentPush
         from planner.store.push_claims import SqlPushClaims
 
@@ -379,7 +379,9 @@ class App:
         amazon = self.config.amazon
         sandbox = amazon.mode == "sandbox"
         settings = from_config.push_settings(
-            amazon.push, default_ship_from=DEMO_ADDRESS if sandbox else None
+            amazon.push,
+            default_ship_from=DEMO_ADDRESS if sandbox else None,
+            default_item=DEMO_ITEM if sandbox else None,
         )
         return ShipmentPush(
             self.uow,

@@ -65,8 +65,10 @@ from planner.ports import (
     MarketplaceError,
     Notifier,
     OrderRepository,
+    PackingChoice,
     PlacementChoice,
     PlanRepository,
+    PrepDetail,
     Publication,
     PushClaims,
     ReviewRepository,
@@ -1116,13 +1118,27 @@ class FakeInboundPlanGateway(InboundPlanGateway):
     def step_seconds(self) -> float:
         return 1.0
 
-    def confirm_packing(self, plan_id: str) -> None:
+    def packing_options(self, plan_id: str) -> list[PackingChoice]:
+        self._call("packing_options")
+        status = "ACCEPTED" if self._plan(plan_id).packed else "OFFERED"
+        return [PackingChoice(f"{plan_id}-pack", status)]
+
+    def confirm_packing(self, plan_id: str, option_id: str) -> None:
         self._call("confirm_packing")
         plan = self._plan(plan_id)
         if not plan.packed:
             self.calls["confirm_packing:sent"] += 1
             plan.packed = True
         self._answer("confirm_packing")
+
+    def prep_details(self, marketplace_id: str, seller_skus: Sequence[str]) -> list[PrepDetail]:
+        self._call("prep_details")
+        return [PrepDetail(sku, "NONE", ("ITEM_NO_PREP",)) for sku in seller_skus]
+
+    def set_prep_details(
+        self, marketplace_id: str, details: Mapping[str, tuple[str, tuple[str, ...]]]
+    ) -> None:
+        self._call("set_prep_details")
 
     def placement_options(self, plan_id: str) -> list[PlacementChoice]:
         self._call("placement_options")

@@ -29,7 +29,7 @@ from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.adapters.amazon.throttle import RetryPolicy
 from planner.bootstrap import build_app
 from planner.demo import DemoSeller
-from planner.demo.places import DEMO_ADDRESS
+from planner.demo.places import DEMO_ADDRESS, DEMO_ITEM
 from planner.domain.errors import OrderLocked, PlannerError
 from planner.domain.orders import OrderKind, OrderLine, OrderStatus, StockOrder
 from planner.ports import InboundOperationFailed, PushResult
@@ -76,7 +76,10 @@ def pusher(
         lambda: SqlUnitOfWork(engine),
         SqlPushClaims(engine),
         lambda name: gateway(sandbox, name, **overrides),
-        settings or PushSettings(ship_from=DEMO_ADDRESS),  # the sandbox ships from the demo's
+        settings
+        or PushSettings(
+            ship_from=DEMO_ADDRESS, default_item=DEMO_ITEM
+        ),  # the sandbox ships from the demo's
         leases=lambda number: SqlLease(engine, push_lease(number)),
     )
 
@@ -339,6 +342,7 @@ def cli_orders(
     *,
     count: int = 1,
     ship_from: bool = True,
+    sizes: bool = True,
 ) -> list[str]:
     """A planner.toml in sp-api mode pointed at `box`, planner's side loaded, `count` new
     FBA-bound orders; the working directory is `workdir`, as a person's shell would be."""
@@ -352,9 +356,21 @@ def cli_orders(
     try:
         app.migrate()
         load_planner(app.engine, demo_seller)
-        return [new_order(app.engine, fba_skus(box, app.engine, 2)) for _ in range(count)]
+        skus = fba_skus(box, app.engine, 2)
+        if sizes:  # sp-api mode: each SKU's unit size comes from amazon.push.products
+            with (workdir / "planner.toml").open("a") as toml:
+                toml.write(unit_sizes(skus))
+        return [new_order(app.engine, skus) for _ in range(count)]
     finally:
         app.close()
+
+
+def unit_sizes(skus: list[str]) -> str:
+    """amazon.push.products tables: one unit of each SKU, 4 x 4 x 6 in and 0.6 lb."""
+    return "".join(
+        f'\n[amazon.push.products."{sku}"]\nlength = 4\nwidth = 4\nheight = 6\nweight = 0.6\n'
+        for sku in skus
+    )
 
 
 def test_planner_push_saves_an_order_and_refuses_no_split_in_one_line(
@@ -364,11 +380,19 @@ def test_planner_push_saves_an_order_and_refuses_no_split_in_one_line(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    numbers = cli_orders(tmp_path, cli_box, demo_seller, monkeypatch, count=2, ship_from=False)
+    numbers = cli_orders(
+        tmp_path, cli_box, demo_seller, monkeypatch, count=2, ship_from=False, sizes=False
+    )
     code, _, err = run(capsys, "push", numbers[0], "--split")  # sp-api mode: no demo address
     assert code == 1 and "has no ship-from address for Amazon" in err.splitlines()[0]
     with (tmp_path / "planner.toml").open("a") as toml:
         toml.write(SHIP_FROM)
+    code, _, err = run(capsys, "push", numbers[0], "--split")  # nor the demo's unit sizes
+    skus = re.findall(r"SKU (\S+) has no unit size and weight", err)
+    assert code == 1 and len(skus) == 2, err
+    assert f'amazon.push.products."{skus[0]}"' in err and not cli_box.operations.plans_named("")
+    with (tmp_path / "planner.toml").open("a") as toml:
+        toml.write(unit_sizes(skus))
     code, out, err = run(capsys, "push", numbers[0], "--split")
     assert code == 0, err
     plan_id = pushed_plan_id(out)

@@ -42,7 +42,7 @@ from planner.adapters.amazon.errors import AmazonUnavailable
 from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.adapters.amazon.throttle import RetryPolicy
 from planner.demo import DemoSeller
-from planner.demo.places import DEMO_ADDRESS
+from planner.demo.places import DEMO_ADDRESS, DEMO_ITEM
 from planner.domain.errors import ConfigError, OrderLocked
 from planner.domain.push import PushStage, PushState, created
 from planner.ports import PushResult, ShipFromAddress
@@ -90,7 +90,7 @@ def test_a_second_push_during_a_slow_step_is_refused_and_amazon_gets_one_confirm
     number = new_order(ready, fba_skus(sandbox, ready, 2))
     sandbox.inject("confirmTransportationOptions", "slow", seconds=3.0)
     # A lease far shorter than the step: the lease must outlast it.
-    short = PushSettings(ship_from=DEMO_ADDRESS, lease_seconds=1)
+    short = PushSettings(ship_from=DEMO_ADDRESS, default_item=DEMO_ITEM, lease_seconds=1)
     outcome: list[PushResult | Exception] = []
 
     def first() -> None:
@@ -201,7 +201,7 @@ def test_an_order_is_refused_edits_only_while_a_push_is_saving_it(
 def test_quotes_and_windows_that_expired_before_a_retry_are_asked_for_again(
     ready: Engine, sandbox: AmazonSandbox, carrier: str, step: str
 ) -> None:
-    settings = PushSettings(ship_from=DEMO_ADDRESS, carrier=carrier)  # type: ignore[arg-type]
+    settings = PushSettings(ship_from=DEMO_ADDRESS, default_item=DEMO_ITEM, carrier=carrier)  # type: ignore[arg-type]
     number = new_order(ready, fba_skus(sandbox, ready, 2))
     sandbox.operations.fail_next(step)
     with pytest.raises(Exception, match="Amazon refused"):
@@ -238,7 +238,9 @@ def test_a_typo_in_a_source_address_key_is_a_config_error_with_the_closest_name(
 ) -> None:
     depot = ShipFromAddress("Main depot", "9 Dock Rd", "Sparks", "US", "89431", "+1 775 555 0199",
                             "NV")  # fmt: skip
-    settings = PushSettings(ship_from=DEMO_ADDRESS, source_addresses={"IP-MIAN": depot})
+    settings = PushSettings(
+        ship_from=DEMO_ADDRESS, default_item=DEMO_ITEM, source_addresses={"IP-MIAN": depot}
+    )
     number = new_order(ready, fba_skus(sandbox, ready, 2))
     with pytest.raises(ConfigError) as wrong:
         pusher(ready, sandbox, settings).push(number, split=True, actor="ann")
@@ -289,7 +291,7 @@ def test_a_lost_plan_whose_lookup_failed_is_still_found_and_amazon_has_one_plan(
     ready: Engine, sandbox: AmazonSandbox
 ) -> None:
     number = new_order(ready, fba_skus(sandbox, ready, 2))
-    no_wait = PushSettings(ship_from=DEMO_ADDRESS)
+    no_wait = PushSettings(ship_from=DEMO_ADDRESS, default_item=DEMO_ITEM)
     sandbox.inject("createInboundPlan", "slow", seconds=1.5)  # made after the client gave up
     with pytest.raises(AmazonUnavailable):
         pusher(ready, sandbox, no_wait, timeout=0.5, retry=TWO_TRIES).push(
@@ -381,7 +383,7 @@ def _first_sku(engine: Engine, number: str) -> str:
 def test_quotes_about_to_expire_and_given_without_an_offset_are_asked_for_again(
     ready: Engine, sandbox: AmazonSandbox, carrier: str, generate: str
 ) -> None:
-    settings = PushSettings(ship_from=DEMO_ADDRESS, carrier=carrier)  # type: ignore[arg-type]
+    settings = PushSettings(ship_from=DEMO_ADDRESS, default_item=DEMO_ITEM, carrier=carrier)  # type: ignore[arg-type]
     number = new_order(ready, fba_skus(sandbox, ready, 2))
     step = (
         "confirmTransportationOptions" if carrier == "partnered" else "confirmDeliveryWindowOptions"

@@ -34,7 +34,7 @@ from planner.adapters.amazon.errors import AmazonUnavailable
 from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.adapters.amazon.sandbox.inbound import PlanState
 from planner.demo import DemoSeller
-from planner.demo.places import DEMO_ADDRESS
+from planner.demo.places import DEMO_ADDRESS, DEMO_ITEM
 from planner.domain.orders import OrderStatus
 from planner.ports import InboundOperationFailed, ShipFromAddress
 from planner.services.push import PushRefused, PushSettings
@@ -42,7 +42,7 @@ from planner.services.push_settings import Carrier
 from planner.store import tables as t
 from planner.store.uow import SqlUnitOfWork
 
-OWN = PushSettings(ship_from=DEMO_ADDRESS, carrier="own")
+OWN = PushSettings(ship_from=DEMO_ADDRESS, default_item=DEMO_ITEM, carrier="own")
 
 
 def plan_state(sandbox: AmazonSandbox, plan_id: str) -> PlanState:
@@ -70,7 +70,7 @@ def test_boxes_add_up_to_each_shipment_and_the_partnered_carrier_is_booked(
     ready: Engine, sandbox: AmazonSandbox
 ) -> None:
     number = new_order(ready, fba_skus(sandbox, ready, 3))
-    settings = PushSettings(ship_from=DEMO_ADDRESS, units_per_box=10)
+    settings = PushSettings(ship_from=DEMO_ADDRESS, default_item=DEMO_ITEM, units_per_box=10)
     result = pusher(ready, sandbox, settings).push(number, split=True, actor="ann")
     packs = case_packs(ready)
     state = plan_state(sandbox, result.inbound_plan_id)
@@ -112,7 +112,9 @@ def test_the_source_warehouses_own_address_is_the_ship_from(
     depot = ShipFromAddress("Main depot", "9 Dock Rd", "Sparks", "US", "89431", "+1 775 555 0199",
                             "NV", email="dock@example.com")  # fmt: skip
     # Source codes are case-insensitive.
-    settings = PushSettings(ship_from=DEMO_ADDRESS, source_addresses={"ip-main": depot})
+    settings = PushSettings(
+        ship_from=DEMO_ADDRESS, default_item=DEMO_ITEM, source_addresses={"ip-main": depot}
+    )
     number = new_order(ready, fba_skus(sandbox, ready, 2))  # a transfer from IP-MAIN
     result = pusher(ready, sandbox, settings).push(number, split=True, actor="ann")
     source = plan_state(sandbox, result.inbound_plan_id).source
@@ -129,7 +131,9 @@ def test_without_any_ship_from_address_the_push_is_refused_before_amazon_hears_o
 ) -> None:
     number = new_order(ready, fba_skus(sandbox, ready, 2))
     with pytest.raises(PushRefused, match="no ship-from address") as refused:
-        pusher(ready, sandbox, PushSettings(ship_from=None)).push(number, split=True, actor="a")
+        pusher(ready, sandbox, PushSettings(ship_from=None, default_item=DEMO_ITEM)).push(
+            number, split=True, actor="a"
+        )
     assert refused.value.hint is not None and "amazon.push.ship_from" in refused.value.hint
     assert sandbox.stats.requests["createInboundPlan"] == 0
     assert not order(ready, number).locked
@@ -165,7 +169,9 @@ def test_a_shipment_step_failing_then_a_retry_finishes_the_same_plan(
         sandbox.operations.fail_next(step)
     else:  # outlasts the connector's retries: the push gives up
         sandbox.inject(step, fault, times=2)
-    settings = PushSettings(ship_from=DEMO_ADDRESS, carrier=cast(Carrier, carrier))
+    settings = PushSettings(
+        ship_from=DEMO_ADDRESS, default_item=DEMO_ITEM, carrier=cast(Carrier, carrier)
+    )
     push = pusher(ready, sandbox, settings, retry=TWO_TRIES)
     with pytest.raises(InboundOperationFailed if fault == "failed" else AmazonUnavailable):
         push.push(number, split=True, actor="ann")
@@ -219,7 +225,7 @@ def test_a_carrier_amazon_does_not_offer_is_refused_and_the_plan_kept(
         pusher(ready, sandbox).push(number, split=True, actor="ann")
     held = order(ready, number).amazon
     assert held is not None and not held.shipment_ids
-    any_carrier = PushSettings(ship_from=DEMO_ADDRESS, carrier="any")
+    any_carrier = PushSettings(ship_from=DEMO_ADDRESS, default_item=DEMO_ITEM, carrier="any")
     result = pusher(ready, sandbox, any_carrier).push(number, split=True, actor="ann")
     assert result.inbound_plan_id == held.inbound_plan_id
     assert plans_of(sandbox, number) == [result.inbound_plan_id]

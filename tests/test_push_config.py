@@ -65,14 +65,22 @@ def test_addresses_owners_boxes_and_carrier_come_from_the_file(tmp_path: Path) -
     toml = (
         SP_API
         + '[amazon.push]\nprep_owner = "amazon"\ncarrier = "Own"\nunits_per_box = 12\n'
-        + '[amazon.push.box]\nlength = 40\nwidth = 30\nheight = 30\ndimension_unit = "cm"\n'
-        + 'weight = 9.5\nweight_unit = "kg"\n'
+        + '[amazon.push.products."TEA-1"]\nlength = 40\nwidth = 30\nheight = 30\n'
+        + 'dimension_unit = "cm"\nweight = 9.5\nweight_unit = "kg"\nprep_category = "fragile"\n'
+        + 'prep_types = ["ITEM_BUBBLEWRAP"]\n'
+        + '[amazon.push.products."TEA-2"]\nlength = 4\nwidth = 4\nheight = 6\nweight = 0.5\n'
         + f"[amazon.push.ship_from]{ADDRESS}"
         + f'[amazon.push.source_addresses."Tea Farm Ltd"]{ADDRESS.replace("Reno", "Sparks")}'
     )
     push = settings(load(tmp_path, toml))
     assert (push.prep_owner, push.label_owner, push.carrier) == ("AMAZON", "SELLER", "own")
-    assert push.units_per_box == 12 and push.box == BoxSize(40, 30, 30, 9.5, "CM", "KG")
+    assert push.units_per_box == 12
+    assert push.item_sizes == {
+        "TEA-1": BoxSize(40, 30, 30, 9.5, "CM", "KG"),
+        "TEA-2": BoxSize(4, 4, 6, 0.5, "IN", "LB"),
+    }
+    assert push.prep_categories == {"TEA-1": ("FRAGILE", ("ITEM_BUBBLEWRAP",))}
+    assert push.default_item is None  # sp-api: a SKU not listed is refused
     default = push.address_for("PO-1001", "Another Vendor")
     assert (default.city, default.country_code, default.state_or_province) == ("Reno", "US", "NV")
     assert push.address_for("PO-1001", "tea farm ltd").city == "Sparks"  # case-insensitive
@@ -113,9 +121,20 @@ def test_addresses_owners_boxes_and_carrier_come_from_the_file(tmp_path: Path) -
             id="amazon-labels-in-us",
         ),
         pytest.param(
-            "[amazon.push.box]\nweight = 0\n",
-            "amazon.push.box.weight: must be more than 0",
-            id="box-weight",
+            '[amazon.push.products."TEA-1"]\nlength = 4\nwidth = 4\nheight = 6\nweight = 0\n',
+            "amazon.push.products.TEA-1.weight: must be more than 0",
+            id="unit-weight",
+        ),
+        pytest.param(
+            '[amazon.push.products."TEA-1"]\nlength = 4\nwidth = 4\nheight = 6\n',
+            "amazon.push.products.TEA-1.weight: ",
+            id="unit-weight-missing",
+        ),
+        pytest.param(
+            '[amazon.push.products."TEA-1"]\nlength = 4\nwidth = 4\nheight = 6\nweight = 1\n'
+            'prep_category = "LIQUID"\n',
+            "needs prep_types",
+            id="prep-types",
         ),
         pytest.param(
             "[amazon.push]\nready_to_ship_days = -1\n",
@@ -130,3 +149,16 @@ def test_a_bad_push_section_is_refused_with_the_key_and_the_fix(
     with pytest.raises(ConfigError) as caught:
         load(tmp_path, SP_API + toml)
     assert expected in str(caught.value)
+
+
+def test_an_older_configs_carton_is_read_and_said_to_be_unused(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    old = "[amazon.push.box]\nlength = 18.0\nwidth = 14.0\nheight = 12.0\nweight = 20.0\n"
+    with caplog.at_level("WARNING", logger="planner.config"):
+        config = load(tmp_path, SP_API + old)
+    assert config.amazon.push.products == {}
+    assert any('[amazon.push.products."SELLER-SKU"]' in r.getMessage() for r in caplog.records)
+    # A typo in it is still an error, naming the key.
+    with pytest.raises(ConfigError, match="lenght"):
+        load(tmp_path, SP_API + old.replace("length", "lenght"))

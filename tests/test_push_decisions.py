@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from fakes import FakeInboundPlanGateway, FakePushClaims
 
-from planner.demo.places import DEMO_ADDRESS
+from planner.demo.places import DEMO_ADDRESS, DEMO_ITEM
 from planner.domain.orders import OrderKind, OrderLine, OrderStatus, StockOrder
 from planner.domain.push import (
     STEPS,
@@ -150,7 +150,7 @@ def _walk(
     claims: FakePushClaims, amazon: FakeInboundPlanGateway, *, split: bool = True
 ) -> PushWorkflow:
     flow = _flow(claims, amazon)
-    flow.walk(_target(), split=split, settings=PushSettings(carrier="any"))
+    flow.walk(_target(), split=split, settings=PushSettings(carrier="any", default_item=DEMO_ITEM))
     flow.finish()
     return flow
 

@@ -26,6 +26,8 @@ def push_done_blocks(result: PushResult, *, by: str) -> list[Block]:
         fields.append(
             "*Destination FCs*\n" + ", ".join(f"`{esc(fc)}`" for fc in result.destinations)
         )
+    if result.placement_cost > 0 and not result.already:
+        fields.append(f"*Amazon's placement fee*\n{result.placement_cost:.2f}")
     blocks = [section(lead), section("", fields=fields)]
     tail = "The order is locked: change it in Seller Central. The daily sync follows its shipments."
     if result.already and not result.destinations:
@@ -43,7 +45,8 @@ def push_text(result: PushResult) -> str:
             f"(inbound plan {result.inbound_plan_id}); nothing new was sent"
         )
     fcs = f" to {', '.join(result.destinations)}" if result.destinations else ""
+    fee = f", Amazon's placement fee {result.placement_cost:.2f}" if result.placement_cost else ""
     return (
         f"{result.order_number} saved to Amazon: inbound plan {result.inbound_plan_id}, "
-        f"shipment(s) {shipments}{fcs}"
+        f"shipment(s) {shipments}{fcs}{fee}"
     )

@@ -41,6 +41,9 @@ def push_lines(result: PushResult, order: StockOrder) -> list[tuple[str, str]]:
     """What a push made, each id labelled: people paste them into Seller Central."""
     link = order.amazon
     confirmations = link.confirmation_ids if link is not None else ()
+    fee = []
+    if result.placement_cost > 0:  # a no-split (or cheaper) placement Amazon charges for
+        fee = [("Amazon's placement fee", f"{result.placement_cost:.2f}")]
     return [
         ("order number", order.number),
         ("inbound plan id", result.inbound_plan_id),
@@ -48,4 +51,5 @@ def push_lines(result: PushResult, order: StockOrder) -> list[tuple[str, str]]:
         ("shipment confirmation ids", ", ".join(confirmations) or "none yet"),
         ("destination", order.destination),
         ("fulfillment centres", ", ".join(result.destinations) or "in Seller Central"),
+        *fee,
     ]

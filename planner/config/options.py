@@ -15,7 +15,7 @@ from planner.config.models import PlanningSettings
 from planner.config.push import AddressSettings, PushSection
 
 if TYPE_CHECKING:  # the use cases are imported when options are made, not with the config
-    from planner.ports import ShipFromAddress
+    from planner.ports import BoxSize, ShipFromAddress
     from planner.services.plan_inputs import PlanningOptions
     from planner.services.push_settings import PushSettings
     from planner.services.setup.service import SetupOptions
@@ -37,10 +37,14 @@ def setup_options(settings: PlanningSettings) -> SetupOptions:
 
 
 def push_settings(
-    push: PushSection, *, default_ship_from: ShipFromAddress | None = None
+    push: PushSection,
+    *,
+    default_ship_from: ShipFromAddress | None = None,
+    default_item: BoxSize | None = None,
 ) -> PushSettings:
     """The settings of [amazon.push]; without a ship_from there, `default_ship_from` (the
-    composition root gives the sandbox's: the demo seller's warehouse)."""
+    composition root gives the sandbox's: the demo seller's warehouse); `default_item`, one
+    unit's size for SKUs amazon.push.products does not list (the sandbox's demo items)."""
     from planner.ports import BoxSize
     from planner.services.push_settings import PushSettings
 
@@ -52,14 +56,16 @@ def push_settings(
         label_owner=push.label_owner,
         carrier=push.carrier,
         ready_to_ship_days=push.ready_to_ship_days,
-        box=BoxSize(
-            push.box.length,
-            push.box.width,
-            push.box.height,
-            push.box.weight,
-            push.box.dimension_unit,
-            push.box.weight_unit,
-        ),
+        item_sizes={
+            sku: BoxSize(p.length, p.width, p.height, p.weight, p.dimension_unit, p.weight_unit)
+            for sku, p in push.products.items()
+        },
+        default_item=default_item,
+        prep_categories={
+            sku: (p.prep_category, tuple(p.prep_types) or ("ITEM_NO_PREP",))
+            for sku, p in push.products.items()
+            if p.prep_category is not None
+        },
         units_per_box=push.units_per_box,
     )
 

@@ -6,6 +6,7 @@ the units, the carton used for box contents, and which carrier to book.
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Annotated, Any, Literal
 
@@ -60,8 +61,53 @@ class AddressSettings(_Section):
         return self
 
 
+PrepCategory = Annotated[
+    Literal[
+        "ADULT",
+        "BABY",
+        "FRAGILE",
+        "GRANULAR",
+        "HANGER",
+        "LIQUID",
+        "PERFORATED",
+        "SET",
+        "SHARP",
+        "SMALL",
+        "TEXTILE",
+        "NONE",
+    ],
+    Uppercase,
+]  # fmt: skip  (the PrepCategory values Amazon takes as input: not FC_PROVIDED or UNKNOWN)
+
+
+class ProductSettings(_Section):
+    """[amazon.push.products."SELLER-SKU"]: one unit's size and weight (boxes are declared
+    from them), and the prep category to set where Amazon does not know it."""
+
+    length: Measure
+    width: Measure
+    height: Measure
+    dimension_unit: Annotated[Literal["IN", "CM"], Uppercase] = "IN"
+    weight: Measure
+    weight_unit: Annotated[Literal["LB", "KG"], Uppercase] = "LB"
+    prep_category: PrepCategory | None = None
+    prep_types: list[Annotated[str, Uppercase]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _types_with_category(self) -> ProductSettings:
+        if self.prep_types and self.prep_category is None:
+            raise problem("prep_types needs prep_category", key="prep_category")
+        if self.prep_category not in (None, "NONE") and not self.prep_types:
+            raise problem(
+                f"prep category {self.prep_category} needs prep_types (e.g. ['ITEM_POLYBAGGING'])",
+                key="prep_types",
+            )
+        return self
+
+
 class BoxSettings(_Section):
-    """[amazon.push.box]: the carton the units are packed in (for box contents)."""
+    """[amazon.push.box]: the single carton every box was declared as, before boxes were sized
+    from each SKU's units. Still read (a typo in it is still an error), no longer used."""
 
     length: Measure = 18.0
     width: Measure = 14.0
@@ -69,6 +115,12 @@ class BoxSettings(_Section):
     dimension_unit: Annotated[Literal["IN", "CM"], Uppercase] = "IN"
     weight: Measure = 20.0
     weight_unit: Annotated[Literal["LB", "KG"], Uppercase] = "LB"
+
+
+BOX_UNUSED = (
+    "[amazon.push.box] is no longer used: each box is declared from its SKU's unit size and "
+    'weight; add [amazon.push.products."SELLER-SKU"] tables and remove [amazon.push.box]'
+)
 
 
 class PushSection(_Section):
@@ -82,7 +134,16 @@ class PushSection(_Section):
     carrier: Annotated[Literal["partnered", "own", "any"], Lowercase] = "partnered"
     ready_to_ship_days: Annotated[int, Field(strict=True, ge=0, le=60)] = 2
     units_per_box: Annotated[int, Field(strict=True, ge=1)] = 24
-    box: BoxSettings = BoxSettings()
+    # Seller SKU -> one unit's size and weight (and prep category); a SKU pushed without one
+    # is refused (the built-in sandbox's demo items have theirs).
+    products: dict[str, ProductSettings] = Field(default_factory=dict)
+    box: BoxSettings | None = None  # an older config's carton: accepted, said to be unused
+
+    @model_validator(mode="after")
+    def _box_unused(self) -> PushSection:
+        if self.box is not None:
+            logging.getLogger("planner.config").warning(BOX_UNUSED)
+        return self
 
     @field_validator("source_addresses", mode="before")
     @classmethod

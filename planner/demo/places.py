@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from planner.domain.marketplaces import Region, marketplace
 from planner.domain.warehouses import Connection, Membership, Warehouse, WarehouseKind
-from planner.ports import ShipFromAddress
+from planner.ports import BoxSize, ShipFromAddress
 
 NA_COUNTRIES = ("US", "CA", "MX")
 EU_COUNTRIES = ("GB", "DE", "FR", "IT", "ES")
@@ -26,6 +26,10 @@ DEMO_ADDRESS = ShipFromAddress(
     phone="+1 775 555 0100",
     state_or_province="NV",
 )
+
+# One unit of a demo product (a tea tin): the sandbox's boxes are declared from it when
+# amazon.push.products does not list the SKU (passed like DEMO_ADDRESS, in sandbox mode).
+DEMO_ITEM = BoxSize(4.0, 4.0, 6.0, 0.6, "IN", "LB")
 
 
 def connections() -> list[Connection]:

@@ -21,6 +21,7 @@ class PushResult:
     split: bool = True
     already: bool = False  # it was saved before: nothing new was sent to Amazon
     destinations: tuple[str, ...] = ()  # Amazon's fulfillment centres (unknown when already)
+    placement_cost: float = 0.0  # the chosen placement's fees minus discounts (0: free)
 
 
 class ShipmentPusher(Protocol):
@@ -61,11 +62,49 @@ class PlacementChoice:
     option_id: str
     shipment_ids: tuple[str, ...]
     status: str  # OFFERED, ACCEPTED, EXPIRED
-    fee: float = 0.0
+    fee: float = 0.0  # Amazon's placement fees (type FEE), in the marketplace's currency
+    discount: float = 0.0  # Amazon's discounts on it (type DISCOUNT)
 
     @property
     def single_destination(self) -> bool:
         return len(self.shipment_ids) == 1
+
+    @property
+    def cost(self) -> float:
+        """What choosing it costs: its fees minus its discounts."""
+        return self.fee - self.discount
+
+
+@dataclass(frozen=True, slots=True)
+class PackingChoice:
+    """A packing option Amazon offers: its fees and discounts and how its boxes may travel."""
+
+    option_id: str
+    status: str  # OFFERED, ACCEPTED, EXPIRED
+    fee: float = 0.0
+    discount: float = 0.0
+    box_methods: tuple[str, ...] = ()  # BOX_CONTENT_PROVIDED, BARCODE_2D, MANUAL_PROCESS
+    shipping: tuple[tuple[str, str], ...] = ()  # (shipping mode, shipping solution) supported
+
+    @property
+    def cost(self) -> float:
+        return self.fee - self.discount
+
+
+@dataclass(frozen=True, slots=True)
+class PrepDetail:
+    """Amazon's prep details of one seller SKU in a marketplace (listPrepDetails).
+
+    The constraints are Amazon's: AMAZON_ONLY, SELLER_ONLY, NONE_ONLY or None (either owner);
+    `owners_must_match`: the prep owner and the label owner must be the same.
+    """
+
+    seller_sku: str
+    category: str  # NONE, FRAGILE, ..., UNKNOWN (Amazon needs it set before an inbound plan)
+    types: tuple[str, ...] = ()
+    prep_owner_constraint: str | None = None
+    label_owner_constraint: str | None = None
+    owners_must_match: bool = False
 
 
 class InboundOperationFailed(MarketplaceError):
@@ -109,8 +148,22 @@ class InboundPlanGateway(Protocol):
         """The longest one workflow step may take (its calls, retries and operation polls)."""
         ...
 
-    def confirm_packing(self, plan_id: str) -> None:
-        """Generate packing options if needed and confirm one (skipped when one is accepted)."""
+    def packing_options(self, plan_id: str) -> list[PackingChoice]:
+        """The plan's packing options, generating them first if none is offered or accepted."""
+        ...
+
+    def confirm_packing(self, plan_id: str, option_id: str) -> None:
+        """Confirm this packing option (at most once, however the answer is lost)."""
+        ...
+
+    def prep_details(self, marketplace_id: str, seller_skus: Sequence[str]) -> list[PrepDetail]:
+        """Amazon's prep details of these SKUs in the marketplace (listPrepDetails)."""
+        ...
+
+    def set_prep_details(
+        self, marketplace_id: str, details: Mapping[str, tuple[str, tuple[str, ...]]]
+    ) -> None:
+        """Set SKUs' prep category and types (seller SKU -> (category, types)), and wait."""
         ...
 
     def placement_options(self, plan_id: str) -> list[PlacementChoice]:

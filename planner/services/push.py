@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from planner.domain.activity import AuditEntry
@@ -54,6 +54,12 @@ from planner.ports import (
     PushResult,
     PushWork,
     ShipFromAddress,
+)
+from planner.services.push_choices import (
+    check_sizes,
+    choose_placement,
+    confirm_packing,
+    prepare_items,
 )
 from planner.services.push_lease import BEING_SAVED, WAIT_HINT, PushLease
 from planner.services.push_settings import (
@@ -96,9 +102,10 @@ class PushTarget:
 def _pushed(result: PushResult) -> str:
     shipments = ", ".join(result.shipment_ids) or "none yet"
     again = " (saved before: nothing sent)" if result.already else ""
+    fee = f", Amazon's placement fee {result.placement_cost:.2f}" if result.placement_cost else ""
     return (
         f"{result.order_number} as inbound plan {result.inbound_plan_id},"
-        f" shipment(s) {shipments}{again}"
+        f" shipment(s) {shipments}{fee}{again}"
     )
 
 
@@ -159,6 +166,12 @@ class ShipmentPush:
         done = _already(target.order)
         if done is not None:
             return done
+        # Each SKU's prep and label owner as Amazon allows, and its boxes: refused per SKU
+        # before anything is created.
+        sizes = check_sizes(target.items, target.packs, self._settings)
+        items = prepare_items(gateway, target.marketplace_id, target.items, self._settings,
+                              number=order_number, extra=sizes)  # fmt: skip
+        target = replace(target, items=items)
         flow = PushWorkflow(self._claims, gateway, order_number, clock=self._clock, beat=beat)
         plan_id, chosen, fcs = flow.walk(target, split=split, settings=self._settings)
         found = gateway.inbound_plans([plan_id])
@@ -171,7 +184,10 @@ class ShipmentPush:
         link = AmazonLink(plan_id, shipment_ids, confirmations, split, pushed_at=finished)
         self._save(order_number, link, actor=actor)
         flow.finish()
-        return PushResult(order_number, plan_id, shipment_ids, split, destinations=fcs)
+        return PushResult(
+            order_number, plan_id, shipment_ids, split, destinations=fcs,
+            placement_cost=max(chosen.cost, 0.0),
+        )  # fmt: skip
 
     # -- what is pushed -------------------------------------------------------------------------
 
@@ -310,7 +326,7 @@ class PushWorkflow:
             self._beat()
             plan_id = self.plan(target, split=split)
             self.at(PushStage.PACKING)
-            gateway.confirm_packing(plan_id)
+            confirm_packing(gateway, plan_id, settings, number=self._number)
             self.at(PushStage.PLACEMENT)
             chosen = self._placement(plan_id, split=split)
             if chosen.status != "ACCEPTED":
@@ -321,6 +337,7 @@ class PushWorkflow:
                 plan_id,
                 chosen,
                 packs=target.packs,
+                items=target.items,
                 source=target.source,
                 settings=settings,
                 now=datetime.fromtimestamp(self._clock(), UTC),
@@ -464,6 +481,7 @@ class PushWorkflow:
                     hint="turn on the inventory placement service in Seller Central, or push "
                     "with --split; the order is unchanged and can still be edited",
                 )
-        if not offered:
+        chosen = choose_placement(offered)  # the lowest fees minus discounts
+        if chosen is None:
             raise PushRefused(f"Amazon offered no placement for order {number}'s inbound plan")
-        return offered[0]
+        return chosen

@@ -27,7 +27,7 @@ class PushInProgress(PlannerError):
 
 @dataclass(frozen=True)
 class PushSettings:
-    """Ship-from addresses, prep and label owner, cartons and the carrier preference."""
+    """Ship-from addresses, prep and label owner, unit sizes and the carrier preference."""
 
     # Used for sources without an address of their own; None: each source must have one.
     ship_from: ShipFromAddress | None = None
@@ -39,8 +39,14 @@ class PushSettings:
     # Amazon offers it, else your own. The cheapest quote wins within the choice.
     carrier: Carrier = "partnered"
     ready_to_ship_days: int = 2
-    box: BoxSize = field(default_factory=lambda: BoxSize(18.0, 14.0, 12.0, 20.0))
-    # Units per box of a SKU without a case pack (pack size 1).
+    # One unit's size and weight per seller SKU (amazon.push.products): boxes are declared from
+    # them. `default_item` is for SKUs not listed (the sandbox's demo items); None: refused.
+    item_sizes: Mapping[str, BoxSize] = field(default_factory=dict)
+    default_item: BoxSize | None = None
+    # Seller SKU -> (prep category, prep types) to set where Amazon does not know the category.
+    prep_categories: Mapping[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    # Units per box of a SKU without a case pack (pack size 1), fewer where Amazon's box limits
+    # need it.
     units_per_box: int = 24
     # While a push runs no other push of the order starts; a killed one's lease is free at once
     # on this host (its process is gone), and on another host once it runs out.

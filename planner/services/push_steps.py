@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from planner.domain.push import PushStage
 from planner.ports import (
     DeliveryWindowChoice,
-    InboundBox,
     InboundPlanGateway,
     InboundPlanItem,
     PlacementChoice,
@@ -21,6 +20,7 @@ from planner.ports import (
     ShipmentProgress,
     TransportChoice,
 )
+from planner.services.push_choices import declare_boxes
 from planner.services.push_settings import PushRefused, PushSettings
 
 # Windows Amazon would rather not get, in order of preference (BLOCKED is never chosen).
@@ -39,6 +39,7 @@ def finish_shipments(
     placement: PlacementChoice,
     *,
     packs: Mapping[str, int],
+    items: Sequence[InboundPlanItem],
     source: ShipFromAddress,
     settings: PushSettings,
     now: datetime,
@@ -51,6 +52,7 @@ def finish_shipments(
     """
     at(PushStage.BOX_CONTENTS)
     shipments = placement.shipment_ids
+    owners = {i.seller_sku: i for i in items}  # each SKU's prep and label owner
     progress = [gateway.shipment_progress(plan_id, s) for s in shipments]
     destinations = tuple(dict.fromkeys(p.destination for p in progress if p.destination))
     unboxed = [p.shipment_id for p in progress if not p.has_boxes]
@@ -58,8 +60,8 @@ def finish_shipments(
         boxes = [
             box
             for shipment_id in unboxed
-            for box in boxes_for(
-                shipment_id, gateway.shipment_items(plan_id, shipment_id), packs, settings
+            for box in declare_boxes(
+                shipment_id, gateway.shipment_items(plan_id, shipment_id), packs, owners, settings
             )
         ]
         at(PushStage.BOX_CONTENTS)
@@ -97,25 +99,6 @@ def _valid(expires: datetime | None, now: datetime) -> bool:
     It must stay valid a while longer: one about to run out would expire on the way to Amazon.
     """
     return expires is None or expires > now + VALID_FOR
-
-
-def boxes_for(
-    shipment_id: str,
-    contents: Mapping[str, int],
-    packs: Mapping[str, int],
-    settings: PushSettings,
-) -> list[InboundBox]:
-    """One SKU per box: full case packs (or `units_per_box`), then one box for the rest."""
-    out = []
-    for sku, units in sorted(contents.items()):
-        per_box = packs.get(sku, 1)
-        per_box = per_box if per_box > 1 else settings.units_per_box
-        full, rest = divmod(units, per_box)
-        for count, quantity in ((full, per_box), (1 if rest else 0, rest)):
-            if count:
-                item = InboundPlanItem(sku, quantity, settings.prep_owner, settings.label_owner)
-                out.append(InboundBox(shipment_id, (item,), count, settings.box))
-    return out
 
 
 def choose_transport(

@@ -8,7 +8,7 @@ to every POST body, which these operations do not define.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -25,7 +25,9 @@ from planner.ports import (
     InboundOperationFailed,
     InboundPlanItem,
     MarketplaceError,
+    PackingChoice,
     PlacementChoice,
+    PrepDetail,
     ShipFromAddress,
 )
 
@@ -45,6 +47,7 @@ STEP_WORDS = {
     "confirmTransportationOptions": "confirming the carrier",
     "generateDeliveryWindowOptions": "working out when the boxes may arrive",
     "confirmDeliveryWindowOptions": "confirming the delivery window",
+    "setPrepDetails": "setting the SKUs' prep categories",
 }
 
 
@@ -57,6 +60,37 @@ def problem_line(problem: dict[str, Any]) -> str:
 
 def _amount(fee: dict[str, Any]) -> float:
     return float((fee.get("value") or {}).get("amount") or 0)
+
+
+def _charges(option: dict[str, Any]) -> tuple[float, float]:
+    """An option's fees and discounts (Incentives); a discount listed under fees counts too."""
+    rows = [*(option.get("fees") or ()), *(option.get("discounts") or ())]
+    fee = sum(_amount(r) for r in rows if str(r.get("type") or "FEE").upper() != "DISCOUNT")
+    discount = sum(abs(_amount(r)) for r in rows if str(r.get("type")).upper() == "DISCOUNT")
+    return fee, discount
+
+
+def _packing(raw: dict[str, Any]) -> PackingChoice:
+    fee, discount = _charges(raw)
+    methods: list[str] = []
+    shipping: list[tuple[str, str]] = []
+    for config in raw.get("supportedConfigurations") or ():
+        methods += [str(m) for m in config.get("boxPackingMethods") or ()]
+        for need in config.get("shippingRequirements") or ():
+            solution = str(need.get("solution") or "")
+            shipping += [(str(mode), solution) for mode in need.get("modes") or ()]
+    for old in raw.get("supportedShippingConfigurations") or ():  # deprecated, still sent
+        shipping.append(
+            (str(old.get("shippingMode") or ""), str(old.get("shippingSolution") or ""))
+        )
+    return PackingChoice(
+        option_id=str(raw["packingOptionId"]),
+        status=str(raw.get("status") or ""),
+        fee=fee,
+        discount=discount,
+        box_methods=tuple(dict.fromkeys(methods)),
+        shipping=tuple(dict.fromkeys(shipping)),
+    )
 
 
 class InboundPlanSteps:
@@ -279,22 +313,18 @@ class InboundPlanSteps:
 
         return self._calls("listPackingOptions", lambda: self._send(path, method="GET"), check)
 
-    def confirm_packing(self, plan_id: str) -> None:
+    def packing_options(self, plan_id: str) -> list[PackingChoice]:
         options = self._packing_options(plan_id)
-        if any(o.get("status") == "ACCEPTED" for o in options):
-            return
-        if not any(o.get("status") == "OFFERED" for o in options):
+        if not any(o.get("status") in ("ACCEPTED", "OFFERED") for o in options):
             path = fill_query_params(f"{BASE}/inboundPlans/{{}}/packingOptions", plan_id)
             op = self._operation_id("generatePackingOptions", path)
             self.wait_for_operation(op, step="generatePackingOptions")
             options = self._packing_options(plan_id)
-        offered = [o for o in options if o.get("status") == "OFFERED"]
-        if not offered:
-            raise AmazonBadResponse(f"Amazon offered no packing option for plan {plan_id}")
+        return [_packing(o) for o in options]
+
+    def confirm_packing(self, plan_id: str, option_id: str) -> None:
         path = fill_query_params(
-            f"{BASE}/inboundPlans/{{}}/packingOptions/{{}}/confirmation",
-            plan_id,
-            offered[0]["packingOptionId"],
+            f"{BASE}/inboundPlans/{{}}/packingOptions/{{}}/confirmation", plan_id, option_id
         )
 
         def done() -> bool:
@@ -314,7 +344,8 @@ class InboundPlanSteps:
                     option_id=str(o["placementOptionId"]),
                     shipment_ids=tuple(o.get("shipmentIds") or ()),
                     status=str(o.get("status") or ""),
-                    fee=sum(_amount(f) for f in o.get("fees") or ()),
+                    fee=_charges(o)[0],
+                    discount=_charges(o)[1],
                 )
                 for o in options
             ]
@@ -348,6 +379,45 @@ class InboundPlanSteps:
             return self.inbound_plan_status(plan_id) == "VOIDED"
 
         self._step_once("cancelInboundPlan", path, done)
+
+    def prep_details(self, marketplace_id: str, seller_skus: Sequence[str]) -> list[PrepDetail]:
+        out: list[PrepDetail] = []
+        skus = list(dict.fromkeys(seller_skus))
+        for start in range(0, len(skus), 100):  # the model's maxItems
+            query = {"marketplaceId": marketplace_id, "mskus": skus[start : start + 100]}
+
+            def check(response: Any) -> list[PrepDetail]:
+                rows = (response.payload or {}).get("mskuPrepDetails")
+                if not isinstance(rows, list):
+                    raise AmazonBadResponse("listPrepDetails answered without mskuPrepDetails")
+                return [_prep(r) for r in rows]
+
+            send = partial(self._send, f"{BASE}/items/prepDetails", method="GET", query=query)
+            out += self._calls("listPrepDetails", send, check)
+        return out
+
+    def set_prep_details(
+        self, marketplace_id: str, details: Mapping[str, tuple[str, tuple[str, ...]]]
+    ) -> None:
+        rows = [
+            {"msku": sku, "prepCategory": category, "prepTypes": list(types)}
+            for sku, (category, types) in details.items()
+        ]
+        for start in range(0, len(rows), 100):
+            body = {"marketplaceId": marketplace_id, "mskuPrepDetails": rows[start : start + 100]}
+            op = self._operation_id("setPrepDetails", f"{BASE}/items/prepDetails", body)
+            self.wait_for_operation(op, step="setPrepDetails")
+
+
+def _prep(raw: dict[str, Any]) -> PrepDetail:
+    return PrepDetail(
+        seller_sku=str(raw["msku"]),
+        category=str(raw.get("prepCategory") or "UNKNOWN"),
+        types=tuple(str(t) for t in raw.get("prepTypes") or ()),
+        prep_owner_constraint=raw.get("prepOwnerConstraint") or None,
+        label_owner_constraint=raw.get("labelOwnerConstraint") or None,
+        owners_must_match=raw.get("allOwnersConstraint") == "MUST_MATCH",
+    )
 
 
 def _took(done: Callable[[], bool]) -> bool:

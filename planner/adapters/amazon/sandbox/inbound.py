@@ -30,12 +30,7 @@ if TYPE_CHECKING:
     from planner.adapters.amazon.sandbox.seller import SandboxSeller
 
 Answer = tuple[int, Any]
-_CONFIG = {
-    "boxPackingMethods": ["BOX_CONTENT_PROVIDED"],
-    "shippingRequirements": [
-        {"modes": ["GROUND_SMALL_PARCEL"], "solution": "AMAZON_PARTNERED_CARRIER"}
-    ],
-}
+US = "ATVPDKIKX0DER"  # Amazon labels no units for the US marketplace
 
 
 def _id(prefix: str) -> str:
@@ -62,6 +57,34 @@ class Placement:
     shipments: list[tuple[str, list[SandboxItem]]]  # (shipmentId, items)
     fee: float
     status: str = "OFFERED"
+    discount: float = 0.0
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An option the sandbox offers: its shipments (placement) or packing groups, fee, discount."""
+
+    parts: int = 1
+    fee: float = 0.0
+    discount: float = 0.0
+    # Packing only: the boxes' content sources and the (mode, solution) pairs it supports.
+    methods: tuple[str, ...] = ("BOX_CONTENT_PROVIDED",)
+    shipping: tuple[tuple[str, str], ...] = (
+        ("GROUND_SMALL_PARCEL", "AMAZON_PARTNERED_CARRIER"),
+        ("GROUND_SMALL_PARCEL", "USE_YOUR_OWN_CARRIER"),
+    )
+
+
+@dataclass
+class Prep:
+    """One SKU's prep details in a marketplace (an MskuPrepDetail)."""
+
+    category: str = "NONE"
+    types: tuple[str, ...] = ("ITEM_NO_PREP",)
+    prep_owner: str | None = None  # AMAZON_ONLY, SELLER_ONLY, NONE_ONLY; None: either
+    label_owner: str | None = None
+    must_match: bool = False
+    settable: bool = True  # setPrepDetails may change it (False: Amazon decided, FC_PROVIDED)
 
 
 @dataclass
@@ -97,6 +120,10 @@ class InboundState:
     placement_service: set[str] = field(default_factory=set)  # account names with it on
     partnered_carrier: bool = True  # Amazon's partnered carrier offered (not everywhere)
     freight: bool = False  # also a (cheaper) partnered LTL freight option, which needs pallets
+    # Placement options offered instead of the default ones (several fees and discounts).
+    placement_offers: list[Offer] | None = None
+    packing_offers: list[Offer] | None = None  # packing options instead of the one default
+    prep: dict[tuple[str, str], Prep] = field(default_factory=dict)  # (market, msku) -> details
 
 
 class InboundWorkflow:
@@ -123,6 +150,24 @@ class InboundWorkflow:
         with self.seller.lock:
             names = self.inbound.placement_service
             (names.add if enabled else names.discard)(account)
+
+    def offer_placements(self, offers: list[Offer] | None) -> None:
+        """Offer these placement options (shipments, fee, discount); None: the default ones."""
+        with self.seller.lock:
+            self.inbound.placement_offers = list(offers) if offers is not None else None
+
+    def offer_packing(self, offers: list[Offer] | None) -> None:
+        """Offer these packing options (fee, discount, methods, shipping); None: the default."""
+        with self.seller.lock:
+            self.inbound.packing_offers = list(offers) if offers is not None else None
+
+    def set_prep(self, market: str, msku: str, prep: Prep) -> None:
+        """A SKU's prep details in a marketplace (default: no prep, either owner)."""
+        with self.seller.lock:
+            self.inbound.prep[(market, msku)] = prep
+
+    def prep_of(self, market: str, msku: str) -> Prep:
+        return self.inbound.prep.get((market, msku)) or Prep()
 
     def plans_named(self, prefix: str) -> list[SandboxPlan]:
         with self.seller.lock:
@@ -187,6 +232,8 @@ class InboundWorkflow:
             for item in body["items"]
             if item["msku"] not in fba
         ]
+        problems += [p for item in body["items"] if item["msku"] in fba
+                     for p in self._owner_problems(market, item)]  # fmt: skip
         now = datetime.now(UTC)
         plan_id = _id("wf")
         name = body.get("name") or f"FBA ({now:%m/%d/%Y %H:%M})"
@@ -198,6 +245,82 @@ class InboundWorkflow:
         if problems:
             plan.status = "ERRORED"
         return 202, {"inboundPlanId": plan_id, **out}
+
+    def _owner_problems(self, market: str, item: dict[str, Any]) -> list[dict[str, str]]:
+        """An item's prep and label owner against the SKU's prep details (and US labelling)."""
+        prep, msku = self.prep_of(market, item["msku"]), item["msku"]
+        only = {"AMAZON_ONLY": "AMAZON", "SELLER_ONLY": "SELLER", "NONE_ONLY": "NONE"}
+        texts = []
+        if prep.category == "UNKNOWN":
+            texts.append(f"Prep classification of {msku} is unknown; set its prep details.")
+        for key, constraint in (("prepOwner", prep.prep_owner), ("labelOwner", prep.label_owner)):
+            if constraint and item[key] != only[constraint]:
+                texts.append(f"{key} of {msku} must be {only[constraint]}, got {item[key]}.")
+        if prep.must_match and item["prepOwner"] != item["labelOwner"]:
+            texts.append(f"prepOwner and labelOwner of {msku} must match.")
+        if item["labelOwner"] == "AMAZON" and market == US:
+            texts.append(f"Amazon does not label units for the US marketplace ({msku}).")
+        return [
+            {"code": "FBA_INB_0104", "message": t, "details": f"msku: {msku}", "severity": "ERROR"}
+            for t in texts
+        ]
+
+    # -- prep details -------------------------------------------------------------------------
+
+    def op_listPrepDetails(self, account: Account, params: Any, body: Any) -> Answer:
+        market = params["marketplaceId"]
+        if market not in account.marketplace_ids:
+            return _err(400, f"Invalid marketplaceId: {market}.")
+        mskus = params["mskus"] if isinstance(params["mskus"], list) else [params["mskus"]]
+        listed = {x.seller_sku for x in self.seller.listings_in(market)}
+        rows = []
+        for msku in mskus:
+            if msku not in listed:
+                continue  # Amazon lists only the SKUs it knows
+            prep = self.prep_of(market, msku)
+            row: dict[str, Any] = {
+                "msku": msku,
+                "prepCategory": prep.category,
+                "prepTypes": list(prep.types),
+            }
+            if prep.prep_owner:
+                row["prepOwnerConstraint"] = prep.prep_owner
+            if prep.label_owner:
+                row["labelOwnerConstraint"] = prep.label_owner
+            if prep.must_match:
+                row["allOwnersConstraint"] = "MUST_MATCH"
+            rows.append(row)
+        return 200, {"mskuPrepDetails": rows}
+
+    def op_setPrepDetails(self, account: Account, params: Any, body: dict[str, Any]) -> Answer:
+        market = body["marketplaceId"]
+        if market not in account.marketplace_ids:
+            return _err(400, f"Invalid marketplaceId: {market}.")
+        problems = []
+        for row in body["mskuPrepDetails"]:
+            old = self.prep_of(market, row["msku"])
+            if not old.settable or row["prepCategory"] in ("FC_PROVIDED", "UNKNOWN"):
+                problems.append(
+                    {
+                        "code": "FBA_INB_0126",
+                        "message": f"Prep details of {row['msku']} cannot be set.",
+                        "details": f"msku: {row['msku']}",
+                        "severity": "ERROR",
+                    }
+                )
+        out = self._operation("setPrepDetails", problems)
+        if not self._failed(out["operationId"]):
+            for row in body["mskuPrepDetails"]:
+                old = self.prep_of(market, row["msku"])
+                none = row["prepCategory"] == "NONE"
+                self.inbound.prep[(market, row["msku"])] = Prep(
+                    row["prepCategory"],
+                    tuple(row["prepTypes"]),
+                    prep_owner="NONE_ONLY" if none else old.prep_owner,
+                    label_owner=old.label_owner,
+                    must_match=old.must_match,
+                )
+        return 202, out
 
     def op_cancelInboundPlan(self, account: Account, params: Any, body: Any) -> Answer:
         state = self._state(account, params["inboundPlanId"])
@@ -219,22 +342,8 @@ class InboundWorkflow:
             return state
         out = self._operation("generatePackingOptions")
         if not self._failed(out["operationId"]) and not state.packing:
-            state.packing = [
-                {
-                    "packingOptionId": _id("po"),
-                    "packingGroups": [_id("pg")],
-                    "status": "OFFERED",
-                    "discounts": [],
-                    "fees": [],
-                    "supportedConfigurations": [_CONFIG],
-                    "supportedShippingConfigurations": [
-                        {
-                            "shippingMode": "GROUND_SMALL_PARCEL",
-                            "shippingSolution": "AMAZON_PARTNERED_CARRIER",
-                        }
-                    ],
-                }
-            ]
+            offers = self.inbound.packing_offers or [Offer()]
+            state.packing = [_packing_option(o) for o in offers]
         return 202, out
 
     def op_listPackingOptions(self, account: Account, params: Any, body: Any) -> Answer:
@@ -285,6 +394,17 @@ class InboundWorkflow:
             else:
                 (first if n % 2 == 0 else second).append(item)
         split = [(_id("sh"), group) for group in (first, second) if group]
+        offers = self.inbound.placement_offers
+        if offers is not None:
+            return [
+                Placement(
+                    _id("pl"),
+                    [(_id("sh"), g) for g in _spread(items, o.parts)],
+                    o.fee,
+                    discount=o.discount,
+                )
+                for o in offers
+            ]
         options = [Placement(_id("pl"), split, 0.0)]
         if single:
             fee = 0.3 * sum(i.shipped for i in items)
@@ -302,7 +422,16 @@ class InboundWorkflow:
                     "placementOptionId": p.option_id,
                     "shipmentIds": [sid for sid, _ in p.shipments],
                     "status": p.status,
-                    "discounts": [],
+                    "discounts": [
+                        {
+                            "description": "Inbound placement discount",
+                            "target": "Placement Services",
+                            "type": "DISCOUNT",
+                            "value": {"amount": round(p.discount, 2), "code": code},
+                        }
+                    ]
+                    if p.discount
+                    else [],
                     "fees": [
                         {
                             "description": "Inventory placement service fee",
@@ -354,3 +483,49 @@ class InboundWorkflow:
             )
             plan.shipments.append((shipment_id, confirmation))
         plan.updated = now
+
+
+def _spread(items: list[SandboxItem], parts: int) -> list[list[SandboxItem]]:
+    """The items over `parts` shipments: SKUs in turn, a lone SKU's units split between them."""
+    if len(items) == 1 and parts > 1:
+        item, groups = items[0], []
+        for n in range(min(parts, item.shipped)):
+            units = item.shipped // parts + (n < item.shipped % parts)
+            groups.append([SandboxItem(item.seller_sku, item.fnsku, units)])
+        return groups
+    groups = [[] for _ in range(max(1, min(parts, len(items))))]
+    for n, item in enumerate(items):
+        groups[n % len(groups)].append(item)
+    return groups
+
+
+def _packing_option(offer: Offer) -> dict[str, Any]:
+    def incentives(amount: float, kind: str) -> list[dict[str, Any]]:
+        if not amount:
+            return []
+        value = {"amount": round(amount, 2), "code": "USD"}
+        return [{"description": f"Packing {kind.lower()}", "target": "Placement Services",
+                 "type": kind, "value": value}]  # fmt: skip
+
+    solutions: dict[str, list[str]] = {}
+    for mode, solution in offer.shipping:
+        solutions.setdefault(solution, []).append(mode)
+    return {
+        "packingOptionId": _id("po"),
+        "packingGroups": [_id("pg") for _ in range(offer.parts)],
+        "status": "OFFERED",
+        "discounts": incentives(offer.discount, "DISCOUNT"),
+        "fees": incentives(offer.fee, "FEE"),
+        "supportedConfigurations": [
+            {
+                "boxPackingMethods": list(offer.methods),
+                "shippingRequirements": [
+                    {"modes": modes, "solution": solution} for solution, modes in solutions.items()
+                ],
+            }
+        ],
+        "supportedShippingConfigurations": [
+            {"shippingMode": mode, "shippingSolution": solution}
+            for mode, solution in offer.shipping
+        ],
+    }

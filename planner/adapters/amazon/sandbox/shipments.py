@@ -140,6 +140,13 @@ class InboundShipmentSteps(InboundWorkflow):
         shipment_id = group["shipmentId"]
         wanted = {i.seller_sku: i.shipped for i in state.shipment_items(shipment_id) or ()}
         boxed: Counter[str] = Counter()
+        over = [_over_limits(box) for box in group["boxes"]]
+        if any(over):
+            return [
+                {"code": "FBA_INB_0224", "message": text, "details": "", "severity": "ERROR"}
+                for text in over
+                if text
+            ]
         for box in group["boxes"]:
             if box["contentInformationSource"] != "BOX_CONTENT_PROVIDED":
                 return []  # Amazon counts the contents itself (2D barcodes or by hand)
@@ -319,6 +326,24 @@ class InboundShipmentSteps(InboundWorkflow):
                 for key in ("availabilityType", "deliveryWindowOptionId", "endDate", "startDate")
             }
         return 202, out
+
+
+def _over_limits(box: dict[str, Any]) -> str:
+    """Amazon's standard box limits: no side over 25 in, no box over 50 lb ('' when within).
+
+    A box of one unit may be larger or heavier (the unit travels alone)."""
+    size, weight = box["dimensions"], box["weight"]
+    per_in = 1.0 if size["unitOfMeasurement"] == "IN" else 1 / 2.54
+    per_lb = 1.0 if weight["unit"] == "LB" else 2.20462
+    side = max(size["length"], size["width"], size["height"]) * per_in
+    pounds = weight["value"] * per_lb
+    units = sum(int(i["quantity"]) for i in box.get("items") or ())
+    if units <= 1 or (side <= 25.0 + 1e-6 and pounds <= 50.0 + 1e-6):
+        return ""
+    return (
+        f"A box of {units} units is {side:.1f} in on its longest side and {pounds:.1f} lb; "
+        "boxes may not exceed 25 in on any side or 50 lb."
+    )
 
 
 def _expired(moment: str | None) -> bool:
