@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from planner.domain.errors import DomainRuleViolation, InvalidInput
-from planner.domain.marketplaces import Marketplace, Region, marketplaces_in
+from planner.domain.marketplaces import Marketplace, Region, marketplace, marketplaces_in
+from planner.domain.pools import pool_of
 
 
 class InboundOrderType(enum.StrEnum):
@@ -127,6 +128,13 @@ class Warehouse:
                 raise DomainRuleViolation(f"warehouse {self.code!r} cannot supply itself")
             if any(d is not None and d < 0 for d in self.supplies.values()):
                 raise InvalidInput(f"warehouse {self.code!r}: transit days must be 0 or more")
+
+    @property
+    def pool(self) -> str | None:
+        """The pooled-inventory group of an FBA warehouse (PAN-EU, UK), or None (see pools)."""
+        if self.kind is not WarehouseKind.FBA or not self.marketplace_id:
+            return None
+        return pool_of(marketplace(self.marketplace_id).country_code)
 
     @property
     def is_combined(self) -> bool:

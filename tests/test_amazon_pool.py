@@ -1,0 +1,206 @@
+"""Pan-European pooled FBA stock, through the real SP-API client and the sandbox's pooled EU
+account: Amazon answers the pool's quantity for every marketplace of it, planner counts it once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from amazon_support import (
+    FAST,
+    connection,
+    fixture_demo_seller,  # noqa: F401  (a fixture)
+    fixture_sandbox,  # noqa: F401  (a fixture)
+    load_planner,
+    run_sync,
+    sync_now,
+)
+from sqlalchemy import Engine
+
+from planner.adapters.amazon.sandbox import AmazonSandbox, SandboxSeller
+from planner.demo import DemoSeller
+from planner.domain.marketplaces import marketplace
+from planner.domain.pools import PAN_EU, UK, pool_of, split_pooled
+from planner.services.plan_inputs import PlanningOptions
+from planner.services.planning import make_plan
+from planner.store.uow import SqlUnitOfWork
+
+EU = "amazon-eu"
+POOLED = ("DE", "FR", "IT", "ES")
+
+
+def _amazon_pool(sandbox: AmazonSandbox, countries: tuple[str, ...]) -> Counter[str]:
+    """Fulfillable units per seller SKU as Amazon reports them for the pool (once per SKU)."""
+    out: Counter[str] = Counter()
+    seen: set[str] = set()
+    ids = {marketplace(c).marketplace_id for c in countries}
+    for x in sandbox.seller.listings:
+        if x.fba and x.marketplace_id in ids and x.seller_sku not in seen:
+            seen.add(x.seller_sku)
+            level = sandbox.seller.stock.get((x.marketplace_id, x.seller_sku))
+            out[x.seller_sku] += level.fulfillable if level else 0
+    return out
+
+
+def _listed_elsewhere(sandbox: AmazonSandbox) -> Counter[str]:
+    """Seller SKUs listed with FBA in a planned country of the pool (DE, FR, ES): every one."""
+    ids = {marketplace(c).marketplace_id for c in ("DE", "FR", "ES")}
+    skus = {x.seller_sku for x in sandbox.seller.listings if x.fba and x.marketplace_id in ids}
+    return Counter({sku: 10**9 for sku in skus})
+
+
+def _by_variant(engine: Engine, per_sku: Counter[str]) -> Counter[str]:
+    with SqlUnitOfWork(engine) as uow:
+        owner = {(x.seller_sku): x.variant_sku for x in uow.listings.list() if x.channel == EU}
+    out: Counter[str] = Counter()
+    for seller_sku, units in per_sku.items():
+        out[owner[seller_sku]] += units
+    return out
+
+
+def _synced(engine: Engine, codes: tuple[str, ...]) -> Counter[str]:
+    with SqlUnitOfWork(engine) as uow:
+        levels = [s for s in uow.stock.list() if s.warehouse in codes]
+    out: Counter[str] = Counter()
+    for s in levels:
+        out[s.sku] += s.available
+    return out
+
+
+def test_the_sandbox_answers_the_pool_for_every_pooled_marketplace(
+    sandbox: AmazonSandbox, demo_seller: DemoSeller
+) -> None:
+    de, fr = marketplace("DE").marketplace_id, marketplace("FR").marketplace_id
+    both = {x.seller_sku for x in sandbox.seller.listings_in(de) if x.fba} & {
+        x.seller_sku for x in sandbox.seller.listings_in(fr) if x.fba
+    }
+    assert both
+    sku = sorted(both)[0]
+    assert sandbox.seller.stock[(de, sku)] is sandbox.seller.stock[(fr, sku)]
+    # The demo's per-country stock is one pool at Amazon: their sum.
+    gb = marketplace("GB").marketplace_id
+    unpooled = SandboxSeller(demo_seller, pooled=False)
+    assert sandbox.seller.stock[(de, sku)].fulfillable == sum(
+        unpooled.stock[(marketplace(c).marketplace_id, sku)].fulfillable
+        for c in POOLED
+        if (marketplace(c).marketplace_id, sku) in unpooled.stock
+    )
+    assert sandbox.seller.stock.get((gb, sku)) is not sandbox.seller.stock[(de, sku)]
+
+
+def test_pooled_eu_stock_is_counted_once_and_the_plan_adds_up_to_amazons_pool(
+    engine: Engine, sandbox: AmazonSandbox, demo_seller: DemoSeller
+) -> None:
+    load_planner(engine, demo_seller)
+    now = sync_now(demo_seller)
+    result, gw = run_sync(engine, sandbox, connection(demo_seller, EU), now=now)
+    assert result.ok, result.failure
+    # The pool costs no extra request: one inventory pager per marketplace, as before.
+    assert gw.stats.requests["getInventorySummaries"] == len(
+        connection(demo_seller, EU).marketplace_ids
+    )
+    inventory = next(s for s in result.steps if s.step == "inventory")
+    assert inventory.counts["pooled"] > 0
+
+    pool_codes = tuple(f"FBA-{c}" for c in POOLED)
+    want = _by_variant(engine, _amazon_pool(sandbox, POOLED))
+    assert sum(want.values()) > 0
+    got = _synced(engine, pool_codes)
+    assert {k: v for k, v in got.items() if v} == {k: v for k, v in want.items() if v}
+    # Counted four times before: the old sync wrote the pool into each country.
+    assert sum(got.values()) < 2 * sum(want.values())
+    # FBA-IT is not planned in the demo: a SKU listed in a planned country of the pool too
+    # has its share there; only a SKU Amazon lists in Italy alone keeps its stock in FBA-IT.
+    italy_only = _by_variant(engine, _amazon_pool(sandbox, ("IT",)) - _listed_elsewhere(sandbox))
+    assert {k: v for k, v in _synced(engine, ("FBA-IT",)).items() if v} == {
+        k: v for k, v in italy_only.items() if v
+    }
+    # The UK is a pool of its own: its stock is its own.
+    uk = _by_variant(engine, _amazon_pool(sandbox, ("GB",)))
+    assert {k: v for k, v in _synced(engine, ("FBA-GB",)).items() if v} == {
+        k: v for k, v in uk.items() if v
+    }
+
+    with SqlUnitOfWork(engine) as uow:
+        run = make_plan(uow, today=demo_seller.today, options=PlanningOptions())
+    planned: Counter[str] = Counter()
+    for m in run.plan.compare:
+        if m.warehouse in pool_codes:
+            planned[m.sku] += m.available
+    with SqlUnitOfWork(engine) as uow:
+        active = {v.sku for v in uow.variants.list() if v.active}
+    assert {k: v for k, v in planned.items() if v} == {
+        k: v for k, v in (want - italy_only).items() if v and k in active
+    }
+    rows: Counter[str] = Counter()
+    for r in run.plan.recommendations:
+        if r.warehouse in pool_codes and r.kind.value == "purchase":
+            rows[r.sku] += r.available
+    for sku, units in rows.items():
+        assert units <= want[sku], sku
+
+
+def test_the_next_sync_shares_the_pool_by_each_countrys_sales(
+    engine: Engine, sandbox: AmazonSandbox, demo_seller: DemoSeller
+) -> None:
+    load_planner(engine, demo_seller)
+    conn = connection(demo_seller, EU)
+    now = sync_now(demo_seller)
+    assert run_sync(engine, sandbox, conn, now=now)[0].ok  # brings the sales
+    assert run_sync(engine, sandbox, conn, now=now + timedelta(hours=1), steps=("inventory",))[0].ok
+    codes = ("FBA-DE", "FBA-FR", "FBA-ES")
+    italy_only = _amazon_pool(sandbox, ("IT",)) - _listed_elsewhere(sandbox)
+    want = _by_variant(engine, _amazon_pool(sandbox, POOLED)) - _by_variant(engine, italy_only)
+    got = _synced(engine, codes)
+    assert {k: v for k, v in got.items() if v} == {k: v for k, v in want.items() if v}
+    with SqlUnitOfWork(engine) as uow:
+        end = demo_seller.today - timedelta(days=1)
+        history = uow.history.read(end - timedelta(days=89), end, warehouses=list(codes))
+        stock = {(s.sku, s.warehouse): s.available for s in uow.stock.list()}
+    sold: Counter[tuple[str, str]] = Counter()
+    for key, units in zip(history.keys, history.units.sum(axis=1).tolist(), strict=True):
+        sold[(key.sku, key.warehouse)] += units
+    # Where a SKU sold in one country only, that country holds the whole pool.
+    checked = 0
+    for sku, units in want.items():
+        selling = [c for c in codes if sold[(sku, c)] > 0]
+        if len(selling) == 1 and units:
+            assert stock.get((sku, selling[0])) == units, sku
+            checked += 1
+        elif len(selling) > 1 and units > 20:
+            best = max(codes, key=lambda c: sold[(sku, c)])
+            assert stock.get((sku, best), 0) >= max(stock.get((sku, c), 0) for c in codes)
+            checked += 1
+    assert checked
+
+
+def test_an_unpooled_account_keeps_each_countrys_own_stock(
+    engine: Engine, demo_seller: DemoSeller
+) -> None:
+    box = AmazonSandbox(SandboxSeller(demo_seller, pooled=False), FAST).start()
+    try:
+        load_planner(engine, demo_seller)
+        result, _ = run_sync(engine, box, connection(demo_seller, EU), now=sync_now(demo_seller))
+        assert result.ok, result.failure
+        inventory = next(s for s in result.steps if s.step == "inventory")
+        assert inventory.counts["pooled"] == 0
+    finally:
+        box.stop()
+    with SqlUnitOfWork(engine) as uow:
+        stock = {(s.sku, s.warehouse): s for s in uow.stock.list()}
+    for level in demo_seller.stock:
+        if level.warehouse in {f"FBA-{c}" for c in POOLED}:
+            assert stock[(level.sku, level.warehouse)].available == level.available, level
+
+
+def test_pools_and_shares() -> None:
+    assert [pool_of(c) for c in ("de", "FR", "GB", "US", "JP")] == [PAN_EU, PAN_EU, UK, None, None]
+    assert split_pooled(10, [1, 1, 1]) == [4, 3, 3]
+    assert split_pooled(7, [0, 0]) == [4, 3]
+    assert split_pooled(100, [3, 1, 0]) == [75, 25, 0]
+    assert split_pooled(0, [2, 5]) == [0, 0]
+    for total in range(0, 50, 7):
+        assert sum(split_pooled(total, [0.3, 2.9, 1.1, 0])) == total
+    with pytest.raises(ValueError):
+        split_pooled(3, [])
