@@ -3,8 +3,10 @@ account: Amazon answers the pool's quantity for every marketplace of it, planner
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from amazon_support import (
@@ -12,18 +14,22 @@ from amazon_support import (
     connection,
     fixture_demo_seller,  # noqa: F401  (a fixture)
     fixture_sandbox,  # noqa: F401  (a fixture)
+    gateway,
     load_planner,
     run_sync,
     sync_now,
 )
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from planner.adapters.amazon.sandbox import AmazonSandbox, SandboxSeller
+from planner.cli import main
 from planner.demo import DemoSeller
 from planner.domain.marketplaces import marketplace
 from planner.domain.pools import PAN_EU, UK, pool_of, split_pooled
 from planner.services.plan_inputs import PlanningOptions
 from planner.services.planning import make_plan
+from planner.store import tables as t
+from planner.store.database import make_engine
 from planner.store.uow import SqlUnitOfWork
 
 EU = "amazon-eu"
@@ -87,6 +93,31 @@ def test_the_sandbox_answers_the_pool_for_every_pooled_marketplace(
         if (marketplace(c).marketplace_id, sku) in unpooled.stock
     )
     assert sandbox.seller.stock.get((gb, sku)) is not sandbox.seller.stock[(de, sku)]
+
+
+def test_a_change_in_one_pooled_country_is_answered_for_every_one(
+    sandbox: AmazonSandbox, demo_seller: DemoSeller
+) -> None:
+    de, fr, gb = (marketplace(c).marketplace_id for c in ("DE", "FR", "GB"))
+    listed = {
+        m: {x.seller_sku for x in sandbox.seller.listings_in(m) if x.fba} for m in (de, fr, gb)
+    }
+    sku = sorted(listed[de] & listed[fr])[0]
+    uk_sku = sorted(listed[gb] & listed[de])[0]
+    pooled = sandbox.seller.stock[(de, uk_sku)].fulfillable
+    sandbox.seller.set_stock(de, sku, fulfillable=1234)  # a receipt into Germany, say
+    sandbox.seller.set_stock(gb, uk_sku, fulfillable=pooled + 7)
+    gw = gateway(sandbox, EU)
+    try:
+        answers = {
+            m: {r.seller_sku: r for page in gw.fba_inventory(m) for r in page} for m in listed
+        }
+    finally:
+        gw.close()
+    assert answers[de][sku].fulfillable == answers[fr][sku].fulfillable == 1234
+    assert answers[gb][uk_sku].fulfillable == pooled + 7
+    assert answers[de][uk_sku].fulfillable == pooled  # the UK's stock is not the pool's
+    assert sandbox.stats.rejections == []
 
 
 def test_pooled_eu_stock_is_counted_once_and_the_plan_adds_up_to_amazons_pool(
@@ -204,3 +235,61 @@ def test_pools_and_shares() -> None:
         assert sum(split_pooled(total, [0.3, 2.9, 1.1, 0])) == total
     with pytest.raises(ValueError):
         split_pooled(3, [])
+
+
+def test_after_the_demo_the_plan_counts_each_eu_pool_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("PLANNER_LOG_LEVEL", raising=False)
+    assert main(["demo", "--seller-only", "--variants", "20"]) == 0
+    capsys.readouterr()
+
+    assert main(["warehouses", "--json"]) == 0
+    warehouses = {w["code"]: w for w in json.loads(capsys.readouterr().out)}
+    for code in ("FBA-DE", "FBA-FR", "FBA-IT", "FBA-ES"):
+        assert (warehouses[code]["region"], warehouses[code]["pool"]) == ("EU", PAN_EU)
+    assert (warehouses["FBA-GB"]["region"], warehouses["FBA-GB"]["pool"]) == ("EU", UK)
+    assert (warehouses["FBA-US"]["region"], warehouses["FBA-US"]["pool"]) == ("NA", None)
+    assert (warehouses["FBM-EU"]["region"], warehouses["FBM-EU"]["pool"]) == ("EU", None)
+    assert (warehouses["IP-MAIN"]["region"], warehouses["IP-MAIN"]["pool"]) == (None, None)
+    assert {"code", "name", "kind", "enabled", "connection", "members"} <= set(warehouses["FBA-DE"])
+
+    # What Amazon reported for the pool: the same quantity in every pooled marketplace, once.
+    engine = make_engine(f"sqlite:///{tmp_path / 'planner-data' / 'planner.db'}")
+    country = {marketplace(c).marketplace_id: c for c in POOLED}
+    reported: dict[str, set[int]] = {}
+    in_planned: set[str] = set()  # seller SKUs listed in a planned warehouse of the pool
+    with SqlUnitOfWork(engine) as uow:
+        owner = {x.seller_sku: x.variant_sku for x in uow.listings.list() if x.channel == EU}
+        planned = {w.code for w in uow.warehouses.list(enabled_only=True)}
+    inv = t.amazon_inventory.c
+    with engine.connect() as conn:
+        found = conn.execute(select(inv.marketplace_id, inv.seller_sku, inv.fulfillable)).all()
+    engine.dispose()
+    for market_id, seller_sku, fulfillable in found:
+        if market_id in country:
+            reported.setdefault(seller_sku, set()).add(fulfillable)
+            if f"FBA-{country[market_id]}" in planned:
+                in_planned.add(seller_sku)
+    assert all(len(units) == 1 for units in reported.values())
+    amazon: Counter[str] = Counter()
+    for seller_sku in in_planned:
+        amazon[owner[seller_sku]] += next(iter(reported[seller_sku]))
+    assert sum(amazon.values()) > 0
+
+    assert main(["plan", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert main(["compare", "--json"]) == 0
+    compared = json.loads(capsys.readouterr().out)["warehouses"]
+    codes = {f"FBA-{c}" for c in POOLED}
+    in_plan: Counter[str] = Counter()
+    for m in compared:
+        if m["warehouse"] in codes:
+            in_plan[m["sku"]] += m["available"]
+    assert +in_plan == +amazon
+    by_rows: Counter[str] = Counter()
+    for r in rows:
+        if r["warehouse"] in codes and r["kind"] != "transfer":
+            by_rows[r["sku"]] += r["available"]
+    assert all(by_rows[sku] <= units for sku, units in amazon.items())
