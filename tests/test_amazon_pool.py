@@ -28,6 +28,7 @@ from planner.domain.marketplaces import marketplace
 from planner.domain.pools import PAN_EU, UK, pool_of, split_pooled
 from planner.services.plan_inputs import PlanningOptions
 from planner.services.planning import make_plan
+from planner.services.supply import linked_to_amazon, on_the_way
 from planner.store import tables as t
 from planner.store.database import make_engine
 from planner.store.uow import SqlUnitOfWork
@@ -36,8 +37,10 @@ EU = "amazon-eu"
 POOLED = ("DE", "FR", "IT", "ES")
 
 
-def _amazon_pool(sandbox: AmazonSandbox, countries: tuple[str, ...]) -> Counter[str]:
-    """Fulfillable units per seller SKU as Amazon reports them for the pool (once per SKU)."""
+def _amazon_pool(
+    sandbox: AmazonSandbox, countries: tuple[str, ...], *, field: str = "fulfillable"
+) -> Counter[str]:
+    """Units per seller SKU as Amazon reports them for the pool (once per SKU)."""
     out: Counter[str] = Counter()
     seen: set[str] = set()
     ids = {marketplace(c).marketplace_id for c in countries}
@@ -45,7 +48,14 @@ def _amazon_pool(sandbox: AmazonSandbox, countries: tuple[str, ...]) -> Counter[
         if x.fba and x.marketplace_id in ids and x.seller_sku not in seen:
             seen.add(x.seller_sku)
             level = sandbox.seller.stock.get((x.marketplace_id, x.seller_sku))
-            out[x.seller_sku] += level.fulfillable if level else 0
+            if level is None:
+                continue
+            if field == "inbound":
+                out[x.seller_sku] += (
+                    level.inbound_working + level.inbound_shipped + level.inbound_receiving
+                )
+            else:
+                out[x.seller_sku] += getattr(level, field)
     return out
 
 
@@ -293,3 +303,33 @@ def test_after_the_demo_the_plan_counts_each_eu_pool_once(
         if r["warehouse"] in codes and r["kind"] != "transfer":
             by_rows[r["sku"]] += r["available"]
     assert all(by_rows[sku] <= units for sku, units in amazon.items())
+
+
+def test_pooled_inbound_units_go_where_their_shipments_go(
+    engine: Engine, sandbox: AmazonSandbox, demo_seller: DemoSeller
+) -> None:
+    load_planner(engine, demo_seller)
+    assert run_sync(engine, sandbox, connection(demo_seller, EU), now=sync_now(demo_seller))[0].ok
+    codes = tuple(f"FBA-{c}" for c in POOLED)
+    with SqlUnitOfWork(engine) as uow:
+        stock = {(s.sku, s.warehouse): s for s in uow.stock.list() if s.warehouse in codes}
+        orders = [o for o in uow.orders.list() if o.status.is_open and o.destination in codes]
+        ledger = on_the_way(stock, orders, fba=set(codes), today=demo_seller.today)
+    linked: dict[str, Counter[str]] = {}
+    for o in orders:
+        if linked_to_amazon(o):
+            for line in o.lines:
+                linked.setdefault(line.sku, Counter())[o.destination] += line.outstanding
+    amazon = _by_variant(engine, _amazon_pool(sandbox, POOLED, field="inbound"))
+    checked = 0
+    for sku, units in amazon.items():
+        held = Counter({w: s.inbound for (v, w), s in stock.items() if v == sku and s.inbound})
+        assert held.total() == units, sku
+        going = +linked.get(sku, Counter())
+        if units and going:
+            # Only where its shipments go, and each unit on its way once.
+            assert set(held) <= set(going), sku
+            way = sum(n for (v, _), days in ledger.items() if v == sku for n in days.values())
+            assert way == max(units, going.total()), sku
+            checked += 1
+    assert checked

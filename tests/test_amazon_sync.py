@@ -217,7 +217,8 @@ def test_fba_shipments_follow_amazon_and_become_transfers_when_configured(
         at=later - timedelta(hours=1),
     )
     result, _ = run_sync(engine, sandbox, conn, now=later)
-    assert result.ok and result.steps[-1].counts["updated"] == 2
+    inbound = next(s for s in result.steps if s.step == "inbound")
+    assert result.ok and inbound.counts["updated"] == 2
     with SqlUnitOfWork(engine) as uow:
         by_ref = {o.external_ref: o for o in uow.orders.list() if o.external_ref}
     assert by_ref["FBA15NEWONE1"].status is OrderStatus.PARTIALLY_RECEIVED

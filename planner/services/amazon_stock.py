@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 
 from planner.domain.activity import StockLevel
+from planner.domain.orders import OrderStatus
 from planner.domain.pools import split_pooled
 from planner.domain.warehouses import Connection, Warehouse, WarehouseKind
 from planner.ports import AmazonGateway, FbaInventory, SyncProgress, SyncWork
@@ -22,6 +23,7 @@ from planner.services.amazon_listings import (
     mark_in_stock,
     write_stock,
 )
+from planner.services.supply import linked_to_amazon
 
 # The quantities Amazon pools (and that are split); a row's other fields stay as reported.
 POOLED_FIELDS = (
@@ -33,6 +35,7 @@ POOLED_FIELDS = (
     "unfulfillable",
     "researching",
 )
+INBOUND_FIELDS = frozenset({"inbound_working", "inbound_shipped", "inbound_receiving"})
 # Sales over this many days before today share a pooled quantity between countries.
 SHARE_DAYS = 90
 
@@ -122,34 +125,58 @@ def _count_pools_once(
     if not pooled:
         return {}, {}, 0
     sold = _recent_sales(uow, list(warehouses.values()), today=today)
+    linked = _linked_outstanding(uow, list(warehouses.values()))
     shares: dict[tuple[str, str], FbaInventory] = {}
     available: dict[tuple[str, str], int] = {}
     for (_, seller_sku), rows in pooled.items():
         members = [warehouses[r.marketplace_id] for r in rows]
-        # Only planned warehouses get a share (the plan counts those); all, when none is.
-        takers = [i for i, w in enumerate(members) if w.enabled] or list(range(len(members)))
-        weights = [
-            sold.get(
-                (index.variant(members[i].marketplace_id or "", seller_sku), members[i].code), 0.0
+        keys = [(index.variant(w.marketplace_id or "", seller_sku), w.code) for w in members]
+        # Only planned warehouses get a share of the stock (the plan counts those); all, when
+        # none is planned. By sales; equally where none sold.
+        takes = [w.enabled for w in members]
+        if not any(takes):
+            takes = [True] * len(members)
+        stock_weights = [sold.get(k, 0.0) if t else 0.0 for k, t in zip(keys, takes, strict=True)]
+        if not any(stock_weights):
+            stock_weights = [1.0 if t else 0.0 for t in takes]
+        # Inbound units go where the shipments they belong to go (the open orders linked to
+        # them), so a shipment's units are never on their way to two countries at once.
+        inbound_weights = [float(linked.get(k, 0)) for k in keys]
+        if not any(inbound_weights):
+            inbound_weights = stock_weights
+        split = {
+            f: split_pooled(
+                getattr(rows[0], f), inbound_weights if f in INBOUND_FIELDS else stock_weights
             )
-            for i in takers
-        ]
-        split = {f: split_pooled(getattr(rows[0], f), weights) for f in POOLED_FIELDS}
-        for n, i in enumerate(takers + [i for i in range(len(rows)) if i not in takers]):
-            given = n < len(takers)
-            part = {f: split[f][n] if given else 0 for f in POOLED_FIELDS}
-            shares[(rows[i].marketplace_id, seller_sku)] = replace(
-                rows[i],
-                fulfillable=part["fulfillable"],
-                reserved=part["reserved"],
-                inbound_working=part["inbound_working"],
-                inbound_shipped=part["inbound_shipped"],
-                inbound_receiving=part["inbound_receiving"],
-                unfulfillable=part["unfulfillable"],
-                researching=part["researching"],
+            for f in POOLED_FIELDS
+        }
+        for i, r in enumerate(rows):
+            shares[(r.marketplace_id, seller_sku)] = replace(
+                r,
+                fulfillable=split["fulfillable"][i],
+                reserved=split["reserved"][i],
+                inbound_working=split["inbound_working"][i],
+                inbound_shipped=split["inbound_shipped"][i],
+                inbound_receiving=split["inbound_receiving"][i],
+                unfulfillable=split["unfulfillable"][i],
+                researching=split["researching"][i],
             )
-            available[(rows[i].marketplace_id, seller_sku)] = rows[i].fulfillable
+            available[(r.marketplace_id, seller_sku)] = r.fulfillable
     return shares, available, len(pooled)
+
+
+def _linked_outstanding(uow: SyncWork, warehouses: list[Warehouse]) -> dict[tuple[str, str], int]:
+    """Units still to come per (variant, pooled warehouse) on open orders linked to Amazon."""
+    codes = {w.code for w in warehouses if w.pool is not None}
+    out: dict[tuple[str, str], int] = {}
+    for order in uow.orders.list(statuses=[s for s in OrderStatus if s.is_open]):
+        if order.destination not in codes or not linked_to_amazon(order):
+            continue
+        for line in order.lines:
+            if line.outstanding > 0:
+                key = (line.sku, order.destination)
+                out[key] = out.get(key, 0) + line.outstanding
+    return out
 
 
 def _quantities(r: FbaInventory) -> tuple[int, ...]:

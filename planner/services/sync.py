@@ -1,4 +1,4 @@
-"""The daily Amazon sync of one connection: listings, orders, FBA inventory, inbound shipments.
+"""The daily Amazon sync of one connection: listings, orders, inbound shipments, FBA inventory.
 
 Each step is one transaction: it fetches what it needs from Amazon, writes, records its watermark
 and commits — or, on failure, leaves the store as it was, records the failure and names the step.
@@ -27,9 +27,10 @@ from planner.services.steplog import describe_counts, logged_step
 
 log = logging.getLogger(__name__)
 
-# Orders before inventory: a Pan-EU pool's stock is shared between countries by their sales,
-# so the first sync shares it by the sales it has just brought (amazon_stock.py).
-STEPS = ("listings", "orders", "inventory", "inbound")
+# Inventory last: a Pan-EU pool's stock is shared between countries by their sales and its
+# inbound units by the shipments they belong to (amazon_stock.py), so even the first sync
+# shares it by the sales and shipments it has just brought.
+STEPS = ("listings", "orders", "inbound", "inventory")
 
 
 class SyncStepFailed(PlannerError):
