@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from sqlalchemy import Engine, select
 
 from planner.adapters.amazon.sandbox import AmazonSandbox, SandboxSeller
 from planner.cli import main
+from planner.config import load_config
 from planner.demo import DemoSeller
 from planner.domain.marketplaces import marketplace
 from planner.domain.pools import PAN_EU, UK, pool_of, split_pooled
@@ -333,3 +335,30 @@ def test_pooled_inbound_units_go_where_their_shipments_go(
             assert way == max(units, going.total()), sku
             checked += 1
     assert checked
+
+
+def test_a_connection_without_pan_eu_is_never_pooled(
+    engine: Engine, sandbox: AmazonSandbox, demo_seller: DemoSeller, tmp_path: Path
+) -> None:
+    toml = (
+        '[amazon]\nmode = "sp-api"\n[[amazon.connections]]\nname = "eu"\nregion = "EU"\n'
+        'marketplaces = ["DE", "FR"]\nrefresh_token_env = "EU_TOKEN"\npooled_fba = false\n'
+    )
+    (tmp_path / "planner.toml").write_text(toml, encoding="utf-8")
+    environ = {
+        "SP_API_CLIENT_ID": "amzn1.application-oa2-client.abc123",
+        "SP_API_CLIENT_SECRET": "client-secret-value-42",
+        "EU_TOKEN": "Atzr|refresh-token-value-99",
+    }
+    config = load_config(None, cwd=tmp_path, environ=environ)
+    assert config.amazon.connections[0].pooled_fba is False
+
+    load_planner(engine, demo_seller)
+    conn = replace(connection(demo_seller, EU), pooled_fba=False)
+    result, _ = run_sync(engine, sandbox, conn, now=sync_now(demo_seller))
+    assert result.ok, result.failure
+    assert next(s for s in result.steps if s.step == "inventory").counts["pooled"] == 0
+    with SqlUnitOfWork(engine) as uow:
+        stored = uow.connections.get(EU)
+        de = uow.warehouses.get("FBA-DE")
+    assert stored.pooled_fba is False and stored.pool_of(de) is None and de.pool == PAN_EU

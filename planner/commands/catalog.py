@@ -8,7 +8,7 @@ import click
 
 from planner.cli import State, cli, emit_json, out, pass_state, table
 from planner.domain.marketplaces import marketplace
-from planner.domain.warehouses import Warehouse
+from planner.domain.warehouses import Connection, Warehouse
 from planner.services.catalog import merge_variants
 from planner.services.names import resolve_sku
 
@@ -20,7 +20,8 @@ def warehouses_cmd(state: State, as_json: bool) -> None:
     """List warehouses, their kind, whether they are planned, and combined members."""
     with state.app.uow() as uow:
         found = uow.warehouses.list()
-        regions = {c.name: c.region.value for c in uow.connections.list()}
+        connections = {c.name: c for c in uow.connections.list()}
+    regions = {name: c.region.value for name, c in connections.items()}
     if as_json:
         emit_json(
             [
@@ -33,7 +34,7 @@ def warehouses_cmd(state: State, as_json: bool) -> None:
                     # The Amazon region (an FBA warehouse's marketplace, an FBM one's account).
                     "region": _region(w, regions),
                     # The pooled-inventory group (PAN-EU, UK), null when never pooled.
-                    "pool": w.pool,
+                    "pool": _pool(w, connections),
                     "members": [
                         {
                             "warehouse": m.warehouse,
@@ -64,7 +65,7 @@ def warehouses_cmd(state: State, as_json: bool) -> None:
             w.kind.value,
             "yes" if w.enabled else "no",
             w.connection,
-            w.pool or "",
+            _pool(w, connections) or "",
             members(w),
         )
         for w in found
@@ -76,6 +77,11 @@ def warehouses_cmd(state: State, as_json: bool) -> None:
             rows,
         )
     )
+
+
+def _pool(w: Warehouse, connections: dict[str, Connection]) -> str | None:
+    conn = connections.get(w.connection) if w.connection else None
+    return conn.pool_of(w) if conn is not None else w.pool
 
 
 def _region(w: Warehouse, regions: dict[str, str]) -> str | None:

@@ -30,6 +30,9 @@ class Connection:
     default_source_warehouse: str | None = None
     # Unreceived FBA shipments this many days past their expected date stop counting as on order.
     ignore_unreceived_after_days: int | None = None
+    # Amazon pools this account's FBA stock in the Pan-EU marketplaces (Pan-European FBA or
+    # EFN, see pools.py); False: every marketplace holds its own.
+    pooled_fba: bool = True
     id: int | None = None
 
     def __post_init__(self) -> None:
@@ -45,6 +48,10 @@ class Connection:
             raise InvalidInput(
                 f"connection {self.name!r}: ignore_unreceived_after_days must be 0 or more"
             )
+
+    def pool_of(self, warehouse: Warehouse) -> str | None:
+        """The pool one of this connection's warehouses is in (None: never pooled here)."""
+        return warehouse.pool if self.pooled_fba else None
 
     def marketplaces(self) -> list[Marketplace]:
         """The connection's marketplaces, in region order."""

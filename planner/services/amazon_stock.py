@@ -110,6 +110,8 @@ def _count_pools_once(
         for w in uow.warehouses.list()
         if w.kind is WarehouseKind.FBA and w.connection == connection.name and w.marketplace_id
     }
+    if not connection.pooled_fba:
+        return {}, {}, 0
     groups: dict[tuple[str, str], list[FbaInventory]] = {}
     for market_id, rows in snapshots:
         w = warehouses.get(market_id)

@@ -288,6 +288,7 @@ def _settings(c: Connection) -> tuple[object, ...]:
         c.inbound_order_type,
         c.default_source_warehouse,
         c.ignore_unreceived_after_days,
+        c.pooled_fba,
     )
 
 
