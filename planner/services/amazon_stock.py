@@ -105,13 +105,13 @@ def _count_pools_once(
     A seller SKU is pooled when every marketplace of its pool that reports it reports the same
     quantities (Amazon answers the pool's stock for each); otherwise each country keeps its own.
     """
+    if not connection.pooled_fba:
+        return {}, {}, 0
     warehouses = {
         w.marketplace_id: w
         for w in uow.warehouses.list()
         if w.kind is WarehouseKind.FBA and w.connection == connection.name and w.marketplace_id
     }
-    if not connection.pooled_fba:
-        return {}, {}, 0
     groups: dict[tuple[str, str], list[FbaInventory]] = {}
     for market_id, rows in snapshots:
         w = warehouses.get(market_id)
