@@ -218,6 +218,7 @@ class App:
                     if c.ignore_unreceived_after_days is not None
                     else self.config.planning.ignore_unreceived_fba_after_days
                 ),
+                pooled_fba=c.pooled_fba,
             )
             for c in self.config.amazon.connections
         ]

@@ -30,7 +30,7 @@ from planner.adapters.amazon.errors import AmazonPagingBroken
 from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.adapters.amazon.sandbox.state import SandboxPlan, plan_id_for
 from planner.demo import DemoSeller
-from planner.demo.places import DEMO_ADDRESS
+from planner.demo.places import DEMO_ADDRESS, DEMO_ITEM
 from planner.services.push import PushSettings
 
 US = "ATVPDKIKX0DER"
@@ -159,7 +159,7 @@ def test_a_repeated_transport_options_token_stops_the_push_which_continues_later
 ) -> None:
     number = new_order(ready, fba_skus(sandbox, ready, 2))
     sandbox.inject("listTransportationOptions", "repeat_token", times=None)
-    push = pusher(ready, sandbox, PushSettings(ship_from=DEMO_ADDRESS))
+    push = pusher(ready, sandbox, PushSettings(ship_from=DEMO_ADDRESS, default_item=DEMO_ITEM))
     with pytest.raises(AmazonPagingBroken, match="listTransportationOptions gave the same page"):
         push.push(number, split=True, actor="ann")
     sandbox.clear_faults()

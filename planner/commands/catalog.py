@@ -7,6 +7,8 @@ import getpass
 import click
 
 from planner.cli import State, cli, emit_json, out, pass_state, table
+from planner.domain.marketplaces import marketplace
+from planner.domain.warehouses import Connection, Warehouse
 from planner.services.catalog import merge_variants
 from planner.services.names import resolve_sku
 
@@ -18,6 +20,8 @@ def warehouses_cmd(state: State, as_json: bool) -> None:
     """List warehouses, their kind, whether they are planned, and combined members."""
     with state.app.uow() as uow:
         found = uow.warehouses.list()
+        connections = {c.name: c for c in uow.connections.list()}
+    regions = {name: c.region.value for name, c in connections.items()}
     if as_json:
         emit_json(
             [
@@ -27,6 +31,10 @@ def warehouses_cmd(state: State, as_json: bool) -> None:
                     "kind": w.kind.value,
                     "enabled": w.enabled,
                     "connection": w.connection,
+                    # The Amazon region (an FBA warehouse's marketplace, an FBM one's account).
+                    "region": _region(w, regions),
+                    # The pooled-inventory group (PAN-EU, UK), null when never pooled.
+                    "pool": _pool(w, connections),
                     "members": [
                         {
                             "warehouse": m.warehouse,
@@ -51,12 +59,35 @@ def warehouses_cmd(state: State, as_json: bool) -> None:
         return ", ".join(parts)
 
     rows = [
-        (w.code, w.name, w.kind.value, "yes" if w.enabled else "no", w.connection, members(w))
+        (
+            w.code,
+            w.name,
+            w.kind.value,
+            "yes" if w.enabled else "no",
+            w.connection,
+            _pool(w, connections) or "",
+            members(w),
+        )
         for w in found
     ]
     out.print(
-        table("Warehouses", ["code", "name", "kind", "planned", "connection", "members"], rows)
+        table(
+            "Warehouses",
+            ["code", "name", "kind", "planned", "connection", "pool", "members"],
+            rows,
+        )
     )
+
+
+def _pool(w: Warehouse, connections: dict[str, Connection]) -> str | None:
+    conn = connections.get(w.connection) if w.connection else None
+    return conn.pool_of(w) if conn is not None else w.pool
+
+
+def _region(w: Warehouse, regions: dict[str, str]) -> str | None:
+    if w.marketplace_id:
+        return marketplace(w.marketplace_id).region.value
+    return regions.get(w.connection) if w.connection else None
 
 
 @cli.command("merge")

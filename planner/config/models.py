@@ -122,6 +122,9 @@ class Connection(Section):
     inbound_order_type: Annotated[Literal["purchase", "transfer"], Lowercase] = "purchase"
     default_source_warehouse: Text | None = None
     ignore_unreceived_after_days: NonNegative | None = None
+    # Amazon pools this account's FBA stock in the Pan-EU marketplaces (Pan-European FBA, EFN):
+    # the sync counts it once. False if every marketplace holds its own stock.
+    pooled_fba: bool = True
     refresh_token: SecretStr | None = Field(default=None, exclude=True)
 
     @field_validator("marketplaces")

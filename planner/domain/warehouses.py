@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from planner.domain.errors import DomainRuleViolation, InvalidInput
-from planner.domain.marketplaces import Marketplace, Region, marketplaces_in
+from planner.domain.marketplaces import Marketplace, Region, marketplace, marketplaces_in
+from planner.domain.pools import pool_of
 
 
 class InboundOrderType(enum.StrEnum):
@@ -29,6 +30,9 @@ class Connection:
     default_source_warehouse: str | None = None
     # Unreceived FBA shipments this many days past their expected date stop counting as on order.
     ignore_unreceived_after_days: int | None = None
+    # Amazon pools this account's FBA stock in the Pan-EU marketplaces (Pan-European FBA or
+    # EFN, see pools.py); False: every marketplace holds its own.
+    pooled_fba: bool = True
     id: int | None = None
 
     def __post_init__(self) -> None:
@@ -44,6 +48,10 @@ class Connection:
             raise InvalidInput(
                 f"connection {self.name!r}: ignore_unreceived_after_days must be 0 or more"
             )
+
+    def pool_of(self, warehouse: Warehouse) -> str | None:
+        """The pool one of this connection's warehouses is in (None: never pooled here)."""
+        return warehouse.pool if self.pooled_fba else None
 
     def marketplaces(self) -> list[Marketplace]:
         """The connection's marketplaces, in region order."""
@@ -127,6 +135,13 @@ class Warehouse:
                 raise DomainRuleViolation(f"warehouse {self.code!r} cannot supply itself")
             if any(d is not None and d < 0 for d in self.supplies.values()):
                 raise InvalidInput(f"warehouse {self.code!r}: transit days must be 0 or more")
+
+    @property
+    def pool(self) -> str | None:
+        """The pooled-inventory group of an FBA warehouse (PAN-EU, UK), or None (see pools)."""
+        if self.kind is not WarehouseKind.FBA or not self.marketplace_id:
+            return None
+        return pool_of(marketplace(self.marketplace_id).country_code)
 
     @property
     def is_combined(self) -> bool:

@@ -1,4 +1,4 @@
-"""The daily Amazon sync of one connection: listings, FBA inventory, orders, inbound shipments.
+"""The daily Amazon sync of one connection: listings, orders, inbound shipments, FBA inventory.
 
 Each step is one transaction: it fetches what it needs from Amazon, writes, records its watermark
 and commits — or, on failure, leaves the store as it was, records the failure and names the step.
@@ -39,7 +39,10 @@ from planner.services.steplog import describe_counts, logged_step
 
 log = logging.getLogger(__name__)
 
-STEPS = ("listings", "inventory", "orders", "inbound")
+# Inventory last: a Pan-EU pool's stock is shared between countries by their sales and its
+# inbound units by the shipments they belong to (amazon_stock.py), so even the first sync
+# shares it by the sales and shipments it has just brought.
+STEPS = ("listings", "orders", "inbound", "inventory")
 # An unfinished report older than this is asked for again rather than picked up: Amazon keeps
 # reports for a while, but a listings snapshot days old is not worth waiting for.
 PENDING_MAX_AGE = timedelta(days=2)
@@ -339,6 +342,7 @@ def _settings(c: Connection) -> tuple[object, ...]:
         c.inbound_order_type,
         c.default_source_warehouse,
         c.ignore_unreceived_after_days,
+        c.pooled_fba,
     )
 
 

@@ -37,6 +37,7 @@ class SqlConnections:
                 "inbound_order_type": connection.inbound_order_type.value,
                 "default_source_warehouse": connection.default_source_warehouse,
                 "ignore_unreceived_after_days": connection.ignore_unreceived_after_days,
+                "pooled_fba": connection.pooled_fba,
             },
         )
         self._lookup.remember("connection", connection.name, connection.id)
@@ -77,6 +78,7 @@ class SqlConnections:
                 inbound_order_type=InboundOrderType(h.inbound_order_type),
                 default_source_warehouse=h.default_source_warehouse,
                 ignore_unreceived_after_days=h.ignore_unreceived_after_days,
+                pooled_fba=h.pooled_fba,
                 id=h.id,
             )
             for h in heads

@@ -69,6 +69,7 @@ connections = Table(
     Column("inbound_order_type", String(16), nullable=False),
     Column("default_source_warehouse", String(64)),
     Column("ignore_unreceived_after_days", Integer),
+    Column("pooled_fba", Boolean, nullable=False, default=True),  # migration 0015
 )
 
 connection_marketplaces = Table(

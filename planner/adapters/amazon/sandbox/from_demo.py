@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 from planner.adapters.amazon.sandbox.state import (
     SandboxItem,
@@ -17,6 +19,79 @@ from planner.adapters.amazon.sandbox.state import (
 from planner.demo import DemoSeller
 from planner.domain.marketplaces import all_marketplaces, marketplace
 from planner.domain.orders import OrderStatus
+from planner.domain.pools import pool_of
+
+StockKey = tuple[str, str]  # (marketplace id, seller SKU)
+_STOCK_FIELDS = (
+    "fulfillable",
+    "reserved",
+    "inbound_working",
+    "inbound_shipped",
+    "inbound_receiving",
+    "unfulfillable",
+    "researching",
+)
+
+
+def stock_pools(accounts: Iterable[Iterable[str]]) -> dict[str, str]:
+    """Marketplace id -> the marketplace holding its pool's stock, per account's marketplaces.
+
+    An account selling in two or more marketplaces of one pool (Pan-EU) holds one stock for
+    them, as Amazon does (selling-partner-api-models #452); the UK is a pool of its own.
+    """
+    out: dict[str, str] = {}
+    for market_ids in accounts:
+        groups: dict[str, list[str]] = {}
+        for market_id in market_ids:
+            pool = pool_of(marketplace(market_id).country_code)
+            if pool is not None:
+                groups.setdefault(pool, []).append(market_id)
+        for members in groups.values():
+            if len(members) > 1:
+                out.update({m: members[0] for m in members})
+    return out
+
+
+class PooledStock(dict[StockKey, SandboxStock]):
+    """FBA stock by (marketplace, seller SKU), where a pooled marketplace reads and writes its
+    pool's one stock: every way in (get, [], setdefault, in) maps the marketplace first."""
+
+    def __init__(self, pools: dict[str, str]) -> None:
+        super().__init__()
+        self.pools = pools
+
+    @classmethod
+    def merged(cls, stock: dict[StockKey, SandboxStock], pools: dict[str, str]) -> PooledStock:
+        """The stock with each pool's members added up into one."""
+        out = cls(pools)
+        for key, level in stock.items():
+            have = out.get(key)
+            if have is None:
+                out[key] = level
+                continue
+            for name in _STOCK_FIELDS:
+                setattr(have, name, getattr(have, name) + getattr(level, name))
+            if level.updated and (have.updated is None or level.updated > have.updated):
+                have.updated = level.updated
+        return out
+
+    def key(self, key: StockKey) -> StockKey:
+        return (self.pools.get(key[0], key[0]), key[1])
+
+    def __getitem__(self, key: StockKey) -> SandboxStock:
+        return super().__getitem__(self.key(key))
+
+    def __setitem__(self, key: StockKey, value: SandboxStock) -> None:
+        super().__setitem__(self.key(key), value)
+
+    def __contains__(self, key: Any) -> bool:
+        return isinstance(key, tuple) and super().__contains__(self.key(key))
+
+    def get(self, key: StockKey, default: Any = None) -> Any:
+        return super().get(self.key(key), default)
+
+    def setdefault(self, key: StockKey, default: Any = None) -> Any:
+        return super().setdefault(self.key(key), default)
 
 
 def demo_listings(demo: DemoSeller) -> list[SandboxListing]:

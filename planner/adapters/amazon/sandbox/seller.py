@@ -17,10 +17,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.adapters.amazon.sandbox.from_demo import (
+    PooledStock,
     awkward_titles,
     demo_listings,
     demo_shipments,
     demo_stock,
+    stock_pools,
 )
 from planner.adapters.amazon.sandbox.inbound_stock import (
     FULFILLABLE,
@@ -76,7 +78,11 @@ __all__ = [  # what the other sandbox modules and the tests import from here
 class SandboxSeller:
     """Everything Amazon knows about the demo seller; thread-safe for the server."""
 
-    def __init__(self, demo: DemoSeller, *, now: datetime | None = None) -> None:
+    def __init__(
+        self, demo: DemoSeller, *, now: datetime | None = None, pooled: bool = True
+    ) -> None:
+        """`pooled`: accounts selling in several Pan-EU marketplaces hold one stock for them
+        (Pan-European FBA), answered for each; False: every marketplace holds its own."""
         self.lock = threading.RLock()
         self.demo = demo
         self.today = demo.today
@@ -93,7 +99,8 @@ class SandboxSeller:
         self.store_name = "Leafwise Tea Co"
         self.listings = demo_listings(demo)
         awkward_titles(self.listings)
-        self.stock = demo_stock(demo, self.listings, self.now)
+        pools = stock_pools(a.marketplace_ids for a in self.accounts) if pooled else {}
+        self.stock = PooledStock.merged(demo_stock(demo, self.listings, self.now), pools)
         self.orders = demo_orders(demo, self.listings)
         # The demo's shipments are already counted in its stock's inbound quantities.
         self.shipments, self.plans = demo_shipments(demo, self.listings)
