@@ -18,6 +18,7 @@ FAULT_KINDS = (
     "fatal",  # createReport: the report ends FATAL
     "truncate",  # document download: half the bytes
     "malformed",  # document download: a damaged line
+    "listed_late",  # createInboundPlan: listInboundPlans shows the plan only `seconds` later
 )
 
 
