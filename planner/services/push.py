@@ -297,9 +297,11 @@ def _say_stopped(exc: BaseException, number: str, state: PushState) -> None:
     )
     again = f"`planner push {number}` continues that plan from {step}"
     if isinstance(exc, MarketplaceError) and exc.kind.later:
-        exc.hint = f"in a few minutes, {again}"
+        exc.hint = f"push the order again in a few minutes: {again}"
+    elif exc.hint:
+        exc.hint = f"{exc.hint}: {again}"
     else:
-        exc.hint = f"{exc.hint}; {again}" if exc.hint else again
+        exc.hint = f"push the order again when that is fixed: {again}"
 
 
 class PushWorkflow:
