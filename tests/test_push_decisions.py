@@ -339,6 +339,18 @@ def test_a_plan_listed_after_the_wait_is_cancelled_as_a_twin_of_the_new_one() ->
     assert [p.plan_id for p in amazon.active()] == [flow.state.plan_id]
 
 
+def test_a_stale_claims_orphan_listed_late_is_cancelled_all_the_same() -> None:
+    claims, amazon = FakePushClaims(NUMBER), FakeInboundPlanGateway()
+    orphan, _ = amazon.create_inbound_plan(
+        "ATVPDKIKX0DER", name=plan_name(NUMBER, STALE.token or ""), source=DEMO_ADDRESS, items=()
+    )
+    amazon.unlisted[orphan] = 1  # not yet listed when the push looks for it first
+    claims.states[NUMBER] = STALE
+    flow = _walk(claims, amazon)
+    assert amazon.plans[orphan].status == "VOIDED"
+    assert flow.state is not None and [p.plan_id for p in amazon.active()] == [flow.state.plan_id]
+
+
 def test_an_expired_claim_without_its_time_is_looked_up_once() -> None:
     claims, amazon = FakePushClaims(NUMBER), FakeInboundPlanGateway()
     amazon.in_flight_seconds = 10.0

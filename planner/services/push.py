@@ -324,8 +324,9 @@ class PushWorkflow:
         self._claims, self._gateway, self._number = claims, gateway, order_number
         self._clock, self._beat, self._sleep = clock, beat, sleep
         self.state: PushState | None = None  # as this push last read or wrote it
-        # This push continued a dead push's claim: Amazon may hold a second plan of its name.
-        self._twins = False
+        # Names under which Amazon may still list a plan a dead push's create made (a continued
+        # claim's, a stale claim's): at the end every such plan but the order's is cancelled.
+        self._twin_names: list[str] = []
 
     def walk(
         self, target: PushTarget, *, split: bool, settings: PushSettings
@@ -402,10 +403,11 @@ class PushWorkflow:
                 raise PushInProgress(BEING_SAVED.format(number=self._number), hint=WAIT_HINT)
         if held is not None and held.stage is PushStage.STALE:
             self._cancel_orphan(held)
+            self._twin_names.append(self._name(held))  # its plan may be listed later still
         claimed = claim(held, now=int(self._clock()), token=uuid.uuid4().hex[:12])
         self._swap(claimed, split=split)
         if held is not None and held.continues:  # a push died before Amazon's answer
-            self._twins = True
+            self._twin_names.append(self._name(claimed))
             # A dead push's createInboundPlan may still be in flight, and Amazon lists the plan
             # it makes only later: no plan under the name means none only once that is over.
             until = held.claimed_at + self._gateway.create_seconds() if held.claimed_at else 0
@@ -431,19 +433,20 @@ class PushWorkflow:
         return plan_name(self._number, state.token)
 
     def _cancel_twins(self, *, quietly: bool = False) -> None:
-        """Cancel every other active plan under this push's name (a dead push's create that
-        Amazon listed too late to be adopted): the order keeps exactly one plan."""
+        """Cancel every other active plan under a dead push's name (its create, listed too late
+        to be adopted or cancelled before): the order keeps exactly one plan."""
         state = self.state
-        if not self._twins or state is None or state.plan_id is None or state.token is None:
+        if state is None or state.plan_id is None:
             return
         try:
-            for twin in self._gateway.inbound_plans_named(self._name(state)):
-                if twin.plan_id != state.plan_id and twin.status == "ACTIVE":
-                    self._gateway.cancel_inbound_plan(twin.plan_id)
+            while self._twin_names:
+                for twin in self._gateway.inbound_plans_named(self._twin_names[0]):
+                    if twin.plan_id != state.plan_id and twin.status == "ACTIVE":
+                        self._gateway.cancel_inbound_plan(twin.plan_id)
+                self._twin_names.pop(0)
         except MarketplaceError:
             if not quietly:
                 raise
-        self._twins = False
 
     def _cancel_orphan(self, stale: PushState) -> None:
         """Cancel the plan a dead push may have made for what the order was before an edit."""
