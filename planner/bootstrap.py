@@ -164,6 +164,7 @@ class App:
                     client_secret=creds.client_secret,
                     refresh_token=creds.refresh_token,
                     poll=SANDBOX_POLL,
+                    timeout=float(amazon.request_timeout_seconds),
                 )
             )
         secrets = (amazon.client_id, amazon.client_secret, connection.refresh_token)
@@ -183,6 +184,7 @@ class App:
                 client_id=client_id,
                 client_secret=client_secret,
                 refresh_token=refresh_token,
+                timeout=float(amazon.request_timeout_seconds),
             )
         )
 

@@ -1050,6 +1050,9 @@ class FakeInboundPlanGateway(InboundPlanGateway):
         self._faults: dict[str, MarketplaceError] = {}
         self._lost: set[str] = set()
         self._ids = itertools.count(1)
+        # A lost createInboundPlan may make its plan this long after it was sent (see the port).
+        self.in_flight_seconds = 0.0
+        self.unlisted: dict[str, int] = {}  # plan id -> listings it is still missing from
 
     # -- test controls --------------------------------------------------------------------------
 
@@ -1107,9 +1110,24 @@ class FakeInboundPlanGateway(InboundPlanGateway):
 
     def find_inbound_plan(self, name: str) -> str | None:
         self._call("find_inbound_plan")
+        live = self._listed(name)
+        return live[0] if live else None
+
+    def inbound_plans_named(self, name: str) -> list[InboundPlanLink]:
+        self._call("inbound_plans_named")
+        return [InboundPlanLink(i, self.plans[i].status) for i in self._listed(name)]
+
+    def _listed(self, name: str) -> list[str]:
+        """Live plans of this name that Amazon lists now (a late one counts down a listing)."""
         found = [p.plan_id for p in self.plans.values() if p.name == name]
         live = [i for i in found if self.plans[i].status in ("ACTIVE", "SHIPPED")]
-        return live[0] if live else None
+        for i in [i for i in live if self.unlisted.get(i, 0) > 0]:
+            self.unlisted[i] -= 1
+            live.remove(i)
+        return live
+
+    def create_seconds(self) -> float:
+        return self.in_flight_seconds
 
     def inbound_plan_status(self, plan_id: str) -> str:
         self._call("inbound_plan_status")

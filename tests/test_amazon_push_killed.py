@@ -124,8 +124,11 @@ def test_a_long_order_number_gets_a_lease_name_that_fits_and_is_its_own(engine: 
         assert saving(conn, [long, longer, "PO-1"], now=now + 2) == {long, longer}
 
 
-def _push_killed_when(workdir: Path, number: str, stopped: Callable[[], bool]) -> int:
-    """Start `planner push` in its own process and SIGKILL it once `stopped()` is true."""
+def _push_killed_when(
+    workdir: Path, number: str, stopped: Callable[[], bool], *, after: float = 0.0
+) -> int:
+    """Start `planner push` in its own process and SIGKILL it `after` seconds once `stopped()`
+    is true."""
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, "PYTHONPATH": path}
     log_path = workdir / "killed-push.log"
@@ -140,6 +143,7 @@ def _push_killed_when(workdir: Path, number: str, stopped: Callable[[], bool]) -
                 assert process.poll() is None, log_path.read_text()
                 assert time.monotonic() < deadline, "the push never reached the held request"
                 time.sleep(0.02)
+            time.sleep(after)
             process.send_signal(signal.SIGKILL)
             # Waited for: a killed process nobody has reaped is still there (a zombie).
             assert process.wait(timeout=30) == -signal.SIGKILL
@@ -237,3 +241,60 @@ def test_an_edit_after_a_push_killed_before_amazon_answered_voids_the_old_plan(
         assert not cli_box.stats.rejections
     finally:
         app.close()
+
+
+# Issue 17 item 12: Amazon answers createInboundPlan after 6 s and lists the plan 2 s after
+# making it; the push is killed while the create is in flight, and pushed again at once.
+SLOW_CREATE, LISTED_LATE = 6.0, 2.0
+
+
+@pytest.mark.parametrize(
+    ("kill_after", "timeout"),
+    [(0.5, 8), (2.5, 8), (5.0, 8), (None, 4)],  # None: not killed, the create timed out
+)
+def test_a_slow_create_killed_in_flight_leaves_exactly_one_active_plan(
+    kill_after: float | None,
+    timeout: int,
+    tmp_path: Path,
+    cli_box: AmazonSandbox,
+    demo_seller: DemoSeller,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (number,) = cli_orders(tmp_path, cli_box, demo_seller, monkeypatch)
+    toml = tmp_path / "planner.toml"  # each request's timeout: what the next push waits for
+    limit = f'mode = "sp-api"\nrequest_timeout_seconds = {timeout}\n'
+    toml.write_text(toml.read_text().replace('mode = "sp-api"\n', limit, 1))
+    cli_box.inject(CREATE, "slow", times=1, seconds=SLOW_CREATE)
+    cli_box.inject(CREATE, "listed_late", times=1, seconds=LISTED_LATE)
+    sent = time.monotonic()
+    if kill_after is None:
+        code, _, err = run(capsys, "push", number, "--split")
+        assert code != 0 and "createInboundPlan" in err, err
+        timed_out = build_app(cwd=tmp_path)
+        try:
+            held = SqlPushClaims(timed_out.engine).current(number)
+        finally:
+            timed_out.close()
+        assert held is not None and held.stage is PushStage.EXPIRED and held.claimed_at > 0
+    else:
+
+        def held_in() -> bool:
+            return cli_box.stats.faults[f"{CREATE}:slow"] > 0
+
+        _push_killed_when(tmp_path, number, held_in, after=kill_after)
+    assert not plans_of(cli_box, number), "Amazon has not made the plan yet"
+    code, out, err = run(capsys, "push", number, "--split")  # at once: Amazon lists nothing yet
+    assert code == 0, err
+    plan_id = pushed_plan_id(out)
+    time.sleep(max(0.0, sent + SLOW_CREATE + LISTED_LATE + 1.0 - time.monotonic()))
+    assert plans_of(cli_box, number) == [plan_id], "exactly one ACTIVE plan, the order's"
+    assert cli_box.stats.requests[CREATE] == 1, "the dead push's plan was waited for, adopted"
+    app = build_app(cwd=tmp_path)
+    try:
+        pushed = order(app.engine, number)
+        assert pushed.amazon is not None and pushed.amazon.finished
+        assert pushed.amazon.inbound_plan_id == plan_id
+    finally:
+        app.close()
+    assert not cli_box.stats.rejections

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from planner.domain.errors import DomainRuleViolation, InvalidInput, InvalidTransition, OrderLocked
 from planner.domain.orders import AmazonLink, OrderKind, OrderLine, OrderStatus, StockOrder
+from planner.domain.push import PushStage
 
 DAY = date(2026, 6, 1)
 
@@ -126,3 +127,20 @@ def test_amazon_closing_an_order_sets_its_received_day_once() -> None:
     # Reopened (Amazon reported another shipment of the order): received no longer.
     order.follow_amazon(OrderStatus.PARTIALLY_RECEIVED, on=date(2026, 6, 9))
     assert (order.status, order.received_on) == (OrderStatus.PARTIALLY_RECEIVED, None)
+
+
+def test_an_order_whose_push_stopped_part_way_reads_as_being_saved_and_says_how_to_finish() -> None:
+    order = StockOrder("TO-7", OrderKind.TRANSFER, "FBA-US", source="IP-MAIN",
+                       status=OrderStatus.OPEN, lines=[OrderLine("A", 10)],
+                       amazon=AmazonLink("wf-9"), push_step=PushStage.BOX_CONTENTS)  # fmt: skip
+    assert order.locked and order.half_saved
+    assert order.amazon_state == "being saved, stopped at box contents"
+    with pytest.raises(OrderLocked) as refused:
+        order.set_quantity("A", 12)
+    assert "stopped at box contents" in str(refused.value) and "wf-9" in str(refused.value)
+    assert "`planner push TO-7` continues that plan" in str(refused.value)
+    order.saving = True
+    assert order.amazon_state == "being saved to Amazon right now"
+    order.saving = False
+    order.amazon = AmazonLink("wf-9", pushed_at=datetime(2026, 12, 1, tzinfo=UTC))
+    assert not order.half_saved and order.amazon_state == "locked (saved to Amazon)"

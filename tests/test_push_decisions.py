@@ -209,7 +209,10 @@ def test_a_stale_claims_orphan_plan_is_cancelled_and_a_new_one_made() -> None:
     ("kind", "after"),
     [
         (FailureKind.REFUSED, PushStage.CANCELLED),  # Amazon said no: no plan to look for
+        (FailureKind.REJECTED, PushStage.CANCELLED),
+        (FailureKind.THROTTLED, PushStage.CANCELLED),  # 429: Amazon never took the request
         (FailureKind.UNAVAILABLE, PushStage.EXPIRED),  # no answer: the plan may exist
+        (FailureKind.TRANSIENT, PushStage.EXPIRED),
     ],
 )
 def test_a_failed_create_leaves_the_claim_by_what_the_failure_means(
@@ -282,3 +285,96 @@ def test_a_plan_voided_at_amazon_is_replaced_by_a_new_one() -> None:
     flow = _walk(claims, amazon)
     assert flow.state is not None and flow.state.plan_id != old.plan_id
     assert len(amazon.active()) == 1
+
+
+# -- a dead push's createInboundPlan still in flight (issue 17 item 12) ---------------------------
+
+
+def _timed_flow(claims: FakePushClaims, amazon: FakeInboundPlanGateway) -> PushWorkflow:
+    now = [float(NOW)]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    return PushWorkflow(
+        claims, amazon, NUMBER, clock=lambda: now[0], beat=lambda: None, sleep=sleep
+    )
+
+
+def _dead_push_made(
+    amazon: FakeInboundPlanGateway, claims: FakePushClaims, *, late: int, stage: PushStage
+) -> str:
+    """A push claimed the order at NOW and died (or timed out: expired); its create made a plan
+    Amazon lists only after `late` more listings."""
+    dead = PushState(stage, token="aaaaaaaaaaaa", claimed_at=NOW)
+    claims.states[NUMBER] = dead
+    made, _ = amazon.create_inbound_plan(
+        "ATVPDKIKX0DER", name=plan_name(NUMBER, dead.token or ""), source=DEMO_ADDRESS, items=()
+    )
+    amazon.unlisted[made] = late
+    amazon.in_flight_seconds = 10.0
+    return made
+
+
+@pytest.mark.parametrize("stage", [PushStage.CLAIMED, PushStage.EXPIRED])
+def test_a_plan_listed_late_is_waited_for_and_adopted_not_made_again(stage: PushStage) -> None:
+    claims, amazon = FakePushClaims(NUMBER), FakeInboundPlanGateway()
+    made = _dead_push_made(amazon, claims, late=3, stage=stage)
+    flow = _timed_flow(claims, amazon)
+    flow.walk(_target(), split=True, settings=PushSettings(carrier="any", default_item=DEMO_ITEM))
+    assert flow.state is not None and flow.state.plan_id == made
+    assert amazon.calls["create_inbound_plan"] == 1, "only the dead push's"
+    assert amazon.calls["find_inbound_plan"] == 4, "looked again until Amazon listed it"
+    assert [p.plan_id for p in amazon.active()] == [made]
+
+
+def test_a_plan_listed_after_the_wait_is_cancelled_as_a_twin_of_the_new_one() -> None:
+    claims, amazon = FakePushClaims(NUMBER), FakeInboundPlanGateway()
+    late = _dead_push_made(amazon, claims, late=6, stage=PushStage.CLAIMED)  # hidden all along
+    flow = _timed_flow(claims, amazon)
+    flow.walk(_target(), split=True, settings=PushSettings(carrier="any", default_item=DEMO_ITEM))
+    assert amazon.calls["find_inbound_plan"] == 6, "until claim time + the create's timeout"
+    assert flow.state is not None and flow.state.plan_id != late
+    assert amazon.plans[late].status == "VOIDED", "the dead push's plan, listed too late"
+    assert [p.plan_id for p in amazon.active()] == [flow.state.plan_id]
+
+
+def test_a_stale_claims_orphan_listed_late_is_cancelled_all_the_same() -> None:
+    claims, amazon = FakePushClaims(NUMBER), FakeInboundPlanGateway()
+    orphan, _ = amazon.create_inbound_plan(
+        "ATVPDKIKX0DER", name=plan_name(NUMBER, STALE.token or ""), source=DEMO_ADDRESS, items=()
+    )
+    amazon.unlisted[orphan] = 1  # not yet listed when the push looks for it first
+    claims.states[NUMBER] = STALE
+    flow = _walk(claims, amazon)
+    assert amazon.plans[orphan].status == "VOIDED"
+    assert flow.state is not None and [p.plan_id for p in amazon.active()] == [flow.state.plan_id]
+
+
+def test_an_expired_claim_without_its_time_is_looked_up_once() -> None:
+    claims, amazon = FakePushClaims(NUMBER), FakeInboundPlanGateway()
+    amazon.in_flight_seconds = 10.0
+    claims.states[NUMBER] = EXPIRED
+    _timed_flow(claims, amazon).walk(
+        _target(), split=True, settings=PushSettings(carrier="any", default_item=DEMO_ITEM)
+    )
+    assert amazon.calls["find_inbound_plan"] == 1 and amazon.calls["create_inbound_plan"] == 1
+
+
+# -- a push stopped part-way says so (issue 17 item 11) ------------------------------------------
+
+
+@pytest.mark.parametrize("kind", [FailureKind.TRANSIENT, FailureKind.BAD_RESPONSE])
+def test_a_stopped_push_says_where_it_stopped_and_that_pushing_again_continues(
+    kind: FailureKind,
+) -> None:
+    claims, amazon = FakePushClaims(NUMBER), FakeInboundPlanGateway()
+    amazon.fail("set_packing_information", MarketplaceError("Amazon said nothing", kind=kind))
+    with pytest.raises(MarketplaceError) as stopped:
+        _walk(claims, amazon)
+    held = claims.states[NUMBER]
+    assert held is not None and held.stage is PushStage.STOPPED and held.plan_id is not None
+    text = str(stopped.value)
+    assert f"order {NUMBER} is being saved to Amazon, stopped at box contents" in text
+    assert f"inbound plan {held.plan_id} is kept" in text and "Amazon said nothing" in text
+    assert f"`planner push {NUMBER}` continues that plan from box contents" in text

@@ -67,6 +67,10 @@ def _amazon(view: OrderView) -> str:
         return "not sent to Amazon (assembled here)"
     if o.amazon is not None:
         ships = ", ".join(o.amazon.shipment_ids) or "no shipment yet"
+        if o.half_saved and not o.saving:  # pushing again continues the same plan
+            return f"{o.amazon_state} as {o.amazon.inbound_plan_id}; push it again to finish"
+        if o.half_saved:
+            return f"{o.amazon_state} as {o.amazon.inbound_plan_id}"
         return f"saved as {o.amazon.inbound_plan_id} (locked); shipments {ships}"
     if o.external_ref:
         return f"mirrors FBA shipment {o.external_ref}"

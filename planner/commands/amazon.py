@@ -287,7 +287,7 @@ def sandbox_group() -> None:
     help=(
         "Make Amazon misbehave: OPERATION an SP-API operation (or * for all, lwa, document), "
         "KIND one of throttle, error500, error503, slow, drop, expire_token, fatal, truncate, "
-        "malformed, long_report, repeat_token; TIMES calls (default 1) or 'always'; "
+        "malformed, long_report, repeat_token, listed_late; TIMES calls (default 1) or 'always'; "
         "SECONDS for slow. Repeatable."
     ),
 )

@@ -47,6 +47,8 @@ def order_json(o: StockOrder, kinds: dict[str, str]) -> dict[str, object]:
         "amazon_shipment": o.external_ref
         or (",".join(o.amazon.shipment_ids) if o.amazon else None),
         "locked": o.locked,
+        # issue 17: a push that made the plan but stopped: the step it stopped at (else null)
+        "push_stopped_at": _stopped_at(o),
         # issue 6's interface: the order as `planner push` and the checks see it
         "id": o.number,
         "destination_kind": kinds.get(o.destination),
@@ -63,6 +65,11 @@ def order_json(o: StockOrder, kinds: dict[str, str]) -> dict[str, object]:
             for x in o.lines
         ],
     }
+
+
+def _stopped_at(o: StockOrder) -> str | None:
+    stopped = o.half_saved and not o.saving and o.push_step is not None
+    return o.push_step.value if stopped and o.push_step is not None else None
 
 
 @cli.command("orders")
@@ -105,7 +112,7 @@ def orders_cmd(
             o.destination,
             o.expected_on,
             f"{sum(line.received for line in o.lines)}/{o.units}",
-            "locked (saved to Amazon)" if o.locked else (o.external_ref or ""),
+            o.amazon_state or (o.external_ref or ""),
         )
         for o in chosen
     ]

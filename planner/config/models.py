@@ -188,6 +188,10 @@ class AmazonSettings(Section):
     lwa_endpoint: HttpUrl | None = None
     client_id_env: EnvName = "SP_API_CLIENT_ID"
     client_secret_env: EnvName = "SP_API_CLIENT_SECRET"
+    # How long one SP-API request may wait for its answer. A push killed while its
+    # createInboundPlan was in flight is followed by one that waits this long (plus Amazon's
+    # listing delay) before it concludes the plan was not made.
+    request_timeout_seconds: Annotated[int, Field(strict=True, ge=1, le=300)] = 30
     connections: tuple[Connection, ...] = Field(default_factory=demo_connections, min_length=1)
     push: PushSection = PushSection()
     client_id: SecretStr | None = Field(default=None, exclude=True)

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from planner.domain.catalog import BillOfMaterials
 from planner.domain.errors import DomainRuleViolation, InvalidInput, InvalidTransition, OrderLocked
+from planner.domain.push import PushStage, step_words
 from planner.domain.warehouses import Warehouse, WarehouseKind
 
 
@@ -112,6 +113,9 @@ class StockOrder:
     # The day the last units arrived (the order became received); None while open, and for
     # orders received before planner kept the day. Planning measures vendors' lead times by it.
     received_on: date | None = None
+    # A push that made the order's plan but has not finished: the step it stopped at (failed,
+    # or was killed in). None: no unfinished push. The next push continues the same plan.
+    push_step: PushStage | None = None
 
     def __post_init__(self) -> None:
         if self.kind is OrderKind.TRANSFER and self.source == self.destination:
@@ -130,6 +134,21 @@ class StockOrder:
         return self.amazon is not None
 
     @property
+    def half_saved(self) -> bool:
+        """Amazon has the order's inbound plan but the push has not taken every step yet."""
+        return self.amazon is not None and not self.amazon.finished
+
+    @property
+    def amazon_state(self) -> str:
+        """Where saving the order to Amazon stands, in words ("" when it never started)."""
+        if self.saving:
+            return "being saved to Amazon right now"
+        if self.half_saved:
+            step = step_words(self.push_step) if self.push_step else "an unknown step"
+            return f"being saved, stopped at {step}"
+        return "locked (saved to Amazon)" if self.locked else ""
+
+    @property
     def source_unknown(self) -> bool:
         """A purchase or transfer whose origin Amazon did not tell (assemblies have none)."""
         return self.kind is not OrderKind.ASSEMBLY and self.source is None
@@ -139,6 +158,14 @@ class StockOrder:
             raise OrderLocked(
                 f"order {self.number} is being saved to Amazon right now",
                 hint="wait for the push to finish; if it fails the order can be edited again",
+            )
+        if self.half_saved:
+            assert self.amazon is not None
+            raise OrderLocked(
+                f"order {self.number} is {self.amazon_state}: Amazon holds its inbound plan "
+                f"{self.amazon.inbound_plan_id}, so it cannot be edited here",
+                hint=f"`planner push {self.number}` continues that plan from where it stopped; "
+                "once saved, edit it in Amazon",
             )
         if self.locked:
             raise OrderLocked(

@@ -69,7 +69,10 @@ class PushState:
 
     stage: PushStage
     token: str | None = None  # names the plan: `planner <order> <token>` (None: no claim yet)
-    claimed_at: int = 0  # unix seconds a running claim was taken (0: no claim running)
+    # unix seconds the claim was last taken: its createInboundPlan was sent after that (kept when
+    # the claim expires, so the next push knows how long that create may still be in flight;
+    # 0: no claim, or one from before planner kept the time)
+    claimed_at: int = 0
     plan_id: str | None = None  # Amazon's inbound plan id (only in STEPS, DONE and STOPPED)
     step: PushStage | None = None  # STOPPED: the step the push failed at
 
@@ -106,6 +109,11 @@ def _illegal(state: PushState | None, to: str) -> IllegalPushTransition:
     return IllegalPushTransition(f"a push cannot go from {stage} to {to}")
 
 
+def step_words(stage: PushStage) -> str:
+    """A workflow step as people read it ("box contents", "delivery window")."""
+    return "creating the plan" if stage is PushStage.PLAN_CREATED else stage.value.replace("_", " ")
+
+
 def plan_name(order_number: str, token: str) -> str:
     """The plan's name at Amazon: unique to the claim, so a lost answer can be found again."""
     return f"planner {order_number} {token}"[:40]
@@ -127,10 +135,14 @@ def claim(state: PushState | None, *, now: int, token: str) -> PushState:
 
 
 def expire(state: PushState) -> PushState:
-    """The push ended before Amazon's answer: the claim (and its plan name) waits for the next."""
+    """The push ended before Amazon's answer: the claim (and its plan name) waits for the next.
+
+    The claim's time stays: Amazon may still make the plan of a create sent after it, and list
+    it later still, so the next push looks for it until that could no longer happen.
+    """
     if state.stage is not PushStage.CLAIMED:
         raise _illegal(state, PushStage.EXPIRED)
-    return replace(state, stage=PushStage.EXPIRED, claimed_at=0)
+    return replace(state, stage=PushStage.EXPIRED)
 
 
 def edited(state: PushState | None, *, push_running: bool) -> PushState | None:

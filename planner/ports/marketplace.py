@@ -15,32 +15,55 @@ class FailureKind(enum.StrEnum):
     """What a failed request means for the one who sent it (set by the connector, never guessed
     from the message's words)."""
 
-    REFUSED = "refused"  # Amazon answered no (4xx, access, credentials): nothing was done
-    UNAVAILABLE = "unavailable"  # no answer within the retries: it may have been done or not
+    REFUSED = "refused"  # access refused (403, Login with Amazon): nothing was done
+    REJECTED = "rejected"  # Amazon read the request and said no (400, 409, 422): `codes` say why
+    NOT_FOUND = "not_found"  # Amazon does not know the thing asked for (404)
+    THROTTLED = "throttled"  # 429s outlasted the retries: Amazon did nothing; later will do
+    TRANSIENT = "transient"  # no answer within the retries (5xx, timeout): done or not, unknown
     UNFINISHED = "unfinished"  # a workflow step is not done (yet): sending it again continues
     FAILED = "failed"  # an asynchronous operation or report ended failed
     BAD_RESPONSE = "bad_response"  # an answer not shaped as the API says
     OTHER = "other"
+    UNAVAILABLE = "transient"  # the name TRANSIENT had before issue 17 (an alias of it)
+
+    @property
+    def nothing_done(self) -> bool:
+        """Amazon certainly did not act on the request (it answered no, or not yet)."""
+        return self in (self.REFUSED, self.REJECTED, self.NOT_FOUND, self.THROTTLED)
+
+    @property
+    def later(self) -> bool:
+        """Sending the same request again later may succeed."""
+        return self in (self.THROTTLED, self.TRANSIENT, self.UNFINISHED)
 
 
 class MarketplaceError(PlannerError):
     """Amazon (or a stand-in for it) refused or failed a request; the message says which.
 
     `kind` says what it means (FailureKind): each connector error class sets its own, and a
-    single error may be given another one.
+    single error may be given another one. `codes`: Amazon's problem codes (the `code` of each
+    entry of an SP-API error body's `errors` list, or of an operation's problems), in its order.
     """
 
     kind: FailureKind = FailureKind.OTHER
     # True when every request of the connection would fail alike (its credentials are refused):
     # the sync stops that connection instead of running its other steps into the same wall.
     whole_connection: bool = False
+    codes: tuple[str, ...] = ()
 
     def __init__(
-        self, message: str, *, hint: str | None = None, kind: FailureKind | None = None
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        kind: FailureKind | None = None,
+        codes: Sequence[str] = (),
     ) -> None:
         super().__init__(message, hint=hint)
         if kind is not None:
             self.kind = kind
+        if codes:
+            self.codes = tuple(codes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,8 +112,15 @@ class InboundOperationFailed(MarketplaceError):
 
     kind = FailureKind.FAILED
 
-    def __init__(self, message: str, *, problems: Sequence[str] = (), hint: str | None = None):
-        super().__init__(message, hint=hint)
+    def __init__(
+        self,
+        message: str,
+        *,
+        problems: Sequence[str] = (),
+        hint: str | None = None,
+        codes: Sequence[str] = (),
+    ):
+        super().__init__(message, hint=hint, codes=codes)
         self.problems = tuple(problems)
 
     def __str__(self) -> str:
@@ -141,6 +148,15 @@ class InboundPlanGateway(Protocol):
 
     def find_inbound_plan(self, name: str) -> str | None:
         """An active or shipped plan with exactly this name (to adopt after a lost answer)."""
+        ...
+
+    def inbound_plans_named(self, name: str) -> list[InboundPlanLink]:
+        """Every active or shipped plan with exactly this name (their ids and statuses)."""
+        ...
+
+    def create_seconds(self) -> float:
+        """How long after it was sent a createInboundPlan whose answer never came may still
+        make a plan that listInboundPlans then lists (its timeout plus Amazon's listing delay)."""
         ...
 
     def inbound_plan_status(self, plan_id: str) -> str: ...

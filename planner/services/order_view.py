@@ -72,8 +72,16 @@ def order_headline(o: StockOrder) -> str:
     return (
         f"{o.number} ({o.kind.value}): {o.status.value}, {o.source or source_unknown(o)} → "
         f"{o.destination}, expected {o.expected_on or 'unknown'}"
-        + (f"; saved to Amazon as {link.inbound_plan_id} (locked)" if link else "")
+        + (_amazon_words(o) if link else "")
     )
+
+
+def _amazon_words(o: StockOrder) -> str:
+    assert o.amazon is not None
+    plan = o.amazon.inbound_plan_id
+    if o.half_saved:
+        return f"; {o.amazon_state} (inbound plan {plan}; `planner push {o.number}` continues it)"
+    return f"; saved to Amazon as {plan} (locked)"
 
 
 def source_unknown(order: StockOrder) -> str:

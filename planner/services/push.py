@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from planner.domain.activity import AuditEntry
-from planner.domain.errors import DomainRuleViolation, InvalidTransition
+from planner.domain.errors import DomainRuleViolation, InvalidTransition, PlannerError
 from planner.domain.orders import AmazonLink, OrderKind, OrderStatus, StockOrder
 from planner.domain.push import (
     STEPS,
@@ -39,6 +39,7 @@ from planner.domain.push import (
     plan_name,
     reach,
     resume,
+    step_words,
     stop,
 )
 from planner.domain.warehouses import Warehouse, WarehouseKind
@@ -80,6 +81,8 @@ __all__ = [
     "ShipmentPush",
 ]
 
+# How often a push looks for a plan a dead push's lost createInboundPlan may still make.
+LOOK_AGAIN_SECONDS = 2.0
 PUSH_AGAIN = "push the order again in a few minutes; it continues the same inbound plan"
 NO_SINGLE_DESTINATION = (
     "Do not split shipments needs Amazon's inventory placement service enabled: Amazon offered "
@@ -145,11 +148,6 @@ class ShipmentPush:
                 return self._push(gateway, order_number, split=split, actor=actor, beat=lease.renew)
             finally:
                 lease.release()
-        except MarketplaceError as exc:
-            # The connector's words are for the daily sync; a push is retried by pushing again.
-            if exc.kind is FailureKind.UNAVAILABLE:
-                exc.hint = PUSH_AGAIN
-            raise
         finally:
             gateway.close()
 
@@ -173,8 +171,15 @@ class ShipmentPush:
                               number=order_number, extra=sizes)  # fmt: skip
         target = replace(target, items=items)
         flow = PushWorkflow(self._claims, gateway, order_number, clock=self._clock, beat=beat)
-        plan_id, chosen, fcs = flow.walk(target, split=split, settings=self._settings)
-        found = gateway.inbound_plans([plan_id])
+        try:
+            plan_id, chosen, fcs = flow.walk(target, split=split, settings=self._settings)
+            found = gateway.inbound_plans([plan_id])
+        except MarketplaceError as exc:
+            # The connector's words are for the daily sync; a push is retried by pushing again
+            # (a stopped push's error says so already, with its step and plan).
+            if exc.kind.later and not flow.stopped:
+                exc.hint = PUSH_AGAIN
+            raise
         shipment_ids = found[0].shipment_ids if found else chosen.shipment_ids
         confirmations = found[0].confirmation_ids if found else ()
         earlier = target.order.amazon
@@ -293,8 +298,26 @@ def _pack_size(uow: PushWork, sku: str) -> int:
 
 
 def _refused(exc: MarketplaceError) -> bool:
-    """Amazon answered no: no plan was made, nothing to look for later."""
-    return exc.kind in (FailureKind.REFUSED, FailureKind.FAILED)
+    """Amazon answered no (or not now): no plan was made, nothing to look for later."""
+    return exc.kind.nothing_done or exc.kind is FailureKind.FAILED
+
+
+def _say_stopped(exc: BaseException, number: str, state: PushState) -> None:
+    """The error of a push that stopped part-way says where, and that pushing again continues."""
+    if not isinstance(exc, PlannerError) or state.step is None:
+        return
+    step = step_words(state.step)
+    exc.message = (
+        f"order {number} is being saved to Amazon, stopped at {step} (inbound plan "
+        f"{state.plan_id} is kept): {exc.message}"
+    )
+    again = f"`planner push {number}` continues that plan from {step}"
+    if isinstance(exc, MarketplaceError) and exc.kind.later:
+        exc.hint = f"push the order again in a few minutes: {again}"
+    elif exc.hint:
+        exc.hint = f"{exc.hint}: {again}"
+    else:
+        exc.hint = f"push the order again when that is fixed: {again}"
 
 
 class PushWorkflow:
@@ -312,10 +335,14 @@ class PushWorkflow:
         *,
         clock: Callable[[], float],
         beat: Callable[[], None],
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._claims, self._gateway, self._number = claims, gateway, order_number
-        self._clock, self._beat = clock, beat
+        self._clock, self._beat, self._sleep = clock, beat, sleep
         self.state: PushState | None = None  # as this push last read or wrote it
+        # Names under which Amazon may still list a plan a dead push's create made (a continued
+        # claim's, a stale claim's): at the end every such plan but the order's is cancelled.
+        self._twin_names: list[str] = []
 
     def walk(
         self, target: PushTarget, *, split: bool, settings: PushSettings
@@ -345,11 +372,19 @@ class PushWorkflow:
             )
         except PushInProgress:
             raise  # another push has the order now: its state is not this push's to write
-        except BaseException:
+        except BaseException as exc:
             if self.state is not None and self.state.stage in STEPS:
-                self._try(stop(self.state))  # the plan stays: the next push continues it
+                if self._try(stop(self.state)):  # the plan stays: the next push continues it
+                    _say_stopped(exc, self._number, self.state)
+                self._cancel_twins(quietly=True)
             raise
+        self._cancel_twins()
         return plan_id, chosen, fcs
+
+    @property
+    def stopped(self) -> bool:
+        """This push stopped part-way (its error says where; the plan is kept)."""
+        return self.state is not None and self.state.stage is PushStage.STOPPED
 
     def at(self, stage: PushStage) -> None:
         """Before a step: renew the lease, and record the step the push is at."""
@@ -385,10 +420,15 @@ class PushWorkflow:
                 raise PushInProgress(BEING_SAVED.format(number=self._number), hint=WAIT_HINT)
         if held is not None and held.stage is PushStage.STALE:
             self._cancel_orphan(held)
+            self._twin_names.append(self._name(held))  # its plan may be listed later still
         claimed = claim(held, now=int(self._clock()), token=uuid.uuid4().hex[:12])
         self._swap(claimed, split=split)
         if held is not None and held.continues:  # a push died before Amazon's answer
-            adopted = self._look_up(claimed)
+            self._twin_names.append(self._name(claimed))
+            # A dead push's createInboundPlan may still be in flight, and Amazon lists the plan
+            # it makes only later: no plan under the name means none only once that is over.
+            until = held.claimed_at + self._gateway.create_seconds() if held.claimed_at else 0
+            adopted = self._look_up(claimed, until=until)
             if adopted is not None:
                 self._swap(created(claimed, adopted))
                 return adopted
@@ -409,16 +449,39 @@ class PushWorkflow:
         assert state.token is not None
         return plan_name(self._number, state.token)
 
+    def _cancel_twins(self, *, quietly: bool = False) -> None:
+        """Cancel every other active plan under a dead push's name (its create, listed too late
+        to be adopted or cancelled before): the order keeps exactly one plan."""
+        state = self.state
+        if state is None or state.plan_id is None:
+            return
+        try:
+            while self._twin_names:
+                for twin in self._gateway.inbound_plans_named(self._twin_names[0]):
+                    if twin.plan_id != state.plan_id and twin.status == "ACTIVE":
+                        self._gateway.cancel_inbound_plan(twin.plan_id)
+                self._twin_names.pop(0)
+        except MarketplaceError:
+            if not quietly:
+                raise
+
     def _cancel_orphan(self, stale: PushState) -> None:
         """Cancel the plan a dead push may have made for what the order was before an edit."""
         orphan = self._gateway.find_inbound_plan(self._name(stale))
         if orphan is not None and self._gateway.inbound_plan_status(orphan) == "ACTIVE":
             self._gateway.cancel_inbound_plan(orphan)
 
-    def _look_up(self, claimed: PushState) -> str | None:
-        """The plan an earlier push made under this claim's name; the claim expires on failure."""
+    def _look_up(self, claimed: PushState, *, until: float) -> str | None:
+        """The plan an earlier push made under this claim's name, looked for until `until` (unix
+        seconds) while none is listed; the claim expires on failure."""
         try:
-            return self._gateway.find_inbound_plan(self._name(claimed))
+            while True:
+                found = self._gateway.find_inbound_plan(self._name(claimed))
+                left = until - self._clock()
+                if found is not None or left <= 0:
+                    return found
+                self._sleep(min(LOOK_AGAIN_SECONDS, left))
+                self._beat()
         except BaseException:
             # Unknown whether the plan exists: leave the claim (and its name) for the next push.
             self._try(expire(claimed))

@@ -18,7 +18,7 @@ from planner.domain.orders import (
     OrderStatus,
     StockOrder,
 )
-from planner.domain.push import PLANNED, PushStage, PushState, edited
+from planner.domain.push import PLANNED, STEPS, PushStage, PushState, edited
 from planner.store import tables as t
 from planner.store.lease import saving
 from planner.store.lookup import Lookup
@@ -206,7 +206,7 @@ class SqlOrders:
             source = self._lookup.key("vendor", r["source_vendor_id"])
         else:
             source = self._lookup.key("warehouse", r["source_warehouse_id"])
-        self._loaded[r["id"]] = push_state(r)
+        state = self._loaded[r["id"]] = push_state(r)
         link = None
         if r["amazon_plan_id"]:  # only ever an inbound plan id (a push's claim has its columns)
             link = AmazonLink(
@@ -232,7 +232,15 @@ class SqlOrders:
             id=r["id"],
             saving=saving,
             received_on=r["received_on"],
+            push_step=_unfinished_step(state),
         )
+
+
+def _unfinished_step(state: PushState | None) -> PushStage | None:
+    """The step an unfinished push of the order stopped at (failed there, or killed in it)."""
+    if state is None or state.stage not in (*STEPS, PushStage.STOPPED):
+        return None
+    return state.step if state.stage is PushStage.STOPPED else state.stage
 
 
 class _Unknown:

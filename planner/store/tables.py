@@ -235,7 +235,7 @@ stock_orders = Table(
     # The push's state (planner.domain.push, migration 0014); amazon_plan_id holds its plan id.
     Column("push_state", String(16)),
     Column("push_token", String(16)),
-    Column("push_claimed_at", BigInteger),  # unix seconds of a running claim (0: none)
+    Column("push_claimed_at", BigInteger),  # unix seconds the claim was last taken (0: none)
     Column("push_step", String(16)),  # the step a stopped push stopped at
 )
 

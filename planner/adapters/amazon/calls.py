@@ -22,9 +22,12 @@ from planner.adapters.amazon.errors import (
     AmazonAccessDenied,
     AmazonBadResponse,
     AmazonCredentialsRejected,
+    AmazonNotFound,
     AmazonRequestRejected,
+    AmazonThrottled,
     AmazonUnavailable,
     describe_error,
+    error_codes,
 )
 from planner.adapters.amazon.specs import operation
 from planner.adapters.amazon.throttle import RetryPolicy, TokenBucket
@@ -71,9 +74,9 @@ def _expired(exc: SellingApiException) -> bool:
 
 
 class _Retry(Exception):
-    def __init__(self, reason: str, *, at_least: float = 0.0) -> None:
+    def __init__(self, reason: str, *, at_least: float = 0.0, throttled: bool = False) -> None:
         super().__init__(reason)
-        self.reason, self.at_least = reason, at_least
+        self.reason, self.at_least, self.throttled = reason, at_least, throttled
 
 
 @dataclass
@@ -100,6 +103,7 @@ class CallRunner:
         bucket = self.bucket(name)
         started = self.clock()
         attempt = 0
+        throttled = False
         while True:
             attempt += 1
             self.stats.paced_seconds += bucket.acquire()
@@ -108,11 +112,14 @@ class CallRunner:
                 return self._once(name, bucket, send, check, attempt)
             except _Retry as retry:
                 reason, at_least = retry.reason, retry.at_least
+                # Only 429s all along: Amazon never took the request (a kind of its own).
+                throttled = retry.throttled and (attempt == 1 or throttled)
             self.stats.retries[name] += 1
             delay = self.retry.delay(attempt, at_least=at_least)
             spent = self.clock() - started
             if attempt >= self.retry.attempts or spent + delay > self.retry.total_seconds:
-                raise AmazonUnavailable(
+                gave_up = AmazonThrottled if throttled else AmazonUnavailable
+                raise gave_up(
                     f"Amazon {name} still failing after {attempt} attempt(s) in {spent:.0f} s: "
                     f"{reason}",
                     hint="Amazon may be busy or down; the next sync will try again",
@@ -137,7 +144,8 @@ class CallRunner:
             rate = _rate(exc.headers)
             if rate:
                 bucket.set_rate(rate)
-            raise _Retry("throttled (HTTP 429)", at_least=1.0 / rate if rate else 0.0) from None
+            at_least = 1.0 / rate if rate else 0.0
+            raise _Retry("throttled (HTTP 429)", at_least=at_least, throttled=True) from None
         except SellingApiForbiddenException as exc:
             bucket.settle()
             if _expired(exc) and attempt <= 2:
@@ -154,8 +162,10 @@ class CallRunner:
                 raise _Retry(
                     f"HTTP {code if code != 999 else 'error'}: {describe_error(exc.error)}"
                 ) from None
-            raise AmazonRequestRejected(
-                f"Amazon rejected {name} (HTTP {code}): {describe_error(exc.error)}"
+            rejected = AmazonNotFound if code == 404 else AmazonRequestRejected
+            raise rejected(
+                f"Amazon rejected {name} (HTTP {code}): {describe_error(exc.error)}",
+                codes=error_codes(exc.error),
             ) from None
         except AuthorizationError as exc:
             bucket.settle()

@@ -19,15 +19,27 @@ class AmazonAccessDenied(MarketplaceError):
 
 
 class AmazonRequestRejected(MarketplaceError):
-    """SP-API answered 400/404/409: our request is wrong; retrying will not help."""
+    """SP-API answered 400/409/422: Amazon read the request and said no; `codes` say why."""
 
-    kind = FailureKind.REFUSED
+    kind = FailureKind.REJECTED
+
+
+class AmazonNotFound(AmazonRequestRejected):
+    """SP-API answered 404: Amazon does not know the plan, shipment or operation asked for."""
+
+    kind = FailureKind.NOT_FOUND
 
 
 class AmazonUnavailable(MarketplaceError):
-    """Throttling, server errors or timeouts outlasted the retries."""
+    """Server errors or timeouts outlasted the retries: the request may have been done or not."""
 
-    kind = FailureKind.UNAVAILABLE
+    kind = FailureKind.TRANSIENT
+
+
+class AmazonThrottled(AmazonUnavailable):
+    """Amazon kept answering 429 beyond the retries: it did nothing; later it will."""
+
+    kind = FailureKind.THROTTLED
 
 
 class AmazonReportFailed(MarketplaceError):
@@ -56,3 +68,10 @@ def describe_error(errors: object) -> str:
         text = ": ".join(parts[:2]) + (f" ({parts[2]})" if len(parts) > 2 else "")
         return text[:300]
     return str(errors)[:300]
+
+
+def error_codes(errors: object) -> tuple[str, ...]:
+    """The `code` of each entry of Amazon's error list, in its order (unknown shapes: none)."""
+    if not isinstance(errors, list):
+        return ()
+    return tuple(str(e["code"]) for e in errors if isinstance(e, dict) and e.get("code"))

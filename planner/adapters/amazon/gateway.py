@@ -19,7 +19,7 @@ import httpx
 from planner.adapters.amazon import clients
 from planner.adapters.amazon.auth import TokenStore, token_client_class
 from planner.adapters.amazon.calls import CallRunner, RequestStats
-from planner.adapters.amazon.errors import AmazonBadResponse, AmazonRequestRejected
+from planner.adapters.amazon.errors import AmazonBadResponse
 from planner.adapters.amazon.flatfiles import (
     LISTINGS,
     ORDERS_BY_LAST_UPDATE,
@@ -43,12 +43,14 @@ from planner.adapters.amazon.throttle import PollPolicy, RetryPolicy
 from planner.domain.marketplaces import marketplace
 from planner.ports import (
     ChannelListing,
+    FailureKind,
     FbaInventory,
     InboundItem,
     InboundPlanLink,
     InboundShipment,
     InboundStatus,
     MarketplaceAccess,
+    MarketplaceError,
     OrderReportKind,
     PendingReport,
     SoldLine,
@@ -97,6 +99,9 @@ class GatewaySettings:
     order_report_days: int = 30
     # A listing with more pages than this is Amazon's paging gone wrong (see pages.py).
     max_pages: int = MAX_PAGES
+    # Amazon lists a plan in listInboundPlans some time after it made it (eventual consistency):
+    # how long a push allows for that before it concludes a lost createInboundPlan made nothing.
+    plan_listing_seconds: float = 10.0
 
 
 class SpApiGateway(InboundShipmentSteps):
@@ -152,6 +157,11 @@ class SpApiGateway(InboundShipmentSteps):
         retry = self.calls.retry
         call = retry.total_seconds + retry.attempts * float(self.settings.timeout)
         return 2 * self.settings.poll.give_up_after + 4 * call
+
+    def create_seconds(self) -> float:
+        # A createInboundPlan is sent once (never retried): it is in flight at most its timeout,
+        # and the plan it made is listed by name within Amazon's listing delay after that.
+        return float(self.settings.timeout) + self.settings.plan_listing_seconds
 
     @property
     def stats(self) -> RequestStats:
@@ -374,7 +384,9 @@ class SpApiGateway(InboundShipmentSteps):
                     partial(self._plans.get_inbound_plan_exact, plan_id),
                     plan_check,
                 )
-            except AmazonRequestRejected:
+            except MarketplaceError as exc:
+                if exc.kind not in (FailureKind.NOT_FOUND, FailureKind.REJECTED):
+                    raise
                 continue  # a plan Amazon no longer knows: nothing to link
             shipment_ids = tuple(s["shipmentId"] for s in plan.get("shipments") or ())
             confirmations = []

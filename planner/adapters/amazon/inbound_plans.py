@@ -24,6 +24,7 @@ from planner.ports import (
     FailureKind,
     InboundOperationFailed,
     InboundPlanItem,
+    InboundPlanLink,
     MarketplaceError,
     PackingChoice,
     PlacementChoice,
@@ -258,6 +259,7 @@ class InboundPlanSteps:
                 raise InboundOperationFailed(
                     f"Amazon refused {words}",
                     problems=[problem_line(p) for p in problems],
+                    codes=[str(p["code"]) for p in problems if p.get("code")],
                     hint="fix what the lines say, then push the order again",
                 )
         raise AmazonUnavailable(
@@ -267,8 +269,18 @@ class InboundPlanSteps:
         )
 
     def find_inbound_plan(self, name: str) -> str | None:
+        found = self._named(name, every=False)
+        return found[0].plan_id if found else None
+
+    def inbound_plans_named(self, name: str) -> list[InboundPlanLink]:
+        return self._named(name, every=True)
+
+    def _named(self, name: str, *, every: bool) -> list[InboundPlanLink]:
+        """Active or shipped plans with exactly this name, newest first (the first one only
+        unless `every`)."""
         tokens = PageTokens("listInboundPlans", self.max_pages)
         token: str | None = None
+        out: list[InboundPlanLink] = []
         while True:
             query: dict[str, Any] = {"pageSize": 30, "sortBy": "CREATION_TIME", "sortOrder": "DESC"}
             if token:
@@ -287,9 +299,11 @@ class InboundPlanSteps:
             token = tokens.follow(given)
             for plan in plans:
                 if plan.get("name") == name and plan.get("status") in ("ACTIVE", "SHIPPED"):
-                    return str(plan["inboundPlanId"])
+                    out.append(InboundPlanLink(str(plan["inboundPlanId"]), str(plan["status"])))
+                    if not every:
+                        return out
             if not token:
-                return None
+                return out
 
     def inbound_plan_status(self, plan_id: str) -> str:
         path = fill_query_params(f"{BASE}/inboundPlans/{{}}", plan_id)

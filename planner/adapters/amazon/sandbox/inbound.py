@@ -6,6 +6,10 @@ sync follows them) → box contents, transportation and delivery windows (shipme
 generate/confirm step is asynchronous: its operation answers IN_PROGRESS on the first
 getInboundOperationStatus, then SUCCESS or FAILED with problems.
 
+Amazon lists a new plan in listInboundPlans only eventually: the `listed_late` fault of
+createInboundPlan makes the plan it creates appear there `seconds` after it was made (getInboundPlan
+knows it at once). With `slow`, this is the answer that never reached a killed push.
+
 Without the seller's inventory placement service, Amazon offers only split placements (several
 destinations); with it, also one single-destination option (for a fee). `fail_next(step)` makes
 the next operation of that step end FAILED once.
@@ -13,6 +17,7 @@ the next operation of that step end FAILED once.
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +32,7 @@ from planner.adapters.amazon.sandbox.seller import (
 )
 
 if TYPE_CHECKING:
+    from planner.adapters.amazon.sandbox.answers import SandboxHost
     from planner.adapters.amazon.sandbox.seller import SandboxSeller
 
 Answer = tuple[int, Any]
@@ -130,6 +136,7 @@ class InboundWorkflow:
     """Mixed into the sandbox's Operations (which holds the seller and the locks)."""
 
     seller: SandboxSeller
+    sandbox: SandboxHost
 
     @property
     def inbound(self) -> InboundState:
@@ -238,6 +245,9 @@ class InboundWorkflow:
         plan_id = _id("wf")
         name = body.get("name") or f"FBA ({now:%m/%d/%Y %H:%M})"
         plan = SandboxPlan(plan_id, name, "ACTIVE", (market,), now, now)
+        late = self.sandbox.fault_for("createInboundPlan", ("listed_late",))
+        if late is not None:
+            plan.listed_from = time.time() + late.seconds
         self.seller.add_plan(plan)
         state = PlanState(plan, account.name, list(body["items"]), dict(body["sourceAddress"]))
         self.inbound.plans[plan_id] = state

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -67,8 +68,11 @@ class Operations(ReportOperations, InventoryOperations, InboundV0Operations, Inb
     # -- FBA inbound, 2024-03-20 ------------------------------------------------------------------
 
     def op_listInboundPlans(self, account: Account, params: dict[str, Any], body: Any) -> Answer:
+        now = time.time()  # a plan just made is listed only eventually (listed_late)
         plans = [
-            p for p in self.seller.plans if set(p.marketplace_ids) <= set(account.marketplace_ids)
+            p
+            for p in self.seller.plans
+            if set(p.marketplace_ids) <= set(account.marketplace_ids) and p.listed_from <= now
         ]
         if params.get("status"):
             plans = [p for p in plans if p.status == params["status"]]

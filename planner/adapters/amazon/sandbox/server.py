@@ -393,6 +393,7 @@ PAGED = {
 _FAULTS_FIT: dict[str, set[str]] = {
     "fatal": {"createReport"},
     "long_report": {"createReport"},
+    "listed_late": {"createInboundPlan"},
     "truncate": {"document"},
     "malformed": {"document"},
     "repeat_token": {"*", *PAGED},

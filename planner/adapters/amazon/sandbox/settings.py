@@ -20,6 +20,7 @@ FAULT_KINDS = (
     "malformed",  # document download: a damaged line
     "long_report",  # createReport: the report stays in progress `seconds` longer than usual
     "repeat_token",  # a paged listing: the answer's next token is the one the request gave
+    "listed_late",  # createInboundPlan: listInboundPlans shows the plan only `seconds` later
 )
 
 

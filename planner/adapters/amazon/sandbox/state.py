@@ -108,6 +108,7 @@ class SandboxPlan:
     created: datetime
     updated: datetime
     shipments: list[tuple[str, str]] = field(default_factory=list)  # (shipmentId, confirmation)
+    listed_from: float = 0.0  # unix seconds from which listInboundPlans shows it (eventually)
 
 
 @dataclass
