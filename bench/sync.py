@@ -6,7 +6,9 @@ SP-API client against the built-in sandbox.
 Runs the first sync (a two-year backfill: 25 order reports, whatever the history holds) into an
 empty store, then a day passes (yesterday's orders happen again) and the daily sync runs. The
 top-level figures are the daily sync's; `first_sync` has the backfill's; `pooled_eu` has both
-for the demo's EU account (GB, DE, FR, IT, ES; Pan-EU stock pooled at Amazon). The number of
+for the demo's EU account (GB, DE, FR, IT, ES; Pan-EU stock pooled at Amazon) and `japan` for
+a Japanese account (amazon.co.jp: Shift_JIS reports with Japanese headers, JAPAN_LISTINGS
+listings: the sandbox adds its orders one by one). The number of
 requests grows with reports and pages (inventory summaries come 50 SKUs a page), never with
 SKUs × days.
 
@@ -31,10 +33,12 @@ from typing import Any
 
 from planner.adapters.amazon.gateway import GatewaySettings, SpApiGateway
 from planner.adapters.amazon.sandbox import AmazonSandbox, SandboxSeller, SandboxSettings
+from planner.adapters.amazon.sandbox.japan import JAPAN, add_japan_account
 from planner.adapters.amazon.specs import operation
 from planner.adapters.amazon.throttle import PollPolicy
 from planner.demo import generate_seller
 from planner.demo.stock import stock_time
+from planner.domain.marketplaces import Region
 from planner.domain.warehouses import Connection
 from planner.services.sync import ConnectionSync, sync_connection
 from planner.store.admin import reset
@@ -42,6 +46,7 @@ from planner.store.database import describe, make_engine
 from planner.store.uow import SqlUnitOfWork
 
 BENCH_SANDBOX = SandboxSettings(speed=1_000_000.0, queue_seconds=0.0, processing_seconds=0.0)
+JAPAN_LISTINGS = 300  # a few hundred: the sandbox adds a Japanese order at a time
 POLL = PollPolicy(first=0.001, factor=2.0, longest=0.05, give_up_after=300.0)
 
 
@@ -136,13 +141,23 @@ def main() -> int:
         }
         # The pooled EU account (Pan-EU: one stock answered for DE, FR, IT and ES) beside it.
         eu = next(c for c in demo.connections if c.name == "amazon-eu")
+        # A Japanese account (Windows-31J reports, Japanese headers) beside them.
+        jp_account = add_japan_account(seller, listings=JAPAN_LISTINGS, now=stock_time(demo.today))
+        jp = Connection(
+            name=jp_account.name,
+            region=Region.FE,
+            marketplace_ids=[JAPAN],
+            seller_id=jp_account.seller_id,
+        )
         with AmazonSandbox(seller, BENCH_SANDBOX) as sandbox:
             now = stock_time(demo.today)
             first = run(engine, sandbox, na, now)
             eu_first = run(engine, sandbox, eu, now)
+            jp_first = run(engine, sandbox, jp, now)
             new_orders = seller.next_day()
             daily = run(engine, sandbox, na, seller.now)
             eu_daily = run(engine, sandbox, eu, seller.now)
+            jp_daily = run(engine, sandbox, jp, seller.now)
             rejections = len(sandbox.stats.rejections)
         engine.dispose()
     result = {
@@ -161,12 +176,19 @@ def main() -> int:
             "daily_sync": eu_daily,
             "first_sync": eu_first,
         },
+        "japan": {
+            "marketplaces": [m.country_code for m in jp.marketplaces()],
+            "listings": len(seller.listings_in(JAPAN)),
+            "daily_sync": jp_daily,
+            "first_sync": jp_first,
+        },
         "sandbox_rejections": rejections,
         "generate_seconds": round(generate_seconds, 2),
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    ok = all(r["ok"] for r in (first, daily, eu_first, eu_daily)) and rejections == 0
+    runs = (first, daily, eu_first, eu_daily, jp_first, jp_daily)
+    ok = all(r["ok"] for r in runs) and rejections == 0
     if args.json:
         print(json.dumps(result))
     else:

@@ -221,6 +221,7 @@ class App:
                     else self.config.planning.ignore_unreceived_fba_after_days
                 ),
                 pooled_fba=c.pooled_fba,
+                remote_fulfillment=c.remote_fulfillment,
             )
             for c in self.config.amazon.connections
         ]

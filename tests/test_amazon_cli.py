@@ -171,3 +171,60 @@ def test_sandbox_serve_serves_the_demo_seller_until_stopped(tmp_path: Path) -> N
         server.send_signal(signal.SIGINT)
         out, _ = server.communicate(timeout=30)
     assert server.returncode == 0 and "stopped" in out
+
+
+def test_amazon_check_shows_each_connections_pools(
+    workdir: Path,
+    box: AmazonSandbox,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pan-EU (and EFN) pools DE, FR, IT, ES; the UK pools alone; NA only with remote
+    fulfilment, which this NA account says it uses."""
+    sp_api_config(workdir, box, monkeypatch)
+    eu = box.credentials("amazon-eu")
+    with (workdir / "planner.toml").open("a", encoding="utf-8") as f:
+        f.write(
+            "remote_fulfillment = true\n"
+            "[[amazon.connections]]\n"
+            'name = "amazon-eu"\n'
+            'region = "EU"\n'
+            'marketplaces = ["GB", "DE", "FR", "IT", "ES"]\n'
+            'refresh_token_env = "TEST_REFRESH_TOKEN_EU"\n'
+        )
+    monkeypatch.setenv("TEST_REFRESH_TOKEN_EU", eu.refresh_token)
+    code, out, err = run(capsys, "amazon", "check", "--json")
+    assert code == 0, err
+    checks = {c["connection"]: c for c in json.loads(out)}
+
+    def pools(name: str) -> dict[str, set[str]]:
+        return {p: set(codes) for p, codes in checks[name]["pools"].items()}
+
+    assert pools("amazon-na") == {"NA-REMOTE": {"FBA-US", "FBA-CA", "FBA-MX"}}
+    assert pools("amazon-eu") == {
+        "PAN-EU": {"FBA-DE", "FBA-FR", "FBA-IT", "FBA-ES"},
+        "UK": {"FBA-GB"},
+    }
+    of = {w["code"]: w["pool"] for w in checks["amazon-eu"]["warehouses"]}
+    assert of["FBA-DE"] == "PAN-EU" and of["FBA-GB"] == "UK" and of["FBM-EU"] is None
+    code, out, err = run(capsys, "amazon", "check")
+    assert code == 0, err
+    assert "amazon-eu: pool PAN-EU: Amazon answers one FBA stock for FBA-" in out
+    assert "amazon-eu: pool UK: Amazon answers one FBA stock for FBA-GB;" in out
+    assert "pool NA-REMOTE" in out
+    assert box.stats.rejections == []
+
+
+def test_amazon_check_says_when_nothing_is_pooled(
+    workdir: Path,
+    box: AmazonSandbox,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sp_api_config(workdir, box, monkeypatch)
+    code, out, err = run(capsys, "amazon", "check", "--json")
+    assert code == 0, err
+    check = json.loads(out)[0]
+    assert check["pools"] == {} and {w["pool"] for w in check["warehouses"]} == {None}
+    code, out, _ = run(capsys, "amazon", "check")
+    assert "amazon-na: no pooled FBA stock" in out

@@ -24,10 +24,11 @@ from sqlalchemy import Engine, select
 
 from planner.adapters.amazon.sandbox import AmazonSandbox, SandboxSeller
 from planner.cli import main
-from planner.config import load_config
+from planner.config import Config, load_config
 from planner.demo import DemoSeller
+from planner.domain.errors import ConfigError
 from planner.domain.marketplaces import marketplace
-from planner.domain.pools import PAN_EU, UK, pool_of, split_pooled
+from planner.domain.pools import NA_REMOTE, PAN_EU, UK, pool_of, remote_pool_of, split_pooled
 from planner.services.plan_inputs import PlanningOptions
 from planner.services.planning import make_plan
 from planner.services.supply import linked_to_amazon, on_the_way
@@ -36,7 +37,9 @@ from planner.store.database import make_engine
 from planner.store.uow import SqlUnitOfWork
 
 EU = "amazon-eu"
+NA = "amazon-na"
 POOLED = ("DE", "FR", "IT", "ES")
+REMOTE = ("US", "CA", "MX")
 
 
 def _amazon_pool(
@@ -68,9 +71,9 @@ def _listed_elsewhere(sandbox: AmazonSandbox) -> Counter[str]:
     return Counter({sku: 10**9 for sku in skus})
 
 
-def _by_variant(engine: Engine, per_sku: Counter[str]) -> Counter[str]:
+def _by_variant(engine: Engine, per_sku: Counter[str], channel: str = EU) -> Counter[str]:
     with SqlUnitOfWork(engine) as uow:
-        owner = {(x.seller_sku): x.variant_sku for x in uow.listings.list() if x.channel == EU}
+        owner = {x.seller_sku: x.variant_sku for x in uow.listings.list() if x.channel == channel}
     out: Counter[str] = Counter()
     for seller_sku, units in per_sku.items():
         out[owner[seller_sku]] += units
@@ -362,3 +365,90 @@ def test_a_connection_without_pan_eu_is_never_pooled(
         stored = uow.connections.get(EU)
         de = uow.warehouses.get("FBA-DE")
     assert stored.pooled_fba is False and stored.pool_of(de) is None and de.pool == PAN_EU
+
+
+# -- North America's Remote Fulfillment with FBA (opt-in) ----------------------------------------
+
+
+def test_remote_fulfilment_is_answered_for_us_ca_and_mx_and_counted_once(
+    engine: Engine, demo_seller: DemoSeller
+) -> None:
+    """US stock serving CA and MX: Amazon answers the same quantity for a SKU in each
+    (selling-partner-api-docs #294); a connection with remote_fulfillment counts it once."""
+    box = AmazonSandbox(SandboxSeller(demo_seller, remote_fulfillment=True), FAST).start()
+    try:
+        us, ca = marketplace("US").marketplace_id, marketplace("CA").marketplace_id
+        both = {x.seller_sku for x in box.seller.listings_in(us) if x.fba} & {
+            x.seller_sku for x in box.seller.listings_in(ca) if x.fba
+        }
+        assert both
+        gw = gateway(box, NA)
+        try:
+            answers = {
+                m: {r.seller_sku: r for page in gw.fba_inventory(m) for r in page} for m in (us, ca)
+            }
+        finally:
+            gw.close()
+        stocked = [s for s in sorted(both) if answers[us][s].fulfillable > 0]
+        assert stocked
+        for sku in stocked:
+            assert answers[us][sku].fulfillable == answers[ca][sku].fulfillable
+        load_planner(engine, demo_seller)
+        conn = replace(connection(demo_seller, NA), remote_fulfillment=True)
+        result, gw = run_sync(engine, box, conn, now=sync_now(demo_seller))
+        assert result.ok, result.failures
+        inventory = next(s for s in result.steps if s.step == "inventory")
+        assert inventory.counts["pooled"] > 0
+        # One inventory pager per marketplace, as without the pool.
+        assert gw.stats.requests["getInventorySummaries"] >= len(REMOTE)
+        want = _by_variant(engine, _amazon_pool(box, REMOTE), NA)
+    finally:
+        box.stop()
+    got = _synced(engine, tuple(f"FBA-{c}" for c in REMOTE))
+    assert +got == +want
+    with SqlUnitOfWork(engine) as uow:
+        stored = uow.connections.get(NA)
+        fba_us = uow.warehouses.get("FBA-US")
+    assert stored.remote_fulfillment is True and stored.pool_of(fba_us) == NA_REMOTE
+
+
+def test_without_remote_fulfilment_north_america_is_never_pooled(
+    engine: Engine, sandbox: AmazonSandbox, demo_seller: DemoSeller
+) -> None:
+    """Remote fulfilment is opt-in: an NA account keeps each country's own stock, even where
+    two countries happen to answer the same quantities."""
+    load_planner(engine, demo_seller)
+    result, _ = run_sync(engine, sandbox, connection(demo_seller, NA), now=sync_now(demo_seller))
+    assert result.ok, result.failures
+    assert next(s for s in result.steps if s.step == "inventory").counts["pooled"] == 0
+    with SqlUnitOfWork(engine) as uow:
+        stored = uow.connections.get(NA)
+        fba_us = uow.warehouses.get("FBA-US")
+    assert fba_us.pool == NA_REMOTE and stored.pool_of(fba_us) is None
+    assert [remote_pool_of(c) for c in ("us", "CA", "MX", "DE", "GB")] == [NA_REMOTE] * 3 + [
+        None,
+        None,
+    ]
+
+
+def _load(tmp_path: Path, region: str, markets: str, extra: str) -> Config:
+    toml = (
+        '[amazon]\nmode = "sp-api"\n[[amazon.connections]]\nname = "c"\n'
+        f'region = "{region}"\nmarketplaces = [{markets}]\nrefresh_token_env = "TOKEN"\n{extra}'
+    )
+    (tmp_path / "planner.toml").write_text(toml, encoding="utf-8")
+    environ = {
+        "SP_API_CLIENT_ID": "amzn1.application-oa2-client.abc123",
+        "SP_API_CLIENT_SECRET": "client-secret-value-42",
+        "TOKEN": "Atzr|refresh-token-value-99",
+    }
+    return load_config(None, cwd=tmp_path, environ=environ)
+
+
+def test_remote_fulfilment_is_a_north_american_setting(tmp_path: Path) -> None:
+    config = _load(tmp_path, "NA", '"US", "CA"', "remote_fulfillment = true\n")
+    assert config.amazon.connections[0].remote_fulfillment is True
+    config = _load(tmp_path, "NA", '"US", "CA"', "")
+    assert config.amazon.connections[0].remote_fulfillment is False
+    with pytest.raises(ConfigError, match="remote_fulfillment is North America's"):
+        _load(tmp_path, "EU", '"DE", "FR"', "remote_fulfillment = true\n")

@@ -318,3 +318,43 @@ def test_full_resync_finds_everything_already_there(
         assert_clean(box)
     finally:
         box.stop()
+
+
+def test_the_daily_sync_of_every_awkward_account_asks_per_marketplace_not_per_sku(
+    engine: Engine, demo_seller: DemoSeller
+) -> None:
+    """NA, the pooled EU account (Pan-EU, the UK apart) and a Japanese one (Shift_JIS reports,
+    Japanese headers), as bench/sync.py runs them: the day after the first sync, each asks one
+    listings report per marketplace, one orders report, and the same inventory pages as before."""
+    from planner.adapters.amazon.sandbox.japan import JAPAN, add_japan_account
+    from planner.domain.marketplaces import Region
+    from planner.domain.warehouses import Connection
+
+    box = start_sandbox(demo_seller)
+    try:
+        account = add_japan_account(box.seller, listings=40, now=sync_now(demo_seller))
+        japan = Connection(
+            name=account.name,
+            region=Region.FE,
+            marketplace_ids=[JAPAN],
+            seller_id=account.seller_id,
+        )
+        accounts = [connection(demo_seller), connection(demo_seller, "amazon-eu"), japan]
+        load_planner(engine, demo_seller)
+        first = {}
+        for conn in accounts:
+            result, gw = run_sync(engine, box, conn, now=sync_now(demo_seller))
+            assert result.ok, (conn.name, result.failures)
+            first[conn.name] = dict(gw.stats.requests)
+        assert box.seller.next_day() > 0
+        for conn in accounts:
+            result, gw = run_sync(engine, box, conn, now=box.seller.now)
+            assert result.ok, (conn.name, result.failures)
+            daily = gw.stats.requests
+            markets = len(conn.marketplace_ids)
+            assert daily["createReport"] == markets + 1, conn.name
+            assert daily["getInventorySummaries"] == first[conn.name]["getInventorySummaries"]
+            assert daily["getInventorySummaries"] >= markets
+        assert_clean(box)
+    finally:
+        box.stop()

@@ -181,8 +181,15 @@ def check_cmd(state: State, connection_name: str | None, as_json: bool) -> None:
                         for r in c.marketplaces
                     ],
                     "warehouses": [
-                        {"code": w.code, "name": w.name, "kind": w.kind.value} for w in c.warehouses
+                        {
+                            "code": w.code,
+                            "name": w.name,
+                            "kind": w.kind.value,
+                            "pool": c.pool_of.get(w.code),
+                        }
+                        for w in c.warehouses
                     ],
+                    "pools": c.pools,
                     "missing": c.missing,
                 }
                 for c in report
@@ -210,10 +217,17 @@ def check_cmd(state: State, connection_name: str | None, as_json: bool) -> None:
         out.print(
             table(
                 f"{c.connection}: warehouses enabling them creates",
-                ["code", "name", "kind"],
-                [[w.code, w.name, w.kind.value] for w in c.warehouses],
+                ["code", "name", "kind", "pool"],
+                [[w.code, w.name, w.kind.value, c.pool_of.get(w.code) or ""] for w in c.warehouses],
             )
         )
+        for pool, codes in c.pools.items():
+            out.print(
+                f"{c.connection}: pool {pool}: Amazon answers one FBA stock for "
+                f"{', '.join(codes)}; the sync counts it once"
+            )
+        if not c.pools:
+            out.print(f"{c.connection}: no pooled FBA stock (each marketplace its own)")
         if c.missing:
             out.print(f"[yellow]configured but not sold in: {', '.join(c.missing)}[/]")
 

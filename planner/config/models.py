@@ -125,6 +125,9 @@ class Connection(Section):
     # Amazon pools this account's FBA stock in the Pan-EU marketplaces (Pan-European FBA, EFN):
     # the sync counts it once. False if every marketplace holds its own stock.
     pooled_fba: bool = True
+    # The account uses Remote Fulfillment with FBA (US stock serving CA/MX orders): Amazon answers
+    # the US stock for US, CA and MX, and the sync counts it once (NA only, with pooled_fba).
+    remote_fulfillment: bool = False
     refresh_token: SecretStr | None = Field(default=None, exclude=True)
 
     @field_validator("marketplaces")
@@ -150,6 +153,17 @@ class Connection(Section):
         if problems:
             raise problem("; ".join(problems))
         return tuple(found)
+
+    @field_validator("remote_fulfillment")
+    @classmethod
+    def _remote_in_north_america(cls, on: bool, info: ValidationInfo) -> bool:
+        region = info.data.get("region")
+        if on and region is not None and region is not Region.NA:
+            raise problem(
+                f"remote_fulfillment is North America's (US stock serving CA and MX), not "
+                f"region {region}'s; remove it from this connection"
+            )
+        return on
 
     @property
     def marketplace_ids(self) -> tuple[str, ...]:

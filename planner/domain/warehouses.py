@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from planner.domain.errors import DomainRuleViolation, InvalidInput
 from planner.domain.marketplaces import Marketplace, Region, marketplace, marketplaces_in
-from planner.domain.pools import pool_of
+from planner.domain.pools import NA_REMOTE, pool_of, remote_pool_of
 
 
 class InboundOrderType(enum.StrEnum):
@@ -33,6 +33,9 @@ class Connection:
     # Amazon pools this account's FBA stock in the Pan-EU marketplaces (Pan-European FBA or
     # EFN, see pools.py); False: every marketplace holds its own.
     pooled_fba: bool = True
+    # The seller uses North America's Remote Fulfillment with FBA: US stock serves CA and MX and
+    # Amazon answers it for each (opt-in, see pools.py). Counts only with pooled_fba.
+    remote_fulfillment: bool = False
     id: int | None = None
 
     def __post_init__(self) -> None:
@@ -51,7 +54,10 @@ class Connection:
 
     def pool_of(self, warehouse: Warehouse) -> str | None:
         """The pool one of this connection's warehouses is in (None: never pooled here)."""
-        return warehouse.pool if self.pooled_fba else None
+        pool = warehouse.pool if self.pooled_fba else None
+        if pool == NA_REMOTE and not self.remote_fulfillment:
+            return None
+        return pool
 
     def marketplaces(self) -> list[Marketplace]:
         """The connection's marketplaces, in region order."""
@@ -138,10 +144,12 @@ class Warehouse:
 
     @property
     def pool(self) -> str | None:
-        """The pooled-inventory group of an FBA warehouse (PAN-EU, UK), or None (see pools)."""
+        """The pooled-inventory group an FBA warehouse may be in (PAN-EU, UK, NA-REMOTE), or
+        None (see pools; Connection.pool_of says whether its account pools it)."""
         if self.kind is not WarehouseKind.FBA or not self.marketplace_id:
             return None
-        return pool_of(marketplace(self.marketplace_id).country_code)
+        country = marketplace(self.marketplace_id).country_code
+        return pool_of(country) or remote_pool_of(country)
 
     @property
     def is_combined(self) -> bool:

@@ -24,6 +24,10 @@ class AccountCheck:
     marketplaces: list[MarketplaceRow]
     warehouses: list[Warehouse]
     missing: list[str]  # configured marketplaces the account does not sell in
+    # Pool -> the FBA warehouses Amazon answers one stock for (Pan-EU/EFN, UK, NA remote
+    # fulfilment where the connection uses it), as the connection's settings say.
+    pools: dict[str, list[str]]
+    pool_of: dict[str, str | None]  # warehouse code -> its pool (None: its own stock)
 
 
 def check_account(gateway: AmazonGateway, connection: Connection) -> AccountCheck:
@@ -47,8 +51,16 @@ def check_account(gateway: AmazonGateway, connection: Connection) -> AccountChec
         name=connection.name,
         region=connection.region,
         marketplace_ids=usable,
+        pooled_fba=connection.pooled_fba,
+        remote_fulfillment=connection.remote_fulfillment,
     )
     missing = [
         m for m in connection.marketplace_ids if m not in {r.access.marketplace_id for r in rows}
     ]
-    return AccountCheck(connection.name, rows, offered.warehouses_to_create(), missing)
+    warehouses = offered.warehouses_to_create()
+    pool_of = {w.code: offered.pool_of(w) for w in warehouses}
+    pools: dict[str, list[str]] = {}
+    for code, pool in pool_of.items():
+        if pool is not None:
+            pools.setdefault(pool, []).append(code)
+    return AccountCheck(connection.name, rows, warehouses, missing, pools, pool_of)

@@ -1,6 +1,7 @@
 """Sync step "inventory": FBA stock per marketplace (paginated summaries with details).
 
-Marketplaces of one pooled network (Pan-EU, see planner/domain/pools.py) answer the same pooled
+Marketplaces of one pooled network (Pan-EU/EFN, or NA remote fulfilment where the connection
+uses it; see planner/domain/pools.py) answer the same pooled
 quantities for a SKU; those are counted once, shared over the pool's warehouses by recent sales.
 """
 
@@ -115,10 +116,11 @@ def _count_pools_once(
     groups: dict[tuple[str, str], list[FbaInventory]] = {}
     for market_id, rows in snapshots:
         w = warehouses.get(market_id)
-        if w is None or w.pool is None:
+        pool = connection.pool_of(w) if w is not None else None
+        if pool is None:
             continue
         for r in rows:
-            groups.setdefault((w.pool, r.seller_sku), []).append(r)
+            groups.setdefault((pool, r.seller_sku), []).append(r)
     pooled = {
         key: rows
         for key, rows in groups.items()
@@ -126,8 +128,9 @@ def _count_pools_once(
     }
     if not pooled:
         return {}, {}, 0
-    sold = _recent_sales(uow, list(warehouses.values()), today=today)
-    linked = _linked_outstanding(uow, list(warehouses.values()))
+    in_pools = [w for w in warehouses.values() if connection.pool_of(w) is not None]
+    sold = _recent_sales(uow, in_pools, today=today)
+    linked = _linked_outstanding(uow, in_pools)
     shares: dict[tuple[str, str], FbaInventory] = {}
     available: dict[tuple[str, str], int] = {}
     for (_, seller_sku), rows in pooled.items():
@@ -169,7 +172,7 @@ def _count_pools_once(
 
 def _linked_outstanding(uow: SyncWork, warehouses: list[Warehouse]) -> dict[tuple[str, str], int]:
     """Units still to come per (variant, pooled warehouse) on open orders linked to Amazon."""
-    codes = {w.code for w in warehouses if w.pool is not None}
+    codes = {w.code for w in warehouses}
     out: dict[tuple[str, str], int] = {}
     for order in uow.orders.list(statuses=[s for s in OrderStatus if s.is_open]):
         if order.destination not in codes or not linked_to_amazon(order):
@@ -189,7 +192,7 @@ def _recent_sales(
     uow: SyncWork, warehouses: list[Warehouse], *, today: date
 ) -> dict[tuple[str, str], float]:
     """Units sold per (variant, warehouse) over the last SHARE_DAYS days."""
-    codes = [w.code for w in warehouses if w.pool is not None]
+    codes = [w.code for w in warehouses]
     if not codes:
         return {}
     end = today - timedelta(days=1)

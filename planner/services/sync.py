@@ -343,6 +343,7 @@ def _settings(c: Connection) -> tuple[object, ...]:
         c.default_source_warehouse,
         c.ignore_unreceived_after_days,
         c.pooled_fba,
+        c.remote_fulfillment,
     )
 
 

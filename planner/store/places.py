@@ -38,6 +38,7 @@ class SqlConnections:
                 "default_source_warehouse": connection.default_source_warehouse,
                 "ignore_unreceived_after_days": connection.ignore_unreceived_after_days,
                 "pooled_fba": connection.pooled_fba,
+                "remote_fulfillment": connection.remote_fulfillment,
             },
         )
         self._lookup.remember("connection", connection.name, connection.id)
@@ -79,6 +80,7 @@ class SqlConnections:
                 default_source_warehouse=h.default_source_warehouse,
                 ignore_unreceived_after_days=h.ignore_unreceived_after_days,
                 pooled_fba=h.pooled_fba,
+                remote_fulfillment=h.remote_fulfillment,
                 id=h.id,
             )
             for h in heads

@@ -70,6 +70,7 @@ connections = Table(
     Column("default_source_warehouse", String(64)),
     Column("ignore_unreceived_after_days", Integer),
     Column("pooled_fba", Boolean, nullable=False, default=True),  # migration 0015
+    Column("remote_fulfillment", Boolean, nullable=False, default=False),  # migration 0016
 )
 
 connection_marketplaces = Table(

@@ -19,7 +19,7 @@ from planner.adapters.amazon.sandbox.state import (
 from planner.demo import DemoSeller
 from planner.domain.marketplaces import all_marketplaces, marketplace
 from planner.domain.orders import OrderStatus
-from planner.domain.pools import pool_of
+from planner.domain.pools import pool_of, remote_pool_of
 
 StockKey = tuple[str, str]  # (marketplace id, seller SKU)
 _STOCK_FIELDS = (
@@ -33,17 +33,20 @@ _STOCK_FIELDS = (
 )
 
 
-def stock_pools(accounts: Iterable[Iterable[str]]) -> dict[str, str]:
+def stock_pools(accounts: Iterable[Iterable[str]], *, remote: bool = False) -> dict[str, str]:
     """Marketplace id -> the marketplace holding its pool's stock, per account's marketplaces.
 
     An account selling in two or more marketplaces of one pool (Pan-EU) holds one stock for
     them, as Amazon does (selling-partner-api-models #452); the UK is a pool of its own.
+    `remote`: North America's remote fulfilment pools US, CA and MX too (US stock serving CA
+    and MX, answered for each: selling-partner-api-docs #294).
     """
     out: dict[str, str] = {}
     for market_ids in accounts:
         groups: dict[str, list[str]] = {}
         for market_id in market_ids:
-            pool = pool_of(marketplace(market_id).country_code)
+            country = marketplace(market_id).country_code
+            pool = pool_of(country) or (remote_pool_of(country) if remote else None)
             if pool is not None:
                 groups.setdefault(pool, []).append(market_id)
         for members in groups.values():

@@ -79,10 +79,17 @@ class SandboxSeller:
     """Everything Amazon knows about the demo seller; thread-safe for the server."""
 
     def __init__(
-        self, demo: DemoSeller, *, now: datetime | None = None, pooled: bool = True
+        self,
+        demo: DemoSeller,
+        *,
+        now: datetime | None = None,
+        pooled: bool = True,
+        remote_fulfillment: bool = False,
     ) -> None:
         """`pooled`: accounts selling in several Pan-EU marketplaces hold one stock for them
-        (Pan-European FBA), answered for each; False: every marketplace holds its own."""
+        (Pan-European FBA), answered for each; False: every marketplace holds its own.
+        `remote_fulfillment`: the North American account's US, CA and MX stock is one too
+        (Remote Fulfillment with FBA, answered for each), with `pooled` only."""
         self.lock = threading.RLock()
         self.demo = demo
         self.today = demo.today
@@ -99,7 +106,11 @@ class SandboxSeller:
         self.store_name = "Leafwise Tea Co"
         self.listings = demo_listings(demo)
         awkward_titles(self.listings)
-        pools = stock_pools(a.marketplace_ids for a in self.accounts) if pooled else {}
+        pools = (
+            stock_pools((a.marketplace_ids for a in self.accounts), remote=remote_fulfillment)
+            if pooled
+            else {}
+        )
         self.stock = PooledStock.merged(demo_stock(demo, self.listings, self.now), pools)
         self.orders = demo_orders(demo, self.listings)
         # The demo's shipments are already counted in its stock's inbound quantities.
