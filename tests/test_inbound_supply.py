@@ -23,7 +23,7 @@ from stranger_seller import (
     fixture_stranger_sandbox,  # noqa: F401  (a fixture)
     stranger_config,
 )
-from test_amazon_push import SHIP_FROM
+from test_amazon_push import SHIP_FROM, unit_sizes
 
 from planner.adapters.amazon.sandbox import AmazonSandbox, SandboxSeller
 from planner.adapters.amazon.sandbox.seller import SandboxItem, SandboxShipment, SandboxStock
@@ -258,7 +258,10 @@ def _eu_config(workdir: Path, box: AmazonSandbox, monkeypatch: pytest.MonkeyPatc
         'name = "amazon-eu"\n'
         'region = "EU"\n'
         'marketplaces = ["GB", "DE", "FR", "IT", "ES"]\n'
-        'refresh_token_env = "TEST_REFRESH_TOKEN_EU"\n' + SHIP_FROM
+        'refresh_token_env = "TEST_REFRESH_TOKEN_EU"\n'
+        + SHIP_FROM
+        # sp-api mode: each seller SKU's unit size comes from amazon.push.products
+        + unit_sizes(sorted({x.seller_sku for x in box.seller.listings if x.fba}))
     )
     monkeypatch.setenv("SP_API_CLIENT_ID", creds.client_id)
     monkeypatch.setenv("SP_API_CLIENT_SECRET", creds.client_secret)
