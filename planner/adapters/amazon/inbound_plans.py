@@ -317,15 +317,9 @@ class InboundPlanSteps:
         return self._calls("getInboundPlan", lambda: self._send(path, method="GET"), check)
 
     def _packing_options(self, plan_id: str) -> list[dict[str, Any]]:
+        """Every packing option, all pages (the model pages them, at most 20 a page)."""
         path = fill_query_params(f"{BASE}/inboundPlans/{{}}/packingOptions", plan_id)
-
-        def check(response: Any) -> list[dict[str, Any]]:
-            options = (response.payload or {}).get("packingOptions")
-            if not isinstance(options, list):
-                raise AmazonBadResponse("listPackingOptions answered without packingOptions")
-            return options
-
-        return self._calls("listPackingOptions", lambda: self._send(path, method="GET"), check)
+        return self._pages("listPackingOptions", path, "packingOptions", {"pageSize": 20})
 
     def packing_options(self, plan_id: str) -> list[PackingChoice]:
         options = self._packing_options(plan_id)
@@ -347,24 +341,19 @@ class InboundPlanSteps:
         self._step_once("confirmPackingOption", path, done)
 
     def _placements(self, plan_id: str) -> list[PlacementChoice]:
+        """Every placement option, all pages (the model pages them, at most 20 a page)."""
         path = fill_query_params(f"{BASE}/inboundPlans/{{}}/placementOptions", plan_id)
-
-        def check(response: Any) -> list[PlacementChoice]:
-            options = (response.payload or {}).get("placementOptions")
-            if not isinstance(options, list):
-                raise AmazonBadResponse("listPlacementOptions answered without placementOptions")
-            return [
-                PlacementChoice(
-                    option_id=str(o["placementOptionId"]),
-                    shipment_ids=tuple(o.get("shipmentIds") or ()),
-                    status=str(o.get("status") or ""),
-                    fee=_charges(o)[0],
-                    discount=_charges(o)[1],
-                )
-                for o in options
-            ]
-
-        return self._calls("listPlacementOptions", lambda: self._send(path, method="GET"), check)
+        rows = self._pages("listPlacementOptions", path, "placementOptions", {"pageSize": 20})
+        return [
+            PlacementChoice(
+                option_id=str(o["placementOptionId"]),
+                shipment_ids=tuple(o.get("shipmentIds") or ()),
+                status=str(o.get("status") or ""),
+                fee=_charges(o)[0],
+                discount=_charges(o)[1],
+            )
+            for o in rows
+        ]
 
     def placement_options(self, plan_id: str) -> list[PlacementChoice]:
         options = self._placements(plan_id)

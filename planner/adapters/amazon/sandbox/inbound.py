@@ -49,6 +49,17 @@ def _err(status: int, message: str) -> Answer:
     return status, {"errors": [{"code": code, "message": message, "details": ""}]}
 
 
+def _page(rows: list[dict[str, Any]], params: Any, key: str) -> dict[str, Any]:
+    """One page of a list operation: `pageSize` rows (the model's default 10) from the token."""
+    size = int(params.get("pageSize") or 10)
+    token = str(params.get("paginationToken") or "0")
+    start = int(token) if token.isdigit() else 0
+    out: dict[str, Any] = {key: rows[start : start + size]}
+    if start + size < len(rows):
+        out["pagination"] = {"nextToken": str(start + size)}
+    return out
+
+
 @dataclass
 class Operation:
     operation_id: str
@@ -360,7 +371,7 @@ class InboundWorkflow:
         state = self._state(account, params["inboundPlanId"])
         if isinstance(state, tuple):
             return state
-        return 200, {"packingOptions": state.packing}
+        return 200, _page(state.packing, params, "packingOptions")
 
     def op_confirmPackingOption(self, account: Account, params: Any, body: Any) -> Answer:
         state = self._state(account, params["inboundPlanId"])
@@ -426,36 +437,35 @@ class InboundWorkflow:
         if isinstance(state, tuple):
             return state
         code = "USD"
-        return 200, {
-            "placementOptions": [
-                {
-                    "placementOptionId": p.option_id,
-                    "shipmentIds": [sid for sid, _ in p.shipments],
-                    "status": p.status,
-                    "discounts": [
-                        {
-                            "description": "Inbound placement discount",
-                            "target": "Placement Services",
-                            "type": "DISCOUNT",
-                            "value": {"amount": round(p.discount, 2), "code": code},
-                        }
-                    ]
-                    if p.discount
-                    else [],
-                    "fees": [
-                        {
-                            "description": "Inventory placement service fee",
-                            "target": "Placement Services",
-                            "type": "FEE",
-                            "value": {"amount": round(p.fee, 2), "code": code},
-                        }
-                    ]
-                    if p.fee
-                    else [],
-                }
-                for p in state.placements
-            ]
-        }
+        rows = [
+            {
+                "placementOptionId": p.option_id,
+                "shipmentIds": [sid for sid, _ in p.shipments],
+                "status": p.status,
+                "discounts": [
+                    {
+                        "description": "Inbound placement discount",
+                        "target": "Placement Services",
+                        "type": "DISCOUNT",
+                        "value": {"amount": round(p.discount, 2), "code": code},
+                    }
+                ]
+                if p.discount
+                else [],
+                "fees": [
+                    {
+                        "description": "Inventory placement service fee",
+                        "target": "Placement Services",
+                        "type": "FEE",
+                        "value": {"amount": round(p.fee, 2), "code": code},
+                    }
+                ]
+                if p.fee
+                else [],
+            }
+            for p in state.placements
+        ]
+        return 200, _page(rows, params, "placementOptions")
 
     def op_confirmPlacementOption(self, account: Account, params: Any, body: Any) -> Answer:
         state = self._state(account, params["inboundPlanId"])

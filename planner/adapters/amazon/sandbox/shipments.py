@@ -20,6 +20,7 @@ from planner.adapters.amazon.sandbox.inbound import (
     PlanState,
     _err,
     _id,
+    _page,
 )
 from planner.adapters.amazon.sandbox.seller import Account
 
@@ -28,16 +29,6 @@ WINDOW = "CONFIRMED_DELIVERY_WINDOW"
 
 def _minute(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
-
-
-def _page(rows: list[dict[str, Any]], params: Any, key: str) -> dict[str, Any]:
-    size = int(params.get("pageSize") or 10)
-    token = str(params.get("paginationToken") or "0")
-    start = int(token) if token.isdigit() else 0
-    out: dict[str, Any] = {key: rows[start : start + size]}
-    if start + size < len(rows):
-        out["pagination"] = {"nextToken": str(start + size)}
-    return out
 
 
 class InboundShipmentSteps(InboundWorkflow):
