@@ -91,6 +91,7 @@ def _packing(raw: dict[str, Any]) -> PackingChoice:
         discount=discount,
         box_methods=tuple(dict.fromkeys(methods)),
         shipping=tuple(dict.fromkeys(shipping)),
+        groups=tuple(str(g) for g in raw.get("packingGroups") or ()),
     )
 
 
@@ -355,14 +356,29 @@ class InboundPlanSteps:
             for o in rows
         ]
 
-    def placement_options(self, plan_id: str) -> list[PlacementChoice]:
+    def placement_options(self, plan_id: str, *, generate: bool = True) -> list[PlacementChoice]:
         options = self._placements(plan_id)
-        if options:
+        if options or not generate:
             return options
         path = fill_query_params(f"{BASE}/inboundPlans/{{}}/placementOptions", plan_id)
         op = self._operation_id("generatePlacementOptions", path, body={"customPlacement": []})
         self.wait_for_operation(op, step="generatePlacementOptions")
         return self._placements(plan_id)
+
+    def _group_path(self, plan_id: str, group_id: str, tail: str) -> str:
+        return fill_query_params(f"{BASE}/inboundPlans/{{}}/packingGroups/{{}}{tail}", plan_id,
+                                 group_id)  # fmt: skip
+
+    def packing_group_items(self, plan_id: str, group_id: str) -> dict[str, int]:
+        path = self._group_path(plan_id, group_id, "/items")
+        out: dict[str, int] = {}
+        for item in self._pages("listPackingGroupItems", path, "items", {"pageSize": 100}):
+            out[str(item["msku"])] = out.get(str(item["msku"]), 0) + int(item["quantity"])
+        return out
+
+    def packing_group_boxed(self, plan_id: str, group_id: str) -> bool:
+        path = self._group_path(plan_id, group_id, "/boxes")
+        return bool(self._pages("listPackingGroupBoxes", path, "boxes", {"pageSize": 100}))
 
     def confirm_placement(self, plan_id: str, option_id: str) -> None:
         path = fill_query_params(

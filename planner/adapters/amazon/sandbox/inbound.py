@@ -75,6 +75,9 @@ class Placement:
     fee: float
     status: str = "OFFERED"
     discount: float = 0.0
+    quote: float = 0.0  # what the partnered carrier adds per shipment (a farther FC costs more)
+    # The boxes each shipment gets, when the seller gave them per packing group before placement.
+    boxes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,9 @@ class Offer:
     parts: int = 1
     fee: float = 0.0
     discount: float = 0.0
+    # Placement only: what the partnered carrier's quote adds per shipment of this option (its
+    # fulfilment centres are farther), so a cheaper placement fee can lose on the quote.
+    quote: float = 0.0
     # Packing only: the boxes' content sources and the (mode, solution) pairs it supports.
     methods: tuple[str, ...] = ("BOX_CONTENT_PROVIDED",)
     shipping: tuple[tuple[str, str], ...] = (
@@ -111,6 +117,9 @@ class PlanState:
     items: list[dict[str, Any]]
     source: dict[str, Any] = field(default_factory=dict)  # the plan's sourceAddress
     packing: list[dict[str, Any]] = field(default_factory=list)
+    groups: dict[str, list[SandboxItem]] = field(default_factory=dict)  # packing group -> items
+    # Boxes the seller gave per packing group (setPackingInformation before placement).
+    group_boxes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     placements: list[Placement] = field(default_factory=list)
     # After placement (see shipments.py), per 2024-03-20 shipment id:
     boxes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -118,6 +127,11 @@ class PlanState:
     transport_chosen: dict[str, str] = field(default_factory=dict)
     windows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     window_chosen: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def packed_groups(self) -> list[str]:
+        """The packing groups of the confirmed packing option (none: no option confirmed)."""
+        chosen = next((p for p in self.packing if p["status"] == "ACCEPTED"), None)
+        return list(chosen["packingGroups"]) if chosen else []
 
     def accepted(self) -> Placement | None:
         return next((p for p in self.placements if p.status == "ACCEPTED"), None)
@@ -364,8 +378,55 @@ class InboundWorkflow:
         out = self._operation("generatePackingOptions")
         if not self._failed(out["operationId"]) and not state.packing:
             offers = self.inbound.packing_offers or [Offer()]
-            state.packing = [_packing_option(o) for o in offers]
+            items = self._plan_items(state)
+            for offer in offers:
+                groups = {_id("pg"): g for g in _spread(items, offer.parts)}
+                state.groups.update(groups)
+                state.packing.append(_packing_option(offer, list(groups)))
         return 202, out
+
+    def _plan_items(self, state: PlanState) -> list[SandboxItem]:
+        market = state.plan.marketplace_ids[0]
+        fnsku = {x.seller_sku: x.fnsku for x in self.seller.listings_in(market)}
+        return [
+            SandboxItem(i["msku"], fnsku.get(i["msku"]), int(i["quantity"])) for i in state.items
+        ]
+
+    def item_rows(self, state: PlanState, items: list[SandboxItem]) -> list[dict[str, Any]]:
+        """Items as the model's Item (listShipmentItems, listPackingGroupItems)."""
+        market = state.plan.marketplace_ids[0]
+        asins = {x.seller_sku: x.asin for x in self.seller.listings_in(market)}
+        labels = {i["msku"]: i["labelOwner"] for i in state.items}
+        preps = {i["msku"]: i["prepOwner"] for i in state.items}
+        return [
+            {
+                "asin": asins.get(item.seller_sku, ""),
+                "fnsku": item.fnsku or "",
+                "labelOwner": labels.get(item.seller_sku, "SELLER"),
+                "msku": item.seller_sku,
+                "prepInstructions": [{"prepOwner": preps.get(item.seller_sku, "SELLER")}],
+                "quantity": item.shipped,
+            }
+            for item in items
+        ]
+
+    def op_listPackingGroupItems(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._state(account, params["inboundPlanId"])
+        if isinstance(state, tuple):
+            return state
+        items = state.groups.get(params["packingGroupId"])
+        if items is None:
+            return _err(404, f"Packing group {params['packingGroupId']} not found.")
+        return 200, _page(self.item_rows(state, items), params, "items")
+
+    def op_listPackingGroupBoxes(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._state(account, params["inboundPlanId"])
+        if isinstance(state, tuple):
+            return state
+        if params["packingGroupId"] not in state.groups:
+            return _err(404, f"Packing group {params['packingGroupId']} not found.")
+        boxes = state.group_boxes.get(params["packingGroupId"], [])
+        return 200, _page(boxes, params, "boxes")
 
     def op_listPackingOptions(self, account: Account, params: Any, body: Any) -> Answer:
         state = self._state(account, params["inboundPlanId"])
@@ -400,37 +461,30 @@ class InboundWorkflow:
         return 202, out
 
     def _placements(self, state: PlanState, single: bool) -> list[Placement]:
-        market = state.plan.marketplace_ids[0]
-        fnsku = {x.seller_sku: x.fnsku for x in self.seller.listings_in(market)}
-        items = [
-            SandboxItem(i["msku"], fnsku.get(i["msku"]), int(i["quantity"])) for i in state.items
-        ]
-        # Amazon's optimised placement: the units spread over two fulfilment centres.
-        first, second = [], []
-        for n, item in enumerate(items):
-            if len(items) == 1 and item.shipped >= 2:
-                half = item.shipped // 2
-                first.append(SandboxItem(item.seller_sku, item.fnsku, item.shipped - half))
-                second.append(SandboxItem(item.seller_sku, item.fnsku, half))
-            else:
-                (first if n % 2 == 0 else second).append(item)
-        split = [(_id("sh"), group) for group in (first, second) if group]
+        items = self._plan_items(state)
         offers = self.inbound.placement_offers
-        if offers is not None:
-            return [
-                Placement(
-                    _id("pl"),
-                    [(_id("sh"), g) for g in _spread(items, o.parts)],
-                    o.fee,
-                    discount=o.discount,
-                )
-                for o in offers
-            ]
-        options = [Placement(_id("pl"), split, 0.0)]
-        if single:
-            fee = 0.3 * sum(i.shipped for i in items)
-            options.append(Placement(_id("pl"), [(_id("sh"), items)], fee))
-        return options
+        if offers is None:
+            # Amazon's optimised placement (two fulfilment centres), and with the placement
+            # service one single destination for a fee.
+            offers = [Offer(2)]
+            if single:
+                offers.append(Offer(1, fee=0.3 * sum(i.shipped for i in items)))
+        groups = state.packed_groups()
+        boxes = [b for g in groups for b in state.group_boxes.get(g, [])]
+        if groups and all(g in state.group_boxes for g in groups):
+            # Boxes given before placement are not opened: each goes whole to one shipment.
+            fnsku = {i.seller_sku: i.fnsku for i in items}
+            return [_boxed_placement(boxes, o, fnsku) for o in offers]
+        return [
+            Placement(
+                _id("pl"),
+                [(_id("sh"), g) for g in _spread(items, o.parts)],
+                o.fee,
+                discount=o.discount,
+                quote=o.quote,
+            )
+            for o in offers
+        ]
 
     def op_listPlacementOptions(self, account: Account, params: Any, body: Any) -> Answer:
         state = self._state(account, params["inboundPlanId"])
@@ -488,6 +542,7 @@ class InboundWorkflow:
         plan = state.plan
         for p in state.placements:
             p.status = "ACCEPTED" if p is option else "EXPIRED"
+        state.boxes.update(option.boxes)  # boxes given per packing group, now per shipment
         for shipment_id, items in option.shipments:
             confirmation = f"FBA15{digest(shipment_id) % 10**7:07d}"
             self.seller.add_shipment(
@@ -519,7 +574,31 @@ def _spread(items: list[SandboxItem], parts: int) -> list[list[SandboxItem]]:
     return groups
 
 
-def _packing_option(offer: Offer) -> dict[str, Any]:
+def _boxed_placement(
+    boxes: list[dict[str, Any]], offer: Offer, fnsku: dict[str, str | None]
+) -> Placement:
+    """A placement of boxes given per packing group: every box whole in one of `parts`
+    shipments (in turn), each shipment's items what its boxes hold."""
+    single = [{**b, "quantity": 1} for b in boxes for _ in range(int(b["quantity"]))]
+    parts = max(1, min(offer.parts, len(single)))
+    shares: list[list[dict[str, Any]]] = [single[n::parts] for n in range(parts)]
+    shipments: list[tuple[str, list[SandboxItem]]] = []
+    placed: dict[str, list[dict[str, Any]]] = {}
+    for share in shares:
+        units: dict[str, int] = {}
+        for box in share:
+            for item in box["items"]:
+                units[item["msku"]] = units.get(item["msku"], 0) + int(item["quantity"])
+        shipment_id = _id("sh")
+        shipments.append(
+            (shipment_id, [SandboxItem(m, fnsku.get(m), q) for m, q in sorted(units.items())])
+        )
+        placed[shipment_id] = [{**b, "packageId": _id("pk")} for b in share]
+    return Placement(_id("pl"), shipments, offer.fee, discount=offer.discount,
+                     quote=offer.quote, boxes=placed)  # fmt: skip
+
+
+def _packing_option(offer: Offer, groups: list[str]) -> dict[str, Any]:
     def incentives(amount: float, kind: str) -> list[dict[str, Any]]:
         if not amount:
             return []
@@ -532,7 +611,7 @@ def _packing_option(offer: Offer) -> dict[str, Any]:
         solutions.setdefault(solution, []).append(mode)
     return {
         "packingOptionId": _id("po"),
-        "packingGroups": [_id("pg") for _ in range(offer.parts)],
+        "packingGroups": groups,
         "status": "OFFERED",
         "discounts": incentives(offer.discount, "DISCOUNT"),
         "fees": incentives(offer.fee, "FEE"),
