@@ -258,11 +258,21 @@ def _eu_config(workdir: Path, box: AmazonSandbox, monkeypatch: pytest.MonkeyPatc
         'name = "amazon-eu"\n'
         'region = "EU"\n'
         'marketplaces = ["GB", "DE", "FR", "IT", "ES"]\n'
-        'refresh_token_env = "TEST_REFRESH_TOKEN_EU"\n' + SHIP_FROM
+        'refresh_token_env = "TEST_REFRESH_TOKEN_EU"\n' + SHIP_FROM + _unit_sizes(box)
     )
     monkeypatch.setenv("SP_API_CLIENT_ID", creds.client_id)
     monkeypatch.setenv("SP_API_CLIENT_SECRET", creds.client_secret)
     monkeypatch.setenv("TEST_REFRESH_TOKEN_EU", creds.refresh_token)
+
+
+def _unit_sizes(box: AmazonSandbox) -> str:
+    """The demo items' unit size for every seller SKU of the EU account: the push declares
+    boxes from them (planner.toml's amazon.push.products)."""
+    skus = sorted({x.seller_sku for m in ("A1F83G8C2ARO7P",) for x in box.seller.listings_in(m)})
+    return "".join(
+        f'\n[amazon.push.products."{sku}"]\nlength = 4\nwidth = 4\nheight = 6\nweight = 0.6\n'
+        for sku in skus
+    )
 
 
 def _gb_skus(box: AmazonSandbox, demo: DemoSeller) -> tuple[str, str]:

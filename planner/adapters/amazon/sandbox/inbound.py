@@ -1,8 +1,10 @@
 """The 2024-03-20 inbound workflow in the sandbox: a state machine per inbound plan.
 
-createInboundPlan → generate/list/confirm packing options → generate/list/confirm placement
-options → shipments with confirmation ids (which the v0 getShipments then lists, so the daily
-sync follows them) → box contents, transportation and delivery windows (shipments.py). Every
+createInboundPlan → generate/list/confirm packing options (each with packing groups and their
+items) → boxes per packing group → generate/list placement options (whole boxes per shipment),
+quoted per option → confirm placement → shipments with confirmation ids (which the v0
+getShipments then lists, so the daily sync follows them) → transportation and delivery windows
+(shipments.py). Every
 generate/confirm step is asynchronous: its operation answers IN_PROGRESS on the first
 getInboundOperationStatus, then SUCCESS or FAILED with problems.
 
@@ -578,10 +580,18 @@ def _boxed_placement(
     boxes: list[dict[str, Any]], offer: Offer, fnsku: dict[str, str | None]
 ) -> Placement:
     """A placement of boxes given per packing group: every box whole in one of `parts`
-    shipments (in turn), each shipment's items what its boxes hold."""
+    shipments, each shipment's items what its boxes hold. As `_spread`: SKUs in turn (a SKU's
+    boxes together) where there are enough SKUs, else the boxes in turn."""
     single = [{**b, "quantity": 1} for b in boxes for _ in range(int(b["quantity"]))]
     parts = max(1, min(offer.parts, len(single)))
-    shares: list[list[dict[str, Any]]] = [single[n::parts] for n in range(parts)]
+    skus = sorted({b["items"][0]["msku"] for b in single if b["items"]})
+    if len(skus) >= parts:
+        turn = {sku: n % parts for n, sku in enumerate(skus)}
+        shares: list[list[dict[str, Any]]] = [[] for _ in range(parts)]
+        for box in single:
+            shares[turn[box["items"][0]["msku"]] if box["items"] else 0].append(box)
+    else:
+        shares = [single[n::parts] for n in range(parts)]
     shipments: list[tuple[str, list[SandboxItem]]] = []
     placed: dict[str, list[dict[str, Any]]] = {}
     for share in shares:

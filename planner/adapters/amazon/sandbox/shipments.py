@@ -1,7 +1,10 @@
-"""After placement, in the sandbox: box contents, transportation and delivery windows.
+"""Boxes, transportation and delivery windows in the sandbox.
 
-Following the 2024-03-20 model: setPackingInformation (boxes per shipment of the confirmed
-placement) → generate/list/confirm transportation options (needs every shipment's boxes) →
+Following the 2024-03-20 model: setPackingInformation (boxes per packing group of the confirmed
+packing option before placement, which placement then keeps whole; or per shipment of the
+confirmed placement) → generate/list transportation options for a placement option, confirmed or
+not (needs the boxes of every shipment of the option; an Offer's `quote` adds to each shipment's
+partnered quote) → confirm them after placement →
 delivery windows for the options whose precondition is CONFIRMED_DELIVERY_WINDOW, confirmed before
 confirmTransportationOptions. Amazon's partnered carrier quotes a price and needs no window; your
 own carrier costs Amazon nothing and needs a confirmed delivery window. Generate and confirm calls
