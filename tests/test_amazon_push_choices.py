@@ -22,13 +22,13 @@ from test_amazon_push import ready as ready
 from test_amazon_push_shipments import boxed_units, case_packs, plan_state
 
 from bot.blocks.push import push_done_blocks, push_text
+from planner.adapters.amazon.errors import AmazonUnavailable
 from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.adapters.amazon.sandbox.inbound import Offer, Prep
 from planner.demo import DemoSeller
 from planner.demo.places import DEMO_ADDRESS, DEMO_ITEM
 from planner.ports import (
     BoxSize,
-    InboundOperationFailed,
     PackingChoice,
     PlacementChoice,
     PrepDetail,
@@ -103,15 +103,31 @@ def test_a_lower_placement_fee_loses_to_a_cheaper_carrier_quote(
     assert_clean(sandbox)
 
 
+def test_a_placement_amazon_will_not_quote_is_left_out(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    # The first option (the cheaper one) cannot be quoted: the push takes the other one.
+    sandbox.operations.offer_placements([Offer(1, fee=1.0), Offer(2, fee=6.0)])
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    sandbox.operations.fail_next("generateTransportationOptions")
+    result = pusher(ready, sandbox, settings(carrier="partnered")).push(
+        number, split=True, actor="ann"
+    )
+    assert result.placement_cost == pytest.approx(6.0) and len(result.shipment_ids) == 2
+    assert result.transport_cost > 0
+    assert_clean(sandbox)
+
+
 def test_a_push_stopped_while_quoting_continues_without_sending_the_boxes_again(
     ready: Engine, sandbox: AmazonSandbox
 ) -> None:
     sandbox.operations.offer_placements([Offer(2, fee=2.0, quote=15.0), Offer(1, fee=6.0)])
     number = new_order(ready, fba_skus(sandbox, ready, 2))
     push = pusher(ready, sandbox, settings(carrier="partnered"))
-    sandbox.operations.fail_next("generateTransportationOptions")
-    with pytest.raises(InboundOperationFailed, match="stopped at"):
+    sandbox.inject("generateTransportationOptions", "error503", times=None)  # Amazon is down
+    with pytest.raises(AmazonUnavailable, match="stopped at placement"):
         push.push(number, split=True, actor="ann")
+    sandbox.clear_faults()
     held = order(ready, number).amazon
     assert held is not None and held.inbound_plan_id
     assert sandbox.stats.requests["setPackingInformation"] == 1

@@ -11,9 +11,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from planner.domain.errors import PlannerError
 from planner.domain.push import PushStage
 from planner.ports import (
     DeliveryWindowChoice,
+    InboundOperationFailed,
     InboundPlanGateway,
     InboundPlanItem,
     PackingChoice,
@@ -78,20 +80,22 @@ def quote_placements(
 ) -> list[PlacementChoice]:
     """Each placement option with its carrier quote: for each shipment, the cheapest option of
     the carrier the settings ask for (generateTransportationOptions takes a placement option and
-    all its shipments). An option with no such carrier is left out; none left: refused."""
+    all its shipments). An option Amazon will not quote (its operation failed; models #4302) or
+    with no such carrier is left out; none left: the first refusal is raised. Amazon not
+    answering stops the push (the next one quotes again)."""
     out: list[PlacementChoice] = []
-    refused: PushRefused | None = None
+    refused: PlannerError | None = None
     ready = now + timedelta(days=settings.ready_to_ship_days)
     for option in options:
         beat()
-        rows = gateway.transportation_options(
-            plan_id, option.option_id, option.shipment_ids, ready_from=ready, contact=source,
-            valid_at=now + VALID_FOR,
-        )  # fmt: skip
         try:
+            rows = gateway.transportation_options(
+                plan_id, option.option_id, option.shipment_ids, ready_from=ready,
+                contact=source, valid_at=now + VALID_FOR,
+            )  # fmt: skip
             picks = [choose_transport(rows, s, settings, now=now) for s in option.shipment_ids]
-        except PushRefused as exc:
-            refused = exc
+        except (PushRefused, InboundOperationFailed) as exc:
+            refused = refused or exc
             continue
         out.append(replace(option, quote=round(sum(p.cost or 0.0 for p in picks), 2)))
     if not out and refused is not None:
