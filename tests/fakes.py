@@ -1028,7 +1028,8 @@ class FakePlan:
     status: str = "ACTIVE"
     packed: bool = False
     placement: str | None = None  # the accepted placement option
-    boxed: set[str] = field(default_factory=set)
+    boxed: set[str] = field(default_factory=set)  # shipments with boxes
+    grouped: bool = False  # boxes given per packing group, before placement
     windows: dict[str, str] = field(default_factory=dict)  # shipment id -> window option
     transport: dict[str, str] = field(default_factory=dict)  # shipment id -> transport option
 
@@ -1139,7 +1140,7 @@ class FakeInboundPlanGateway(InboundPlanGateway):
     def packing_options(self, plan_id: str) -> list[PackingChoice]:
         self._call("packing_options")
         status = "ACCEPTED" if self._plan(plan_id).packed else "OFFERED"
-        return [PackingChoice(f"{plan_id}-pack", status)]
+        return [PackingChoice(f"{plan_id}-pack", status, groups=(f"{plan_id}-pg",))]
 
     def confirm_packing(self, plan_id: str, option_id: str) -> None:
         self._call("confirm_packing")
@@ -1158,7 +1159,7 @@ class FakeInboundPlanGateway(InboundPlanGateway):
     ) -> None:
         self._call("set_prep_details")
 
-    def placement_options(self, plan_id: str) -> list[PlacementChoice]:
+    def placement_options(self, plan_id: str, *, generate: bool = True) -> list[PlacementChoice]:
         self._call("placement_options")
         plan = self._plan(plan_id)
         ids = [f"{plan_id}-split"] + ([f"{plan_id}-single"] if self.single_destination else [])
@@ -1174,7 +1175,10 @@ class FakeInboundPlanGateway(InboundPlanGateway):
 
     def confirm_placement(self, plan_id: str, option_id: str) -> None:
         self._call("confirm_placement")
-        self._plan(plan_id).placement = option_id
+        plan = self._plan(plan_id)
+        plan.placement = option_id
+        if plan.grouped:  # boxes given per packing group go to the shipments
+            plan.boxed.update(self._shipments(plan_id))
         self._answer("confirm_placement")
 
     def cancel_inbound_plan(self, plan_id: str) -> None:
@@ -1208,9 +1212,22 @@ class FakeInboundPlanGateway(InboundPlanGateway):
             for i in self._plan(plan_id).items
         }
 
-    def set_packing_information(self, plan_id: str, boxes: Sequence[InboundBox]) -> None:
+    def packing_group_items(self, plan_id: str, group_id: str) -> dict[str, int]:
+        self._call("packing_group_items")
+        return {i.seller_sku: i.quantity for i in self._plan(plan_id).items}
+
+    def packing_group_boxed(self, plan_id: str, group_id: str) -> bool:
+        self._call("packing_group_boxed")
+        return self._plan(plan_id).grouped
+
+    def set_packing_information(
+        self, plan_id: str, boxes: Sequence[InboundBox], *, by_packing_group: bool = False
+    ) -> None:
         self._call("set_packing_information")
-        self._plan(plan_id).boxed.update(b.shipment_id for b in boxes)
+        if by_packing_group:
+            self._plan(plan_id).grouped = True
+        else:
+            self._plan(plan_id).boxed.update(b.shipment_id for b in boxes)
         self._answer("set_packing_information")
 
     def transportation_options(

@@ -28,6 +28,7 @@ from test_amazon_push import fba_skus, new_order, order, plans_of, pusher
 
 from planner.adapters.amazon.errors import AmazonPagingBroken
 from planner.adapters.amazon.sandbox import AmazonSandbox
+from planner.adapters.amazon.sandbox.inbound import Offer
 from planner.adapters.amazon.sandbox.state import SandboxPlan, plan_id_for
 from planner.demo import DemoSeller
 from planner.demo.places import DEMO_ADDRESS, DEMO_ITEM
@@ -167,5 +168,41 @@ def test_a_repeated_transport_options_token_stops_the_push_which_continues_later
     assert held is not None and not held.shipment_ids
     result = push.push(number, split=True, actor="ann")
     assert result.inbound_plan_id == held.inbound_plan_id
+    assert plans_of(sandbox, number) == [result.inbound_plan_id]
+    assert sandbox.stats.rejections == []
+
+
+def test_every_placement_and_packing_option_is_read_past_the_first_page(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    """listPlacementOptions and listPackingOptions page at most 20 options (the model's
+    pageSize maximum): the cheapest ones, offered last, are on the second page."""
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    dear = [Offer(2, fee=50.0 + n) for n in range(23)]
+    sandbox.operations.offer_placements([*dear, Offer(2, fee=3.0)])
+    sandbox.operations.offer_packing([*[Offer(fee=9.0 + n) for n in range(22)], Offer(fee=1.5)])
+    push = pusher(ready, sandbox, PushSettings(ship_from=DEMO_ADDRESS, default_item=DEMO_ITEM))
+    result = push.push(number, split=True, actor="ann")
+    state = sandbox.operations.inbound.plans[result.inbound_plan_id]
+    placed = state.accepted()
+    assert placed is not None and placed.fee == 3.0
+    packed = [p for p in state.packing if p["status"] == "ACCEPTED"]
+    assert [p["fees"][0]["value"]["amount"] for p in packed] == [1.5]
+    assert sandbox.stats.rejections == []
+
+
+@pytest.mark.parametrize("operation", ["listPlacementOptions", "listPackingOptions"])
+def test_a_repeated_option_list_token_stops_the_push_which_continues_later(
+    ready: Engine, sandbox: AmazonSandbox, operation: str
+) -> None:
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    sandbox.operations.offer_placements([Offer(2, fee=5.0 + n) for n in range(25)])
+    sandbox.operations.offer_packing([Offer(fee=2.0 + n) for n in range(25)])
+    sandbox.inject(operation, "repeat_token", times=None)
+    push = pusher(ready, sandbox, PushSettings(ship_from=DEMO_ADDRESS, default_item=DEMO_ITEM))
+    with pytest.raises(AmazonPagingBroken, match=f"{operation} gave the same page"):
+        push.push(number, split=True, actor="ann")
+    sandbox.clear_faults()
+    result = push.push(number, split=True, actor="ann")
     assert plans_of(sandbox, number) == [result.inbound_plan_id]
     assert sandbox.stats.rejections == []

@@ -1,5 +1,6 @@
 """The push chooses like a careful seller (issue 17 items 6-8), through the real SP-API client
-against the sandbox: placement and packing by fees minus discounts, boxes declared from each
+against the sandbox: placement by fees minus discounts plus the carrier's quote, packing by fees
+minus discounts, every option list read whole, boxes declared from each
 SKU's unit size within Amazon's box limits, prep and label owners per SKU from listPrepDetails.
 """
 
@@ -21,11 +22,18 @@ from test_amazon_push import ready as ready
 from test_amazon_push_shipments import boxed_units, case_packs, plan_state
 
 from bot.blocks.push import push_done_blocks, push_text
+from planner.adapters.amazon.errors import AmazonUnavailable
 from planner.adapters.amazon.sandbox import AmazonSandbox
 from planner.adapters.amazon.sandbox.inbound import Offer, Prep
 from planner.demo import DemoSeller
 from planner.demo.places import DEMO_ADDRESS, DEMO_ITEM
-from planner.ports import BoxSize, PackingChoice, PlacementChoice, PrepDetail, PushResult
+from planner.ports import (
+    BoxSize,
+    PackingChoice,
+    PlacementChoice,
+    PrepDetail,
+    PushResult,
+)
 from planner.services.push import PushRefused, PushSettings
 from planner.services.push_choices import (
     box_of,
@@ -49,14 +57,99 @@ def settings(**changes: object) -> PushSettings:
 def test_split_takes_the_placement_with_the_lowest_fee_after_discounts(
     ready: Engine, sandbox: AmazonSandbox
 ) -> None:
+    # Your own carrier: Amazon quotes nothing, so the fees minus discounts decide alone.
     sandbox.operations.offer_placements(
         [Offer(2, fee=5.0), Offer(3, fee=8.0, discount=6.5), Offer(1, fee=10.0)]
     )
     number = new_order(ready, fba_skus(sandbox, ready, 3))
-    result = pusher(ready, sandbox).push(number, split=True, actor="ann")
+    result = pusher(ready, sandbox, settings(carrier="own")).push(number, split=True, actor="ann")
     placement = plan_state(sandbox, result.inbound_plan_id).accepted()
     assert placement is not None and (placement.fee, placement.discount) == (8.0, 6.5)
     assert len(result.shipment_ids) == 3 and result.placement_cost == pytest.approx(1.5)
+    assert_clean(sandbox)
+
+
+def test_a_lower_placement_fee_loses_to_a_cheaper_carrier_quote(
+    ready: Engine, sandbox: AmazonSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Boxes go to Amazon per packing group before placement, so Amazon quotes each placement
+    option's partnered carrier; the placement is chosen by fee - discounts + quote."""
+    far = Offer(2, fee=2.0, quote=15.0)  # the lower fee, but farther fulfilment centres
+    near = Offer(2, fee=6.0, discount=1.0)
+    sandbox.operations.offer_placements([far, near])
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    with caplog.at_level("INFO"):
+        result = pusher(ready, sandbox, settings(carrier="partnered")).push(
+            number, split=True, actor="ann"
+        )
+    state = plan_state(sandbox, result.inbound_plan_id)
+    placement = state.accepted()
+    assert placement is not None and (placement.fee, placement.quote) == (6.0, 0.0)
+    # Both options were quoted before the placement was confirmed.
+    assert sandbox.stats.requests["generateTransportationOptions"] == 2
+    assert sandbox.stats.requests["setPackingInformation"] == 1  # per packing group, once
+    # The quote said is the one of the carrier options confirmed for its shipments.
+    chosen = {o["transportationOptionId"]: o for o in state.transport}
+    quoted = sum(chosen[t]["quote"]["cost"]["amount"] for t in state.transport_chosen.values())
+    assert result.placement_cost == pytest.approx(5.0)
+    assert result.transport_cost == pytest.approx(quoted)
+    assert result.total_cost == pytest.approx(5.0 + quoted)
+    total = f"{5.0 + quoted:.2f}"
+    assert f"Amazon's placement fee 5.00 + carrier quote {quoted:.2f} = {total}" in caplog.text
+    # The boxes given per packing group are the shipments' boxes: every unit in one box.
+    ordered = sum(line.ordered for line in order(ready, number).lines)
+    assert sum(sum(boxed_units(state, s).values()) for s in state.boxes) == ordered
+    assert set(state.boxes) == {sid for sid, _ in placement.shipments}
+    assert_clean(sandbox)
+
+
+def test_a_placement_amazon_will_not_quote_is_left_out(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    # The first option (the cheaper one) cannot be quoted: the push takes the other one.
+    sandbox.operations.offer_placements([Offer(1, fee=1.0), Offer(2, fee=6.0)])
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    sandbox.operations.fail_next("generateTransportationOptions")
+    result = pusher(ready, sandbox, settings(carrier="partnered")).push(
+        number, split=True, actor="ann"
+    )
+    assert result.placement_cost == pytest.approx(6.0) and len(result.shipment_ids) == 2
+    assert result.transport_cost > 0
+    assert_clean(sandbox)
+
+
+def test_a_push_stopped_while_quoting_continues_without_sending_the_boxes_again(
+    ready: Engine, sandbox: AmazonSandbox
+) -> None:
+    sandbox.operations.offer_placements([Offer(2, fee=2.0, quote=15.0), Offer(1, fee=6.0)])
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    push = pusher(ready, sandbox, settings(carrier="partnered"))
+    sandbox.inject("generateTransportationOptions", "error503", times=None)  # Amazon is down
+    with pytest.raises(AmazonUnavailable, match="stopped at placement"):
+        push.push(number, split=True, actor="ann")
+    sandbox.clear_faults()
+    held = order(ready, number).amazon
+    assert held is not None and held.inbound_plan_id
+    assert sandbox.stats.requests["setPackingInformation"] == 1
+    result = push.push(number, split=True, actor="ann")
+    assert result.inbound_plan_id == held.inbound_plan_id
+    assert plans_of(sandbox, number) == [result.inbound_plan_id]
+    assert sandbox.stats.requests["setPackingInformation"] == 1  # Amazon had them: not resent
+    assert result.transport_cost > 0
+    assert_clean(sandbox)
+
+
+def test_an_own_carrier_placement_is_chosen_by_fee_and_the_quote_left_unsaid(
+    ready: Engine, sandbox: AmazonSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    sandbox.operations.offer_placements([Offer(2, fee=2.0, quote=15.0), Offer(1, fee=6.0)])
+    number = new_order(ready, fba_skus(sandbox, ready, 2))
+    with caplog.at_level("INFO"):
+        result = pusher(ready, sandbox, settings(carrier="own")).push(
+            number, split=True, actor="ann"
+        )
+    assert result.placement_cost == pytest.approx(2.0) and result.transport_cost == 0.0
+    assert "carrier quote" not in caplog.text
     assert_clean(sandbox)
 
 
@@ -234,6 +327,8 @@ def test_planner_push_no_split_says_amazons_placement_fee(
     assert code == 0, err
     labelled = dict(line.strip().partition(":")[::2] for line in out.splitlines()[1:])
     assert labelled["Amazon's placement fee"].strip() == "7.25"
+    quote = float(labelled["carrier quote"])
+    assert labelled["placement total"].strip().startswith(f"{7.25 + quote:.2f}")
     assert_clean(cli_box)
 
 
@@ -242,6 +337,11 @@ def test_the_bot_says_amazons_placement_fee_with_the_saved_order() -> None:
     assert push_text(result).endswith("Amazon's placement fee 7.25")
     fields = [f for block in push_done_blocks(result, by="@ann") for f in block.get("fields", [])]
     assert any("placement fee" in f["text"] and "7.25" in f["text"] for f in fields)
+    quoted = PushResult("TO-1001", "wf" + "1" * 36, ("sh" + "2" * 36,), False,
+                        placement_cost=7.25, transport_cost=19.5)  # fmt: skip
+    assert push_text(quoted).endswith("Amazon's placement fee 7.25 + carrier quote 19.50 = 26.75")
+    fields = [f for block in push_done_blocks(quoted, by="@ann") for f in block.get("fields", [])]
+    assert any("Placement total" in f["text"] and "26.75" in f["text"] for f in fields)
     free = push_text(PushResult("TO-1001", "wf" + "1" * 36, ("sh" + "2" * 36,), True))
     assert "placement fee" not in free
 
@@ -266,6 +366,9 @@ def test_placement_ties_go_to_fewer_shipments_and_packing_to_the_cheapest_usable
     two = PlacementChoice("pl-2", ("a", "b"), "OFFERED", fee=3.0, discount=3.0)
     one = PlacementChoice("pl-1", ("a",), "OFFERED")
     assert choose_placement([two, one]) == one and choose_placement([]) is None
+    dear = PlacementChoice("pl-3", ("a",), "OFFERED", fee=1.0, quote=20.0)
+    cheap = PlacementChoice("pl-4", ("a", "b"), "OFFERED", fee=5.0, discount=1.0, quote=12.0)
+    assert choose_placement([dear, cheap]) == cheap and cheap.total == pytest.approx(16.0)
     own_only = PackingChoice("po-1", "OFFERED", shipping=PARCEL_OWN)
     cheap = PackingChoice("po-2", "OFFERED", fee=1.0, discount=0.5)
     assert choose_packing([own_only, cheap], carrier="partnered") == cheap

@@ -142,7 +142,8 @@ def test_without_any_ship_from_address_the_push_is_refused_before_amazon_hears_o
 SHIPMENT_FAULTS = [
     ("setPackingInformation", "failed", "partnered"),
     ("setPackingInformation", "error500", "partnered"),
-    ("listShipmentItems", "error503", "partnered"),
+    ("listPackingGroupItems", "error503", "partnered"),
+    ("listPackingGroupBoxes", "error500", "partnered"),
     ("listShipmentBoxes", "error500", "partnered"),
     ("getShipment", "error500", "partnered"),
     ("generateTransportationOptions", "failed", "partnered"),
@@ -190,13 +191,7 @@ def test_a_shipment_step_failing_then_a_retry_finishes_the_same_plan(
 def test_a_split_sku_is_received_over_both_shipments_before_the_order_closes(
     ready: Engine, sandbox: AmazonSandbox, demo_seller: DemoSeller
 ) -> None:
-    (sku,) = fba_skus(sandbox, ready, 1)
-    number = new_order(ready, [sku])  # 24 units of one SKU: Amazon splits them 12 + 12
-    pusher(ready, sandbox).push(number, split=True, actor="ann")
-    link = order(ready, number).amazon
-    assert link is not None and len(link.confirmation_ids) == 2
-    first, second = link.confirmation_ids
-    shipped = {s.shipment_id: s.items[0].shipped for s in sandbox.seller.shipments}
+    number, sku, first, second, shipped = split_one_sku(ready, sandbox)
     assert shipped[first] + shipped[second] == 24 and shipped[first] < 24
     conn, now = connection(demo_seller, CONNECTION), datetime.now(UTC) + timedelta(minutes=5)
 
@@ -234,10 +229,16 @@ def test_a_carrier_amazon_does_not_offer_is_refused_and_the_plan_kept(
 def split_one_sku(
     ready: Engine, sandbox: AmazonSandbox
 ) -> tuple[str, str, str, str, dict[str, int]]:
-    """A pushed order of one SKU that Amazon splits 12 + 12: (number, sku, first, second, units)."""
-    (sku,) = fba_skus(sandbox, ready, 1)
+    """A pushed order of one SKU that Amazon splits 12 + 12: (number, sku, first, second, units).
+
+    Boxed before placement, Amazon moves whole boxes: a SKU whose case pack divides 12, in
+    boxes of 12.
+    """
+    packs = case_packs(ready)
+    sku = next(s for s in fba_skus(sandbox, ready, 100) if 12 % packs.get(s, 1) == 0)
     number = new_order(ready, [sku])
-    pusher(ready, sandbox).push(number, split=True, actor="ann")
+    settings = PushSettings(ship_from=DEMO_ADDRESS, default_item=DEMO_ITEM, units_per_box=12)
+    pusher(ready, sandbox, settings).push(number, split=True, actor="ann")
     link = order(ready, number).amazon
     assert link is not None and len(link.confirmation_ids) == 2
     first, second = link.confirmation_ids

@@ -50,8 +50,9 @@ def test_the_steps_come_in_amazons_order_and_done_follows_the_last() -> None:
     while walked[-1] is not PushStage.DONE:
         walked.append(next_step(walked[-1]))
     assert walked == [*STEPS, PushStage.DONE]
+    # Boxes per packing group before placement: Amazon quotes each placement option from them.
     assert [s.value for s in STEPS[1:6]] == [
-        "packing", "placement", "box_contents", "transport", "delivery_window",
+        "packing", "box_contents", "placement", "transport", "delivery_window",
     ]  # fmt: skip
 
 

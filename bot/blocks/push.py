@@ -28,6 +28,9 @@ def push_done_blocks(result: PushResult, *, by: str) -> list[Block]:
         )
     if result.placement_cost > 0 and not result.already:
         fields.append(f"*Amazon's placement fee*\n{result.placement_cost:.2f}")
+    if result.transport_cost > 0 and not result.already:
+        fields.append(f"*Carrier quote*\n{result.transport_cost:.2f}")
+        fields.append(f"*Placement total* (fee - discounts + quote)\n{result.total_cost:.2f}")
     blocks = [section(lead), section("", fields=fields)]
     tail = "The order is locked: change it in Seller Central. The daily sync follows its shipments."
     if result.already and not result.destinations:
@@ -45,7 +48,8 @@ def push_text(result: PushResult) -> str:
             f"(inbound plan {result.inbound_plan_id}); nothing new was sent"
         )
     fcs = f" to {', '.join(result.destinations)}" if result.destinations else ""
-    fee = f", Amazon's placement fee {result.placement_cost:.2f}" if result.placement_cost else ""
+    words = result.cost_words()
+    fee = f", {words}" if words else ""
     return (
         f"{result.order_number} saved to Amazon: inbound plan {result.inbound_plan_id}, "
         f"shipment(s) {shipments}{fcs}{fee}"

@@ -42,8 +42,13 @@ def push_lines(result: PushResult, order: StockOrder) -> list[tuple[str, str]]:
     link = order.amazon
     confirmations = link.confirmation_ids if link is not None else ()
     fee = []
-    if result.placement_cost > 0:  # a no-split (or cheaper) placement Amazon charges for
+    if result.placement_cost > 0 or result.transport_cost > 0:
         fee = [("Amazon's placement fee", f"{result.placement_cost:.2f}")]
+    if result.transport_cost > 0:  # the placement was chosen by its total
+        fee += [
+            ("carrier quote", f"{result.transport_cost:.2f}"),
+            ("placement total", f"{result.total_cost:.2f} (fee - discounts + quote)"),
+        ]
     return [
         ("order number", order.number),
         ("inbound plan id", result.inbound_plan_id),

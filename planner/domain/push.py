@@ -32,8 +32,8 @@ class PushStage(StrEnum):
     STALE = "stale"  # a dead push's claim on an order edited since: its plan is to be cancelled
     PLAN_CREATED = "plan_created"  # Amazon gave the plan id
     PACKING = "packing"  # confirming how the units are packed
-    PLACEMENT = "placement"  # choosing and confirming where the units go
-    BOX_CONTENTS = "box_contents"  # sending the boxes' contents
+    BOX_CONTENTS = "box_contents"  # sending the boxes' contents (per packing group)
+    PLACEMENT = "placement"  # quoting, choosing and confirming where the units go
     TRANSPORT = "transport"  # asking for and choosing the transportation options
     DELIVERY_WINDOW = "delivery_window"  # confirming delivery windows, where an option needs one
     CARRIER = "carrier"  # confirming the carrier (transportation): the workflow's last call
@@ -48,8 +48,8 @@ CLAIMS = (PushStage.CLAIMED, PushStage.EXPIRED, PushStage.STALE)
 STEPS = (
     PushStage.PLAN_CREATED,
     PushStage.PACKING,
+    PushStage.BOX_CONTENTS,  # before placement: Amazon quotes each placement from the boxes
     PushStage.PLACEMENT,
-    PushStage.BOX_CONTENTS,
     PushStage.TRANSPORT,
     PushStage.DELIVERY_WINDOW,
     PushStage.CARRIER,

@@ -22,6 +22,21 @@ class PushResult:
     already: bool = False  # it was saved before: nothing new was sent to Amazon
     destinations: tuple[str, ...] = ()  # Amazon's fulfillment centres (unknown when already)
     placement_cost: float = 0.0  # the chosen placement's fees minus discounts (0: free)
+    transport_cost: float = 0.0  # the carrier's quotes for its shipments (0: none or unquoted)
+
+    @property
+    def total_cost(self) -> float:
+        """What the placement was chosen by: fees minus discounts plus the carrier's quotes."""
+        return self.placement_cost + self.transport_cost
+
+    def cost_words(self) -> str:
+        """The placement's cost as people are told it ("" when it cost nothing known)."""
+        if self.transport_cost:
+            return (
+                f"Amazon's placement fee {self.placement_cost:.2f} + carrier quote "
+                f"{self.transport_cost:.2f} = {self.total_cost:.2f}"
+            )
+        return f"Amazon's placement fee {self.placement_cost:.2f}" if self.placement_cost else ""
 
 
 class ShipmentPusher(Protocol):
@@ -64,6 +79,9 @@ class PlacementChoice:
     status: str  # OFFERED, ACCEPTED, EXPIRED
     fee: float = 0.0  # Amazon's placement fees (type FEE), in the marketplace's currency
     discount: float = 0.0  # Amazon's discounts on it (type DISCOUNT)
+    # The carrier's quotes for its shipments (the cheapest option of the configured carrier
+    # per shipment; an own carrier's option has no quote and counts 0). None: not quoted.
+    quote: float | None = None
 
     @property
     def single_destination(self) -> bool:
@@ -71,8 +89,13 @@ class PlacementChoice:
 
     @property
     def cost(self) -> float:
-        """What choosing it costs: its fees minus its discounts."""
+        """What choosing it costs Amazon's way: its fees minus its discounts."""
         return self.fee - self.discount
+
+    @property
+    def total(self) -> float:
+        """Fees minus discounts plus the carrier's quotes: what the placement is chosen by."""
+        return self.cost + (self.quote or 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +108,7 @@ class PackingChoice:
     discount: float = 0.0
     box_methods: tuple[str, ...] = ()  # BOX_CONTENT_PROVIDED, BARCODE_2D, MANUAL_PROCESS
     shipping: tuple[tuple[str, str], ...] = ()  # (shipping mode, shipping solution) supported
+    groups: tuple[str, ...] = ()  # its packing group ids (boxes are given per group)
 
     @property
     def cost(self) -> float:
@@ -182,8 +206,18 @@ class InboundPlanGateway(Protocol):
         """Set SKUs' prep category and types (seller SKU -> (category, types)), and wait."""
         ...
 
-    def placement_options(self, plan_id: str) -> list[PlacementChoice]:
-        """The plan's placement options, generating them first if there are none."""
+    def placement_options(self, plan_id: str, *, generate: bool = True) -> list[PlacementChoice]:
+        """The plan's placement options, generating them first if there are none (unless
+        `generate` is False: then only those Amazon lists)."""
+        ...
+
+    # Boxes before placement (so that Amazon can quote each placement option's carriers).
+    def packing_group_items(self, plan_id: str, group_id: str) -> dict[str, int]:
+        """Units per seller SKU in this packing group of the confirmed packing option."""
+        ...
+
+    def packing_group_boxed(self, plan_id: str, group_id: str) -> bool:
+        """Whether Amazon has boxes for this packing group (setPackingInformation took them)."""
         ...
 
     def confirm_placement(self, plan_id: str, option_id: str) -> None: ...
@@ -198,7 +232,13 @@ class InboundPlanGateway(Protocol):
         """Units per seller SKU Amazon placed in this shipment."""
         ...
 
-    def set_packing_information(self, plan_id: str, boxes: Sequence[InboundBox]) -> None: ...
+    def set_packing_information(
+        self, plan_id: str, boxes: Sequence[InboundBox], *, by_packing_group: bool = False
+    ) -> None:
+        """Give the boxes, grouped by shipment (after placement) or, `by_packing_group`, by the
+        packing group their `shipment_id` names (before placement)."""
+        ...
+
     def transportation_options(
         self,
         plan_id: str,
@@ -240,7 +280,7 @@ class BoxSize:
 
 @dataclass(frozen=True, slots=True)
 class InboundBox:
-    """`count` identical boxes of one shipment, each holding `items`."""
+    """`count` identical boxes of one shipment (or packing group), each holding `items`."""
 
     shipment_id: str
     items: tuple[InboundPlanItem, ...]

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 
 from planner.domain.activity import AuditEntry
 from planner.domain.errors import DomainRuleViolation, InvalidTransition, PlannerError
@@ -69,7 +70,12 @@ from planner.services.push_settings import (
     PushSettings,
     warehouse_address,
 )
-from planner.services.push_steps import finish_shipments
+from planner.services.push_steps import (
+    Quoter,
+    box_packing_groups,
+    finish_shipments,
+    quote_placements,
+)
 from planner.services.steplog import logged
 
 __all__ = [
@@ -105,7 +111,8 @@ class PushTarget:
 def _pushed(result: PushResult) -> str:
     shipments = ", ".join(result.shipment_ids) or "none yet"
     again = " (saved before: nothing sent)" if result.already else ""
-    fee = f", Amazon's placement fee {result.placement_cost:.2f}" if result.placement_cost else ""
+    words = result.cost_words()
+    fee = f", {words}" if words else ""
     return (
         f"{result.order_number} as inbound plan {result.inbound_plan_id},"
         f" shipment(s) {shipments}{fee}{again}"
@@ -191,7 +198,7 @@ class ShipmentPush:
         flow.finish()
         return PushResult(
             order_number, plan_id, shipment_ids, split, destinations=fcs,
-            placement_cost=max(chosen.cost, 0.0),
+            placement_cost=max(chosen.cost, 0.0), transport_cost=chosen.quote or 0.0,
         )  # fmt: skip
 
     # -- what is pushed -------------------------------------------------------------------------
@@ -353,9 +360,20 @@ class PushWorkflow:
             self._beat()
             plan_id = self.plan(target, split=split)
             self.at(PushStage.PACKING)
-            confirm_packing(gateway, plan_id, settings, number=self._number)
+            packing = confirm_packing(gateway, plan_id, settings, number=self._number)
+            now = datetime.fromtimestamp(self._clock(), UTC)
+            quote: Quoter | None = None
+            if packing.groups:
+                # Boxes per packing group before placement, so that Amazon quotes each
+                # placement option's carriers and the placement is chosen by its total.
+                if not self._placed(plan_id):
+                    self.at(PushStage.BOX_CONTENTS)
+                    box_packing_groups(gateway, plan_id, packing, packs=target.packs,
+                                       items=target.items, settings=settings)  # fmt: skip
+                quote = partial(quote_placements, gateway, plan_id, source=target.source,
+                                settings=settings, now=now, beat=self._beat)  # fmt: skip
             self.at(PushStage.PLACEMENT)
-            chosen = self._placement(plan_id, split=split)
+            chosen = self._placement(plan_id, split=split, quote=quote)
             if chosen.status != "ACCEPTED":
                 self.at(PushStage.PLACEMENT)
                 gateway.confirm_placement(plan_id, chosen.option_id)
@@ -526,7 +544,12 @@ class PushWorkflow:
         except MarketplaceError:
             return None
 
-    def _placement(self, plan_id: str, *, split: bool) -> PlacementChoice:
+    def _placed(self, plan_id: str) -> bool:
+        """Amazon lists a confirmed placement for the plan (an earlier push got that far)."""
+        options = self._gateway.placement_options(plan_id, generate=False)
+        return any(o.status == "ACCEPTED" for o in options)
+
+    def _placement(self, plan_id: str, *, split: bool, quote: Quoter | None) -> PlacementChoice:
         gateway, number = self._gateway, self._number
         options = gateway.placement_options(plan_id)
         accepted = [o for o in options if o.status == "ACCEPTED"]
@@ -544,7 +567,9 @@ class PushWorkflow:
                     hint="turn on the inventory placement service in Seller Central, or push "
                     "with --split; the order is unchanged and can still be edited",
                 )
-        chosen = choose_placement(offered)  # the lowest fees minus discounts
+        if quote is not None and offered:
+            offered = quote(offered)  # each with its carrier quote; unusable ones left out
+        chosen = choose_placement(offered)  # the lowest fees minus discounts plus quotes
         if chosen is None:
             raise PushRefused(f"Amazon offered no placement for order {number}'s inbound plan")
         return chosen

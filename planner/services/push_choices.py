@@ -3,8 +3,10 @@
 - Packing: of the options Amazon offers, those whose boxes can be declared with their contents
   (BOX_CONTENT_PROVIDED) and travel as small parcels by the carrier the settings ask for; the one
   with the lowest fees minus discounts.
-- Placement: the lowest fees minus discounts; "do not split" takes only single-destination
-  options (Amazon's minimal-split option, often for a fee, which the push result states).
+- Placement: the lowest total: fees minus discounts plus the carrier's quotes for its shipments
+  (where Amazon quoted them: boxes given per packing group before placement); "do not split"
+  takes only single-destination options (Amazon's minimal-split option, often for a fee, which
+  the push result states with the quote).
 - Boxes: declared from the SKU's units (a case pack, or `units_per_box` fitted to Amazon's box
   limits) with each unit's size and weight, so a box of a few leftover units is smaller and
   lighter; a SKU whose size is unknown is refused before anything is sent.
@@ -87,9 +89,10 @@ def confirm_packing(
 
 
 def choose_placement(offered: Sequence[PlacementChoice]) -> PlacementChoice | None:
-    """The offered option with the lowest fees minus discounts (fewer shipments on a tie)."""
+    """The offered option with the lowest fees minus discounts plus carrier quotes (fewer
+    shipments on a tie)."""
     return min(
-        offered, key=lambda o: (round(o.cost, 2), len(o.shipment_ids), o.option_id), default=None
+        offered, key=lambda o: (round(o.total, 2), len(o.shipment_ids), o.option_id), default=None
     )
 
 

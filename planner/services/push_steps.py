@@ -8,13 +8,17 @@ never sends a step twice once it took.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+from planner.domain.errors import PlannerError
 from planner.domain.push import PushStage
 from planner.ports import (
     DeliveryWindowChoice,
+    InboundOperationFailed,
     InboundPlanGateway,
     InboundPlanItem,
+    PackingChoice,
     PlacementChoice,
     ShipFromAddress,
     ShipmentProgress,
@@ -31,6 +35,72 @@ _CARRIER_WORDS = {"partnered": "Amazon's partnered carrier", "own": "your own ca
 
 # A quote or delivery window is only chosen if it stays valid at least this long.
 VALID_FOR = timedelta(minutes=2)
+# Placement options in, the same with their carrier quotes out (those with no usable carrier
+# left out).
+Quoter = Callable[[Sequence[PlacementChoice]], list[PlacementChoice]]
+
+
+def box_packing_groups(
+    gateway: InboundPlanGateway,
+    plan_id: str,
+    packing: PackingChoice,
+    *,
+    packs: Mapping[str, int],
+    items: Sequence[InboundPlanItem],
+    settings: PushSettings,
+) -> None:
+    """Declare the boxes of each packing group Amazon has none for, before placement.
+
+    The model's setPackingInformation gives "the box level information required for planning
+    and transportation estimates", and a packingGroupId "can only be provided before placement
+    confirmation": without boxes there, no placement option can be quoted.
+    """
+    owners = {i.seller_sku: i for i in items}
+    boxes = [
+        box
+        for group in packing.groups
+        if not gateway.packing_group_boxed(plan_id, group)
+        for box in declare_boxes(
+            group, gateway.packing_group_items(plan_id, group), packs, owners, settings
+        )
+    ]
+    if boxes:
+        gateway.set_packing_information(plan_id, boxes, by_packing_group=True)
+
+
+def quote_placements(
+    gateway: InboundPlanGateway,
+    plan_id: str,
+    options: Sequence[PlacementChoice],
+    *,
+    source: ShipFromAddress,
+    settings: PushSettings,
+    now: datetime,
+    beat: Callable[[], None],
+) -> list[PlacementChoice]:
+    """Each placement option with its carrier quote: for each shipment, the cheapest option of
+    the carrier the settings ask for (generateTransportationOptions takes a placement option and
+    all its shipments). An option Amazon will not quote (its operation failed; models #4302) or
+    with no such carrier is left out; none left: the first refusal is raised. Amazon not
+    answering stops the push (the next one quotes again)."""
+    out: list[PlacementChoice] = []
+    refused: PlannerError | None = None
+    ready = now + timedelta(days=settings.ready_to_ship_days)
+    for option in options:
+        beat()
+        try:
+            rows = gateway.transportation_options(
+                plan_id, option.option_id, option.shipment_ids, ready_from=ready,
+                contact=source, valid_at=now + VALID_FOR,
+            )  # fmt: skip
+            picks = [choose_transport(rows, s, settings, now=now) for s in option.shipment_ids]
+        except (PushRefused, InboundOperationFailed) as exc:
+            refused = refused or exc
+            continue
+        out.append(replace(option, quote=round(sum(p.cost or 0.0 for p in picks), 2)))
+    if not out and refused is not None:
+        raise refused
+    return out
 
 
 def finish_shipments(
@@ -45,12 +115,17 @@ def finish_shipments(
     now: datetime,
     at: Callable[[PushStage], None],
 ) -> tuple[str, ...]:
-    """Boxes, then transportation (with delivery windows where an option needs one).
+    """Boxes (where a shipment has none), then transportation (with delivery windows where an
+    option needs one).
+
+    Boxes are given per packing group before placement (box_packing_groups); a shipment without
+    boxes here is one of a plan placed before that (an older planner): its boxes are given per
+    shipment, as part of the placement step.
 
     `at(step)` is called before each step (it renews the push lease and records the step).
     Returns the fulfillment centres the shipments go to, as Amazon named them.
     """
-    at(PushStage.BOX_CONTENTS)
+    at(PushStage.PLACEMENT)
     shipments = placement.shipment_ids
     owners = {i.seller_sku: i for i in items}  # each SKU's prep and label owner
     progress = [gateway.shipment_progress(plan_id, s) for s in shipments]
@@ -64,7 +139,7 @@ def finish_shipments(
                 shipment_id, gateway.shipment_items(plan_id, shipment_id), packs, owners, settings
             )
         ]
-        at(PushStage.BOX_CONTENTS)
+        at(PushStage.PLACEMENT)
         gateway.set_packing_information(plan_id, boxes)
     if all(p.transport_option_id for p in progress):
         return destinations  # confirmed for the whole plan at once: nothing is left

@@ -91,6 +91,7 @@ def _packing(raw: dict[str, Any]) -> PackingChoice:
         discount=discount,
         box_methods=tuple(dict.fromkeys(methods)),
         shipping=tuple(dict.fromkeys(shipping)),
+        groups=tuple(str(g) for g in raw.get("packingGroups") or ()),
     )
 
 
@@ -317,15 +318,9 @@ class InboundPlanSteps:
         return self._calls("getInboundPlan", lambda: self._send(path, method="GET"), check)
 
     def _packing_options(self, plan_id: str) -> list[dict[str, Any]]:
+        """Every packing option, all pages (the model pages them, at most 20 a page)."""
         path = fill_query_params(f"{BASE}/inboundPlans/{{}}/packingOptions", plan_id)
-
-        def check(response: Any) -> list[dict[str, Any]]:
-            options = (response.payload or {}).get("packingOptions")
-            if not isinstance(options, list):
-                raise AmazonBadResponse("listPackingOptions answered without packingOptions")
-            return options
-
-        return self._calls("listPackingOptions", lambda: self._send(path, method="GET"), check)
+        return self._pages("listPackingOptions", path, "packingOptions", {"pageSize": 20})
 
     def packing_options(self, plan_id: str) -> list[PackingChoice]:
         options = self._packing_options(plan_id)
@@ -347,33 +342,43 @@ class InboundPlanSteps:
         self._step_once("confirmPackingOption", path, done)
 
     def _placements(self, plan_id: str) -> list[PlacementChoice]:
+        """Every placement option, all pages (the model pages them, at most 20 a page)."""
         path = fill_query_params(f"{BASE}/inboundPlans/{{}}/placementOptions", plan_id)
+        rows = self._pages("listPlacementOptions", path, "placementOptions", {"pageSize": 20})
+        return [
+            PlacementChoice(
+                option_id=str(o["placementOptionId"]),
+                shipment_ids=tuple(o.get("shipmentIds") or ()),
+                status=str(o.get("status") or ""),
+                fee=_charges(o)[0],
+                discount=_charges(o)[1],
+            )
+            for o in rows
+        ]
 
-        def check(response: Any) -> list[PlacementChoice]:
-            options = (response.payload or {}).get("placementOptions")
-            if not isinstance(options, list):
-                raise AmazonBadResponse("listPlacementOptions answered without placementOptions")
-            return [
-                PlacementChoice(
-                    option_id=str(o["placementOptionId"]),
-                    shipment_ids=tuple(o.get("shipmentIds") or ()),
-                    status=str(o.get("status") or ""),
-                    fee=_charges(o)[0],
-                    discount=_charges(o)[1],
-                )
-                for o in options
-            ]
-
-        return self._calls("listPlacementOptions", lambda: self._send(path, method="GET"), check)
-
-    def placement_options(self, plan_id: str) -> list[PlacementChoice]:
+    def placement_options(self, plan_id: str, *, generate: bool = True) -> list[PlacementChoice]:
         options = self._placements(plan_id)
-        if options:
+        if options or not generate:
             return options
         path = fill_query_params(f"{BASE}/inboundPlans/{{}}/placementOptions", plan_id)
         op = self._operation_id("generatePlacementOptions", path, body={"customPlacement": []})
         self.wait_for_operation(op, step="generatePlacementOptions")
         return self._placements(plan_id)
+
+    def _group_path(self, plan_id: str, group_id: str, tail: str) -> str:
+        return fill_query_params(f"{BASE}/inboundPlans/{{}}/packingGroups/{{}}{tail}", plan_id,
+                                 group_id)  # fmt: skip
+
+    def packing_group_items(self, plan_id: str, group_id: str) -> dict[str, int]:
+        path = self._group_path(plan_id, group_id, "/items")
+        out: dict[str, int] = {}
+        for item in self._pages("listPackingGroupItems", path, "items", {"pageSize": 100}):
+            out[str(item["msku"])] = out.get(str(item["msku"]), 0) + int(item["quantity"])
+        return out
+
+    def packing_group_boxed(self, plan_id: str, group_id: str) -> bool:
+        path = self._group_path(plan_id, group_id, "/boxes")
+        return bool(self._pages("listPackingGroupBoxes", path, "boxes", {"pageSize": 100}))
 
     def confirm_placement(self, plan_id: str, option_id: str) -> None:
         path = fill_query_params(

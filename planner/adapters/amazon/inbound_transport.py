@@ -114,18 +114,21 @@ class InboundShipmentSteps(InboundPlanSteps):
             out[str(item["msku"])] = out.get(str(item["msku"]), 0) + int(item["quantity"])
         return out
 
-    def set_packing_information(self, plan_id: str, boxes: Sequence[InboundBox]) -> None:
+    def set_packing_information(
+        self, plan_id: str, boxes: Sequence[InboundBox], *, by_packing_group: bool = False
+    ) -> None:
+        """The model's PackageGroupingInput: a packingGroupId "can only be provided before
+        placement confirmation", a shipmentId only after."""
         groups: dict[str, list[dict[str, Any]]] = {}
         for box in boxes:
             groups.setdefault(box.shipment_id, []).append(_box_input(box))
-        body = {
-            "packageGroupings": [
-                {"shipmentId": shipment_id, "boxes": rows} for shipment_id, rows in groups.items()
-            ]
-        }
+        key = "packingGroupId" if by_packing_group else "shipmentId"
+        body = {"packageGroupings": [{key: group, "boxes": rows} for group, rows in groups.items()]}
         path = fill_query_params(f"{BASE}/inboundPlans/{{}}/packingInformation", plan_id)
 
         def done() -> bool:
+            if by_packing_group:
+                return all(self.packing_group_boxed(plan_id, g) for g in groups)
             return all(self.shipment_progress(plan_id, s).has_boxes for s in groups)
 
         self._step_once("setPackingInformation", path, done, body)

@@ -1,8 +1,10 @@
 """The 2024-03-20 inbound workflow in the sandbox: a state machine per inbound plan.
 
-createInboundPlan → generate/list/confirm packing options → generate/list/confirm placement
-options → shipments with confirmation ids (which the v0 getShipments then lists, so the daily
-sync follows them) → box contents, transportation and delivery windows (shipments.py). Every
+createInboundPlan → generate/list/confirm packing options (each with packing groups and their
+items) → boxes per packing group → generate/list placement options (whole boxes per shipment),
+quoted per option → confirm placement → shipments with confirmation ids (which the v0
+getShipments then lists, so the daily sync follows them) → transportation and delivery windows
+(shipments.py). Every
 generate/confirm step is asynchronous: its operation answers IN_PROGRESS on the first
 getInboundOperationStatus, then SUCCESS or FAILED with problems.
 
@@ -49,6 +51,17 @@ def _err(status: int, message: str) -> Answer:
     return status, {"errors": [{"code": code, "message": message, "details": ""}]}
 
 
+def _page(rows: list[dict[str, Any]], params: Any, key: str) -> dict[str, Any]:
+    """One page of a list operation: `pageSize` rows (the model's default 10) from the token."""
+    size = int(params.get("pageSize") or 10)
+    token = str(params.get("paginationToken") or "0")
+    start = int(token) if token.isdigit() else 0
+    out: dict[str, Any] = {key: rows[start : start + size]}
+    if start + size < len(rows):
+        out["pagination"] = {"nextToken": str(start + size)}
+    return out
+
+
 @dataclass
 class Operation:
     operation_id: str
@@ -64,6 +77,9 @@ class Placement:
     fee: float
     status: str = "OFFERED"
     discount: float = 0.0
+    quote: float = 0.0  # what the partnered carrier adds per shipment (a farther FC costs more)
+    # The boxes each shipment gets, when the seller gave them per packing group before placement.
+    boxes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,9 @@ class Offer:
     parts: int = 1
     fee: float = 0.0
     discount: float = 0.0
+    # Placement only: what the partnered carrier's quote adds per shipment of this option (its
+    # fulfilment centres are farther), so a cheaper placement fee can lose on the quote.
+    quote: float = 0.0
     # Packing only: the boxes' content sources and the (mode, solution) pairs it supports.
     methods: tuple[str, ...] = ("BOX_CONTENT_PROVIDED",)
     shipping: tuple[tuple[str, str], ...] = (
@@ -100,6 +119,9 @@ class PlanState:
     items: list[dict[str, Any]]
     source: dict[str, Any] = field(default_factory=dict)  # the plan's sourceAddress
     packing: list[dict[str, Any]] = field(default_factory=list)
+    groups: dict[str, list[SandboxItem]] = field(default_factory=dict)  # packing group -> items
+    # Boxes the seller gave per packing group (setPackingInformation before placement).
+    group_boxes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     placements: list[Placement] = field(default_factory=list)
     # After placement (see shipments.py), per 2024-03-20 shipment id:
     boxes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -107,6 +129,11 @@ class PlanState:
     transport_chosen: dict[str, str] = field(default_factory=dict)
     windows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     window_chosen: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def packed_groups(self) -> list[str]:
+        """The packing groups of the confirmed packing option (none: no option confirmed)."""
+        chosen = next((p for p in self.packing if p["status"] == "ACCEPTED"), None)
+        return list(chosen["packingGroups"]) if chosen else []
 
     def accepted(self) -> Placement | None:
         return next((p for p in self.placements if p.status == "ACCEPTED"), None)
@@ -353,14 +380,61 @@ class InboundWorkflow:
         out = self._operation("generatePackingOptions")
         if not self._failed(out["operationId"]) and not state.packing:
             offers = self.inbound.packing_offers or [Offer()]
-            state.packing = [_packing_option(o) for o in offers]
+            items = self._plan_items(state)
+            for offer in offers:
+                groups = {_id("pg"): g for g in _spread(items, offer.parts)}
+                state.groups.update(groups)
+                state.packing.append(_packing_option(offer, list(groups)))
         return 202, out
+
+    def _plan_items(self, state: PlanState) -> list[SandboxItem]:
+        market = state.plan.marketplace_ids[0]
+        fnsku = {x.seller_sku: x.fnsku for x in self.seller.listings_in(market)}
+        return [
+            SandboxItem(i["msku"], fnsku.get(i["msku"]), int(i["quantity"])) for i in state.items
+        ]
+
+    def item_rows(self, state: PlanState, items: list[SandboxItem]) -> list[dict[str, Any]]:
+        """Items as the model's Item (listShipmentItems, listPackingGroupItems)."""
+        market = state.plan.marketplace_ids[0]
+        asins = {x.seller_sku: x.asin for x in self.seller.listings_in(market)}
+        labels = {i["msku"]: i["labelOwner"] for i in state.items}
+        preps = {i["msku"]: i["prepOwner"] for i in state.items}
+        return [
+            {
+                "asin": asins.get(item.seller_sku, ""),
+                "fnsku": item.fnsku or "",
+                "labelOwner": labels.get(item.seller_sku, "SELLER"),
+                "msku": item.seller_sku,
+                "prepInstructions": [{"prepOwner": preps.get(item.seller_sku, "SELLER")}],
+                "quantity": item.shipped,
+            }
+            for item in items
+        ]
+
+    def op_listPackingGroupItems(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._state(account, params["inboundPlanId"])
+        if isinstance(state, tuple):
+            return state
+        items = state.groups.get(params["packingGroupId"])
+        if items is None:
+            return _err(404, f"Packing group {params['packingGroupId']} not found.")
+        return 200, _page(self.item_rows(state, items), params, "items")
+
+    def op_listPackingGroupBoxes(self, account: Account, params: Any, body: Any) -> Answer:
+        state = self._state(account, params["inboundPlanId"])
+        if isinstance(state, tuple):
+            return state
+        if params["packingGroupId"] not in state.groups:
+            return _err(404, f"Packing group {params['packingGroupId']} not found.")
+        boxes = state.group_boxes.get(params["packingGroupId"], [])
+        return 200, _page(boxes, params, "boxes")
 
     def op_listPackingOptions(self, account: Account, params: Any, body: Any) -> Answer:
         state = self._state(account, params["inboundPlanId"])
         if isinstance(state, tuple):
             return state
-        return 200, {"packingOptions": state.packing}
+        return 200, _page(state.packing, params, "packingOptions")
 
     def op_confirmPackingOption(self, account: Account, params: Any, body: Any) -> Answer:
         state = self._state(account, params["inboundPlanId"])
@@ -389,73 +463,65 @@ class InboundWorkflow:
         return 202, out
 
     def _placements(self, state: PlanState, single: bool) -> list[Placement]:
-        market = state.plan.marketplace_ids[0]
-        fnsku = {x.seller_sku: x.fnsku for x in self.seller.listings_in(market)}
-        items = [
-            SandboxItem(i["msku"], fnsku.get(i["msku"]), int(i["quantity"])) for i in state.items
-        ]
-        # Amazon's optimised placement: the units spread over two fulfilment centres.
-        first, second = [], []
-        for n, item in enumerate(items):
-            if len(items) == 1 and item.shipped >= 2:
-                half = item.shipped // 2
-                first.append(SandboxItem(item.seller_sku, item.fnsku, item.shipped - half))
-                second.append(SandboxItem(item.seller_sku, item.fnsku, half))
-            else:
-                (first if n % 2 == 0 else second).append(item)
-        split = [(_id("sh"), group) for group in (first, second) if group]
+        items = self._plan_items(state)
         offers = self.inbound.placement_offers
-        if offers is not None:
-            return [
-                Placement(
-                    _id("pl"),
-                    [(_id("sh"), g) for g in _spread(items, o.parts)],
-                    o.fee,
-                    discount=o.discount,
-                )
-                for o in offers
-            ]
-        options = [Placement(_id("pl"), split, 0.0)]
-        if single:
-            fee = 0.3 * sum(i.shipped for i in items)
-            options.append(Placement(_id("pl"), [(_id("sh"), items)], fee))
-        return options
+        if offers is None:
+            # Amazon's optimised placement (two fulfilment centres), and with the placement
+            # service one single destination for a fee.
+            offers = [Offer(2)]
+            if single:
+                offers.append(Offer(1, fee=0.3 * sum(i.shipped for i in items)))
+        groups = state.packed_groups()
+        boxes = [b for g in groups for b in state.group_boxes.get(g, [])]
+        if groups and all(g in state.group_boxes for g in groups):
+            # Boxes given before placement are not opened: each goes whole to one shipment.
+            fnsku = {i.seller_sku: i.fnsku for i in items}
+            return [_boxed_placement(boxes, o, fnsku) for o in offers]
+        return [
+            Placement(
+                _id("pl"),
+                [(_id("sh"), g) for g in _spread(items, o.parts)],
+                o.fee,
+                discount=o.discount,
+                quote=o.quote,
+            )
+            for o in offers
+        ]
 
     def op_listPlacementOptions(self, account: Account, params: Any, body: Any) -> Answer:
         state = self._state(account, params["inboundPlanId"])
         if isinstance(state, tuple):
             return state
         code = "USD"
-        return 200, {
-            "placementOptions": [
-                {
-                    "placementOptionId": p.option_id,
-                    "shipmentIds": [sid for sid, _ in p.shipments],
-                    "status": p.status,
-                    "discounts": [
-                        {
-                            "description": "Inbound placement discount",
-                            "target": "Placement Services",
-                            "type": "DISCOUNT",
-                            "value": {"amount": round(p.discount, 2), "code": code},
-                        }
-                    ]
-                    if p.discount
-                    else [],
-                    "fees": [
-                        {
-                            "description": "Inventory placement service fee",
-                            "target": "Placement Services",
-                            "type": "FEE",
-                            "value": {"amount": round(p.fee, 2), "code": code},
-                        }
-                    ]
-                    if p.fee
-                    else [],
-                }
-                for p in state.placements
-            ]
-        }
+        rows = [
+            {
+                "placementOptionId": p.option_id,
+                "shipmentIds": [sid for sid, _ in p.shipments],
+                "status": p.status,
+                "discounts": [
+                    {
+                        "description": "Inbound placement discount",
+                        "target": "Placement Services",
+                        "type": "DISCOUNT",
+                        "value": {"amount": round(p.discount, 2), "code": code},
+                    }
+                ]
+                if p.discount
+                else [],
+                "fees": [
+                    {
+                        "description": "Inventory placement service fee",
+                        "target": "Placement Services",
+                        "type": "FEE",
+                        "value": {"amount": round(p.fee, 2), "code": code},
+                    }
+                ]
+                if p.fee
+                else [],
+            }
+            for p in state.placements
+        ]
+        return 200, _page(rows, params, "placementOptions")
 
     def op_confirmPlacementOption(self, account: Account, params: Any, body: Any) -> Answer:
         state = self._state(account, params["inboundPlanId"])
@@ -478,6 +544,7 @@ class InboundWorkflow:
         plan = state.plan
         for p in state.placements:
             p.status = "ACCEPTED" if p is option else "EXPIRED"
+        state.boxes.update(option.boxes)  # boxes given per packing group, now per shipment
         for shipment_id, items in option.shipments:
             confirmation = f"FBA15{digest(shipment_id) % 10**7:07d}"
             self.seller.add_shipment(
@@ -509,7 +576,39 @@ def _spread(items: list[SandboxItem], parts: int) -> list[list[SandboxItem]]:
     return groups
 
 
-def _packing_option(offer: Offer) -> dict[str, Any]:
+def _boxed_placement(
+    boxes: list[dict[str, Any]], offer: Offer, fnsku: dict[str, str | None]
+) -> Placement:
+    """A placement of boxes given per packing group: every box whole in one of `parts`
+    shipments, each shipment's items what its boxes hold. As `_spread`: SKUs in turn (a SKU's
+    boxes together) where there are enough SKUs, else the boxes in turn."""
+    single = [{**b, "quantity": 1} for b in boxes for _ in range(int(b["quantity"]))]
+    parts = max(1, min(offer.parts, len(single)))
+    skus = sorted({b["items"][0]["msku"] for b in single if b["items"]})
+    if len(skus) >= parts:
+        turn = {sku: n % parts for n, sku in enumerate(skus)}
+        shares: list[list[dict[str, Any]]] = [[] for _ in range(parts)]
+        for box in single:
+            shares[turn[box["items"][0]["msku"]] if box["items"] else 0].append(box)
+    else:
+        shares = [single[n::parts] for n in range(parts)]
+    shipments: list[tuple[str, list[SandboxItem]]] = []
+    placed: dict[str, list[dict[str, Any]]] = {}
+    for share in shares:
+        units: dict[str, int] = {}
+        for box in share:
+            for item in box["items"]:
+                units[item["msku"]] = units.get(item["msku"], 0) + int(item["quantity"])
+        shipment_id = _id("sh")
+        shipments.append(
+            (shipment_id, [SandboxItem(m, fnsku.get(m), q) for m, q in sorted(units.items())])
+        )
+        placed[shipment_id] = [{**b, "packageId": _id("pk")} for b in share]
+    return Placement(_id("pl"), shipments, offer.fee, discount=offer.discount,
+                     quote=offer.quote, boxes=placed)  # fmt: skip
+
+
+def _packing_option(offer: Offer, groups: list[str]) -> dict[str, Any]:
     def incentives(amount: float, kind: str) -> list[dict[str, Any]]:
         if not amount:
             return []
@@ -522,7 +621,7 @@ def _packing_option(offer: Offer) -> dict[str, Any]:
         solutions.setdefault(solution, []).append(mode)
     return {
         "packingOptionId": _id("po"),
-        "packingGroups": [_id("pg") for _ in range(offer.parts)],
+        "packingGroups": groups,
         "status": "OFFERED",
         "discounts": incentives(offer.discount, "DISCOUNT"),
         "fees": incentives(offer.fee, "FEE"),

@@ -384,6 +384,8 @@ PAGED = {
     "getInventorySummaries": "nextToken",
     "getShipments": "NextToken",
     "listInboundPlans": "paginationToken",
+    "listPackingOptions": "paginationToken",
+    "listPlacementOptions": "paginationToken",
     "listTransportationOptions": "paginationToken",
     "listShipmentBoxes": "paginationToken",
     "listShipmentItems": "paginationToken",

@@ -1,7 +1,10 @@
-"""After placement, in the sandbox: box contents, transportation and delivery windows.
+"""Boxes, transportation and delivery windows in the sandbox.
 
-Following the 2024-03-20 model: setPackingInformation (boxes per shipment of the confirmed
-placement) → generate/list/confirm transportation options (needs every shipment's boxes) →
+Following the 2024-03-20 model: setPackingInformation (boxes per packing group of the confirmed
+packing option before placement, which placement then keeps whole; or per shipment of the
+confirmed placement) → generate/list transportation options for a placement option, confirmed or
+not (needs the boxes of every shipment of the option; an Offer's `quote` adds to each shipment's
+partnered quote) → confirm them after placement →
 delivery windows for the options whose precondition is CONFIRMED_DELIVERY_WINDOW, confirmed before
 confirmTransportationOptions. Amazon's partnered carrier quotes a price and needs no window; your
 own carrier costs Amazon nothing and needs a confirmed delivery window. Generate and confirm calls
@@ -17,9 +20,11 @@ from typing import Any
 from planner.adapters.amazon.sandbox.inbound import (
     Answer,
     InboundWorkflow,
+    Placement,
     PlanState,
     _err,
     _id,
+    _page,
 )
 from planner.adapters.amazon.sandbox.seller import Account
 
@@ -28,16 +33,6 @@ WINDOW = "CONFIRMED_DELIVERY_WINDOW"
 
 def _minute(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
-
-
-def _page(rows: list[dict[str, Any]], params: Any, key: str) -> dict[str, Any]:
-    size = int(params.get("pageSize") or 10)
-    token = str(params.get("paginationToken") or "0")
-    start = int(token) if token.isdigit() else 0
-    out: dict[str, Any] = {key: rows[start : start + size]}
-    if start + size < len(rows):
-        out["pagination"] = {"nextToken": str(start + size)}
-    return out
 
 
 class InboundShipmentSteps(InboundWorkflow):
@@ -95,21 +90,7 @@ class InboundShipmentSteps(InboundWorkflow):
         state = self._placed(account, params)
         if isinstance(state, tuple):
             return state
-        market = state.plan.marketplace_ids[0]
-        asins = {x.seller_sku: x.asin for x in self.seller.listings_in(market)}
-        labels = {i["msku"]: i["labelOwner"] for i in state.items}
-        preps = {i["msku"]: i["prepOwner"] for i in state.items}
-        rows = [
-            {
-                "asin": asins.get(item.seller_sku, ""),
-                "fnsku": item.fnsku or "",
-                "labelOwner": labels.get(item.seller_sku, "SELLER"),
-                "msku": item.seller_sku,
-                "prepInstructions": [{"prepOwner": preps.get(item.seller_sku, "SELLER")}],
-                "quantity": item.shipped,
-            }
-            for item in state.shipment_items(params["shipmentId"]) or ()
-        ]
+        rows = self.item_rows(state, state.shipment_items(params["shipmentId"]) or [])
         return 200, _page(rows, params, "items")
 
     def op_listShipmentBoxes(self, account: Account, params: Any, body: Any) -> Answer:
@@ -124,21 +105,47 @@ class InboundShipmentSteps(InboundWorkflow):
             return state
         groupings = body["packageGroupings"]
         for group in groupings:
-            if "shipmentId" not in group:  # packing groups: only before placement (not modelled)
-                return _err(400, "Give the shipmentId of each package grouping.")
-            if state.shipment_items(group["shipmentId"]) is None:
-                return _err(400, f"Shipment {group['shipmentId']} is not in a confirmed placement.")
+            refused = self._grouping_refused(state, group)
+            if refused is not None:
+                return refused
         problems = [p for g in groupings for p in self._box_problems(state, g)]
         out = self._operation("setPackingInformation", problems)
         if not self._failed(out["operationId"]):
+            listed = self.seller.listings_in(state.plan.marketplace_ids[0])
+            known = {x.seller_sku: (x.asin, x.fnsku or "") for x in listed}
             for group in groupings:
-                state.boxes[group["shipmentId"]] = [_box(b) for b in group["boxes"]]
+                boxes = [_box(b, known) for b in group["boxes"]]
+                if "packingGroupId" in group:
+                    state.group_boxes[group["packingGroupId"]] = boxes
+                else:
+                    state.boxes[group["shipmentId"]] = boxes
         return 202, out
+
+    def _grouping_refused(self, state: PlanState, group: dict[str, Any]) -> Answer | None:
+        """The model's PackageGroupingInput: a packingGroupId only before placement confirmation
+        (of the confirmed packing option), a shipmentId only after (of the confirmed placement)."""
+        if ("packingGroupId" in group) == ("shipmentId" in group):
+            return _err(400, "Give one of packingGroupId or shipmentId in each package grouping.")
+        if "packingGroupId" in group:
+            if state.accepted() is not None:
+                return _err(400, "packingGroupId can only be given before placement confirmation.")
+            if group["packingGroupId"] not in state.packed_groups():
+                return _err(400, f"Packing group {group['packingGroupId']} is not in the "
+                                 "confirmed packing option.")  # fmt: skip
+            return None
+        if state.shipment_items(group["shipmentId"]) is None:
+            return _err(400, f"Shipment {group['shipmentId']} is not in a confirmed placement.")
+        return None
 
     def _box_problems(self, state: PlanState, group: dict[str, Any]) -> list[dict[str, str]]:
         """Box contents must add up to the shipment, SKU by SKU."""
-        shipment_id = group["shipmentId"]
-        wanted = {i.seller_sku: i.shipped for i in state.shipment_items(shipment_id) or ()}
+        if "packingGroupId" in group:
+            shipment_id = f"packing group {group['packingGroupId']}"
+            items = state.groups.get(group["packingGroupId"]) or []
+        else:
+            shipment_id = f"shipment {group['shipmentId']}"
+            items = state.shipment_items(group["shipmentId"]) or []
+        wanted = {i.seller_sku: i.shipped for i in items}
         boxed: Counter[str] = Counter()
         over = [_over_limits(box) for box in group["boxes"]]
         if any(over):
@@ -155,8 +162,8 @@ class InboundShipmentSteps(InboundWorkflow):
         return [
             {
                 "code": "FBA_INB_0203",
-                "message": f"The boxes of shipment {shipment_id} hold {boxed.get(sku, 0)} units "
-                f"of {sku}; the shipment has {wanted.get(sku, 0)}.",
+                "message": f"The boxes of {shipment_id} hold {boxed.get(sku, 0)} units "
+                f"of {sku}; it has {wanted.get(sku, 0)}.",
                 "details": f"msku: {sku}",
                 "severity": "ERROR",
             }
@@ -167,19 +174,28 @@ class InboundShipmentSteps(InboundWorkflow):
     # -- transportation -------------------------------------------------------------------------
 
     def op_generateTransportationOptions(self, account: Account, params: Any, body: Any) -> Answer:
-        state = self._placed(account, params)
+        """Quotes for the shipments of a placement option, confirmed or not (the model:
+        "Generates available transportation options for a given placement option")."""
+        state = self._state(account, params["inboundPlanId"])
         if isinstance(state, tuple):
             return state
-        placement = state.accepted()
-        if placement is None or body["placementOptionId"] != placement.option_id:
-            return _err(400, f"Placement option {body['placementOptionId']} is not confirmed.")
+        wanted = body["placementOptionId"]
+        placement = next((p for p in state.placements if p.option_id == wanted), None)
+        if placement is None or placement.status == "EXPIRED":
+            return _err(400, f"Placement option {wanted} is not offered for this plan.")
         if state.transport_chosen:
             return _err(400, "Transportation options were already confirmed for this plan.")
         configs = body["shipmentTransportationConfigurations"]
         ids = [c["shipmentId"] for c in configs]
-        unknown = [s for s in ids if state.shipment_items(s) is None]
+        ours = [sid for sid, _ in placement.shipments]
+        unknown = [s for s in ids if s not in ours]
         if unknown:
             return _err(400, f"Shipment {unknown[0]} is not in placement {placement.option_id}.")
+        if set(ids) != set(ours):  # selling-partner-api-models #4250
+            return _err(400, "Operation Generate Transportation Options cannot be processed "
+                        "because shipment configuration is not provided for all the shipments "
+                        "of the placement option.")  # fmt: skip
+        boxes = state.boxes if placement.status == "ACCEPTED" else placement.boxes
         problems = [
             {
                 "code": "FBA_INB_0182",
@@ -188,18 +204,21 @@ class InboundShipmentSteps(InboundWorkflow):
                 "severity": "ERROR",
             }
             for c in configs
-            if c["shipmentId"] not in state.boxes
+            if c["shipmentId"] not in boxes
         ]
         out = self._operation("generateTransportationOptions", problems)
         if not self._failed(out["operationId"]):
-            shipments = {c["shipmentId"] for c in configs}
+            shipments = set(ids)
             kept = [o for o in state.transport if o["shipmentId"] not in shipments]
-            state.transport = kept + [o for c in configs for o in self._quotes(state, c)]
+            fresh = [o for c in configs for o in self._quotes(placement, boxes, c)]
+            state.transport = kept + fresh
         return 202, out
 
-    def _quotes(self, state: PlanState, config: dict[str, Any]) -> list[dict[str, Any]]:
+    def _quotes(
+        self, placement: Placement, boxed: dict[str, list[dict[str, Any]]], config: dict[str, Any]
+    ) -> list[dict[str, Any]]:
         shipment_id = config["shipmentId"]
-        boxes = sum(int(b["quantity"]) for b in state.boxes[shipment_id])
+        boxes = sum(int(b["quantity"]) for b in boxed[shipment_id])
         expires = _minute(datetime.now(UTC) + timedelta(days=2))
         partnered = {
             "transportationOptionId": _id("to"),
@@ -207,7 +226,7 @@ class InboundShipmentSteps(InboundWorkflow):
             "carrier": {"alphaCode": "UPSN", "name": "United Parcel Service Inc."},
             "preconditions": [],
             "quote": {
-                "cost": {"amount": round(6.5 + 4.25 * boxes, 2), "code": "USD"},
+                "cost": {"amount": round(6.5 + 4.25 * boxes + placement.quote, 2), "code": "USD"},
                 "expiration": expires,
             },
             "shippingMode": "GROUND_SMALL_PARCEL",
@@ -231,14 +250,15 @@ class InboundShipmentSteps(InboundWorkflow):
         return [freight, *offered] if self.inbound.freight else offered
 
     def op_listTransportationOptions(self, account: Account, params: Any, body: Any) -> Answer:
-        state = self._placed(account, params)
+        state = self._state(account, params["inboundPlanId"])
         if isinstance(state, tuple):
             return state
-        placement = state.accepted()
-        wanted = params.get("placementOptionId")
-        if wanted and (placement is None or wanted != placement.option_id):
-            return 200, {"transportationOptions": []}
         rows = state.transport
+        wanted = params.get("placementOptionId")
+        if wanted:
+            placement = next((p for p in state.placements if p.option_id == wanted), None)
+            ours = {sid for sid, _ in placement.shipments} if placement else set()
+            rows = [o for o in rows if o["shipmentId"] in ours]
         if params.get("shipmentId"):
             rows = [o for o in rows if o["shipmentId"] == params["shipmentId"]]
         return 200, _page(rows, params, "transportationOptions")
@@ -353,8 +373,9 @@ def _expired(moment: str | None) -> bool:
     return (at if at.tzinfo else at.replace(tzinfo=UTC)) <= datetime.now(UTC)
 
 
-def _box(box: dict[str, Any]) -> dict[str, Any]:
-    """A Box of listShipmentBoxes from a BoxInput of setPackingInformation."""
+def _box(box: dict[str, Any], known: dict[str, tuple[str, str]]) -> dict[str, Any]:
+    """A Box of listShipmentBoxes from a BoxInput of setPackingInformation (`known`: each
+    msku's ASIN and FNSKU)."""
     return {
         "packageId": _id("pk"),
         "contentInformationSource": box["contentInformationSource"],
@@ -363,8 +384,8 @@ def _box(box: dict[str, Any]) -> dict[str, Any]:
         "quantity": box["quantity"],
         "items": [
             {
-                "asin": "",
-                "fnsku": "",
+                "asin": known.get(i["msku"], ("", ""))[0],
+                "fnsku": known.get(i["msku"], ("", ""))[1],
                 "labelOwner": i["labelOwner"],
                 "msku": i["msku"],
                 "prepInstructions": [{"prepOwner": i["prepOwner"]}],
