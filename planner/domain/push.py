@@ -4,8 +4,12 @@ A push first claims the order (CLAIMED: a token that names the inbound plan it i
 `planner <order> <token>`, and when it claimed it), then Amazon answers with a plan id and the
 push walks the workflow's steps in order:
 
-    CLAIMED -> PLAN_CREATED -> PACKING -> PLACEMENT -> BOX_CONTENTS -> TRANSPORT
+    CLAIMED -> PLAN_CREATED -> PACKING -> BOX_CONTENTS -> PLACEMENT -> TRANSPORT
             -> DELIVERY_WINDOW -> CARRIER -> DONE
+
+(the boxes go to Amazon per packing group before placement, so each placement option can be
+quoted with its carrier's price; a plan an older planner placed first gets its boxes per
+shipment after placement)
 
 (a step Amazon does not need is skipped: no delivery window for a partnered carrier, nothing after
 the boxes when transportation was confirmed earlier). A push that fails at a step is STOPPED there;
