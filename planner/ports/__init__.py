@@ -83,7 +83,6 @@ from planner.ports.store import (
     SettingsRepository,
     SnapshotRepository,
     StockRepository,
-    UnitOfWork,
     VariantRepository,
     VendorRepository,
     WarehouseRepository,
@@ -116,6 +115,7 @@ from planner.ports.units import (
     SyncHealthQueries,
     SyncWork,
     Transaction,
+    UnitOfWork,
 )
 
 __all__ = [

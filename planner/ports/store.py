@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from types import TracebackType
-from typing import TYPE_CHECKING, Any, Protocol, Self
+from typing import TYPE_CHECKING, Any, Protocol
 
 from planner.domain.activity import AuditEntry, ForecastEdit, StockLevel
 from planner.domain.catalog import BillOfMaterials, Listing, Variant, Vendor
@@ -14,7 +13,6 @@ from planner.domain.orders import OrderKind, OrderStatus, StockOrder
 from planner.domain.plan import Plan
 from planner.domain.settings import SettingsOverride
 from planner.domain.warehouses import Connection, Warehouse
-from planner.ports.runs import RunRepository
 
 if TYPE_CHECKING:  # numpy's arrays: imported by who uses the history, not by every command
     from planner.domain.series import SeriesKey
@@ -139,33 +137,3 @@ class PlanRepository(Protocol):
 
     def save(self, plan: Plan) -> Plan: ...
     def latest(self, *, what_if: bool = False) -> Plan | None: ...
-
-
-class UnitOfWork(Protocol):
-    """One transaction over every repository: commit() keeps, leaving without it rolls back."""
-
-    connections: ConnectionRepository
-    warehouses: WarehouseRepository
-    vendors: VendorRepository
-    variants: VariantRepository
-    listings: ListingRepository
-    boms: BomRepository
-    stock: StockRepository
-    orders: OrderRepository
-    settings: SettingsRepository
-    forecast_edits: ForecastEditRepository
-    audit: AuditLog
-    history: HistoryRepository
-    plans: PlanRepository
-    snapshots: SnapshotRepository
-    runs: RunRepository
-
-    def __enter__(self) -> Self: ...
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None: ...
-    def commit(self) -> None: ...
-    def rollback(self) -> None: ...

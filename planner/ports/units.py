@@ -222,3 +222,24 @@ class SyncHealthQueries(Protocol):
     """Each connection's sync state, as the cycle's status shows it."""
 
     sync_state: SyncStateRepository
+
+
+class UnitOfWork(Transaction, Protocol):
+    """One transaction over every repository (the SQL unit of work has them all); only the
+    demo's seeding and the fakes' contract test ask for all of them."""
+
+    connections: ConnectionRepository
+    warehouses: WarehouseRepository
+    vendors: VendorRepository
+    variants: VariantRepository
+    listings: ListingRepository
+    boms: BomRepository
+    stock: StockRepository
+    orders: OrderRepository
+    settings: SettingsRepository
+    forecast_edits: ForecastEditRepository
+    audit: AuditLog
+    history: HistoryRepository
+    plans: PlanRepository
+    snapshots: SnapshotRepository
+    runs: RunRepository
