@@ -50,15 +50,6 @@ class RequestStats:
     def total(self) -> int:
         return sum(self.requests.values())
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "total_requests": self.total,
-            "requests_by_operation": dict(sorted(self.requests.items())),
-            "retries_by_operation": dict(sorted(self.retries.items())),
-            "throttled_responses": self.throttled,
-            "paced_seconds": round(self.paced_seconds, 3),
-        }
-
 
 def _rate(headers: Mapping[str, str] | None) -> float | None:
     try:
