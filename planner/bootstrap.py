@@ -9,6 +9,7 @@ the daily cycle; planner.scheduler receives them and imports nothing of this mod
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -30,7 +31,7 @@ from planner.adapters.amazon.sandbox import (
 )
 from planner.adapters.amazon.throttle import PollPolicy
 from planner.adapters.clock import SystemClock
-from planner.config import Config, load_config
+from planner.config import Config, account_role, load_account_config, load_config
 from planner.config import options as from_config
 from planner.demo import DemoSeller, generate_seller
 from planner.demo.defaults import DEMO_SEED, DEMO_VARIANTS
@@ -65,6 +66,9 @@ class App:
     """What a command, the scheduler or the bot needs, built from one configuration."""
 
     config: Config
+    # Run before the first migration: an account's role and schema in a shared database.
+    provision: Callable[[], None] | None = field(default=None, repr=False)
+    account: str | None = None  # the deployment's account this App serves (None: the only one)
     _migrated: bool = field(default=False, init=False)
     _built: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
@@ -90,6 +94,8 @@ class App:
     def migrate(self) -> None:
         """Bring the schema up to date (cheap when it already is)."""
         if not self._migrated:
+            if self.provision is not None:
+                self.provision()
             upgrade(self.engine)
             self._migrated = True
 
@@ -509,19 +515,104 @@ def daily_digest_job(config_path: str | None) -> None:
         app.close()
 
 
-def build_app(config_path: str | Path | None = None, *, cwd: Path | None = None) -> App:
-    """Read the configuration once, set up logging, and return the application."""
-    config = load_config(config_path, cwd=cwd)
-    ensure_data_dir(Path(config.paths.data_dir))
-    settings = config.logging
-    configure_logging(
-        settings.level,
-        log_file=Path(settings.file) if settings.file else None,
-        secrets=config.secret_values(),
-        max_bytes=settings.max_bytes,
-        backup_count=settings.backup_count,
-    )
-    return App(config)
+def build_app(
+    config_path: str | Path | None = None, *, cwd: Path | None = None, account: str | None = None
+) -> App:
+    """Read the configuration once, set up logging, and return the application (of `account`
+    when the deployment serves several)."""
+    return Deployment.load(config_path, cwd=cwd).app(account)
+
+
+ONLY_ACCOUNT = "default"  # the name of a deployment's one account when it declares none
+
+
+@dataclass
+class Deployment:
+    """Every account one deployment serves, each with its own App (built on first use).
+
+    Without [accounts] the deployment is one account, "default", configured by the file itself,
+    exactly as before accounts existed.
+    """
+
+    config: Config
+    configs: dict[str, Config]
+    _apps: dict[str, App] = field(default_factory=dict, init=False, repr=False)
+
+    @classmethod
+    def load(cls, config_path: str | Path | None = None, *, cwd: Path | None = None) -> Deployment:
+        """Read the deployment's config and every account's, set up logging once."""
+        config = load_config(config_path, cwd=cwd)
+        if config.accounts:
+            configs = {
+                name: load_account_config(config, name, cwd=cwd) for name in sorted(config.accounts)
+            }
+        else:
+            configs = {ONLY_ACCOUNT: config}
+        for each in configs.values():
+            ensure_data_dir(Path(each.paths.data_dir))
+        settings = config.logging
+        configure_logging(
+            settings.level,
+            log_file=Path(settings.file) if settings.file else None,
+            secrets=sorted({s for c in (config, *configs.values()) for s in c.secret_values()}),
+            max_bytes=settings.max_bytes,
+            backup_count=settings.backup_count,
+        )
+        return cls(config, configs)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.configs)
+
+    @property
+    def has_accounts(self) -> bool:
+        return bool(self.config.accounts)
+
+    def app(self, name: str | None = None) -> App:
+        """The App of account `name` (None: the only one, when there is only one)."""
+        if name is None:
+            if self.has_accounts:
+                raise ConfigError(
+                    f"{self.config.source} serves accounts {', '.join(self.names)}:"
+                    " say which one this is for",
+                    hint="add --account NAME (or set PLANNER_ACCOUNT)",
+                )
+            name = ONLY_ACCOUNT
+        if name not in self.configs:
+            known = ", ".join(self.names)
+            raise ConfigError(
+                f"no account {name!r} in {self.config.source} (its accounts: {known})",
+                hint="use one of those names, or add [accounts." + name + "] to the config",
+            )
+        if name not in self._apps:
+            self._apps[name] = self._build(name)
+        return self._apps[name]
+
+    def _build(self, name: str) -> App:
+        config = self.configs[name]
+        if not self.has_accounts:
+            return App(config)
+        settings = self.config.accounts[name]
+        password_env = settings.database_password_env
+        admin_url = self.config.database.url
+
+        def provision() -> None:
+            from planner.store.accounts import provision_account
+
+            admin = make_engine(admin_url)
+            try:
+                provision_account(
+                    admin, account_role(name), os.environ.get(password_env or "", "") or None
+                )
+            finally:
+                admin.dispose()
+
+        return App(config, provision=provision, account=name)
+
+    def close(self) -> None:
+        for app in self._apps.values():
+            app.close()
+        self._apps.clear()
 
 
 def ensure_data_dir(data_dir: Path) -> None:

@@ -22,7 +22,7 @@ from planner.domain.errors import PlannerError
 from planner.logging_setup import log_file_in_use
 
 if TYPE_CHECKING:  # the application (sqlalchemy, the adapters) is imported when a command runs
-    from planner.bootstrap import App
+    from planner.bootstrap import App, Deployment
 
 log = logging.getLogger("planner.cli")
 # Piped output is not squeezed to 80 columns: tables stay one line per row for grep and less.
@@ -35,21 +35,28 @@ F = TypeVar("F", bound=Callable[..., Any])
 class State:
     """Lazily built application, so `--help` works even with a broken config."""
 
-    def __init__(self, config_path: Path | None) -> None:
+    def __init__(self, config_path: Path | None, account: str | None = None) -> None:
         self.config_path = config_path
-        self._app: App | None = None
+        self.account = account
+        self._deployment: Deployment | None = None
+
+    @property
+    def deployment(self) -> Deployment:
+        """Every account the config serves (one, "default", without [accounts])."""
+        if self._deployment is None:
+            from planner.bootstrap import Deployment
+
+            self._deployment = Deployment.load(self.config_path)
+        return self._deployment
 
     @property
     def app(self) -> App:
-        if self._app is None:
-            from planner.bootstrap import build_app
-
-            self._app = build_app(self.config_path)
-        return self._app
+        """The App of the account the command is for (--account; the only one by default)."""
+        return self.deployment.app(self.account)
 
     def close(self) -> None:
-        if self._app is not None:
-            self._app.close()
+        if self._deployment is not None:
+            self._deployment.close()
 
 
 pass_state = click.make_pass_decorator(State)
@@ -106,11 +113,17 @@ class LazyGroup(click.Group):
     default=None,
     help="Configuration file (default: ./planner.toml if present, else embedded defaults).",
 )
+@click.option(
+    "--account",
+    envvar="PLANNER_ACCOUNT",
+    default=None,
+    help="The account a command is for, when the config serves several ([accounts.NAME]).",
+)
 @click.version_option(package_name="planner")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path | None) -> None:
+def cli(ctx: click.Context, config_path: Path | None, account: str | None) -> None:
     """planner: inventory planning for Amazon sellers, reviewed in Sheets and approved in Slack."""
-    state = State(config_path)
+    state = State(config_path, account)
     ctx.obj = state
     ctx.call_on_close(state.close)
 

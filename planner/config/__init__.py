@@ -4,7 +4,13 @@ This package is the only place planner reads environment variables.
 """
 
 from planner.config.environment import LOG_LEVEL_VARIABLE
-from planner.config.loader import CONFIG_FILE_NAME, load_config
+from planner.config.loader import (
+    CONFIG_FILE_NAME,
+    account_database_url,
+    account_role,
+    load_account_config,
+    load_config,
+)
 from planner.config.models import (
     DEFAULT_DATA_DIR,
     EMBEDDED,
@@ -41,5 +47,8 @@ __all__ = [
     "SlackRoles",
     "SlackSettings",
     "demo_connections",
+    "account_database_url",
+    "account_role",
+    "load_account_config",
     "load_config",
 ]

@@ -79,3 +79,85 @@ def _toml_problem(message: str) -> str:
     if match is None:
         return f"invalid TOML: {message}"
     return f"line {match['line']}, column {match['column']}: invalid TOML ({match['what'].lower()})"
+
+
+# What an account's own file may not set: the deployment's config owns these for every account.
+DEPLOYMENT_ONLY = ("database", "queue", "accounts", "logging")
+
+
+def load_account_config(
+    deployment: Config,
+    name: str,
+    *,
+    cwd: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """The configuration of account `name` of a deployment: its own file (connections, review
+    sheet, Slack channels and roles, planning), with the database and logging the deployment's
+    config decides: its own schema and role on PostgreSQL, its own file on SQLite."""
+    cwd = (Path.cwd() if cwd is None else cwd).resolve()
+    environ = os.environ if environ is None else environ
+    settings = deployment.accounts[name]
+    label = f"{deployment.source} [accounts.{name}] config"
+    if not Path(settings.config).exists():
+        raise ConfigError(
+            f"{label}: account file not found ({settings.config})",
+            hint=f"create it (an ordinary planner.toml for the account), or remove [accounts.{name}]",
+        )
+    source, raw = _read(settings.config, cwd)
+    shared = [key for key in DEPLOYMENT_ONLY if key in raw]
+    if shared:
+        raise ConfigError(
+            f"{source}: [{'], ['.join(shared)}] belong to the deployment's config"
+            f" ({deployment.source}), not to account {name}'s file",
+            hint="remove them from the account's file; every account shares them",
+        )
+    base_dir = Path(deployment.paths.data_dir) / "accounts" / name
+    raw.setdefault("paths", {})
+    if isinstance(raw["paths"], dict):
+        raw["paths"].setdefault("data_dir", str(base_dir))
+    password = None
+    if settings.database_password_env:
+        password = environ.get(settings.database_password_env) or None
+    raw["database"] = {
+        "url": account_database_url(deployment.database.url, name, password),
+        "echo": deployment.database.echo,
+    }
+    raw["logging"] = deployment.logging.model_dump()
+    try:
+        config = Config.model_validate(raw, context={"cwd": cwd})
+    except ValidationError as exc:
+        raise ConfigError(describe(exc, source=source, raw=raw)) from None
+    config = config.model_copy(update={"source": source})
+    return resolve_secrets(config, environ)
+
+
+def account_role(name: str) -> str:
+    """The PostgreSQL role and schema that hold account `name`'s data."""
+    return f"planner_{name}"
+
+
+def account_database_url(url: str, name: str, password: str | None) -> str:
+    """Account `name`'s database: on PostgreSQL the deployment's database, logged in as the
+    account's own role with its schema first on the search path (no other account's schema is
+    readable by that role); on SQLite a file of its own beside the deployment's."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        if database in ("", ":memory:") or database.startswith("file:"):
+            raise ConfigError(
+                "[database] url: accounts need a database file or server, not an in-memory one",
+                hint="set [database] url to a sqlite:///path or postgresql:// URL",
+            )
+        path = Path(database)
+        return parsed.set(database=str(path.parent / "accounts" / f"{name}.db")).render_as_string(
+            hide_password=False
+        )
+    role = account_role(name)
+    query = {k: v for k, v in parsed.query.items() if k != "options"}
+    query["options"] = f"-csearch_path={role}"
+    return parsed.set(username=role, password=password, query=query).render_as_string(
+        hide_password=False
+    )

@@ -389,10 +389,36 @@ class PlanningSettings(Section):
         return self.lead_time_days + self.days_of_stock
 
 
+class QueueSettings(Section):
+    """[queue]: run the daily cycle's work on a task queue (Dramatiq on Redis) shared by any
+    number of `planner worker` processes. Absent: the cycle runs inside `planner serve`."""
+
+    url: Annotated[str, Field(pattern=r"^rediss?://\S+$")]
+    # How many series one forecasting task takes (the cycle splits each account's into parts).
+    series_per_task: Annotated[int, Field(strict=True, ge=100, le=1_000_000)] = 5000
+    # A task whose worker stopped sending heartbeats this long ago goes to another worker.
+    heartbeat_seconds: Annotated[int, Field(strict=True, ge=1, le=3600)] = 60
+
+
+AccountName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,29}$")]
+
+
+class AccountSettings(Section):
+    """[accounts.NAME]: one client of the deployment, configured by its own planner.toml (its
+    connections, review sheet, Slack channels and roles, planning); the deployment's database
+    keeps it apart (its own schema and role on PostgreSQL, its own file on SQLite)."""
+
+    config: ConfigPath
+    # The environment variable holding the password of the account's database role
+    # (PostgreSQL only; absent: the role logs in as the deployment's server allows).
+    database_password_env: EnvName | None = None
+
+
 class Config(Section):
     """Everything planner is configured with, read once at start-up and passed down."""
 
     injected: ClassVar[dict[str, str]] = {"source": "unknown key"}
+    optional: ClassVar[tuple[str, ...]] = ("queue", "accounts")
 
     database: DatabaseSettings
     paths: PathSettings
@@ -402,6 +428,8 @@ class Config(Section):
     slack: SlackSettings
     schedule: ScheduleSettings
     planning: PlanningSettings
+    queue: QueueSettings | None = None
+    accounts: dict[AccountName, AccountSettings] = Field(default_factory=dict)
     # The file this came from, or "embedded defaults".
     source: str = Field(default=EMBEDDED, exclude=True)
 
@@ -411,7 +439,9 @@ class Config(Section):
         """Fill absent sections, and the paths whose defaults live under data_dir."""
         if not isinstance(data, dict):
             return data
-        sections = [name for name in cls.model_fields if name not in cls.injected]
+        sections = [
+            name for name in cls.model_fields if name not in cls.injected and name not in cls.optional
+        ]
         data = {name: {} for name in sections} | data
         data_dir = _raw_data_dir(data["paths"], context_cwd(info))
         derived = {

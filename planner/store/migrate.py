@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -23,6 +23,9 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     """Bring the schema up to `revision` (idempotent)."""
     cfg = _alembic_config()
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Two processes starting on a new database (two workers) migrate one at a time.
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('planner-migrate:' || current_schema()))"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
