@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 
 from planner.adapters.amazon.auth import LWA_TOKEN_URL
 from planner.adapters.amazon.gateway import GatewaySettings, SpApiGateway, region_endpoint
@@ -43,6 +44,7 @@ from planner.services.plan_inputs import PlanningOptions
 from planner.services.setup.service import SetupOptions
 from planner.store.admin import StoreAdmin
 from planner.store.database import make_engine
+from planner.store.database import normalise_url as normalise
 from planner.store.lease import CYCLE, SYNC, SqlLease, push_lease
 from planner.store.migrate import upgrade
 from planner.store.uow import SqlUnitOfWork
@@ -607,7 +609,8 @@ class Deployment:
             finally:
                 admin.dispose()
 
-        return App(config, provision=provision, account=name)
+        postgres = make_url(normalise(admin_url)).get_backend_name() == "postgresql"
+        return App(config, provision=provision if postgres else None, account=name)
 
     def close(self) -> None:
         for app in self._apps.values():

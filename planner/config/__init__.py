@@ -46,9 +46,9 @@ __all__ = [
     "SheetsSettings",
     "SlackRoles",
     "SlackSettings",
-    "demo_connections",
     "account_database_url",
     "account_role",
+    "demo_connections",
     "load_account_config",
     "load_config",
 ]

@@ -102,7 +102,7 @@ def load_account_config(
     if not Path(settings.config).exists():
         raise ConfigError(
             f"{label}: account file not found ({settings.config})",
-            hint=f"create it (an ordinary planner.toml for the account), or remove [accounts.{name}]",
+            hint=f"create it (an ordinary planner.toml), or remove [accounts.{name}]",
         )
     source, raw = _read(settings.config, cwd)
     shared = [key for key in DEPLOYMENT_ONLY if key in raw]

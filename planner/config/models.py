@@ -440,7 +440,9 @@ class Config(Section):
         if not isinstance(data, dict):
             return data
         sections = [
-            name for name in cls.model_fields if name not in cls.injected and name not in cls.optional
+            name
+            for name in cls.model_fields
+            if name not in cls.injected and name not in cls.optional
         ]
         data = {name: {} for name in sections} | data
         data_dir = _raw_data_dir(data["paths"], context_cwd(info))

@@ -19,7 +19,9 @@ def provision_account(admin: Engine, role: str, password: str | None) -> None:
     with admin.begin() as conn:
         # Roles are cluster-wide: two workers preparing the same account wait for each other.
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": "role:" + role})
-        exists = conn.execute(text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}).first()
+        exists = conn.execute(
+            text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}
+        ).first()
         raw = conn.connection.driver_connection
         if exists is None:
             create = sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE").format(

@@ -25,7 +25,11 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # Two processes starting on a new database (two workers) migrate one at a time.
-            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('planner-migrate:' || current_schema()))"))
+            conn.execute(
+                text(
+                    "SELECT pg_advisory_xact_lock(hashtext('planner-migrate:' || current_schema()))"
+                )
+            )
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
