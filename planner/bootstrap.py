@@ -9,7 +9,6 @@ the daily cycle; planner.scheduler receives them and imports nothing of this mod
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -34,6 +33,7 @@ from planner.adapters.amazon.throttle import PollPolicy
 from planner.adapters.clock import SystemClock
 from planner.config import Config, account_role, load_account_config, load_config
 from planner.config import options as from_config
+from planner.config.fields import database_password
 from planner.demo import DemoSeller, generate_seller
 from planner.demo.defaults import DEMO_SEED, DEMO_VARIANTS
 from planner.domain.errors import ConfigError
@@ -594,18 +594,16 @@ class Deployment:
         config = self.configs[name]
         if not self.has_accounts:
             return App(config)
-        settings = self.config.accounts[name]
-        password_env = settings.database_password_env
         admin_url = self.config.database.url
+        # The account's URL already carries the password the config module read for it.
+        password = database_password(config.database.url)
 
         def provision() -> None:
             from planner.store.accounts import provision_account
 
             admin = make_engine(admin_url)
             try:
-                provision_account(
-                    admin, account_role(name), os.environ.get(password_env or "", "") or None
-                )
+                provision_account(admin, account_role(name), password)
             finally:
                 admin.dispose()
 
