@@ -31,7 +31,13 @@ from planner.adapters.amazon.sandbox import (
 )
 from planner.adapters.amazon.throttle import PollPolicy
 from planner.adapters.clock import SystemClock
-from planner.config import Config, account_role, load_account_config, load_config
+from planner.config import (
+    CONFIG_FILE_NAME,
+    Config,
+    account_role,
+    load_account_config,
+    load_config,
+)
 from planner.config import options as from_config
 from planner.config.fields import database_password
 from planner.demo import DemoSeller, generate_seller
@@ -55,8 +61,10 @@ if TYPE_CHECKING:  # the Slack bot's types; bot and slack_bolt are imported only
     from slack_sdk.web import WebClient
 
     from bot.services import BotServices
-    from planner.ports import InboundPlanGateway, Notifier, ShipmentPusher, SyncProgress
+    from planner.adapters.queue import TaskQueue
+    from planner.ports import InboundPlanGateway, Notifier, RunTasks, ShipmentPusher, SyncProgress
     from planner.services.daily import DailyCycle
+    from planner.services.queued_cycle import QueuedCycle
     from planner.services.sync import ConnectionSync
 
 T = TypeVar("T")
@@ -345,7 +353,9 @@ class App:
 
         self.migrate()
         jobs = DailyJobs(cycle=daily_cycle_job, digest=daily_digest_job)
-        return build_scheduler(self.engine, self.config.schedule, jobs, config_path)
+        return build_scheduler(
+            self.engine, self.config.schedule, jobs, config_path, account=self.account
+        )
 
     def sync_everything(
         self, progress: SyncProgress, actor: str, *, wait_seconds: float = 0.0
@@ -358,6 +368,31 @@ class App:
             progress=progress, actor=actor, wait_seconds=wait_seconds,
         )  # fmt: skip
         return [result for result, _requests in synced]
+
+    def sync_one(self, connection: str, actor: str) -> ConnectionSync:
+        """Sync one connection, holding the account's sync lease (a queued run's sync task)."""
+        from planner.services.daily import SYNC_WAIT_SECONDS
+        from planner.services.sync import sync_all
+
+        chosen = [c for c in self.amazon_connections() if c.name == connection]
+        if not chosen:
+            raise ConfigError(
+                f"{self.config.source}: no Amazon connection {connection!r} (a task of a run"
+                " started before the config changed?)",
+                hint="the next run syncs the connections the config has now",
+            )
+        synced = sync_all(
+            chosen, self.amazon, self.uow, self.sync_lease(), actor=actor,
+            wait_seconds=SYNC_WAIT_SECONDS,
+        )  # fmt: skip
+        return synced[0][0]
+
+    def run_tasks(self) -> RunTasks:
+        """The tasks of queued runs, in this account's store."""
+        from planner.store.run_tasks import SqlRunTasks
+
+        self.migrate()
+        return SqlRunTasks(self.engine)
 
     def daily_cycle(self) -> DailyCycle:
         """What the daily cycle's steps use (planner run, the scheduler, the demo's days)."""
@@ -482,39 +517,41 @@ def sandbox_credentials(connection: str) -> SandboxCredentials:
     )
 
 
-def daily_cycle_job(config_path: str | None) -> None:
-    """The scheduler's daily-cycle job: sync → plan → publish (the digest runs on its own)."""
-    from planner.services.daily import run_daily_cycle
+def daily_cycle_job(config_path: str | None, account: str | None = None) -> None:
+    """The scheduler's daily-cycle job: sync → plan → publish (the digest runs on its own),
+    on the task queue when the config has [queue], else in this process."""
+    _daily_job(config_path, account, skip=("digest",), what="daily cycle")
 
-    app = build_app(config_path)
+
+def daily_digest_job(config_path: str | None, account: str | None = None) -> None:
+    """The scheduler's digest job, naming any step of today's cycle that failed."""
+    _daily_job(config_path, account, skip=("sync", "plan", "publish"), what="digest")
+
+
+def _daily_job(
+    config_path: str | None, account: str | None, *, skip: tuple[str, ...], what: str
+) -> None:
+    from planner.services.daily import run_daily_cycle
+    from planner.services.queued_cycle import start_run
+
+    deployment = Deployment.load(config_path)
     try:
+        app = deployment.app(account)
+        if deployment.queued:
+            q = deployment.queued_cycle(app.account or ONLY_ACCOUNT)
+            run = start_run(q, today=app.local_today(), trigger="scheduler", skip=skip)
+            log.info("%s run %s: sent to the task queue", what, run.id)
+            return
         run = run_daily_cycle(
             app.daily_cycle(),
             today=app.local_today(),
             trigger="scheduler",
             actor="scheduler",
-            skip=("digest",),
+            skip=skip,
         )
-        log.info("daily cycle run %s: %s", run.id, run.status.value)
+        log.info("%s run %s: %s", what, run.id, run.status.value)
     finally:
-        app.close()
-
-
-def daily_digest_job(config_path: str | None) -> None:
-    """The scheduler's digest job, naming any step of today's cycle that failed."""
-    from planner.services.daily import run_daily_cycle
-
-    app = build_app(config_path)
-    try:
-        run_daily_cycle(
-            app.daily_cycle(),
-            today=app.local_today(),
-            trigger="scheduler",
-            actor="scheduler",
-            skip=("sync", "plan", "publish"),
-        )
-    finally:
-        app.close()
+        deployment.close()
 
 
 def build_app(
@@ -538,7 +575,12 @@ class Deployment:
 
     config: Config
     configs: dict[str, Config]
+    # The config file (absolute) and the folder its relative paths are read from: what a task
+    # message names so every worker reads the same deployment.
+    path: Path | None = None
+    cwd: Path | None = None
     _apps: dict[str, App] = field(default_factory=dict, init=False, repr=False)
+    _queue: TaskQueue | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def load(cls, config_path: str | Path | None = None, *, cwd: Path | None = None) -> Deployment:
@@ -560,7 +602,14 @@ class Deployment:
             max_bytes=settings.max_bytes,
             backup_count=settings.backup_count,
         )
-        return cls(config, configs)
+        here = cwd or Path.cwd()
+        path = None
+        if config_path is not None:
+            path = Path(config_path).expanduser()
+            path = path if path.is_absolute() else here / path
+        elif (here / CONFIG_FILE_NAME).exists():
+            path = here / CONFIG_FILE_NAME
+        return cls(config, configs, path=path, cwd=here)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -610,10 +659,60 @@ class Deployment:
         postgres = make_url(normalise(admin_url)).get_backend_name() == "postgresql"
         return App(config, provision=provision if postgres else None, account=name)
 
+    # -- the task queue (issue 20): [queue] present → the cycle's work goes to `planner worker`s --
+
+    @property
+    def queued(self) -> bool:
+        return self.config.queue is not None
+
+    def task_queue(self) -> TaskQueue:
+        """The queue [queue] names (ConfigError when there is none or Redis does not answer)."""
+        from planner.adapters.queue import TaskQueue
+
+        settings = self.config.queue
+        if settings is None:
+            raise ConfigError(
+                f"{self.config.source} has no [queue]: the daily cycle runs in-process",
+                hint='add [queue] url = "redis://127.0.0.1:6379/0" to use `planner worker`s',
+            )
+        if self._queue is None:
+            queue = TaskQueue(settings.url, heartbeat_seconds=settings.heartbeat_seconds)
+            queue.check()
+            self._queue = queue
+        return self._queue
+
+    def queued_cycle(self, name: str) -> QueuedCycle:
+        """What account `name`'s queued runs use: its store, its connections, this queue."""
+        from planner.services.queued_cycle import QueuedCycle
+
+        settings = self.config.queue
+        assert settings is not None
+        app = self.app(name)
+        queue = self.task_queue()
+        config = str(self.path)
+
+        def send(run: int, key: str, today: date) -> None:
+            queue.send(config=config, cwd=str(self.cwd), account=name, run=run, key=key,
+                       today=today)  # fmt: skip
+
+        return QueuedCycle(
+            cycle=app.daily_cycle(),
+            tasks=app.run_tasks(),
+            lease=app.lease,
+            sync_one=app.sync_one,
+            connections=[c.name for c in app.amazon_connections()],
+            send=send,
+            series_per_task=settings.series_per_task,
+            lease_seconds=max(3 * settings.heartbeat_seconds, 10),
+        )
+
     def close(self) -> None:
         for app in self._apps.values():
             app.close()
         self._apps.clear()
+        if self._queue is not None:
+            self._queue.close()
+            self._queue = None
 
 
 def ensure_data_dir(data_dir: Path) -> None:

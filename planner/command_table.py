@@ -119,6 +119,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         _CATALOG,
         "List warehouses, their kind, whether they are planned, and combined members.",
     ),
+    "worker": (
+        _CYCLE,
+        "Run the daily cycle's tasks from the task queue ([queue]) until stopped.",
+    ),
 }
 
 

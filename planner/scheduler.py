@@ -26,8 +26,9 @@ CYCLE_JOB, DIGEST_JOB = "daily-cycle", "daily-digest"
 JOBS_TABLE = "scheduler_jobs"
 JOB_NAMES = {CYCLE_JOB: "daily cycle (sync → plan → publish)", DIGEST_JOB: "daily digest"}
 
-# A job: a module-level function of the config path (the job store keeps it by reference).
-Job = Callable[[str | None], None]
+# A job: a module-level function of the config path and the account (None: the only one); the
+# job store keeps it by reference.
+Job = Callable[[str | None, str | None], None]
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,12 @@ class DailyJobs:
 
 
 def build_scheduler(
-    engine: Engine, schedule: ScheduleSettings, jobs: DailyJobs, config_path: str | None
+    engine: Engine,
+    schedule: ScheduleSettings,
+    jobs: DailyJobs,
+    config_path: str | None,
+    *,
+    account: str | None = None,
 ) -> BackgroundScheduler:
     """A scheduler with the daily jobs from [schedule], stored in planner's (migrated) database."""
     tz = ZoneInfo(schedule.timezone)
@@ -60,7 +66,7 @@ def build_scheduler(
             func,
             CronTrigger.from_crontab(cron, timezone=tz),
             id=job_id,
-            args=[config_path],
+            args=[config_path, account],
             replace_existing=True,  # a changed cron in the config takes effect on restart
             name=f"{job_id} ({cron} {schedule.timezone})",
         )

@@ -635,6 +635,11 @@ class FakeRuns(RunRepository):
         self._s.runs[run.id] = _copy(replace(run, took_over=[]))  # took_over is not stored
         return run
 
+    def get(self, run_id: int) -> Run:
+        if run_id not in self._s.runs:
+            raise NotFound(f"no run {run_id}")
+        return _copy(self._s.runs[run_id])
+
     def unfinished(self) -> list[Run]:
         return [_copy(r) for r in self._s.runs.values() if r.status is RunStatus.RUNNING]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import time
 from typing import Any
 
 import click
@@ -20,6 +21,7 @@ def run_json(run: Run) -> dict[str, Any]:
         "id": run.id,
         "trigger": run.trigger,
         "status": run.status.value,
+        "queued": run.queued,
         "started_at": run.started_at.isoformat(),
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
         "steps": [
@@ -39,31 +41,120 @@ def run_json(run: Run) -> dict[str, Any]:
 
 @cli.command("run")
 @click.option("--skip", type=click.Choice(STEPS), multiple=True, help="Leave a step out.")
+@click.option("--no-wait", is_flag=True, help="With [queue]: send the run's tasks and return.")
+@click.option("--in-process", is_flag=True, help="With [queue]: run here anyway, not on workers.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one entry per account).")
 @pass_state
-def run_cmd(state: State, skip: tuple[str, ...]) -> None:
-    """Run the daily cycle once: sync → plan → publish → digest (for cron and the demo)."""
+def run_cmd(
+    state: State, skip: tuple[str, ...], no_wait: bool, in_process: bool, as_json: bool
+) -> None:
+    """Run the daily cycle once: sync → plan → publish → digest (for cron and the demo).
+
+    With [queue] the run's tasks go to `planner worker`s and this waits for them (--no-wait
+    returns at once); with accounts, every account runs unless --account names one.
+    """
+    deployment = state.deployment
+    names = [state.account] if state.account else list(deployment.names)
+    for name in names:
+        deployment.app(name)  # an unknown --account is refused before anything runs
+    if deployment.queued and not in_process:
+        results = _run_queued(state, names, skip, wait=not no_wait, quiet=as_json)
+    else:
+        results = [(name, _run_here(state, name, skip, quiet=as_json)) for name in names]
+    if as_json:
+        emit_json({"accounts": [{"account": n, "run_id": r.id, **run_json(r)} for n, r in results]})
+    else:
+        for name, run in results:
+            rows = [(s.name, s.status.value, f"{s.seconds:.1f}s", s.error or "") for s in run.steps]
+            who = f" ({name})" if deployment.has_accounts else ""
+            title = f"Run {run.id}{who}: {run.status.value}"
+            out.print(table(title, ["step", "status", "time", "error"], rows))
+    unfinished = [(n, r) for n, r in results if r.status is not RunStatus.OK]
+    if unfinished and not (no_wait and all(r.status is RunStatus.RUNNING for _, r in unfinished)):
+        name, run = next((n, r) for n, r in unfinished if r.status is not RunStatus.RUNNING)
+        failed = next((s for s in run.steps if s.error), None)
+        who = f"account {name}: " if deployment.has_accounts else ""
+        what = f"{failed.name}: {failed.error}" if failed else run.status.value
+        raise PlannerError(
+            f"{who}the daily cycle did not complete: {what}",
+            hint=(failed.hint if failed else None) or "`planner status` shows the run history",
+        )
+
+
+def _run_here(state: State, name: str, skip: tuple[str, ...], *, quiet: bool) -> Run:
     from planner.commands.amazon import progress_bar
     from planner.services.daily import run_daily_cycle
 
-    app = state.app
+    app = state.deployment.app(name)
+    prefix = f"{name}: " if state.deployment.has_accounts else ""
     with progress_bar() as bars:  # the sync's reports and pages, on stderr while they run
-        run = run_daily_cycle(
+        return run_daily_cycle(
             app.daily_cycle(),
             today=today(),
             trigger="cli",
             actor=getpass.getuser(),
-            progress=lambda name: err.print(f"… {name}"),
+            progress=lambda step: err.print(f"… {prefix}{step}"),
             sync_progress=bars,
             skip=skip,
         )
-    rows = [(s.name, s.status.value, f"{s.seconds:.1f}s", s.error or "") for s in run.steps]
-    out.print(table(f"Run {run.id}: {run.status.value}", ["step", "status", "time", "error"], rows))
-    if run.status is not RunStatus.OK:
-        failed = next(s for s in run.steps if s.error)
-        raise PlannerError(
-            f"the daily cycle did not complete: {failed.name}: {failed.error}",
-            hint=failed.hint or "`planner status` shows the run history",
-        )
+
+
+POLL_SECONDS = 0.5
+
+
+def _run_queued(
+    state: State, names: list[str], skip: tuple[str, ...], *, wait: bool, quiet: bool
+) -> list[tuple[str, Run]]:
+    """Start a queued run per account, then follow them until every one is over."""
+    from planner.services.queued_cycle import start_run
+    from planner.worker import resume_stalled
+
+    deployment = state.deployment
+    started: dict[str, Run] = {}
+    for name in names:
+        q = deployment.queued_cycle(name)
+        started[name] = start_run(q, today=today(), trigger="cli", skip=skip)
+        err.print(f"… {name}: run {started[name].id} sent to the queue")
+    if not wait:
+        return list(started.items())
+    assert deployment.config.queue is not None
+    stale = 10.0 * deployment.config.queue.heartbeat_seconds
+    seen: dict[str, str] = {}
+    last_resume = time.monotonic()
+    while True:
+        current = {}
+        for name, run in started.items():
+            with deployment.app(name).uow() as uow:
+                current[name] = uow.runs.get(run.id or 0)
+            line = ", ".join(f"{s.name} {s.status.value}" for s in current[name].steps)
+            if seen.get(name) != line:
+                seen[name] = line
+                err.print(f"… {name}: {line or 'waiting for a worker'}")
+        if all(r.status is not RunStatus.RUNNING for r in current.values()):
+            return list(current.items())
+        if time.monotonic() - last_resume > stale:
+            resume_stalled(deployment, older_than=stale)
+            last_resume = time.monotonic()
+        time.sleep(POLL_SECONDS)
+
+
+@cli.command("worker")
+@click.option(
+    "--concurrency", type=click.IntRange(1, 64), default=1, show_default=True,
+    help="Worker processes to run (one task at a time each).",
+)  # fmt: skip
+@pass_state
+def worker_cmd(state: State, concurrency: int) -> None:
+    """Run the daily cycle's tasks from the task queue ([queue]) until stopped."""
+    from planner.worker import run_workers
+
+    deployment = state.deployment
+    out.print(
+        f"planner worker: {concurrency} process(es) taking tasks for "
+        f"{', '.join(deployment.names)} (Ctrl-C to stop)"
+    )
+    run_workers(deployment, concurrency)
+    out.print("stopped")
 
 
 @cli.command("status")
@@ -72,6 +163,10 @@ def run_cmd(state: State, skip: tuple[str, ...]) -> None:
 @pass_state
 def status_cmd(state: State, limit: int, as_json: bool) -> None:
     """The last runs of the daily cycle with their steps, and sync health per connection."""
+    deployment = state.deployment
+    if deployment.has_accounts and not state.account:
+        _all_accounts_status(state, limit, as_json)
+        return
     with state.app.uow() as uow:
         runs = uow.runs.list(limit=limit)
         health = _sync_health(uow)
@@ -117,3 +212,40 @@ def _sync_health(uow: SyncHealthQueries) -> list[dict[str, Any]]:
         }
         for s in uow.sync_state.list()
     ]
+
+
+def _all_accounts_status(state: State, limit: int, as_json: bool) -> None:
+    """`planner status` of a deployment with accounts: every account's runs, each named."""
+    deployment = state.deployment
+    runs: list[tuple[str, Run]] = []
+    health: list[dict[str, Any]] = []
+    for name in deployment.names:
+        with deployment.app(name).uow() as uow:
+            runs += [(name, r) for r in uow.runs.list(limit=limit)]
+            health += [{"account": name, **h} for h in _sync_health(uow)]
+    runs.sort(key=lambda pair: pair[1].started_at, reverse=True)
+    if as_json:
+        emit_json(
+            {
+                "runs": [{"account": n, **run_json(r)} for n, r in runs],
+                "sync": health,
+                "accounts": list(deployment.names),
+            }
+        )
+        return
+    rows = [
+        (n, r.id, r.trigger, f"{r.started_at:%Y-%m-%d %H:%M}", r.status.value,
+         ", ".join(f"{s.name} {s.status.value}" for s in r.steps),
+         next((f"{s.name}: {s.error}" for s in r.steps if s.error), ""))
+        for n, r in runs
+    ]  # fmt: skip
+    if not rows:
+        out.print("No runs yet: `planner run` runs the daily cycle once.")
+        return
+    out.print(
+        table(
+            "Runs per account",
+            ["account", "run", "trigger", "started", "status", "steps", "error"],
+            rows,
+        )
+    )

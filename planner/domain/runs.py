@@ -42,6 +42,9 @@ class Run:
     finished_at: datetime | None = None
     id: int | None = None
     exclusive: bool = True  # held the cycle lease (a digest-only run does not)
+    # Run by `planner worker`s through the task queue: its tasks, not one process, carry it, so
+    # a run that takes the cycle lease in-process never marks it abandoned.
+    queued: bool = False
     # Earlier runs this one found stopped half-way (not stored: the digest of this run says so).
     took_over: list[Run] = field(default_factory=list)
 

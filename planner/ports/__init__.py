@@ -69,7 +69,7 @@ from planner.ports.review import (
     SheetRow,
     setup_ident,
 )
-from planner.ports.runs import RunRepository
+from planner.ports.runs import RunRepository, RunTasks, TaskState
 from planner.ports.store import (
     AuditLog,
     BomRepository,
@@ -184,6 +184,7 @@ __all__ = [
     "RowApproval",
     "RowCarry",
     "RunRepository",
+    "RunTasks",
     "SalesLine",
     "SettingsQueries",
     "SettingsRepository",
@@ -209,6 +210,7 @@ __all__ = [
     "SyncState",
     "SyncStateRepository",
     "SyncWork",
+    "TaskState",
     "TimeWindow",
     "Transaction",
     "TransportChoice",

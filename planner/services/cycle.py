@@ -196,7 +196,12 @@ def abandon_unfinished(uow: Callable[[], CycleWork]) -> list[Run]:
     """
     stale = _now() - timedelta(seconds=DIGEST_STALE_SECONDS)
     with uow() as u:
-        found = [r for r in u.runs.unfinished() if r.exclusive or as_utc(r.started_at) < stale]
+        # A queued run is carried by its tasks, not by one process: the queue resumes it.
+        found = [
+            r
+            for r in u.runs.unfinished()
+            if not r.queued and (r.exclusive or as_utc(r.started_at) < stale)
+        ]
         for run in found:
             run.status = RunStatus.ABANDONED
             run.steps = [

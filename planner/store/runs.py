@@ -29,6 +29,7 @@ class SqlRuns:
             "status": run.status.value,
             "steps": _steps(run),
             "exclusive": run.exclusive,
+            "queued": run.queued,
         }
         if run.id is None:
             result = self._conn.execute(insert(t.runs).values(**values))
@@ -41,6 +42,12 @@ class SqlRuns:
 
     def list(self, *, limit: int = 10) -> builtins.list[Run]:
         return self._runs(select(t.runs).order_by(t.runs.c.id.desc()).limit(limit))
+
+    def get(self, run_id: int) -> Run:
+        found = self._runs(select(t.runs).where(t.runs.c.id == run_id))
+        if not found:
+            raise NotFound(f"no run {run_id}")
+        return found[0]
 
     def unfinished(self) -> builtins.list[Run]:
         """Runs still marked running, oldest first."""
@@ -58,6 +65,7 @@ class SqlRuns:
                 finished_at=r.finished_at,
                 id=r.id,
                 exclusive=bool(r.exclusive),
+                queued=bool(r.queued),
             )
             for r in rows
         ]

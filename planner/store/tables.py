@@ -13,11 +13,13 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 
@@ -426,6 +428,23 @@ runs = Table(
     Column("steps", JSON, nullable=False),
     # Held the cycle lease (synced, planned or published); a digest-only run did not.
     Column("exclusive", Boolean, nullable=False, server_default=true()),
+    Column("queued", Boolean, nullable=False, server_default=false()),
+)
+
+# The tasks of a queued run (planner/services/queued_cycle.py): one row per unit of work, so a
+# task delivered twice, or to a second worker after the first was killed, is done once.
+run_tasks = Table(
+    "run_tasks",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("detail", JSON, nullable=False),
+    Column("error", Text),
+    Column("hint", Text),
+    Column("result", LargeBinary),  # a forecasting part's result (numpy's npz, no pickle)
+    Column("updated_at", Float, nullable=False),  # unix seconds
 )
 
 # Each stock order's Amazon shipments as Amazon last reported them: an inbound plan split into
