@@ -142,6 +142,8 @@ def forecast_history(
         raise ValueError(f"unknown forecasting method {method!r}")
     if horizon < 1:
         raise ValueError("horizon must be at least 1")
+    if len(history.keys) == 0:
+        return empty_forecast(history.end + timedelta(days=1), horizon)
     model = AutoForecaster(
         methods=None if method == "auto" else [method],
         fallback=method == "auto",
@@ -174,6 +176,21 @@ def forecast_history(
         velocity=model.velocity_,
         growth=model.growth_ * scale**2,
         ratios=by_band / scale[:, None],
+    )
+
+
+def empty_forecast(start: date, horizon: int) -> ForecastResult:
+    """The forecast of no series (an account with nothing to plan yet): every array 0 rows."""
+    return ForecastResult(
+        keys=[],
+        start=start,
+        freq="D",
+        mean=np.zeros((0, horizon)),
+        method=[],
+        sigma=np.zeros(0),
+        velocity=np.zeros(0),
+        growth=np.zeros(0),
+        ratios=np.ones((0, len(LEVELS))),
     )
 
 
@@ -212,6 +229,8 @@ def held_out_scales(
     held = periods_for_days(HELD_OUT_DAYS, freq) if held is None else held
     bands = len(RATE_BANDS) + 1
     n = units.shape[0]
+    if n == 0:  # no series: nothing to measure the errors on
+        return np.full((bands, len(levels)), DEFAULT_SCALE)
     rng = np.random.default_rng(0)
     rows = np.sort(rng.choice(n, size=min(n, HELD_OUT_SERIES), replace=False))
     units, in_stock = units[rows], in_stock[rows]

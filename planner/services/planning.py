@@ -73,7 +73,7 @@ def load_inputs(uow: PlanWork, *, today: date, options: PlanningOptions) -> Plan
 
 def forecast_inputs(inputs: PlanInputs) -> ForecastResult:
     """The forecast of every series, over the run's horizon."""
-    return _forecast(inputs.series, inputs.cat, inputs.horizon)
+    return forecast_series(inputs.series, inputs.cat, inputs.horizon)
 
 
 def plan_from_forecast(inputs: PlanInputs, fc: ForecastResult) -> PlanRun:
@@ -156,7 +156,10 @@ def _censor_unsynced_days(history: SeriesHistory, last: date | None) -> None:
     history.in_stock[:, first_unknown:] = 0.0
 
 
-def _forecast(series: SeriesSet, cat: Catalog, horizon: int) -> ForecastResult:
+def forecast_series(series: SeriesSet, cat: Catalog, horizon: int) -> ForecastResult:
+    """The forecast of ``series``: fitted and calibrated on them together, new variants
+    borrowing from peers of their category and their ``similar_to`` SKU among them, and SKUs set
+    to one named method forecast by it (``plan_parts`` calls it on a part of an account)."""
     keys = series.keys
     groups = np.array([cat.variants[k.sku].category or "" for k in keys], dtype=object)
     index = {k: i for i, k in enumerate(keys)}
