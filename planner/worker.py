@@ -57,14 +57,14 @@ def resume_stalled(deployment: Deployment, *, older_than: float) -> list[str]:
 def work(deployment: Deployment, *, stop: threading.Event) -> None:
     """Run tasks in this process until `stop` is set (one at a time, one message ahead)."""
     broker = deployment.task_queue().broker
-    dramatiq.actor(
-        handle_task,
+    declare = dramatiq.actor(
         actor_name=ACTOR,
         queue_name=QUEUE,
         broker=broker,
         max_retries=MAX_RETRIES,
         time_limit=TASK_TIME_LIMIT_MS,
     )
+    declare(handle_task)
     worker = dramatiq.Worker(broker, queues={QUEUE}, worker_threads=1)
     worker.queue_prefetch = 1  # a worker busy with a long part leaves the next ones to others
     worker.start()

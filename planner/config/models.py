@@ -395,7 +395,7 @@ class QueueSettings(Section):
 
     url: Annotated[str, Field(pattern=r"^rediss?://\S+$")]
     # How many series one forecasting task takes (the cycle splits each account's into parts).
-    series_per_task: Annotated[int, Field(strict=True, ge=100, le=1_000_000)] = 5000
+    series_per_task: Annotated[int, Field(strict=True, ge=10, le=1_000_000)] = 5000
     # A task whose worker stopped sending heartbeats this long ago goes to another worker.
     heartbeat_seconds: Annotated[int, Field(strict=True, ge=1, le=3600)] = 60
 

@@ -27,6 +27,7 @@ class TaskState:
     error: str | None = None
     hint: str | None = None
     updated_at: float = 0.0
+    seconds: float = 0.0  # how long its last run took
 
 
 class RunTasks(Protocol):

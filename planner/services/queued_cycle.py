@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -128,6 +129,7 @@ def _execute(q: QueuedCycle, run_id: int, state: TaskState, today: date, actor: 
     _refresh(q, run_id, running=key)
     log.info("run %s %s: started (attempt %d)", run_id, key, state.attempts + 1)
     result: bytes | None = None
+    began = time.perf_counter()
     try:
         detail, result = _action(q, run_id, key, today, actor)
     except PlannerError as exc:
@@ -142,6 +144,7 @@ def _execute(q: QueuedCycle, run_id: int, state: TaskState, today: date, actor: 
         )
     else:
         done = replace(state, status=DONE, detail=detail)
+    done = replace(done, seconds=round(time.perf_counter() - began, 3))
     q.tasks.finish(run_id, done, result)
     log.info("run %s %s: %s", run_id, key, done.status + (f": {done.error}" if done.error else ""))
 
@@ -198,7 +201,9 @@ def _plan(q: QueuedCycle, run_id: int, today: date) -> Mapping[str, object]:
                 "another daily cycle is running in-process right now",
                 hint="the next run plans again; `planner status` shows the other run",
             )
-        save_run(q.cycle.uow, made)
+        with q.cycle.uow() as uow:
+            save_run(uow, made)
+            uow.commit()
     return {
         "series": len(inputs.series.keys),
         "parts": len(cuts),
@@ -345,17 +350,26 @@ def _step(name: str, tasks: list[TaskState]) -> StepResult:
     skipped = [t for t in tasks if t.status == SKIPPED]
     attempts = max((t.attempts for t in tasks), default=0)
     counts = _counts(name, tasks)
+    seconds = round(sum(t.seconds for t in tasks), 3)  # work done (parts may run side by side)
     if failed:
         first = failed[0]
         error = "; ".join(f"{t.key}: {t.error}" if len(tasks) > 1 else str(t.error) for t in failed)
         return StepResult(
-            name, StepStatus.FAILED, attempts=attempts, counts=counts, error=error, hint=first.hint
+            name,
+            StepStatus.FAILED,
+            seconds=seconds,
+            attempts=attempts,
+            counts=counts,
+            error=error,
+            hint=first.hint,
         )
     if (skipped and len(skipped) == len(tasks)) or any(t.key == PLAN for t in skipped):
         return StepResult(name, StepStatus.SKIPPED, error=skipped[0].error)
     if any(t.status in (QUEUED, RUNNING) for t in tasks) or (name == PLAN and not _planned(tasks)):
-        return StepResult(name, StepStatus.RUNNING, attempts=attempts, counts=counts)
-    return StepResult(name, StepStatus.OK, attempts=attempts, counts=counts)
+        return StepResult(
+            name, StepStatus.RUNNING, seconds=seconds, attempts=attempts, counts=counts
+        )
+    return StepResult(name, StepStatus.OK, seconds=seconds, attempts=attempts, counts=counts)
 
 
 def _planned(tasks: list[TaskState]) -> bool:

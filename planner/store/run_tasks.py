@@ -52,13 +52,22 @@ class SqlRunTasks:
             T.c.detail,
             T.c.error,
             T.c.hint,
+            T.c.seconds,
             T.c.updated_at,
+            T.c.seconds,
         ]
         with self._engine.connect() as conn:
             rows = conn.execute(select(*columns).where(T.c.run_id == run_id).order_by(T.c.key))
             return {
                 r.key: TaskState(
-                    r.key, r.status, r.attempts, dict(r.detail or {}), r.error, r.hint, r.updated_at
+                    r.key,
+                    r.status,
+                    r.attempts,
+                    dict(r.detail or {}),
+                    r.error,
+                    r.hint,
+                    r.updated_at,
+                    r.seconds,
                 )
                 for r in rows
             }
@@ -83,6 +92,7 @@ class SqlRunTasks:
                     hint=state.hint,
                     result=result,
                     updated_at=time.time(),
+                    seconds=state.seconds,
                 )
             )
 

@@ -445,6 +445,7 @@ run_tasks = Table(
     Column("hint", Text),
     Column("result", LargeBinary),  # a forecasting part's result (numpy's npz, no pickle)
     Column("updated_at", Float, nullable=False),  # unix seconds
+    Column("seconds", Float, nullable=False, server_default="0"),  # how long its last run took
 )
 
 # Each stock order's Amazon shipments as Amazon last reported them: an inbound plan split into

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("hint", sa.Text()),
         sa.Column("result", sa.LargeBinary()),
         sa.Column("updated_at", sa.Float(), nullable=False),
+        sa.Column("seconds", sa.Float(), nullable=False, server_default="0"),
         sa.ForeignKeyConstraint(
             ["run_id"], ["runs.id"], name="fk_run_tasks_run_id_runs", ondelete="CASCADE"
         ),
