@@ -67,7 +67,9 @@ def borrow_from_peers(
         level = path.mean(axis=1)
         donor_level[ok] = level
         donor_shape[ok] = path / np.maximum(level, 1e-12)[:, None]
-        has |= ok & (level > 0)
+        lent = np.zeros(len(mean), dtype=bool)
+        lent[ok] = level > 0  # `level` is per peer found (ok rows), not per series
+        has |= lent
     new = ~established & has
     share = np.clip(seen / max(min_periods, 1), 0.0, 1.0)
     blended = share * own_rate + (1 - share) * donor_level

@@ -33,7 +33,7 @@ from planner.domain.runs import Run, RunStatus, StepResult, StepStatus
 from planner.ports import Lease, RunTasks, TaskState
 from planner.services.daily import DIGEST, PLAN, PUBLISH, SYNC, DailyCycle, cycle_steps
 from planner.services.lease import hold
-from planner.services.plan_parts import forecast_from_parts, forecast_part, partitions
+from planner.services.plan_parts import Rows, forecast_from_parts, forecast_part, partitions
 from planner.services.planning import PlanInputs, load_inputs, plan_from_forecast, save_run
 from planner.services.sync import ConnectionSync
 
@@ -64,6 +64,8 @@ class QueuedCycle:
     send: Callable[[int, str, date], None]  # send the message of task `key` of run `run_id`
     series_per_task: int = 5000
     lease_seconds: float = 60.0
+    # Forecasting one part (planner.services.plan_parts.forecast_part; tests may remember it).
+    forecast: Callable[[PlanInputs, Rows], bytes] = forecast_part
 
 
 # -- starting a run --------------------------------------------------------------------------
@@ -97,7 +99,9 @@ def start_run(q: QueuedCycle, *, today: date, trigger: str, skip: Sequence[str] 
     ]
     if SYNC not in skip:
         first += [TaskState(SYNC_PREFIX + c, QUEUED) for c in q.connections]
-    q.tasks.add(run.id, first)
+    for key in q.tasks.add(run.id, first):
+        if key.startswith(SYNC_PREFIX):
+            q.send(run.id, key, today)
     advance(q, run.id, today)
     return _saved_run(q, run.id)
 
@@ -176,7 +180,7 @@ def _action(
         _same_series(q, run_id, inputs)
         number = int(key.removeprefix(PART))
         rows = partitions(inputs, q.series_per_task)[number]
-        return {"series": len(rows)}, forecast_part(inputs, rows)
+        return {"series": len(rows)}, q.forecast(inputs, rows)
     if key == PLAN:
         return _plan(q, run_id, today), None
     steps = {s.name: s for s in cycle_steps(q.cycle, today=today, actor=actor)}
@@ -323,10 +327,8 @@ def _refresh(q: QueuedCycle, run_id: int, running: str | None = None) -> None:
 
 
 def _over(states: Mapping[str, TaskState]) -> bool:
-    if DIGEST in states or f"skip:{DIGEST}" in states:
-        last = states.get(DIGEST)
-        return last is None or last.status in FINISHED
-    return False
+    """Every task is over and none is left to add: the run is finished."""
+    return all(s.status in FINISHED for s in states.values()) and not _next_tasks(states)
 
 
 def run_steps(states: Mapping[str, TaskState]) -> list[StepResult]:

@@ -1,0 +1,262 @@
+"""A queued run's tasks on a SQLite store, with the sheet and Slack in memory and no Redis: the
+message queue is a list the test delivers from in any order, delivering some twice and
+"killing" workers half-way, the way Dramatiq's late acknowledgement and a dead worker's requeue
+do (docs/queue.md).
+
+What a user would notice: every account's run finishes once, with one plan saved, one review
+sheet published and one digest sent; a failing sync skips the plan and still sends the digest.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fakes import FakeNotifier, FakeReviewSheet
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from sqlalchemy import text
+
+from planner.bootstrap import App
+from planner.config import load_config
+from planner.config.models import DatabaseSettings
+from planner.demo import DEMO_TODAY, generate_seller
+from planner.demo.seeding import load_seller
+from planner.domain.errors import PlannerError
+from planner.domain.runs import Run, RunStatus, StepStatus
+from planner.ports import RunTasks
+from planner.services.daily import DailyCycle
+from planner.services.plan_inputs import PlanningOptions
+from planner.services.plan_parts import Rows, forecast_part
+from planner.services.planning import PlanInputs
+from planner.services.queued_cycle import QueuedCycle, resume, run_task, start_run
+from planner.services.sync import ConnectionSync
+from planner.services.sync import StepResult as SyncStep
+
+TODAY = DEMO_TODAY
+CONNECTIONS = ("amazon-na", "amazon-eu")
+
+
+_TEMPLATE: dict[str, Path] = {}
+
+
+def template() -> Path:
+    """A SQLite store holding a small seller, made once; each account starts from a copy."""
+    if "db" not in _TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="planner-queue-rules-"))
+        app = App(load_config(None, cwd=folder, environ={}).model_copy(
+            update={"database": DatabaseSettings(url=f"sqlite:///{folder / 'seed.db'}")}
+        ))  # fmt: skip
+        with app.uow() as uow:
+            load_seller(uow, generate_seller(seed=3, variants=20, today=TODAY, history_days=200))
+            uow.commit()
+        app.close()
+        _TEMPLATE["db"] = folder / "seed.db"
+    return _TEMPLATE["db"]
+
+
+_FORECASTS: dict[tuple[int, ...], bytes] = {}
+
+
+def remembered(inputs: PlanInputs, rows: Rows) -> bytes:
+    """forecast_part, remembered per part: every account here holds the same series."""
+    key = tuple(int(r) for r in rows)
+    if key not in _FORECASTS:
+        _FORECASTS[key] = forecast_part(inputs, rows)
+    return _FORECASTS[key]
+
+
+@dataclass
+class Account:
+    app: App
+    sheet: FakeReviewSheet
+    notifier: FakeNotifier
+    messages: list[tuple[int, str, date]]
+    synced: list[str]
+    q: QueuedCycle
+
+    @property
+    def tasks(self) -> RunTasks:
+        return self.q.tasks
+
+
+def account(*, failing: Sequence[str] = (), series_per_task: int = 40) -> Account:
+    folder = Path(tempfile.mkdtemp(prefix="planner-queue-account-"))
+    shutil.copy(template(), folder / "planner.db")
+    config = load_config(None, cwd=folder, environ={})
+    app = App(config.model_copy(update={
+        "database": DatabaseSettings(url=f"sqlite:///{folder / 'planner.db'}")
+    }))  # fmt: skip
+    sheet, notifier = FakeReviewSheet(), FakeNotifier()
+    messages: list[tuple[int, str, date]] = []
+    synced: list[str] = []
+
+    def sync_one(connection: str, actor: str) -> ConnectionSync:
+        synced.append(connection)
+        ok = connection not in failing
+        step = SyncStep("orders", ok, 0.1, error=None if ok else "Amazon answered 403 Unauthorized")
+        return ConnectionSync(connection, [step])
+
+    cycle = DailyCycle(
+        uow=app.uow,
+        sync=lambda progress, actor, wait_seconds=0.0: [],
+        review_sheet=lambda: sheet,
+        notifier=lambda: notifier,
+        lease=app.cycle_lease,
+        options=PlanningOptions(history_days=200),
+    )
+    q = QueuedCycle(
+        cycle=cycle,
+        tasks=app.run_tasks(),
+        lease=app.lease,
+        sync_one=sync_one,
+        connections=CONNECTIONS,
+        send=lambda run, key, today: messages.append((run, key, today)),
+        series_per_task=series_per_task,
+        forecast=remembered,
+    )
+    return Account(app, sheet, notifier, messages, synced, q)
+
+
+def plans(acc: Account) -> int:
+    with acc.app.engine.connect() as conn:
+        return int(conn.execute(text("SELECT count(*) FROM plans")).scalar_one())
+
+
+def drain(acc: Account) -> None:
+    while acc.messages:
+        run, key, today = acc.messages.pop(0)
+        run_task(acc.q, run, key, today)
+
+
+def the_run(acc: Account) -> Run:
+    with acc.app.uow() as uow:
+        (run,) = uow.runs.list()
+    return run
+
+
+def test_a_queued_run_goes_through_every_stage_and_counts_its_parts() -> None:
+    acc = account()
+    start_run(acc.q, today=TODAY, trigger="cli")
+    assert sorted(k for _, k, _ in acc.messages) == ["sync:amazon-eu", "sync:amazon-na"]
+    drain(acc)
+    run = the_run(acc)
+    assert run.status is RunStatus.OK and run.queued and run.finished_at is not None
+    assert [(s.name, s.status) for s in run.steps] == [
+        (n, StepStatus.OK) for n in ("sync", "plan", "publish", "digest")
+    ]
+    plan = run.step("plan")
+    assert plan is not None and plan.counts["parts"] >= 2
+    assert plans(acc) == 1
+    assert len(acc.sheet.published) == 1 and len(acc.notifier.sent) == 1
+
+
+def test_a_failing_sync_skips_plan_and_publish_and_the_digest_names_it() -> None:
+    acc = account(failing=("amazon-eu",))
+    start_run(acc.q, today=TODAY, trigger="scheduler")
+    drain(acc)
+    run = the_run(acc)
+    assert run.status is RunStatus.FAILED
+    by = {s.name: s for s in run.steps}
+    assert by["sync"].status is StepStatus.FAILED and "403" in (by["sync"].error or "")
+    assert by["plan"].status is StepStatus.SKIPPED and by["publish"].status is StepStatus.SKIPPED
+    assert by["digest"].status is StepStatus.OK and acc.sheet.published == []
+    assert plans(acc) == 0
+    (digest,) = acc.notifier.sent
+    assert any("amazon-eu" in note for note in digest.notes)
+
+
+def test_left_out_steps_hold_nothing_back_and_a_second_run_waits_for_the_first() -> None:
+    acc = account()
+    start_run(acc.q, today=TODAY, trigger="cli", skip=("sync", "digest"))
+    with pytest.raises(PlannerError, match="still going"):
+        start_run(acc.q, today=TODAY, trigger="cli")
+    drain(acc)
+    run = the_run(acc)
+    assert [s.name for s in run.steps] == ["plan", "publish"] and run.status is RunStatus.OK
+    assert acc.synced == [] and acc.notifier.sent == []
+
+
+def test_a_message_whose_task_another_worker_holds_is_left_to_it() -> None:
+    acc = account()
+    run = start_run(acc.q, today=TODAY, trigger="cli", skip=("sync",))
+    assert run.id is not None
+    (message,) = acc.messages
+    other = acc.app.lease(f"task:{run.id}:prepare")
+    assert other.take(now=int(time.time()), seconds=60)
+    run_task(acc.q, *message)
+    assert acc.tasks.states(run.id)["prepare"].status == "queued"  # not run here
+    other.release()
+    # Nobody moved it on (the holder "died" without finishing): resume sends it again.
+    sent = resume(acc.q, TODAY, older_than=-1.0, now=time.time())
+    assert sent == [f"{run.id}:prepare"]
+    drain(acc)
+    assert the_run(acc).status is RunStatus.OK
+
+
+class QueueMachine(RuleBasedStateMachine):
+    """Messages delivered in any order, some twice, some to a worker that dies half-way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.acc = account(series_per_task=25)
+        start_run(self.acc.q, today=TODAY, trigger="scheduler")
+
+    @precondition(lambda self: bool(self.acc.messages))
+    @rule(data=st.data())
+    def deliver(self, data: st.DataObject) -> None:
+        i = data.draw(st.integers(0, len(self.acc.messages) - 1))
+        run, key, today = self.acc.messages.pop(i)
+        run_task(self.acc.q, run, key, today)
+
+    @precondition(lambda self: bool(self.acc.messages))
+    @rule(data=st.data())
+    def deliver_twice(self, data: st.DataObject) -> None:
+        """Run to the end, but the acknowledgement is lost: the message comes again."""
+        i = data.draw(st.integers(0, len(self.acc.messages) - 1))
+        message = self.acc.messages[i]
+        run_task(self.acc.q, *message)
+
+    @precondition(lambda self: bool(self.acc.messages))
+    @rule(data=st.data())
+    def worker_killed_half_way(self, data: st.DataObject) -> None:
+        """The task started, its worker died (its lease died with it); the message stays."""
+        i = data.draw(st.integers(0, len(self.acc.messages) - 1))
+        run, key, _today = self.acc.messages[i]
+        if self.acc.tasks.states(run)[key].status in ("queued", "running"):
+            self.acc.tasks.start(run, key)
+
+    @precondition(lambda self: not self.acc.messages)
+    @rule()
+    def idle(self) -> None:
+        """Every message delivered: the run is over (the teardown checks how)."""
+
+    @invariant()
+    def nothing_done_twice(self) -> None:
+        assert len(self.acc.sheet.published) <= 1
+        assert len(self.acc.notifier.sent) <= 1
+        assert sorted(self.acc.synced) == sorted(set(self.acc.synced))
+        assert plans(self.acc) <= 1
+
+    def teardown(self) -> None:
+        drain(self.acc)  # every message delivered in the end: the run completes, once
+        run = the_run(self.acc)
+        assert run.status is RunStatus.OK, run.steps
+        assert len(self.acc.sheet.published) == 1 and len(self.acc.notifier.sent) == 1
+        assert sorted(self.acc.synced) == sorted(CONNECTIONS)
+        assert plans(self.acc) == 1
+        self.acc.app.close()
+
+
+TestQueueMachine = QueueMachine.TestCase
+TestQueueMachine.settings = settings(
+    max_examples=15, stateful_step_count=20, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)  # fmt: skip
