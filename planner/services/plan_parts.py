@@ -40,7 +40,8 @@ def partitions(inputs: PlanInputs, size: int) -> list[Rows]:
     Every row is in exactly one part. Rows are taken in (category, SKU, row) order and cut where
     a category ends when the whole category fits in a part, else where a SKU ends: a SKU's rows
     (all its warehouses) are never split, so a part exceeds ``size`` only when one SKU alone
-    has more rows. Each part's rows are in ascending order; the parts, in category order. An
+    has more rows. Parts aim at an even share (the series over ``ceil(n / size)`` parts)
+    rather than ``size`` each and a remainder. Each part's rows are in ascending order; the parts, in category order. An
     account of at most ``size`` series is one part with every row in order; none, no parts.
     """
     if size < 1:
@@ -66,17 +67,24 @@ def partitions(inputs: PlanInputs, size: int) -> list[Rows]:
             skus.append(0)
             last_sku = keys[i].sku
         skus[-1] += 1
+    # Parts of about even size, not full ones and a small remainder: a part of a few series
+    # calibrates its error spread on those few.
+    target = -(-n // -(-n // size))
     cuts: list[int] = []  # positions in ``order`` where a new part starts
     filled = at = 0
     for _, skus in runs:
         total = sum(skus)
         # A category that fits in a part is kept whole: one block. Else SKU by SKU.
         for block in [total] if total <= size else skus:
-            if filled and filled + block > size:
+            # A part ends once it reaches the target, or where the next block would overflow.
+            if filled and (filled >= target or filled + block > size):
                 cuts.append(at)
                 filled = 0
             filled += block
             at += block
+    # A small remainder joins the part before it where both fit in one.
+    if cuts and n - cuts[-1] < target // 2 and n - (cuts[-2] if len(cuts) > 1 else 0) <= size:
+        cuts.pop()
     ordered = np.array(order, dtype=np.int64)
     return [np.sort(part) for part in np.split(ordered, cuts)]
 
