@@ -40,9 +40,11 @@ def partitions(inputs: PlanInputs, size: int) -> list[Rows]:
     Every row is in exactly one part. Rows are taken in (category, SKU, row) order and cut where
     a category ends when the whole category fits in a part, else where a SKU ends: a SKU's rows
     (all its warehouses) are never split, so a part exceeds ``size`` only when one SKU alone
-    has more rows. Parts aim at an even share (the series over ``ceil(n / size)`` parts)
-    rather than ``size`` each and a remainder. Each part's rows are in ascending order; the parts, in category order. An
-    account of at most ``size`` series is one part with every row in order; none, no parts.
+    has more rows. A part ends once it holds an even share of the account (its series over
+    ``ceil(n / size)`` parts), and a last part under half a share joins the one before where
+    both fit: full parts and a small remainder would leave a part calibrated on a few series.
+    Each part's rows are in ascending order; the parts, in category order. An account of at
+    most ``size`` series is one part with every row in order; one of none, no parts.
     """
     if size < 1:
         raise ValueError(f"a part holds at least one series, not {size}")
