@@ -112,7 +112,10 @@ def run(inputs: PlanInputs, parts: int) -> dict[str, object]:
         "error_spread_ratio": _share(
             assembled.error_over(spread).sum(), whole.error_over(spread).sum()
         ),
-        "same_plan_rows": _keys(single) == _keys(split),
+        # Recommendation rows (SKU, warehouse) of one plan and not the other: a transfer can
+        # come or go where a forecast tips the balance between two warehouses.
+        "plan_rows": len(_keys(single)),
+        "plan_rows_differing": len(_keys(single) ^ _keys(split)),
         "units_to_order_whole": _ordered(single),
         "units_to_order_parts": _ordered(split),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0, 1),
