@@ -190,6 +190,8 @@ def test_a_part_of_other_rows_or_another_horizon_is_refused(
         forecast_from_parts(replace(inputs, horizon=inputs.horizon + 1), halves)
     with pytest.raises(ValueError, match="not a forecast part"):
         forecast_from_parts(inputs, [(rows, _npz(x=np.zeros(1))), *halves[1:]])
+    with pytest.raises(ValueError, match="not a forecast part"):
+        forecast_from_parts(inputs, [(rows, blob[: len(blob) // 2]), *halves[1:]])
     with pytest.raises(ValueError, match="more than once"):
         forecast_part(inputs, np.array([0, 0]))
 

@@ -18,8 +18,10 @@ calibrated among those of the part likewise.
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -150,10 +152,7 @@ def forecast_from_parts(
     seen = np.zeros(n, dtype=bool)
     for p, (rows, blob) in enumerate(parts):
         picked = _rows(rows, n)
-        with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
-            if set(stored.files) != _FIELDS:
-                raise ValueError(f"part {p} is not a forecast part (it holds {stored.files})")
-            got = {name: stored[name] for name in stored.files}
+        got = _load(blob, p)
         if not np.array_equal(got["rows"], picked):
             raise ValueError(f"part {p} was forecast for other rows than the ones given with it")
         if str(got["start"]) != start.isoformat() or str(got["freq"]) != whole.freq:
@@ -184,6 +183,20 @@ def forecast_from_parts(
         keys=list(keys), start=start, freq=whole.freq, mean=mean, method=method,
         sigma=sigma, velocity=velocity, growth=growth, ratios=ratios,
     )  # fmt: skip
+
+
+def _load(blob: bytes, p: int) -> dict[str, NDArray[Any]]:
+    """The arrays of part ``p``'s bytes (ValueError when they are not a forecast part's)."""
+    try:
+        stored = np.load(io.BytesIO(blob), allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"part {p} is not a forecast part: {exc}") from exc
+    if not isinstance(stored, np.lib.npyio.NpzFile):
+        raise ValueError(f"part {p} is not a forecast part (one array, not an npz)")
+    with stored:
+        if set(stored.files) != _FIELDS:
+            raise ValueError(f"part {p} is not a forecast part (it holds {stored.files})")
+        return {name: stored[name] for name in stored.files}
 
 
 def _rows(rows: Sequence[int] | NDArray[np.integer], n: int) -> Rows:
