@@ -12,7 +12,12 @@ and the held-out calibration of the error spread (``planner.forecast.run.held_ou
 samples up to 2000 series of the part rather than of the account. Parts of a few thousand series
 or more keep that sample full, so safety stock stays close to the single-process run's; small
 parts calibrate on fewer series and their spreads differ more. SKUs set to one named method are
-calibrated among those of the part likewise.
+calibrated among those of the part likewise. Measured (bench/forecast_parts.py) on a demo seller
+of 10,082 series in 3 parts of 1,539 to 4,910: 28-day forecasts moved by 1.3 % of the account's
+total row by row, the error spread over lead time + cover by +8 %, units to order by +2.8 %, and
+1 of 5,174 plan rows (a transfer) came out differently. Each part runs its own held-out
+calibration too, so the parts' CPU time adds up to more than one forecast of the account (24 s
+against 17 s there): what parts buy is wall time on several workers (the slowest part, 9 s).
 """
 
 from __future__ import annotations
