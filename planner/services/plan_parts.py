@@ -12,14 +12,21 @@ and the held-out calibration of the error spread (``planner.forecast.run.held_ou
 samples up to 2000 series of the part rather than of the account. Parts of a few thousand series
 or more keep that sample full, so safety stock stays close to the single-process run's; small
 parts calibrate on fewer series and their spreads differ more. SKUs set to one named method are
-calibrated among those of the part likewise.
+calibrated among those of the part likewise. Measured (bench/forecast_parts.py) on a demo seller
+of 10,082 series in 3 parts of 1,539 to 4,910: 28-day forecasts moved by 1.3 % of the account's
+total row by row, the error spread over lead time + cover by +8 %, units to order by +2.8 %, and
+1 of 5,174 plan rows (a transfer) came out differently. Each part runs its own held-out
+calibration too, so the parts' CPU time adds up to more than one forecast of the account (24 s
+against 17 s there): what parts buy is wall time on several workers (the slowest part, 9 s).
 """
 
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,8 +47,11 @@ def partitions(inputs: PlanInputs, size: int) -> list[Rows]:
     Every row is in exactly one part. Rows are taken in (category, SKU, row) order and cut where
     a category ends when the whole category fits in a part, else where a SKU ends: a SKU's rows
     (all its warehouses) are never split, so a part exceeds ``size`` only when one SKU alone
-    has more rows. Each part's rows are in ascending order; the parts, in category order. An
-    account of at most ``size`` series is one part with every row in order; none, no parts.
+    has more rows. A part ends once it holds an even share of the account (its series over
+    ``ceil(n / size)`` parts), and a last part under half a share joins the one before where
+    both fit: full parts and a small remainder would leave a part calibrated on a few series.
+    Each part's rows are in ascending order; the parts, in category order. An account of at
+    most ``size`` series is one part with every row in order; one of none, no parts.
     """
     if size < 1:
         raise ValueError(f"a part holds at least one series, not {size}")
@@ -66,17 +76,24 @@ def partitions(inputs: PlanInputs, size: int) -> list[Rows]:
             skus.append(0)
             last_sku = keys[i].sku
         skus[-1] += 1
+    # Parts of about even size, not full ones and a small remainder: a part of a few series
+    # calibrates its error spread on those few.
+    target = -(-n // -(-n // size))
     cuts: list[int] = []  # positions in ``order`` where a new part starts
     filled = at = 0
     for _, skus in runs:
         total = sum(skus)
         # A category that fits in a part is kept whole: one block. Else SKU by SKU.
         for block in [total] if total <= size else skus:
-            if filled and filled + block > size:
+            # A part ends once it reaches the target, or where the next block would overflow.
+            if filled and (filled >= target or filled + block > size):
                 cuts.append(at)
                 filled = 0
             filled += block
             at += block
+    # A small remainder joins the part before it where both fit in one.
+    if cuts and n - cuts[-1] < target // 2 and n - (cuts[-2] if len(cuts) > 1 else 0) <= size:
+        cuts.pop()
     ordered = np.array(order, dtype=np.int64)
     return [np.sort(part) for part in np.split(ordered, cuts)]
 
@@ -140,10 +157,7 @@ def forecast_from_parts(
     seen = np.zeros(n, dtype=bool)
     for p, (rows, blob) in enumerate(parts):
         picked = _rows(rows, n)
-        with np.load(io.BytesIO(blob), allow_pickle=False) as stored:
-            if set(stored.files) != _FIELDS:
-                raise ValueError(f"part {p} is not a forecast part (it holds {stored.files})")
-            got = {name: stored[name] for name in stored.files}
+        got = _load(blob, p)
         if not np.array_equal(got["rows"], picked):
             raise ValueError(f"part {p} was forecast for other rows than the ones given with it")
         if str(got["start"]) != start.isoformat() or str(got["freq"]) != whole.freq:
@@ -174,6 +188,20 @@ def forecast_from_parts(
         keys=list(keys), start=start, freq=whole.freq, mean=mean, method=method,
         sigma=sigma, velocity=velocity, growth=growth, ratios=ratios,
     )  # fmt: skip
+
+
+def _load(blob: bytes, p: int) -> dict[str, NDArray[Any]]:
+    """The arrays of part ``p``'s bytes (ValueError when they are not a forecast part's)."""
+    try:
+        stored = np.load(io.BytesIO(blob), allow_pickle=False)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise ValueError(f"part {p} is not a forecast part: {exc}") from exc
+    if not isinstance(stored, np.lib.npyio.NpzFile):
+        raise ValueError(f"part {p} is not a forecast part (one array, not an npz)")
+    with stored:
+        if set(stored.files) != _FIELDS:
+            raise ValueError(f"part {p} is not a forecast part (it holds {stored.files})")
+        return {name: stored[name] for name in stored.files}
 
 
 def _rows(rows: Sequence[int] | NDArray[np.integer], n: int) -> Rows:
