@@ -19,7 +19,7 @@ _REVIEW, _SETUP, _PLAN = _P + "review", _P + "setup", _P + "plan"
 COMMANDS: dict[str, tuple[str, str]] = {
     "accounts": (
         "planner.commands.accounts",
-        "List the accounts the config serves: database, schema, connections, sheet, digest channel.",
+        "List the config's accounts: database, schema, connections, review sheet, digest channel.",
     ),
     "amazon": (
         _AMAZON,

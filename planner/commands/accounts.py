@@ -16,7 +16,7 @@ from planner.config.fields import hide_password
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @pass_state
 def accounts_cmd(state: State, as_json: bool) -> None:
-    """List the accounts the config serves: database, schema, connections, sheet, digest channel.
+    """List the config's accounts: database, schema, connections, review sheet, digest channel.
 
     Without [accounts] the config serves one account, "default". Nothing connects to a database.
     """
