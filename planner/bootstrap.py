@@ -348,7 +348,7 @@ class App:
 
         self.migrate()
         jobs = DailyJobs(cycle=daily_cycle_job, digest=daily_digest_job)
-        return build_scheduler(self.engine, self.config.schedule, jobs, config_path)
+        return build_scheduler(self.engine, self.config.schedule, jobs, config_path, self.account)
 
     def sync_everything(
         self, progress: SyncProgress, actor: str, *, wait_seconds: float = 0.0
@@ -485,11 +485,11 @@ def sandbox_credentials(connection: str) -> SandboxCredentials:
     )
 
 
-def daily_cycle_job(config_path: str | None) -> None:
+def daily_cycle_job(config_path: str | None, account: str | None = None) -> None:
     """The scheduler's daily-cycle job: sync → plan → publish (the digest runs on its own)."""
     from planner.services.daily import run_daily_cycle
 
-    app = build_app(config_path)
+    app = build_app(config_path, account=account)
     try:
         run = run_daily_cycle(
             app.daily_cycle(),
@@ -503,11 +503,11 @@ def daily_cycle_job(config_path: str | None) -> None:
         app.close()
 
 
-def daily_digest_job(config_path: str | None) -> None:
+def daily_digest_job(config_path: str | None, account: str | None = None) -> None:
     """The scheduler's digest job, naming any step of today's cycle that failed."""
     from planner.services.daily import run_daily_cycle
 
-    app = build_app(config_path)
+    app = build_app(config_path, account=account)
     try:
         run_daily_cycle(
             app.daily_cycle(),

@@ -408,3 +408,35 @@ def test_on_postgresql_db_upgrade_prepares_a_new_account(
     assert f"planner_{a}" in out and "schema upgraded" in out
     code, out, err = run(capsys, config, "--account", a, "db", "upgrade")
     assert code == 0 and "already at" in out, out + err  # again: nothing to create
+
+
+# -- planner serve: an account's scheduled jobs run for that account -------------------------------
+
+
+def test_an_accounts_scheduled_jobs_run_for_that_account(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from planner.bootstrap import daily_digest_job
+    from planner.scheduler import DIGEST_JOB
+
+    config = write_deployment(tmp_path, {"north": "", "south": ""})
+    deployment = Deployment.load(config, cwd=tmp_path)
+    try:
+        scheduler = deployment.app("south").scheduler(str(config))  # `--account south serve`
+        scheduler.start(paused=True)
+        try:
+            job = scheduler.get_job(DIGEST_JOB)
+            assert job is not None
+            args = list(job.args)
+        finally:
+            scheduler.shutdown(wait=False)
+        assert args == [str(config), "south"]
+        daily_digest_job(*args)  # as the scheduler calls it when due (it used to refuse: which
+        # account?), and the run lands in south's history, not north's
+        runs = {}
+        for name in deployment.names:
+            with deployment.app(name).uow() as uow:
+                runs[name] = [r.trigger for r in uow.runs.list()]
+        assert runs == {"north": [], "south": ["scheduler"]}
+    finally:
+        deployment.close()
