@@ -1,10 +1,10 @@
 """The scheduler `planner serve` runs: APScheduler with a persistent job store in our database.
 
 Jobs are plain module functions of a config path (and an account's name), so the SQLAlchemy
-job store can keep them across restarts; the composition root (planner.bootstrap) gives them, as this module
-imports nothing of it. Coalescing folds missed runs into one, `max_instances=1` keeps a job
-from overlapping itself, and a misfire grace time lets a run missed during a short outage
-still happen when the process comes back.
+job store can keep them across restarts; the composition root (planner.bootstrap) gives them,
+as this module imports nothing of it. Coalescing folds missed runs into one, `max_instances=1`
+keeps a job from overlapping itself, and a misfire grace time lets a run missed during a short
+outage still happen when the process comes back.
 """
 
 from __future__ import annotations
