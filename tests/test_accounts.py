@@ -103,7 +103,7 @@ def test_an_account_file_may_not_set_what_the_deployment_owns(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], section: str
 ) -> None:
     config = write_deployment(tmp_path, {"north": section + "\n", "south": ""})
-    message = refused(capsys, config, "--account", "south", "vendors")
+    message = refused(capsys, config, "--account", "north", "vendors")
     name = section.split("]")[0] + "]"
     assert str(tmp_path / "north.toml") in message
     assert name in message
