@@ -159,7 +159,8 @@ def test_an_account_name_that_cannot_be_a_role_is_refused(
     text_ = config.read_text("utf-8").replace("[accounts.north]", '[accounts."North-1"]')
     config.write_text(text_, "utf-8")
     message = refused(capsys, config, "accounts")
-    assert "North-1" in message
+    # Not the generic "letters, digits, '.', '_' or '-'" of other names: '-' and capitals are out.
+    assert "account name 'North-1': use lower-case letters, digits and '_'" in message
 
 
 # -- SQLite: a file each ---------------------------------------------------------------------------
