@@ -76,7 +76,8 @@ class App:
     """What a command, the scheduler or the bot needs, built from one configuration."""
 
     config: Config
-    # Run before the first migration: an account's role and schema in a shared database.
+    # Run once, before the engine is first built: an account's role and schema in a shared
+    # database.
     provision: Callable[[], None] | None = field(default=None, repr=False)
     account: str | None = None  # the deployment's account this App serves (None: the only one)
     _migrated: bool = field(default=False, init=False)
@@ -99,13 +100,15 @@ class App:
 
     @cached_property
     def engine(self) -> Engine:
+        # An account's role and schema exist before its engine first connects: every path to
+        # the database (`db upgrade`, the demo's reset, a migration) goes through here, once.
+        if self.provision is not None:
+            self.provision()
         return make_engine(self.config.database.url, echo=self.config.database.echo)
 
     def migrate(self) -> None:
         """Bring the schema up to date (cheap when it already is)."""
         if not self._migrated:
-            if self.provision is not None:
-                self.provision()
             upgrade(self.engine)
             self._migrated = True
 

@@ -17,6 +17,10 @@ _REVIEW, _SETUP, _PLAN = _P + "review", _P + "setup", _P + "plan"
 
 # name -> (module that registers it on `cli`, first paragraph of its help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "accounts": (
+        "planner.commands.accounts",
+        "List the config's accounts: database, schema, connections, review sheet, digest channel.",
+    ),
     "amazon": (
         _AMAZON,
         "Amazon connections: check credentials, see sync state, set sources of FBA shipments.",

@@ -1,10 +1,10 @@
 """The scheduler `planner serve` runs: APScheduler with a persistent job store in our database.
 
-Jobs are plain module functions with a config path argument, so the SQLAlchemy job store can
-keep them across restarts; the composition root (planner.bootstrap) gives them, as this module
-imports nothing of it. Coalescing folds missed runs into one, `max_instances=1` keeps a job
-from overlapping itself, and a misfire grace time lets a run missed during a short outage
-still happen when the process comes back.
+Jobs are plain module functions of a config path (and an account's name), so the SQLAlchemy
+job store can keep them across restarts; the composition root (planner.bootstrap) gives them,
+as this module imports nothing of it. Coalescing folds missed runs into one, `max_instances=1`
+keeps a job from overlapping itself, and a misfire grace time lets a run missed during a short
+outage still happen when the process comes back.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ CYCLE_JOB, DIGEST_JOB = "daily-cycle", "daily-digest"
 JOBS_TABLE = "scheduler_jobs"
 JOB_NAMES = {CYCLE_JOB: "daily cycle (sync → plan → publish)", DIGEST_JOB: "daily digest"}
 
-# A job: a module-level function of the config path and the account (None: the only one); the
-# job store keeps it by reference.
+# A job: a module-level function of the config path and the account (None: the config's only
+# one), which the job store keeps by reference.
 Job = Callable[[str | None, str | None], None]
 
 
@@ -47,7 +47,9 @@ def build_scheduler(
     *,
     account: str | None = None,
 ) -> BackgroundScheduler:
-    """A scheduler with the daily jobs from [schedule], stored in planner's (migrated) database."""
+    """A scheduler with the daily jobs from [schedule], stored in planner's (migrated) database;
+    each job gets the config path and, when the config serves several accounts, the account's
+    name (its jobs are in its own database, and build its App, not another's)."""
     tz = ZoneInfo(schedule.timezone)
     scheduler = BackgroundScheduler(
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)},
@@ -66,7 +68,7 @@ def build_scheduler(
             func,
             CronTrigger.from_crontab(cron, timezone=tz),
             id=job_id,
-            args=[config_path, account],
+            args=[config_path] if account is None else [config_path, account],
             replace_existing=True,  # a changed cron in the config takes effect on restart
             name=f"{job_id} ({cron} {schedule.timezone})",
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
@@ -400,7 +401,20 @@ class QueueSettings(Section):
     heartbeat_seconds: Annotated[int, Field(strict=True, ge=1, le=3600)] = 60
 
 
-AccountName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,29}$")]
+_ACCOUNT_NAME = re.compile(r"[a-z][a-z0-9_]{0,29}")
+
+
+def _account_name(name: str) -> str:
+    # The name becomes a PostgreSQL role and schema (planner_<name>): kept to what needs no quoting.
+    if not _ACCOUNT_NAME.fullmatch(name):
+        raise problem(
+            f"account name {name!r}: use lower-case letters, digits and '_', starting with a"
+            " letter, at most 30 characters (it names the account's database role and schema)"
+        )
+    return name
+
+
+AccountName = Annotated[str, AfterValidator(_account_name)]
 
 
 class AccountSettings(Section):

@@ -40,3 +40,8 @@ def provision_account(admin: Engine, role: str, password: str | None) -> None:
         # Nobody but the owner may look inside (PUBLIC has no rights on a new schema; say so).
         revoke = sql.SQL("REVOKE ALL ON SCHEMA {} FROM PUBLIC").format(sql.Identifier(role))
         conn.exec_driver_sql(revoke.as_string(raw))
+        # No account may create in the shared public schema either, where a table it made could
+        # be granted to another account: PostgreSQL 15 and later start so, older servers do not.
+        public = conn.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = 'public'")).first()
+        if public is not None:
+            conn.exec_driver_sql("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
