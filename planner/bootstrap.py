@@ -694,9 +694,9 @@ class Deployment:
         queue = self.task_queue()
         config = str(self.path)
 
-        def send(run: int, key: str, today: date) -> None:
+        def send(run: int, key: str, today: date, *, delay: float = 0.0) -> None:
             queue.send(config=config, cwd=str(self.cwd), account=name, run=run, key=key,
-                       today=today)  # fmt: skip
+                       today=today, delay=delay)  # fmt: skip
 
         return QueuedCycle(
             cycle=app.daily_cycle(),
@@ -707,6 +707,7 @@ class Deployment:
             send=send,
             series_per_task=settings.series_per_task,
             lease_seconds=max(3 * settings.heartbeat_seconds, 10),
+            account=name,
         )
 
     def close(self) -> None:

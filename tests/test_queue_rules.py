@@ -118,7 +118,7 @@ def account(*, failing: Sequence[str] = (), series_per_task: int = 40) -> Accoun
         lease=app.lease,
         sync_one=sync_one,
         connections=CONNECTIONS,
-        send=lambda run, key, today: messages.append((run, key, today)),
+        send=lambda run, key, today, delay=0.0: messages.append((run, key, today)),
         series_per_task=series_per_task,
         forecast=remembered,
     )
@@ -184,19 +184,27 @@ def test_left_out_steps_hold_nothing_back_and_a_second_run_waits_for_the_first()
     assert acc.synced == [] and acc.notifier.sent == []
 
 
-def test_a_message_whose_task_another_worker_holds_is_left_to_it() -> None:
+def test_a_message_whose_task_another_worker_holds_waits_for_it() -> None:
     acc = account()
     run = start_run(acc.q, today=TODAY, trigger="cli", skip=("sync",))
     assert run.id is not None
-    (message,) = acc.messages
+    message = acc.messages.pop()
     other = acc.app.lease(f"task:{run.id}:prepare")
     assert other.take(now=int(time.time()), seconds=60)
     run_task(acc.q, *message)
-    assert acc.tasks.states(run.id)["prepare"].status == "queued"  # not run here
+    assert acc.tasks.states(run.id)["prepare"].status == "queued"  # not run here,
+    assert acc.messages == [message]  # but sent again for later, in case its holder died
     other.release()
-    # Nobody moved it on (the holder "died" without finishing): resume sends it again.
-    sent = resume(acc.q, TODAY, older_than=-1.0, now=time.time())
-    assert sent == [f"{run.id}:prepare"]
+    drain(acc)
+    assert the_run(acc).status is RunStatus.OK
+
+
+def test_a_run_whose_messages_were_lost_is_sent_again_by_the_stall_sweep() -> None:
+    acc = account()
+    run = start_run(acc.q, today=TODAY, trigger="cli", skip=("sync",))
+    acc.messages.clear()  # Redis restarted without its data
+    assert resume(acc.q, TODAY, older_than=3600.0, now=time.time()) == []  # not stale yet
+    assert resume(acc.q, TODAY, older_than=-1.0, now=time.time()) == [f"{run.id}:prepare"]
     drain(acc)
     assert the_run(acc).status is RunStatus.OK
 

@@ -74,7 +74,18 @@ class TaskQueue:
                 hint="start Redis, fix [queue] url, or remove [queue] to run the cycle in-process",
             ) from None
 
-    def send(self, *, config: str, cwd: str, account: str, run: int, key: str, today: date) -> None:
+    def send(
+        self,
+        *,
+        config: str,
+        cwd: str,
+        account: str,
+        run: int,
+        key: str,
+        today: date,
+        delay: float = 0.0,
+    ) -> None:
+        """Send task `key` of run `run` (to be taken after `delay` seconds)."""
         message: dramatiq.Message[object] = dramatiq.Message(
             queue_name=QUEUE,
             actor_name=ACTOR,
@@ -90,7 +101,7 @@ class TaskQueue:
             options={},
         )
         try:
-            self.broker.enqueue(message)
+            self.broker.enqueue(message, delay=int(delay * 1000) if delay > 0 else None)
         except RedisError as exc:
             raise ConfigError(
                 f"[queue] url: could not send task {key} of run {run} ({type(exc).__name__})",

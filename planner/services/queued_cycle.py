@@ -61,11 +61,13 @@ class QueuedCycle:
     lease: Callable[[str], Lease]  # a holder of the named lease in the account's store
     sync_one: SyncOne
     connections: Sequence[str]
-    send: Callable[[int, str, date], None]  # send the message of task `key` of run `run_id`
+    # Send the message of task `key` of run `run_id` (after `delay` seconds).
+    send: Callable[..., None]
     series_per_task: int = 5000
     lease_seconds: float = 60.0
     # Forecasting one part (planner.services.plan_parts.forecast_part; tests may remember it).
     forecast: Callable[[PlanInputs, Rows], bytes] = forecast_part
+    account: str = "default"  # for the log: whose run a line is about
 
 
 # -- starting a run --------------------------------------------------------------------------
@@ -114,13 +116,18 @@ def run_task(q: QueuedCycle, run_id: int, key: str, today: date, *, actor: str =
     the run on), then add and send whatever the run can do next."""
     state = q.tasks.states(run_id).get(key)
     if state is None:
-        log.warning("run %s has no task %s (a message of a deleted run?): dropped", run_id, key)
+        log.warning("%s run %s has no task %s (a message of a deleted run?): dropped",
+                    q.account, run_id, key)  # fmt: skip
         return
     if state.status not in FINISHED:
         with hold(q.lease(f"task:{run_id}:{key}"), seconds=q.lease_seconds) as held:
             if held is None:
-                log.info("run %s %s: another worker runs it", run_id, key)
-                return  # the worker holding it moves the run on when it finishes
+                # Its holder may be alive (it moves the run on when it finishes) or on another
+                # machine and dead (its lease expires): look again once the lease could have.
+                log.info("%s run %s %s: another worker holds it; looking again in %.0f s",
+                         q.account, run_id, key, q.lease_seconds)  # fmt: skip
+                q.send(run_id, key, today, delay=q.lease_seconds)
+                return
             state = q.tasks.states(run_id)[key]
             if state.status not in FINISHED:
                 _execute(q, run_id, state, today, actor)
@@ -131,7 +138,7 @@ def _execute(q: QueuedCycle, run_id: int, state: TaskState, today: date, actor: 
     key = state.key
     q.tasks.start(run_id, key)
     _refresh(q, run_id, running=key)
-    log.info("run %s %s: started (attempt %d)", run_id, key, state.attempts + 1)
+    log.info("%s run %s %s: started (attempt %d)", q.account, run_id, key, state.attempts + 1)
     result: bytes | None = None
     began = time.perf_counter()
     try:
@@ -139,7 +146,7 @@ def _execute(q: QueuedCycle, run_id: int, state: TaskState, today: date, actor: 
     except PlannerError as exc:
         done = replace(state, status=FAILED, error=exc.message, hint=exc.hint)
     except Exception as exc:  # a bug or an outage: recorded, never lost in a worker's log
-        log.exception("run %s %s failed", run_id, key)
+        log.exception("%s run %s %s failed", q.account, run_id, key)
         done = replace(
             state,
             status=FAILED,
@@ -150,7 +157,8 @@ def _execute(q: QueuedCycle, run_id: int, state: TaskState, today: date, actor: 
         done = replace(state, status=DONE, detail=detail)
     done = replace(done, seconds=round(time.perf_counter() - began, 3))
     q.tasks.finish(run_id, done, result)
-    log.info("run %s %s: %s", run_id, key, done.status + (f": {done.error}" if done.error else ""))
+    outcome = done.status + (f": {done.error}" if done.error else "")
+    log.info("%s run %s %s: %s, %.1f s", q.account, run_id, key, outcome, done.seconds)
 
 
 def _action(
