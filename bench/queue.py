@@ -14,7 +14,6 @@ and the speed-up of W workers over one.
 The figures are of this machine (see `cpus`): on 2 cores, 2 workers can at best halve the time.
 """
 
-# ruff: noqa: E402  (the path is mended before the imports, see below)
 from __future__ import annotations
 
 import sys
@@ -22,7 +21,22 @@ from pathlib import Path
 
 # Run as `python bench/queue.py`, this file's folder comes first on the path and its name would
 # hide the standard library's `queue` from everything imported after (psycopg, redis, threads).
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+# Another bench script run from this folder imports this file as `queue`: it gets the standard
+# library's module instead.
+if __name__ != "__main__":
+    import importlib.util
+    import sysconfig
+
+    _spec = importlib.util.spec_from_file_location(
+        "queue", Path(sysconfig.get_paths()["stdlib"]) / "queue.py"
+    )
+    assert _spec is not None and _spec.loader is not None
+    _stdlib_queue = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(_stdlib_queue)
+    sys.modules["queue"] = _stdlib_queue
+else:
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
 
 import argparse
 import json
@@ -139,7 +153,7 @@ def planned_series(result: dict[str, Any]) -> int:
     for entry in result["run"].get("accounts", []):
         for step in entry.get("steps", []):
             if step.get("name") == "plan":
-                total += int((step.get("details") or {}).get("series", 0))
+                total += int((step.get("counts") or {}).get("series", 0))
     return total
 
 
