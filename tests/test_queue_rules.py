@@ -268,3 +268,25 @@ TestQueueMachine.settings = settings(
     max_examples=15, stateful_step_count=20, deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )  # fmt: skip
+
+
+def test_a_queue_that_does_not_answer_is_named_and_nothing_is_started(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from planner.cli import main
+
+    (tmp_path / "planner.toml").write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "p.db"}"\n'
+        '[queue]\nurl = "redis://127.0.0.1:1/0"\n',
+        encoding="utf-8",
+    )
+    code = main(["--config", str(tmp_path / "planner.toml"), "run", "--skip", "sync"])
+    err = capsys.readouterr().err
+    assert code == 2 and "[queue] url" in err and "Traceback" not in err
+    assert "remove [queue] to run the cycle in-process" in err
+    app = App(load_config(tmp_path / "planner.toml", cwd=tmp_path))
+    try:
+        with app.uow() as uow:
+            assert uow.runs.list() == []  # no run recorded half-way
+    finally:
+        app.close()

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import click
+from rich.markup import escape
 
 from planner.cli import State, cli, emit_json, err, out, pass_state, table, today
 from planner.domain.errors import PlannerError
@@ -57,8 +58,9 @@ def run_cmd(
     names = [state.account] if state.account else list(deployment.names)
     for name in names:
         deployment.app(name)  # an unknown --account is refused before anything runs
+    refused: list[str] = []
     if deployment.queued and not in_process:
-        results = _run_queued(state, names, skip, wait=not no_wait, quiet=as_json)
+        results, refused = _run_queued(state, names, skip, wait=not no_wait, quiet=as_json)
     else:
         results = [(name, _run_here(state, name, skip, quiet=as_json)) for name in names]
     if as_json:
@@ -69,6 +71,7 @@ def run_cmd(
             who = f" ({name})" if deployment.has_accounts else ""
             title = f"Run {run.id}{who}: {run.status.value}"
             out.print(table(title, ["step", "status", "time", "error"], rows))
+    _refuse(refused)
     unfinished = [(n, r) for n, r in results if r.status is not RunStatus.OK]
     if unfinished and not (no_wait and all(r.status is RunStatus.RUNNING for _, r in unfinished)):
         name, run = next((n, r) for n, r in unfinished if r.status is not RunStatus.RUNNING)
@@ -104,19 +107,28 @@ POLL_SECONDS = 0.5
 
 def _run_queued(
     state: State, names: list[str], skip: tuple[str, ...], *, wait: bool, quiet: bool
-) -> list[tuple[str, Run]]:
-    """Start a queued run per account, then follow them until every one is over."""
+) -> tuple[list[tuple[str, Run]], list[str]]:
+    """Start a queued run per account, then follow them until every one is over; also says
+    which accounts' runs were not started (an earlier one still going)."""
     from planner.services.queued_cycle import start_run
     from planner.worker import resume_stalled
 
     deployment = state.deployment
+    deployment.task_queue()  # Redis not answering: one clear error before any run is recorded
     started: dict[str, Run] = {}
+    refused: list[str] = []
     for name in names:
-        q = deployment.queued_cycle(name)
-        started[name] = start_run(q, today=today(), trigger="cli", skip=skip)
+        try:
+            started[name] = start_run(
+                deployment.queued_cycle(name), today=today(), trigger="cli", skip=skip
+            )
+        except PlannerError as exc:  # one account's run still going: the others start anyway
+            refused.append(f"{name}: {exc.message}")
+            err.print(f"… {name}: not started: {escape(exc.message)}")
+            continue
         err.print(f"… {name}: run {started[name].id} sent to the queue")
-    if not wait:
-        return list(started.items())
+    if not wait or not started:
+        return list(started.items()), refused
     assert deployment.config.queue is not None
     stale = 10.0 * deployment.config.queue.heartbeat_seconds
     seen: dict[str, str] = {}
@@ -131,11 +143,19 @@ def _run_queued(
                 seen[name] = line
                 err.print(f"… {name}: {line or 'waiting for a worker'}")
         if all(r.status is not RunStatus.RUNNING for r in current.values()):
-            return list(current.items())
+            return list(current.items()), refused
         if time.monotonic() - last_resume > stale:
             resume_stalled(deployment, older_than=stale)
             last_resume = time.monotonic()
         time.sleep(POLL_SECONDS)
+
+
+def _refuse(refused: list[str]) -> None:
+    if refused:
+        raise PlannerError(
+            "not started: " + "; ".join(refused),
+            hint="wait for those runs (`planner status`); start `planner worker` if none runs",
+        )
 
 
 @cli.command("worker")
