@@ -60,18 +60,19 @@ def test_status_without_runs_says_how_to_start_one(
     assert "No runs yet" in out and "Next scheduled runs" in out and "planner serve" in out
 
 
-def test_status_shows_the_run_planner_run_made_with_its_steps_and_why_one_did_not_run(
+def test_status_shows_the_run_planner_run_made_with_its_steps(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    # Steps left out on purpose hold nothing back: the plan is made on the data as it is.
     code, out = run(capsys, config, "run", "--skip", "sync", "--skip", "publish")
-    assert code == 1, out  # planning needs a sync: the run failed, and the history says why
+    assert code == 0, out
 
     code, out = run(capsys, config, "chat", "/planner status")
 
     assert code == 0, out
-    assert re.search(r"Run 1 \(cli, started [\d-]+ [\d:]+ UTC.*\): failed", out), out
-    assert re.search(r"plan\s+skipped", out) and re.search(r"digest\s+ok", out)
-    assert "plan: skipped because sync did not succeed" in out
+    assert re.search(r"Run 1 \(cli, started [\d-]+ [\d:]+ UTC.*\): ok", out), out
+    assert re.search(r"plan\s+ok", out) and re.search(r"digest\s+ok", out)
+    assert not re.search(r"^sync\s", out, re.MULTILINE)  # left out: not a step of the run
     code, out = run(capsys, config, "chat", "/planner status eleven")
     assert code == 1 and "not a number of runs" in out and "Traceback" not in out
 
