@@ -62,7 +62,14 @@ if TYPE_CHECKING:  # the Slack bot's types; bot and slack_bolt are imported only
 
     from bot.services import BotServices
     from planner.adapters.queue import TaskQueue
-    from planner.ports import InboundPlanGateway, Notifier, RunTasks, ShipmentPusher, SyncProgress
+    from planner.ports import (
+        InboundPlanGateway,
+        Notifier,
+        PushResult,
+        RunTasks,
+        ShipmentPusher,
+        SyncProgress,
+    )
     from planner.services.daily import DailyCycle
     from planner.services.queued_cycle import QueuedCycle
     from planner.services.sync import ConnectionSync
@@ -708,7 +715,14 @@ class Deployment:
             series_per_task=settings.series_per_task,
             lease_seconds=max(3 * settings.heartbeat_seconds, 10),
             account=name,
+            push=lambda order, split, actor: self._push(name, order, split, actor),
         )
+
+    def _push(self, name: str, order: str, split: bool, actor: str) -> PushResult:
+        pusher = self.app(name).shipment_pusher(origin="worker")
+        if pusher is None:
+            raise ConfigError(f"account {name} cannot save orders to Amazon")
+        return pusher.push(order, split=split, actor=actor)
 
     def close(self) -> None:
         for app in self._apps.values():

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -31,12 +31,18 @@ from planner.demo import DEMO_TODAY, generate_seller
 from planner.demo.seeding import load_seller
 from planner.domain.errors import PlannerError
 from planner.domain.runs import Run, RunStatus, StepStatus
-from planner.ports import RunTasks
+from planner.ports import PushResult, RunTasks
 from planner.services.daily import DailyCycle
 from planner.services.plan_inputs import PlanningOptions
 from planner.services.plan_parts import Rows, forecast_part
 from planner.services.planning import PlanInputs
-from planner.services.queued_cycle import QueuedCycle, resume, run_task, start_run
+from planner.services.queued_cycle import (
+    QueuedCycle,
+    resume,
+    run_task,
+    start_push,
+    start_run,
+)
 from planner.services.sync import ConnectionSync
 from planner.services.sync import StepResult as SyncStep
 
@@ -290,3 +296,26 @@ def test_a_queue_that_does_not_answer_is_named_and_nothing_is_started(
             assert uow.runs.list() == []  # no run recorded half-way
     finally:
         app.close()
+
+
+def test_a_queued_push_is_saved_once_and_shows_as_a_run_of_its_own() -> None:
+    acc = account()
+    pushed: list[tuple[str, bool, str]] = []
+
+    def push(order: str, split: bool, actor: str) -> PushResult:
+        pushed.append((order, split, actor))
+        return PushResult(order, "wf-123", ("FBA1",), split=split)
+
+    acc.q = replace(acc.q, push=push)
+    run = start_push(acc.q, "PO-1001", split=False, actor="dana")
+    start_run(acc.q, today=TODAY, trigger="cli", skip=("sync",))  # a push never blocks a cycle
+    message = next(m for m in acc.messages if m[1] == "push:PO-1001")
+    run_task(acc.q, *message)  # delivered twice: the acknowledgement was lost
+    drain(acc)
+    assert pushed == [("PO-1001", False, "dana")]
+    with acc.app.uow() as uow:
+        done = uow.runs.get(run.id or 0)
+    assert done.status is RunStatus.OK and done.trigger == "push"
+    (step,) = done.steps
+    assert step.name == "push" and step.status is StepStatus.OK
+    assert step.counts["inbound_plan_id"] == "wf-123" and step.counts["shipments"] == 1

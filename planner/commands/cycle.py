@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import getpass
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.markup import escape
@@ -13,6 +13,9 @@ from planner.cli import State, cli, emit_json, err, out, pass_state, table, toda
 from planner.domain.errors import PlannerError
 from planner.domain.runs import Run, RunStatus
 from planner.ports import SyncHealthQueries
+
+if TYPE_CHECKING:
+    from planner.bootstrap import Deployment
 
 STEPS = ("sync", "plan", "publish", "digest")
 
@@ -111,7 +114,6 @@ def _run_queued(
     """Start a queued run per account, then follow them until every one is over; also says
     which accounts' runs were not started (an earlier one still going)."""
     from planner.services.queued_cycle import start_run
-    from planner.worker import resume_stalled
 
     deployment = state.deployment
     deployment.task_queue()  # Redis not answering: one clear error before any run is recorded
@@ -129,24 +131,49 @@ def _run_queued(
         err.print(f"… {name}: run {started[name].id} sent to the queue")
     if not wait or not started:
         return list(started.items()), refused
+    current = follow(deployment, {n: r.id or 0 for n, r in started.items()})
+    return list(current.items()), refused
+
+
+def follow(deployment: Deployment, runs: dict[str, int]) -> dict[str, Run]:
+    """Wait for queued runs (account → run id), telling their steps as they change; sends
+    stalled tasks again now and then, and gives up (the runs go on) when none of their tasks has
+    moved for thirty heartbeats."""
+    from planner.worker import resume_stalled
+
     assert deployment.config.queue is not None
     stale = 10.0 * deployment.config.queue.heartbeat_seconds
     seen: dict[str, str] = {}
-    last_resume = time.monotonic()
+    last_resume = last_move = time.monotonic()
+    moves: dict[str, object] = {}
     while True:
         current = {}
-        for name, run in started.items():
-            with deployment.app(name).uow() as uow:
-                current[name] = uow.runs.get(run.id or 0)
+        for name, run_id in runs.items():
+            app = deployment.app(name)
+            with app.uow() as uow:
+                current[name] = uow.runs.get(run_id)
             line = ", ".join(f"{s.name} {s.status.value}" for s in current[name].steps)
             if seen.get(name) != line:
                 seen[name] = line
-                err.print(f"… {name}: {line or 'waiting for a worker'}")
+                err.print(f"… {name}: {escape(line) or 'waiting for a worker'}")
+            tasks = app.run_tasks().states(run_id)
+            moved = sorted((k, t.status, t.attempts, t.updated_at) for k, t in tasks.items())
+            if moves.get(name) != moved:
+                moves[name], last_move = moved, time.monotonic()
         if all(r.status is not RunStatus.RUNNING for r in current.values()):
-            return list(current.items()), refused
-        if time.monotonic() - last_resume > stale:
+            return current
+        now = time.monotonic()
+        if now - last_move > 3 * stale:
+            stuck = ", ".join(f"{n} run {runs[n]}" for n, r in current.items()
+                              if r.status is RunStatus.RUNNING)  # fmt: skip
+            raise PlannerError(
+                f"{stuck}: no task has moved for {3 * stale:.0f} s; the runs go on when a"
+                " worker takes their tasks",
+                hint="start `planner worker` if none runs; a worker's log says why a task failed",
+            )
+        if now - last_resume > stale:
             resume_stalled(deployment, older_than=stale)
-            last_resume = time.monotonic()
+            last_resume = now
         time.sleep(POLL_SECONDS)
 
 

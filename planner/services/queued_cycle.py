@@ -30,7 +30,7 @@ from typing import Protocol
 
 from planner.domain.errors import PlannerError
 from planner.domain.runs import Run, RunStatus, StepResult, StepStatus
-from planner.ports import Lease, RunTasks, TaskState
+from planner.ports import Lease, PushResult, RunTasks, TaskState
 from planner.services.daily import DIGEST, PLAN, PUBLISH, SYNC, DailyCycle, cycle_steps
 from planner.services.lease import hold
 from planner.services.plan_parts import Rows, forecast_from_parts, forecast_part, partitions
@@ -43,6 +43,8 @@ QUEUED, RUNNING, DONE, FAILED, SKIPPED = "queued", "running", "done", "failed", 
 FINISHED = (DONE, FAILED, SKIPPED)
 PREPARE, PART = "prepare", "part:"
 SYNC_PREFIX = "sync:"
+PUSH = "push"
+PUSH_PREFIX = "push:"  # push:<order number>: save one order to Amazon (a run of its own)
 STEPS = (SYNC, PLAN, PUBLISH, DIGEST)
 
 
@@ -68,6 +70,8 @@ class QueuedCycle:
     # Forecasting one part (planner.services.plan_parts.forecast_part; tests may remember it).
     forecast: Callable[[PlanInputs, Rows], bytes] = forecast_part
     account: str = "default"  # for the log: whose run a line is about
+    # Save one order to Amazon (the push use case, under its own lease and push claim).
+    push: Callable[[str, bool, str], PushResult] | None = None
 
 
 # -- starting a run --------------------------------------------------------------------------
@@ -83,7 +87,7 @@ def start_run(q: QueuedCycle, *, today: date, trigger: str, skip: Sequence[str] 
     if unknown:
         raise PlannerError(f"unknown step(s) to skip: {', '.join(unknown)}")
     with q.cycle.uow() as uow:
-        going = [r for r in uow.runs.unfinished() if r.queued]
+        going = [r for r in uow.runs.unfinished() if r.queued and r.trigger != "push"]
     if going:
         raise PlannerError(
             f"queued run {going[-1].id} (started {going[-1].started_at:%Y-%m-%d %H:%M} UTC)"
@@ -105,6 +109,24 @@ def start_run(q: QueuedCycle, *, today: date, trigger: str, skip: Sequence[str] 
         if key.startswith(SYNC_PREFIX):
             q.send(run.id, key, today)
     advance(q, run.id, today)
+    return _saved_run(q, run.id)
+
+
+def start_push(q: QueuedCycle, order_number: str, *, split: bool, actor: str) -> Run:
+    """Record a queued run of one push (`planner push` with [queue]) and send it.
+
+    The push keeps its own guarantees (its lease and push claim: an order is saved once, a push
+    killed half-way is continued by the next); the run only carries it to a worker and shows it
+    in `planner status`."""
+    run = Run(trigger="push", started_at=_now(), exclusive=False, queued=True)
+    with q.cycle.uow() as uow:
+        uow.runs.save(run)
+        uow.commit()
+    assert run.id is not None
+    left_out = [TaskState(f"skip:{s}", SKIPPED, detail={"left_out": True}) for s in STEPS]
+    detail = {"split": split, "actor": actor}
+    q.tasks.add(run.id, [*left_out, TaskState(PUSH_PREFIX + order_number, QUEUED, detail=detail)])
+    q.send(run.id, PUSH_PREFIX + order_number, _now().date())
     return _saved_run(q, run.id)
 
 
@@ -175,6 +197,19 @@ def _action(
                 "the next run retries",
             )
         return {}, None
+    if key.startswith(PUSH_PREFIX):
+        if q.push is None:
+            raise PlannerError("this deployment cannot push orders to Amazon from a worker")
+        state = q.tasks.states(run_id)[key]
+        split, by = bool(state.detail.get("split", True)), str(state.detail.get("actor", actor))
+        pushed = q.push(key.removeprefix(PUSH_PREFIX), split, by)
+        return {
+            "split": split,
+            "actor": by,
+            "inbound_plan_id": pushed.inbound_plan_id,
+            "shipments": len(pushed.shipment_ids),
+            "already": pushed.already,
+        }, None
     if key == PREPARE:
         inputs = _inputs(q, today)
         parts = partitions(inputs, q.series_per_task)
@@ -347,6 +382,7 @@ def run_steps(states: Mapping[str, TaskState]) -> list[StepResult]:
         PLAN: [s for k, s in states.items() if k in (PREPARE, PLAN) or k.startswith(PART)],
         PUBLISH: [s for k, s in states.items() if k == PUBLISH],
         DIGEST: [s for k, s in states.items() if k == DIGEST],
+        PUSH: [s for k, s in states.items() if k.startswith(PUSH_PREFIX)],
     }
     for name, tasks in groups.items():
         if f"skip:{name}" in states or not tasks:
