@@ -216,3 +216,24 @@ def test_a_worker_killed_mid_forecast_leaves_its_part_to_the_other_and_nothing_i
     for each in ACCOUNTS:
         assert runs[each]["status"] == "ok", runs[each]
         assert count(config, each, "SELECT count(*) FROM plans") == before[each] + 1
+
+
+def test_a_push_goes_to_a_worker_and_an_order_is_saved_to_amazon_once(
+    deployment: tuple[Path, dict[str, str]], workers: list[subprocess.Popen[bytes]]
+) -> None:
+    config, env = deployment
+    push = [*PLANNER, "--config", str(config), "--account", "beta", "push", "TO-1002"]
+    first = subprocess.run(push, cwd=config.parent, env=env, capture_output=True, timeout=120)
+    assert first.returncode == 0, first.stderr.decode()
+    assert b"Order TO-1002 saved to Amazon" in first.stdout
+    assert b"sent to the queue" in first.stderr
+    again = subprocess.run(push, cwd=config.parent, env=env, capture_output=True, timeout=120)
+    assert again.returncode == 0 and b"was already saved" in again.stdout
+
+    def plan_id(out: bytes) -> str:
+        line = next(x for x in out.decode().splitlines() if "inbound plan id:" in x)
+        return line.split(":", 1)[1].strip()
+
+    assert plan_id(first.stdout) == plan_id(again.stdout)  # one plan at Amazon, read back
+    pushes = count(config, "beta", "SELECT count(*) FROM runs WHERE \"trigger\" = 'push'")
+    assert pushes == 2
