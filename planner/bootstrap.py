@@ -42,7 +42,7 @@ from planner.config import options as from_config
 from planner.config.fields import database_password
 from planner.demo import DemoSeller, generate_seller
 from planner.demo.defaults import DEMO_SEED, DEMO_VARIANTS
-from planner.domain.errors import ConfigError
+from planner.domain.errors import ConfigError, PlannerError
 from planner.domain.warehouses import Connection, InboundOrderType
 from planner.logging_setup import configure_logging
 from planner.ports import AmazonGateway, Clock, Lease, ReviewSheet
@@ -549,7 +549,11 @@ def _daily_job(
         app = deployment.app(account)
         if deployment.queued:
             q = deployment.queued_cycle(app.account or ONLY_ACCOUNT)
-            run = start_run(q, today=app.local_today(), trigger="scheduler", skip=skip)
+            try:
+                run = start_run(q, today=app.local_today(), trigger="scheduler", skip=skip)
+            except PlannerError as exc:  # yesterday's run still going: said, not a traceback
+                log.warning("%s not started: %s (%s)", what, exc.message, exc.hint or "")
+                return
             log.info("%s run %s: sent to the task queue", what, run.id)
             return
         run = run_daily_cycle(

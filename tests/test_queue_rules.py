@@ -190,6 +190,21 @@ def test_left_out_steps_hold_nothing_back_and_a_second_run_waits_for_the_first()
     assert acc.synced == [] and acc.notifier.sent == []
 
 
+def test_the_digest_goes_out_while_a_long_cycle_is_still_running() -> None:
+    acc = account()
+    cycle = start_run(acc.q, today=TODAY, trigger="scheduler", skip=("digest",))
+    digest = start_run(acc.q, today=TODAY, trigger="scheduler", skip=("sync", "plan", "publish"))
+    assert digest.id != cycle.id and not digest.exclusive
+    for message in [m for m in acc.messages if m[0] == digest.id]:
+        acc.messages.remove(message)
+        run_task(acc.q, *message)
+    assert len(acc.notifier.sent) == 1  # sent while the cycle's syncs wait for a worker
+    with acc.app.uow() as uow:
+        assert uow.runs.get(digest.id or 0).status is RunStatus.OK
+        assert uow.runs.get(cycle.id or 0).status is RunStatus.RUNNING
+    drain(acc)
+
+
 def test_a_message_whose_task_another_worker_holds_waits_for_it() -> None:
     acc = account()
     run = start_run(acc.q, today=TODAY, trigger="cli", skip=("sync",))

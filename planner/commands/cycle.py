@@ -65,7 +65,15 @@ def run_cmd(
     if deployment.queued and not in_process:
         results, refused = _run_queued(state, names, skip, wait=not no_wait, quiet=as_json)
     else:
-        results = [(name, _run_here(state, name, skip, quiet=as_json)) for name in names]
+        results = []
+        for name in names:
+            try:
+                results.append((name, _run_here(state, name, skip, quiet=as_json)))
+            except PlannerError as exc:  # one account's cycle busy: the others still run
+                if len(names) == 1:
+                    raise
+                refused.append(f"{name}: {exc.message}")
+                err.print(f"… {name}: not run: {escape(exc.message)}")
     if as_json:
         emit_json({"accounts": [{"account": n, "run_id": r.id, **run_json(r)} for n, r in results]})
     else:

@@ -80,22 +80,26 @@ class QueuedCycle:
 def start_run(q: QueuedCycle, *, today: date, trigger: str, skip: Sequence[str] = ()) -> Run:
     """Record a queued run and send its first tasks; returns the run (still running).
 
-    Refused (PlannerError) while an earlier queued run of the account is still going, so a
-    scheduler and a person starting the same day's run do not plan twice.
+    A run that changes data (syncs, plans or publishes) is refused (PlannerError) while an
+    earlier one of the account is still going, so a scheduler and a person starting the same
+    day's run do not plan twice. A digest-only run changes nothing and is never refused: the
+    morning digest goes out even while a long cycle is still running (it names that run's state).
     """
     unknown = [s for s in skip if s not in STEPS]
     if unknown:
         raise PlannerError(f"unknown step(s) to skip: {', '.join(unknown)}")
+    changes = any(step not in skip for step in (SYNC, PLAN, PUBLISH))
     with q.cycle.uow() as uow:
-        going = [r for r in uow.runs.unfinished() if r.queued and r.trigger != "push"]
-    if going:
+        # Runs that change data are `exclusive` (as in-process); digest-only and push runs not.
+        going = [r for r in uow.runs.unfinished() if r.queued and r.exclusive]
+    if going and changes:
         raise PlannerError(
             f"queued run {going[-1].id} (started {going[-1].started_at:%Y-%m-%d %H:%M} UTC)"
             " is still going",
             hint="wait for it (`planner status` shows its tasks); start `planner worker` if none"
             " runs",
         )
-    run = Run(trigger=trigger, started_at=_now(), exclusive=True, queued=True)
+    run = Run(trigger=trigger, started_at=_now(), exclusive=changes, queued=True)
     with q.cycle.uow() as uow:
         uow.runs.save(run)
         uow.commit()
