@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import threading
 import time
@@ -68,11 +69,11 @@ def work(deployment: Deployment, *, stop: threading.Event) -> None:
     worker = dramatiq.Worker(broker, queues={QUEUE}, worker_threads=1)
     worker.queue_prefetch = 1  # a worker busy with a long part leaves the next ones to others
     worker.start()
-    log.info("worker %s: taking tasks from %s", _pid(), QUEUE)
+    log.info("worker %s: taking tasks from %s", os.getpid(), QUEUE)
     try:
         stop.wait()
     finally:
-        log.info("worker %s: stopping after its current task", _pid())
+        log.info("worker %s: stopping after its current task", os.getpid())
         worker.stop()
 
 
@@ -119,9 +120,3 @@ def _child(config: str, cwd: str) -> None:
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent passes Ctrl-C on as SIGTERM
     work(deployment, stop=stop)
-
-
-def _pid() -> int:
-    import os
-
-    return os.getpid()

@@ -23,6 +23,12 @@ def _postgres_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def postgres_server_url() -> str:
+    """The test PostgreSQL server's URL (PLANNER_TEST_DATABASE_URL, else the local default)."""
+    return _postgres_url()
+
+
+@pytest.fixture(scope="session")
 def postgres_schema_url() -> Iterator[str]:
     """A private schema on the test PostgreSQL server for this test session."""
     url = normalise_url(_postgres_url())

@@ -9,7 +9,6 @@ Without [accounts] nothing changes.
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -298,13 +297,9 @@ class SharedDatabase:
 
 
 @pytest.fixture(name="shared_db")
-def fixture_shared_db() -> Iterator[SharedDatabase]:
+def fixture_shared_db(postgres_server_url: str) -> Iterator[SharedDatabase]:
     """A fresh PostgreSQL database for one test, dropped after it with the roles it made."""
-    server = make_url(
-        normalise_url(
-            os.environ.get("PLANNER_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
-        )
-    )
+    server = make_url(normalise_url(postgres_server_url))
     admin = create_engine(server.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect():
