@@ -69,6 +69,22 @@ def test_quantile_coverage_and_pinball() -> None:
     assert q["pairs"]["n"] == 3
 
 
+def test_a_coverage_miss_on_few_pairs_reads_as_noise_and_on_many_as_real() -> None:
+    # 0.84 coverage of a 90 % quantile: on 45 pairs the luck of the sample could show that; on
+    # 2,000 pairs it cannot. Either way the strict target (within 3 points) is missed.
+    def entry(n: int) -> dict[str, Any]:
+        totals = np.arange(n, dtype=float)[None, :]
+        q = np.full((1, n), np.quantile(totals, 0.84))
+        cover, _, pairs = acc.coverage_entries({0.9: q}, totals, np.ones((1, n), dtype=bool))
+        return {"planner": {}, "peers": {}, "coverage": {"12": cover}, "coverage_pairs": pairs}
+
+    few, many = acc.targets(entry(45)), acc.targets(entry(2000))
+    assert few["coverage"] is False and many["coverage"] is False
+    assert few["coverage_within_noise"] is True
+    assert many["coverage_within_noise"] is False
+    assert few["safety_coverage_within_noise"] is None  # nothing scored, nothing to read
+
+
 def test_tuning_origins_never_reach_the_last_windows() -> None:
     evaluation = acc.origins(100, 10, "evaluation", 3)
     tuning = acc.origins(100, 10, "tuning", 3)
