@@ -79,19 +79,21 @@ def ses_states(
 ) -> list[tuple[FloatArray, FloatArray]]:
     """``ses``, with the alpha each series chose at each cut: [(level, alpha)] per cut."""
     points = _cut_list(demand, cuts)
-    a = np.asarray(alphas, dtype=np.float64)[None, :]
-    level = np.repeat(initial_level(demand, init)[:, None], a.shape[1], axis=1)
+    # (alphas, series): each step's arithmetic runs along the series, not along the few alphas
+    # (numpy's inner loops over rows of six cost three times the arithmetic).
+    a = np.asarray(alphas, dtype=np.float64)[:, None]
+    level = np.repeat(initial_level(demand, init)[None, :], a.shape[0], axis=0)
     sse = np.zeros_like(level)
     vt, wt = _columns(demand)
     grid = np.broadcast_to(a, level.shape)
     snaps: dict[int, tuple[FloatArray, FloatArray]] = {}
     for t in range(demand.periods + 1):
         if t in points:
-            snaps[t] = (_pick(level, sse), _pick(grid, sse))
+            snaps[t] = (_pick(level.T, sse.T), _pick(grid.T, sse.T))
         if t == demand.periods:
             break
-        err = vt[t][:, None] - level
-        weighted = wt[t][:, None] * err
+        err = vt[t] - level
+        weighted = wt[t] * err
         sse += weighted * err
         level += a * weighted
     return [snaps[c] for c in points]
@@ -118,8 +120,10 @@ def damped_trend(
 ) -> list[HoltState]:
     """Additive damped-trend (Holt) smoothing, parameters chosen per series from a grid."""
     points = _cut_list(demand, cuts)
-    alpha, beta, phi = damped_grid()
-    level = np.repeat(initial_level(demand, init)[:, None], alpha.shape[1], axis=1)
+    grid_alpha, grid_beta, grid_phi = damped_grid()
+    # (grid, series), like ``ses_states``: each step runs along the series.
+    alpha, beta, phi = grid_alpha.T, grid_beta.T, grid_phi.T
+    level = np.repeat(initial_level(demand, init)[None, :], alpha.shape[0], axis=0)
     trend = np.zeros_like(level)
     sse = np.zeros_like(level)
     vt, wt = _columns(demand)
@@ -127,14 +131,14 @@ def damped_trend(
     rows = np.arange(demand.n)
     for t in range(demand.periods + 1):
         if t in points:
-            best = np.argmin(sse, axis=1)
-            snaps[t] = HoltState(level[rows, best], trend[rows, best], phi[0][best])
+            best = np.argmin(sse, axis=0)
+            snaps[t] = HoltState(level[best, rows], trend[best, rows], grid_phi[0][best])
         if t == demand.periods:
             break
         damped = phi * trend
         pred = level + damped
-        err = vt[t][:, None] - pred
-        weighted = wt[t][:, None] * err
+        err = vt[t] - pred
+        weighted = wt[t] * err
         sse += weighted * err
         level = pred + alpha * weighted
         trend = damped + beta * weighted
@@ -195,23 +199,24 @@ def tsb(
     size starts at the first demand seen.
     """
     points = _cut_list(demand, cuts)
-    arr = np.asarray(grid, dtype=np.float64).T
-    alpha, beta = arr[0][None, :], arr[1][None, :]
+    arr = np.asarray(grid, dtype=np.float64)
+    # (grid, series), like ``ses_states``: each step runs along the series.
+    alpha, beta = arr[:, :1], arr[:, 1:]
     hits = ((demand.values > 0) & (demand.weight > 0)).astype(np.float64)
     prob0 = initial_level(Demand(hits, demand.weight), init)
-    prob = np.repeat(prob0[:, None], alpha.shape[1], axis=1)
+    prob = np.repeat(prob0[None, :], alpha.shape[0], axis=0)
     size = np.zeros_like(prob)
-    seen = np.zeros((demand.n, 1), dtype=bool)
+    seen = np.zeros((1, demand.n), dtype=bool)
     sse = np.zeros_like(prob)
     vt, wt = _columns(demand)
     ht = np.ascontiguousarray(hits.T)
     snaps: dict[int, FloatArray] = {}
     for t in range(demand.periods + 1):
         if t in points:
-            snaps[t] = _pick(prob * size, sse)
+            snaps[t] = _pick((prob * size).T, sse.T)
         if t == demand.periods:
             break
-        v2, w2, h2 = vt[t][:, None], wt[t][:, None], ht[t][:, None]
+        v2, w2, h2 = vt[t][None, :], wt[t][None, :], ht[t][None, :]
         err = v2 - prob * size
         sse += w2 * err * err  # the same for every grid point until the first demand
         prob += beta * (w2 * (h2 - prob))
