@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,13 @@ from planner.store.database import make_engine, normalise_url
 from planner.store.uow import SqlUnitOfWork
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+
+# A shell that starts the suite in the background (`make test &`, nohup) hands it an ignored
+# Ctrl-C, and every command a test starts inherits that: the tests that stop `planner sandbox
+# serve` or `planner serve` with SIGINT would then wait on a process that cannot hear it. Give
+# the suite, and through it the commands it starts, Ctrl-C back.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _postgres_url() -> str:
