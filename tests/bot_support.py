@@ -97,6 +97,14 @@ class Harness:
         with self.app.uow() as uow:
             return uow.audit.list(limit=1000)
 
+    def audited(self, action: str) -> AuditEntry:
+        """The first audit entry of ``action``, waited for: a command's own entry
+        (``slack.command.*``) is written once its answers have gone out."""
+        entry: AuditEntry = self.standin.wait_for(
+            lambda: next((a for a in self.audit() if a.action == action), None)
+        )
+        return entry
+
 
 def start_app(
     tmp_path: Path, standin: Standin, monkeypatch: pytest.MonkeyPatch, *, extra: str = ""

@@ -244,10 +244,7 @@ def test_settings_tell_a_viewer_each_value_and_where_it_came_from(shop: Harness)
     assert "service level *95%* — from account ([planning])" in text
     assert f"48 units — from vendor {UJI}" in text and "24 units — from SKU" in text
     assert "IP-OLD" not in text  # not planned
-    # The audit entry is written once the answer has gone out: wait for it, not just the answer.
-    entry = shop.standin.wait_for(
-        lambda: next((a for a in shop.audit() if a.action == "slack.command.settings"), None)
-    )
+    entry = shop.audited("slack.command.settings")
     assert entry.objects == ("MATCHA-1",) and entry.details["result"] == "ok"
 
 

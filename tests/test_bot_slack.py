@@ -185,7 +185,7 @@ def test_a_viewer_cannot_approve_and_the_refusal_is_audited(bot: Harness) -> Non
     answers = bot.command("approve", user=VIEWER, wait=1)
     assert "only approvers may approve orders" in texts(answers[-1])
     assert set(bot.orders()) == orders
-    entry = next(a for a in bot.audit() if a.action == "slack.command.approve")
+    entry = bot.audited("slack.command.approve")
     assert entry.actor == f"slack:{VIEWER}" and entry.details["result"] == "refused"
 
 

@@ -190,7 +190,7 @@ def test_a_failing_progress_message_never_stops_the_sync(bot: Harness, failure: 
     result = wait_for_sync_result(bot)  # a second message, since its edit failed
     assert len(bot.standin.called("chat.postMessage")) == 2 and bot.standin.called("chat.update")
     assert "sync started by" in texts(result)
-    entry = next(a for a in bot.audit() if a.action == "slack.command.sync")
+    entry = bot.audited("slack.command.sync")
     assert entry.details["result"] == "ok"
     assert any(a.action == "amazon.sync" for a in bot.audit())
 
