@@ -83,6 +83,7 @@ PEERS_VERSION = 1  # part of the cache key: bump it when peer_models' settings c
 WITHIN = 0.02
 BIAS_LIMIT = 10.0
 COVERAGE_SLACK = 0.03
+NOISE = "_within_noise"  # the suffix of the targets' noise readings (not targets themselves)
 QUANTILE_KEYS = ("coverage", "pinball", "coverage_pairs")
 
 __all__ = [
@@ -532,7 +533,7 @@ def targets(entry: dict[str, Any]) -> dict[str, bool | None]:
     # few pairs could explain (the level inside the 95 % Wilson intervals of [below, coverage]).
     for key in ("coverage", "safety_coverage"):
         entries = [v for lv in (entry.get(key) or {}).values() for v in lv.values()]
-        out[f"{key}_within_noise"] = (
+        out[f"{key}{NOISE}"] = (
             all(noise_explains(v) for v in entries if math.isfinite(v["actual"]))
             if entries
             else None
@@ -543,7 +544,7 @@ def targets(entry: dict[str, Any]) -> dict[str, bool | None]:
 def noise_explains(v: dict[str, float]) -> bool:
     """Whether a coverage entry's nominal level lies within the 95 % Wilson intervals of its
     ``below`` and ``actual`` shares: a miss so few pairs could show by luck alone."""
-    return v.get("below_low", v["below"]) - 1e-12 <= v["nominal"] <= v["high"] + 1e-12
+    return v["below_low"] - 1e-12 <= v["nominal"] <= v["high"] + 1e-12
 
 
 def report(
@@ -683,9 +684,9 @@ def _table(results: dict[str, dict[str, Any]], split: str, windows: int) -> None
         marks = ", ".join(
             f"{k} {'ok' if v else 'MISSED'}"
             for k, v in t.items()
-            if k != "all" and not k.endswith("_within_noise") and v is not None
+            if k != "all" and not k.endswith(NOISE) and v is not None
         )
-        luck = [k.removesuffix("_within_noise") for k, v in t.items() if k.endswith("_noise") and v]
+        luck = [k.removesuffix(NOISE) for k, v in t.items() if k.endswith(NOISE) and v]
         verdict = "targets hold" if t["all"] else "targets missed" if t["all"] is False else "-"
         noise = f"; {' and '.join(luck)} within sampling noise" if luck and not t["all"] else ""
         console.print(f"{name}: {verdict} ({marks}{noise})")

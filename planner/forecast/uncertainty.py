@@ -40,6 +40,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import NDArray
 
 from planner.forecast.base import FloatArray
 from planner.forecast.history import Demand
@@ -168,8 +169,8 @@ def calibration_scale(
     if _exceed_share(actual, mean, lo * std, level, whole) <= 1 - level:
         return lo
     # The share falls as the scale grows (bisection), to a tenth of a percent of the scale: far
-    # finer than the sampling error of any tail measured on held-out sums, and each step is a
-    # gamma quantile of every sum (the most expensive line of the calibration).
+    # finer than the sampling error of any tail measured on held-out sums, and each step checks
+    # every sum against its gamma (the most expensive line of the calibration).
     while hi - lo > SCALE_TOLERANCE * hi:
         mid = (lo + hi) / 2
         if _exceed_share(actual, mean, mid * std, level, whole) > 1 - level:
@@ -188,11 +189,8 @@ def _exceed_share(
     inverse (this runs on every held-out sum at every step of the calibration's search)."""
     from scipy.special import gammainc
 
-    mean = np.maximum(np.asarray(mean, dtype=np.float64), 0.0)
-    std = np.maximum(np.asarray(std, dtype=np.float64), 0.0)
-    spread = (mean > 0) & (std > 0)
-    shape = np.where(spread, (mean / np.where(spread, std, 1.0)) ** 2, 1.0)
-    scale = np.where(spread, std * std / np.where(spread, mean, 1.0), 1.0)
+    mean, spread, shape, scale = _gamma(mean, std)
+    scale = np.where(spread, scale, 1.0)  # no division by zero where there is no spread
     if whole:
         # actual > ceil(q) + tol  <=>  ceil(q) <= c, the greatest whole number below actual
         # <=>  q <= c (up to the same tolerance)  <=>  level <= F(c)
@@ -236,17 +234,26 @@ def error_over(sigma: FloatArray, growth: FloatArray, periods: np.ndarray) -> Fl
     return out
 
 
+def _gamma(
+    mean: FloatArray, std: FloatArray
+) -> tuple[FloatArray, NDArray[np.bool_], FloatArray, FloatArray]:
+    """The gamma with this mean and std, as ``quantile_over`` and the calibration both take it:
+    the mean clipped at 0, where it has a spread, its shape and its scale (0 without spread)."""
+    mean = np.maximum(np.asarray(mean, dtype=np.float64), 0.0)
+    std = np.maximum(np.asarray(std, dtype=np.float64), 0.0)
+    spread = (mean > 0) & (std > 0)
+    shape = np.where(spread, (mean / np.where(spread, std, 1.0)) ** 2, 1.0)
+    scale = np.where(spread, mean / shape, 0.0)
+    return mean, spread, shape, scale
+
+
 def quantile_over(
     mean: FloatArray, std: FloatArray, level: float, *, whole: bool = True
 ) -> FloatArray:
     """The ``level`` quantile of lead-time demand, gamma-distributed with this mean and std, in
     whole units (demand comes in units: the least whole number the gamma reaches ``level`` at)
     unless ``whole`` is False."""
-    mean = np.maximum(np.asarray(mean, dtype=np.float64), 0.0)
-    std = np.maximum(np.asarray(std, dtype=np.float64), 0.0)
-    spread = (mean > 0) & (std > 0)
-    shape = np.where(spread, (mean / np.where(spread, std, 1.0)) ** 2, 1.0)
-    scale = np.where(spread, mean / shape, 0.0)
+    mean, spread, shape, scale = _gamma(mean, std)
     # The exact gamma quantile: the Wilson-Hilferty shortcut collapses to 0 for shapes below ~1,
     # exactly the slow sellers whose tails matter.
     from scipy.special import gammaincinv  # scipy: only when quantiles are asked for
