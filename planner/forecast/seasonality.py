@@ -1,4 +1,4 @@
-"""Multiplicative seasonal indices: day of the week and month of the year, shrunk towards 1.
+"""Multiplicative seasonal indices: day of the week and time of the year, shrunk towards 1.
 
 An index of 1.2 for Saturdays means Saturdays sell 20 % above the average day. Indices are
 estimated from observed (in-stock) periods only and shrunk towards 1 in proportion to the evidence
@@ -18,14 +18,25 @@ from planner.forecast.history import Demand
 
 WEEKLY_DAYS = 182  # the weekday profile reads the last 26 weeks
 WEEKLY_SHRINK = 60.0  # units of evidence at which the weekday profile counts half
-YEARLY_SHRINK = 150.0  # same for the month-of-year profile (12 bins need more evidence)
+YEARLY_SHRINK = 150.0  # same for the month-of-year profile (12 bins need more evidence; 52
+# weekly bins take 52/12 times as much)
 MAX_INDEX = 5.0
 YEARLY_YEARS = 4
+# Bins of the year-of-season index: months, except weekly data, whose season is the 52 weeks of
+# the year (a holiday week's peak is a week wide; a month-wide bin spreads it over four).
+YEAR_BINS = {"D": 12, "W": 52, "M": 12}
+# A week's index is averaged with the weeks either side of it (52 bins read from a few years are
+# noisy, and a holiday drifts by a week from year to year). Chosen on the tuning split's weekly
+# sets (ansett_tune, gasoline) at 3 and 5 windows: 0, 1 and 2 weeks either side were tried.
+SMOOTH_WEEKS = 1
 
 
 @dataclass(frozen=True, slots=True)
 class SeasonalIndex:
-    """Weekday (n, 7) and month-of-year (n, 12) indices; ``factor`` maps them onto periods."""
+    """Weekday (n, 7) and time-of-year (n, bins) indices; ``factor`` maps them onto periods.
+
+    The time-of-year bins split the calendar year evenly: 12 months, or 52 weeks for weekly data.
+    """
 
     weekly: FloatArray
     yearly: FloatArray
@@ -33,7 +44,7 @@ class SeasonalIndex:
     def factor(self, start: date, freq: str, t: np.ndarray) -> FloatArray:
         """The combined index of each series at periods ``t``, shape (n, len(t))."""
         t = np.asarray(t, dtype=np.int64)
-        out = _interpolate_months(self.yearly, year_phase(start, freq, t))
+        out = _interpolate_year(self.yearly, year_phase(start, freq, t))
         if freq == "D":
             out *= self.weekly @ _one_hot(weekday(start, freq, t), 7)
         return out
@@ -46,17 +57,18 @@ def flat_index(n: int) -> SeasonalIndex:
     return SeasonalIndex(np.ones((n, 7)), np.ones((n, 12)))
 
 
-def _interpolate_months(monthly: FloatArray, phase: FloatArray) -> FloatArray:
-    """Circular linear interpolation between month mid-points (phase in months, 0.5 = mid-Jan),
-    as one matrix product: (n, 12) @ (12, periods)."""
-    x = phase - 0.5
+def _interpolate_year(index: FloatArray, phase: FloatArray) -> FloatArray:
+    """Circular linear interpolation between bin mid-points (phase in months, 0.5 = mid-Jan;
+    ``index`` has 12 or 52 bins a year), as one matrix product: (n, bins) @ (bins, periods)."""
+    bins = index.shape[1]
+    x = phase * (bins / 12.0) - 0.5
     lo = np.floor(x).astype(np.int64)
     frac = x - lo
-    weights = np.zeros((12, len(phase)))
+    weights = np.zeros((bins, len(phase)))
     cols = np.arange(len(phase))
-    np.add.at(weights, (lo % 12, cols), 1 - frac)
-    np.add.at(weights, ((lo + 1) % 12, cols), frac)
-    out: FloatArray = monthly @ weights
+    np.add.at(weights, (lo % bins, cols), 1 - frac)
+    np.add.at(weights, ((lo + 1) % bins, cols), frac)
+    out: FloatArray = index @ weights
     return out
 
 
@@ -94,14 +106,16 @@ def _weekly_index(demand: Demand, start: date, freq: str) -> FloatArray:
 
 
 def _yearly_index(demand: Demand, start: date, freq: str) -> FloatArray:
-    """Month-of-year index: demand over its centred one-year mean, per calendar month.
+    """Time-of-year index: demand over its centred one-year mean, per calendar month (per week of
+    the year for weekly data, ``YEAR_BINS``).
 
     Needs a year of history; reads the last ``YEARLY_YEARS`` years (seasons drift).
     """
     n, d = demand.values.shape
     period = SEASON_LENGTHS[freq][-1]
+    bins = YEAR_BINS[freq]
     if d < period:
-        return np.ones((n, 12))
+        return np.ones((n, bins))
     lo = max(0, d - YEARLY_YEARS * period)
     start = period_start(start, freq, lo)
     d -= lo
@@ -109,11 +123,11 @@ def _yearly_index(demand: Demand, start: date, freq: str) -> FloatArray:
     wv = w * v
     level = _year_level(wv, w, period)
     t = np.arange(d)
-    month = np.floor(year_phase(start, freq, t)).astype(np.int64) % 12
-    raw = np.ones((n, 12))
+    slot = np.floor(year_phase(start, freq, t) * (bins / 12.0)).astype(np.int64) % bins
+    raw = np.ones((n, bins))
     covered = np.zeros(n)
-    for m in range(12):
-        cols = month == m
+    for m in range(bins):
+        cols = slot == m
         if not cols.any():
             continue
         num = wv[:, cols].sum(axis=1)
@@ -121,8 +135,11 @@ def _yearly_index(demand: Demand, start: date, freq: str) -> FloatArray:
         ok = den > 1e-9
         raw[:, m] = np.where(ok, num / np.maximum(den, 1e-12), 1.0)
         covered += ok
-    evidence = wv.sum(axis=1) * (covered / 12.0)
-    return _shrink(raw, evidence, YEARLY_SHRINK)
+    if bins > 12:
+        k = SMOOTH_WEEKS
+        raw = np.mean([np.roll(raw, s, axis=1) for s in range(-k, k + 1)], axis=0)
+    evidence = wv.sum(axis=1) * (covered / bins)
+    return _shrink(raw, evidence, YEARLY_SHRINK * bins / 12.0)
 
 
 def _year_level(wv: FloatArray, w: FloatArray, period: int) -> FloatArray:
@@ -143,7 +160,7 @@ def seasonal_index(
     """Weekday and/or month-of-year indices of every series (flat where not asked for)."""
     n = demand.n
     w_idx = weekly_index(demand, start, freq) if weekly else np.ones((n, 7))
-    y_idx = yearly_index(demand, start, freq) if yearly else np.ones((n, 12))
+    y_idx = yearly_index(demand, start, freq) if yearly else np.ones((n, YEAR_BINS[freq]))
     return SeasonalIndex(w_idx, y_idx)
 
 
@@ -153,7 +170,7 @@ def weekly_index(demand: Demand, start: date, freq: str) -> FloatArray:
 
 
 def yearly_index(demand: Demand, start: date, freq: str) -> FloatArray:
-    """Month-of-year index (n, 12), memoised on the demand."""
+    """Time-of-year index (n, 12 or 52), memoised on the demand."""
     return demand.cached(("yearly", start, freq), lambda: _yearly_index(demand, start, freq))
 
 

@@ -1,4 +1,5 @@
-"""Seasonal profiles: a recent deseasonalised level × weekday and month-of-year indices."""
+"""Seasonal profiles: a recent deseasonalised level × weekday and time-of-year indices (month of
+the year; week of the year for weekly data)."""
 
 from __future__ import annotations
 
@@ -77,7 +78,7 @@ class WeeklyProfile(SeasonalProfile):
 
 
 class YearlyProfile(SeasonalProfile):
-    """Recent deseasonalised level × day-of-week × month-of-year indices."""
+    """Recent deseasonalised level × day-of-week × time-of-year indices."""
 
     name = "yearly_profile"
 

@@ -86,7 +86,7 @@ class SES(_Seasonal):
 
 
 class SeasonalSES(SES):
-    """SES on demand adjusted for weekday and month-of-year indices (shrunk towards 1)."""
+    """SES on demand adjusted for weekday and time-of-year indices (shrunk towards 1)."""
 
     name = "seasonal_ses"
 
@@ -152,7 +152,7 @@ class SeasonalDampedTrend(DampedTrend):
 class Theta(_Seasonal):
     """The Theta method as SES with drift (Hyndman & Billah, "Unmasking the Theta method",
     IJF 19, 2003): the SES level plus half the least-squares slope of the whole observed
-    history, on demand adjusted for weekday and month-of-year indices. The forecast k periods
+    history, on demand adjusted for weekday and time-of-year indices. The forecast k periods
     on is level + slope / 2 × (k − 1 + 1 / alpha): 1 / alpha makes up for the lag of a
     smoothed level behind a trend. Strong on smooth, trending series (the M3 competition's
     winner, and statsforecast's AutoTheta peer in bench/accuracy.py)."""
