@@ -1,7 +1,8 @@
 """Automatic method selection per series by rolling-origin backtest on its own history.
 
 For every series, each candidate method forecasts ``windows`` windows of ``horizon`` periods at the
-end of the history (refitted on the data before each origin); the scale-free score of
+end of the history (3, or a year of weekly windows: ``default_windows``), refitted on the data
+before each origin; the scale-free score of
 ``planner.forecast.backtest`` (RMSSE, plus optional bias and MAE terms) ranks the methods, and
 the series gets an inverse-score blend of its ``combine`` best (5 by default; ``combine=1`` picks
 the best). An intermittent series' blend is shrunk toward the plain combination of ADIDA, IMAPA
@@ -29,7 +30,14 @@ from typing import Self, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from planner.forecast.backtest import backtest, default_horizon, origins, rms_scale, score
+from planner.forecast.backtest import (
+    backtest,
+    default_horizon,
+    default_windows,
+    origins,
+    rms_scale,
+    score,
+)
 from planner.forecast.base import FloatArray, Freq, NotFittedError
 from planner.forecast.calendar import check_freq, periods_for_days
 from planner.forecast.fitting import DEFAULT_START, DemandForecaster, PooledForecaster
@@ -112,7 +120,7 @@ class AutoForecaster(DemandForecaster):
     def __init__(
         self,
         methods: Sequence[str] | None = None,
-        windows: int = 3,
+        windows: int | None = None,
         horizon: int | None = None,
         combine: int = 5,
         bias_penalty: float = 0.0,
@@ -181,6 +189,7 @@ class AutoForecaster(DemandForecaster):
         n = self.n_series_
         plan = self._plan(block)
         self.methods_ = plan.names
+        self.origins_ = plan.cuts  # where the backtest windows start
         self.scores_ = np.full((n, len(plan.names)), np.nan)
         self.weights_ = np.zeros((n, len(plan.names)))
         self.sigma_ = np.zeros(n)
@@ -210,7 +219,8 @@ class AutoForecaster(DemandForecaster):
         if self.fallback and ANCHOR not in names:
             names.append(ANCHOR)
         horizon = self.horizon or default_horizon(self.freq_)
-        cuts = origins(self.n_periods_, horizon, self.windows)
+        windows = self.windows or default_windows(self.freq_, horizon)
+        cuts = origins(self.n_periods_, horizon, windows)
         return _Plan(names, horizon, cuts, self._fit_pooled(names, cuts, block))
 
     def _fit_pooled(
