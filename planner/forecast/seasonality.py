@@ -69,8 +69,9 @@ def _interpolate_year(index: FloatArray, phase: FloatArray) -> FloatArray:
     frac = x - lo
     weights = np.zeros((bins, len(phase)))
     cols = np.arange(len(phase))
-    np.add.at(weights, (lo % bins, cols), 1 - frac)
-    np.add.at(weights, ((lo + 1) % bins, cols), frac)
+    # Two different bins per period (bins > 1): plain fancy-index writes, not np.add.at (slow).
+    weights[lo % bins, cols] = 1 - frac
+    weights[(lo + 1) % bins, cols] = frac
     out: FloatArray = index @ weights
     return out
 
