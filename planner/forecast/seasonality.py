@@ -25,7 +25,7 @@ MAX_INDEX = 5.0
 # from 8 years than from 4), but a week-of-year bin sees one week a year where a month bin sees
 # four, and weekly data fit better from 8 (tuning split: gasoline, ansett_tune; never worse).
 YEARLY_YEARS = {"D": 4, "W": 8, "M": 4}
-# Bins of the year-of-season index: months, except weekly data, whose season is the 52 weeks of
+# Bins of the time-of-year index: months, except weekly data, whose season is the 52 weeks of
 # the year (a holiday week's peak is a week wide; a month-wide bin spreads it over four).
 YEAR_BINS = {"D": 12, "W": 52, "M": 12}
 # A week's index is averaged with the weeks either side of it, weighted 1/4, 1/2, 1/4 (52 bins
