@@ -185,3 +185,22 @@ def test_one_day_out_of_stock_leaves_a_month_of_daily_rows_mostly_observed() -> 
     panel = parse_panel(io.StringIO("\n".join(lines) + "\n"), name="in.csv", freq="M")
     assert panel.in_stock[0, 0] == pytest.approx(29 / 30)
     assert panel.qty[0, 0] == 90.0
+
+
+def test_a_weekly_catalogue_gets_its_christmas_week(tmp_path: Path) -> None:
+    """A gift seller's weekly file, four Christmases at four times the usual week (a stranger's
+    data, not the demo): the forecast's peak falls on the week that holds 25 December."""
+    first = date(2022, 1, 3)
+    weeks = [first + timedelta(weeks=w) for w in range(205)]  # to 2025-12-01
+    with (tmp_path / "in.csv").open("w", encoding="utf-8") as fh:
+        fh.write("sku,date,qty\n")
+        for k in range(12):
+            for d in weeks:
+                xmas = d <= date(d.year, 12, 25) < d + timedelta(days=7)
+                fh.write(f"GIFT-{k},{d},{(10 + k) * (4 if xmas else 1) + (d.toordinal() % 3)}\n")
+    code, rows, printed = _forecast(tmp_path, "--horizon", "8", "--freq", "W")
+    assert code == 0, printed
+    for k in range(12):
+        ahead = {r["date"]: float(r["forecast"]) for r in rows if r["sku"] == f"GIFT-{k}"}
+        # 2025-12-22 holds Christmas Day; 2025-12-08 and 2026-01-12 are ordinary weeks.
+        assert ahead["2025-12-22"] > 1.25 * max(ahead["2025-12-08"], ahead["2026-01-12"]), ahead
