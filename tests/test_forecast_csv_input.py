@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import event, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from planner.cli import main
@@ -138,6 +138,9 @@ ANY_ROW = st.tuples(
     horizon=st.integers(1, 150),
     quantiles=st.sampled_from([(), ("0.9",), ("0.5", "0.95")]),
 )
+@example(
+    good=[("A", "0001-01-01", "0")], odd=[("", "", "")], at=0, freq="D", horizon=1, quantiles=()
+)
 @settings(max_examples=60, deadline=None)
 def test_any_file_is_forecast_or_refused_with_its_line(
     good: list[tuple[str, str, str]],
@@ -169,7 +172,8 @@ def test_any_file_is_forecast_or_refused_with_its_line(
             out = list(csv.reader(fh))
     event("written")
     assert out[0] == ["sku", "date", "forecast", "method", *(f"q{q}" for q in quantiles)]
-    skus = {sku.strip() for sku, _, _ in rows}
+    # A row of empty cells is a blank line (spreadsheets export them): skipped, not a SKU.
+    skus = {sku.strip() for sku, day, qty in rows if any((sku, day, qty))}
     assert len(out) == 1 + len(skus) * horizon
     for sku, day, *numbers in out[1:]:
         assert not sku.startswith(FORMULA_START)
