@@ -73,7 +73,10 @@ def test_weekly_backtests_span_a_year_and_forecast_the_season_better() -> None:
     rng = np.random.default_rng(0)
     weeks = 3 * 52
     phase = rng.uniform(0, 2 * np.pi, 120)[:, None]
-    season = lambda t: 50 * (1 + 0.6 * np.sin(2 * np.pi * t / 52 + phase))  # noqa: E731
+
+    def season(t: np.ndarray) -> np.ndarray:
+        return 50 * (1 + 0.6 * np.sin(2 * np.pi * t / 52 + phase))
+
     y = rng.poisson(season(np.arange(weeks))).astype(np.float64)
     truth = season(weeks + np.arange(13))
 

@@ -161,13 +161,15 @@ def test_yearly_profile_puts_the_peak_in_the_peak_month() -> None:
 
 def test_weekly_data_gets_its_holiday_week_not_a_month_of_it() -> None:
     # Four years of weeks (Mondays) selling 100 a week, 400 in the week of Christmas Day.
+    def holds_christmas(week: date) -> bool:
+        return week <= date(week.year, 12, 25) < week + timedelta(days=7)
+
     start = date(2020, 1, 6)
     weeks = [start + timedelta(weeks=i) for i in range(4 * 52)]
-    peak = [d <= date(d.year, 12, 25) < d + timedelta(days=7) for d in weeks]
-    y = np.array([[400.0 if p else 100.0 for p in peak]])
+    y = np.array([[400.0 if holds_christmas(d) else 100.0 for d in weeks]])
     forecast = YearlyProfile().fit(y, start=start, freq="W").predict(52)[0]
     ahead = [start + timedelta(weeks=4 * 52 + i) for i in range(52)]
-    christmas = next(i for i, d in enumerate(ahead) if d <= date(d.year, 12, 25) < d + timedelta(7))
+    christmas = next(i for i, d in enumerate(ahead) if holds_christmas(d))
     # The peak lands on Christmas week: three weeks before (still December) sells as usual.
     assert forecast[christmas] > 1.8 * forecast[christmas - 3]
     assert forecast[christmas - 3] == pytest.approx(np.median(forecast), rel=0.1)
