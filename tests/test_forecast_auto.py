@@ -12,7 +12,7 @@ from planner.forecast.auto import AutoForecaster
 from planner.forecast.base import NotFittedError
 from planner.forecast.borrow import borrow_from_peers
 from planner.forecast.run import forecast_history
-from planner.forecast.uncertainty import error_over, quantile_over
+from planner.forecast.uncertainty import backtest_error_stats, error_over, quantile_over
 from planner.ports.history import SeriesHistory
 
 START = date(2024, 1, 1)
@@ -102,13 +102,36 @@ def test_error_over_a_lead_time_grows_with_it_and_is_sqrt_for_independent_errors
     growth = np.array([0.0, 1.0])
     e = error_over(sigma, growth, np.array([16, 16]))
     assert e[0] == pytest.approx(8.0)  # 2 × √16
-    assert e[1] == pytest.approx(np.sqrt(4 * 16 + 16 * 16))
+    # growth is the shared part of the per-period variance sigma² = 4: 3 of it independent
+    assert e[1] == pytest.approx(np.sqrt(3 * 16 + 1 * 16 * 16))
+    assert error_over(sigma, growth, np.array([1, 1])) == pytest.approx(sigma)
     y = _seasonal_and_intermittent()
     model = AutoForecaster().fit(y, start=START)
     short, long = model.error_over(7), model.error_over(60)
     assert (long > short).all() and (short > 0).all()
     with pytest.raises(NotFittedError):
         AutoForecaster().error_over(7)
+
+
+def test_the_error_of_short_and_long_totals_is_measured_in_the_same_proportion() -> None:
+    # Backtest errors of a level that is off by b (b differs per origin and series, std 2) plus
+    # independent noise (std 3) per period: the sum over L periods has variance 9 L + 4 L².
+    rng = np.random.default_rng(7)
+    origins, n, span = 3, 4000, 12
+    errors = rng.normal(0, 2, (origins, n, 1)) + rng.normal(0, 3, (origins, n, span))
+    weight, inside = np.ones_like(errors), np.ones((origins, span), dtype=bool)
+    sigma, ratio, ok = backtest_error_stats(errors, weight, inside, span)
+    assert ok.all()
+    lengths = np.array([1, 3, 6, 12])
+    # Per-series estimates from 3 origins are noisy; their mean variance is what is compared.
+    fitted = np.sqrt(
+        np.mean([error_over(sigma, ratio * sigma**2, np.full(n, k)) ** 2 for k in lengths], axis=1)
+    )
+    true = np.sqrt(9 * lengths + 4 * lengths**2)
+    # Both are widened by the same selection-optimism factor: the ratio must not depend on L
+    # (counting the shared part twice measured one period 13 % wider, next to 12 periods).
+    proportion = fitted / true
+    assert proportion.max() / proportion.min() < 1.06
 
 
 def test_quantile_over_is_skewed_like_intermittent_demand_and_never_negative() -> None:
