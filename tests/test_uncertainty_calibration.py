@@ -40,6 +40,32 @@ def test_calibration_never_narrows_an_error_that_already_covers_the_held_out_dem
     assert scale == 1.0
 
 
+def test_demand_no_spread_can_cover_does_not_widen_every_series_to_the_cap() -> None:
+    # 400 SKUs forecast at 100 a week with a claimed std of 10; 368 sold about the forecast,
+    # but 32 (8 %) came back at 400 (a relaunch): no spread covers them at 95 %, and a wider
+    # one only adds stock to every other SKU. The search must not run to its cap (4).
+    rng = np.random.default_rng(3)
+    n, days = 400, 7
+    forecast = np.full((n, days), 100.0 / days)
+    came = rng.normal(100.0, 10.0, n)
+    came[:32] = 400.0
+    values = np.repeat(came[:, None] / days, days, axis=1)
+    weight = np.ones((n, days))
+
+    def std(p: np.ndarray) -> np.ndarray:
+        return np.full(p.shape, 10.0)
+
+    scale = calibration_scale(forecast, values, weight, std, bounds=(0.85, 4.0))
+    # The 368 ordinary sums are all covered from about 1.8 times the spread (their largest is
+    # near 100 + 2.9 × 10): the scale stops near there, well short of the cap.
+    assert 1.0 < scale < 2.5
+
+    def share(s: float) -> float:
+        return _exceed_share(came, np.full(n, 100.0), np.full(n, 10.0 * s), 0.95, True)
+
+    assert share(scale) <= share(4.0)  # and it misses no more sums than the cap
+
+
 def test_too_few_held_out_sums_keep_the_default_scale() -> None:
     forecast = np.full((3, 7), 10.0)
     scale = calibration_scale(
