@@ -84,7 +84,14 @@ WITHIN = 0.02
 BIAS_LIMIT = 10.0
 COVERAGE_SLACK = 0.03
 NOISE = "_within_noise"  # the suffix of the targets' noise readings (not targets themselves)
-QUANTILE_KEYS = ("coverage", "pinball", "coverage_pairs")
+QUANTILE_KEYS = (
+    "coverage",
+    "pinball",
+    "coverage_pairs",
+    "period_coverage",
+    "period_pinball",
+    "period_cells",
+)
 
 __all__ = [
     "EVALUATION",
@@ -291,6 +298,8 @@ class PlannerRun:
     quantiles: dict[int, dict[float, np.ndarray]] | None  # periods -> level -> (windows, n)
     methods: Counter[str]
     seconds: float
+    # level -> each single period's quantile (windows, n, h): the columns of forecast --csv
+    periods: dict[float, np.ndarray] | None = None
 
 
 def run_planner(data: Dataset, wins: Sequence[Window], forecast: ForecastFn) -> PlannerRun:
@@ -300,6 +309,7 @@ def run_planner(data: Dataset, wins: Sequence[Window], forecast: ForecastFn) -> 
     quantiles: dict[int, dict[float, np.ndarray]] | None = {
         p: {lv: np.zeros((len(wins), n)) for lv in LEVELS} for p in spans
     }
+    singles = {lv: np.zeros((len(wins), n, h)) for lv in LEVELS}
     methods: Counter[str] = Counter()
     t0 = time.perf_counter()
     for k, w in enumerate(wins):
@@ -320,7 +330,10 @@ def run_planner(data: Dataset, wins: Sequence[Window], forecast: ForecastFn) -> 
             for p in spans:
                 for lv in LEVELS:
                     quantiles[p][lv][k, w.rows] = result.total_quantile(p, lv, whole=False)
-    return PlannerRun(mean, quantiles, methods, time.perf_counter() - t0)
+            for lv in LEVELS:
+                singles[lv][k, w.rows] = result.period_quantiles(lv, whole=False)
+    periods = singles if quantiles is not None else None
+    return PlannerRun(mean, quantiles, methods, time.perf_counter() - t0, periods)
 
 
 def planner_scores(run: PlannerRun, t: Truth) -> dict[str, Any]:
@@ -330,6 +343,9 @@ def planner_scores(run: PlannerRun, t: Truth) -> dict[str, Any]:
     if run.quantiles is None:
         return out
     out["coverage"], out["pinball"], out["coverage_pairs"] = score_quantiles(run.quantiles, t)
+    if run.periods is not None:  # one period's demand against its quantile, every in-stock cell
+        cover, pinball, cells = coverage_entries(run.periods, t.actual, t.mask)
+        out["period_coverage"], out["period_pinball"], out["period_cells"] = cover, pinball, cells
     return out
 
 
@@ -595,6 +611,9 @@ def report(
         "coverage": planner.get("coverage"),
         "pinball": planner.get("pinball"),
         "coverage_pairs": planner.get("coverage_pairs"),
+        "period_coverage": planner.get("period_coverage"),
+        "period_pinball": planner.get("period_pinball"),
+        "period_cells": planner.get("period_cells"),
     }
     if len(methods) > 1:
         entry["planner_methods"] = {

@@ -121,6 +121,33 @@ def test_score_planner_takes_an_engine_variant_for_a_tuning_loop() -> None:
     assert high["bias_pct"] == pytest.approx(10.0)
 
 
+class _Quantiles:
+    """A forecast with quantiles: the last value, its totals' quantiles at the mean, and each
+    period's quantile one unit below the mean at 0.9 and one above at the higher levels."""
+
+    def __init__(self, units: np.ndarray, horizon: int) -> None:
+        self.mean = np.repeat(units[:, -1:], horizon, axis=1)
+
+    def total_quantile(self, periods: int, level: float, *, whole: bool = True) -> np.ndarray:
+        out: np.ndarray = self.mean[:, :periods].sum(axis=1)
+        return out
+
+    def period_quantiles(self, level: float, *, whole: bool = False) -> np.ndarray:
+        return self.mean + (-1.0 if level == 0.9 else 1.0)
+
+
+def test_each_periods_quantile_is_scored_on_every_in_stock_cell() -> None:
+    # What planner forecast --csv --quantiles writes: one period's quantile per row.
+    def forecast(units: np.ndarray, in_stock: np.ndarray, **kw: Any) -> _Quantiles:
+        return _Quantiles(units, kw["horizon"])
+
+    got = acc.score_planner(_flat("tuning"), "tuning", 2, forecast=forecast)
+    assert got["period_cells"] == 2 * 2 * 7 - 1  # as the point forecast: stockout day left out
+    assert got["period_coverage"]["0.9"]["actual"] == 0.0  # one unit short on every cell
+    assert got["period_coverage"]["0.95"]["actual"] == 1.0
+    assert got["period_pinball"]["0.99"] > 0 and got["period_pinball"]["0.9"] > 0
+
+
 def test_evaluation_data_cannot_be_scored_for_tuning() -> None:
     with pytest.raises(
         ValueError, match="is an EVALUATION dataset: score it with --split evaluation"
@@ -187,3 +214,4 @@ def test_json_report_shape_without_peers(capsys: pytest.CaptureFixture[str]) -> 
     assert entry["best_peer"] is None and entry["planner"]["rank"] == 1
     assert set(entry["coverage"]) == {"7", "13"}
     assert entry["coverage"]["13"]["0.95"]["nominal"] == 0.95
+    assert entry["period_coverage"]["0.9"]["nominal"] == 0.9 and entry["period_cells"] > 0
