@@ -139,6 +139,19 @@ def test_weekly_profile_sells_more_on_the_days_that_sell_more() -> None:
     assert forecast.sum() == pytest.approx(week.sum(), rel=0.05)
 
 
+def test_a_steady_sellers_holiday_mondays_do_not_lower_every_monday() -> None:
+    # A shop that sells ~1,000 on weekdays and ~500 at weekends; 3 of its last 26 Mondays were
+    # public holidays that sold 100. An ordinary Monday is still a weekday: its forecast must
+    # stay near the other weekdays', not at the plain Monday mean (≈ 900).
+    rng = np.random.default_rng(4)
+    week = np.array([1000, 1000, 1000, 1000, 1000, 500, 500], dtype=float)
+    y = rng.poisson(np.tile(week, 26)).astype(float)[None, :]
+    y[0, [7 * k for k in (3, 11, 20)]] = 100.0
+    forecast = WeeklyProfile().fit(y, start=MONDAY).predict(7)[0]  # Monday first
+    assert forecast[0] > 0.96 * forecast[1:5].mean()
+    assert forecast[5] < 0.6 * forecast[0]  # and the weekend stays a weekend
+
+
 def test_weekly_profile_of_a_sparse_series_stays_flat() -> None:
     y = np.zeros((1, 182))
     y[0, [5, 40, 97]] = 1.0  # three sales, all on one weekday: no evidence of a pattern

@@ -18,6 +18,18 @@ from planner.forecast.history import Demand
 
 WEEKLY_DAYS = 182  # the weekday profile reads the last 26 weeks
 WEEKLY_SHRINK = 60.0  # units of evidence at which the weekday profile counts half
+# A series that sells on nearly every in-stock day (ROBUST_SOLD of them or more) has its weekday
+# profile read week by week: each day over its week's mean, then a mean per weekday of those ratios
+# with the highest and lowest ROBUST_TRIM of the weeks left out, from at least ROBUST_WEEKS whole
+# weeks in stock. A holiday Monday or a promotion's Tuesday is one week's ratio, trimmed away (up
+# to ROBUST_TRIM of the weeks on either side), where a plain mean per weekday carries it. Tuning
+# split, pedestrian (daily counts of Melbourne sensors, public holidays included): RMSE 3,796 ->
+# 3,643 and MASE 0.483 -> 0.460 over 3 windows, 2,897 -> 2,854 and 0.463 -> 0.451 over 5; the demo
+# level (RMSE 5.222 -> 5.220, 3.908 -> 3.914). The median of the weeks (3,672 and 0.466 on
+# pedestrian) cost the demo 0.4 % RMSE.
+ROBUST_SOLD = 0.9
+ROBUST_TRIM = 0.15
+ROBUST_WEEKS = 8
 YEARLY_SHRINK = 150.0  # same for the month-of-year profile (12 bins need more evidence; 52
 # weekly bins take 52/12 times as much)
 MAX_INDEX = 5.0
@@ -107,7 +119,36 @@ def _weekly_index(demand: Demand, start: date, freq: str) -> FloatArray:
         wk = w[:, cols].sum(axis=1)
         mean_k = wv[:, cols].sum(axis=1) / np.maximum(wk, 1e-9)
         raw[:, k] = np.where((wk > 0) & (mean_all > 0), mean_k / np.maximum(mean_all, 1e-12), 1.0)
+    raw = _trimmed_weekdays(raw, w, demand.values[:, lo:], dow)
     return _shrink(raw, wv.sum(axis=1), WEEKLY_SHRINK)
+
+
+def _trimmed_weekdays(raw: FloatArray, w: FloatArray, v: FloatArray, dow: np.ndarray) -> FloatArray:
+    """``raw`` with the rows of steady sellers replaced by their trimmed weekly-ratio profile
+    (see ``ROBUST_SOLD``); ``w``, ``v`` and ``dow`` cover the days the profile reads."""
+    d = v.shape[1]
+    weeks = d // 7
+    seen = w >= 1
+    sold = ((v > 0) & seen).sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
+    rows = np.flatnonzero(sold >= ROBUST_SOLD)  # only these are read week by week (cheap)
+    if weeks < ROBUST_WEEKS or not len(rows):
+        return raw
+    tail = slice(d - weeks * 7, d)
+    in_stock = seen[rows, tail].reshape(len(rows), weeks, 7)
+    values = v[rows, tail].reshape(len(rows), weeks, 7)
+    mean = values.mean(axis=2)
+    whole = in_stock.all(axis=2) & (mean > 0)  # (rows, weeks): fully in stock, with sales
+    ratio = np.where(whole[:, :, None], values / np.where(whole, mean, 1.0)[:, :, None], np.inf)
+    ordered = np.sort(ratio, axis=1)  # per weekday, the weeks that do not count (inf) last
+    count = whole.sum(axis=1)
+    cut = np.floor(ROBUST_TRIM * count).astype(np.int64)
+    rank = np.arange(weeks)[None, :, None]
+    keep = (rank >= cut[:, None, None]) & (rank < (count - cut)[:, None, None])
+    profile = np.where(keep, ordered, 0.0).sum(axis=1) / np.maximum(keep.sum(axis=1), 1)
+    steady = count >= ROBUST_WEEKS
+    out = raw.copy()
+    out[np.ix_(rows[steady], dow[tail][:7])] = profile[steady]
+    return out
 
 
 def _yearly_index(demand: Demand, start: date, freq: str) -> FloatArray:
