@@ -18,6 +18,9 @@ from planner.forecast.history import Demand
 
 WEEKLY_DAYS = 182  # the weekday profile reads the last 26 weeks
 WEEKLY_SHRINK = 60.0  # units of evidence at which the weekday profile counts half
+YEARLY_SHRINK = 150.0  # same for the month-of-year profile (12 bins need more evidence; 52
+# weekly bins take 52/12 times as much)
+MAX_INDEX = 5.0
 # A series that sells on nearly every in-stock day (ROBUST_SOLD of them or more) has its weekday
 # profile read week by week: each day over its week's mean, then a mean per weekday of those ratios
 # with the highest and lowest ROBUST_TRIM of the weeks left out, from at least ROBUST_WEEKS whole
@@ -30,9 +33,6 @@ WEEKLY_SHRINK = 60.0  # units of evidence at which the weekday profile counts ha
 ROBUST_SOLD = 0.9
 ROBUST_TRIM = 0.15
 ROBUST_WEEKS = 8
-YEARLY_SHRINK = 150.0  # same for the month-of-year profile (12 bins need more evidence; 52
-# weekly bins take 52/12 times as much)
-MAX_INDEX = 5.0
 # Years of history the time-of-year index reads: seasons drift (PBS's monthly seasons fit worse
 # from 8 years than from 4), but a week-of-year bin sees one week a year where a month bin sees
 # four, and weekly data fit better from 8 (tuning split: gasoline, ansett_tune; never worse).
@@ -128,9 +128,11 @@ def _trimmed_weekdays(raw: FloatArray, w: FloatArray, v: FloatArray, dow: np.nda
     (see ``ROBUST_SOLD``); ``w``, ``v`` and ``dow`` cover the days the profile reads."""
     d = v.shape[1]
     weeks = d // 7
+    # Only these are read week by week (cheap). Whole days in stock only, as the weeks below
+    # (``intermittency`` counts a half day in stock as half a period).
     seen = w >= 1
     sold = ((v > 0) & seen).sum(axis=1) / np.maximum(seen.sum(axis=1), 1)
-    rows = np.flatnonzero(sold >= ROBUST_SOLD)  # only these are read week by week (cheap)
+    rows = np.flatnonzero(sold >= ROBUST_SOLD)
     if weeks < ROBUST_WEEKS or not len(rows):
         return raw
     tail = slice(d - weeks * 7, d)
@@ -203,7 +205,7 @@ def _year_level(wv: FloatArray, w: FloatArray, period: int) -> FloatArray:
 def seasonal_index(
     demand: Demand, start: date, freq: str, *, weekly: bool, yearly: bool
 ) -> SeasonalIndex:
-    """Weekday and/or month-of-year indices of every series (flat where not asked for)."""
+    """Weekday and/or time-of-year indices of every series (flat where not asked for)."""
     n = demand.n
     w_idx = weekly_index(demand, start, freq) if weekly else np.ones((n, 7))
     y_idx = yearly_index(demand, start, freq) if yearly else np.ones((n, YEAR_BINS[freq]))
