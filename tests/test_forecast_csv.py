@@ -204,3 +204,20 @@ def test_a_weekly_catalogue_gets_its_christmas_week(tmp_path: Path) -> None:
         ahead = {r["date"]: float(r["forecast"]) for r in rows if r["sku"] == f"GIFT-{k}"}
         # 2025-12-22 holds Christmas Day; 2025-12-08 and 2026-01-12 are ordinary weeks.
         assert ahead["2025-12-22"] > 1.25 * max(ahead["2025-12-08"], ahead["2026-01-12"]), ahead
+
+
+def test_a_fortnight_the_whole_shop_sold_nothing_is_named_as_an_outage(tmp_path: Path) -> None:
+    """Ten SKUs selling 8 a day each; 2026-03-02 to 2026-03-15 nothing sold, no in_stock column:
+    the note names those days, and the forecast keeps the level of the days around them."""
+    with (tmp_path / "in.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["sku", "date", "qty"])
+        for s in range(10):
+            for d in range(120):
+                day = date(2026, 1, 1) + timedelta(days=d)
+                shut = date(2026, 3, 2) <= day <= date(2026, 3, 15)
+                w.writerow([f"S{s}", day.isoformat(), 0 if shut else 8])
+    code, rows, printed = _forecast(tmp_path, "--horizon", "28", "--freq", "D")
+    assert code == 0, printed
+    assert "note: 2026-03-02 to 2026-03-15: every SKU together sold under 5 %" in printed
+    assert all(7.5 <= float(r["forecast"]) <= 8.5 for r in rows)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -141,10 +143,39 @@ def forecast_cmd(
         )
         extra = [(quantile_header(q), fc.period_quantiles(q)) for q in quantiles]
     rows = write_forecast(csv_out, panel, fc.mean, fc.method, extra)
+    if fc.outages:
+        err.print(
+            f"note: {OUTAGE_UNITS[panel.freq]}{outage_spans(fc.outages, panel.start, panel.freq)}: "
+            "every SKU together sold "
+            "under 5 % of its usual while in stock, read as an outage (demand not seen), not as "
+            "no demand",
+            markup=False,
+            soft_wrap=True,
+        )
     err.print(
         f"wrote {rows} forecast rows for {len(panel.skus)} SKU(s) to {csv_out}",
         markup=False,
         soft_wrap=True,
+    )
+
+
+OUTAGE_UNITS = {"D": "", "W": "the weeks starting ", "M": "the months starting "}
+
+
+def outage_spans(periods: Sequence[int], origin: date, freq: str) -> str:
+    """Runs of consecutive periods as dates: "2026-03-02 to 2026-03-22, 2026-06-01"."""
+    from planner.forecast.csvio import period_date
+
+    runs: list[list[int]] = []
+    for k in periods:
+        if runs and k == runs[-1][-1] + 1:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    return ", ".join(
+        period_date(origin, r[0], freq).isoformat()
+        + ("" if len(r) == 1 else f" to {period_date(origin, r[-1], freq).isoformat()}")
+        for r in runs
     )
 
 

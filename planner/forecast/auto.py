@@ -48,6 +48,7 @@ from planner.forecast.history import (
     clean_history,
     in_stock_rate,
     intermittency,
+    shop_outages,
 )
 from planner.forecast.methods import METHODS
 from planner.forecast.selection import blend_weights, can_backtest, shrink_to_anchor
@@ -167,13 +168,19 @@ class AutoForecaster(DemandForecaster):
         if mask is not None and mask.shape != y_arr.shape:
             raise ValueError("in_stock must have the same shape as y")
 
+        self.freq_ = check_freq(freq)
+        # Periods the whole panel sold (almost) nothing while in stock: censored for every series.
+        outage = shop_outages(y_arr, mask, self.freq_, self.cleaning.min_in_stock)
+        self.outages_ = np.flatnonzero(outage)
+
         def block(rows: Rows) -> Demand:
             units = np.asarray(y_arr[rows], dtype=np.float64)
             units = np.where(np.isfinite(units), units, 0.0)
             frac = np.ones_like(units) if mask is None else np.asarray(mask[rows], np.float64)
-            return clean_history(units, np.nan_to_num(frac, nan=0.0), self.cleaning)
+            frac = np.nan_to_num(frac, nan=0.0)
+            frac[:, outage] = 0.0
+            return clean_history(units, frac, self.cleaning)
 
-        self.freq_ = check_freq(freq)
         self.n_series_, self.n_periods_ = y_arr.shape
         self.start_ = start or DEFAULT_START
         self._fit_blocks(block)

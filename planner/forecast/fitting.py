@@ -11,7 +11,13 @@ from numpy.typing import NDArray
 
 from planner.forecast.base import FloatArray, Forecaster, Freq, finite_nonnegative
 from planner.forecast.calendar import check_freq, periods_for_days
-from planner.forecast.history import DEFAULT_CLEANING, Cleaning, Demand, clean_history
+from planner.forecast.history import (
+    DEFAULT_CLEANING,
+    Cleaning,
+    Demand,
+    clean_history,
+    shop_outages,
+)
 
 DEFAULT_START = date(2000, 1, 1)
 
@@ -97,6 +103,9 @@ class DemandForecaster(Forecaster):
         return self
 
     def _fit(self, y: FloatArray, in_stock: FloatArray) -> None:
+        outage = shop_outages(y, in_stock, self.freq_, self.cleaning.min_in_stock)
+        if outage.any():  # the whole panel's outage: censored for every series
+            in_stock = np.where(outage[None, :], 0.0, in_stock)
         self._fit_spread(clean_history(y, in_stock, self.cleaning))
 
     def _fit_demand(self, demand: Demand) -> None:

@@ -10,6 +10,11 @@ temporal aggregation, lag features) read the imputed values there.
 - partial stockout (0 < f < 1): the units were sold in a fraction f of the period, so demand is
   estimated as units / f, scaled up by at most ``max_scale``, with weight f;
 - returns (negative units) are not negative demand: clipped to 0 (``returns="keep"`` keeps them);
+- a shop-wide outage (``shop_outages``): a period in which every series together sold under
+  ``OUTAGE_SHARE`` of what the same series sold in the same periods before (a week, a month
+  back: same weekdays for daily data), while they are marked in stock, is censored for every
+  series: an account suspension, a vacation setting or a site down, which stock records do not
+  show, is no evidence that nobody wanted to buy;
 - one-off spikes (wholesale orders) above ``spike_k`` × a robust local scale are taken out of the
   periods (weight 0, imputed) unless ``spike_k`` is None, so one order never inflates a level;
   with ``spikes="spread"`` (the default) their excess over the local level is kept aside and
@@ -45,6 +50,61 @@ class Cleaning:
 
 
 DEFAULT_CLEANING = Cleaning()
+
+# A shop-wide outage: the panel's in-stock sales under OUTAGE_SHARE of the median of what the same
+# series sold OUTAGE_LAGS periods before (same weekdays for days), where that median is at least
+# OUTAGE_MIN_UNITS (so a small shop's quiet day, a Poisson zero, never counts). 5 %, not more:
+# an outage sells (next to) nothing, and at 20 % Chicago's train entries on public holidays
+# (real demand, the stations open) were taken for outages. No period of any dataset of
+# bench/accuracy.py is one at 5 %, so no benchmark figure moved (docs/forecast-evaluation.md).
+OUTAGE_SHARE = 0.05
+OUTAGE_MIN_UNITS = 50.0
+OUTAGE_LAGS = {"D": (7, 14, 21, 28), "W": (1, 2, 3, 4), "M": (1, 2, 3)}
+OUTAGE_BLOCK = 8192  # rows summed at a time (memory stays flat on 100,000 series)
+
+
+def shop_outages(
+    units: NDArray[np.floating],
+    in_stock: NDArray[np.floating] | None,
+    freq: str,
+    min_in_stock: float = 0.05,
+) -> BoolArray:
+    """Periods (shape (periods,)) in which the whole panel sold under ``OUTAGE_SHARE`` of its
+    usual, marked in stock: an outage stock records miss (see the module docstring).
+
+    "Usual" is the median over ``OUTAGE_LAGS`` of what the series in stock both then and now sold
+    then, so a part of the catalogue out of stock, or launched since, changes nothing. Periods
+    already taken for an outage are left out of it; once all of them are (four weeks, or three
+    months, of collapse), there is no usual left to compare with and the collapse is read as the
+    demand it then is.
+    """
+    n, d = units.shape
+    lags = OUTAGE_LAGS.get(freq, ())
+    out = np.zeros(d, dtype=bool)
+    if not lags or d <= max(lags) or n == 0:
+        return out
+    now = np.zeros(d)
+    then = np.zeros((len(lags), d))
+    for lo in range(0, n, OUTAGE_BLOCK):
+        u = np.asarray(units[lo : lo + OUTAGE_BLOCK], np.float64)
+        u = np.where(u > 0, u, 0.0)  # returns and missing values (NaN) sold nothing
+        if in_stock is None:
+            now += u.sum(axis=0)
+            for j, k in enumerate(lags):
+                then[j, k:] += u[:, :-k].sum(axis=0)
+            continue
+        seen = (np.asarray(in_stock[lo : lo + OUTAGE_BLOCK]) >= min_in_stock).astype(np.float64)
+        u *= seen  # sales of periods in stock
+        now += u.sum(axis=0)
+        for j, k in enumerate(lags):  # sold then, by the series in stock now as well
+            then[j, k:] += np.einsum("ij,ij->j", u[:, :-k], seen[:, k:])
+    # In time order: a period already taken for an outage is no reference for a later one.
+    for t in range(max(lags), d):
+        refs = [then[j, t] for j, k in enumerate(lags) if not out[t - k]]
+        if refs:
+            usual = float(np.median(refs))
+            out[t] = usual >= OUTAGE_MIN_UNITS and now[t] < OUTAGE_SHARE * usual
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,9 @@ class PanelForecast:
     growth: FloatArray
     freq: str
     scales: FloatArray
+    # Periods the whole panel sold (almost) nothing while in stock, read as an outage
+    # (``planner.forecast.history.shop_outages``), in order.
+    outages: tuple[int, ...] = ()
 
     def scale(self, level: float) -> FloatArray:
         """Each series' calibration factor at ``level`` (interpolated between LEVELS)."""
@@ -136,6 +139,7 @@ def forecast_panel(
         growth=model.growth_,
         freq=f,
         scales=scales[rate_band(mean, f)],
+        outages=tuple(int(k) for k in model.outages_),
     )
 
 

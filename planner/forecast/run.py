@@ -15,7 +15,7 @@ from planner.forecast.auto import AutoForecaster
 from planner.forecast.base import FloatArray, Freq
 from planner.forecast.borrow import borrow_from_peers
 from planner.forecast.calendar import DAYS_PER_PERIOD, periods_for_days
-from planner.forecast.history import DEFAULT_CLEANING, Cleaning, clean_history
+from planner.forecast.history import DEFAULT_CLEANING, Cleaning, clean_history, shop_outages
 from planner.forecast.methods import METHODS
 from planner.forecast.uncertainty import (
     CALIBRATION_DAYS,
@@ -234,6 +234,9 @@ def held_out_scales(
     rng = np.random.default_rng(0)
     rows = np.sort(rng.choice(n, size=min(n, HELD_OUT_SERIES), replace=False))
     units, in_stock = units[rows], in_stock[rows]
+    # Held-out demand is read as the forecaster reads history: a shop-wide outage is censored.
+    outage = shop_outages(units, in_stock, freq, (actuals or cleaning).min_in_stock)
+    in_stock = np.where(outage[None, :], 0.0, in_stock)
     came = clean_history(units.astype(np.float64), in_stock.astype(np.float64), actuals or cleaning)
     # A small panel holds too few held-out sums at one origin: earlier origins add more.
     step = periods_for_days(CALIBRATION_DAYS, freq)
