@@ -144,11 +144,12 @@ def forecast_cmd(
         extra = [(quantile_header(q), fc.period_quantiles(q)) for q in quantiles]
     rows = write_forecast(csv_out, panel, fc.mean, fc.method, extra)
     if fc.outages:
+        from planner.forecast.history import OUTAGE_SHARE
+
+        when = OUTAGE_UNITS[panel.freq] + outage_spans(fc.outages, panel.start, panel.freq)
         err.print(
-            f"note: {OUTAGE_UNITS[panel.freq]}{outage_spans(fc.outages, panel.start, panel.freq)}: "
-            "every SKU together sold "
-            "under 5 % of its usual while in stock, read as an outage (demand not seen), not as "
-            "no demand",
+            f"note: {when}: every SKU together sold under {OUTAGE_SHARE * 100:.0f} % of its usual while "
+            "in stock, read as an outage (demand not seen), not as no demand",
             markup=False,
             soft_wrap=True,
         )
