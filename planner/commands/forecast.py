@@ -148,8 +148,8 @@ def forecast_cmd(
 
         when = OUTAGE_UNITS[panel.freq] + outage_spans(fc.outages, panel.start, panel.freq)
         err.print(
-            f"note: {when}: every SKU together sold under {OUTAGE_SHARE * 100:.0f} % of its usual while "
-            "in stock, read as an outage (demand not seen), not as no demand",
+            f"note: {when}: every SKU together sold under {OUTAGE_SHARE * 100:.0f} % of its "
+            "usual while in stock, read as an outage (demand not seen), not as no demand",
             markup=False,
             soft_wrap=True,
         )
