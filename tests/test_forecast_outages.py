@@ -87,3 +87,28 @@ def test_weekly_and_monthly_panels_see_an_outage_by_their_own_periods() -> None:
     monthly = rng.poisson(200.0, (6, 48)).astype(np.float64)
     monthly[:, 40] = 3.0  # a month nearly nothing shipped
     assert np.flatnonzero(shop_outages(monthly, None, "M")).tolist() == [40]
+
+
+def test_an_fbm_warehouse_on_vacation_while_fba_sells_on_is_an_outage_of_that_warehouse() -> None:
+    """Vacation settings make merchant-fulfilled listings inactive; FBA listings sell on. The
+    account's total falls by the FBM share only; the FBM warehouse's own total is the outage."""
+    from planner.domain.series import SeriesKey
+    from planner.forecast.run import forecast_history
+    from planner.ports.history import SeriesHistory
+
+    sales = _shop(skus=12)
+    keys = [SeriesKey(f"S{i % 6}", "FBA-US" if i < 6 else "FBM-HOME") for i in range(12)]
+    away = sales.copy()
+    away[6:, -30:-9] = 0.0  # three weeks away, ending nine days ago; stock stays on the shelf
+    marked = np.ones_like(away)
+    marked[6:, -30:-9] = 0.0
+
+    def fbm_total(units: np.ndarray, in_stock: np.ndarray) -> float:
+        history = SeriesHistory(keys, START, units.astype(np.float32), in_stock.astype(np.float32))
+        return float(forecast_history(history, horizon=28).mean[6:].sum())
+
+    everyday = np.ones_like(away)
+    unmarked, with_marks = fbm_total(away, everyday), fbm_total(away, marked)
+    assert abs(unmarked - with_marks) <= 0.01 * with_marks
+    # The account as a whole sold about half its usual: no outage of the account.
+    assert not shop_outages(away, None, "D").any()

@@ -13,8 +13,9 @@ temporal aggregation, lag features) read the imputed values there.
 - a shop-wide outage (``shop_outages``): a period in which every series together sold under
   ``OUTAGE_SHARE`` of what the same series sold in the same periods before (a week, a month
   back: same weekdays for daily data), while they are marked in stock, is censored for every
-  series: an account suspension, a vacation setting or a site down, which stock records do not
-  show, is no evidence that nobody wanted to buy;
+  series: a suspended account, a site down, or FBM listings a vacation setting made inactive
+  (docs/amazon-behaviours.md), which stock records do not show, is no evidence that nobody
+  wanted to buy;
 - one-off spikes (wholesale orders) above ``spike_k`` × a robust local scale are taken out of the
   periods (weight 0, imputed) unless ``spike_k`` is None, so one order never inflates a level;
   with ``spikes="spread"`` (the default) their excess over the local level is kept aside and
@@ -53,12 +54,13 @@ DEFAULT_CLEANING = Cleaning()
 
 # A shop-wide outage: the panel's in-stock sales under OUTAGE_SHARE of the median of what the same
 # series sold OUTAGE_LAGS periods before (same weekdays for days), where that median is at least
-# OUTAGE_MIN_UNITS (so a small shop's quiet day, a Poisson zero, never counts). 5 %, not more:
+# OUTAGE_MIN_UNITS (a day with no sale where 20 were expected has a Poisson chance of 2 in a
+# billion; a small shop's quiet day, a chance zero, is never taken for one). 5 %, not more:
 # an outage sells (next to) nothing, and at 20 % Chicago's train entries on public holidays
 # (real demand, the stations open) were taken for outages. No period of any dataset of
 # bench/accuracy.py is one at 5 %, so no benchmark figure moved (docs/forecast-evaluation.md).
 OUTAGE_SHARE = 0.05
-OUTAGE_MIN_UNITS = 50.0
+OUTAGE_MIN_UNITS = 20.0
 OUTAGE_LAGS = {"D": (7, 14, 21, 28), "W": (1, 2, 3, 4), "M": (1, 2, 3)}
 OUTAGE_BLOCK = 8192  # rows summed at a time (memory stays flat on 100,000 series)
 
@@ -68,6 +70,7 @@ def shop_outages(
     in_stock: NDArray[np.floating] | None,
     freq: str,
     min_in_stock: float = 0.05,
+    rows: NDArray[np.intp] | None = None,
 ) -> BoolArray:
     """Periods (shape (periods,)) in which the whole panel sold under ``OUTAGE_SHARE`` of its
     usual, marked in stock: an outage stock records miss (see the module docstring).
@@ -76,9 +79,10 @@ def shop_outages(
     then, so a part of the catalogue out of stock, or launched since, changes nothing. Periods
     already taken for an outage are left out of it; once all of them are (four weeks, or three
     months, of collapse), there is no usual left to compare with and the collapse is read as the
-    demand it then is.
+    demand it then is. ``rows``: only these series make the panel (default: all).
     """
-    n, d = units.shape
+    picked = np.arange(units.shape[0]) if rows is None else np.asarray(rows, dtype=np.intp)
+    n, d = len(picked), units.shape[1]
     lags = OUTAGE_LAGS.get(freq, ())
     out = np.zeros(d, dtype=bool)
     if not lags or d <= max(lags) or n == 0:
@@ -86,14 +90,15 @@ def shop_outages(
     now = np.zeros(d)
     then = np.zeros((len(lags), d))
     for lo in range(0, n, OUTAGE_BLOCK):
-        u = np.asarray(units[lo : lo + OUTAGE_BLOCK], np.float64)
+        block = picked[lo : lo + OUTAGE_BLOCK]
+        u = np.asarray(units[block], np.float64)
         u = np.where(u > 0, u, 0.0)  # returns and missing values (NaN) sold nothing
         if in_stock is None:
             now += u.sum(axis=0)
             for j, k in enumerate(lags):
                 then[j, k:] += u[:, :-k].sum(axis=0)
             continue
-        seen = (np.asarray(in_stock[lo : lo + OUTAGE_BLOCK]) >= min_in_stock).astype(np.float64)
+        seen = (np.asarray(in_stock[block]) >= min_in_stock).astype(np.float64)
         u *= seen  # sales of periods in stock
         now += u.sum(axis=0)
         for j, k in enumerate(lags):  # sold then, by the series in stock now as well

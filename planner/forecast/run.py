@@ -149,9 +149,10 @@ def forecast_history(
         fallback=method == "auto",
         cleaning=cleaning,
     )
-    model.fit(history.units, history.in_stock, start=history.start, freq="D")
+    in_stock = place_outages(history, cleaning)
+    model.fit(history.units, in_stock, start=history.start, freq="D")
     scales = held_out_scales(
-        history.units, history.in_stock, start=history.start, freq="D",
+        history.units, in_stock, start=history.start, freq="D",
         make=lambda: model.clone(), cleaning=cleaning, levels=LEVELS,
     )  # fmt: skip
     mean = model.predict(horizon)
@@ -177,6 +178,25 @@ def forecast_history(
         growth=model.growth_ * scale**2,
         ratios=by_band / scale[:, None],
     )
+
+
+def place_outages(history: DailyHistory, cleaning: Cleaning) -> NDArray[np.floating]:
+    """The history's in-stock fractions with each warehouse's outages censored: days all its
+    series together sold next to nothing while in stock (``shop_outages``). An FBM warehouse
+    whose listings a vacation setting made inactive sells nothing while FBA sells on, which
+    the whole account's total would not show. A copy only where there is such a day."""
+    in_stock = history.in_stock
+    places: dict[str, list[int]] = {}
+    for i, key in enumerate(history.keys):
+        places.setdefault(key.warehouse, []).append(i)
+    out: NDArray[np.floating] | None = None
+    for rows in places.values():
+        index = np.asarray(rows, dtype=np.intp)
+        days = shop_outages(history.units, in_stock, "D", cleaning.min_in_stock, rows=index)
+        if days.any():
+            out = np.array(in_stock, copy=True) if out is None else out
+            out[np.ix_(index, np.flatnonzero(days))] = 0.0
+    return in_stock if out is None else out
 
 
 def empty_forecast(start: date, horizon: int) -> ForecastResult:
