@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from planner.forecast.auto import AutoForecaster
-from planner.forecast.history import OUTAGE_LAGS, shop_outages
+from planner.forecast.history import shop_outages
 from planner.forecast.panel import forecast_panel
 
 START = date(2024, 1, 1)  # a Monday
@@ -48,16 +48,23 @@ def test_a_real_fall_in_sales_is_demand() -> None:
     sales = _shop()
     sales[:, -60:] *= 0.3  # sales fell to 30 %: real (a competitor, a season's end)
     assert not shop_outages(sales, None, "D").any()
-    # A collapse that lasts is an outage for as long as there is a usual to compare with,
-    # four weeks of days, then the demand it is.
-    gone = _shop()
-    gone[:, -70:] = 0.0
-    out = np.flatnonzero(shop_outages(gone, None, "D"))
-    assert out.tolist() == list(
-        range(gone.shape[1] - 70, gone.shape[1] - 70 + max(OUTAGE_LAGS["D"]))
-    )
-    forecast = AutoForecaster(horizon=28).fit(gone, start=START, freq="D").predict(28)
+    # A costume shop after Halloween: sales fall to 2 % overnight and stay there. Its first
+    # weeks look like an outage, but sales never come back: demand, and the forecast follows.
+    season_over = _shop()
+    season_over[:, -70:] = np.random.default_rng(1).poisson(0.02 * season_over[:, -70:])
+    assert not shop_outages(season_over, None, "D").any()
+    forecast = AutoForecaster(horizon=28).fit(season_over, start=START, freq="D").predict(28)
     assert forecast.sum() < 0.1 * _shop()[:, -28:].sum()
+
+
+def test_an_outage_still_going_on_is_read_as_one_once_sales_come_back() -> None:
+    sales = _shop()
+    sales[:, -12:] = 0.0  # nothing sold for 12 days, up to yesterday
+    assert not shop_outages(sales, None, "D").any()  # a vacation, or the season's end?
+    back = _shop(days=800)
+    back[:, -22:-10] = 0.0  # ten days later sales are back
+    out = np.flatnonzero(shop_outages(back, None, "D"))
+    assert out.tolist() == list(range(800 - 22, 800 - 10))
 
 
 def test_a_small_shops_quiet_days_and_a_business_closed_at_weekends_are_not_outages() -> None:

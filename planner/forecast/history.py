@@ -62,6 +62,9 @@ DEFAULT_CLEANING = Cleaning()
 OUTAGE_SHARE = 0.05
 OUTAGE_MIN_UNITS = 20.0
 OUTAGE_LAGS = {"D": (7, 14, 21, 28), "W": (1, 2, 3, 4), "M": (1, 2, 3)}
+# ... and only once sales come back to this share of the usual before it, within as many
+# periods as the comparison reaches back: an outage ends; a season's end does not.
+OUTAGE_RECOVERED = 0.5
 OUTAGE_BLOCK = 8192  # rows summed at a time (memory stays flat on 100,000 series)
 
 
@@ -77,9 +80,12 @@ def shop_outages(
 
     "Usual" is the median over ``OUTAGE_LAGS`` of what the series in stock both then and now sold
     then, so a part of the catalogue out of stock, or launched since, changes nothing. Periods
-    already taken for an outage are left out of it; once all of them are (four weeks, or three
-    months, of collapse), there is no usual left to compare with and the collapse is read as the
-    demand it then is. ``rows``: only these series make the panel (default: all).
+    already taken for an outage are left out of it. And an outage ends: a run of such periods
+    counts only when sales come back to ``OUTAGE_RECOVERED`` of the usual before it within the
+    comparison's reach (four weeks, three months). A collapse that lasts (a season's end, a
+    range dropped) is demand, and so is one still going on at the end of the history: the
+    forecast follows it until sales come back, and reads it as an outage from then on.
+    ``rows``: only these series make the panel (default: all).
     """
     picked = np.arange(units.shape[0]) if rows is None else np.asarray(rows, dtype=np.intp)
     n, d = len(picked), units.shape[1]
@@ -104,12 +110,29 @@ def shop_outages(
         for j, k in enumerate(lags):  # sold then, by the series in stock now as well
             then[j, k:] += np.einsum("ij,ij->j", u[:, :-k], seen[:, k:])
     # In time order: a period already taken for an outage is no reference for a later one.
+    usual = np.zeros(d)
     for t in range(max(lags), d):
         refs = [then[j, t] for j, k in enumerate(lags) if not out[t - k]]
         if refs:
-            usual = float(np.median(refs))
-            out[t] = usual >= OUTAGE_MIN_UNITS and now[t] < OUTAGE_SHARE * usual
+            usual[t] = float(np.median(refs))
+            out[t] = usual[t] >= OUTAGE_MIN_UNITS and now[t] < OUTAGE_SHARE * usual[t]
+    # An outage ends: sales come back. A collapse they do not come back from within the
+    # comparison's reach (a season's end, a range dropped, or an outage still going on) is
+    # demand, and is read as such.
+    flagged = np.flatnonzero(out)
+    for first, last in _runs(flagged) if len(flagged) else []:
+        after = now[last + 1 : last + 1 + max(lags)]
+        if not (after >= OUTAGE_RECOVERED * usual[first]).any():
+            out[first : last + 1] = False
     return out
+
+
+def _runs(index: NDArray[np.intp]) -> list[tuple[int, int]]:
+    """(first, last) of each run of consecutive integers in a sorted, non-empty index."""
+    breaks = np.flatnonzero(np.diff(index) > 1)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [len(index) - 1]])
+    return [(int(index[a]), int(index[b])) for a, b in zip(starts, ends, strict=True)]
 
 
 @dataclass(frozen=True, slots=True)
