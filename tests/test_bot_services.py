@@ -179,3 +179,33 @@ def test_a_transfer_row_becomes_one_placed_transfer_order(store: SqlUnitOfWork) 
     )
     with pytest.raises(NotFound, match="no transfer to make"):
         create_transfer(lambda: store, plan_id=plan.id, key="TO:TEA-Z:FBA-US:IP-MAIN", actor="ann")
+
+
+def test_the_digest_says_when_a_warehouse_stops_selling_while_its_stock_sits(
+    store: SqlUnitOfWork,
+) -> None:
+    """Vacation settings make FBM listings inactive while FBA sells on (docs/amazon-behaviours.md):
+    the FBM warehouse sells nothing, its stock untouched, and nothing else would say so."""
+    import numpy as np
+
+    from planner.domain.series import SeriesKey
+    from planner.ports.history import SeriesHistory
+
+    days, skus = 70, [f"TEA-{c}" for c in "ABCDE"]
+    with store:
+        store.warehouses.add(Warehouse("FBM-US", "Own shipping", WarehouseKind.FBM))
+        store.variants.add_many([Variant(s, title=s, vendor="Acme", cost=2.0) for s in skus[1:]])
+        keys = [SeriesKey(s, w) for w in ("FBA-US", "FBM-US") for s in skus]
+        units = np.random.default_rng(4).poisson(8.0, (10, days)).astype(np.float32)
+        units[5:, -4:] = 0.0  # FBM: the last 4 days, nothing
+        start = TODAY - timedelta(days=days)
+        store.history.save(SeriesHistory(keys, start, units, np.ones_like(units)))
+        store.commit()
+    notes = send_digest(
+        lambda: store, RecordingNotifier(), today=TODAY, options=PlanningOptions()
+    ).summary.notes
+    stopped = [n for n in notes if "sold next to nothing" in n]
+    since = TODAY - timedelta(days=4)
+    assert len(stopped) == 1, notes
+    assert stopped[0].startswith(f"FBM-US has sold next to nothing since {since} (4 days")
+    assert "vacation settings" in stopped[0]

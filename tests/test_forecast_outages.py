@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from planner.forecast.auto import AutoForecaster
-from planner.forecast.history import shop_outages
+from planner.forecast.history import sales_stopped, shop_outages
 from planner.forecast.panel import forecast_panel
 
 START = date(2024, 1, 1)  # a Monday
@@ -61,6 +61,10 @@ def test_an_outage_still_going_on_is_read_as_one_once_sales_come_back() -> None:
     sales = _shop()
     sales[:, -12:] = 0.0  # nothing sold for 12 days, up to yesterday
     assert not shop_outages(sales, None, "D").any()  # a vacation, or the season's end?
+    days, usual = sales_stopped(sales, None, "D")  # the digest says so meanwhile
+    before = sales[:, -40:-12].sum(axis=0).mean()  # what the shop sold a day before
+    assert days == 12 and 0.7 * before < usual < 1.3 * before
+    assert sales_stopped(_shop(), None, "D") == (0, 0.0)
     back = _shop(days=800)
     back[:, -22:-10] = 0.0  # ten days later sales are back
     out = np.flatnonzero(shop_outages(back, None, "D"))

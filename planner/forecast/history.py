@@ -84,16 +84,51 @@ def shop_outages(
     counts only when sales come back to ``OUTAGE_RECOVERED`` of the usual before it within the
     comparison's reach (four weeks, three months). A collapse that lasts (a season's end, a
     range dropped) is demand, and so is one still going on at the end of the history: the
-    forecast follows it until sales come back, and reads it as an outage from then on.
-    ``rows``: only these series make the panel (default: all).
+    forecast follows it until sales come back, and reads it as an outage from then on
+    (``sales_stopped`` tells of one going on). ``rows``: only these series make the panel
+    (default: all).
     """
+    out, usual, now = _collapses(units, in_stock, freq, min_in_stock, rows)
+    reach = max(OUTAGE_LAGS.get(freq, (1,)))
+    flagged = np.flatnonzero(out)
+    for first, last in _runs(flagged) if len(flagged) else []:
+        after = now[last + 1 : last + 1 + reach]
+        if not (after >= OUTAGE_RECOVERED * usual[first]).any():
+            out[first : last + 1] = False
+    return out
+
+
+def sales_stopped(
+    units: NDArray[np.floating],
+    in_stock: NDArray[np.floating] | None,
+    freq: str,
+    min_in_stock: float = 0.05,
+    rows: NDArray[np.intp] | None = None,
+) -> tuple[int, float]:
+    """How many periods, up to the last, the panel has sold under ``OUTAGE_SHARE`` of its
+    usual while in stock (0: it sells as usual), and that usual per period: an outage going on,
+    or a collapse, that ``shop_outages`` cannot yet tell apart."""
+    out, usual, _ = _collapses(units, in_stock, freq, min_in_stock, rows)
+    run = len(out) - int(np.flatnonzero(~out)[-1]) - 1 if (~out).any() else len(out)
+    return run, float(usual[len(out) - run]) if run else 0.0
+
+
+def _collapses(
+    units: NDArray[np.floating],
+    in_stock: NDArray[np.floating] | None,
+    freq: str,
+    min_in_stock: float,
+    rows: NDArray[np.intp] | None,
+) -> tuple[BoolArray, FloatArray, FloatArray]:
+    """Periods the panel sold under ``OUTAGE_SHARE`` of its usual while in stock (whether or
+    not sales came back), the usual and the panel's in-stock sales per period."""
     picked = np.arange(units.shape[0]) if rows is None else np.asarray(rows, dtype=np.intp)
     n, d = len(picked), units.shape[1]
     lags = OUTAGE_LAGS.get(freq, ())
     out = np.zeros(d, dtype=bool)
+    usual, now = np.zeros(d), np.zeros(d)
     if not lags or d <= max(lags) or n == 0:
-        return out
-    now = np.zeros(d)
+        return out, usual, now
     then = np.zeros((len(lags), d))
     for lo in range(0, n, OUTAGE_BLOCK):
         block = picked[lo : lo + OUTAGE_BLOCK]
@@ -109,22 +144,13 @@ def shop_outages(
         now += u.sum(axis=0)
         for j, k in enumerate(lags):  # sold then, by the series in stock now as well
             then[j, k:] += np.einsum("ij,ij->j", u[:, :-k], seen[:, k:])
-    # In time order: a period already taken for an outage is no reference for a later one.
-    usual = np.zeros(d)
+    # In time order: a period already taken for a collapse is no reference for a later one.
     for t in range(max(lags), d):
         refs = [then[j, t] for j, k in enumerate(lags) if not out[t - k]]
         if refs:
             usual[t] = float(np.median(refs))
             out[t] = usual[t] >= OUTAGE_MIN_UNITS and now[t] < OUTAGE_SHARE * usual[t]
-    # An outage ends: sales come back. A collapse they do not come back from within the
-    # comparison's reach (a season's end, a range dropped, or an outage still going on) is
-    # demand, and is read as such.
-    flagged = np.flatnonzero(out)
-    for first, last in _runs(flagged) if len(flagged) else []:
-        after = now[last + 1 : last + 1 + max(lags)]
-        if not (after >= OUTAGE_RECOVERED * usual[first]).any():
-            out[first : last + 1] = False
-    return out
+    return out, usual, now
 
 
 def _runs(index: NDArray[np.intp]) -> list[tuple[int, int]]:

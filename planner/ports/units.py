@@ -93,9 +93,11 @@ class ApproveWork(ReviewWork, Protocol):
 
 
 class DigestWork(Transaction, Protocol):
-    """The daily digest: the plan, orders and sync health read; the sending noted in audit."""
+    """The daily digest: the plan, orders, sync health and recent sales read; the sending noted
+    in audit."""
 
     plans: PlanRepository
+    history: HistoryRepository
     warehouses: WarehouseRepository
     connections: ConnectionRepository
     orders: OrderRepository

@@ -12,10 +12,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
+
 from planner.domain.activity import AuditEntry
 from planner.domain.orders import OrderKind, OrderStatus, StockOrder
 from planner.domain.plan import Plan, Recommendation
 from planner.domain.warehouses import Connection, Warehouse, WarehouseKind
+from planner.forecast.history import OUTAGE_SHARE, sales_stopped
 from planner.ports import (
     DigestSummary,
     DigestWork,
@@ -31,6 +34,10 @@ from planner.ports.charts import CoverLine
 from planner.services.plan_inputs import PlanningOptions
 
 DIGEST_ACTION = "digest.send"
+# Days a warehouse sold next to nothing while in stock before the digest says so, and the days
+# of history read for its usual (the same weekdays 1-4 weeks back, and room to spare).
+STOPPED_DAYS = 2
+STOPPED_READ_DAYS = 63
 RISK_DAYS = 14  # a stockout within this many days is a risk worth a line in the digest
 COVER_ROWS = 15  # rows in the digest's stock-cover chart
 RECEIVED_LOOKBACK_DAYS = 7  # first digest only: FBA shipments received in the last week
@@ -149,10 +156,37 @@ def build_digest(
         overstock=tuple(overstock(recs)),
         sync=tuple(sync_health(uow.sync_state.list(), connections.values())),
         review_sheet=review_sheet,
-        notes=tuple(notes),
+        notes=(*notes, *stopped_selling(uow)),
         currency=plan.currency if plan else options.currency,
         cover=tuple(cover_lines(recs)),
     )
+
+
+def stopped_selling(uow: DigestWork) -> list[str]:
+    """A line per warehouse that has sold next to nothing for ``STOPPED_DAYS`` or more, up to
+    the last synced day, while in stock (``planner.forecast.history.sales_stopped``): inactive
+    or suppressed listings, or an account on hold, which stock records do not show."""
+    last = uow.history.last_day()
+    if last is None:
+        return []
+    history = uow.history.read(last - timedelta(days=STOPPED_READ_DAYS - 1), last)
+    places: dict[str, list[int]] = defaultdict(list)
+    for i, key in enumerate(history.keys):
+        places[key.warehouse].append(i)
+    lines = []
+    for warehouse, rows in sorted(places.items()):
+        days, usual = sales_stopped(
+            history.units, history.in_stock, "D", rows=np.asarray(rows, dtype=np.intp)
+        )
+        if days >= STOPPED_DAYS:
+            since = last - timedelta(days=days - 1)
+            lines.append(
+                f"{warehouse} has sold next to nothing since {since:%Y-%m-%d} ({days} days, under "
+                f"{OUTAGE_SHARE * 100:.0f} % of its usual {usual:,.0f} units a day) while in "
+                "stock: are its listings inactive (vacation settings), suppressed, or the account "
+                "on hold? The forecast reads these days as demand until sales come back"
+            )
+    return lines
 
 
 def _plain(plan: Plan | None, warehouses: dict[str, Warehouse]) -> list[Recommendation]:
