@@ -182,10 +182,13 @@ def stopped_selling(uow: DigestWork) -> list[str]:
             since = last - timedelta(days=days - 1)
             lines.append(
                 f"{warehouse} has sold next to nothing since {since:%Y-%m-%d} ({days} days, under "
-                f"{OUTAGE_SHARE * 100:.0f} % of its usual {usual:,.0f} units a day) while in "
-                "stock: are its listings inactive (vacation settings), suppressed, or the account "
-                "on hold? The forecast reads these days as demand until sales come back"
+                f"{OUTAGE_SHARE * 100:.0f} % of its usual {usual:,.0f} units a day) while in stock"
             )
+    if lines:  # one hint for them all (a suspended account stops every warehouse at once)
+        lines.append(
+            "Are those listings inactive (vacation settings), suppressed, or the account on "
+            "hold? The forecast reads such days as demand until sales come back"
+        )
     return lines
 
 
