@@ -1,6 +1,6 @@
 """Forecast engine benchmark: auto selection and a 365-day forecast over many daily series.
 
-    python bench/engine.py --series 10000 --days 730 [--json] [--compare]
+    python bench/engine.py --series 10000 --days 730 [--json] [--compare] [--outage DAYS]
     python bench/engine.py --store --series 100000 [--database FILE] [--json]
 
 Times ``forecast_history`` (clean, backtest every method, select per series, fit, forecast 365
@@ -134,16 +134,28 @@ def main() -> int:
     parser.add_argument(
         "--compare-series", type=int, default=2000, help="series statsforecast runs on"
     )
+    parser.add_argument(
+        "--outage",
+        type=int,
+        default=0,
+        help="days the first warehouse sells nothing while in stock, ending 3 weeks before the "
+        "end (an outage planning reads as one: the in-stock copy it costs is timed too)",
+    )
     parser.add_argument("--store", action="store_true", help="time plan_and_save on a store")
     parser.add_argument("--database", help="--store: SQLite file to build or reuse")
     args = parser.parse_args()
     if args.series < 1 or args.days < 1:
         parser.error("--series and --days must be at least 1")
+    if not 0 <= args.outage <= args.days - 21 - 28:
+        parser.error("--outage must be between 0 and --days - 49 (28 days of sales before it)")
     if args.store:
         return print_report(store_report(args), as_json=args.json)
 
     t0 = time.perf_counter()
     history = make_history(args.series, args.days, args.seed)
+    if args.outage:
+        first = [i for i, k in enumerate(history.keys) if k.warehouse == "WH-0"]
+        history.units[first, args.days - 21 - args.outage : args.days - 21] = 0.0
     generate = time.perf_counter() - t0
     # The libraries planner imports on first use (scikit-learn for the GBM, scipy for quantiles):
     # a once-per-process cost, timed apart so forecast_seconds is the work that grows with series.
@@ -159,6 +171,7 @@ def main() -> int:
     report: dict[str, object] = {
         "series": args.series,
         "days": args.days,
+        "outage_days": args.outage,
         "horizon": HORIZON,
         "generate_seconds": round(generate, 2),
         "import_seconds": round(imports, 2),

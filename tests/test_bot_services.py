@@ -181,11 +181,14 @@ def test_a_transfer_row_becomes_one_placed_transfer_order(store: SqlUnitOfWork) 
         create_transfer(lambda: store, plan_id=plan.id, key="TO:TEA-Z:FBA-US:IP-MAIN", actor="ann")
 
 
+@pytest.mark.parametrize("whole_account", [False, True])
 def test_the_digest_says_when_a_warehouse_stops_selling_while_its_stock_sits(
-    store: SqlUnitOfWork,
+    store: SqlUnitOfWork, whole_account: bool
 ) -> None:
     """Vacation settings make FBM listings inactive while FBA sells on (docs/amazon-behaviours.md):
-    the FBM warehouse sells nothing, its stock untouched, and nothing else would say so."""
+    the FBM warehouse sells nothing, its stock untouched, and nothing else would say so. A
+    suspended account stops both; days without a sale store nothing, so how far sales are
+    synced comes from the orders sync, not from the last day anything sold."""
     import numpy as np
 
     from planner.domain.series import SeriesKey
@@ -193,19 +196,25 @@ def test_the_digest_says_when_a_warehouse_stops_selling_while_its_stock_sits(
 
     days, skus = 70, [f"TEA-{c}" for c in "ABCDE"]
     with store:
-        store.warehouses.add(Warehouse("FBM-US", "Own shipping", WarehouseKind.FBM))
+        store.warehouses.add(
+            Warehouse("FBM-US", "Own shipping", WarehouseKind.FBM, connection="amazon-na",
+                      marketplace_id=US)
+        )  # fmt: skip
         store.variants.add_many([Variant(s, title=s, vendor="Acme", cost=2.0) for s in skus[1:]])
         keys = [SeriesKey(s, w) for w in ("FBA-US", "FBM-US") for s in skus]
         units = np.random.default_rng(4).poisson(8.0, (10, days)).astype(np.float32)
-        units[5:, -4:] = 0.0  # FBM: the last 4 days, nothing
+        units[0 if whole_account else 5 :, -4:] = 0.0  # the last 4 days, nothing
         start = TODAY - timedelta(days=days)
         store.history.save(SeriesHistory(keys, start, units, np.ones_like(units)))
+        synced = datetime(TODAY.year, TODAY.month, TODAY.day, 5, tzinfo=UTC)
+        store.sync_state.succeeded("amazon-na", "orders", at=synced, watermark=synced, details={})
         store.commit()
     notes = send_digest(
         lambda: store, RecordingNotifier(), today=TODAY, options=PlanningOptions()
     ).summary.notes
     stopped = [n for n in notes if "sold next to nothing" in n]
     since = TODAY - timedelta(days=4)
-    assert len(stopped) == 1, notes  # FBA-US sells on: not named
-    assert stopped[0].startswith(f"FBM-US has sold next to nothing since {since} (4 days")
-    assert notes[notes.index(stopped[0]) + 1].startswith("Are those listings inactive (vacation")
+    named = ["FBA-US", "FBM-US"] if whole_account else ["FBM-US"]  # else FBA-US sells on
+    assert [n.split(" ")[0] for n in stopped] == named, notes
+    assert all(f"since {since} (4 days" in n for n in stopped)
+    assert notes[notes.index(stopped[-1]) + 1].startswith("Are those listings inactive (vacation")

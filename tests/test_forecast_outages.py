@@ -57,6 +57,18 @@ def test_a_real_fall_in_sales_is_demand() -> None:
     assert forecast.sum() < 0.1 * _shop()[:, -28:].sum()
 
 
+def test_a_shop_shut_for_longer_than_the_comparison_reaches_is_demand_all_through() -> None:
+    """Five weeks of nothing, then sales as before: a closed season looks the same as a long
+    outage, so none of it is censored (not the first four weeks and the rest zero demand)."""
+    for weeks, censored in ((3, 21), (5, 0)):
+        sales = _shop()
+        sales[:, 400 : 400 + 7 * weeks] = 0.0
+        assert int(shop_outages(sales, None, "D").sum()) == censored
+    going_on = _shop()
+    going_on[:, -35:] = 0.0  # the digest keeps saying so however long it lasts
+    assert sales_stopped(going_on, None, "D")[0] == 35
+
+
 def test_an_outage_still_going_on_is_read_as_one_once_sales_come_back() -> None:
     sales = _shop()
     sales[:, -12:] = 0.0  # nothing sold for 12 days, up to yesterday

@@ -62,8 +62,8 @@ DEFAULT_CLEANING = Cleaning()
 OUTAGE_SHARE = 0.05
 OUTAGE_MIN_UNITS = 20.0
 OUTAGE_LAGS = {"D": (7, 14, 21, 28), "W": (1, 2, 3, 4), "M": (1, 2, 3)}
-# ... and only once sales come back to this share of the usual before it, within as many
-# periods as the comparison reaches back: an outage ends; a season's end does not.
+# ... and only if it ends within as many periods as the comparison reaches back, sales back to
+# this share of the usual before it: an outage ends; a season's end, or a closed season, does not.
 OUTAGE_RECOVERED = 0.5
 OUTAGE_BLOCK = 8192  # rows summed at a time (memory stays flat on 100,000 series)
 
@@ -81,10 +81,11 @@ def shop_outages(
     "Usual" is the median over ``OUTAGE_LAGS`` of what the series in stock both then and now sold
     then, so a part of the catalogue out of stock, or launched since, changes nothing. Periods
     already taken for an outage are left out of it. And an outage ends: a run of such periods
-    counts only when sales come back to ``OUTAGE_RECOVERED`` of the usual before it within the
-    comparison's reach (four weeks, three months). A collapse that lasts (a season's end, a
-    range dropped) is demand, and so is one still going on at the end of the history: the
-    forecast follows it until sales come back, and reads it as an outage from then on
+    counts only when it is shorter than the comparison reaches back (four weeks, three months)
+    and sales come back to ``OUTAGE_RECOVERED`` of the usual before it within as long. A
+    collapse that lasts (a season's end, a range dropped, a shop closed for a season: a long
+    outage looks the same) is demand, and so is one still going on at the end of the history:
+    the forecast follows it until sales come back, and reads it as an outage from then on
     (``sales_stopped`` tells of one going on). ``rows``: only these series make the panel
     (default: all).
     """
@@ -93,7 +94,8 @@ def shop_outages(
     flagged = np.flatnonzero(out)
     for first, last in _runs(flagged) if len(flagged) else []:
         after = now[last + 1 : last + 1 + reach]
-        if not (after >= OUTAGE_RECOVERED * usual[first]).any():
+        ended = (after >= OUTAGE_RECOVERED * usual[first]).any()
+        if last - first + 1 >= reach or not ended:
             out[first : last + 1] = False
     return out
 
@@ -144,12 +146,13 @@ def _collapses(
         now += u.sum(axis=0)
         for j, k in enumerate(lags):  # sold then, by the series in stock now as well
             then[j, k:] += np.einsum("ij,ij->j", u[:, :-k], seen[:, k:])
-    # In time order: a period already taken for a collapse is no reference for a later one.
+    # In time order: a period already taken for a collapse is no reference for a later one; once
+    # every reference is (a collapse as long as the comparison reaches back), the usual before
+    # it stands.
     for t in range(max(lags), d):
         refs = [then[j, t] for j, k in enumerate(lags) if not out[t - k]]
-        if refs:
-            usual[t] = float(np.median(refs))
-            out[t] = usual[t] >= OUTAGE_MIN_UNITS and now[t] < OUTAGE_SHARE * usual[t]
+        usual[t] = float(np.median(refs)) if refs else usual[t - 1]
+        out[t] = usual[t] >= OUTAGE_MIN_UNITS and now[t] < OUTAGE_SHARE * usual[t]
     return out, usual, now
 
 

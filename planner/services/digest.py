@@ -38,6 +38,7 @@ DIGEST_ACTION = "digest.send"
 # of history read for its usual (the same weekdays 1-4 weeks back, and room to spare).
 STOPPED_DAYS = 2
 STOPPED_READ_DAYS = 63
+ORDERS_STEP = "orders"  # the sync step whose watermark says how far sales are synced
 RISK_DAYS = 14  # a stockout within this many days is a risk worth a line in the digest
 COVER_ROWS = 15  # rows in the digest's stock-cover chart
 RECEIVED_LOOKBACK_DAYS = 7  # first digest only: FBA shipments received in the last week
@@ -164,22 +165,37 @@ def build_digest(
 
 def stopped_selling(uow: DigestWork) -> list[str]:
     """A line per warehouse that has sold next to nothing for ``STOPPED_DAYS`` or more, up to
-    the last synced day, while in stock (``planner.forecast.history.sales_stopped``): inactive
-    or suppressed listings, or an account on hold, which stock records do not show."""
-    last = uow.history.last_day()
-    if last is None:
+    the last day its sales are synced, while in stock (``planner.forecast.history.
+    sales_stopped``): inactive or suppressed listings, or an account on hold, which stock
+    records do not show. An Amazon warehouse's sales are synced to the day before its
+    connection's last orders sync (days without a sale store nothing, so the last day sold
+    would hide a whole account that stopped); any other's to the last day anything sold."""
+    last_sale = uow.history.last_day()
+    if last_sale is None:
         return []
-    history = uow.history.read(last - timedelta(days=STOPPED_READ_DAYS - 1), last)
-    places: dict[str, list[int]] = defaultdict(list)
+    synced = {
+        s.connection: _aware(s.watermark).date() - timedelta(days=1)
+        for s in uow.sync_state.list()
+        if s.kind == ORDERS_STEP and s.watermark is not None
+    }
+    places = {w.code: w.connection for w in uow.warehouses.list()}
+    end = max([last_sale, *synced.values()])
+    history = uow.history.read(end - timedelta(days=STOPPED_READ_DAYS - 1), end)
+    rows: dict[str, list[int]] = defaultdict(list)
     for i, key in enumerate(history.keys):
-        places[key.warehouse].append(i)
+        rows[key.warehouse].append(i)
     lines = []
-    for warehouse, rows in sorted(places.items()):
+    for warehouse, mine in sorted(rows.items()):
+        upto = synced.get(places.get(warehouse) or "", last_sale)
+        cut = history.days - (end - upto).days  # this warehouse's synced days only
+        if cut <= 0:
+            continue
         days, usual = sales_stopped(
-            history.units, history.in_stock, "D", rows=np.asarray(rows, dtype=np.intp)
-        )
+            history.units[:, :cut], history.in_stock[:, :cut], "D",
+            rows=np.asarray(mine, dtype=np.intp),
+        )  # fmt: skip
         if days >= STOPPED_DAYS:
-            since = last - timedelta(days=days - 1)
+            since = upto - timedelta(days=days - 1)
             lines.append(
                 f"{warehouse} has sold next to nothing since {since:%Y-%m-%d} ({days} days, under "
                 f"{OUTAGE_SHARE * 100:.0f} % of its usual {usual:,.0f} units a day) while in stock"
