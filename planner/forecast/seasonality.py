@@ -2,7 +2,9 @@
 
 An index of 1.2 for Saturdays means Saturdays sell 20 % above the average day. Indices are
 estimated from observed (in-stock) periods only and shrunk towards 1 in proportion to the evidence
-(units sold), so short, sparse or noisy series get a flat profile rather than noise.
+(units sold), so short, sparse or noisy series get a flat profile rather than noise. A time-of-year
+index whose spread stands clear of its own noise is shrunk less (``_clear_share``): a small
+seller's strong season is a season, however few units it took.
 """
 
 from __future__ import annotations
@@ -21,6 +23,14 @@ WEEKLY_SHRINK = 60.0  # units of evidence at which the weekday profile counts ha
 YEARLY_SHRINK = 150.0  # same for the month-of-year profile (12 bins need more evidence; 52
 # weekly bins take 52/12 times as much)
 MAX_INDEX = 5.0
+# The evidence prior alone shrank a strong season of a small seller by a third: 2 years of weekly
+# sales of about 10 a week, swinging 80 % either way, got 58 % of their swing (YEARLY_SHRINK × 52/12
+# = 650 units counts half), and the next quarter's forecast came out 21 % low. An index now keeps
+# at least the share of its spread that its noise cannot explain (``_clear_share``). Tuning split,
+# 3 and 5 windows: MASE the same or lower on every set (pbs_tune 0.627 -> 0.624, retail 1.446 ->
+# 1.440, gasoline 0.987 -> 0.980), RMSE too (gasoline 0.311 -> 0.308) but the demo's (+0.0001);
+# the share alone, without the prior beneath it, cost PBS 12 % RMSE (its noise estimate, from
+# neighbouring months, carries part of the season).
 # A series that sells on nearly every in-stock day (ROBUST_SOLD of them or more) has its weekday
 # profile read week by week: each day over its week's mean, then a mean per weekday of those ratios
 # with the highest and lowest ROBUST_TRIM of the weeks left out, from at least ROBUST_WEEKS whole
@@ -95,11 +105,43 @@ def _one_hot(index: np.ndarray, size: int) -> FloatArray:
     return out
 
 
-def _shrink(raw: FloatArray, evidence: FloatArray, strength: float) -> FloatArray:
-    """Pull indices towards 1 by evidence / (evidence + strength), then renormalise to mean 1."""
-    s = (evidence / (evidence + strength))[:, None]
-    idx = 1.0 + s * (np.clip(raw, 0.0, MAX_INDEX) - 1.0)
+def _shrink(
+    raw: FloatArray, evidence: FloatArray, strength: float, noise: FloatArray | None = None
+) -> FloatArray:
+    """Pull indices towards 1 by evidence / (evidence + strength), or by the share of their
+    spread that stands clear of their ``noise`` (each bin's variance) where that is more; then
+    renormalise to mean 1."""
+    clipped = np.clip(raw, 0.0, MAX_INDEX)
+    s = evidence / (evidence + strength)
+    if noise is not None:
+        s = np.maximum(s, _clear_share(clipped, noise))
+    idx = 1.0 + s[:, None] * (clipped - 1.0)
     out: FloatArray = idx / np.maximum(idx.mean(axis=1, keepdims=True), 1e-9)
+    return out
+
+
+def _clear_share(index: FloatArray, noise: FloatArray) -> FloatArray:
+    """The share of the indices' spread across bins that their noise does not explain (method
+    of moments: the spread of pure noise over ``bins`` bins is about (bins - 1) × its variance,
+    averaged over the bins it is known for), 0 to 1; 0 where it is known for none."""
+    bins = index.shape[1]
+    spread = ((index - index.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
+    known = np.isfinite(noise)
+    mean = np.where(known, noise, 0.0).sum(axis=1) / np.maximum(known.sum(axis=1), 1)
+    expected = np.where(known.any(axis=1), (bins - 1) * mean, np.inf)
+    share = 1.0 - expected / np.maximum(spread, 1e-12)
+    out: FloatArray = np.where(np.isfinite(share), np.clip(share, 0.0, 1.0), 0.0)
+    return out
+
+
+def _unit_noise(v: FloatArray, w: FloatArray, lag: int) -> FloatArray:
+    """Each series' variance of one period's demand, from periods ``lag`` apart that were both
+    in stock (half their mean squared difference; a season between them only adds to it, so
+    the estimate errs towards more shrinkage). NaN with no such pair."""
+    both = w[:, lag:] * w[:, :-lag]
+    squares = (both * (v[:, lag:] - v[:, :-lag]) ** 2).sum(axis=1)
+    pairs = both.sum(axis=1)
+    out: FloatArray = np.where(pairs > 0, squares / np.maximum(2 * pairs, 1e-12), np.nan)
     return out
 
 
@@ -172,7 +214,11 @@ def _yearly_index(demand: Demand, start: date, freq: str) -> FloatArray:
     level = _year_level(wv, w, period)
     t = np.arange(d)
     slot = np.floor(year_phase(start, freq, t) * (bins / 12.0)).astype(np.int64) % bins
+    # One period's variance (same weekday a week apart for days): each bin's ratio varies by it
+    # times the periods in the bin over the square of their level.
+    unit = _unit_noise(v, w, 7 if freq == "D" else 1)
     raw = np.ones((n, bins))
+    noise = np.full((n, bins), np.nan)
     covered = np.zeros(n)
     for m in range(bins):
         cols = slot == m
@@ -182,12 +228,15 @@ def _yearly_index(demand: Demand, start: date, freq: str) -> FloatArray:
         den = (w[:, cols] * level[:, cols]).sum(axis=1)
         ok = den > 1e-9
         raw[:, m] = np.where(ok, num / np.maximum(den, 1e-12), 1.0)
+        spread = unit * w[:, cols].sum(axis=1) / np.maximum(den, 1e-12) ** 2
+        noise[:, m] = np.where(ok, spread, np.nan)
         covered += ok
     if bins > 12:
         before, same, after = WEEK_KERNEL
         raw = before * np.roll(raw, 1, axis=1) + same * raw + after * np.roll(raw, -1, axis=1)
+        noise = noise * (before**2 + same**2 + after**2)  # the average of 3 bins varies less
     evidence = wv.sum(axis=1) * (covered / bins)
-    return _shrink(raw, evidence, YEARLY_SHRINK * bins / 12.0)
+    return _shrink(raw, evidence, YEARLY_SHRINK * bins / 12.0, noise)
 
 
 def _year_level(wv: FloatArray, w: FloatArray, period: int) -> FloatArray:
