@@ -69,11 +69,11 @@ def test_a_series_too_sparse_to_rank_methods_gets_the_robust_combination() -> No
 
 
 def test_weekly_backtests_span_a_year_and_forecast_the_season_better() -> None:
-    # 120 weekly series, three years, a weak yearly season (10 a week, 30 % either way) with its
+    # 400 weekly series, three years, a weak yearly season (10 a week, 30 % either way) with its
     # peak in a different week each: a quarter of backtest windows cannot rank it.
     rng = np.random.default_rng(0)
     weeks = 3 * 52
-    phase = rng.uniform(0, 2 * np.pi, 120)[:, None]
+    phase = rng.uniform(0, 2 * np.pi, 400)[:, None]
 
     def season(t: np.ndarray) -> np.ndarray:
         return 10 * (1 + 0.3 * np.sin(2 * np.pi * t / 52 + phase))
@@ -87,7 +87,9 @@ def test_weekly_backtests_span_a_year_and_forecast_the_season_better() -> None:
 
     yearly = AutoForecaster(horizon=13)
     quarters = AutoForecaster(horizon=13, windows=3)
-    assert error(yearly) < 0.95 * error(quarters)  # 1.20 against 1.32 when written
+    # 0.93 of the error when written; 0.89-0.97 over seeds 0-5 (and before the season's clear
+    # share)
+    assert error(yearly) < 0.98 * error(quarters)
     assert yearly.origins_[-1] + 13 - yearly.origins_[0] >= 52  # the test windows see a year
     daily = AutoForecaster(horizon=28).fit(y[:2], start=START, freq="D")
     assert len(daily.origins_) == 3
@@ -103,6 +105,18 @@ def test_auto_forecasts_a_small_sellers_season_from_two_years_of_weeks() -> None
     truth = rate[:, weeks:]
     # 0.26 of demand when the season was shrunk by units sold alone; 0.15 when written.
     assert np.abs(forecast - truth).sum() / truth.sum() < 0.2
+
+
+def test_a_level_that_fell_within_the_one_year_seen_is_not_taken_for_a_season() -> None:
+    # A year of weeks: 30 a week until half a year ago, 10 a week since. Read as a season, the
+    # first half-year would come back next year; a year alone cannot tell the two apart.
+    rng = np.random.default_rng(5)
+    weeks, ahead = 52, 13
+    rate = np.where(np.arange(weeks + ahead) >= weeks - 26, 10.0, 30.0)
+    y = rng.poisson(rate[:weeks], (60, weeks)).astype(np.float64)
+    forecast = AutoForecaster(horizon=ahead).fit(y, start=START, freq="W").predict(ahead)
+    # 1.22 times what came when written; 1.47 when the clear share counted on a year alone.
+    assert forecast.sum() / (rate[weeks:].sum() * len(y)) < 1.35
 
 
 def test_unknown_method_names_are_rejected() -> None:

@@ -184,10 +184,11 @@ def test_a_small_sellers_strong_season_keeps_its_swing() -> None:
     truth = rate[:, weeks:]
     # Shrunk by units sold alone, the swing was cut by 40 % and the error was 0.27 of demand.
     assert np.abs(forecast - truth).sum() / truth.sum() < 0.2
-    # A seller as small with no season is not given one by its noise.
-    flat = rng.poisson(20, size=(60, weeks)).astype(float)
+    # A smaller seller with no season is not given one by its noise: 2 a week, whose weekly
+    # bins left unshrunk swing 3.5-fold over the year (1.3-fold when written).
+    flat = rng.poisson(2, size=(60, weeks)).astype(float)
     year = YearlyProfile().fit(flat, start=MONDAY, freq="W").predict(52)
-    assert np.median(year.max(axis=1) / year.min(axis=1)) < 1.5
+    assert np.median(year.max(axis=1) / year.min(axis=1)) < 1.6
 
 
 def test_weekly_data_gets_its_holiday_week_not_a_month_of_it() -> None:
