@@ -119,6 +119,34 @@ def test_a_level_that_fell_within_the_one_year_seen_is_not_taken_for_a_season() 
     assert forecast.sum() / (rate[weeks:].sum() * len(y)) < 1.35
 
 
+def test_daily_methods_are_also_scored_on_the_same_days_a_year_before() -> None:
+    # Two years of days to 31 October; November and December sell 2.5 times the rest of the
+    # year. The last 84 days (the backtest's windows) hold no season, so there a method that
+    # knows it looks no better than one that does not.
+    rng = np.random.default_rng(0)
+    first = date(2024, 11, 1)
+    days, ahead = 730, 28
+    peak = [
+        2.5 if (first + timedelta(days=k)).month in (11, 12) else 1.0 for k in range(days + ahead)
+    ]
+    rate = rng.uniform(1, 4, 60)[:, None] * np.array(peak)[None, :]
+    y = rng.poisson(rate[:, :days]).astype(np.float64)
+    truth = rate[:, days:]
+
+    def share(model: AutoForecaster) -> float:
+        forecast = model.fit(y, start=first, freq="D").predict(ahead)
+        return float(forecast.sum() / truth.sum())
+
+    scored = AutoForecaster(horizon=ahead)
+    assert share(scored) > 0.75  # 0.81 when written
+    assert scored.season_origin_ == days - 364
+    # Given its windows, the backtest keeps to them: November forecast at half what came.
+    assert share(AutoForecaster(horizon=ahead, windows=3)) < 0.6  # 0.47 when written
+    # Less than a year and two windows of history: nothing to score a year before.
+    short = AutoForecaster(horizon=ahead).fit(y[:, -400:], start=first, freq="D")
+    assert short.season_origin_ is None
+
+
 def test_unknown_method_names_are_rejected() -> None:
     with pytest.raises(ValueError, match="unknown"):
         AutoForecaster(methods=["crystal_ball"]).fit(np.ones((1, 100)))
