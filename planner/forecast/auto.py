@@ -318,7 +318,9 @@ class AutoForecaster(DemandForecaster):
             forecast = self._backtest_one(name, demand, plan)
             scored = forecast[:, :, :h]
             if plan.season is not None:
-                scored = np.concatenate([scored, self._season_one(name, demand, plan)])
+                scored = np.concatenate(
+                    [scored, self._backtest_one(name, demand, plan, season=True)]
+                )
             scores[:, j], _ = score(
                 scored, came, seen, scale, bias=self.bias_penalty, absolute=self.mae_weight
             )
@@ -347,27 +349,22 @@ class AutoForecaster(DemandForecaster):
     def _fit_one(self, name: str, demand: Demand) -> DemandForecaster:
         return METHODS[name]().fit_demand(demand, start=self.start_, freq=self.freq_)
 
-    def _backtest_one(self, name: str, demand: Demand, plan: _Plan) -> FloatArray:
+    def _backtest_one(
+        self, name: str, demand: Demand, plan: _Plan, *, season: bool = False
+    ) -> FloatArray:
+        """``name``'s backtest forecasts from the plan's origins over its span, or (``season``)
+        of the window a year before, from what was known at each origin."""
+        cuts, span = plan.cuts, plan.span
+        if season:
+            assert plan.season is not None  # asked for only where the plan has one
+            cuts, span = [plan.season], plan.horizon
         if name in plan.pooled:
-            early = plan.pooled[name][0]
-            assert early is not None  # there are cuts, so the early model was trained
-            out: FloatArray = early.forecast_from(demand, plan.cuts, plan.span)
+            trained = plan.pooled[name][2 if season else 0]
+            assert trained is not None  # trained before every origin the plan has
+            out: FloatArray = trained.forecast_from(demand, cuts, span)
             return np.clip(np.nan_to_num(out, nan=0.0), 0.0, None)
         model = METHODS[name]()
-        return backtest(model, demand, plan.cuts, plan.span, start=self.start_, freq=self.freq_)
-
-    def _season_one(self, name: str, demand: Demand, plan: _Plan) -> FloatArray:
-        """``name``'s forecast of the season window, from what was known at its origin."""
-        assert plan.season is not None
-        if name in plan.pooled:
-            before = plan.pooled[name][2]
-            assert before is not None  # trained whenever there is a season origin
-            out: FloatArray = before.forecast_from(demand, [plan.season], plan.horizon)
-            return np.clip(np.nan_to_num(out, nan=0.0), 0.0, None)
-        model = METHODS[name]()
-        return backtest(
-            model, demand, [plan.season], plan.horizon, start=self.start_, freq=self.freq_
-        )
+        return backtest(model, demand, cuts, span, start=self.start_, freq=self.freq_)
 
     def _default(
         self, rows: Rows, demand: Demand, plan: _Plan, weights: FloatArray, local: Rows

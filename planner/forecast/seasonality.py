@@ -242,7 +242,8 @@ def _yearly_index(demand: Demand, start: date, freq: str) -> FloatArray:
     # one year they read as a season clear of the noise; a season repeats, and only a second
     # year shows it: the clear share counts from one year in stock (none) to two (all of it).
     years = np.clip(w.sum(axis=1) / period - 1.0, 0.0, 1.0)
-    keep = _clear_share(np.clip(raw, 0.0, MAX_INDEX), noise) * years
+    raw = np.clip(raw, 0.0, MAX_INDEX)
+    keep = _clear_share(raw, noise) * years
     return _shrink(raw, evidence, YEARLY_SHRINK * bins / 12.0, keep)
 
 
