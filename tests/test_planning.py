@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
 import pytest
 from fakes import FakeUnitOfWork
 
@@ -325,3 +326,66 @@ def test_a_vendors_configured_spread_wins_over_the_measured_one(uow: FakeUnitOfW
         r = row(make_plan(uow, today=TODAY, options=spread), "B", "FBA-US")
     assert r.lead_time_std_days == 5.0
     assert "deliveries vary ±5 days, configured" in r.explanation
+
+
+def _stranger(uow: W, keys: list[SeriesKey], units: np.ndarray, synced: dict[str, int]) -> W:
+    """A stranger seller with two Amazon connections (US and Germany) whose orders syncs last
+    succeeded ``synced[connection]`` days before this morning (and failed since, if any)."""
+    with uow:
+        for conn in (
+            Connection("amazon-na", Region.NA, [marketplace("US").marketplace_id]),
+            Connection("amazon-eu", Region.EU, [marketplace("DE").marketplace_id]),
+        ):
+            uow.connections.add(conn)
+            for w in conn.warehouses_to_create():
+                w.enabled = w.kind is WarehouseKind.FBA
+                uow.warehouses.add(w)
+        uow.vendors.add(Vendor("Beta", lead_time_days=14))
+        uow.variants.add_many([Variant(s, vendor="Beta") for s in sorted({k.sku for k in keys})])
+        h = SeriesHistory.empty(keys, TODAY - timedelta(days=DAYS), DAYS)
+        h.units[:] = units
+        uow.history.save(h)
+        uow.stock.set_many([StockLevel(k.sku, k.warehouse, available=300) for k in keys])
+        morning = datetime.combine(TODAY, time(5), tzinfo=UTC)
+        for name, days_ago in synced.items():
+            at = morning - timedelta(days=days_ago)
+            uow.sync_state.succeeded(name, "orders", at=at, watermark=at, details={})
+            if days_ago:
+                uow.sync_state.failed(name, "orders", at=morning, error="token expired")
+        uow.commit()
+    return uow
+
+
+@pytest.fixture(params=["fake", "sqlite"])
+def empty_uow(request: pytest.FixtureRequest, tmp_path: Path) -> PlanWork:
+    if request.param == "fake":
+        return FakeUnitOfWork()
+    engine = make_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    reset(engine)
+    return SqlUnitOfWork(engine)
+
+
+def test_a_connection_whose_sync_fails_does_not_read_as_selling_nothing(
+    empty_uow: PlanWork,
+) -> None:
+    """Days without a sale store nothing, so how far sales are known comes from each
+    connection's orders sync (planner/services/synced.py), not from the last day anything sold:
+    Europe's sync has failed for 10 days while the US sold on, and those days are not known
+    to be zero. A mug sells 6 a day in both."""
+    units = np.random.default_rng(11).poisson(6.0, (2, DAYS)).astype(np.float32)
+    units[1, -10:] = 0.0  # not synced: nothing stored
+    keys = [SeriesKey("MUG", "FBA-US"), SeriesKey("MUG", "FBA-DE")]
+    run = plan(_stranger(empty_uow, keys, units, {"amazon-na": 0, "amazon-eu": 10}))
+    us, de = row(run, "MUG", "FBA-US"), row(run, "MUG", "FBA-DE")
+    assert de.daily_forecast == pytest.approx(6.0, rel=0.15), de.explanation
+    assert de.daily_forecast == pytest.approx(us.daily_forecast, rel=0.15)
+
+
+def test_a_slow_accounts_quiet_days_synced_every_morning_are_demand(empty_uow: PlanWork) -> None:
+    """A one-part account whose part sold 1.5 a day and has sold nothing for 45 days, its sync
+    running every morning: the quiet days are demand, and the forecast fades (the last day
+    anything sold would have called them unsynced and kept the old rate)."""
+    units = np.random.default_rng(12).poisson(1.5, (1, DAYS)).astype(np.float32)
+    units[0, -45:] = 0.0
+    run = plan(_stranger(empty_uow, [SeriesKey("PART", "FBA-US")], units, {"amazon-na": 0}))
+    assert row(run, "PART", "FBA-US").daily_forecast < 0.5

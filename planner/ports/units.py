@@ -77,6 +77,7 @@ class PlanWork(Transaction, Protocol):
     history: HistoryRepository
     plans: PlanRepository
     snapshots: SnapshotRepository
+    sync_state: SyncStateRepository
 
 
 class ReviewWork(SetupWork, Protocol):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 
@@ -32,13 +32,13 @@ from planner.ports import (
 )
 from planner.ports.charts import CoverLine
 from planner.services.plan_inputs import PlanningOptions
+from planner.services.synced import aware, synced_through
 
 DIGEST_ACTION = "digest.send"
 # Days a warehouse sold next to nothing while in stock before the digest says so, and the days
 # of history read for its usual (the same weekdays 1-4 weeks back, and room to spare).
 STOPPED_DAYS = 2
 STOPPED_READ_DAYS = 63
-ORDERS_STEP = "orders"  # the sync step whose watermark says how far sales are synced
 RISK_DAYS = 14  # a stockout within this many days is a risk worth a line in the digest
 COVER_ROWS = 15  # rows in the digest's stock-cover chart
 RECEIVED_LOOKBACK_DAYS = 7  # first digest only: FBA shipments received in the last week
@@ -170,23 +170,19 @@ def stopped_selling(uow: DigestWork) -> list[str]:
     records do not show. An Amazon warehouse's sales are synced to the day before its
     connection's last orders sync (days without a sale store nothing, so the last day sold
     would hide a whole account that stopped); any other's to the last day anything sold."""
-    last_sale = uow.history.last_day()
-    if last_sale is None:
+    synced = synced_through(uow)
+    end = synced.end
+    if end is None:
         return []
-    synced = {
-        s.connection: _aware(s.watermark).date() - timedelta(days=1)
-        for s in uow.sync_state.list()
-        if s.kind == ORDERS_STEP and s.watermark is not None
-    }
-    places = {w.code: w.connection for w in uow.warehouses.list()}
-    end = max([last_sale, *synced.values()])
     history = uow.history.read(end - timedelta(days=STOPPED_READ_DAYS - 1), end)
     rows: dict[str, list[int]] = defaultdict(list)
     for i, key in enumerate(history.keys):
         rows[key.warehouse].append(i)
     lines = []
     for warehouse, mine in sorted(rows.items()):
-        upto = synced.get(places.get(warehouse) or "", last_sale)
+        upto = synced.of(warehouse)
+        if upto is None:
+            continue
         cut = history.days - (end - upto).days  # this warehouse's synced days only
         if cut <= 0:
             continue
@@ -332,19 +328,15 @@ def sync_health(states: Sequence[SyncState], connections: Iterable[Connection]) 
         if not mine:
             health.append(SyncHealth(name, None, never_synced=True))
             continue
-        done = [_aware(s.synced_at) for s in mine if s.synced_at is not None]
+        done = [aware(s.synced_at) for s in mine if s.synced_at is not None]
         failures = tuple(
             f"{s.kind}: {s.error or 'failed'}"
             for s in sorted(mine, key=lambda s: s.kind)
             if s.failed_at is not None
-            and (s.synced_at is None or _aware(s.failed_at) >= _aware(s.synced_at))
+            and (s.synced_at is None or aware(s.failed_at) >= aware(s.synced_at))
         )
         health.append(SyncHealth(name, max(done) if done else None, failures))
     return health
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _received(

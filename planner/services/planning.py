@@ -28,6 +28,7 @@ from planner.services.plan_inputs import Catalog, PlanningOptions, load_catalog
 from planner.services.plan_rows import recommendations
 from planner.services.plan_series import SeriesSet, arrivals, build_series, edit_levels
 from planner.services.steplog import logged
+from planner.services.synced import SyncedThrough, synced_through
 
 
 @dataclass
@@ -64,7 +65,7 @@ def load_inputs(uow: PlanWork, *, today: date, options: PlanningOptions) -> Plan
     """Read the catalog and history and settle which series are planned, and how."""
     cat = load_catalog(uow, options, today=today)
     history = uow.history.read(today - timedelta(days=options.history_days), today - timedelta(1))
-    _censor_unsynced_days(history, uow.history.last_day())
+    _censor_unsynced_days(history, synced_through(uow))
     series = build_series(history, cat)
     pol = policies(series.keys, cat, options)
     horizon = max(options.horizon_days, int((pol.lead + pol.dos).max(initial=0)) + 1)
@@ -148,12 +149,14 @@ def save_run(uow: PlanWork, run: PlanRun) -> None:
     )
 
 
-def _censor_unsynced_days(history: SeriesHistory, last: date | None) -> None:
-    """Days after the last synced day are unknown, not zero demand: mark them censored."""
-    if last is None or last >= history.end:
-        return
-    first_unknown = max((last - history.start).days + 1, 0)
-    history.in_stock[:, first_unknown:] = 0.0
+def _censor_unsynced_days(history: SeriesHistory, synced: SyncedThrough) -> None:
+    """Days after a warehouse's last synced day are unknown, not zero demand: mark them
+    censored (``planner.services.synced``)."""
+    for i, key in enumerate(history.keys):
+        last = synced.of(key.warehouse)
+        if last is None or last >= history.end:
+            continue
+        history.in_stock[i, max((last - history.start).days + 1, 0) :] = 0.0
 
 
 def forecast_series(series: SeriesSet, cat: Catalog, horizon: int) -> ForecastResult:

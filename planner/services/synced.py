@@ -1,0 +1,66 @@
+"""How far each warehouse's sales are known.
+
+Days without a sale store nothing, so the history alone cannot tell a quiet day from a day not
+synced yet. An Amazon warehouse's sales are synced to the day before its connection's last
+orders sync; any other warehouse's (sales imported from a file) to the last day anything sold.
+Planning censors the days after that (unknown, not zero demand) and the digest reads up to it.
+
+Until 2026-12-07 planning took the last day anything sold for every warehouse. That read a
+connection whose sync kept failing as selling nothing (its days after the failure were zero while
+another connection's sales ran on), and took the quiet days at the end of a slow shop's history,
+however well synced, out of its demand: a one-SKU account whose part stopped selling 40 days ago
+had those 40 days censored, so the forecast never saw it fade.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+
+from planner.ports import HistoryRepository, SyncStateRepository, WarehouseRepository
+
+ORDERS_STEP = "orders"  # the sync step whose watermark says how far sales are synced
+
+
+class SyncedQueries(Protocol):
+    history: HistoryRepository
+    warehouses: WarehouseRepository
+    sync_state: SyncStateRepository
+
+
+@dataclass(frozen=True, slots=True)
+class SyncedThrough:
+    """The last day anything sold, and each Amazon warehouse's last synced day."""
+
+    last_sale: date | None
+    by_warehouse: dict[str, date]
+
+    def of(self, warehouse: str) -> date | None:
+        """The last day ``warehouse``'s sales are known for (None: no sales and no sync)."""
+        return self.by_warehouse.get(warehouse, self.last_sale)
+
+    @property
+    def end(self) -> date | None:
+        """The last day any warehouse's sales are known for."""
+        days = [d for d in (self.last_sale, *self.by_warehouse.values()) if d is not None]
+        return max(days) if days else None
+
+
+def synced_through(uow: SyncedQueries) -> SyncedThrough:
+    by_connection = {
+        s.connection: aware(s.watermark).date() - timedelta(days=1)
+        for s in uow.sync_state.list()
+        if s.kind == ORDERS_STEP and s.watermark is not None
+    }
+    by_warehouse = {
+        w.code: by_connection[w.connection]
+        for w in uow.warehouses.list()
+        if w.connection in by_connection
+    }
+    return SyncedThrough(uow.history.last_day(), by_warehouse)
+
+
+def aware(moment: datetime) -> datetime:
+    """A stored moment in UTC (SQLite gives them back without a zone)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
