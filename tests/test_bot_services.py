@@ -206,7 +206,7 @@ def test_the_digest_says_when_a_warehouse_stops_selling_while_its_stock_sits(
         units[0 if whole_account else 5 :, -4:] = 0.0  # the last 4 days, nothing
         start = TODAY - timedelta(days=days)
         store.history.save(SeriesHistory(keys, start, units, np.ones_like(units)))
-        synced = datetime(TODAY.year, TODAY.month, TODAY.day, 5, tzinfo=UTC)
+        synced = datetime(TODAY.year, TODAY.month, TODAY.day, 10, tzinfo=UTC)  # 2:00 in Seattle
         store.sync_state.succeeded("amazon-na", "orders", at=synced, watermark=synced, details={})
         store.commit()
     notes = send_digest(

@@ -26,6 +26,7 @@ from planner.ports import PlanWork
 from planner.ports.history import SeriesHistory
 from planner.services.plan_inputs import PlanningOptions
 from planner.services.planning import PlanRun, make_plan, plan_and_save
+from planner.services.synced import synced_through
 from planner.store.admin import reset
 from planner.store.database import make_engine
 from planner.store.uow import SqlUnitOfWork
@@ -389,3 +390,22 @@ def test_a_slow_accounts_quiet_days_synced_every_morning_are_demand(empty_uow: P
     units[0, -45:] = 0.0
     run = plan(_stranger(empty_uow, [SeriesKey("PART", "FBA-US")], units, {"amazon-na": 0}))
     assert row(run, "PART", "FBA-US").daily_forecast < 0.5
+
+
+def test_sales_are_known_to_the_last_whole_day_of_each_warehouses_marketplace(
+    empty_uow: PlanWork,
+) -> None:
+    """Sales are kept by the marketplace's local day, so an orders sync at 05:00 UTC has all of
+    yesterday in Germany (06:00 there) but not in the US (21:00 the day before on the west
+    coast): the US warehouses are known to the day before yesterday, the German one to
+    yesterday, and a warehouse of no connection to the last day anything sold."""
+    keys = [SeriesKey("MUG", "FBA-US"), SeriesKey("MUG", "FBA-DE")]
+    uow = _stranger(
+        empty_uow, keys, np.ones((2, DAYS), np.float32), {"amazon-na": 0, "amazon-eu": 0}
+    )
+    with uow:
+        synced = synced_through(uow)
+    yesterday = TODAY - timedelta(days=1)
+    assert synced.of("FBA-DE") == yesterday
+    assert synced.of("FBA-US") == synced.of("FBM-NA") == yesterday - timedelta(days=1)
+    assert synced.of("SHOPIFY") == synced.last_sale == yesterday

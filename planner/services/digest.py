@@ -167,9 +167,9 @@ def stopped_selling(uow: DigestWork) -> list[str]:
     """A line per warehouse that has sold next to nothing for ``STOPPED_DAYS`` or more, up to
     the last day its sales are synced, while in stock (``planner.forecast.history.
     sales_stopped``): inactive or suppressed listings, or an account on hold, which stock
-    records do not show. An Amazon warehouse's sales are synced to the day before its
-    connection's last orders sync (days without a sale store nothing, so the last day sold
-    would hide a whole account that stopped); any other's to the last day anything sold."""
+    records do not show. How far sales are synced is ``planner.services.synced``'s (days
+    without a sale store nothing, so the last day sold would hide a whole account that
+    stopped)."""
     synced = synced_through(uow)
     end = synced.end
     if end is None:

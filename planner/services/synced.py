@@ -18,12 +18,19 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
-from planner.ports import HistoryRepository, SyncStateRepository, WarehouseRepository
+from planner.domain.marketplaces import marketplace
+from planner.ports import (
+    ConnectionRepository,
+    HistoryRepository,
+    SyncStateRepository,
+    WarehouseRepository,
+)
 
 ORDERS_STEP = "orders"  # the sync step whose watermark says how far sales are synced
 
 
 class SyncedQueries(Protocol):
+    connections: ConnectionRepository
     history: HistoryRepository
     warehouses: WarehouseRepository
     sync_state: SyncStateRepository
@@ -48,16 +55,20 @@ class SyncedThrough:
 
 
 def synced_through(uow: SyncedQueries) -> SyncedThrough:
-    by_connection = {
-        s.connection: aware(s.watermark).date() - timedelta(days=1)
+    watermarks = {
+        s.connection: aware(s.watermark)
         for s in uow.sync_state.list()
         if s.kind == ORDERS_STEP and s.watermark is not None
     }
-    by_warehouse = {
-        w.code: by_connection[w.connection]
-        for w in uow.warehouses.list()
-        if w.connection in by_connection
-    }
+    markets = {c.name: c.marketplaces() for c in uow.connections.list()}
+    by_warehouse = {}
+    for w in uow.warehouses.list():
+        if w.connection not in watermarks:
+            continue
+        serves = [marketplace(w.marketplace_id)] if w.marketplace_id else markets.get(w.connection)
+        at = watermarks[w.connection]
+        days = [m.local_day(at) for m in serves or ()] or [at.date()]
+        by_warehouse[w.code] = min(days) - timedelta(days=1)
     return SyncedThrough(uow.history.last_day(), by_warehouse)
 
 
