@@ -47,6 +47,9 @@ def test_weekly_and_monthly_dates_fall_into_their_periods() -> None:
         ("sku,date,qty\nA,2026-01-01,lots\n", "line 2, column qty: 'lots' is not a number"),
         ("sku,date,qty,in_stock\nA,2026-01-01,1,2\n", "line 2, column in_stock"),
         ("sku,date,qty\n", "no data rows"),
+        ("", "is empty: its first line must be the header sku,date,qty"),
+        ("sku;date;qty\nA;2026-01-01;1\n", "separated by semicolons: save it comma-separated"),
+        ("sku\tdate\tqty\nA\t2026-01-01\t1\n", "separated by tabs: save it comma-separated"),
     ],
 )
 def test_bad_csv_names_the_line_and_column(text: str, message: str) -> None:

@@ -195,12 +195,16 @@ def parse_panel(stream: Iterable[str], *, name: str, freq: str, horizon: int = 0
         raise InvalidInput(f"unknown frequency {freq!r}", hint="use D, W or M")
     reader = csv.reader(stream)
     try:
-        header = [h.strip().lower() for h in next(reader, [])]
+        first = next(reader, None)
+        if first is None:
+            raise InvalidInput(f"{name} is empty: its first line must be the header sku,date,qty")
+        header = [h.strip().lower() for h in first]
         missing = [c for c in REQUIRED if c not in header]
         if missing:
             raise InvalidInput(
                 f"{name} line 1: missing column(s) {', '.join(missing)}; "
                 "the header must name sku,date,qty (and optionally in_stock)"
+                + _separator_hint(first)
             )
         rows = _read_rows(reader, header, name)
     except csv.Error as exc:
@@ -208,6 +212,17 @@ def parse_panel(stream: Iterable[str], *, name: str, freq: str, horizon: int = 0
     if not rows.line:
         raise InvalidInput(f"{name} line 1: the header has no data rows under it")
     return _to_panel(rows, name, freq, horizon)
+
+
+def _separator_hint(header: list[str]) -> str:
+    """A hint when the header is one cell holding another separator: spreadsheets set to a
+    European locale save "CSV" with semicolons."""
+    if len(header) != 1:
+        return ""
+    for sep, called in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+        if sep in header[0]:
+            return f"; its columns are separated by {called}: save it comma-separated (CSV UTF-8)"
+    return ""
 
 
 def _read_rows(reader: _CsvReader, header: list[str], name: str) -> _Rows:
