@@ -159,9 +159,10 @@ def test_skus_a_spreadsheet_would_run_as_formulas_are_written_as_text(tmp_path: 
 
 
 def test_daily_rows_are_summed_into_weeks_counted_from_the_first_date(tmp_path: Path) -> None:
-    """2026-01-01 is a Thursday: weeks run Thursday to Wednesday, and the forecast's follow on."""
+    """2026-01-01 is a Thursday: weeks run Thursday to Wednesday, and the forecast's follow on.
+    The frequency may be typed in lower case."""
     _write_daily(tmp_path / "in.csv", skus=1, days=7 * 20)  # S0 sells 1 a day, 2 at weekends
-    code, rows, printed = _forecast(tmp_path, "--horizon", "2", "--freq", "W")
+    code, rows, printed = _forecast(tmp_path, "--horizon", "2", "--freq", "w")
     assert code == 0, printed
     after = [date(2026, 1, 1) + timedelta(weeks=w) for w in (20, 21)]
     assert [r["date"] for r in rows] == [d.isoformat() for d in after]

@@ -63,7 +63,7 @@ def quantile_header(level: float) -> str:
 @click.option("--horizon", type=click.IntRange(1, 3660), help="Periods to forecast.")
 @click.option(
     "--freq",
-    type=click.Choice(["D", "W", "M"]),
+    type=click.Choice(["D", "W", "M"], case_sensitive=False),
     default="D",
     show_default=True,
     help="Periods to forecast in: days, weeks or months. With W or M the rows of one period "
