@@ -169,6 +169,22 @@ def test_a_season_past_its_peak_is_carried_for_a_seller_with_just_over_a_year() 
     assert off < 0.1
 
 
+def test_a_steady_sellers_one_year_of_noise_is_not_taken_for_a_season() -> None:
+    # 400 days of a steady seller (0.5-4 a day, weekends 3 times a weekday): no season, but a
+    # month of a year sells about 100 units, so its month-of-year ratio carries about 10 % of
+    # noise, which the units-sold prior alone kept as a season.
+    rng = np.random.default_rng(1)
+    days, ahead = 400, 28
+    week = np.array([1, 1, 1, 1, 1, 3, 3.0])[(np.arange(days + ahead) + 2) % 7]
+    rate = rng.uniform(0.5, 4, 100)[:, None] * week[None, :]
+    y = rng.poisson(rate[:, :days]).astype(np.float64)
+    forecast = AutoForecaster(horizon=ahead).fit(y, start=date(2025, 1, 1)).predict(ahead)
+    truth = rate[:, days:]
+    # Each SKU's 28 days off by 0.061 of demand with the noise kept, 0.051 without (0.053-0.062
+    # and 0.043-0.052 over six seeds).
+    assert np.abs(forecast.sum(axis=1) - truth.sum(axis=1)).sum() / truth.sum() < 0.056
+
+
 def test_unknown_method_names_are_rejected() -> None:
     with pytest.raises(ValueError, match="unknown"):
         AutoForecaster(methods=["crystal_ball"]).fit(np.ones((1, 100)))
