@@ -163,6 +163,10 @@ def test_a_season_past_its_peak_is_carried_for_a_seller_with_just_over_a_year() 
 
     # 1.22-1.29 times what came over five seeds before the season was carried; 1.08-1.14 after.
     assert fitted(falling).sum() / falling[:, days:].sum() < 1.18
+    # One method named: its forecast as it is (a moving average is flat).
+    named = AutoForecaster(methods=["moving_average"], fallback=False, horizon=ahead)
+    level = named.fit(falling[:, :days], start=START).predict(ahead)
+    assert np.allclose(level[:, 0], level[:, -1])
     # Where there is no season, the one year's index is noise and (shrunk) costs next to nothing:
     # each SKU's 56 days off by 0.07-0.09 of demand over five seeds, before and after.
     off = np.abs(fitted(flat).sum(axis=1) - flat[:, days:].sum(axis=1)).sum() / flat[:, days:].sum()

@@ -117,11 +117,12 @@ SEASON_LAG_DAYS = 364
 # (power 1) scored worse on ansett_tune and pedestrian; without the repeat check a level that fell
 # within the year was carried as a season (tests/test_forecast_auto.py).
 SEASON_CARRIERS = frozenset(
-    {"seasonal_trend", "yearly_profile", "seasonal_ses", "seasonal_damped", "theta"}
+    {"seasonal_trend", "yearly_profile", "seasonal_ses", "seasonal_damped", "theta", "global_gbm"}
 )
 SEASON_LEVEL_DAYS = 28
 SEASON_CARRY = 0.5
 SEASON_REPEAT = 1.5
+SEASON_CARRY_MAX = 3.0  # a peak-only SKU's level is near 0: its carry is capped
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,15 +446,16 @@ class AutoForecaster(DemandForecaster):
             self.start_, self.freq_, t
         )
         out = np.ones((self.n_series_, horizon))
-        out[rows] = (ahead / self.season_level_[rows, None]) ** SEASON_CARRY
+        carry = (ahead / self.season_level_[rows, None]) ** SEASON_CARRY
+        out[rows] = np.clip(carry, 1 / SEASON_CARRY_MAX, SEASON_CARRY_MAX)
         return out
 
     def _note_unseen_season(self, rows: Rows, demand: Demand, plan: _Plan) -> None:
         """Mark the series whose backtest ran without their season (see ``SEASON_CARRIERS``) and
         keep their time-of-year index and its mean over their last in-stock stretch."""
         period = SEASON_LENGTHS[self.freq_][-1]
-        if not plan.cuts or demand.periods < period:
-            return
+        if not plan.cuts or demand.periods < period or len(plan.names) == 1:
+            return  # one method named: its forecast as it is
         seen = demand.weight > 0
         first = np.where(seen.any(axis=1), seen.argmax(axis=1), demand.periods)
         unseen = (plan.cuts[0] - first < period) & (demand.periods - first >= period)
@@ -461,7 +463,7 @@ class AutoForecaster(DemandForecaster):
         if not unseen.any():
             return
         local = np.flatnonzero(unseen)
-        yearly = yearly_index(demand, self.start_, self.freq_)[local]
+        yearly = yearly_index(demand.take(local), self.start_, self.freq_)
         span = periods_for_days(SEASON_LEVEL_DAYS, self.freq_)
         t = np.arange(demand.periods - span, demand.periods)
         recent = SeasonalIndex(np.ones((len(local), 7)), yearly).factor(self.start_, self.freq_, t)
