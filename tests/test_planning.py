@@ -7,6 +7,7 @@ snapshot runs through SQLite as well.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -331,7 +332,8 @@ def test_a_vendors_configured_spread_wins_over_the_measured_one(uow: FakeUnitOfW
 
 def _stranger(uow: W, keys: list[SeriesKey], units: np.ndarray, synced: dict[str, int]) -> W:
     """A stranger seller with two Amazon connections (US and Germany) whose orders syncs last
-    succeeded ``synced[connection]`` days before this morning (and failed since, if any)."""
+    succeeded ``synced[connection]`` days before this morning (and failed since, if any), and
+    a web shop whose sales are summed with FBM's in a combined warehouse (stock: the shop's)."""
     with uow:
         for conn in (
             Connection("amazon-na", Region.NA, [marketplace("US").marketplace_id]),
@@ -341,9 +343,17 @@ def _stranger(uow: W, keys: list[SeriesKey], units: np.ndarray, synced: dict[str
             for w in conn.warehouses_to_create():
                 w.enabled = w.kind is WarehouseKind.FBA
                 uow.warehouses.add(w)
+        uow.warehouses.add(Warehouse("WEBSHOP", "Shop", WarehouseKind.EXTERNAL, enabled=False))
+        both = Warehouse("SHOP+FBM", "Shop and FBM", WarehouseKind.COMBINED)
+        both.set_members(
+            [Membership("WEBSHOP"), Membership("FBM-NA", include_stock=False)],
+            {w.code: w for w in uow.warehouses.list()},
+        )
+        uow.warehouses.add(both)
         uow.vendors.add(Vendor("Beta", lead_time_days=14))
         uow.variants.add_many([Variant(s, vendor="Beta") for s in sorted({k.sku for k in keys})])
-        h = SeriesHistory.empty(keys, TODAY - timedelta(days=DAYS), DAYS)
+        days = units.shape[1]
+        h = SeriesHistory.empty(keys, TODAY - timedelta(days=days), days)
         h.units[:] = units
         uow.history.save(h)
         uow.stock.set_many([StockLevel(k.sku, k.warehouse, available=300) for k in keys])
@@ -382,6 +392,19 @@ def test_a_connection_whose_sync_fails_does_not_read_as_selling_nothing(
     assert de.daily_forecast == pytest.approx(us.daily_forecast, rel=0.15)
 
 
+def test_a_combined_warehouse_does_not_read_a_members_unsynced_days_as_no_sales(
+    empty_uow: PlanWork,
+) -> None:
+    """The shop's sales come from a file (known to the last day anything sold) and FBM's from
+    the US connection, whose sync has failed for 10 days: the combined warehouse sums both,
+    so its last 10 days are not known either, though the shop's stock says in stock."""
+    units = np.random.default_rng(13).poisson(6.0, (2, DAYS)).astype(np.float32)
+    units[0, -10:] = 0.0  # FBM's days since the sync failed: nothing stored
+    keys = [SeriesKey("MUG", "FBM-NA"), SeriesKey("MUG", "WEBSHOP")]
+    run = plan(_stranger(empty_uow, keys, units, {"amazon-na": 10}))
+    assert row(run, "MUG", "SHOP+FBM").daily_forecast == pytest.approx(12.0, rel=0.15)
+
+
 def test_a_slow_accounts_quiet_days_synced_every_morning_are_demand(empty_uow: PlanWork) -> None:
     """A one-part account whose part sold 1.5 a day and has sold nothing for 45 days, its sync
     running every morning: the quiet days are demand, and the forecast fades (the last day
@@ -409,3 +432,20 @@ def test_sales_are_known_to_the_last_whole_day_of_each_warehouses_marketplace(
     assert synced.of("FBA-DE") == yesterday
     assert synced.of("FBA-US") == synced.of("FBM-NA") == yesterday - timedelta(days=1)
     assert synced.of("SHOPIFY") == synced.last_sale == yesterday
+
+
+def test_the_days_before_a_product_first_sold_are_not_days_of_no_demand(
+    empty_uow: PlanWork,
+) -> None:
+    """A mug launched 60 days ago sells 5 a day; the rest of the two years planning reads were
+    not selling days (it was not listed), though nothing records it out of stock then. A part
+    that never sold keeps its zeros (dead stock is not a launch)."""
+    units = np.zeros((2, 730), np.float32)
+    units[0, -60:] = np.random.default_rng(1).poisson(5.0, 60)
+    keys = [SeriesKey("MUG", "FBA-US"), SeriesKey("PART", "FBA-US")]
+    uow = _stranger(empty_uow, keys, units, {"amazon-na": 0})
+    with uow:
+        run = make_plan(uow, today=TODAY, options=replace(OPTIONS, history_days=730))
+    # 2.9 a day when the 670 days before the launch counted as days of no demand.
+    assert row(run, "MUG", "FBA-US").daily_forecast == pytest.approx(5.0, rel=0.2)
+    assert row(run, "PART", "FBA-US").daily_forecast < 0.05

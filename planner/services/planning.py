@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
+from numpy.typing import NDArray
 
 from planner.domain.plan import Plan
 from planner.domain.series import SeriesKey
@@ -65,8 +66,9 @@ def load_inputs(uow: PlanWork, *, today: date, options: PlanningOptions) -> Plan
     """Read the catalog and history and settle which series are planned, and how."""
     cat = load_catalog(uow, options, today=today)
     history = uow.history.read(today - timedelta(days=options.history_days), today - timedelta(1))
-    _censor_unsynced_days(history, synced_through(uow))
     series = build_series(history, cat)
+    _censor_before_launch(series.history, cat)
+    _censor_unsynced_days(series.history, cat, synced_through(uow))
     pol = policies(series.keys, cat, options)
     horizon = max(options.horizon_days, int((pol.lead + pol.dos).max(initial=0)) + 1)
     return PlanInputs(today, options, cat, series, pol, horizon)
@@ -149,14 +151,36 @@ def save_run(uow: PlanWork, run: PlanRun) -> None:
     )
 
 
-def _censor_unsynced_days(history: SeriesHistory, synced: SyncedThrough) -> None:
-    """Days after a warehouse's last synced day are unknown, not zero demand: mark them
-    censored (``planner.services.synced``)."""
+def _censor_before_launch(history: SeriesHistory, cat: Catalog) -> None:
+    """Days before a series' first sale in the history were not selling days (the product was
+    not listed yet), not days of zero demand: censored, as ``planner forecast --csv`` censors
+    the days before a SKU's first row. A variant's ``launched_on``, where set, is its first
+    selling day instead (days listed before the first sale are demand). A series that never
+    sold, with no launch date, keeps its zeros."""
+    sold = np.asarray(history.units > 0)
+    ever: NDArray[np.bool_] = np.asarray(sold.any(axis=1))
+    first = np.where(ever, sold.argmax(axis=1), 0)
     for i, key in enumerate(history.keys):
-        last = synced.of(key.warehouse)
-        if last is None or last >= history.end:
+        variant = cat.variants.get(key.sku)
+        start = int(first[i])
+        if variant is not None and variant.launched_on is not None:
+            listed = (variant.launched_on - history.start).days
+            start = min(start, listed) if ever[i] else listed
+        if start > 0:
+            history.in_stock[i, : min(start, history.days)] = 0.0
+
+
+def _censor_unsynced_days(history: SeriesHistory, cat: Catalog, synced: SyncedThrough) -> None:
+    """Days after a warehouse's last synced day are unknown, not zero demand: mark them
+    censored (``planner.services.synced``). A combined warehouse's sales are known to the
+    earliest such day of the warehouses whose sales it sums."""
+    for i, key in enumerate(history.keys):
+        place = cat.warehouses.get(key.warehouse)
+        sources = place.sales_sources() if place is not None else [key.warehouse]
+        known = [d for d in (synced.of(code) for code in sources) if d is not None]
+        if not known or min(known) >= history.end:
             continue
-        history.in_stock[i, max((last - history.start).days + 1, 0) :] = 0.0
+        history.in_stock[i, max((min(known) - history.start).days + 1, 0) :] = 0.0
 
 
 def forecast_series(series: SeriesSet, cat: Catalog, horizon: int) -> ForecastResult:

@@ -1,9 +1,13 @@
 """How far each warehouse's sales are known.
 
 Days without a sale store nothing, so the history alone cannot tell a quiet day from a day not
-synced yet. An Amazon warehouse's sales are synced to the day before its connection's last
-orders sync; any other warehouse's (sales imported from a file) to the last day anything sold.
-Planning censors the days after that (unknown, not zero demand) and the digest reads up to it.
+synced yet. An Amazon warehouse's sales are known to the last whole day of its marketplace
+(sales are kept by the marketplace's local day) before its connection's last orders sync: a
+sync at 05:00 UTC has 21:00 of the day before in Seattle, so that US day is not whole yet. An FBM
+warehouse serves its connection's marketplaces and takes the one whose day is the earliest. Any
+other warehouse (sales imported from a file) is known to the last day anything sold. Planning
+censors the days after that (unknown, not zero demand; a combined warehouse's from the earliest
+of the warehouses whose sales it sums) and the digest reads up to it.
 
 Until 2026-12-07 planning took the last day anything sold for every warehouse. That read a
 connection whose sync kept failing as selling nothing (its days after the failure were zero while
