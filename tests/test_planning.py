@@ -67,17 +67,9 @@ def seeded(uow: W) -> W:
         conn = Connection("amazon-na", Region.NA, [marketplace("US").marketplace_id],
                           ignore_unreceived_after_days=14)  # fmt: skip
         uow.connections.add(conn)
-        for w in conn.warehouses_to_create():
-            w.enabled = w.kind is WarehouseKind.FBA
-            uow.warehouses.add(w)
+        _add_fba_and_fbm(uow, conn)
         uow.warehouses.add(Warehouse("IP-MAIN", "Main", WarehouseKind.IP))
-        uow.warehouses.add(Warehouse("SHOPIFY", "Shop", WarehouseKind.EXTERNAL, enabled=False))
-        combined = Warehouse("SHOP-ALL", "Shop + FBM", WarehouseKind.COMBINED)
-        combined.set_members(
-            [Membership("SHOPIFY"), Membership("FBM-NA", include_stock=False)],
-            {w.code: w for w in uow.warehouses.list()},
-        )
-        uow.warehouses.add(combined)
+        _add_shop_with_fbm(uow, "SHOPIFY", "SHOP-ALL")
         uow.vendors.add(Vendor("Acme", lead_time_days=20))
         uow.variants.add_many([
             Variant("A", vendor="Acme", cost=2.0), Variant("B", vendor="Acme"),
@@ -96,6 +88,25 @@ def seeded(uow: W) -> W:
         ])  # fmt: skip
         uow.commit()
     return uow
+
+
+def _add_fba_and_fbm(uow: PlanWork, conn: Connection) -> None:
+    """The connection's warehouses, FBA ones enabled."""
+    for w in conn.warehouses_to_create():
+        w.enabled = w.kind is WarehouseKind.FBA
+        uow.warehouses.add(w)
+
+
+def _add_shop_with_fbm(uow: PlanWork, shop: str, combined: str) -> None:
+    """A web shop (disabled on its own) and a combined warehouse of its sales and stock with
+    FBM-NA's sales."""
+    uow.warehouses.add(Warehouse(shop, "Shop", WarehouseKind.EXTERNAL, enabled=False))
+    both = Warehouse(combined, "Shop + FBM", WarehouseKind.COMBINED)
+    both.set_members(
+        [Membership(shop), Membership("FBM-NA", include_stock=False)],
+        {w.code: w for w in uow.warehouses.list()},
+    )
+    uow.warehouses.add(both)
 
 
 def row(
@@ -340,16 +351,8 @@ def _stranger(uow: W, keys: list[SeriesKey], units: np.ndarray, synced: dict[str
             Connection("amazon-eu", Region.EU, [marketplace("DE").marketplace_id]),
         ):
             uow.connections.add(conn)
-            for w in conn.warehouses_to_create():
-                w.enabled = w.kind is WarehouseKind.FBA
-                uow.warehouses.add(w)
-        uow.warehouses.add(Warehouse("WEBSHOP", "Shop", WarehouseKind.EXTERNAL, enabled=False))
-        both = Warehouse("SHOP+FBM", "Shop and FBM", WarehouseKind.COMBINED)
-        both.set_members(
-            [Membership("WEBSHOP"), Membership("FBM-NA", include_stock=False)],
-            {w.code: w for w in uow.warehouses.list()},
-        )
-        uow.warehouses.add(both)
+            _add_fba_and_fbm(uow, conn)
+        _add_shop_with_fbm(uow, "WEBSHOP", "SHOP+FBM")
         uow.vendors.add(Vendor("Beta", lead_time_days=14))
         uow.variants.add_many([Variant(s, vendor="Beta") for s in sorted({k.sku for k in keys})])
         days = units.shape[1]
