@@ -9,7 +9,8 @@ to its target (planning period P = lead time + review days, rounded up to packs,
 land exactly ``lead`` days later; every day demand is served from stock and the rest is lost.
 
 - ``planner``: ``forecast_history`` over P plus safety stock = the service-level quantile of
-  demand over P minus its mean (the engine's default 95 %);
+  demand over P minus its mean (the engine's default 95 %), on the history as planning reads it
+  (a launch's days before its first sale are not days of no demand);
 - ``ip_baseline``: Inventory Planner style, the last-30-day average (stockout days count as
   zeros) × P, no safety stock;
 - ``restock_baseline``: Amazon Restock style, velocity = 0.5·r30 + 0.3·r60 + 0.2·r90, × P, + 10 %.

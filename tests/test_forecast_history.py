@@ -8,7 +8,14 @@ import numpy as np
 import pytest
 
 from planner.forecast.calendar import month_of_year, period_start, weekday, year_phase
-from planner.forecast.history import Cleaning, clean_history, in_stock_rate, intermittency
+from planner.forecast.history import (
+    Cleaning,
+    censor_before_first_sale,
+    clean_history,
+    first_selling_day,
+    in_stock_rate,
+    intermittency,
+)
 from planner.forecast.seasonality import weekly_index
 
 
@@ -80,3 +87,25 @@ def test_calendar_maps_periods_to_weekdays_and_months() -> None:
 def test_weekday_index_is_flat_for_weekly_and_monthly_series() -> None:
     demand = clean_history(np.ones((1, 30)), np.ones((1, 30)))
     np.testing.assert_allclose(weekly_index(demand, date(2024, 1, 1), "W"), 1.0)
+
+
+def test_a_series_sells_from_its_first_sale_or_its_listing_date() -> None:
+    """Before it, days are not days of zero demand (nothing records a product out of stock
+    before it was listed); a listing date before the first sale makes the quiet days between
+    demand, and a series that never sold keeps its zeros unless a listing date says when. A
+    first sale is a launch only where the quiet days before it would be unlikely at the rate
+    sold since: a slow seller's wait for its first sale, and a lone sale, stay demand."""
+    quiet = np.zeros(40)
+    units = np.array([
+        np.r_[quiet, [3, 1, 2, 4]],  # a launch: 40 quiet days, then 2.3 a day
+        np.zeros(44),  # never sold
+        np.r_[quiet, [0, 0, 0, 2]],  # a lone sale: nothing after it, no launch
+        np.r_[np.zeros(4), [1], np.zeros(39)],  # a slow seller's first sale came on day 4
+        np.r_[quiet, [0, 0, 0, 2]],
+    ])  # fmt: skip
+    in_stock = np.ones_like(units)
+    assert first_selling_day(units, in_stock).tolist() == [40, 0, 0, 0, 0]
+    listed = np.array([-1, 30, 35, 2, 41])  # -1: unknown; the last listed after its first sale
+    assert first_selling_day(units, in_stock, listed).tolist() == [40, 30, 35, 2, 41]
+    censor_before_first_sale(units, in_stock, listed)
+    assert (44 - in_stock.sum(axis=1)).tolist() == [40, 30, 35, 2, 41]

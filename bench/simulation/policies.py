@@ -8,6 +8,7 @@ from itertools import repeat
 
 import numpy as np
 
+from planner.forecast.history import censor_before_first_sale
 from planner.forecast.run import ForecastResult, forecast_history
 from planner.ports.history import SeriesHistory
 
@@ -89,7 +90,12 @@ def review_days(world: World) -> list[int]:
 
 
 def _forecast(history: SeriesHistory, horizon: int) -> ForecastResult:
-    return forecast_history(history, horizon=horizon)
+    """planner's forecast of the history as planning reads it: the days before a series'
+    first sale are not days of no demand (``planning._censor_before_launch``)."""
+    in_stock = history.in_stock.copy()
+    censor_before_first_sale(history.units, in_stock)
+    known = SeriesHistory(history.keys, history.start, history.units, in_stock)
+    return forecast_history(known, horizon=horizon)
 
 
 def forecast_reviews(world: World, *, jobs: int = 1) -> dict[int, ForecastResult]:

@@ -65,6 +65,9 @@ OUTAGE_LAGS = {"D": (7, 14, 21, 28), "W": (1, 2, 3, 4), "M": (1, 2, 3)}
 # ... and only if it ends within as many periods as the comparison reaches back, sales back to
 # this share of the usual before it: an outage ends; a season's end, or a closed season, does not.
 OUTAGE_RECOVERED = 0.5
+# A quiet run before a series' first sale is a launch (not demand) when it would be this
+# unlikely at the rate the series sold after that sale (``first_selling_day``).
+LAUNCH_QUIET_P = 0.05
 OUTAGE_BLOCK = 8192  # rows summed at a time (memory stays flat on 100,000 series)
 
 
@@ -225,6 +228,46 @@ class Demand:
         count = np.bincount(row, minlength=self.n) + self.weight.sum(axis=1)
         out: FloatArray = total / np.maximum(count, 1.0)
         return out
+
+
+def first_selling_day(
+    units: NDArray[np.floating],
+    in_stock: NDArray[np.floating],
+    listed: NDArray[np.integer] | None = None,
+) -> NDArray[np.int64]:
+    """Per series, the first period it was on sale, where its history shows a launch: its first
+    sale, when the quiet in-stock run before it would be unlikely (under ``LAUNCH_QUIET_P``) at
+    the rate it sold after that sale (so a slow seller's wait for its first sale stays demand,
+    and a lone sale, with nothing after it, is no launch); or ``listed`` (a period index per
+    series, -1 for unknown) where known, and earlier than that first sale or with none. 0
+    otherwise. Nothing records a product out of stock before it was listed, so the periods
+    before this are not periods of zero demand."""
+    u = np.asarray(units, dtype=np.float64)
+    w = np.asarray(in_stock, dtype=np.float64)
+    sold = u > 0
+    ever = sold.any(axis=1)
+    first = np.where(ever, sold.argmax(axis=1), 0).astype(np.int64)
+    cols = np.arange(u.shape[1])[None, :]
+    after = cols > first[:, None]
+    rate = (u * after).sum(axis=1) / np.maximum((w * after).sum(axis=1), 1.0)
+    quiet = (w * (cols < first[:, None])).sum(axis=1)
+    launch = ever & (np.exp(-rate * quiet) < LAUNCH_QUIET_P)
+    out: NDArray[np.int64] = np.where(launch, first, 0)
+    if listed is not None:
+        listed = np.asarray(listed, dtype=np.int64)
+        known = listed >= 0
+        out = np.where(known, np.where(ever, np.minimum(first, listed), listed), out)
+    return out
+
+
+def censor_before_first_sale(
+    units: NDArray[np.floating],
+    in_stock: NDArray[np.floating],
+    listed: NDArray[np.integer] | None = None,
+) -> None:
+    """Mark the periods before each series' ``first_selling_day`` out of stock (in place)."""
+    first = first_selling_day(units, in_stock, listed)
+    in_stock[np.arange(in_stock.shape[1])[None, :] < first[:, None]] = 0.0
 
 
 def clean_history(
