@@ -130,6 +130,18 @@ def test_seasonal_trend_falls_back_to_recent_sales_without_a_year_of_history() -
     np.testing.assert_allclose(SeasonalNaiveTrend().fit(y).predict(10), 3.0)
 
 
+def test_seasonal_trend_with_a_year_and_a_day_reads_no_trend_off_one_day() -> None:
+    # A steady seller with 365 days: only one day is seen a year apart. Its trend once came
+    # from that one day (a weekend day against a weekday: up to 3 times, the cap).
+    rng = np.random.default_rng(0)
+    week = np.array([1, 1, 1, 1, 1, 3, 3.0])[(np.arange(393) + 2) % 7]
+    rate = rng.uniform(0.5, 4, 100)[:, None] * week[None, :]
+    y = rng.poisson(rate[:, :365]).astype(np.float64)
+    forecast = SeasonalNaiveTrend().fit(y, start=date(2025, 1, 1)).predict(28)
+    off = np.abs(forecast.sum(axis=1) - rate[:, 365:].sum(axis=1)).sum() / rate[:, 365:].sum()
+    assert off < 0.15  # 0.40 of demand when the trend came from the one day; 0.07 since
+
+
 def test_weekly_profile_sells_more_on_the_days_that_sell_more() -> None:
     week = np.array([10, 10, 10, 10, 10, 30, 30], dtype=float)  # Monday first
     y = np.tile(week, 26)[None, :]
@@ -214,3 +226,16 @@ def test_global_gbm_learns_steady_levels_across_series() -> None:
     forecast = GlobalGBM(max_rows=8000, max_iter=60).fit(y, start=MONDAY).predict(28)
     ratio = forecast.mean(axis=1) / levels
     assert np.median(np.abs(ratio - 1)) < 0.1
+
+
+def test_global_gbm_after_a_stockout_forecasts_the_level_before_it_not_zero() -> None:
+    # Under a year of history (no last-year features to learn from) and the last 60 days out
+    # of stock: with no model the GBM falls back to recent means, the 28-day one censored.
+    rng = np.random.default_rng(0)
+    levels = rng.uniform(0.5, 4, size=100)
+    y = rng.poisson(levels[:, None], size=(100, 300)).astype(float)
+    in_stock = np.ones_like(y)
+    y[:, -60:], in_stock[:, -60:] = 0.0, 0.0
+    forecast = GlobalGBM().fit(y, in_stock, start=MONDAY).predict(28)
+    # 0 when written (the 28-day mean, no day in stock, read as 0).
+    assert forecast.sum() / (levels.sum() * 28) == pytest.approx(1.0, abs=0.15)

@@ -167,7 +167,11 @@ class GlobalGBM(DemandForecaster):
         ahead = np.tile(np.arange(1, buckets + 1, dtype=np.int64), n)
         x, scale = self._features(sums, rows, np.full(n * buckets, origin), ahead)
         if self.model_ is None:
-            rate = scale * np.nan_to_num(x[:, 1], nan=0.0)  # the 28-day mean
+            # The 28-day mean, or the longer means where the last 28 days were out of stock.
+            recent = x[:, 1:5]
+            seen = ~np.isnan(recent)
+            pick = np.where(seen.any(axis=1), seen.argmax(axis=1), 0)
+            rate = scale * np.nan_to_num(recent[np.arange(len(x)), pick], nan=0.0)
         else:
             with threadpool_limits(1, user_api="openmp"):
                 rate = self.model_.predict(x) * scale

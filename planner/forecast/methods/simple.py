@@ -63,7 +63,7 @@ class SeasonalNaiveTrend(DemandForecaster):
             self.trend_ = np.ones(n)
             return
         self.base_ = self._last_year(demand, lag)
-        self.trend_ = self._trend(demand, lag, min(window, d - lag))
+        self.trend_ = self._trend(demand, lag, window)
         coverage = demand.weight[:, d - lag :].mean(axis=1)
         self.blend_ = np.clip((coverage - 0.5) / 0.3, 0.0, 1.0)
 
@@ -86,14 +86,20 @@ class SeasonalNaiveTrend(DemandForecaster):
         return out
 
     def _trend(self, demand: Demand, lag: int, window: int) -> FloatArray:
-        """This year's last ``window`` periods over the same periods last year (shrunk, capped)."""
+        """This year's last ``window`` periods over the same periods last year (shrunk, capped).
+
+        With under ``window`` periods seen twice (a year and a few days of history) the periods
+        not seen twice count as no change, at the recent rate: a trend read off one day of
+        overlap once put a steady seller's forecast 40 % off."""
         w, v = demand.weight, demand.values
-        now = slice(demand.periods - window, demand.periods)
-        before = slice(demand.periods - window - lag, demand.periods - lag)
+        seen = min(window, demand.periods - lag)
+        now = slice(demand.periods - seen, demand.periods)
+        before = slice(demand.periods - seen - lag, demand.periods - lag)
         both = w[:, now] * w[:, before]
         a = (both * v[:, now]).sum(axis=1)
         b = (both * v[:, before]).sum(axis=1)
-        prior = 2.0 + 0.05 * (a + b)
+        unseen = self.recent_ * (window - seen)
+        prior = 2.0 + 0.05 * (a + b) + unseen
         ratio: FloatArray = np.clip((a + prior) / (b + prior), 1 / self.max_trend, self.max_trend)
         return ratio
 
