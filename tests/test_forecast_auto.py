@@ -298,6 +298,21 @@ def test_a_new_variant_borrows_from_a_named_similar_one() -> None:
     np.testing.assert_allclose(out[0], mean[0])
 
 
+def test_a_new_variants_own_sales_outweigh_its_peers_level_within_weeks() -> None:
+    # Launched 17 days ago, 26 units sold; its peers sell 6.8 a day. The days seen alone once
+    # set the blend (17 of 56: 5.2 a day); its own sales say 1.5 a day.
+    mean = np.array([[6.8, 6.8], [0.0, 0.0], [0.0, 0.0]])
+    out = borrow_from_peers(
+        mean,
+        seen=np.array([400.0, 17.0, 0.0]),
+        own_rate=np.array([6.8, 26 / 17, 0.0]),
+        min_periods=56,
+        similar=np.array([-1, 0, 0]),
+    )
+    assert 1.4 < out[1].mean() < 2.0
+    np.testing.assert_allclose(out[2], mean[0])  # nothing seen yet: the peer's level
+
+
 def test_an_unknown_method_name_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown"):
         forecast_history(_history(np.ones((1, 30))), horizon=5, method="magic")

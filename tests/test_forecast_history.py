@@ -92,9 +92,10 @@ def test_weekday_index_is_flat_for_weekly_and_monthly_series() -> None:
 def test_a_series_sells_from_its_first_sale_or_its_listing_date() -> None:
     """Before it, days are not days of zero demand (nothing records a product out of stock
     before it was listed); a listing date before the first sale makes the quiet days between
-    demand, and a series that never sold keeps its zeros unless a listing date says when. A
-    first sale is a launch only where the quiet days before it would be unlikely at the rate
-    sold since: a slow seller's wait for its first sale, and a lone sale, stay demand."""
+    demand, and a series that never sold keeps its zeros, listing date or not (the product may
+    not be listed in that warehouse at all). A first sale is a launch only where the quiet days
+    before it would be unlikely at the rate sold since: a slow seller's wait for its first
+    sale, and a lone sale, stay demand."""
     quiet = np.zeros(40)
     units = np.array([
         np.r_[quiet, [3, 1, 2, 4]],  # a launch: 40 quiet days, then 2.3 a day
@@ -106,6 +107,6 @@ def test_a_series_sells_from_its_first_sale_or_its_listing_date() -> None:
     in_stock = np.ones_like(units)
     assert first_selling_day(units, in_stock).tolist() == [40, 0, 0, 0, 0]
     listed = np.array([-1, 30, 35, 2, 41])  # -1: unknown; the last listed after its first sale
-    assert first_selling_day(units, in_stock, listed).tolist() == [40, 30, 35, 2, 41]
+    assert first_selling_day(units, in_stock, listed).tolist() == [40, 0, 35, 2, 41]
     censor_before_first_sale(units, in_stock, listed)
-    assert (44 - in_stock.sum(axis=1)).tolist() == [40, 30, 35, 2, 41]
+    assert (44 - in_stock.sum(axis=1)).tolist() == [40, 0, 35, 2, 41]

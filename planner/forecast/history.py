@@ -239,9 +239,10 @@ def first_selling_day(
     sale, when the quiet in-stock run before it would be unlikely (under ``LAUNCH_QUIET_P``) at
     the rate it sold after that sale (so a slow seller's wait for its first sale stays demand,
     and a lone sale, with nothing after it, is no launch); or ``listed`` (a period index per
-    series, -1 for unknown) where known, and earlier than that first sale or with none. 0
-    otherwise. Nothing records a product out of stock before it was listed, so the periods
-    before this are not periods of zero demand."""
+    series, -1 for unknown) where known and earlier than that first sale. 0 otherwise, and for
+    a series that never sold (a product launched elsewhere that never sold here may not be
+    listed here at all). Nothing records a product out of stock before it was listed, so the
+    periods before this are not periods of zero demand."""
     u = np.asarray(units, dtype=np.float64)
     w = np.asarray(in_stock, dtype=np.float64)
     sold = u > 0
@@ -256,7 +257,7 @@ def first_selling_day(
     if listed is not None:
         listed = np.asarray(listed, dtype=np.int64)
         known = listed >= 0
-        out = np.where(known, np.where(ever, np.minimum(first, listed), listed), out)
+        out = np.where(known & ever, np.minimum(first, listed), out)
     return out
 
 

@@ -155,8 +155,9 @@ def _censor_before_launch(history: SeriesHistory, cat: Catalog) -> None:
     """Days before a launch were not selling days (the product was not listed yet), not days
     of zero demand: censored, as ``planner forecast --csv`` censors the days before a SKU's
     first row. A launch is a first sale after a quiet run that would be unlikely at the rate
-    sold since (``first_selling_day``), or the variant's ``launched_on`` where set (days
-    listed before the first sale are demand).
+    sold since (``first_selling_day``), or the variant's ``launched_on`` where set and the
+    series sold (days listed before the first sale are demand; a warehouse where the product
+    never sold keeps its zeros: it may not be listed there).
 
     Until 2026-12-07 planning read every day before a launch as zero demand: a mug launched 60
     days ago at 5 a day had 670 such days in the two years planning reads and was forecast at
