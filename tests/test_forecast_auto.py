@@ -311,6 +311,16 @@ def test_a_new_variants_own_sales_outweigh_its_peers_level_within_weeks() -> Non
     )
     assert 1.4 < out[1].mean() < 2.0
     np.testing.assert_allclose(out[2], mean[0])  # nothing seen yet: the peer's level
+    # Peers selling 0.1 a day count for a week of the launch's own sales, not 20 days: a launch
+    # selling 10 a day for 14 days gets 6.7 (4.2 with the peers worth their 2 sales).
+    slow = borrow_from_peers(
+        np.array([[0.1, 0.1], [0.0, 0.0]]),
+        seen=np.array([400.0, 14.0]),
+        own_rate=np.array([0.1, 10.0]),
+        min_periods=56,
+        similar=np.array([-1, 0]),
+    )
+    assert slow[1].mean() > 6.0
 
 
 def test_an_unknown_method_name_is_an_error() -> None:

@@ -110,3 +110,17 @@ def test_a_series_sells_from_its_first_sale_or_its_listing_date() -> None:
     assert first_selling_day(units, in_stock, listed).tolist() == [40, 0, 35, 2, 41]
     censor_before_first_sale(units, in_stock, listed)
     assert (44 - in_stock.sum(axis=1)).tolist() == [40, 0, 35, 2, 41]
+
+
+def test_a_seasonal_product_or_a_lumpy_buyer_is_not_taken_for_a_launch() -> None:
+    """A quiet run that comes again after the first sale (a season's off months, a buyer's
+    long gap between big orders) is how the series sells, not a launch; orders of many units
+    do not make a normal wait look unlikely either (the test counts the periods sold on)."""
+    season = np.r_[np.zeros(20), np.full(5, 2.0)]
+    lumpy = np.r_[np.zeros(30), [12.0], np.zeros(29), [12.0], np.zeros(28), [12.0]]
+    launch = np.r_[np.zeros(60), np.ones(30)]
+    units = np.array([np.r_[season, season, season, np.zeros(15)], lumpy, launch])
+    assert first_selling_day(units, np.ones_like(units)).tolist() == [0, 0, 60]
+    # A variant launched 50 periods ago (in another warehouse) does not undo a launch found here.
+    listed = np.array([-1, -1, 50])
+    assert first_selling_day(units, np.ones_like(units), listed).tolist() == [0, 0, 60]

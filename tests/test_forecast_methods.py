@@ -140,6 +140,14 @@ def test_seasonal_trend_with_a_year_and_a_day_reads_no_trend_off_one_day() -> No
     forecast = SeasonalNaiveTrend().fit(y, start=date(2025, 1, 1)).predict(28)
     off = np.abs(forecast.sum(axis=1) - rate[:, 365:].sum(axis=1)).sum() / rate[:, 365:].sum()
     assert off < 0.15  # 0.40 of demand when the trend came from the one day; 0.07 since
+    # The same with 500 days, out of stock a year before the last 56 days but for one day (0.36
+    # of demand off when its trend came from that day).
+    y = rng.poisson(np.tile(rate[:, :7], 76)[:, :528]).astype(np.float64)
+    stock = np.ones_like(y[:, :500])
+    stock[:, 500 - 364 - 56 : 500 - 364 - 1] = 0.0
+    later = SeasonalNaiveTrend().fit(y[:, :500], stock, start=date(2025, 1, 1)).predict(28)
+    came = np.tile(rate[:, :7], 76)[:, 500:528].sum(axis=1)
+    assert np.abs(later.sum(axis=1) - came).sum() / came.sum() < 0.15
 
 
 def test_weekly_profile_sells_more_on_the_days_that_sell_more() -> None:

@@ -4,13 +4,10 @@ A series is *new* while it has fewer than ``min_periods`` in-stock periods of hi
 forecast becomes the donor's shape (the donor forecast over its own mean) × a level that blends
 the series' own sales with the donor's level: the mean of a gamma prior on its rate, centred on
 the donor's level with shape ``PRIOR_SHAPE``, updated by the units it sold over the periods it
-was in stock (a Poisson-gamma update). Until 2026-12-07 the blend went by periods seen alone
-(a share of ``min_periods``), so a launch that sold 26 units in 17 days next to peers selling
-6.8 a day was forecast at 5.2 a day; its own sales say 1.5, and it now gets 1.6.
-
-Donors, in order: ``similar[i]`` (a row index, -1 for none) when that series is established;
-else the top-down profile of the established series sharing ``groups[i]`` (category, vendor…):
-the shape of their summed forecast and the median of their levels.
+was in stock (a Poisson-gamma update; the prior counts for at most ``PRIOR_DAYS``). Until
+2026-12-07 the blend went by periods seen alone (a share of ``min_periods``), so a launch that
+sold 26 units in 17 days next to peers selling 6.8 a day was forecast at 5.2 a day; its own
+sales say 1.5, and it now gets 1.6.
 """
 
 from __future__ import annotations
@@ -21,8 +18,11 @@ from numpy.typing import NDArray
 from planner.forecast.base import FloatArray
 
 # New products' rates spread widely around their peers' (a gamma of shape 2: about ±70 %), so a
-# few weeks of their own sales outweigh the peers' level.
+# few weeks of their own sales outweigh the peers' level; and the peers' level counts for no
+# more than PRIOR_DAYS of the product's own sales (a slow category's 2 sales would be 20 days at
+# 0.1 a day, swamping a launch that sells 10 a day).
 PRIOR_SHAPE = 2.0
+PRIOR_DAYS = 7.0
 
 
 def _group_donors(
@@ -80,7 +80,8 @@ def borrow_from_peers(
         has |= lent
     new = ~established & has & (donor_level > 0)
     sold = own_rate * seen
-    blended = (PRIOR_SHAPE + sold) / (PRIOR_SHAPE / np.maximum(donor_level, 1e-12) + seen)
+    days = np.minimum(PRIOR_SHAPE / np.maximum(donor_level, 1e-12), PRIOR_DAYS)
+    blended = (donor_level * days + sold) / (days + seen)
     out = mean.copy()
     out[new] = donor_shape[new] * blended[new, None]
     return out

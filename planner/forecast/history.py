@@ -65,10 +65,10 @@ OUTAGE_LAGS = {"D": (7, 14, 21, 28), "W": (1, 2, 3, 4), "M": (1, 2, 3)}
 # ... and only if it ends within as many periods as the comparison reaches back, sales back to
 # this share of the usual before it: an outage ends; a season's end, or a closed season, does not.
 OUTAGE_RECOVERED = 0.5
-# A quiet run before a series' first sale is a launch (not demand) when it would be this
-# unlikely at the rate the series sold after that sale (``first_selling_day``).
-LAUNCH_QUIET_P = 0.05
 OUTAGE_BLOCK = 8192  # rows summed at a time (memory stays flat on 100,000 series)
+# A quiet run before a series' first sale is a launch (not demand) when it would be this
+# unlikely at the share of periods the series sold on after that sale (``first_selling_day``).
+LAUNCH_QUIET_P = 0.05
 
 
 def shop_outages(
@@ -237,27 +237,45 @@ def first_selling_day(
 ) -> NDArray[np.int64]:
     """Per series, the first period it was on sale, where its history shows a launch: its first
     sale, when the quiet in-stock run before it would be unlikely (under ``LAUNCH_QUIET_P``) at
-    the rate it sold after that sale (so a slow seller's wait for its first sale stays demand,
-    and a lone sale, with nothing after it, is no launch); or ``listed`` (a period index per
-    series, -1 for unknown) where known and earlier than that first sale. 0 otherwise, and for
-    a series that never sold (a product launched elsewhere that never sold here may not be
-    listed here at all). Nothing records a product out of stock before it was listed, so the
-    periods before this are not periods of zero demand."""
-    u = np.asarray(units, dtype=np.float64)
-    w = np.asarray(in_stock, dtype=np.float64)
-    sold = u > 0
+    the share of in-stock periods it sold on after that sale, and no quiet run after it is half
+    as long (a seasonal product or a lumpy buyer waits like that again; a lone sale, with
+    nothing after it, is no launch either). Else 0. ``listed`` (a period index per series, -1
+    for unknown: a variant's launch date, the same for every warehouse) moves the start no later
+    than the first sale and no earlier than a launch found here. A series that never sold keeps
+    its zeros (a product may not be listed in every warehouse). Nothing records a product out
+    of stock before it was listed, so the periods before this are not periods of zero demand."""
+    n = np.shape(units)[0]
+    out = np.zeros(n, dtype=np.int64)
+    for lo in range(0, n, OUTAGE_BLOCK):  # memory stays flat on 100,000 series
+        hi = min(n, lo + OUTAGE_BLOCK)
+        part = None if listed is None else np.asarray(listed[lo:hi], dtype=np.int64)
+        out[lo:hi] = _first_selling_day(
+            np.asarray(units[lo:hi]) > 0, np.asarray(in_stock[lo:hi], dtype=np.float64), part
+        )
+    return out
+
+
+def _first_selling_day(
+    sold: NDArray[np.bool_], w: NDArray[np.float64], listed: NDArray[np.int64] | None
+) -> NDArray[np.int64]:
+    d = sold.shape[1]
     ever = sold.any(axis=1)
     first = np.where(ever, sold.argmax(axis=1), 0).astype(np.int64)
-    cols = np.arange(u.shape[1])[None, :]
-    after = cols > first[:, None]
-    rate = (u * after).sum(axis=1) / np.maximum((w * after).sum(axis=1), 1.0)
-    quiet = (w * (cols < first[:, None])).sum(axis=1)
-    launch = ever & (np.exp(-rate * quiet) < LAUNCH_QUIET_P)
+    seen = np.cumsum(w, axis=1)  # in-stock periods up to and including each period
+    rows = np.arange(len(sold))
+    quiet = seen[rows, first] - w[rows, first]  # in stock before the first sale
+    after = seen[:, -1] - seen[rows, first]
+    days_sold = (sold & (w > 0)).sum(axis=1) - 1  # selling periods after the first
+    share = np.where(after > 0, np.maximum(days_sold, 0) / np.maximum(after, 1e-9), 0.0)
+    # The longest quiet in-stock run after the first sale: in-stock periods since the last sale.
+    last = np.maximum.accumulate(np.where(sold, np.arange(d)[None, :], -1), axis=1)
+    since = seen - np.where(last >= 0, seen[rows[:, None], np.maximum(last, 0)], 0.0)
+    later = np.where(np.arange(d)[None, :] > first[:, None], since, 0.0).max(axis=1, initial=0.0)
+    launch = ever & (np.exp(-share * quiet) < LAUNCH_QUIET_P) & (later < quiet / 2)
     out: NDArray[np.int64] = np.where(launch, first, 0)
     if listed is not None:
-        listed = np.asarray(listed, dtype=np.int64)
-        known = listed >= 0
-        out = np.where(known & ever, np.minimum(first, listed), out)
+        usable = (listed >= 0) & ever & (listed <= first)
+        out = np.where(usable, np.maximum(listed, out), out)
     return out
 
 
@@ -268,7 +286,8 @@ def censor_before_first_sale(
 ) -> None:
     """Mark the periods before each series' ``first_selling_day`` out of stock (in place)."""
     first = first_selling_day(units, in_stock, listed)
-    in_stock[np.arange(in_stock.shape[1])[None, :] < first[:, None]] = 0.0
+    for i in np.flatnonzero(first > 0):
+        in_stock[i, : first[i]] = 0.0
 
 
 def clean_history(

@@ -88,9 +88,9 @@ class SeasonalNaiveTrend(DemandForecaster):
     def _trend(self, demand: Demand, lag: int, window: int) -> FloatArray:
         """This year's last ``window`` periods over the same periods last year (shrunk, capped).
 
-        With under ``window`` periods seen twice (a year and a few days of history) the periods
-        not seen twice count as no change, at the recent rate: a trend read off one day of
-        overlap once put a steady seller's forecast 40 % off."""
+        With under ``window`` periods seen twice (a year and a few days of history, or out of
+        stock a year ago) the periods not seen twice count as no change, at the recent rate: a
+        trend read off one day of overlap once put a steady seller's forecast 40 % off."""
         w, v = demand.weight, demand.values
         seen = min(window, demand.periods - lag)
         now = slice(demand.periods - seen, demand.periods)
@@ -98,7 +98,7 @@ class SeasonalNaiveTrend(DemandForecaster):
         both = w[:, now] * w[:, before]
         a = (both * v[:, now]).sum(axis=1)
         b = (both * v[:, before]).sum(axis=1)
-        unseen = self.recent_ * (window - seen)
+        unseen = self.recent_ * np.maximum(window - both.sum(axis=1), 0.0)
         prior = 2.0 + 0.05 * (a + b) + unseen
         ratio: FloatArray = np.clip((a + prior) / (b + prior), 1 / self.max_trend, self.max_trend)
         return ratio
