@@ -25,6 +25,7 @@ from planner.domain.series import SeriesKey
 from planner.domain.warehouses import Connection, Membership, Warehouse, WarehouseKind
 from planner.ports import PlanWork
 from planner.ports.history import SeriesHistory
+from planner.services.forecast_chart import stored_chart
 from planner.services.plan_inputs import PlanningOptions
 from planner.services.planning import PlanRun, make_plan, plan_and_save
 from planner.services.synced import synced_through
@@ -452,3 +453,14 @@ def test_the_days_before_a_product_first_sold_are_not_days_of_no_demand(
     # 2.9 a day when the 670 days before the launch counted as days of no demand.
     assert row(run, "MUG", "FBA-US").daily_forecast == pytest.approx(5.0, rel=0.2)
     assert row(run, "PART", "FBA-US").daily_forecast < 0.05
+
+
+def test_a_new_products_velocity_counts_the_days_since_its_launch(empty_uow: PlanWork) -> None:
+    """The bot's "Velocity (30 d)" and the chart's fallback rate read the history as planning
+    does: launched 10 days ago at 5 a day is 5 a day, not the 1.7 of 30 days."""
+    units = np.zeros((1, DAYS), np.float32)
+    units[0, -10:] = 5.0
+    uow = _stranger(empty_uow, [SeriesKey("MUG", "FBA-US")], units, {"amazon-na": 0})
+    with uow:
+        chart = stored_chart(uow, "MUG", {"FBA-US"}, today=TODAY, plan=None)
+    assert chart is not None and chart.velocity == pytest.approx(5.0)
