@@ -69,6 +69,7 @@ OUTAGE_BLOCK = 8192  # rows summed at a time (memory stays flat on 100,000 serie
 # A quiet run before a series' first sale is a launch (not demand) when it would be this
 # unlikely at the share of periods the series sold on after that sale (``first_selling_day``).
 LAUNCH_QUIET_P = 0.05
+LAUNCH_BLOCK = 2048  # rows read at a time (about 8 arrays of rows × days in float64)
 
 
 def shop_outages(
@@ -246,8 +247,8 @@ def first_selling_day(
     of stock before it was listed, so the periods before this are not periods of zero demand."""
     n = np.shape(units)[0]
     out = np.zeros(n, dtype=np.int64)
-    for lo in range(0, n, OUTAGE_BLOCK):  # memory stays flat on 100,000 series
-        hi = min(n, lo + OUTAGE_BLOCK)
+    for lo in range(0, n, LAUNCH_BLOCK):  # memory stays flat on 100,000 series
+        hi = min(n, lo + LAUNCH_BLOCK)
         part = None if listed is None else np.asarray(listed[lo:hi], dtype=np.int64)
         out[lo:hi] = _first_selling_day(
             np.asarray(units[lo:hi]) > 0, np.asarray(in_stock[lo:hi], dtype=np.float64), part
