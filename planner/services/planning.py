@@ -67,7 +67,7 @@ def load_inputs(uow: PlanWork, *, today: date, options: PlanningOptions) -> Plan
     cat = load_catalog(uow, options, today=today)
     history = uow.history.read(today - timedelta(days=options.history_days), today - timedelta(1))
     series = build_series(history, cat)
-    _censor_unsynced_days(series.history, cat, synced_through(uow))
+    _censor_unsynced_days(series.history, synced_through(uow))
     _censor_before_launch(series.history, cat)  # read on known days only
     pol = policies(series.keys, cat, options)
     horizon = max(options.horizon_days, int((pol.lead + pol.dos).max(initial=0)) + 1)
@@ -176,17 +176,15 @@ def _censor_before_launch(history: SeriesHistory, cat: Catalog) -> None:
     censor_before_first_sale(history.units, history.in_stock, listed)
 
 
-def _censor_unsynced_days(history: SeriesHistory, cat: Catalog, synced: SyncedThrough) -> None:
+def _censor_unsynced_days(history: SeriesHistory, synced: SyncedThrough) -> None:
     """Days after a warehouse's last synced day are unknown, not zero demand: mark them
-    censored (``planner.services.synced``). A combined warehouse's sales are known to the
-    earliest such day of the warehouses whose sales it sums."""
+    censored (``planner.services.synced``; a combined warehouse's sales are known to the
+    earliest such day of the warehouses whose sales it sums)."""
     for i, key in enumerate(history.keys):
-        place = cat.warehouses.get(key.warehouse)
-        sources = place.sales_sources() if place is not None else [key.warehouse]
-        known = [d for d in (synced.of(code) for code in sources) if d is not None]
-        if not known or min(known) >= history.end:
+        last = synced.of(key.warehouse)
+        if last is None or last >= history.end:
             continue
-        history.in_stock[i, max((min(known) - history.start).days + 1, 0) :] = 0.0
+        history.in_stock[i, max((last - history.start).days + 1, 0) :] = 0.0
 
 
 def forecast_series(series: SeriesSet, cat: Catalog, horizon: int) -> ForecastResult:

@@ -42,7 +42,8 @@ class SyncedQueries(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class SyncedThrough:
-    """The last day anything sold, and each Amazon warehouse's last synced day."""
+    """The last day anything sold, and the last synced day of each Amazon warehouse and each
+    combined one."""
 
     last_sale: date | None
     by_warehouse: dict[str, date]
@@ -65,15 +66,22 @@ def synced_through(uow: SyncedQueries) -> SyncedThrough:
         if s.kind == ORDERS_STEP and s.watermark is not None
     }
     markets = {c.name: c.marketplaces() for c in uow.connections.list()}
+    places = uow.warehouses.list()
     by_warehouse = {}
-    for w in uow.warehouses.list():
+    for w in places:
         if w.connection not in watermarks:
             continue
         serves = [marketplace(w.marketplace_id)] if w.marketplace_id else markets.get(w.connection)
         at = watermarks[w.connection]
         days = [m.local_day(at) for m in serves or ()] or [at.date()]
         by_warehouse[w.code] = min(days) - timedelta(days=1)
-    return SyncedThrough(uow.history.last_day(), by_warehouse)
+    last_sale = uow.history.last_day()
+    for w in places:  # a combined warehouse sums its members' sales: the earliest of theirs
+        if w.is_combined:
+            known = [d for m in w.sales_sources() if (d := by_warehouse.get(m, last_sale))]
+            if known:
+                by_warehouse[w.code] = min(known)
+    return SyncedThrough(last_sale, by_warehouse)
 
 
 def aware(moment: datetime) -> datetime:
