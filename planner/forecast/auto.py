@@ -53,9 +53,10 @@ from planner.forecast.history import (
     in_stock_rate,
     intermittency,
     shop_outages,
+    year_on_year,
 )
 from planner.forecast.methods import METHODS
-from planner.forecast.seasonality import YEAR_BINS, SeasonalIndex, yearly_index
+from planner.forecast.seasonality import YEAR_BINS, year_factor, yearly_index
 from planner.forecast.selection import blend_weights, can_backtest, shrink_to_anchor
 from planner.forecast.uncertainty import (
     backtest_error_stats,
@@ -442,9 +443,7 @@ class AutoForecaster(DemandForecaster):
             return None
         rows = np.flatnonzero(self.season_unseen_)
         t = np.arange(self.n_periods_, self.n_periods_ + horizon)
-        ahead = SeasonalIndex(np.ones((len(rows), 7)), self.season_yearly_[rows]).factor(
-            self.start_, self.freq_, t
-        )
+        ahead = year_factor(self.season_yearly_[rows], self.start_, self.freq_, t)
         out = np.ones((self.n_series_, horizon))
         carry = (ahead / self.season_level_[rows, None]) ** SEASON_CARRY
         out[rows] = np.clip(carry, 1 / SEASON_CARRY_MAX, SEASON_CARRY_MAX)
@@ -458,15 +457,15 @@ class AutoForecaster(DemandForecaster):
             return  # one method named: its forecast as it is
         seen = demand.weight > 0
         first = np.where(seen.any(axis=1), seen.argmax(axis=1), demand.periods)
+        span = periods_for_days(SEASON_LEVEL_DAYS, self.freq_)
         unseen = (plan.cuts[0] - first < period) & (demand.periods - first >= period)
-        unseen &= _repeats(demand, first, period, periods_for_days(SEASON_LEVEL_DAYS, self.freq_))
+        unseen &= _repeats(demand, first, period, span)
         if not unseen.any():
             return
         local = np.flatnonzero(unseen)
         yearly = yearly_index(demand.take(local), self.start_, self.freq_)
-        span = periods_for_days(SEASON_LEVEL_DAYS, self.freq_)
         t = np.arange(demand.periods - span, demand.periods)
-        recent = SeasonalIndex(np.ones((len(local), 7)), yearly).factor(self.start_, self.freq_, t)
+        recent = year_factor(yearly, self.start_, self.freq_, t)
         w = demand.weight[local, -span:]
         level = np.where(
             w.sum(axis=1) > 0,
@@ -487,20 +486,12 @@ class AutoForecaster(DemandForecaster):
 
 def _repeats(demand: Demand, first: NDArray[np.intp], period: int, span: int) -> NDArray[np.bool_]:
     """Whether each series' last ``span`` periods sold like the same periods a year before
-    (within ``SEASON_REPEAT`` either way, on periods in stock both times, shrunk towards 1 as
-    the seasonal-trend method's ratio is): a year seen once cannot tell a season from a level
-    that moved within it, but the stretch seen twice can. False with under ``span`` periods
-    seen twice."""
-    n, d = demand.values.shape
-    out = np.zeros(n, dtype=bool)
-    if d < period + span:
-        return out
-    now, before = slice(d - span, d), slice(d - span - period, d - period)
-    both = demand.weight[:, now] * demand.weight[:, before]
-    a = (both * demand.values[:, now]).sum(axis=1)
-    b = (both * demand.values[:, before]).sum(axis=1)
-    prior = 2.0 + 0.05 * (a + b)
-    ratio = (a + prior) / (b + prior)
-    twice = d - first >= period + span
-    out[:] = twice & (ratio <= SEASON_REPEAT) & (ratio >= 1 / SEASON_REPEAT)
+    (within ``SEASON_REPEAT`` either way, as ``year_on_year`` reads it): a year seen once cannot
+    tell a season from a level that moved within it, but the stretch seen twice can. False with
+    under ``span`` periods seen twice."""
+    if demand.periods < period + span:
+        return np.zeros(demand.n, dtype=bool)
+    ratio = year_on_year(demand, period, span)
+    twice = demand.periods - first >= period + span
+    out: NDArray[np.bool_] = twice & (ratio <= SEASON_REPEAT) & (ratio >= 1 / SEASON_REPEAT)
     return out

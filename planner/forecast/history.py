@@ -231,6 +231,26 @@ class Demand:
         return out
 
 
+def year_on_year(
+    demand: Demand, lag: int, window: int, rate: FloatArray | None = None
+) -> FloatArray:
+    """The last ``window`` periods' demand over the same periods ``lag`` earlier, on periods in
+    stock both times, shrunk towards 1 (by 2 units and 5 % of both sums). With ``rate``, each
+    period of the window not seen both times counts as one of no change at that rate."""
+    w, v = demand.weight, demand.values
+    seen = max(min(window, demand.periods - lag), 0)
+    now = slice(demand.periods - seen, demand.periods)
+    before = slice(demand.periods - seen - lag, demand.periods - lag)
+    both = w[:, now] * w[:, before]
+    a = (both * v[:, now]).sum(axis=1)
+    b = (both * v[:, before]).sum(axis=1)
+    prior = 2.0 + 0.05 * (a + b)
+    if rate is not None:
+        prior = prior + rate * np.maximum(window - both.sum(axis=1), 0.0)
+    out: FloatArray = (a + prior) / (b + prior)
+    return out
+
+
 def first_selling_day(
     units: NDArray[np.floating],
     in_stock: NDArray[np.floating],

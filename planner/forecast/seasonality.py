@@ -80,7 +80,7 @@ class SeasonalIndex:
     def factor(self, start: date, freq: str, t: np.ndarray) -> FloatArray:
         """The combined index of each series at periods ``t``, shape (n, len(t))."""
         t = np.asarray(t, dtype=np.int64)
-        out = _interpolate_year(self.yearly, year_phase(start, freq, t))
+        out = year_factor(self.yearly, start, freq, t)
         if freq == "D":
             out *= self.weekly @ _one_hot(weekday(start, freq, t), 7)
         return out
@@ -91,6 +91,11 @@ class SeasonalIndex:
 
 def flat_index(n: int) -> SeasonalIndex:
     return SeasonalIndex(np.ones((n, 7)), np.ones((n, 12)))
+
+
+def year_factor(yearly: FloatArray, start: date, freq: str, t: np.ndarray) -> FloatArray:
+    """A time-of-year index (n, bins) read at periods ``t`` counted from ``start``."""
+    return _interpolate_year(yearly, year_phase(start, freq, np.asarray(t, dtype=np.int64)))
 
 
 def _interpolate_year(index: FloatArray, phase: FloatArray) -> FloatArray:

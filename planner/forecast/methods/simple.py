@@ -9,7 +9,14 @@ import numpy as np
 from planner.forecast.base import FloatArray
 from planner.forecast.calendar import YEAR_LAG, weekday
 from planner.forecast.fitting import DemandForecaster, RateForecaster
-from planner.forecast.history import DEFAULT_CLEANING, Cleaning, Demand, in_stock_rate, window_sums
+from planner.forecast.history import (
+    DEFAULT_CLEANING,
+    Cleaning,
+    Demand,
+    in_stock_rate,
+    window_sums,
+    year_on_year,
+)
 from planner.forecast.seasonality import weekly_index
 
 
@@ -91,17 +98,9 @@ class SeasonalNaiveTrend(DemandForecaster):
         With under ``window`` periods seen twice (a year and a few days of history, or out of
         stock a year ago) the periods not seen twice count as no change, at the recent rate: a
         trend read off one day of overlap once put a steady seller's forecast 40 % off."""
-        w, v = demand.weight, demand.values
-        seen = min(window, demand.periods - lag)
-        now = slice(demand.periods - seen, demand.periods)
-        before = slice(demand.periods - seen - lag, demand.periods - lag)
-        both = w[:, now] * w[:, before]
-        a = (both * v[:, now]).sum(axis=1)
-        b = (both * v[:, before]).sum(axis=1)
-        unseen = self.recent_ * np.maximum(window - both.sum(axis=1), 0.0)
-        prior = 2.0 + 0.05 * (a + b) + unseen
-        ratio: FloatArray = np.clip((a + prior) / (b + prior), 1 / self.max_trend, self.max_trend)
-        return ratio
+        ratio = year_on_year(demand, lag, window, self.recent_)
+        out: FloatArray = np.clip(ratio, 1 / self.max_trend, self.max_trend)
+        return out
 
     def _predict(self, horizon: int) -> FloatArray:
         t = self._future(horizon)
