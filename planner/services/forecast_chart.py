@@ -215,8 +215,8 @@ def _history(uow: ChartReads, sku: str, codes: Collection[str], *, today: date) 
     in_stock = history.in_stock[rows].astype(np.float64)
     selling = in_stock.copy()
     launched = uow.variants.get(sku).launched_on
-    listed = None if launched is None else np.full(len(rows), (launched - history.start).days)
-    censor_before_first_sale(units, selling, None if listed is None else np.maximum(listed, 0))
+    day = -1 if launched is None else max((launched - history.start).days, 0)  # -1: unknown
+    censor_before_first_sale(units, selling, np.full(len(rows), day))
     return _History(
         history.start,
         units.sum(axis=0),
