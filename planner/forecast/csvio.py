@@ -196,13 +196,16 @@ def parse_panel(stream: Iterable[str], *, name: str, freq: str, horizon: int = 0
     reader = csv.reader(stream)
     try:
         first = next(reader, None)
+        while first is not None and not any(cell.strip() for cell in first):
+            first = next(reader, None)  # blank lines above the header (an export's title gap)
         if first is None:
             raise InvalidInput(f"{name} is empty: its first line must be the header sku,date,qty")
+        at = reader.line_num
         header = [h.strip().lower() for h in first]
         missing = [c for c in REQUIRED if c not in header]
         if missing:
             raise InvalidInput(
-                f"{name} line 1: missing column(s) {', '.join(missing)}; "
+                f"{name} line {at}: missing column(s) {', '.join(missing)}; "
                 "the header must name sku,date,qty (and optionally in_stock)"
                 + _separator_hint(first)
             )
@@ -210,7 +213,7 @@ def parse_panel(stream: Iterable[str], *, name: str, freq: str, horizon: int = 0
     except csv.Error as exc:
         raise InvalidInput(f"{name} line {reader.line_num}: {exc}") from None
     if not rows.line:
-        raise InvalidInput(f"{name} line 1: the header has no data rows under it")
+        raise InvalidInput(f"{name} line {at}: the header has no data rows under it")
     return _to_panel(rows, name, freq, horizon)
 
 
