@@ -23,6 +23,7 @@ from planner.adapters.charts import (
     FORECAST,
     HISTORY,
     NOW,
+    PRE_LAUNCH,
     SAFETY,
     cover_chart,
     forecast_chart,
@@ -53,7 +54,7 @@ def colours(image: Image.Image) -> set[tuple[int, int, int]]:
     return {c for _, c in image.getcolors(maxcolors=image.width * image.height) or []}
 
 
-def series(*, band: bool, safety: bool = False) -> ChartSeries:
+def series(*, band: bool, safety: bool = False, launch: int = 0) -> ChartSeries:
     days = 120
     forecast = tuple(4.0 + (i % 7) / 3 for i in range(60))
     return ChartSeries(
@@ -67,6 +68,7 @@ def series(*, band: bool, safety: bool = False) -> ChartSeries:
         band_low=tuple(max(f - 3, 0.0) for f in forecast) if band else (),
         band_high=tuple(f + 4 for f in forecast) if band else (),
         safety_stock=(SafetyStockLine("FBA-US", 120.0),) if safety else (),
+        before_launch=tuple(i < launch for i in range(days)),
     )
 
 
@@ -87,6 +89,12 @@ def test_safety_stock_is_drawn_when_the_plan_has_it() -> None:
     drawn = colours(decode(forecast_chart(series(band=False, safety=True), title="TEA-1")))
     plain = colours(decode(forecast_chart(series(band=False), title="TEA-1")))
     assert rgb(SAFETY) in drawn and rgb(SAFETY) not in plain
+
+
+def test_days_before_a_launch_are_shaded_apart_from_stockouts() -> None:
+    launched = colours(decode(forecast_chart(series(band=False, launch=30), title="TEA-1")))
+    plain = colours(decode(forecast_chart(series(band=False), title="TEA-1")))
+    assert rgb(PRE_LAUNCH) in launched and rgb(PRE_LAUNCH) not in plain
 
 
 def test_non_ascii_titles_are_drawn_and_missing_glyphs_do_not_warn() -> None:

@@ -464,3 +464,6 @@ def test_a_new_products_velocity_counts_the_days_since_its_launch(empty_uow: Pla
     with uow:
         chart = stored_chart(uow, "MUG", {"FBA-US"}, today=TODAY, plan=None)
     assert chart is not None and chart.velocity == pytest.approx(5.0)
+    # The chart shades the days before the launch: in stock, not read as days of no demand.
+    assert chart.before_launch[-11:] == (True,) + (False,) * 10
+    assert not any(chart.before_launch[-10:]) and all(chart.before_launch[:-10])

@@ -34,6 +34,7 @@ HISTORY = "#607da0"
 FORECAST = "#e67814"
 BAND = "#f8d2a8"
 STOCKOUT = "#facdcd"
+PRE_LAUNCH = "#e8e4d8"  # days before a launch: no demand read from them
 TODAY = "#969696"
 SAFETY = "#7b3fa0"
 NOW, SOON, LATER = "#d04040", "#e69a28", "#607da0"
@@ -136,7 +137,13 @@ def _safety_stock(ax: Axes, series: ChartSeries, today: float, end: float) -> Ar
 
 
 def _shade_stockouts(ax: Axes, series: ChartSeries, start: float, today: float, end: float) -> None:
-    """Days out of stock in the history, and from the plan's stockout date on."""
+    """Days out of stock in the history, and from the plan's stockout date on; days before the
+    launch (in stock, not yet selling: not read as demand) in grey."""
+    for i, (first, last) in enumerate(_runs(series.before_launch)):
+        ax.axvspan(
+            start + first, start + last + 1, color=PRE_LAUNCH, lw=0, zorder=0,
+            label="before launch" if i == 0 else None,
+        )  # fmt: skip
     spans = [(start + first, start + last + 1) for first, last in _runs(series.out_of_stock)]
     if series.stockout_from is not None:
         spans.append((max(_x(series.stockout_from), today), end))

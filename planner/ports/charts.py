@@ -23,6 +23,8 @@ class ChartSeries:
 
     ``band_low``/``band_high`` are per-day quantiles of the forecast (empty when unknown), at
     ``band_level`` (0.9: nine days in ten fall inside); ``safety_stock`` comes from plan rows.
+    ``before_launch`` marks history days in stock before the product first sold, which the
+    forecast does not read as days of no demand (empty: none).
     """
 
     sku: str
@@ -37,6 +39,7 @@ class ChartSeries:
     band_high: tuple[float, ...] = ()
     band_level: float = 0.9
     safety_stock: tuple[SafetyStockLine, ...] = ()
+    before_launch: tuple[bool, ...] = ()
 
     @property
     def has_band(self) -> bool:

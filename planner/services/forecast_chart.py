@@ -182,6 +182,9 @@ def _series(
         start=history.start,
         units=tuple(float(u) for u in history.units),
         out_of_stock=tuple(bool(x < 0.5) for x in history.in_stock),
+        before_launch=tuple(
+            bool(s < 0.5 <= i) for s, i in zip(history.selling, history.in_stock, strict=True)
+        ),
         forecast_start=today,
         forecast=forecast,
         stockout_from=min((r.stockout_date for r in rows if r.stockout_date), default=None),
