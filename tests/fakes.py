@@ -521,18 +521,25 @@ class FakeHistory(HistoryRepository):
         end: date,
         *,
         warehouses: Sequence[str] | None = None,
+        skus: Sequence[str] | None = None,
         by_channel: bool = False,
     ) -> SeriesHistory:
         if end < start:
             raise ValueError("end before start")
         days = (end - start).days + 1
-        if warehouses is not None:
-            for code in warehouses:
-                self._s.warehouse(code)
+        for code in warehouses or ():
+            self._s.warehouse(code)
+        for sku in skus or ():
+            self._s.variant(sku)
         chosen = None if warehouses is None else set(warehouses)
+        only = None if skus is None else set(skus)
 
         def wanted(sku: str, warehouse: str, day: date) -> bool:
-            return start <= day <= end and (chosen is None or warehouse in chosen)
+            return (
+                start <= day <= end
+                and (chosen is None or warehouse in chosen)
+                and (only is None or sku in only)
+            )
 
         sales = {k: v for k, v in self._s.sales.items() if wanted(k[0], k[1], k[2])}
         outs = {k: v for k, v in self._s.stockouts.items() if wanted(*k)}

@@ -467,3 +467,25 @@ def test_a_new_products_velocity_counts_the_days_since_its_launch(empty_uow: Pla
     # The chart shades the days before the launch: in stock, not read as days of no demand.
     assert chart.before_launch[-11:] == (True,) + (False,) * 10
     assert not any(chart.before_launch[-10:]) and all(chart.before_launch[:-10])
+
+
+def test_the_chart_shades_only_days_that_no_warehouse_reads_as_demand(empty_uow: PlanWork) -> None:
+    """A season's off months are no launch over the two years planning reads, though over the
+    chart's 120 days they look like the wait before one; a day another warehouse sold on is
+    demand there, so it is not shaded either."""
+    days = 730
+    units = np.zeros((3, days), np.float32)
+    units[0, -395:-365] = units[0, -30:] = 4.0  # SEASON sells one month a year
+    units[1, -60:] = 5.0  # MUG launched at FBA-US 60 days ago...
+    units[2] = np.random.default_rng(5).poisson(1.0, days)  # ...and sold in Germany all along
+    keys = [SeriesKey("SEASON", "FBA-US"), SeriesKey("MUG", "FBA-US"), SeriesKey("MUG", "FBA-DE")]
+    uow = _stranger(empty_uow, keys, units, {"amazon-na": 0, "amazon-eu": 0})
+    with uow:
+        season = stored_chart(uow, "SEASON", {"FBA-US"}, today=TODAY, plan=None)
+        us = stored_chart(uow, "MUG", {"FBA-US"}, today=TODAY, plan=None)
+        both = stored_chart(uow, "MUG", {"FBA-US", "FBA-DE"}, today=TODAY, plan=None)
+    assert season is not None and us is not None and both is not None
+    assert len(season.units) == len(season.before_launch) == 120
+    assert not any(season.before_launch)
+    assert sum(us.before_launch) == 60 and not any(us.before_launch[-60:])
+    assert not any(both.before_launch)

@@ -326,6 +326,12 @@ def test_history_reads_back_dense_by_channel_and_summed_per_warehouse(uow: SqlUn
         per_wh = uow.history.read(date(2026, 1, 1), date(2026, 1, 30), warehouses=["FBM-NA"])
         assert per_wh.keys == [SeriesKey("TEA-1", "FBM-NA")]
         np.testing.assert_array_equal(per_wh.units[0], original.units[1] + original.units[2])
+        one = uow.history.read(date(2026, 1, 1), date(2026, 1, 30), skus=["TEA-1-OLD"])
+        assert one.keys == [SeriesKey("TEA-1-OLD", "FBA-US")]
+        np.testing.assert_array_equal(one.units[0], original.units[3])
+        assert uow.history.read(date(2026, 1, 1), date(2026, 1, 30), skus=[]).keys == []
+        with pytest.raises(NotFound, match="NOPE"):
+            uow.history.read(date(2026, 1, 1), date(2026, 1, 30), skus=["NOPE"])
         window = uow.history.read(date(2026, 1, 10), date(2026, 1, 12), warehouses=["FBA-US"])
         assert window.days == 3
         assert window.in_stock[window.row(SeriesKey("TEA-1", "FBA-US"))].tolist() == [0.25, 0, 0]

@@ -106,6 +106,7 @@ class HistoryRepository(Protocol):
         end: date,
         *,
         warehouses: Sequence[str] | None = None,
+        skus: Sequence[str] | None = None,
         by_channel: bool = False,
     ) -> SeriesHistory: ...
     def move_variant(self, from_sku: str, to_sku: str) -> int: ...

@@ -46,6 +46,7 @@ class ChartReads(Protocol):
 
 
 HISTORY_DAYS = 120
+LAUNCH_READ_DAYS = PlanningOptions().history_days  # planning's span, where launches are found
 FORECAST_DAYS = 60
 VELOCITY_DAYS = 30
 BAND_LEVEL = 0.9  # the band holds the middle 90 % of a day's demand: 5 % to 95 %
@@ -57,6 +58,8 @@ class _History:
     units: NDArray[np.float64]  # summed over the chosen warehouses
     in_stock: NDArray[np.float64]  # the in-stock share of each day, weighted by units sold
     selling: NDArray[np.float64]  # the same, with the days before a launch not counted
+    # Days in stock that no warehouse reads as demand: before the launch wherever it sold.
+    before_launch: NDArray[np.bool_]
 
     @property
     def velocity(self) -> float:
@@ -182,9 +185,7 @@ def _series(
         start=history.start,
         units=tuple(float(u) for u in history.units),
         out_of_stock=tuple(bool(x < 0.5) for x in history.in_stock),
-        before_launch=tuple(
-            bool(s < 0.5 <= i) for s, i in zip(history.selling, history.in_stock, strict=True)
-        ),
+        before_launch=tuple(bool(x) for x in history.before_launch),
         forecast_start=today,
         forecast=forecast,
         stockout_from=min((r.stockout_date for r in rows if r.stockout_date), default=None),
@@ -209,22 +210,31 @@ def _plan_rows(recs: Iterable[Recommendation], sku: str, at: str | None) -> list
 
 
 def _history(uow: ChartReads, sku: str, codes: Collection[str], *, today: date) -> _History | None:
-    history = uow.history.read(today - timedelta(days=HISTORY_DAYS), today - timedelta(days=1))
+    # Launches are found on the span planning reads: over the chart's 120 days a seasonal SKU's
+    # off months look like the wait before a launch; over two years they come again.
+    history = uow.history.read(
+        today - timedelta(days=LAUNCH_READ_DAYS), today - timedelta(days=1), skus=[sku]
+    )
     rows = [i for i, k in enumerate(history.keys) if k.sku == sku and k.warehouse in codes]
     if not rows:
         return None
     units = history.units[rows].astype(np.float64)
-    weights = units.sum(axis=1, keepdims=True) + 1e-9
     in_stock = history.in_stock[rows].astype(np.float64)
     selling = in_stock.copy()
     launched = uow.variants.get(sku).launched_on
     day = -1 if launched is None else max((launched - history.start).days, 0)  # -1: unknown
     censor_before_first_sale(units, selling, np.full(len(rows), day))
+    shown = min(HISTORY_DAYS, history.days)
+    units, in_stock, selling = units[:, -shown:], in_stock[:, -shown:], selling[:, -shown:]
+    weights = units.sum(axis=1, keepdims=True) + 1e-9
+    waiting = (selling < 0.5) & (in_stock >= 0.5)  # in stock, before the launch
+    before = np.logical_and(waiting.any(axis=0), ~(selling >= 0.5).any(axis=0))
     return _History(
-        history.start,
+        history.end - timedelta(days=shown - 1),
         units.sum(axis=0),
         (in_stock * weights).sum(axis=0) / weights.sum(),
         (selling * weights).sum(axis=0) / weights.sum(),
+        before,
     )
 
 

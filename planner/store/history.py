@@ -173,9 +173,11 @@ class SqlHistory:
         end: date,
         *,
         warehouses: Sequence[str] | None = None,
+        skus: Sequence[str] | None = None,
         by_channel: bool = False,
     ) -> SeriesHistory:
-        """Every series with sales or stockouts between start and end (inclusive), dense."""
+        """Every series with sales or stockouts between start and end (inclusive), dense; only
+        those of ``warehouses`` and of ``skus`` where given."""
         if end < start:
             raise ValueError("end before start")
         first, last = day_number(start), day_number(end)
@@ -183,11 +185,16 @@ class SqlHistory:
         p = "%s" if self._postgres else "?"
         where = f"day BETWEEN {p} AND {p}"
         params: list[Any] = [first, last]
-        if warehouses is not None:
-            ids = [self._lookup.id("warehouse", code) for code in warehouses]
+        for column, kind, only in (
+            ("warehouse_id", "warehouse", warehouses),
+            ("variant_id", "variant", skus),
+        ):
+            if only is None:
+                continue
+            ids = [self._lookup.id(kind, key) for key in only]
             if not ids:
                 return SeriesHistory.empty([], start, days)
-            where += f" AND warehouse_id IN ({', '.join([p] * len(ids))})"
+            where += f" AND {column} IN ({', '.join([p] * len(ids))})"
             params += ids
         # One packed integer per row ((variant, warehouse) pair, day offset) keeps the number of
         # Python objects the driver creates small: this is what makes read-back fast.
