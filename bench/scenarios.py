@@ -34,6 +34,7 @@ if str(ROOT) not in sys.path:
 
 from planner.forecast.auto import AutoForecaster  # noqa: E402
 from planner.forecast.history import censor_before_first_sale  # noqa: E402
+from planner.forecast.names import METHOD_NAMES  # noqa: E402
 
 Array = NDArray[np.float64]
 DAYS = 730
@@ -113,11 +114,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scenarios", default=",".join(SCENARIOS))
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args = ap.parse_args(argv)
-    scenarios = args.scenarios.split(",")
+    if args.series < 1 or args.seeds < 1:
+        ap.error("--series and --seeds must be at least 1")
+    scenarios = [x.strip() for x in args.scenarios.split(",") if x.strip()]
     unknown = sorted(set(scenarios) - set(SCENARIOS))
-    if unknown:
+    if unknown or not scenarios:
         ap.error(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
-    methods = args.methods.split(",")
+    methods = [x.strip() for x in args.methods.split(",") if x.strip()]
+    known = ("auto", *sorted(METHOD_NAMES))
+    wrong = sorted(set(methods) - set(known))
+    if wrong or not methods:
+        ap.error(f"unknown method(s) {', '.join(wrong)}; known: {', '.join(known)}")
     began = time.perf_counter()
     report: dict[str, dict[str, float]] = {}
     seeds = range(args.seeds)

@@ -50,8 +50,33 @@ def test_the_json_report_has_a_share_per_scenario_and_method(
     assert all(0 < v < 0.2 for v in report["steady"].values())
 
 
-def test_an_unknown_scenario_is_named(capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_weekend_trend_and_season_are_where_they_are_said_to_be() -> None:
+    units, _, _ = sc.make("steady", 200, seed=4)
+    days = np.arange(sc.DAYS)
+    weekend = np.array([(sc.START.toordinal() + d) % 7 in (0, 6) for d in days])  # Sat, Sun
+    assert units[:, weekend].mean() == pytest.approx(3 * units[:, ~weekend].mean(), rel=0.05)
+    _, _, steady = sc.make("steady", 50, seed=4)
+    _, _, trend = sc.make("trend", 50, seed=4)
+    assert np.allclose(trend, steady * (1 + np.arange(sc.DAYS, sc.DAYS + sc.HORIZON) / sc.DAYS))
+    _, _, season = sc.make("seasonal", 50, seed=4)
+    ratio = season / sc.make("steady", 50, seed=4)[2]
+    assert ratio.min() >= 0.5 - 1e-9 and ratio.max() <= 1.5 + 1e-9 and ratio.std() > 0.1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--scenarios", "steady,stepup"], "unknown scenario(s) stepup; known: steady"),
+        (["--scenarios", ","], "unknown scenario(s) ; known: steady"),
+        (["--methods", "auto,crystal_ball"], "unknown method(s) crystal_ball; known: auto"),
+        (["--series", "0"], "--series and --seeds must be at least 1"),
+        (["--seeds", "-1"], "--series and --seeds must be at least 1"),
+    ],
+)
+def test_bad_arguments_are_named_before_any_work(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as stop:
-        sc.main(["--scenarios", "steady,stepup"])
+        sc.main(argv)
     assert stop.value.code == 2
-    assert "unknown scenario(s) stepup; known: steady" in capsys.readouterr().err
+    assert message in capsys.readouterr().err

@@ -49,7 +49,8 @@ def test_weekly_and_monthly_dates_fall_into_their_periods() -> None:
         ("sku,date,qty\n", "no data rows"),
         ("\n\nsku,qty\nA,1\n", "line 3: missing column(s) date"),
         ("\n,,\nsku,date,qty\n", "line 3: the header has no data rows"),
-        ("", "is empty: its first line must be the header sku,date,qty"),
+        ("", "is empty: it must start with the header sku,date,qty"),
+        ("\n \n", "is empty: it must start with the header sku,date,qty"),
         ("sku;date;qty\nA;2026-01-01;1\n", "separated by semicolons: save it comma-separated"),
         ("sku\tdate\tqty\nA\t2026-01-01\t1\n", "separated by tabs: save it comma-separated"),
     ],
@@ -61,7 +62,7 @@ def test_bad_csv_names_the_line_and_column(text: str, message: str) -> None:
 
 def test_blank_lines_above_the_header_are_skipped() -> None:
     # Some exports leave a title gap; the header is the first line with anything in it.
-    p = panel("\n ,\nsku,date,qty\nA,2026-01-01,3\n\nA,2026-01-02,1\n")
+    p = panel("\n ,\nsku,date,qty\nA,2026-01-01,3\n\n , \nA,2026-01-02,1\n")
     assert p.skus == ["A"] and p.qty.tolist() == [[3, 1]]
     with pytest.raises(InvalidInput, match="line 4, column date"):
         panel("\n\nsku,date,qty\nA,soon,3\n")

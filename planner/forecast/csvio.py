@@ -199,7 +199,7 @@ def parse_panel(stream: Iterable[str], *, name: str, freq: str, horizon: int = 0
         while first is not None and not any(cell.strip() for cell in first):
             first = next(reader, None)  # blank lines above the header (an export's title gap)
         if first is None:
-            raise InvalidInput(f"{name} is empty: its first line must be the header sku,date,qty")
+            raise InvalidInput(f"{name} is empty: it must start with the header sku,date,qty")
         at = reader.line_num
         header = [h.strip().lower() for h in first]
         missing = [c for c in REQUIRED if c not in header]
@@ -242,6 +242,8 @@ def _read_rows(reader: _CsvReader, header: list[str], name: str) -> _Rows:
         if len(row) < width:
             row += [""] * (width - len(row))
         sku = row[i_sku].strip()
+        if not sku and not "".join(row).strip():
+            continue  # a line of blank cells, as above the header
         sid = sku_ids.get(sku)
         if sid is None:
             sid = sku_ids[_check_sku(sku, name, line)] = len(sku_ids)
