@@ -12,7 +12,8 @@ the SKUs were drawn from (not a draw of it, so the figure is not noise), average
 
 These sellers are generated here: they are neither tuning nor evaluation data
 (docs/forecast-evaluation.md). They show where a method that is good on real data has a blind
-spot, not how accurate planner is; nothing in the engine was tuned on them.
+spot, not how accurate planner is. Item 18 there (a daily blend's level read off whole weeks)
+was found with them and kept on the tuning split.
 """
 
 from __future__ import annotations

@@ -62,6 +62,22 @@ def backtest(
     return finite_nonnegative(model.backtest(demand, cuts, horizon, start=start, freq=freq))
 
 
+def week_score(
+    forecast: FloatArray, values: FloatArray, weight: FloatArray, scale: FloatArray
+) -> FloatArray:
+    """Per series, the RMS error of whole in-stock weeks' totals (a day's mean, over ``scale``):
+    how well a forecast's level holds, whatever its weekday pattern. For daily windows; a
+    week with less than 6.5 days in stock is left out."""
+    w, n, h = forecast.shape
+    weeks = h // 7
+    cut = (slice(None), slice(None), slice(0, weeks * 7))
+    err = ((forecast - values) * weight)[cut].reshape(w, n, weeks, 7).sum(axis=3) / 7
+    full = weight[cut].reshape(w, n, weeks, 7).sum(axis=3) >= 6.5
+    mean_sq = (full * err * err).sum(axis=(0, 2)) / np.maximum(full.sum(axis=(0, 2)), 1)
+    out: FloatArray = np.sqrt(mean_sq) / scale
+    return out
+
+
 def actuals(demand: Demand, cuts: Sequence[int], horizon: int) -> tuple[FloatArray, FloatArray]:
     """Observed demand and weights of each backtest window, shape (origins, n, horizon)."""
     values = np.stack([demand.values[:, o : o + horizon] for o in cuts])
