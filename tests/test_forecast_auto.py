@@ -328,9 +328,11 @@ def test_an_unknown_method_name_is_an_error() -> None:
         forecast_history(_history(np.ones((1, 30))), horizon=5, method="magic")
 
 
-@pytest.mark.parametrize(("change", "most"), [(2.0, 0.15), (0.5, 0.225)])
+@pytest.mark.parametrize(
+    ("change", "most", "stocked"), [(2.0, 0.15, 1.0), (0.5, 0.225, 1.0), (2.0, 0.18, 0.9)]
+)
 def test_a_level_that_moved_six_weeks_ago_is_followed_and_the_week_kept(
-    change: float, most: float
+    change: float, most: float, stocked: float
 ) -> None:
     # Two years of 100 SKUs (0.5-4 a day, weekends 3 times a weekday) whose level doubled (or
     # halved) 45 days ago. Daily backtest errors are mostly the weekday pattern, so the blend
@@ -340,12 +342,28 @@ def test_a_level_that_moved_six_weeks_ago_is_followed_and_the_week_kept(
     t = np.arange(days + ahead)
     week = np.array([1, 1, 1, 1, 1, 3, 3.0])[(t + 2) % 7]  # 2025-01-04 is a Saturday
     rate = rng.uniform(0.5, 4, 100)[:, None] * week * np.where(t >= days - 45, change, 1.0)
-    y = rng.poisson(rate[:, :days]).astype(np.float64)
-    forecast = AutoForecaster(horizon=ahead).fit(y, start=date(2025, 1, 1)).predict(ahead)
+    y = rng.poisson(rate[:, :days] * stocked).astype(np.float64)  # in stock 90 % of each day
+    in_stock = np.full(y.shape, stocked)
+    model = AutoForecaster(horizon=ahead).fit(y, in_stock, start=date(2025, 1, 1))
+    forecast = model.predict(ahead)
     truth = rate[:, days:].sum(axis=1)
     # Off by 0.167 (doubled) and 0.254 (halved) with the daily blend's level; 0.128 and 0.190
     # with the geometric mean of its level and the week-scored blend's (seeds 1-4: 0.17-0.20
-    # and 0.25-0.28 before, 0.13-0.16 and 0.19-0.20 after).
+    # and 0.25-0.28 before, 0.13-0.16 and 0.19-0.20 after). In stock 90 % of each day, a
+    # doubling: 0.20-0.21 before, 0.15-0.17 after (no week had 7 whole days in stock).
     assert np.abs(forecast.sum(axis=1) - truth).sum() / truth.sum() < most
     weekend = week[days:] == 3
     assert forecast[:, weekend].mean() / forecast[:, ~weekend].mean() > 2.5
+
+
+def test_a_week_mostly_out_of_stock_says_nothing_of_the_level() -> None:
+    from planner.forecast.backtest import week_score
+
+    values = np.ones((1, 3, 28))
+    forecast = values * 1.5  # half a unit a day too high
+    weight = np.ones((1, 3, 28))
+    weight[0, 1, ::7] = weight[0, 1, 1::7] = 0.0  # two days out of stock every week
+    weight[0, 2] = 0.9  # in stock 90 % of every day: weeks of 6.3 days count
+    scores = week_score(forecast, values, weight, np.ones(3))
+    assert scores[0] == pytest.approx(0.5) and scores[2] == pytest.approx(0.5)
+    assert np.isnan(scores[1])  # no evidence, not a perfect score

@@ -129,7 +129,8 @@ SEASON_LAG_DAYS = 364
 # demand off, a halving 0.274 -> 0.199, a trend 0.075 -> 0.059, no scenario worse by more than
 # 0.001. Tuning split (the daily sets; weekly and monthly data are untouched): within 1 % either
 # way (pedestrian RMSE 3,604 -> 3,573 at 3 windows, 2,882 -> 2,902 at 5). The week-scored blend
-# alone lost pedestrian's weekday pattern (2,882 -> 3,339); its whole level, 2,943.
+# alone lost pedestrian's weekday pattern (2,882 -> 3,339); its whole level, 2,943. sigma_
+# stays the daily blend's backtest error (held-out calibration refits the whole model).
 LEVEL_BY_WEEKS = 0.5
 LEVEL_DAYS = 28
 LEVEL_RATIO_MAX = 3.0  # where the daily blend is near 0, the two levels' ratio is capped
@@ -388,7 +389,11 @@ class AutoForecaster(DemandForecaster):
                 weekly[:, j] = week_score(scored, came, seen, scale)
             forecasts.append(forecast)
         chosen = blend_weights(scores, self.combine, self.power)
-        by_level = blend_weights(weekly, self.combine, self.power) if by_weeks else chosen
+        by_level = chosen
+        if by_weeks:  # too few weeks in stock to read a level from: the daily blend's
+            read = np.asarray(np.isfinite(weekly).all(axis=1), dtype=bool)
+            ranked = blend_weights(np.where(read[:, None], weekly, 0.0), self.combine, self.power)
+            by_level = np.where(read[:, None], ranked, chosen)
         if self.fallback:
             # Smooth series (demand in most periods) have a backtest worth trusting; intermittent
             # ones are ranked on a few sales, so they lean on the combination.
@@ -471,7 +476,7 @@ class AutoForecaster(DemandForecaster):
         weeks = self._by_weeks(self.horizon_)
         ahead = max(horizon, span) if weeks else horizon
         out = np.zeros((self.n_series_, ahead))
-        by_level = np.zeros((self.n_series_, ahead)) if weeks else out
+        weekly = np.zeros(self.n_series_)  # the week-scored blend's total over ``span``
         carry = self._season_ahead(ahead)
         for part in self.parts_:
             f = part.model.predict(ahead)
@@ -479,9 +484,9 @@ class AutoForecaster(DemandForecaster):
                 f = f * carry[part.rows]
             out[part.rows] += part.weight[:, None] * f
             if weeks:
-                by_level[part.rows] += part.level_weight[:, None] * f
+                weekly[part.rows] += part.level_weight * f[:, :span].sum(axis=1)
         if weeks:  # the daily blend's shape at the geometric mean of the two blends' levels
-            daily, weekly = out[:, :span].sum(axis=1), by_level[:, :span].sum(axis=1)
+            daily = out[:, :span].sum(axis=1)
             ratio = np.where(daily > 1e-9, weekly / np.maximum(daily, 1e-9), 1.0)
             ratio = np.clip(ratio, 1 / LEVEL_RATIO_MAX, LEVEL_RATIO_MAX)
             out *= (ratio**LEVEL_BY_WEEKS)[:, None]

@@ -62,19 +62,28 @@ def backtest(
     return finite_nonnegative(model.backtest(demand, cuts, horizon, start=start, freq=freq))
 
 
+WEEK_IN_STOCK = 6.0  # days in stock that make a week count in ``week_score``
+MIN_WEEKS = 4  # fewer such weeks in a series' windows: no evidence of its level
+
+
 def week_score(
     forecast: FloatArray, values: FloatArray, weight: FloatArray, scale: FloatArray
 ) -> FloatArray:
-    """Per series, the RMS error of whole in-stock weeks' totals (a day's mean, over ``scale``):
-    how well a forecast's level holds, whatever its weekday pattern. For daily windows; a
-    week with less than 6.5 days in stock is left out."""
+    """Per series, the RMS of each week's mean daily error over its in-stock days (over
+    ``scale``): how well a forecast's level holds, whatever its weekday pattern. For daily
+    windows; a week in stock for under ``WEEK_IN_STOCK`` days is left out (its weekdays would
+    not balance), and a series with fewer than ``MIN_WEEKS`` such weeks scores NaN: no
+    evidence (not a perfect score)."""
     w, n, h = forecast.shape
     weeks = h // 7
     cut = (slice(None), slice(None), slice(0, weeks * 7))
-    err = ((forecast - values) * weight)[cut].reshape(w, n, weeks, 7).sum(axis=3) / 7
-    full = weight[cut].reshape(w, n, weeks, 7).sum(axis=3) >= 6.5
-    mean_sq = (full * err * err).sum(axis=(0, 2)) / np.maximum(full.sum(axis=(0, 2)), 1)
-    out: FloatArray = np.sqrt(mean_sq) / scale
+    days = weight[cut].reshape(w, n, weeks, 7).sum(axis=3)
+    err = ((forecast - values) * weight)[cut].reshape(w, n, weeks, 7).sum(axis=3)
+    full = days >= WEEK_IN_STOCK
+    mean = np.where(full, err / np.maximum(days, 1e-9), 0.0)
+    count = full.sum(axis=(0, 2))
+    mean_sq = (mean * mean).sum(axis=(0, 2)) / np.maximum(count, 1)
+    out: FloatArray = np.where(count >= MIN_WEEKS, np.sqrt(mean_sq) / scale, np.nan)
     return out
 
 
