@@ -119,9 +119,16 @@ SEASON_LAG_DAYS = 364
 # (RMSE 2,830 -> 2,854; one sensor, two windows); every other figure the same. The whole swing
 # (power 1) scored worse on ansett_tune and pedestrian; without the repeat check a level that fell
 # within the year was carried as a season (tests/test_forecast_auto.py).
+SEASON_CARRIERS = frozenset(
+    {"seasonal_trend", "yearly_profile", "seasonal_ses", "seasonal_damped", "theta", "global_gbm"}
+)
+SEASON_LEVEL_DAYS = 28
+SEASON_CARRY = 0.5
+SEASON_REPEAT = 1.5
+SEASON_CARRY_MAX = 3.0  # a peak-only SKU's level is near 0: its carry is capped
 # Daily backtests score daily errors, which the weekday pattern dominates: they rank the methods
 # that know the week (most of them slow to move) above the ones that follow a level, so a level
-# that doubled 45 days ago left the next 28 days a fifth short. Each method is also scored on
+# that doubled 45 days ago left the next 28 days a fifth off. Each method is also scored on
 # whole weeks' totals (``week_score``: the level alone), which gives a second blend; the forecast
 # keeps the daily blend's shape and takes, over its first LEVEL_DAYS, the geometric mean of the
 # two blends' levels (LEVEL_BY_WEEKS = 0.5: neither criterion alone). Made-up sellers
@@ -134,13 +141,6 @@ SEASON_LAG_DAYS = 364
 LEVEL_BY_WEEKS = 0.5
 LEVEL_DAYS = 28
 LEVEL_RATIO_MAX = 3.0  # where the daily blend is near 0, the two levels' ratio is capped
-SEASON_CARRIERS = frozenset(
-    {"seasonal_trend", "yearly_profile", "seasonal_ses", "seasonal_damped", "theta", "global_gbm"}
-)
-SEASON_LEVEL_DAYS = 28
-SEASON_CARRY = 0.5
-SEASON_REPEAT = 1.5
-SEASON_CARRY_MAX = 3.0  # a peak-only SKU's level is near 0: its carry is capped
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,7 +369,7 @@ class AutoForecaster(DemandForecaster):
         scale = rms_scale(demand, plan.cuts[0])
         scores = np.empty((len(rows), len(plan.names)))
         by_weeks = self._by_weeks(h)
-        weekly = np.empty_like(scores) if by_weeks else scores
+        weekly = np.full_like(scores, np.nan)
         forecasts = []
         came, seen = values[:, :, :h], obs[:, :, :h]
         if plan.season is not None:  # the same days a year before: one more scored window
@@ -389,11 +389,10 @@ class AutoForecaster(DemandForecaster):
                 weekly[:, j] = week_score(scored, came, seen, scale)
             forecasts.append(forecast)
         chosen = blend_weights(scores, self.combine, self.power)
-        by_level = chosen
-        if by_weeks:  # too few weeks in stock to read a level from: the daily blend's
-            read = np.asarray(np.isfinite(weekly).all(axis=1), dtype=bool)
-            ranked = blend_weights(np.where(read[:, None], weekly, 0.0), self.combine, self.power)
-            by_level = np.where(read[:, None], ranked, chosen)
+        # Too few weeks in stock to read a level from (NaN): the daily blend's level stands.
+        read = np.asarray(np.isfinite(weekly).all(axis=1), dtype=bool)
+        by_level = blend_weights(np.where(read[:, None], weekly, 0.0), self.combine, self.power)
+        by_level = np.where(read[:, None], by_level, chosen)
         if self.fallback:
             # Smooth series (demand in most periods) have a backtest worth trusting; intermittent
             # ones are ranked on a few sales, so they lean on the combination.

@@ -215,7 +215,7 @@ def _history(uow: ChartReads, sku: str, codes: Collection[str], *, today: date) 
     history = uow.history.read(
         today - timedelta(days=LAUNCH_READ_DAYS), today - timedelta(days=1), skus=[sku]
     )
-    rows = [i for i, k in enumerate(history.keys) if k.sku == sku and k.warehouse in codes]
+    rows = [i for i, k in enumerate(history.keys) if k.warehouse in codes]  # all of this SKU
     if not rows:
         return None
     units = history.units[rows].astype(np.float64)
