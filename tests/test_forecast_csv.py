@@ -202,6 +202,72 @@ def test_one_day_out_of_stock_leaves_a_month_of_daily_rows_mostly_observed() -> 
     assert panel.qty[0, 0] == 90.0
 
 
+def _daily_lines(sku: str, first: date, last: date, qty: int = 3) -> list[str]:
+    days = range(first.toordinal(), last.toordinal() + 1)
+    return [f"{sku},{date.fromordinal(d)},{qty}" for d in days]
+
+
+def test_a_month_the_daily_rows_only_partly_cover_counts_as_that_part() -> None:
+    """Daily rows to 4 March: March holds 4 days of sales, not a month's. B's rows start on
+    20 January: its January is 12 days of selling. Whole months read as before."""
+    lines = ["sku,date,qty", *_daily_lines("A", date(2026, 1, 1), date(2026, 3, 4))]
+    lines += _daily_lines("B", date(2026, 1, 20), date(2026, 3, 4))
+    p = panel("\n".join(lines) + "\n", "M")
+    assert p.qty.tolist() == [[93, 84, 12], [36, 84, 12]]
+    assert p.in_stock[0].tolist() == pytest.approx([1.0, 1.0, 4 / 31])
+    assert p.in_stock[1].tolist() == pytest.approx([12 / 31, 1.0, 4 / 31])
+    assert p.last_covered == (4, 31)
+
+
+def test_a_week_the_daily_rows_only_partly_cover_counts_as_that_part() -> None:
+    # Weeks run from Thursday 1 January; the rows end on Saturday 17 January: 3 of 7 days.
+    lines = ["sku,date,qty", *_daily_lines("A", date(2026, 1, 1), date(2026, 1, 17))]
+    p = panel("\n".join(lines) + "\n", "W")
+    assert p.qty.tolist() == [[21, 21, 9]]
+    assert p.in_stock[0].tolist() == pytest.approx([1.0, 1.0, 3 / 7])
+    assert p.last_covered == (3, 7)
+
+
+@pytest.mark.parametrize(
+    ("dates", "freq"),
+    [
+        ([date(2026, 1, 5) + timedelta(weeks=w) for w in range(6)], "W"),  # weekly rows
+        ([date(2026, m, 1) for m in range(1, 7)], "M"),  # monthly rows on the 1st
+        ([date(2026, m + 1, 1) - timedelta(days=1) for m in range(1, 7)], "M"),  # month ends
+        ([date(2025, m, 15) for m in range(1, 13)], "M"),  # mid-month labels
+    ],
+)
+def test_rows_that_each_stand_for_a_whole_period_are_read_whole(
+    dates: list[date], freq: str
+) -> None:
+    p = panel("sku,date,qty\n" + "".join(f"A,{d},5\n" for d in dates), freq)
+    assert p.in_stock.tolist() == [[1.0] * len(dates)]
+    assert p.last_covered is None
+
+
+def test_monthly_forecast_of_daily_rows_that_end_early_in_a_month(tmp_path: Path) -> None:
+    """A seller's daily export runs to 4 November (a stranger's data: 40 SKUs, 1-4 a day): the
+    months ahead are forecast at about a month's demand, and the note says why November counts
+    for 4 days. Read as a whole month, November's 4 days pulled the forecast to about 0.8."""
+    last, start = date(2026, 11, 4), date(2025, 1, 1)
+    rates = [1 + (k % 4) for k in range(40)]
+    with (tmp_path / "in.csv").open("w", encoding="utf-8") as fh:
+        fh.write("sku,date,qty\n")
+        for k, rate in enumerate(rates):
+            for d in range(start.toordinal(), last.toordinal() + 1):
+                day = date.fromordinal(d)
+                qty = rate * (2 if day.weekday() >= 5 else 1) + (d + k) % 3 - 1
+                fh.write(f"SKU-{k},{day},{qty}\n")
+    code, rows, printed = _forecast(tmp_path, "--horizon", "2", "--freq", "M")
+    assert code == 0, printed
+    assert "note: the last month (from 2026-11-01) holds 4 of its 30 days" in printed
+    assert {r["date"] for r in rows} == {"2026-12-01", "2027-01-01"}
+    for r in rows:
+        rate = rates[int(r["sku"].split("-")[1])]
+        month = 31 * rate * 9 / 7  # weekends twice a weekday
+        assert 0.9 * month <= float(r["forecast"]) <= 1.1 * month, r
+
+
 def test_a_weekly_catalogue_gets_its_christmas_week(tmp_path: Path) -> None:
     """A gift seller's weekly file, four Christmases at four times the usual week (a stranger's
     data, not the demo): the forecast's peak falls on the week that holds 25 December."""

@@ -153,6 +153,19 @@ def forecast_cmd(
             markup=False,
             soft_wrap=True,
         )
+    if panel.last_covered is not None:
+        from planner.forecast.csvio import UNIT, period_date
+
+        covered, days = panel.last_covered
+        unit = UNIT[panel.freq]
+        begins = period_date(panel.start, panel.qty.shape[1] - 1, panel.freq)
+        worth = "1 day's" if covered == 1 else f"{covered} days'"
+        err.print(
+            f"note: the last {unit} (from {begins}) holds {covered} of its {days} days: its "
+            f"sales are read as {worth} demand, not a whole {unit}'s",
+            markup=False,
+            soft_wrap=True,
+        )
     err.print(
         f"wrote {rows} forecast rows for {len(panel.skus)} SKU(s) to {csv_out}",
         markup=False,

@@ -6,7 +6,8 @@ date. Periods not listed from a SKU's first row to the file's last date count as
 selling" (censored), so a late launch is not mistaken for months of zero demand. ``in_stock``
 is a fraction 0..1 or yes/no/true/false (out of stock = censored demand). With ``W`` or ``M``
 the rows of one week (seven days counted from the file's first date) or one calendar month are
-summed, and the period's in-stock share is the mean of its rows'.
+summed, and the period's in-stock share is the mean of its rows', times the share of the period
+the rows cover (daily rows that end on the 4th hold 4 days of that month, ``_edge_coverage``).
 
 Input is refused, naming the file, line and column, when a value does not parse, a quantity is
 negative, a SKU has the same date twice, the grid of SKUs × periods would be too large to hold
@@ -57,6 +58,8 @@ class Panel:
     freq: str
     qty: NDArray[np.float64]
     in_stock: NDArray[np.float64]
+    # (days the rows cover, days in it) when the last week or month is only partly covered.
+    last_covered: tuple[int, int] | None = None
 
 
 def period_of(d: date, origin: date, freq: str) -> int:
@@ -296,6 +299,11 @@ def _to_panel(rows: _Rows, name: str, freq: str, horizon: int) -> Panel:
     # At 73 million rows each array here is 584 MB: free what is no longer needed as we go.
     series = rank[series]
     period = _periods(day, origin, freq)
+    step = _row_step(day, int(day[lo])) if freq != "D" else None
+    first_day_of = None
+    if step is not None:  # each SKU's first date: where its first period's coverage starts
+        first_day_of = np.full(n_skus, int(day[hi]), dtype=np.int64)
+        np.minimum.at(first_day_of, series, day)
     del day
     rows.day = rows.series = array("i")
     first = np.full(n_skus, n_periods, dtype=np.int64)
@@ -317,7 +325,65 @@ def _to_panel(rows: _Rows, name: str, freq: str, horizon: int) -> Panel:
         np.divide(shares, listed, out=flat, where=listed > 0)
     stock = flat.reshape(n_skus, n_periods)
     stock[np.arange(n_periods)[None, :] < first[:, None]] = 0.0
-    return Panel(skus, origin, freq, qty, stock)
+    last_covered = None
+    if step is not None and first_day_of is not None:
+        last_covered = _edge_coverage(stock, first, first_day_of, last_day, step, origin, freq)
+    return Panel(skus, origin, freq, qty, stock, last_covered)
+
+
+def _row_step(day: NDArray[np.int64], first: int) -> int | None:
+    """Days each row stands for, read off the file's dates: 1 for daily rows, 7 for weekly rows
+    (the greatest common divisor of the gaps between dates). None for monthly rows (no two
+    dates in one calendar month, whichever day labels it) or a single date: such rows each
+    stand for their whole period."""
+    present = np.zeros(int(day.max()) - first + 1, dtype=np.bool_)
+    present[day - first] = True
+    unique = np.flatnonzero(present) + first
+    months = (unique - date(1970, 1, 1).toordinal()).astype("datetime64[D]").astype("datetime64[M]")
+    if len(np.unique(months)) == len(unique):
+        return None
+    return int(np.gcd.reduce(np.diff(unique)))
+
+
+def _edge_coverage(
+    stock: NDArray[np.float64],
+    first: NDArray[np.int64],
+    first_day_of: NDArray[np.int64],
+    last_day: date,
+    step: int,
+    origin: date,
+    freq: str,
+) -> tuple[int, int] | None:
+    """Scale the in-stock share of the weeks or months the rows only partly cover: a SKU's first
+    (its rows start mid-month) and the file's last (daily rows to the 4th of a month are 4 days
+    of sales, not a month's). The engine reads sales over a share f as sales / f with weight f.
+    Returns the last period's (covered, total) days when it is partial."""
+    n_periods = stock.shape[1]
+    bounds = _period_bounds(origin, n_periods, freq)
+    seen_end = last_day.toordinal() + step  # the last row stands for step days
+    ends = np.minimum(bounds[1:], seen_end)
+    starts = bounds[:-1]
+    length = bounds[1:] - starts
+    rows = np.flatnonzero(first < n_periods)
+    k = first[rows]
+    share = (ends[k] - np.maximum(starts[k], first_day_of[rows])) / length[k]
+    stock[rows, k] *= np.clip(share, 0.0, 1.0)
+    last = n_periods - 1
+    later = rows[k < last]
+    covered = int(min(ends[last] - starts[last], length[last]))
+    stock[later, last] *= covered / length[last]
+    return (covered, int(length[last])) if covered < length[last] else None
+
+
+def _period_bounds(origin: date, n_periods: int, freq: str) -> NDArray[np.int64]:
+    """The first day (ordinal) of each of n_periods weeks or months, and of the one after (as an
+    ordinal, so a last month of December 9999 still has an end)."""
+    if freq == "W":
+        return origin.toordinal() + 7 * np.arange(n_periods + 1, dtype=np.int64)
+    first = origin.year * 12 + origin.month - 1  # months since year 0
+    months = np.arange(first, first + n_periods + 1, dtype=np.int64)
+    as_days = (months - 1970 * 12).astype("datetime64[M]").astype("datetime64[D]")
+    return as_days.astype(np.int64) + date(1970, 1, 1).toordinal()
 
 
 def _periods(day: NDArray[np.int64], origin: date, freq: str) -> NDArray[np.int64]:
