@@ -245,6 +245,38 @@ def test_rows_that_each_stand_for_a_whole_period_are_read_whole(
     assert p.last_covered is None
 
 
+@pytest.mark.parametrize(
+    ("rows", "freq"),
+    [
+        # Monthly rows, A labelled on the 1st and B on the 15th.
+        ([f"A,2025-{m:02d}-01,93" for m in range(1, 13)]
+         + [f"B,2025-{m:02d}-15,93" for m in range(1, 13)], "M"),
+        # Weekly rows, A's on Sundays and B's on Mondays; C has one stray Sunday row first.
+        ([f"A,{date(2025, 1, 5) + timedelta(weeks=w)},21" for w in range(30)]
+         + [f"B,{date(2025, 1, 6) + timedelta(weeks=w)},21" for w in range(30)]
+         + ["C,2025-01-12,5"]
+         + [f"C,{date(2025, 1, 13) + timedelta(weeks=w)},21" for w in range(29)], "W"),
+    ],
+)  # fmt: skip
+def test_skus_labelled_on_different_days_are_read_as_the_files_periods(
+    rows: list[str], freq: str
+) -> None:
+    p = panel("sku,date,qty\n" + "\n".join(rows) + "\n", freq)
+    assert p.last_covered is None
+    started = p.in_stock[p.in_stock > 0]
+    assert started.min() == 1.0
+
+
+def test_weekly_rows_in_months_cover_their_own_weeks() -> None:
+    """Saturday rows, the last on 7 March: March holds that row's 7 days, not the 13 from the
+    1st (the days before the 7th are in February's last row)."""
+    weeks = [date(2025, 11, 1) + timedelta(weeks=w) for w in range(19)]  # to 2026-03-07
+    p = panel("sku,date,qty\n" + "".join(f"A,{d},21\n" for d in weeks), "M")
+    assert p.last_covered == (7, 31)
+    assert p.in_stock[0, -1] == pytest.approx(7 / 31)
+    assert p.in_stock[0, :-1].tolist() == [1.0, 1.0, 1.0, 1.0]
+
+
 def test_monthly_forecast_of_daily_rows_that_end_early_in_a_month(tmp_path: Path) -> None:
     """A seller's daily export runs to 4 November (a stranger's data: 40 SKUs, 1-4 a day): the
     months ahead are forecast at about a month's demand, and the note says why November counts
@@ -260,7 +292,10 @@ def test_monthly_forecast_of_daily_rows_that_end_early_in_a_month(tmp_path: Path
                 fh.write(f"SKU-{k},{day},{qty}\n")
     code, rows, printed = _forecast(tmp_path, "--horizon", "2", "--freq", "M")
     assert code == 0, printed
-    assert "note: the last month (from 2026-11-01) holds 4 of its 30 days" in printed
+    assert (
+        "note: the last month (from 2026-11-01) holds 4 of its 30 days: it counts as 4/30 of a "
+        "month, not as a whole month's sales"
+    ) in printed
     assert {r["date"] for r in rows} == {"2026-12-01", "2027-01-01"}
     for r in rows:
         rate = rates[int(r["sku"].split("-")[1])]

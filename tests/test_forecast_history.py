@@ -60,6 +60,16 @@ def test_a_slow_movers_occasional_pair_is_not_a_spike() -> None:
     assert clean_history(y, np.ones_like(y)).weight.min() == 1.0
 
 
+def test_a_period_is_no_spike_beside_less_than_a_period_seen() -> None:
+    """A month of 84, then 4 days of a month (12 sold, 4/31 in stock): February is no spike
+    beside 0.13 of a month, and the forecast stays near the 84 seen (it was 117: February
+    set aside as a spike, its excess spread back on). Beside a whole period it still is."""
+    demand = clean_history(np.array([[84.0, 12.0]]), np.array([[1.0, 4 / 31]]))
+    assert demand.weight[0, 0] == 1.0
+    spiked = clean_history(np.array([[84.0, 2.0]]), np.array([[1.0, 1.0]]))
+    assert spiked.weight[0, 0] == 0.0
+
+
 def test_in_stock_rate_reads_the_last_in_stock_days_however_far_back() -> None:
     y = np.array([[9.0] * 10 + [1.0] * 300 + [0.0] * 50])
     in_stock = np.array([[1.0] * 310 + [0.0] * 50])

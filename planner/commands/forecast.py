@@ -159,10 +159,16 @@ def forecast_cmd(
         covered, days = panel.last_covered
         unit = UNIT[panel.freq]
         begins = period_date(panel.start, panel.qty.shape[1] - 1, panel.freq)
-        worth = "1 day's" if covered == 1 else f"{covered} days'"
+        from planner.forecast.history import DEFAULT_CLEANING
+
+        counts = (
+            "it is left out"
+            if covered / days < DEFAULT_CLEANING.min_in_stock
+            else f"it counts as {covered}/{days} of a {unit}"
+        )
         err.print(
-            f"note: the last {unit} (from {begins}) holds {covered} of its {days} days: its "
-            f"sales are read as {worth} demand, not a whole {unit}'s",
+            f"note: the last {unit} (from {begins}) holds {covered} of its {days} days: "
+            f"{counts}, not as a whole {unit}'s sales",
             markup=False,
             soft_wrap=True,
         )

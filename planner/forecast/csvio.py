@@ -299,11 +299,7 @@ def _to_panel(rows: _Rows, name: str, freq: str, horizon: int) -> Panel:
     # At 73 million rows each array here is 584 MB: free what is no longer needed as we go.
     series = rank[series]
     period = _periods(day, origin, freq)
-    step = _row_step(day, int(day[lo])) if freq != "D" else None
-    first_day_of = None
-    if step is not None:  # each SKU's first date: where its first period's coverage starts
-        first_day_of = np.full(n_skus, int(day[hi]), dtype=np.int64)
-        np.minimum.at(first_day_of, series, day)
+    dates = _sku_dates(series, day, n_skus) if freq != "D" else None
     del day
     rows.day = rows.series = array("i")
     first = np.full(n_skus, n_periods, dtype=np.int64)
@@ -319,60 +315,109 @@ def _to_panel(rows: _Rows, name: str, freq: str, horizon: int) -> Panel:
     summed = np.bincount(cell, weights=np.frombuffer(rows.qty), minlength=size)
     qty = np.asarray(summed, dtype=np.float64).reshape(n_skus, n_periods)
     flat = np.ones(size)
+    counted = bool(rows.stock) or dates is not None
+    listed = np.bincount(cell, minlength=size) if counted else np.empty(0, np.intp)
     if rows.stock:
         shares = np.bincount(cell, weights=np.frombuffer(rows.stock), minlength=size)
-        listed = np.bincount(cell, minlength=size)
         np.divide(shares, listed, out=flat, where=listed > 0)
     stock = flat.reshape(n_skus, n_periods)
     stock[np.arange(n_periods)[None, :] < first[:, None]] = 0.0
     last_covered = None
-    if step is not None and first_day_of is not None:
-        last_covered = _edge_coverage(stock, first, first_day_of, last_day, step, origin, freq)
+    if dates is not None:  # weeks or months: how much of the edge periods the rows cover
+        finer: NDArray[np.bool_] = np.any(listed.reshape(n_skus, n_periods) > 1, axis=1)
+        step = _row_step(finer, dates)
+        if step is not None:
+            last_covered = _edge_coverage(stock, first, dates, last_day, step, origin, freq)
     return Panel(skus, origin, freq, qty, stock, last_covered)
 
 
-def _row_step(day: NDArray[np.int64], first: int) -> int | None:
-    """Days each row stands for, read off the file's dates: 1 for daily rows, 7 for weekly rows
-    (the greatest common divisor of the gaps between dates). None for monthly rows (no two
-    dates in one calendar month, whichever day labels it) or a single date: such rows each
-    stand for their whole period."""
-    present = np.zeros(int(day.max()) - first + 1, dtype=np.bool_)
-    present[day - first] = True
-    unique = np.flatnonzero(present) + first
-    months = (unique - date(1970, 1, 1).toordinal()).astype("datetime64[D]").astype("datetime64[M]")
-    if len(np.unique(months)) == len(unique):
+@dataclass(frozen=True, slots=True)
+class _SkuDates:
+    """Each SKU's dates, as far as what its rows stand for goes."""
+
+    rows: NDArray[np.int64]  # how many
+    first: NDArray[np.int64]  # its first date (ordinal)
+    phase: NDArray[np.int64]  # a date on its weekly grid: its first or its last
+    weekly: NDArray[np.bool_]  # 9 in 10 of its dates or more lie a multiple of 7 days apart
+
+
+def _sku_dates(series: NDArray[np.int64], day: NDArray[np.int64], n_skus: int) -> _SkuDates:
+    """Read against the first date and against the last, so one stray row at either end does
+    not take a SKU's weekly rows for days."""
+    n_rows = np.bincount(series, minlength=n_skus)
+    first = np.full(n_skus, int(day.max()), dtype=np.int64)
+    np.minimum.at(first, series, day)
+    last = np.full(n_skus, int(day.min()), dtype=np.int64)
+    np.maximum.at(last, series, day)
+    share = []
+    for anchor in (first, last):
+        on = np.bincount(series, weights=(day - anchor[series]) % 7 == 0, minlength=n_skus)
+        share.append(on / np.maximum(n_rows, 1))
+    phase = np.where(share[0] >= share[1], first, last)
+    weekly = np.maximum(share[0], share[1]) >= 0.9
+    return _SkuDates(n_rows, first, phase, weekly)
+
+
+def _row_step(finer: NDArray[np.bool_], dates: _SkuDates) -> int | None:
+    """Days each row of the file stands for, by a vote of its SKUs of two rows or more: None
+    where most SKUs have at most one row in every week or month asked for (weekly rows for W,
+    monthly rows, whichever day labels them, for M or W): each row is a whole period. Otherwise
+    7 where most SKUs with more than one row in some period have weekly dates (weekly rows
+    asked for in months), else 1 (daily rows). A vote, not each SKU's own reading: a file is
+    one export, and a slow daily seller's few sales, or SKUs labelled on different days, must
+    not change what the file's rows are."""
+    voters = dates.rows >= 2
+    if finer[voters].sum() * 2 <= voters.sum():
         return None
-    return int(np.gcd.reduce(np.diff(unique)))
+    weekly = dates.weekly[voters & finer]
+    return 7 if weekly.sum() * 2 > len(weekly) else 1
 
 
 def _edge_coverage(
     stock: NDArray[np.float64],
     first: NDArray[np.int64],
-    first_day_of: NDArray[np.int64],
+    dates: _SkuDates,
     last_day: date,
     step: int,
     origin: date,
     freq: str,
 ) -> tuple[int, int] | None:
-    """Scale the in-stock share of the weeks or months the rows only partly cover: a SKU's first
-    (its rows start mid-month) and the file's last (daily rows to the 4th of a month are 4 days
-    of sales, not a month's). The engine reads sales over a share f as sales / f with weight f.
-    Returns the last period's (covered, total) days when it is partial."""
+    """Scale the in-stock share of the weeks or months the rows only partly cover: each SKU's
+    first (its rows start mid-month) and the file's last (daily rows to the 4th of a month hold
+    4 days of its sales, not a month's). A row stands for ``step`` days from its date (on each
+    SKU's weekly grid for weekly rows; rows left out are days or weeks without sales); the
+    covered days of a period are those of its rows' slots from the SKU's first date to the
+    file's last. The engine reads sales over a share f with weight f
+    (``planner.forecast.history``: scaled up at most ``max_scale`` times, left out under
+    ``min_in_stock``). Returns the last period's (covered, total) days, as most SKUs see it,
+    when it is partial."""
     n_periods = stock.shape[1]
     bounds = _period_bounds(origin, n_periods, freq)
-    seen_end = last_day.toordinal() + step  # the last row stands for step days
-    ends = np.minimum(bounds[1:], seen_end)
-    starts = bounds[:-1]
-    length = bounds[1:] - starts
     rows = np.flatnonzero(first < n_periods)
-    k = first[rows]
-    share = (ends[k] - np.maximum(starts[k], first_day_of[rows])) / length[k]
-    stock[rows, k] *= np.clip(share, 0.0, 1.0)
+    if not len(rows):
+        return None
+    end = last_day.toordinal() + 1
+
+    def covered(k: NDArray[np.int64], rows: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Days of period k that the rows' slots (phase + step·j) stand for."""
+        lo = np.maximum(bounds[k], dates.first[rows])
+        hi = np.minimum(bounds[k + 1], end)
+        phase = dates.phase[rows]
+        slots = (hi - phase + step - 1) // step - (lo - phase + step - 1) // step
+        out: NDArray[np.int64] = np.minimum(slots * step, bounds[k + 1] - bounds[k])
+        return out
+
     last = n_periods - 1
+    k = first[rows]
+    stock[rows, k] *= covered(k, rows) / (bounds[k + 1] - bounds[k])
     later = rows[k < last]
-    covered = int(min(ends[last] - starts[last], length[last]))
-    stock[later, last] *= covered / length[last]
-    return (covered, int(length[last])) if covered < length[last] else None
+    if not len(later):
+        return None
+    days = covered(np.full(len(later), last, dtype=np.int64), later)
+    total = int(bounds[last + 1] - bounds[last])
+    stock[later, last] *= days / total
+    usual = int(np.bincount(days).argmax())
+    return (usual, total) if usual < total else None
 
 
 def _period_bounds(origin: date, n_periods: int, freq: str) -> NDArray[np.int64]:

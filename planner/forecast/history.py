@@ -351,7 +351,8 @@ def find_spikes(
 ) -> tuple[BoolArray, FloatArray]:
     """One-off spikes: above k × the larger of the local mean and the local mean sale size.
 
-    "Local" is the ``window`` periods either side, the period itself left out; the scale is at
+    "Local" is the ``window`` periods either side, the period itself left out, holding at least
+    one whole period's worth of observed weight; the scale is at
     least one unit, so a slow mover's two-unit day is never a spike. Also returns the local mean
     (0 on series with no period above k, which cannot have a spike and are skipped).
     """
@@ -365,10 +366,13 @@ def find_spikes(
     sold = np.where(v > 0, w, 0.0)
     span = (-window, window + 1)
     others = window_sums(wv, *span) - wv
-    near = others / np.maximum(window_sums(w, *span) - w, 1.0)
+    seen = window_sums(w, *span) - w
+    near = others / np.maximum(seen, 1.0)
     size = others / np.maximum(window_sums(sold, *span) - sold, 1.0)
     scale = np.maximum(np.maximum(near, size), 1.0)
-    spikes[rows] = (w > 0) & (v > k * scale)
+    # A spike stands out from at least one whole period seen around it: beside less (a history
+    # of two months, the second 4 days in), the local mean is no level to stand out from.
+    spikes[rows] = (w > 0) & (seen >= 1.0) & (v > k * scale)
     local[rows] = near
     return spikes, local
 
