@@ -277,6 +277,33 @@ def test_weekly_rows_in_months_cover_their_own_weeks() -> None:
     assert p.in_stock[0, :-1].tolist() == [1.0, 1.0, 1.0, 1.0]
 
 
+def test_slow_sellers_alone_in_their_months_do_not_outvote_a_daily_file() -> None:
+    """One fast daily seller and two that sold twice in two years: the rows are days (the fast
+    seller's rows share their months), so the fast seller's 4 days of November count as 4/30."""
+    lines = ["sku,date,qty", *_daily_lines("FAST", date(2025, 1, 1), date(2026, 11, 4))]
+    lines += ["SLOW1,2025-03-10,1", "SLOW1,2026-02-10,1", "SLOW2,2025-05-10,1"]
+    lines += ["SLOW2,2026-06-10,1"]
+    p = panel("\n".join(lines) + "\n", "M")
+    assert p.last_covered == (4, 30)
+    assert p.in_stock[p.skus.index("FAST"), -1] == pytest.approx(4 / 30)
+
+
+def test_a_sku_whose_one_row_is_the_files_last_day_keeps_it() -> None:
+    # NEW sold 3 on 1 November, the file's last day: 1/30 of November, kept at the engine's
+    # 5 % floor instead of leaving NEW with nothing seen (a forecast of 0).
+    lines = ["sku,date,qty", *_daily_lines("A", date(2026, 8, 1), date(2026, 11, 1))]
+    p = panel("\n".join([*lines, "NEW,2026-11-01,3"]) + "\n", "M")
+    assert p.in_stock[p.skus.index("NEW")].tolist() == [0.0, 0.0, 0.0, 0.05]
+    assert p.last_covered == (1, 30)
+
+
+def test_a_file_within_one_month_says_how_much_of_it_the_rows_hold() -> None:
+    lines = ["sku,date,qty", *_daily_lines("A", date(2026, 11, 1), date(2026, 11, 4))]
+    p = panel("\n".join([*lines, *_daily_lines("B", date(2026, 11, 2), date(2026, 11, 4))]), "M")
+    assert p.last_covered == (4, 30)
+    assert p.in_stock[:, 0].tolist() == pytest.approx([4 / 30, 3 / 30])
+
+
 def test_monthly_forecast_of_daily_rows_that_end_early_in_a_month(tmp_path: Path) -> None:
     """A seller's daily export runs to 4 November (a stranger's data: 40 SKUs, 1-4 a day): the
     months ahead are forecast at about a month's demand, and the note says why November counts
@@ -293,8 +320,8 @@ def test_monthly_forecast_of_daily_rows_that_end_early_in_a_month(tmp_path: Path
     code, rows, printed = _forecast(tmp_path, "--horizon", "2", "--freq", "M")
     assert code == 0, printed
     assert (
-        "note: the last month (from 2026-11-01) holds 4 of its 30 days: it counts as 4/30 of a "
-        "month, not as a whole month's sales"
+        "note: the last month (from 2026-11-01) holds 4 of its 30 days: it counts as that part "
+        "of a month, rather than as a whole month's sales"
     ) in printed
     assert {r["date"] for r in rows} == {"2026-12-01", "2027-01-01"}
     for r in rows:

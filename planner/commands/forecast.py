@@ -159,16 +159,9 @@ def forecast_cmd(
         covered, days = panel.last_covered
         unit = UNIT[panel.freq]
         begins = period_date(panel.start, panel.qty.shape[1] - 1, panel.freq)
-        from planner.forecast.history import DEFAULT_CLEANING
-
-        counts = (
-            "it is left out"
-            if covered / days < DEFAULT_CLEANING.min_in_stock
-            else f"it counts as {covered}/{days} of a {unit}"
-        )
         err.print(
-            f"note: the last {unit} (from {begins}) holds {covered} of its {days} days: "
-            f"{counts}, not as a whole {unit}'s sales",
+            f"note: the last {unit} (from {begins}) holds {covered} of its {days} days: it "
+            f"counts as that part of a {unit}, rather than as a whole {unit}'s sales",
             markup=False,
             soft_wrap=True,
         )

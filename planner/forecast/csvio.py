@@ -31,6 +31,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.domain.errors import InvalidInput
+from planner.forecast.base import FloatArray
+from planner.forecast.history import DEFAULT_CLEANING
 
 REQUIRED = ("sku", "date", "qty")
 _TRUE = {"1", "true", "yes", "y", "t"}
@@ -324,8 +326,9 @@ def _to_panel(rows: _Rows, name: str, freq: str, horizon: int) -> Panel:
     stock[np.arange(n_periods)[None, :] < first[:, None]] = 0.0
     last_covered = None
     if dates is not None:  # weeks or months: how much of the edge periods the rows cover
-        finer: NDArray[np.bool_] = np.any(listed.reshape(n_skus, n_periods) > 1, axis=1)
-        step = _row_step(finer, dates)
+        per_cell = listed.reshape(n_skus, n_periods)
+        shared = np.where(per_cell > 1, per_cell, 0).sum(axis=1)  # rows beside another in a period
+        step = _row_step(shared, (per_cell == 1).sum(axis=1), dates)
         if step is not None:
             last_covered = _edge_coverage(stock, first, dates, last_day, step, origin, freq)
     return Panel(skus, origin, freq, qty, stock, last_covered)
@@ -335,7 +338,6 @@ def _to_panel(rows: _Rows, name: str, freq: str, horizon: int) -> Panel:
 class _SkuDates:
     """Each SKU's dates, as far as what its rows stand for goes."""
 
-    rows: NDArray[np.int64]  # how many
     first: NDArray[np.int64]  # its first date (ordinal)
     phase: NDArray[np.int64]  # a date on its weekly grid: its first or its last
     weekly: NDArray[np.bool_]  # 9 in 10 of its dates or more lie a multiple of 7 days apart
@@ -355,22 +357,21 @@ def _sku_dates(series: NDArray[np.int64], day: NDArray[np.int64], n_skus: int) -
         share.append(on / np.maximum(n_rows, 1))
     phase = np.where(share[0] >= share[1], first, last)
     weekly = np.maximum(share[0], share[1]) >= 0.9
-    return _SkuDates(n_rows, first, phase, weekly)
+    return _SkuDates(first, phase, weekly)
 
 
-def _row_step(finer: NDArray[np.bool_], dates: _SkuDates) -> int | None:
-    """Days each row of the file stands for, by a vote of its SKUs of two rows or more: None
-    where most SKUs have at most one row in every week or month asked for (weekly rows for W,
-    monthly rows, whichever day labels them, for M or W): each row is a whole period. Otherwise
-    7 where most SKUs with more than one row in some period have weekly dates (weekly rows
-    asked for in months), else 1 (daily rows). A vote, not each SKU's own reading: a file is
-    one export, and a slow daily seller's few sales, or SKUs labelled on different days, must
-    not change what the file's rows are."""
-    voters = dates.rows >= 2
-    if finer[voters].sum() * 2 <= voters.sum():
+def _row_step(shared: NDArray[np.int64], alone: NDArray[np.int64], dates: _SkuDates) -> int | None:
+    """Days each row of the file stands for, by a vote of its rows: None where more rows are
+    alone in their SKU's week or month than beside another (weekly rows for W; monthly rows,
+    whichever day labels them, for M or W): each row is a whole period. Otherwise 7 where more
+    of the rows beside another are a SKU's weekly dates (weekly rows asked for in months),
+    else 1 (daily rows). Rows vote, not SKUs: a file is one export, and neither slow sellers'
+    few sales, each alone in its month, nor one stray row, nor SKUs labelled on different days
+    change what its rows are."""
+    if shared.sum() <= alone.sum():
         return None
-    weekly = dates.weekly[voters & finer]
-    return 7 if weekly.sum() * 2 > len(weekly) else 1
+    weekly = shared[dates.weekly].sum()
+    return 7 if weekly > shared.sum() - weekly else 1
 
 
 def _edge_coverage(
@@ -388,9 +389,9 @@ def _edge_coverage(
     SKU's weekly grid for weekly rows; rows left out are days or weeks without sales); the
     covered days of a period are those of its rows' slots from the SKU's first date to the
     file's last. The engine reads sales over a share f with weight f
-    (``planner.forecast.history``: scaled up at most ``max_scale`` times, left out under
-    ``min_in_stock``). Returns the last period's (covered, total) days, as most SKUs see it,
-    when it is partial."""
+    (``planner.forecast.history``: scaled up at most ``max_scale`` times; ``_share`` keeps f at
+    ``min_in_stock`` or more). Returns the last period's (covered, total) days, as far as any
+    SKU's rows reach into it, when it is partial."""
     n_periods = stock.shape[1]
     bounds = _period_bounds(origin, n_periods, freq)
     rows = np.flatnonzero(first < n_periods)
@@ -409,15 +410,22 @@ def _edge_coverage(
 
     last = n_periods - 1
     k = first[rows]
-    stock[rows, k] *= covered(k, rows) / (bounds[k + 1] - bounds[k])
+    days_first = covered(k, rows)
+    stock[rows, k] *= _share(days_first, bounds[k + 1] - bounds[k])
     later = rows[k < last]
-    if not len(later):
-        return None
     days = covered(np.full(len(later), last, dtype=np.int64), later)
     total = int(bounds[last + 1] - bounds[last])
-    stock[later, last] *= days / total
-    usual = int(np.bincount(days).argmax())
-    return (usual, total) if usual < total else None
+    stock[later, last] *= _share(days, np.int64(total))
+    reach = int(max(days.max(initial=0), days_first[k == last].max(initial=0)))
+    return (reach, total) if reach < total else None
+
+
+def _share(days: NDArray[np.int64], total: NDArray[np.int64] | np.int64) -> FloatArray:
+    """The share of a period its rows cover, never under the engine's ``min_in_stock``: a SKU
+    whose one row falls on the file's last day, the 1st of a month, keeps it (at that weight)
+    rather than being left with nothing seen."""
+    out: FloatArray = np.maximum(days / total, DEFAULT_CLEANING.min_in_stock)
+    return out
 
 
 def _period_bounds(origin: date, n_periods: int, freq: str) -> NDArray[np.int64]:
