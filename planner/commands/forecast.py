@@ -161,7 +161,8 @@ def forecast_cmd(
         begins = period_date(panel.start, panel.qty.shape[1] - 1, panel.freq)
         err.print(
             f"note: the last {unit} (from {begins}) holds {covered} of its {days} days: it "
-            f"counts as that part of a {unit}, rather than as a whole {unit}'s sales",
+            f"counts as that part of a {unit}, rather than as a whole {unit}'s sales; the "
+            f"forecast starts after it",
             markup=False,
             soft_wrap=True,
         )
