@@ -5,10 +5,12 @@
 
 Each scenario is a panel of daily SKUs over two years (weekends sell three times a weekday, a
 base rate of 0.5 to 4 a day) with one thing a real seller meets: a stockout, a level that halved
-or doubled 45 days ago, a trend, a yearly season, very slow or lumpy demand. Days before a first
-sale are censored as planning censors them. The figure is the share of demand each SKU's
-28-day total forecast is off: Σ|forecast − expected| / Σ expected, where "expected" is the rate
-the SKUs were drawn from (not a draw of it, so the figure is not noise), averaged over seeds.
+or doubled 45 days ago, a trend, a yearly season, a sharp fourth quarter (November 1.6 times
+the rest of the year, 1 to 24 December 3 times, forecast from 24 November), very slow or lumpy
+demand. Days before a first sale are censored as planning censors them. The figure is the share
+of demand each SKU's 28-day total forecast is off: Σ|forecast − expected| / Σ expected, where
+"expected" is the rate the SKUs were drawn from (not a draw of it, so the figure is not noise),
+averaged over seeds.
 
 These sellers are generated here: they are neither tuning nor evaluation data
 (docs/forecast-evaluation.md). They show where a method that is good on real data has a blind
@@ -42,11 +44,27 @@ DAYS = 730
 HORIZON = 28
 START = date(2025, 1, 1)
 STEP_DAYS = 45  # how long before the end a level changes in the step scenarios
+# The sharp fourth quarter's history ends on 24 November 2026: its 28 days ahead are the peak.
+Q4_START = date(2024, 11, 25)
+
+
+def start_of(name: str) -> date:
+    """The first day of a scenario's history."""
+    return Q4_START if name == "q4_peak" else START
+
+
+def _q4(t: Array, start: date) -> Array:
+    """November 1.6 times the rest of the year, 1-24 December 3 times, by the calendar."""
+    days = np.datetime64(start.isoformat()) + t.astype(np.int64)
+    month = days.astype("datetime64[M]").astype(np.int64) % 12 + 1
+    day = (days - days.astype("datetime64[M]")).astype(np.int64) + 1
+    return np.where(month == 11, 1.6, np.where((month == 12) & (day <= 24), 3.0, 1.0))
 
 
 def _scenario_rate(name: str, t: Array, base: Array, rng: np.random.Generator) -> Array:
     """The expected units a day, (series, DAYS + HORIZON), of one scenario."""
-    week = np.array([1, 1, 1, 1, 1, 3, 3.0])[(t.astype(int) + 2) % 7]  # 2025-01-04 a Saturday
+    start = start_of(name)
+    week = np.array([1, 1, 1, 1, 1, 3, 3.0])[(t.astype(int) + start.weekday()) % 7]  # Monday 0
     rate = base[:, None] * week[None, :]
     change = t >= DAYS - STEP_DAYS
     shape: dict[str, Callable[[], Array]] = {
@@ -62,6 +80,7 @@ def _scenario_rate(name: str, t: Array, base: Array, rng: np.random.Generator) -
                 + 0.5 * np.cos(2 * np.pi * (t[None, :] - rng.uniform(0, 365, (len(base), 1))) / 365)
             )
         ),
+        "q4_peak": lambda: rate * _q4(t, start)[None, :],
         "slow": lambda: rate * 0.05,
         "lumpy": lambda: rate * 0.1 * LUMP_MEAN,
     }
@@ -76,6 +95,7 @@ SCENARIOS = (
     "step_up",
     "trend",
     "seasonal",
+    "q4_peak",
     "slow",
     "lumpy",
 )
@@ -103,7 +123,7 @@ def off_share(name: str, method: str, series: int, seed: int) -> float:
     censor_before_first_sale(units, in_stock)
     named = None if method == "auto" else [method]
     model = AutoForecaster(methods=named, fallback=named is None, horizon=HORIZON)
-    forecast = model.fit(units, in_stock, start=START).predict(HORIZON)
+    forecast = model.fit(units, in_stock, start=start_of(name)).predict(HORIZON)
     return float(np.abs(forecast.sum(axis=1) - expected.sum(axis=1)).sum() / expected.sum())
 
 

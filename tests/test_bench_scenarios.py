@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from datetime import date
 from pathlib import Path
 from types import ModuleType
 
@@ -61,6 +62,23 @@ def test_the_weekend_trend_and_season_are_where_they_are_said_to_be() -> None:
     _, _, season = sc.make("seasonal", 50, seed=4)
     ratio = season / sc.make("steady", 50, seed=4)[2]
     assert ratio.min() >= 0.5 - 1e-9 and ratio.max() <= 1.5 + 1e-9 and ratio.std() > 0.1
+
+
+def test_the_fourth_quarter_is_on_the_calendar_and_ahead_of_the_history() -> None:
+    """The sharp fourth quarter's 28 days ahead are 25-30 November (1.6 times) and 1-22
+    December (3 times), weekends three times a weekday as everywhere."""
+    units, _, expected = sc.make("q4_peak", 100, seed=5)
+    first = sc.start_of("q4_peak").toordinal()
+    ahead = [date.fromordinal(first + sc.DAYS + d) for d in range(sc.HORIZON)]
+    assert (ahead[0], ahead[-1]) == (date(2026, 11, 25), date(2026, 12, 22))
+    week = np.array([3.0 if d.weekday() >= 5 else 1.0 for d in ahead])
+    season = np.array([1.6 if d.month == 11 else 3.0 for d in ahead])
+    base = expected / (week * season)
+    assert np.allclose(base, base[:, :1])  # one rate per SKU once week and season are out
+    last_year = [date.fromordinal(first + d) for d in range(sc.DAYS)]
+    dec = np.array([d.month == 12 and d.day <= 24 for d in last_year])
+    other = np.array([d.month not in (11, 12) for d in last_year])
+    assert units[:, dec].mean() == pytest.approx(3 * units[:, other].mean(), rel=0.1)
 
 
 @pytest.mark.parametrize(
