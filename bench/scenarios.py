@@ -6,7 +6,7 @@
 Each scenario is a panel of daily SKUs over two years (weekends sell three times a weekday, a
 base rate of 0.5 to 4 a day) with one thing a real seller meets: a stockout, a level that halved
 or doubled 45 days ago, a trend, a yearly season, a sharp fourth quarter (November 1.6 times
-the rest of the year, 1 to 24 December 3 times, forecast from 24 November), very slow or lumpy
+the rest of the year, 1 to 24 December 3 times, the history to 24 November), very slow or lumpy
 demand. Days before a first sale are censored as planning censors them. The figure is the share
 of demand each SKU's 28-day total forecast is off: Σ|forecast − expected| / Σ expected, where
 "expected" is the rate the SKUs were drawn from (not a draw of it, so the figure is not noise),

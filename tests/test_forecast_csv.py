@@ -295,6 +295,12 @@ def test_a_sku_whose_one_row_is_the_files_last_day_keeps_it() -> None:
     p = panel("\n".join([*lines, "NEW,2026-11-01,3"]) + "\n", "M")
     assert p.in_stock[p.skus.index("NEW")].tolist() == [0.0, 0.0, 0.0, 0.05]
     assert p.last_covered == (1, 30)
+    # The same with an in_stock column: half in stock on 1 and 2 November is kept at the floor
+    # too; a day all but out of stock (0.01) is not raised to it.
+    half = [f"{line},yes" for line in lines[1:]] + ["NEW,2026-11-01,3,0.5", "NEW,2026-11-02,1,0.5"]
+    p = panel("\n".join(["sku,date,qty,in_stock", *half, "OUT,2026-11-02,1,0.01"]) + "\n", "M")
+    assert p.in_stock[p.skus.index("NEW"), -1] == 0.05
+    assert p.in_stock[p.skus.index("OUT"), -1] < 0.05
 
 
 def test_a_file_within_one_month_says_how_much_of_it_the_rows_hold() -> None:

@@ -7,6 +7,7 @@ from datetime import date
 import numpy as np
 import pytest
 
+from planner.forecast.auto import AutoForecaster
 from planner.forecast.calendar import month_of_year, period_start, weekday, year_phase
 from planner.forecast.history import (
     Cleaning,
@@ -61,11 +62,14 @@ def test_a_slow_movers_occasional_pair_is_not_a_spike() -> None:
 
 
 def test_a_period_is_no_spike_beside_less_than_a_period_seen() -> None:
-    """A month of 84, then 4 days of a month (12 sold, 4/31 in stock): February is no spike
-    beside 0.13 of a month, and the forecast stays near the 84 seen (it was 117: February
-    set aside as a spike, its excess spread back on). Beside a whole period it still is."""
-    demand = clean_history(np.array([[84.0, 12.0]]), np.array([[1.0, 4 / 31]]))
+    """February sold 84, then 4 days of March 12 (4/31 in stock): February is no spike beside
+    0.13 of a month seen, and the forecast stays near the 84 seen (it was 117: February set
+    aside as a spike, its excess spread back on). Beside a whole period it still is one."""
+    sold, in_stock = np.array([[84.0, 12.0]]), np.array([[1.0, 4 / 31]])
+    demand = clean_history(sold, in_stock)
     assert demand.weight[0, 0] == 1.0
+    model = AutoForecaster().fit(sold, in_stock, start=date(2026, 2, 1), freq="M")
+    assert 70 <= model.predict(1)[0, 0] <= 95
     spiked = clean_history(np.array([[84.0, 2.0]]), np.array([[1.0, 1.0]]))
     assert spiked.weight[0, 0] == 0.0
 

@@ -113,5 +113,11 @@ def test_weeks_and_months_of_daily_rows_keep_every_unit_and_cover_what_the_rows_
     last_day = max(d for rows in skus.values() for d, _ in rows)
     last_start = period_date(p.start, p.qty.shape[1] - 1, freq)
     reach = max((last_day - max(last_start, rows[0][0])).days + 1 for rows in skus.values())
+    before = [p.skus.index(s) for s, rows in skus.items() if rows[0][0] < last_start]
     if p.last_covered is not None:  # as far as any SKU's rows reach into the last period
         assert p.last_covered[0] == reach
+        days_in = (period_date(p.start, p.qty.shape[1], freq) - last_start).days
+        share = max((last_day - last_start).days + 1, 0) / days_in
+        assert set(p.in_stock[before, -1].round(9)) <= {round(max(share, 0.05), 9), 1.0}
+    else:  # the last period is whole, or the rows each stand for a whole period
+        assert np.all(p.in_stock[before, -1] == 1.0)

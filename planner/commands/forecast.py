@@ -108,7 +108,7 @@ def forecast_cmd(
     if ctx.invoked_subcommand is not None:
         return
     from planner.forecast.auto import DAILY_ONLY
-    from planner.forecast.csvio import read_panel, write_forecast
+    from planner.forecast.csvio import UNIT, period_date, read_panel, write_forecast
     from planner.forecast.panel import forecast_panel
 
     missing = [
@@ -154,8 +154,6 @@ def forecast_cmd(
             soft_wrap=True,
         )
     if panel.last_covered is not None:
-        from planner.forecast.csvio import UNIT, period_date
-
         covered, days = panel.last_covered
         unit = UNIT[panel.freq]
         begins = period_date(panel.start, panel.qty.shape[1] - 1, panel.freq)

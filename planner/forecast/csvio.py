@@ -6,7 +6,8 @@ date. Periods not listed from a SKU's first row to the file's last date count as
 selling" (censored), so a late launch is not mistaken for months of zero demand. ``in_stock``
 is a fraction 0..1 or yes/no/true/false (out of stock = censored demand). With ``W`` or ``M``
 the rows of one week (seven days counted from the file's first date) or one calendar month are
-summed, and the period's in-stock share is the mean of its rows', times the share of the period
+summed, and the period's in-stock share is the mean of its rows'. Where the rows are days or
+weeks (not whole periods), a SKU's first period and the file's last count for the share of them
 the rows cover (daily rows that end on the 4th hold 4 days of that month, ``_edge_coverage``).
 
 Input is refused, naming the file, line and column, when a value does not parse, a quantity is
@@ -317,18 +318,19 @@ def _to_panel(rows: _Rows, name: str, freq: str, horizon: int) -> Panel:
     summed = np.bincount(cell, weights=np.frombuffer(rows.qty), minlength=size)
     qty = np.asarray(summed, dtype=np.float64).reshape(n_skus, n_periods)
     flat = np.ones(size)
-    counted = bool(rows.stock) or dates is not None
-    listed = np.bincount(cell, minlength=size) if counted else np.empty(0, np.intp)
+    listed = np.bincount(cell, minlength=size) if rows.stock or dates is not None else None
     if rows.stock:
+        assert listed is not None
         shares = np.bincount(cell, weights=np.frombuffer(rows.stock), minlength=size)
         np.divide(shares, listed, out=flat, where=listed > 0)
     stock = flat.reshape(n_skus, n_periods)
     stock[np.arange(n_periods)[None, :] < first[:, None]] = 0.0
     last_covered = None
-    if dates is not None:  # weeks or months: how much of the edge periods the rows cover
+    if dates is not None and listed is not None:  # weeks or months: the edge periods' cover
         per_cell = listed.reshape(n_skus, n_periods)
-        shared = np.where(per_cell > 1, per_cell, 0).sum(axis=1)  # rows beside another in a period
-        step = _row_step(shared, (per_cell == 1).sum(axis=1), dates)
+        shared = np.where(per_cell > 1, per_cell, 0).sum(axis=1)  # rows beside another
+        alone = (per_cell == 1).sum(axis=1)  # rows alone in their SKU's period
+        step = _row_step(shared, alone, dates.weekly)
         if step is not None:
             last_covered = _edge_coverage(stock, first, dates, last_day, step, origin, freq)
     return Panel(skus, origin, freq, qty, stock, last_covered)
@@ -360,23 +362,26 @@ def _sku_dates(series: NDArray[np.int64], day: NDArray[np.int64], n_skus: int) -
     return _SkuDates(first, phase, weekly)
 
 
-def _row_step(shared: NDArray[np.int64], alone: NDArray[np.int64], dates: _SkuDates) -> int | None:
-    """Days each row of the file stands for, by a vote of its rows: None where more rows are
-    alone in their SKU's week or month than beside another (weekly rows for W; monthly rows,
-    whichever day labels them, for M or W): each row is a whole period. Otherwise 7 where more
-    of the rows beside another are a SKU's weekly dates (weekly rows asked for in months),
-    else 1 (daily rows). Rows vote, not SKUs: a file is one export, and neither slow sellers'
-    few sales, each alone in its month, nor one stray row, nor SKUs labelled on different days
-    change what its rows are."""
+def _row_step(
+    shared: NDArray[np.int64], alone: NDArray[np.int64], weekly: NDArray[np.bool_]
+) -> int | None:
+    """Days each row of the file stands for, by a vote of its rows (per SKU: ``shared`` rows
+    beside another of the SKU in a week or month asked for, ``alone`` rows without). None
+    unless more rows are shared than alone: each row is then a whole period (weekly rows for W;
+    monthly rows, whichever day labels them, for M or W). Otherwise 7 where more of the shared
+    rows belong to SKUs with ``weekly`` dates (weekly rows asked for in months), else 1 (daily
+    rows). Rows vote, not SKUs: a file is one export, and neither slow sellers' few sales, each
+    alone in its month, nor one stray row, nor SKUs labelled on different days change what its
+    rows are."""
     if shared.sum() <= alone.sum():
         return None
-    weekly = shared[dates.weekly].sum()
-    return 7 if weekly > shared.sum() - weekly else 1
+    in_weeks = shared[weekly].sum()
+    return 7 if in_weeks > shared.sum() - in_weeks else 1
 
 
 def _edge_coverage(
     stock: NDArray[np.float64],
-    first: NDArray[np.int64],
+    first_period: NDArray[np.int64],
     dates: _SkuDates,
     last_day: date,
     step: int,
@@ -390,41 +395,47 @@ def _edge_coverage(
     covered days of a period are those of its rows' slots from the SKU's first date to the
     file's last. The engine reads sales over a share f with weight f
     (``planner.forecast.history``: scaled up at most ``max_scale`` times; ``_share`` keeps f at
-    ``min_in_stock`` or more). Returns the last period's (covered, total) days, as far as any
-    SKU's rows reach into it, when it is partial."""
+    ``min_in_stock`` or more where the rows' own share is). Returns the last period's
+    (covered, total) days, as far as any SKU's rows reach into it, when it is partial."""
     n_periods = stock.shape[1]
     bounds = _period_bounds(origin, n_periods, freq)
-    rows = np.flatnonzero(first < n_periods)
-    if not len(rows):
+    selling = np.flatnonzero(first_period < n_periods)  # SKUs with a row
+    if not len(selling):
         return None
     end = last_day.toordinal() + 1
 
-    def covered(k: NDArray[np.int64], rows: NDArray[np.int64]) -> NDArray[np.int64]:
-        """Days of period k that the rows' slots (phase + step·j) stand for."""
-        lo = np.maximum(bounds[k], dates.first[rows])
+    def covered(k: NDArray[np.int64], skus: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Days of period k that the SKUs' row slots (phase + step·j) stand for."""
+        lo = np.maximum(bounds[k], dates.first[skus])
         hi = np.minimum(bounds[k + 1], end)
-        phase = dates.phase[rows]
+        phase = dates.phase[skus]
         slots = (hi - phase + step - 1) // step - (lo - phase + step - 1) // step
         out: NDArray[np.int64] = np.minimum(slots * step, bounds[k + 1] - bounds[k])
         return out
 
-    last = n_periods - 1
-    k = first[rows]
-    days_first = covered(k, rows)
-    stock[rows, k] *= _share(days_first, bounds[k + 1] - bounds[k])
-    later = rows[k < last]
-    days = covered(np.full(len(later), last, dtype=np.int64), later)
-    total = int(bounds[last + 1] - bounds[last])
-    stock[later, last] *= _share(days, np.int64(total))
-    reach = int(max(days.max(initial=0), days_first[k == last].max(initial=0)))
+    last_period = n_periods - 1
+    k = first_period[selling]
+    days_first = covered(k, selling)
+    stock[selling, k] = _share(stock[selling, k], days_first, bounds[k + 1] - bounds[k])
+    before = selling[k < last_period]  # SKUs whose first period is not the last
+    days = covered(np.full(len(before), last_period, dtype=np.int64), before)
+    total = int(bounds[last_period + 1] - bounds[last_period])
+    stock[before, last_period] = _share(stock[before, last_period], days, np.int64(total))
+    reach = int(max(days.max(initial=0), days_first[k == last_period].max(initial=0)))
     return (reach, total) if reach < total else None
 
 
-def _share(days: NDArray[np.int64], total: NDArray[np.int64] | np.int64) -> FloatArray:
-    """The share of a period its rows cover, never under the engine's ``min_in_stock``: a SKU
-    whose one row falls on the file's last day, the 1st of a month, keeps it (at that weight)
+def _share(
+    listed: FloatArray, days: NDArray[np.int64], total: NDArray[np.int64] | np.int64
+) -> FloatArray:
+    """The in-stock share of a period its rows cover part of: their own share (the mean of
+    their ``in_stock``) times the part covered, never under the engine's ``min_in_stock`` where
+    their own share is not under it (the engine would have read the period, had it been whole):
+    a SKU whose one row is the file's last day, the 1st of a month, keeps it (at that weight)
     rather than being left with nothing seen."""
-    out: FloatArray = np.maximum(days / total, DEFAULT_CLEANING.min_in_stock)
+    floor = DEFAULT_CLEANING.min_in_stock
+    part = listed * (days / total)
+    out: FloatArray = np.where(listed >= floor, np.maximum(part, floor), part)
     return out
 
 

@@ -351,10 +351,10 @@ def find_spikes(
 ) -> tuple[BoolArray, FloatArray]:
     """One-off spikes: above k × the larger of the local mean and the local mean sale size.
 
-    "Local" is the ``window`` periods either side, the period itself left out, holding at least
-    one whole period's worth of observed weight; the scale is at
-    least one unit, so a slow mover's two-unit day is never a spike. Also returns the local mean
-    (0 on series with no period above k, which cannot have a spike and are skipped).
+    "Local" is the ``window`` periods either side, the period itself left out; the scale is at
+    least one unit, so a slow mover's two-unit day is never a spike, and a period beside less
+    than one whole period seen is never one. Also returns the local mean (0 on series with no
+    period above k, which cannot have a spike and are skipped).
     """
     spikes = np.zeros(values.shape, dtype=bool)
     local = np.zeros(values.shape)
