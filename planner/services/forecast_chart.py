@@ -87,12 +87,18 @@ def forecast_chart_data(
     """
     uow.variants.get(sku)  # a clear error for an unknown SKU
     codes = warehouse_codes(uow, warehouse)
-    if planned is None and options is not None and _history(uow, sku, codes, today=today):
-        planned = plan_afresh(uow, today=today, options=options)
-    if planned is None:
-        found = stored_chart(uow, sku, codes, today=today, plan=uow.plans.latest(), at=warehouse)
-    else:
-        found = _fresh_chart(uow, sku, codes, today=today, run=planned[1], at=warehouse)
+    history = _history(uow, sku, codes, today=today)  # read once: two years of one SKU
+    found = None
+    if history is not None:
+        if planned is None and options is not None:
+            planned = plan_afresh(uow, today=today, options=options)
+        if planned is None:
+            plan = uow.plans.latest()
+            found = stored_chart(
+                uow, sku, codes, today=today, plan=plan, at=warehouse, read=history
+            )
+        else:
+            found = _fresh_chart(sku, codes, history, today=today, run=planned[1], at=warehouse)
     if found is None:
         where = f" in {warehouse}" if warehouse else ""
         raise NotFound(f"{sku} has no sales history{where} to chart")
@@ -129,9 +135,11 @@ def stored_chart(
     today: date,
     plan: Plan | None,
     at: str | None = None,
+    read: _History | None = None,
 ) -> ChartSeries | None:
-    """The chart from the latest plan's stored forecast (no band); None without sales history."""
-    history = _history(uow, sku, codes, today=today)
+    """The chart from the latest plan's stored forecast (no band); None without sales history.
+    ``read``: the SKU's history where the caller has read it already."""
+    history = read or _history(uow, sku, codes, today=today)
     if history is None:
         return None
     rows = _plan_rows(plan.recommendations if plan else (), sku, at)
@@ -140,18 +148,15 @@ def stored_chart(
 
 
 def _fresh_chart(
-    uow: ChartReads,
     sku: str,
     codes: Collection[str],
+    history: _History,
     *,
     today: date,
     run: PlanRun,
     at: str | None,
 ) -> ChartSeries | None:
     """The chart from a forecast made now, as tonight's plan would, with its per-day band."""
-    history = _history(uow, sku, codes, today=today)
-    if history is None:
-        return None
     fc = run.forecast
     mean = fc.mean if run.mean is None else run.mean
     rows = [i for i, k in enumerate(fc.keys) if k.sku == sku and k.warehouse in codes]
