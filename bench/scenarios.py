@@ -6,11 +6,12 @@
 Each scenario is a panel of daily SKUs over two years (weekends sell three times a weekday, a
 base rate of 0.5 to 4 a day) with one thing a real seller meets: a stockout, a level that halved
 or doubled 45 days ago, a trend, a yearly season, a sharp fourth quarter (November 1.6 times
-the rest of the year, 1 to 24 December 3 times, the history to 24 November), very slow or lumpy
-demand. Days before a first sale are censored as planning censors them. The figure is the share
-of demand each SKU's 28-day total forecast is off: Σ|forecast − expected| / Σ expected, where
-"expected" is the rate the SKUs were drawn from (not a draw of it, so the figure is not noise),
-averaged over seeds.
+the rest of the year, 1 to 24 December 3 times, the history to 24 November), a quiet weekend
+(a fifth of a weekday, a big seller of 500 to 4,000 a weekday) whose last one sold five times
+its usual, very slow or lumpy demand. Days before a first sale are censored as planning censors
+them. The figure is the share of demand each SKU's 28-day total forecast is off:
+Σ|forecast − expected| / Σ expected, where "expected" is the rate the SKUs were drawn from (not
+a draw of it, so the figure is not noise), averaged over seeds.
 
 These sellers are generated here: they are neither tuning nor evaluation data
 (docs/forecast-evaluation.md). They show where a method that is good on real data has a blind
@@ -64,8 +65,14 @@ def _q4(t: Array, start: date) -> Array:
 def _scenario_rate(name: str, t: Array, base: Array, rng: np.random.Generator) -> Array:
     """The expected units a day, (series, DAYS + HORIZON), of one scenario."""
     start = start_of(name)
-    week = np.array([1, 1, 1, 1, 1, 3, 3.0])[(t.astype(int) + start.weekday()) % 7]  # Monday 0
-    rate = base[:, None] * week[None, :]
+    day = (t.astype(int) + start.weekday()) % 7  # Monday 0
+    # Weekends sell three times a weekday; at a seller of office supplies, a fifth of one.
+    week = np.array(
+        [1, 1, 1, 1, 1, 0.2, 0.2] if name == "event_weekend" else [1, 1, 1, 1, 1, 3, 3.0]
+    )
+    rate = base[:, None] * week[day][None, :]
+    # The last weekend before the forecast sold five times its usual (an event, a promotion).
+    event = (day >= 5) & (t >= DAYS - 7) & (t < DAYS)
     change = t >= DAYS - STEP_DAYS
     shape: dict[str, Callable[[], Array]] = {
         "steady": lambda: rate,
@@ -81,6 +88,8 @@ def _scenario_rate(name: str, t: Array, base: Array, rng: np.random.Generator) -
             )
         ),
         "q4_peak": lambda: rate * _q4(t, start)[None, :],
+        # A big seller (a thousand times the base): smooth enough for fast smoothing.
+        "event_weekend": lambda: 1000 * rate * np.where(event, 5.0, 1.0)[None, :],
         "slow": lambda: rate * 0.05,
         "lumpy": lambda: rate * 0.1 * LUMP_MEAN,
     }
@@ -96,6 +105,7 @@ SCENARIOS = (
     "trend",
     "seasonal",
     "q4_peak",
+    "event_weekend",
     "slow",
     "lumpy",
 )

@@ -81,6 +81,22 @@ def test_the_fourth_quarter_is_on_the_calendar_and_ahead_of_the_history() -> Non
     assert units[:, dec].mean() == pytest.approx(3 * units[:, other].mean(), rel=0.1)
 
 
+def test_the_event_weekend_is_the_last_one_and_five_times_a_quiet_weekend() -> None:
+    _, _, expected = sc.make("event_weekend", 50, seed=6)
+    units, _, _ = sc.make("event_weekend", 50, seed=6)
+    first = sc.START.toordinal()
+    days = [date.fromordinal(first + d) for d in range(sc.DAYS)]
+    weekend = np.array([d.weekday() >= 5 for d in days])
+    last = np.zeros(sc.DAYS, dtype=bool)
+    last[-7:] = weekend[-7:]
+    usual = units[:, weekend & ~last].mean()
+    assert units[:, ~weekend].mean() == pytest.approx(5 * usual, rel=0.05)  # weekends a fifth
+    assert units[:, last].mean() == pytest.approx(5 * usual, rel=0.1)  # the event: 5 times
+    ahead = np.array([date.fromordinal(first + sc.DAYS + d).weekday() >= 5 for d in range(28)])
+    # Ahead, weekends are quiet again: the forecast should not carry the event.
+    assert np.allclose(expected[:, ahead].mean(axis=1), 0.2 * expected[:, ~ahead].mean(axis=1))
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -18,6 +18,8 @@ from planner.forecast.methods import (
     GlobalGBM,
     MovingAverage,
     SeasonalNaiveTrend,
+    SeasonalSES,
+    Theta,
     WeeklyProfile,
     YearlyProfile,
 )
@@ -170,6 +172,23 @@ def test_a_steady_sellers_holiday_mondays_do_not_lower_every_monday() -> None:
     forecast = WeeklyProfile().fit(y, start=MONDAY).predict(7)[0]  # Monday first
     assert forecast[0] > 0.96 * forecast[1:5].mean()
     assert forecast[5] < 0.6 * forecast[0]  # and the weekend stays a weekend
+
+
+@pytest.mark.parametrize("method", [SeasonalSES, Theta])
+def test_a_busy_quiet_weekend_is_not_taken_for_the_level(method: type) -> None:
+    """Big sellers (500-4,000 a weekday) whose weekends sell a fifth of a weekday, and whose
+    last weekend sold five times its usual (an event): the next four weeks forecast within a
+    seventh of what they sell (1.11 times; plain SES 1.05). Smoothing took the weekend, divided
+    by its small index, for the level at full weight, and forecast 1.46 times as much."""
+    rng = np.random.default_rng(3)
+    start, days = date(2025, 1, 1), 730  # history to Thursday 31 December 2026
+    when = [start + timedelta(days=k) for k in range(days + 28)]
+    week = np.array([0.2 if d.weekday() >= 5 else 1.0 for d in when])
+    rate = rng.uniform(500, 4000, 40)[:, None] * week[None, :]
+    event = np.array([d.weekday() >= 5 and k >= days - 7 and k < days for k, d in enumerate(when)])
+    y = rng.poisson(rate[:, :days] * np.where(event[:days], 5.0, 1.0)).astype(np.float64)
+    forecast = method().fit(y, start=start, freq="D").predict(28)
+    assert 0.9 < forecast.sum() / rate[:, days:].sum() < 1.15
 
 
 def test_weekly_profile_of_a_sparse_series_stays_flat() -> None:

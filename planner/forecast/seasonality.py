@@ -300,6 +300,14 @@ def yearly_index(demand: Demand, start: date, freq: str) -> FloatArray:
 
 
 def deseasonalise(demand: Demand, index: SeasonalIndex, start: date, freq: str) -> Demand:
-    """Demand divided by its seasonal index (weights unchanged)."""
-    f = index.factor(start, freq, np.arange(demand.periods))
-    return Demand(demand.values / np.maximum(f, 1e-6), demand.weight)
+    """Demand divided by its seasonal index. A day whose weekday index is under 1 weighs that
+    much: divided by a small index, its noise grows (a quiet Sunday at 0.2 of the week's mean
+    carries five times its noise into the level), and smoothing that took it at full weight
+    read one busy quiet weekend as the level (docs/forecast-evaluation.md, item 20)."""
+    t = np.arange(demand.periods)
+    f = index.factor(start, freq, t)
+    weight = demand.weight
+    if freq == "D":
+        weekday_index = index.weekly @ _one_hot(weekday(start, freq, t), 7)
+        weight = weight * np.minimum(weekday_index, 1.0)
+    return Demand(demand.values / np.maximum(f, 1e-6), weight)
