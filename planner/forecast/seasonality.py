@@ -82,7 +82,12 @@ class SeasonalIndex:
         t = np.asarray(t, dtype=np.int64)
         out = year_factor(self.yearly, start, freq, t)
         if freq == "D":
-            out *= self.weekly @ _one_hot(weekday(start, freq, t), 7)
+            out *= self.weekday_factor(start, freq, t)
+        return out
+
+    def weekday_factor(self, start: date, freq: str, t: np.ndarray) -> FloatArray:
+        """The weekday index of each series at daily periods ``t``, shape (n, len(t))."""
+        out: FloatArray = self.weekly @ _one_hot(weekday(start, freq, t), 7)
         return out
 
     def take(self, rows: np.ndarray) -> SeasonalIndex:
@@ -305,9 +310,10 @@ def deseasonalise(demand: Demand, index: SeasonalIndex, start: date, freq: str) 
     carries five times its noise into the level), and smoothing that took it at full weight
     read one busy quiet weekend as the level (docs/forecast-evaluation.md, item 20)."""
     t = np.arange(demand.periods)
-    f = index.factor(start, freq, t)
+    f = year_factor(index.yearly, start, freq, t)
     weight = demand.weight
-    if freq == "D":
-        weekday_index = index.weekly @ _one_hot(weekday(start, freq, t), 7)
+    if freq == "D":  # as ``factor``, its weekday part kept for the weights
+        weekday_index = index.weekday_factor(start, freq, t)
+        f *= weekday_index
         weight = weight * np.minimum(weekday_index, 1.0)
     return Demand(demand.values / np.maximum(f, 1e-6), weight)
