@@ -15,8 +15,8 @@ a draw of it, so the figure is not noise), averaged over seeds.
 
 These sellers are generated here: they are neither tuning nor evaluation data
 (docs/forecast-evaluation.md). They show where a method that is good on real data has a blind
-spot, not how accurate planner is. Item 18 there (a daily blend's level read off whole weeks)
-was found with them and kept on the tuning split.
+spot, not how accurate planner is. Items 18 and 21 there (a daily blend's level read off whole
+weeks; a level shift tested for) were found with them and kept on the tuning split.
 """
 
 from __future__ import annotations
