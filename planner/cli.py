@@ -192,3 +192,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> None:
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    # `python -m planner.cli` works like `python -m planner`. Run as a script, this file is
+    # `__main__`, a second copy to which the command modules do not attach their commands.
+    from planner.cli import run as run_registered
+
+    run_registered()

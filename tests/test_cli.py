@@ -153,3 +153,17 @@ def test_installed_console_script_reports_errors_without_traceback(tmp_path: Pat
     )
     assert done.returncode == 2
     assert "missing.toml" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("module", ["planner", "planner.cli"])
+def test_python_dash_m_runs_the_command_either_way(tmp_path: Path, module: str) -> None:
+    # `python -m planner.cli` used to import the module and exit 0 having done nothing.
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--config", str(tmp_path / "missing.toml"), "orders"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "missing.toml" in done.stderr and "Traceback" not in done.stderr
