@@ -329,7 +329,7 @@ def test_an_unknown_method_name_is_an_error() -> None:
 
 
 @pytest.mark.parametrize(
-    ("change", "most", "stocked"), [(2.0, 0.1, 1.0), (0.5, 0.18, 1.0), (2.0, 0.11, 0.9)]
+    ("change", "most", "stocked"), [(2.0, 0.1, 1.0), (0.5, 0.16, 1.0), (2.0, 0.11, 0.9)]
 )
 def test_a_level_that_moved_six_weeks_ago_is_followed_and_the_week_kept(
     change: float, most: float, stocked: float
@@ -352,7 +352,7 @@ def test_a_level_that_moved_six_weeks_ago_is_followed_and_the_week_kept(
     # and 0.25-0.28 before, 0.13-0.16 and 0.19-0.20 after). In stock 90 % of each day, a
     # doubling: 0.20-0.21 before, 0.15-0.17 after (no week had 7 whole days in stock). Since
     # level shifts are tested for (planner.forecast.shifts), seeds 2, 1, 3, 4: doubled
-    # 0.073-0.083, halved 0.157-0.170, doubled at 90 % 0.077-0.094.
+    # 0.073-0.081, halved 0.128-0.145, doubled at 90 % 0.078-0.092.
     assert np.abs(forecast.sum(axis=1) - truth).sum() / truth.sum() < most
     weekend = week[days:] == 3
     assert forecast[:, weekend].mean() / forecast[:, ~weekend].mean() > 2.5

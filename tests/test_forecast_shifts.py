@@ -74,6 +74,33 @@ def test_a_season_starting_is_not_a_shift_but_a_new_level_within_it_is() -> None
     assert shift.found[10:].mean() >= 0.9
 
 
+@pytest.mark.parametrize("days", [396, 410, 420])
+def test_a_season_starting_in_a_sellers_second_year_is_not_a_shift(days: int) -> None:
+    # 13 to 14 months to 20 November 2026, rising to twice the level from mid-October: the
+    # weeks before those tested hold under a year, so no index there can tell the rise from a
+    # shift, while the forecast carries the season the whole history shows. Taken for a
+    # shift, every SKU's forecast was pulled down to the lagging recent mean (0.96 -> 0.90).
+    end = date(2026, 11, 20)
+    start = end - timedelta(days=days)
+    when = [start + timedelta(days=k) for k in range(days)]
+    doy = np.array([d.timetuple().tm_yday for d in when])
+    season = np.where(doy < 288, 1.0, np.clip(1 + (doy - 288) / 30, 1.0, 2.0))
+    rng = np.random.default_rng(14)
+    rate = rng.uniform(3, 10, 30)[:, None] * season * _week(np.arange(days), start)
+    assert not _shift_of(rng.poisson(rate).astype(np.float64), start=start).found.any()
+
+
+def test_a_rise_is_not_read_where_the_median_week_fell() -> None:
+    # 10 a day, then two weeks at 6 and a last week at 30: the mean of the last three weeks is
+    # up, but the median week is down: not a new level (read as one for 24 of 30 SKUs when the
+    # median's side was not checked; now for a SKU whose noise makes it look so, at most).
+    rng = np.random.default_rng(15)
+    rate = np.full((30, DAYS), 10.0)
+    rate[:, -21:-7] = 6.0
+    rate[:, -7:] = 30.0
+    assert _shift_of(rng.poisson(rate).astype(np.float64)).found.mean() < 0.1
+
+
 def test_lumpy_intermittent_orders_are_left_to_the_robust_combination() -> None:
     rng = np.random.default_rng(10)
     orders = rng.poisson(0.25, (60, DAYS))  # an order every four days, of 1 to 10 units
@@ -91,20 +118,49 @@ def test_a_forecast_follows_the_new_level_only_as_far_as_the_evidence_goes() -> 
     truth = rate[:, DAYS:].sum(axis=1)
     auto = AutoForecaster(horizon=AHEAD).fit(y, start=START)
     off = np.abs(auto.predict(AHEAD).sum(axis=1) - truth).sum() / truth.sum()
-    assert off < 0.1  # 0.075; 0.146 before level shifts were followed
+    assert off < 0.1  # 0.072; 0.146 before level shifts were followed
     # The weekday shape is kept.
     ahead = auto.predict(AHEAD)
     weekend = _week(t[DAYS:]) == 2
     assert 1.7 < ahead[:, weekend].mean() / ahead[:, ~weekend].mean() < 2.3
+    # However short the horizon asked for, the level is read over whole weeks: the first days
+    # are the same days of the longer forecast (a 3-day forecast from a Saturday read 0.82 of
+    # what came, from a Wednesday 1.20, when the new level was matched over those days alone).
+    short = AutoForecaster(horizon=3).fit(y, start=START)
+    assert (short.shift_weight_ > 0).mean() > 0.9
+    np.testing.assert_allclose(short.predict(3), short.predict(28)[:, :3])
+    first = short.predict(3).sum(axis=1) / rate[:, DAYS : DAYS + 3].sum(axis=1)
+    assert 0.85 < np.median(first) < 1.15
     # A method asked for by name is forecast as it is.
     ses = AutoForecaster(methods=["ses"], fallback=False, horizon=AHEAD).fit(y, start=START)
     assert not ses.shift_weight_.any()
 
 
+def test_the_new_level_is_followed_further_the_clearer_it_is() -> None:
+    # The same doubling four weeks ago for SKUs of 2 a day and of 40 a day: the big sellers'
+    # shift is plain and followed nearly all the way; the small sellers' is followed part of
+    # the way, their forecast between the old level and the new.
+    rng = np.random.default_rng(16)
+    t = np.arange(DAYS + AHEAD)
+    base = np.repeat([[2.0], [40.0]], 30, axis=0)
+    rate = base * _week(t) * np.where(t >= DAYS - 28, 2.0, 1.0)
+    y = rng.poisson(rate[:, :DAYS]).astype(np.float64)
+    auto = AutoForecaster(horizon=AHEAD).fit(y, start=START)
+    small, big = auto.shift_weight_[:30], auto.shift_weight_[30:]
+    assert (big > 0.85).all()
+    found = small > 0
+    assert found.mean() > 0.5 and (small[found] < 0.7).all()
+    # Weights 0.14-0.63 and 0.87-0.91. Forecast over what came: the big sellers off by 0.021 on
+    # average (0.194 before shifts were followed), the small ones at 0.82 (0.71 before).
+    ratio = auto.predict(AHEAD).sum(axis=1) / rate[:, DAYS:].sum(axis=1)
+    assert np.abs(ratio[30:] - 1).mean() < 0.05
+    assert 0.75 < np.median(ratio[:30][found]) < 0.95
+
+
 def test_weekly_and_monthly_forecasts_are_not_moved_by_the_test() -> None:
     # Three years of weekly sales of 30 SKUs (100-600 a week) that fell to 0.6 of that 6 weeks
     # before the end. The weekly test finds it (and took the forecast from 1.17 times what came
-    # to 1.04), but it cost the held-out airline routes more than it gained on the tuning ones
+    # to 1.03), but it cost the held-out airline routes more than it gained on the tuning ones
     # (docs/forecast-evaluation.md item 21), so weekly and monthly forecasts are left as they are.
     rng = np.random.default_rng(13)
     weeks = 156
@@ -113,8 +169,12 @@ def test_weekly_and_monthly_forecasts_are_not_moved_by_the_test() -> None:
     y = rng.poisson(rate[:, :weeks]).astype(np.float64)
     assert level_shift(Demand(y, np.ones_like(y)), date(2023, 1, 2), "W").found.mean() > 0.9
     weekly = AutoForecaster(horizon=8).fit(y, start=date(2023, 1, 2), freq="W")
-    monthly = AutoForecaster(horizon=3).fit(y[:, :40], start=date(2023, 1, 1), freq="M")
-    assert not weekly.shift_weight_.any() and not monthly.shift_weight_.any()
+    assert not weekly.shift_weight_.any()
+    # Four years of months whose level halved 6 months ago: months are another time scale.
+    months = rng.poisson(np.where(np.arange(48) >= 42, 600.0, 1200.0), (30, 48)).astype(float)
+    assert not level_shift(Demand(months, np.ones_like(months)), date(2022, 1, 1), "M").found.any()
+    monthly = AutoForecaster(horizon=3).fit(months, start=date(2022, 1, 1), freq="M")
+    assert not monthly.shift_weight_.any()
 
 
 def test_a_stranger_whose_skus_lost_and_won_the_buy_box_through_the_command(
@@ -151,6 +211,6 @@ def test_a_stranger_whose_skus_lost_and_won_the_buy_box_through_the_command(
         total[g].sum() / truth[g].sum() for g in (slice(0, 4), slice(4, 8), slice(8, 12))
     )
     # Before shifts were followed: the lost Buy Boxes forecast at 1.18 times what came, the
-    # badges at 0.81, each changed SKU off by 0.21 on average; now 1.06, 0.88 and 0.14.
+    # badges at 0.81, each changed SKU off by 0.21 on average; now 1.04, 0.89 and 0.13.
     assert lost < 1.1 and won > 0.85 and 0.95 < steady < 1.08
     assert np.abs(total[:8] / truth[:8] - 1).mean() < 0.17

