@@ -56,8 +56,8 @@ from planner.forecast.history import (
     clean_history,
     in_stock_rate,
     intermittency,
+    sells_as_a_year_before,
     shop_outages,
-    year_on_year,
 )
 from planner.forecast.methods import METHODS
 from planner.forecast.seasonality import YEAR_BINS, year_factor, yearly_index
@@ -114,7 +114,8 @@ SEASON_LAG_DAYS = 364
 # carried along the series' own shrunk time-of-year index: its value ahead over its mean on the
 # last SEASON_LEVEL_DAYS, the stretch a level reads, to the power SEASON_CARRY (half the swing:
 # one year shows one draw of a season). Only where the stretch seen twice sold alike, within
-# SEASON_REPEAT either way (``_repeats``): within one year a level that moved reads as a season.
+# SEASON_REPEAT either way (``sells_as_a_year_before``): within one year a level that moved reads
+# as a season.
 # Made-up sellers with 400 days (docs/forecast-evaluation.md item 15): SKUs past their peak were
 # forecast at 1.20-1.34 times what came, now 1.09-1.17; no season: no cost. Tuning split, MASE at
 # 3 windows: pbs_tune 0.6242 -> 0.6157, pbs_tune_short 0.5737 -> 0.5649, retail 1.4402 -> 1.4332,
@@ -147,11 +148,10 @@ LEVEL_RATIO_MAX = 3.0  # where the daily blend is near 0, the two levels' ratio 
 # A smooth series whose level shifted 3 to 8 weeks ago (``planner.forecast.shifts``): the
 # forecast keeps its shape and is scaled by how far its first LEVEL_DAYS fall short of the new
 # level carried along the season (at most LEVEL_RATIO_MAX either way), to the power of the
-# shift's weight. Made-up
-# sellers: doubled 0.146 -> 0.079 of demand off, halved 0.205 -> 0.143; tuning split: demo RMSE
-# 5.2172 -> 5.2181 (3 windows), 3.9178 -> 3.9180 (5), pedestrian the same. Daily data only:
-# weekly data gained 0.7 % on ansett_tune but lost 4 % on ansett_eval; monthly data lost on PBS
-# (docs/forecast-evaluation.md item 21).
+# shift's weight. Made-up sellers: doubled 0.146 -> 0.079 of demand off, halved 0.205 ->
+# 0.143; tuning split: demo RMSE 5.2172 -> 5.2181 (3 windows), 3.9178 -> 3.9180 (5), pedestrian
+# the same. Daily data only: weekly data gained 0.7 % on ansett_tune but lost 4 % on
+# ansett_eval; monthly data lost on PBS (docs/forecast-evaluation.md item 21).
 SHIFT_FREQS: tuple[str, ...] = ("D",)
 
 
@@ -554,7 +554,7 @@ class AutoForecaster(DemandForecaster):
         first = np.where(seen.any(axis=1), seen.argmax(axis=1), demand.periods)
         span = periods_for_days(SEASON_LEVEL_DAYS, self.freq_)
         unseen = (plan.cuts[0] - first < period) & (demand.periods - first >= period)
-        unseen &= _repeats(demand, first, period, span)
+        unseen &= sells_as_a_year_before(demand, first, period, span, SEASON_REPEAT)
         if not unseen.any():
             return
         local = np.flatnonzero(unseen)
@@ -577,16 +577,3 @@ class AutoForecaster(DemandForecaster):
             raise NotFittedError("AutoForecaster must be fitted before error_over()")
         p = np.broadcast_to(np.asarray(periods), (self.n_series_,))
         return error_over(self.sigma_, self.growth_, p)
-
-
-def _repeats(demand: Demand, first: NDArray[np.intp], period: int, span: int) -> NDArray[np.bool_]:
-    """Whether each series' last ``span`` periods sold like the same periods a year before
-    (within ``SEASON_REPEAT`` either way, as ``year_on_year`` reads it): a year seen once cannot
-    tell a season from a level that moved within it, but the stretch seen twice can. False with
-    under ``span`` periods seen twice."""
-    if demand.periods < period + span:
-        return np.zeros(demand.n, dtype=bool)
-    ratio = year_on_year(demand, period, span)
-    twice = demand.periods - first >= period + span
-    out: NDArray[np.bool_] = twice & (ratio <= SEASON_REPEAT) & (ratio >= 1 / SEASON_REPEAT)
-    return out

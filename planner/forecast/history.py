@@ -251,6 +251,22 @@ def year_on_year(
     return out
 
 
+def sells_as_a_year_before(
+    demand: Demand, first: NDArray[np.intp], period: int, span: int, within: float
+) -> BoolArray:
+    """Whether each series' last ``span`` periods sold like the same periods a year
+    (``period``) before, within ``within`` times either way as ``year_on_year`` reads it: a year
+    seen once cannot tell a season from a level that moved within it, but the stretch seen twice
+    can. False with under ``span`` periods seen twice (``first``: each series' first period in
+    stock)."""
+    if demand.periods < period + span:
+        return np.zeros(demand.n, dtype=bool)
+    ratio = year_on_year(demand, period, span)
+    twice = demand.periods - first >= period + span
+    out: BoolArray = twice & (ratio <= within) & (ratio >= 1 / within)
+    return out
+
+
 def first_selling_day(
     units: NDArray[np.floating],
     in_stock: NDArray[np.floating],

@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 from planner.forecast.base import FloatArray
 from planner.forecast.calendar import SEASON_LENGTHS
-from planner.forecast.history import Demand, intermittency
+from planner.forecast.history import Demand, intermittency, sells_as_a_year_before
 from planner.forecast.seasonality import YEAR_BINS, year_factor, yearly_index
 
 BLOCK = {"D": 7, "W": 1}  # periods in a block: whole weeks
@@ -47,9 +47,11 @@ RECENT = (3, 4, 5, 6, 7, 8)  # candidate lengths of the new level, in weeks
 SHIFT_T = 3.0
 # The square root of a block's rate varies by 1 / (2 sqrt(periods in it)) for Poisson counts.
 COUNT_NOISE = {f: 0.5 / np.sqrt(b) for f, b in BLOCK.items()}
-SHIFT_RATIO = 1.25
+SHIFT_RATIO = 1.25  # up by a quarter, or down by a fifth (1 / 1.25)
 SMOOTH_ADI = 1.32  # the Syntetos-Boylan cut-off: smooth series only
 LAST_BLOCKS = 1  # the last weeks, each past half the way: the new level holds to the end
+SEASON_REPEAT = 1.5  # as planner.forecast.auto reads a season repeating, over 4 weeks
+REPEAT_BLOCKS = 4
 SEEN_SHARE = 0.5  # a week counts when in stock half of it or more; so do both stretches
 
 
@@ -93,7 +95,8 @@ def level_shift(demand: Demand, start: date, freq: str) -> LevelShift:
         old = wv[:, before].sum(axis=1) / np.maximum(seen_before, 1e-9)
         new = wv[:, recent].sum(axis=1) / np.maximum(seen, 1e-9)
         # On square roots, where count noise is the same at any level (a week's rate of a
-        # Poisson seller varies by 1 / (4 * 7) there), so a halving is as plain as a doubling.
+        # Poisson seller has a variance of 1 / (4 * 7) there), so a halving is as plain as a
+        # doubling.
         spread = np.maximum(_nanstd(np.sqrt(np.maximum(rate[:, before], 0.0))), COUNT_NOISE[freq])
         t = (np.sqrt(new) - np.sqrt(old)) / (spread * np.sqrt(1 / k + 1 / BEFORE))
         # Half the way or more at the median week and the last: a new level that holds, not
@@ -115,13 +118,16 @@ def level_shift(demand: Demand, start: date, freq: str) -> LevelShift:
         best_ratio = np.where(better, new / np.maximum(old, 1e-9), best_ratio)
     moved = (best_ratio >= SHIFT_RATIO) | (best_ratio <= 1 / SHIFT_RATIO)
     found = (np.abs(best_t) >= SHIFT_T) & moved & (intermittency(demand) <= SMOOTH_ADI)
-    # Under a year before the weeks tested, but a year in all: the index above is flat, while
-    # the forecast carries the season the whole history shows (``SEASON_CARRIERS`` in
-    # planner.forecast.auto), so a season's start would read as a shift against it.
+    # Under a year before the weeks tested, but a year in all: the index above is flat, so a
+    # season's start reads as a shift. Where the last 4 weeks sold as the same weeks a year
+    # before (within SEASON_REPEAT), it is that season, and no shift.
     period = SEASON_LENGTHS[freq][-1]
     seen = demand.weight > 0
     first = np.where(seen.any(axis=1), seen.argmax(axis=1), d)
-    found &= ~((lo + BEFORE * block - first < period) & (d - first >= period))
+    young = (lo + BEFORE * block - first < period) & (d - first >= period)
+    if young.any():
+        span = REPEAT_BLOCKS * block
+        found &= ~(young & sells_as_a_year_before(demand, first, period, span, SEASON_REPEAT))
     weight = np.where(found, 1.0 - SHIFT_T / np.maximum(np.abs(best_t), SHIFT_T), 0.0)
     return LevelShift(found, best_rate, yearly, best_k * block, weight)
 
