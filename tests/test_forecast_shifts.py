@@ -208,7 +208,13 @@ def test_a_stranger_whose_skus_lost_and_won_the_buy_box_through_the_command(
                 w.writerow([f"KIT-{s:02d}", when[k].isoformat(), int(y[s, k])])
     code = main(["forecast", "--csv", str(src), "--horizon", str(AHEAD), "--freq", "D",
                  "--out", str(dst)])  # fmt: skip
-    assert code == 0, capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 0, err
+    # The note names the SKUs that moved, how far and from which week, and no steady one.
+    note = next(line for line in err.splitlines() if "moved to a new level" in line)
+    assert "note: 8 SKU(s) moved" in note and "and 3 more" in note
+    assert "KIT-00 (0.4" in note and "from 2026-04" in note
+    assert not any(f"KIT-{s:02d}" in note for s in range(8, 12))
     total = np.zeros(12)
     for row in csv.DictReader(dst.open()):
         total[int(row["sku"][4:])] += float(row["forecast"])

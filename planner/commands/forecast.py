@@ -153,6 +153,19 @@ def forecast_cmd(
             markup=False,
             soft_wrap=True,
         )
+    if fc.shifts:
+        named = [
+            f"{panel.skus[i]} ({ratio:.2g} times, from {period_date(panel.start, t, panel.freq)})"
+            for i, t, ratio in fc.shifts[:SHIFTS_NAMED]
+        ]
+        more = len(fc.shifts) - len(named)
+        err.print(
+            f"note: {len(fc.shifts)} SKU(s) moved to a new level in the last weeks, against the "
+            f"half-year before: {', '.join(named)}{f' and {more} more' if more else ''}; their "
+            "forecasts follow the new level as far as the weeks since bear it out",
+            markup=False,
+            soft_wrap=True,
+        )
     if panel.last_covered is not None:
         covered, days = panel.last_covered
         unit = UNIT[panel.freq]
@@ -172,6 +185,7 @@ def forecast_cmd(
 
 
 OUTAGE_UNITS = {"D": "", "W": "the weeks starting ", "M": "the months starting "}
+SHIFTS_NAMED = 5  # SKUs a level-shift note names before "and N more"
 
 
 def outage_spans(periods: Sequence[int], origin: date, freq: str) -> str:

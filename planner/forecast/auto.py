@@ -279,6 +279,8 @@ class AutoForecaster(DemandForecaster):
         self.season_yearly_ = np.ones((n, YEAR_BINS[self.freq_]))
         self.season_level_ = np.ones(n)
         self.shift_weight_ = np.zeros(n)
+        self.shift_since_ = np.zeros(n, dtype=np.intp)  # periods ago the new level began
+        self.shift_ratio_ = np.ones(n)  # the new level over the old
         self.shift_rate_ = np.zeros(n)
         self.shift_yearly_ = np.ones((n, YEAR_BINS[self.freq_]))
         step = max(1, self.block_size)
@@ -369,6 +371,8 @@ class AutoForecaster(DemandForecaster):
         if self.freq_ in SHIFT_FREQS and len(plan.names) > 1:  # one method named: as it is
             shift = level_shift(demand, self.start_, self.freq_)
             self.shift_weight_[rows] = shift.weight
+            self.shift_since_[rows] = shift.since
+            self.shift_ratio_[rows] = shift.ratio
             self.shift_rate_[rows] = shift.rate
             self.shift_yearly_[rows] = shift.yearly
         self._fit_final(rows, demand, plan, weights, level)

@@ -49,6 +49,9 @@ class PanelForecast:
     # Periods the whole panel sold (almost) nothing while in stock, read as an outage
     # (``planner.forecast.history.shop_outages``), in order.
     outages: tuple[int, ...] = ()
+    # Series whose level moved a few weeks ago and whose forecast follows it
+    # (``planner.forecast.shifts``): (row, the period the new level began, new over old).
+    shifts: tuple[tuple[int, int, float], ...] = ()
 
     def scale(self, level: float) -> FloatArray:
         """Each series' calibration factor at ``level`` (interpolated between LEVELS)."""
@@ -140,6 +143,10 @@ def forecast_panel(
         freq=f,
         scales=scales[rate_band(mean, f)],
         outages=tuple(int(k) for k in model.outages_),
+        shifts=tuple(
+            (int(i), y.shape[1] - int(model.shift_since_[i]), float(model.shift_ratio_[i]))
+            for i in np.flatnonzero(model.shift_weight_ > 0)
+        ),
     )
 
 

@@ -59,14 +59,16 @@ SEEN_SHARE = 0.5  # a week counts when in stock half of it or more; so do both s
 class LevelShift:
     """Per series: whether its level shifted (``found``), the new level in demand per period
     divided by the time-of-year index (``rate``), that index (``yearly``: fitted before the
-    recent weeks), how many periods ago the new level began (``since``) and how far to follow
-    it (``weight``: 1 - SHIFT_T / |t|, 0 where none was found)."""
+    recent weeks), how many periods ago the new level began (``since``), how far to follow it
+    (``weight``: 1 - SHIFT_T / |t|, 0 where none was found) and the new level over the old
+    (``ratio``, 1 where none was found)."""
 
     found: NDArray[np.bool_]
     rate: FloatArray
     yearly: FloatArray
     since: NDArray[np.intp]
     weight: FloatArray
+    ratio: FloatArray
 
 
 def level_shift(demand: Demand, start: date, freq: str) -> LevelShift:
@@ -77,8 +79,9 @@ def level_shift(demand: Demand, start: date, freq: str) -> LevelShift:
     lo = d - blocks * block
     if lo < 0 or not block:  # too short to test, or months (another time scale)
         none = np.zeros(n, dtype=bool)
+        ones = np.ones(n)
         return LevelShift(
-            none, np.zeros(n), np.ones((n, YEAR_BINS[freq])), np.zeros(n, np.intp), np.zeros(n)
+            none, np.zeros(n), np.ones((n, YEAR_BINS[freq])), np.zeros(n, np.intp), 0 * ones, ones
         )
     yearly = yearly_index(demand.head(lo + BEFORE * block), start, freq)
     factor = year_factor(yearly, start, freq, np.arange(lo, d))
@@ -129,7 +132,8 @@ def level_shift(demand: Demand, start: date, freq: str) -> LevelShift:
         span = REPEAT_BLOCKS * block
         found &= ~(young & sells_as_a_year_before(demand, first, period, span, SEASON_REPEAT))
     weight = np.where(found, 1.0 - SHIFT_T / np.maximum(np.abs(best_t), SHIFT_T), 0.0)
-    return LevelShift(found, best_rate, yearly, best_k * block, weight)
+    ratio = np.where(found, best_ratio, 1.0)
+    return LevelShift(found, best_rate, yearly, best_k * block, weight, ratio)
 
 
 def _nanstd(x: FloatArray) -> FloatArray:
