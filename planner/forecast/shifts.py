@@ -79,10 +79,8 @@ def level_shift(demand: Demand, start: date, freq: str) -> LevelShift:
     lo = d - blocks * block
     if lo < 0 or not block:  # too short to test, or months (another time scale)
         none = np.zeros(n, dtype=bool)
-        ones = np.ones(n)
-        return LevelShift(
-            none, np.zeros(n), np.ones((n, YEAR_BINS[freq])), np.zeros(n, np.intp), 0 * ones, ones
-        )
+        index = np.ones((n, YEAR_BINS[freq]))
+        return LevelShift(none, np.zeros(n), index, np.zeros(n, np.intp), np.zeros(n), np.ones(n))
     yearly = yearly_index(demand.head(lo + BEFORE * block), start, freq)
     factor = year_factor(yearly, start, freq, np.arange(lo, d))
     w = demand.weight[:, lo:]
@@ -125,8 +123,8 @@ def level_shift(demand: Demand, start: date, freq: str) -> LevelShift:
     # season's start reads as a shift. Where the last 4 weeks sold as the same weeks a year
     # before (within SEASON_REPEAT), it is that season, and no shift.
     period = SEASON_LENGTHS[freq][-1]
-    seen = demand.weight > 0
-    first = np.where(seen.any(axis=1), seen.argmax(axis=1), d)
+    stocked = demand.weight > 0
+    first = np.where(stocked.any(axis=1), stocked.argmax(axis=1), d)
     young = (lo + BEFORE * block - first < period) & (d - first >= period)
     if young.any():
         span = REPEAT_BLOCKS * block
