@@ -133,13 +133,13 @@ def test_a_forecast_follows_the_new_level_only_as_far_as_the_evidence_goes() -> 
     # are the same days of the longer forecast (this 3-day forecast, from a Friday, read 0.78 of
     # what came when the new level was matched over those days alone).
     short = AutoForecaster(horizon=3).fit(y, start=START)
-    assert (short.shift_weight_ > 0).mean() > 0.9
+    assert short.shift_.found.mean() > 0.9
     np.testing.assert_allclose(short.predict(3), short.predict(28)[:, :3])
     first = short.predict(3).sum(axis=1) / rate[:, DAYS : DAYS + 3].sum(axis=1)
     assert 0.85 < np.median(first) < 1.15
     # A method asked for by name is forecast as it is.
     ses = AutoForecaster(methods=["ses"], fallback=False, horizon=AHEAD).fit(y, start=START)
-    assert not ses.shift_weight_.any()
+    assert not ses.shift_.found.any()
 
 
 def test_the_new_level_is_followed_further_the_clearer_it_is() -> None:
@@ -152,7 +152,7 @@ def test_the_new_level_is_followed_further_the_clearer_it_is() -> None:
     rate = base * _week(t) * np.where(t >= DAYS - 28, 2.0, 1.0)
     y = rng.poisson(rate[:, :DAYS]).astype(np.float64)
     auto = AutoForecaster(horizon=AHEAD).fit(y, start=START)
-    small, big = auto.shift_weight_[:30], auto.shift_weight_[30:]
+    small, big = auto.shift_.weight[:30], auto.shift_.weight[30:]
     assert (big > 0.85).all()
     found = small > 0
     assert found.mean() > 0.5 and (small[found] < 0.7).all()
@@ -175,12 +175,12 @@ def test_weekly_and_monthly_forecasts_are_not_moved_by_the_test() -> None:
     y = rng.poisson(rate[:, :weeks]).astype(np.float64)
     assert level_shift(Demand(y, np.ones_like(y)), date(2023, 1, 2), "W").found.mean() > 0.9
     weekly = AutoForecaster(horizon=8).fit(y, start=date(2023, 1, 2), freq="W")
-    assert not weekly.shift_weight_.any()
+    assert not weekly.shift_.found.any()
     # Four years of months whose level halved 6 months ago: months are another time scale.
     months = rng.poisson(np.where(np.arange(48) >= 42, 600.0, 1200.0), (30, 48)).astype(float)
     assert not level_shift(Demand(months, np.ones_like(months)), date(2022, 1, 1), "M").found.any()
     monthly = AutoForecaster(horizon=3).fit(months, start=date(2022, 1, 1), freq="M")
-    assert not monthly.shift_weight_.any()
+    assert not monthly.shift_.found.any()
 
 
 def test_a_stranger_whose_skus_lost_and_won_the_buy_box_through_the_command(

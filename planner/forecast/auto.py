@@ -54,6 +54,7 @@ from planner.forecast.history import (
     Cleaning,
     Demand,
     clean_history,
+    first_in_stock,
     in_stock_rate,
     intermittency,
     sells_as_a_year_before,
@@ -62,7 +63,7 @@ from planner.forecast.history import (
 from planner.forecast.methods import METHODS
 from planner.forecast.seasonality import YEAR_BINS, year_factor, yearly_index
 from planner.forecast.selection import blend_weights, can_backtest, shrink_to_anchor
-from planner.forecast.shifts import level_shift
+from planner.forecast.shifts import LevelShift, level_shift
 from planner.forecast.uncertainty import (
     backtest_error_stats,
     demand_sigma,
@@ -278,11 +279,7 @@ class AutoForecaster(DemandForecaster):
         self.season_unseen_ = np.zeros(n, dtype=bool)
         self.season_yearly_ = np.ones((n, YEAR_BINS[self.freq_]))
         self.season_level_ = np.ones(n)
-        self.shift_weight_ = np.zeros(n)
-        self.shift_since_ = np.zeros(n, dtype=np.intp)  # periods ago the new level began
-        self.shift_ratio_ = np.ones(n)  # the new level over the old
-        self.shift_rate_ = np.zeros(n)
-        self.shift_yearly_ = np.ones((n, YEAR_BINS[self.freq_]))
+        self.shift_ = LevelShift.none(n, self.freq_)  # level shifts followed (SHIFT_FREQS)
         step = max(1, self.block_size)
         for lo in range(0, n, step):
             rows = np.arange(lo, min(n, lo + step))
@@ -369,12 +366,7 @@ class AutoForecaster(DemandForecaster):
         self.weights_[rows] = weights
         self._note_unseen_season(rows, demand, plan)
         if self.freq_ in SHIFT_FREQS and len(plan.names) > 1:  # one method named: as it is
-            shift = level_shift(demand, self.start_, self.freq_)
-            self.shift_weight_[rows] = shift.weight
-            self.shift_since_[rows] = shift.since
-            self.shift_ratio_[rows] = shift.ratio
-            self.shift_rate_[rows] = shift.rate
-            self.shift_yearly_[rows] = shift.yearly
+            self.shift_.put(rows, level_shift(demand, self.start_, self.freq_))
         self._fit_final(rows, demand, plan, weights, level)
 
     def _select(
@@ -498,8 +490,8 @@ class AutoForecaster(DemandForecaster):
         span = periods_for_days(LEVEL_DAYS, self.freq_)
         weeks = self._by_weeks(self.horizon_)
         # Both levels are read over whole weeks, however short the horizon asked for.
-        shifted = bool((self.shift_weight_ > 0).any())
-        ahead = max(horizon, span) if weeks or shifted else horizon
+        shifted = np.flatnonzero(self.shift_.found)
+        ahead = max(horizon, span) if weeks or len(shifted) else horizon
         out = np.zeros((self.n_series_, ahead))
         weekly = np.zeros(self.n_series_)  # the week-scored blend's total over ``span``
         carry = self._season_ahead(ahead)
@@ -515,24 +507,22 @@ class AutoForecaster(DemandForecaster):
             ratio = np.where(daily > 1e-9, weekly / np.maximum(daily, 1e-9), 1.0)
             ratio = np.clip(ratio, 1 / LEVEL_RATIO_MAX, LEVEL_RATIO_MAX)
             out *= (ratio**LEVEL_BY_WEEKS)[:, None]
-        if shifted:
-            self._follow_shifts(out, span)
+        if len(shifted):
+            self._follow_shifts(out, span, shifted)
         return out[:, :horizon]
 
-    def _follow_shifts(self, out: FloatArray, span: int) -> None:
+    def _follow_shifts(self, out: FloatArray, span: int, rows: Rows) -> None:
         """Scale each shifted series' whole forecast (in place) by how far its first ``span``
         periods (whole weeks) fall short of the new level over them, to the power of the
         shift's weight (``SHIFT_FREQS``)."""
-        rows = np.flatnonzero(self.shift_weight_ > 0)
-        if not len(rows):
-            return
+        shift = self.shift_
         t = np.arange(self.n_periods_, self.n_periods_ + span)
-        factor = year_factor(self.shift_yearly_[rows], self.start_, self.freq_, t)
-        target = self.shift_rate_[rows] * factor.sum(axis=1)
+        factor = year_factor(shift.yearly[rows], self.start_, self.freq_, t)
+        target = shift.rate[rows] * factor.sum(axis=1)
         current = out[rows, :span].sum(axis=1)
         ratio = np.where(current > 1e-9, target / np.maximum(current, 1e-9), 1.0)
         ratio = np.clip(ratio, 1 / LEVEL_RATIO_MAX, LEVEL_RATIO_MAX)
-        out[rows] *= (ratio ** self.shift_weight_[rows])[:, None]
+        out[rows] *= (ratio ** shift.weight[rows])[:, None]
 
     def _season_ahead(self, horizon: int) -> FloatArray | None:
         """Per series and period ahead, the time-of-year index over its recent mean where the
@@ -554,8 +544,7 @@ class AutoForecaster(DemandForecaster):
         period = SEASON_LENGTHS[self.freq_][-1]
         if not plan.cuts or demand.periods < period or len(plan.names) == 1:
             return  # one method named: its forecast as it is
-        seen = demand.weight > 0
-        first = np.where(seen.any(axis=1), seen.argmax(axis=1), demand.periods)
+        first = first_in_stock(demand)
         span = periods_for_days(SEASON_LEVEL_DAYS, self.freq_)
         unseen = (plan.cuts[0] - first < period) & (demand.periods - first >= period)
         unseen &= sells_as_a_year_before(demand, first, period, span, SEASON_REPEAT)

@@ -251,6 +251,13 @@ def year_on_year(
     return out
 
 
+def first_in_stock(demand: Demand) -> NDArray[np.intp]:
+    """Each series' first period with any weight (``demand.periods`` where it has none)."""
+    seen = demand.weight > 0
+    out: NDArray[np.intp] = np.where(seen.any(axis=1), seen.argmax(axis=1), demand.periods)
+    return out
+
+
 def sells_as_a_year_before(
     demand: Demand, first: NDArray[np.intp], period: int, span: int, within: float
 ) -> BoolArray:

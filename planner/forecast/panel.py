@@ -144,8 +144,8 @@ def forecast_panel(
         scales=scales[rate_band(mean, f)],
         outages=tuple(int(k) for k in model.outages_),
         shifts=tuple(
-            (int(i), y.shape[1] - int(model.shift_since_[i]), float(model.shift_ratio_[i]))
-            for i in np.flatnonzero(model.shift_weight_ > 0)
+            (int(i), y.shape[1] - int(model.shift_.since[i]), float(model.shift_.ratio[i]))
+            for i in np.flatnonzero(model.shift_.found)
         ),
     )
 

@@ -38,7 +38,12 @@ from numpy.typing import NDArray
 
 from planner.forecast.base import FloatArray
 from planner.forecast.calendar import SEASON_LENGTHS
-from planner.forecast.history import Demand, intermittency, sells_as_a_year_before
+from planner.forecast.history import (
+    Demand,
+    first_in_stock,
+    intermittency,
+    sells_as_a_year_before,
+)
 from planner.forecast.seasonality import YEAR_BINS, year_factor, yearly_index
 
 BLOCK = {"D": 7, "W": 1}  # periods in a block: whole weeks
@@ -57,18 +62,33 @@ SEEN_SHARE = 0.5  # a week counts when in stock half of it or more; so do both s
 
 @dataclass(frozen=True, slots=True)
 class LevelShift:
-    """Per series: whether its level shifted (``found``), the new level in demand per period
-    divided by the time-of-year index (``rate``), that index (``yearly``: fitted before the
-    recent weeks), how many periods ago the new level began (``since``), how far to follow it
-    (``weight``: 1 - SHIFT_T / |t|, 0 where none was found) and the new level over the old
-    (``ratio``, 1 where none was found)."""
+    """Per series: the new level in demand per period divided by the time-of-year index
+    (``rate``), that index (``yearly``: fitted before the recent weeks), how many periods ago
+    the new level began (``since``), how far to follow it (``weight``: 1 - SHIFT_T / |t|, 0
+    where none was found) and the new level over the old (``ratio``, 1 where none was found)."""
 
-    found: NDArray[np.bool_]
     rate: FloatArray
     yearly: FloatArray
     since: NDArray[np.intp]
     weight: FloatArray
     ratio: FloatArray
+
+    @classmethod
+    def none(cls, n: int, freq: str) -> LevelShift:
+        """No shift in any of ``n`` series."""
+        bins = YEAR_BINS[freq]
+        return cls(np.zeros(n), np.ones((n, bins)), np.zeros(n, np.intp), np.zeros(n), np.ones(n))
+
+    @property
+    def found(self) -> NDArray[np.bool_]:
+        """The series whose forecast follows a shift."""
+        out: NDArray[np.bool_] = self.weight > 0
+        return out
+
+    def put(self, rows: NDArray[np.intp], part: LevelShift) -> None:
+        """Write ``part`` (the shifts of ``rows``) into these arrays."""
+        for name in self.__slots__:
+            getattr(self, name)[rows] = getattr(part, name)
 
 
 def level_shift(demand: Demand, start: date, freq: str) -> LevelShift:
@@ -78,9 +98,7 @@ def level_shift(demand: Demand, start: date, freq: str) -> LevelShift:
     blocks = BEFORE + max(RECENT)
     lo = d - blocks * block
     if lo < 0 or not block:  # too short to test, or months (another time scale)
-        none = np.zeros(n, dtype=bool)
-        index = np.ones((n, YEAR_BINS[freq]))
-        return LevelShift(none, np.zeros(n), index, np.zeros(n, np.intp), np.zeros(n), np.ones(n))
+        return LevelShift.none(n, freq)
     yearly = yearly_index(demand.head(lo + BEFORE * block), start, freq)
     factor = year_factor(yearly, start, freq, np.arange(lo, d))
     w = demand.weight[:, lo:]
@@ -123,15 +141,14 @@ def level_shift(demand: Demand, start: date, freq: str) -> LevelShift:
     # season's start reads as a shift. Where the last 4 weeks sold as the same weeks a year
     # before (within SEASON_REPEAT), it is that season, and no shift.
     period = SEASON_LENGTHS[freq][-1]
-    stocked = demand.weight > 0
-    first = np.where(stocked.any(axis=1), stocked.argmax(axis=1), d)
+    first = first_in_stock(demand)
     young = (lo + BEFORE * block - first < period) & (d - first >= period)
     if young.any():
         span = REPEAT_BLOCKS * block
         found &= ~(young & sells_as_a_year_before(demand, first, period, span, SEASON_REPEAT))
     weight = np.where(found, 1.0 - SHIFT_T / np.maximum(np.abs(best_t), SHIFT_T), 0.0)
     ratio = np.where(found, best_ratio, 1.0)
-    return LevelShift(found, best_rate, yearly, best_k * block, weight, ratio)
+    return LevelShift(best_rate, yearly, best_k * block, weight, ratio)
 
 
 def _nanstd(x: FloatArray) -> FloatArray:
