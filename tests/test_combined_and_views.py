@@ -37,8 +37,9 @@ RATES = {
 
 def _month(offset: int) -> date:
     """The first day of the month `offset` months after this one."""
-    month = TODAY.month - 1 + offset
-    return date(TODAY.year + month // 12, month % 12 + 1, 1)
+    now = date.today()  # at the call: a run may cross midnight, even a month's end
+    month = now.month - 1 + offset
+    return date(now.year + month // 12, month % 12 + 1, 1)
 
 
 @pytest.fixture
@@ -160,7 +161,7 @@ def test_finding_5_a_raising_edit_of_this_month_raises_the_combined_plan(
 
     before = na_all()
     seen = months_of(capsys, shop, "TEA")
-    this_month = TODAY.strftime("%Y-%m")
+    this_month = _month(0).strftime("%Y-%m")
     planned = sum(seen[w]["by_month"][this_month]["after"] for w in ("NA-ALL", "FBM-NA"))
     # Half as much again as the planned rows' forecast: spread over the members as well, the
     # combined row would have got less than it had.
