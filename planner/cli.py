@@ -176,6 +176,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130
+    except MemoryError:
+        err.print(
+            "[bold red]error:[/] out of memory: the data is more than this machine can hold "
+            "at once",
+            markup=True,
+            soft_wrap=True,
+        )
+        err.print(
+            "  fix: split a CSV by SKU; an account's forecast, into parts ([queue] "
+            "series_per_task) run by workers; or free memory",
+            markup=False,
+            soft_wrap=True,
+        )
+        return 1
     except Exception as exc:  # the last line of defence: no traceback at the user
         log.exception("internal error")
         log_file = log_file_in_use()

@@ -154,6 +154,7 @@ def test_bad_quantile_levels_are_refused_naming_the_value(
 
 def test_skus_a_spreadsheet_would_run_as_formulas_are_written_as_text(tmp_path: Path) -> None:
     skus = ['=HYPERLINK("http://x","y")', "+4412", "-7", "@SUM(A1:A9)", "PLAIN-1", "'quoted"]
+    skus += ["=X", "'=X"]  # two SKUs: written the same, a program could not tell them apart
     lines = [f'"{s.replace(chr(34), chr(34) * 2)}",2026-01-0{d},2' for s in skus for d in (1, 2)]
     (tmp_path / "in.csv").write_text("sku,date,qty\n" + "\n".join(lines) + "\n")
     code, rows, printed = _forecast(tmp_path, "--horizon", "1")
@@ -165,8 +166,13 @@ def test_skus_a_spreadsheet_would_run_as_formulas_are_written_as_text(tmp_path: 
         "'-7",
         "'@SUM(A1:A9)",
         "PLAIN-1",
-        "'quoted",
+        "''quoted",
+        "'=X",
+        "''=X",
     }
+    # The documented way back: drop one leading quote where one of = + - @ tab CR ' follows.
+    back = {w[1:] if w[:1] == "'" and w[1:2] in "=+-@\t\r'" and w[1:2] else w for w in written}
+    assert back == set(skus)
 
 
 def test_daily_rows_are_summed_into_weeks_counted_from_the_first_date(tmp_path: Path) -> None:

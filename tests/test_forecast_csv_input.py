@@ -111,6 +111,18 @@ def test_same_sku_and_date_twice_names_both_lines(tmp_path: Path, freq: str) -> 
         (lines("A,2026-01-01,1", "B,2026-01-01," + "9" * 200_000), "line 3"),
         (b"sku,date,qty\nA,2026-01-01,1\nB\xff,2026-01-02,1\n", "line 3"),
         ("date,qty\n2026-01-01,1\n", "line 1: missing column(s) sku"),
+        # Dates and numbers as documented only: an ISO week, a compact date, digits run on
+        # after the day, "1_000" and other scripts' digits (float() and fromisoformat take them)
+        (lines("A,2026-W01-1,1"), "line 2, column date"),
+        (lines("A,2026-01-01,1", "A,20260102,1"), "line 3, column date"),
+        (lines("A,2026-01-0112,1"), "line 2, column date"),
+        (lines("A,2026-01-01,1_000"), "line 2, column qty"),
+        (lines("A,2026-01-01,\u0661\u0662"), "line 2, column qty"),
+        (lines('A,2026-01-01,"1,5"'), "not a number (use a decimal point, not a comma)"),
+        # A decimal comma unquoted: a field more than the header, not qty 1 and a lost 5
+        (lines("A,2026-01-01,1", "A,2026-01-02,1,5"), "line 3: 4 fields where the header has 3"),
+        ("sku,date,qty,qty\nA,2026-01-01,1,2\n", "line 1: columns 3 and 4 are both 'qty'"),
+        ("sku,date,qty,In Stock,instock\nA,2026-01-01,1,1,1\n", "are both 'in_stock'"),
     ],
 )
 def test_unreadable_values_name_their_line(tmp_path: Path, text: str | bytes, where: str) -> None:
@@ -177,8 +189,144 @@ def test_any_file_is_forecast_or_refused_with_its_line(
     assert len(out) == 1 + len(skus) * horizon
     for sku, day, *numbers in out[1:]:
         assert not sku.startswith(FORMULA_START)
-        escaped = sku[:1] == "'" and sku[1:] in skus and sku[1:].startswith(FORMULA_START)
+        escaped = sku[:1] == "'" and sku[1:] in skus and sku[1:].startswith((*FORMULA_START, "'"))
         assert sku in skus or escaped
         date.fromisoformat(day)
         values = [float(numbers[0]), *map(float, numbers[2:])]
         assert all(0 <= v < float("inf") for v in values)
+
+
+def test_a_stray_quote_names_the_line_it_opens_on_and_not_the_rest_of_the_file(
+    tmp_path: Path,
+) -> None:
+    rows = [f"A,{date(2026, 1, 1) + timedelta(days=i)},1" for i in range(300)]
+    rows[2] = 'A,2026-01-03,"1'  # line 4: the quote runs on to the end of the file
+    code, printed = forecast(tmp_path, lines(*rows), "--horizon", "2")
+    assert_refused(tmp_path, code, printed)
+    assert "line 4: a quote" in printed and len(printed) < 300, printed
+
+
+def test_extra_empty_cells_and_any_spelling_of_in_stock_are_read(tmp_path: Path) -> None:
+    """Trailing empty cells (a spreadsheet's export) are no extra field; `In Stock` is the
+    in_stock column: a SKU marked out of stock every day it sold gets a note saying so."""
+    text = "sku,date,qty,In Stock\n" + "".join(
+        f"A,{date(2026, 1, 1) + timedelta(days=i)},3,yes,,\n"
+        f"B,{date(2026, 1, 1) + timedelta(days=i)},5,no,,\n"
+        for i in range(60)
+    )
+    code, printed = forecast(tmp_path, text, "--horizon", "2")
+    assert code == 0, printed
+    assert "1 SKU(s) sold in days marked out of stock" in printed
+    assert "have no day in stock at all and are forecast 0 (B)" in printed
+    rows = list(csv.DictReader((tmp_path / "out.csv").open(encoding="utf-8")))
+    assert {r["sku"] for r in rows} == {"A", "B"}
+    assert all(float(r["forecast"]) == 0 for r in rows if r["sku"] == "B")
+    assert all(2 < float(r["forecast"]) < 4 for r in rows if r["sku"] == "A")
+
+
+def test_weeks_or_months_beyond_what_fits_in_memory_are_refused(tmp_path: Path) -> None:
+    """20,001 SKUs over 1,000 months: the grid fits, the engine's arrays of it would not."""
+    rows = [f"S{i},2000-01-{1 + i % 28:02d},1" for i in range(20_001)]
+    rows.append("S0,2083-04-01,1")
+    code, printed = forecast(tmp_path, lines(*rows), "--horizon", "2", "--freq", "M")
+    assert code == 1 and "Traceback" not in printed, printed
+    assert "20,001 SKUs × 1,000 months" in printed and "split the file by SKU" in printed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_tiny_quantities_give_numbers_not_nan(tmp_path: Path) -> None:
+    rows = [f"T,{date(2026, 1, 1) + timedelta(days=i)},1e-310" for i in range(60)]
+    code, printed = forecast(tmp_path, lines(*rows), "--horizon", "2", "--quantiles", "0.5,0.99")
+    assert code == 0, printed
+    for r in csv.DictReader((tmp_path / "out.csv").open(encoding="utf-8")):
+        assert all(0 <= float(r[c]) < 1e-6 for c in ("forecast", "q0.5", "q0.99")), r
+
+
+GOOD = lines(*(f"A,{date(2026, 1, 1) + timedelta(days=i)},2" for i in range(30)))
+
+
+def _run(*argv: str) -> tuple[int, str]:
+    printed = io.StringIO()
+    with contextlib.redirect_stderr(printed), contextlib.redirect_stdout(printed):
+        code = main(["forecast", *argv])
+    return code, printed.getvalue()
+
+
+def test_the_input_file_is_never_the_output(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD, encoding="utf-8")
+    for out in (src, tmp_path / "." / "in.csv"):
+        code, printed = _run("--csv", str(src), "--out", str(out), "--horizon", "2")
+        assert code == 1 and "is the input file" in printed, printed
+        assert src.read_text(encoding="utf-8") == GOOD
+
+
+def test_a_missing_output_folder_is_refused_not_created(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "typo" / "out.csv"
+    code, printed = _run("--csv", str(src), "--out", str(out), "--horizon", "2")
+    assert code == 1 and "folder" in printed and "does not exist" in printed, printed
+    assert not (tmp_path / "typo").exists()
+
+
+def test_a_users_file_beside_the_output_and_a_symlinked_output_are_respected(
+    tmp_path: Path,
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD, encoding="utf-8")
+    (tmp_path / "out.csv.tmp").write_text("mine", encoding="utf-8")
+    real = tmp_path / "shared" / "forecast.csv"
+    real.parent.mkdir()
+    real.write_text("old", encoding="utf-8")
+    link = tmp_path / "out.csv"
+    link.symlink_to(real)
+    code, printed = _run("--csv", str(src), "--out", str(link), "--horizon", "2")
+    assert code == 0, printed
+    assert (tmp_path / "out.csv.tmp").read_text(encoding="utf-8") == "mine"
+    assert link.is_symlink() and link.resolve() == real.resolve()  # written through
+    assert real.read_text(encoding="utf-8").startswith("sku,date,forecast,method")
+    assert sorted(p.name for p in real.parent.iterdir()) == ["forecast.csv"]  # no temp left
+
+
+def test_out_dash_writes_the_forecast_to_standard_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD, encoding="utf-8")
+    code = main(["forecast", "--csv", str(src), "--out", "-", "--horizon", "2"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    rows = list(csv.DictReader(io.StringIO(captured.out)))
+    assert [r["date"] for r in rows] == ["2026-01-31", "2026-02-01"]
+    assert "to standard output" in captured.err
+    assert not (tmp_path / "-").exists() and not Path("-").exists()
+
+
+def test_a_long_daily_history_is_read_from_its_last_four_years_with_dates_kept(
+    tmp_path: Path,
+) -> None:
+    """Ten years of days: the engine reads the last four, and what it reports by date (the
+    day a level moved) is still the day in the file."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    days = 3650
+    first = date(2016, 1, 1)
+    moved = days - 35  # K0 doubled five weeks before the end
+    out = ["sku,date,qty"]
+    for k in range(12):
+        rate = np.full(days, 8.0)
+        if k == 0:
+            rate[moved:] *= 2
+        qty = rng.poisson(rate)
+        out += [f"K{k},{first + timedelta(days=t)},{q}" for t, q in enumerate(qty)]
+    code, printed = forecast(tmp_path, "\n".join(out) + "\n", "--horizon", "28")
+    assert code == 0, printed
+    assert "K0 (" in printed, printed
+    said = date.fromisoformat(printed.split("K0 (")[1].split("from ")[1][:10])
+    assert abs((said - (first + timedelta(days=moved))).days) <= 7, printed
+    rows = list(csv.DictReader((tmp_path / "out.csv").open(encoding="utf-8")))
+    k0 = sum(float(r["forecast"]) for r in rows if r["sku"] == "K0")
+    k1 = sum(float(r["forecast"]) for r in rows if r["sku"] == "K1")
+    assert k0 > 1.3 * k1 and 0.8 * 8 * 28 < k1 < 1.2 * 8 * 28

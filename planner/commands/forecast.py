@@ -18,6 +18,7 @@ from planner.ports.charts import ChartSeries
 from planner.services.accuracy import GROUPINGS
 
 if TYPE_CHECKING:  # the forecasting methods (scikit-learn) are imported when a command runs
+    from planner.forecast.csvio import Panel
     from planner.services.forecast_view import SeriesMonths
 from planner.services.names import resolve_optional, resolve_sku
 
@@ -86,7 +87,8 @@ def quantile_header(level: float) -> str:
     "--out",
     "csv_out",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Output CSV: sku,date,forecast,method[,q<level>...]; written whole or not at all.",
+    help="Output CSV: sku,date,forecast,method[,q<level>...]; written whole or not at all "
+    "(- for standard output).",
 )
 @click.pass_context
 def forecast_cmd(
@@ -108,7 +110,14 @@ def forecast_cmd(
     if ctx.invoked_subcommand is not None:
         return
     from planner.forecast.auto import DAILY_ONLY
-    from planner.forecast.csvio import UNIT, period_date, read_panel, write_forecast
+    from planner.forecast.csvio import (
+        STDOUT,
+        UNIT,
+        check_output,
+        period_date,
+        read_panel,
+        write_forecast,
+    )
     from planner.forecast.panel import forecast_panel
 
     missing = [
@@ -124,6 +133,7 @@ def forecast_cmd(
             f"--method {method} needs daily data (--freq D): weeks and months have no weekdays",
             hint="leave --method at auto, or pick another method",
         )
+    check_output(csv_out, csv_in)
     panel = read_panel(csv_in, freq=freq, horizon=horizon)
     with Progress(
         SpinnerColumn(),
@@ -166,6 +176,7 @@ def forecast_cmd(
             markup=False,
             soft_wrap=True,
         )
+    _censored_sales_note(panel)
     if panel.last_covered is not None:
         covered, days = panel.last_covered
         unit = UNIT[panel.freq]
@@ -178,12 +189,46 @@ def forecast_cmd(
             soft_wrap=True,
         )
     err.print(
-        f"wrote {rows} forecast rows for {len(panel.skus)} SKU(s) to {csv_out}",
+        f"wrote {rows} forecast rows for {len(panel.skus)} SKU(s) to "
+        f"{'standard output' if csv_out == STDOUT else csv_out}",
         markup=False,
         soft_wrap=True,
     )
 
 
+def _censored_sales_note(panel: Panel) -> None:
+    """A note where SKUs sold in periods marked wholly out of stock: those periods are read as
+    censored (not counted), and a SKU never in stock is forecast 0, which its sales say it is
+    not. The user may have inverted the column or marked sold-out days as out of stock."""
+    import numpy as np
+
+    from planner.forecast.csvio import UNIT
+
+    sold_out = (panel.qty > 0) & (panel.in_stock <= 0)
+    skus = np.flatnonzero(sold_out.any(axis=1))
+    if not len(skus):
+        return
+    never = [panel.skus[i] for i in skus if not (panel.in_stock[i] > 0).any()]
+    named = ", ".join(panel.skus[i] for i in skus[:SHIFTS_NAMED])
+    more = len(skus) - min(len(skus), SHIFTS_NAMED)
+    err.print(
+        f"note: {len(skus)} SKU(s) sold in {UNIT_PLURAL[panel.freq]} marked out of stock "
+        f"(in_stock 0 or no): {named}{f' and {more} more' if more else ''}; those "
+        f"{UNIT_PLURAL[panel.freq]} are read as demand not seen in full and left out"
+        + (
+            f"; {len(never)} SKU(s) have no {UNIT[panel.freq]} in stock at all and are "
+            f"forecast 0 ({', '.join(never[:SHIFTS_NAMED])}"
+            f"{' …' if len(never) > SHIFTS_NAMED else ''})"
+            if never
+            else ""
+        )
+        + ". If in_stock means otherwise (inverted, or 0 on the day a SKU sold out), fix it",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+UNIT_PLURAL = {"D": "days", "W": "weeks", "M": "months"}
 OUTAGE_UNITS = {"D": "", "W": "the weeks starting ", "M": "the months starting "}
 SHIFTS_NAMED = 5  # SKUs a level-shift note names before "and N more"
 

@@ -20,13 +20,17 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import os
+import re
+import sys
+import tempfile
 import unicodedata
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TextIO
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,19 +40,34 @@ from planner.forecast.base import FloatArray
 from planner.forecast.history import DEFAULT_CLEANING
 
 REQUIRED = ("sku", "date", "qty")
+OPTIONAL = ("in_stock",)
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f"}
 UNIT = {"D": "day", "W": "week", "M": "month"}
 
-# The grid is SKUs × periods, two float64 arrays of it (16 bytes a cell) before the engine's own
-# working copies. One series may span at most MAX_PERIODS periods (274 years of days), and the
-# whole grid at most MAX_CELLS cells (1.6 GB): 100,000 SKUs × 730 days (73 million) fits.
+# The grid is SKUs × periods, two float64 arrays of it (16 bytes a cell). One series may span
+# at most MAX_PERIODS periods (274 years of days), and the whole grid at most MAX_CELLS cells
+# (1.6 GB; 1,000 SKUs × 100,000 days peaked at 2.0 GB in all): 100,000 SKUs × 730 days (73
+# million) fits. The engine reads the last MAX_HISTORY periods of it
+# (``planner.forecast.panel``), at a cost per cell that grows with them: weeks and months are
+# held to MAX_FORECAST_CELLS of those (3,000 series × 1,566 weeks, 4.7 million, took 0.89 GB
+# more; 5,000 × 1,200 months 0.73 GB; 20,000 × 1,461 days 1.29 GB), under 4 GB in all.
 MAX_PERIODS = 100_000
 MAX_CELLS = 100_000_000
+MAX_FORECAST_CELLS = {"D": MAX_CELLS, "W": 20_000_000, "M": 20_000_000}
 # More units than this on one line is not a quantity (and would overflow the error model).
 MAX_QTY = 1e12
 # OWASP "CSV Injection": a cell starting with one of these runs as a formula in a spreadsheet.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Written with a leading quote: formulas, and text that starts with a quote itself (else `'=X`
+# and `=X` would both come out as `'=X`).
+QUOTED_START = (*FORMULA_START, "'")
+# A number as people write one in a CSV: ASCII digits, a decimal point, an exponent (float()
+# alone also takes "1_000", other scripts' digits and surrounding spaces).
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_NOT_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+# YYYY-MM-DD, alone or before a time (after a T or a space).
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ].*)?", re.DOTALL)
 _LAST_MONTH = date.max.year * 12 + date.max.month - 1
 
 
@@ -98,10 +117,7 @@ def _parse_stock(text: str, name: str, line: int) -> float:
         return 1.0
     if low in _FALSE:
         return 0.0
-    try:
-        value = float(low)
-    except ValueError:
-        value = float("nan")
+    value = float(low) if _NUMBER.fullmatch(low) else float("nan")
     if not 0.0 <= value <= 1.0:  # NaN fails this too
         raise InvalidInput(
             f"{name} line {line}, column in_stock: {text!r} is not a fraction from 0 to 1 or yes/no"
@@ -110,10 +126,10 @@ def _parse_stock(text: str, name: str, line: int) -> float:
 
 
 def _parse_qty(text: str, name: str, line: int) -> float:
-    try:
-        qty = float(text)
-    except ValueError:
-        raise InvalidInput(f"{name} line {line}, column qty: {text!r} is not a number") from None
+    if not _NUMBER.fullmatch(text) and text.lower() not in _NOT_FINITE:
+        hint = " (use a decimal point, not a comma)" if re.fullmatch(r"[0-9]+,[0-9]+", text) else ""
+        raise InvalidInput(f"{name} line {line}, column qty: {text!r} is not a number{hint}")
+    qty = float(text)
     if 0.0 <= qty <= MAX_QTY:
         return qty
     where = f"{name} line {line}, column qty: {text!r}"
@@ -130,6 +146,8 @@ def _parse_qty(text: str, name: str, line: int) -> float:
 def _parse_date(text: str, name: str, line: int) -> int:
     """The date's ordinal (0001-01-01 is 1)."""
     try:
+        if not _DATE.fullmatch(text):
+            raise ValueError(text)  # fromisoformat alone takes 20260101 and 2026-W01-1 as well
         return date.fromisoformat(text[:10]).toordinal()
     except ValueError:
         raise InvalidInput(
@@ -207,7 +225,7 @@ def parse_panel(stream: Iterable[str], *, name: str, freq: str, horizon: int = 0
         if first is None:
             raise InvalidInput(f"{name} is empty: it must start with the header sku,date,qty")
         at = reader.line_num
-        header = [h.strip().lower() for h in first]
+        header = _header(first, name, at)
         missing = [c for c in REQUIRED if c not in header]
         if missing:
             raise InvalidInput(
@@ -221,6 +239,22 @@ def parse_panel(stream: Iterable[str], *, name: str, freq: str, horizon: int = 0
     if not rows.line:
         raise InvalidInput(f"{name} line {at}: the header has no data rows under it")
     return _to_panel(rows, name, freq, horizon)
+
+
+def _header(cells: list[str], name: str, line: int) -> list[str]:
+    """The header's column names, those planner reads in their own spelling: any letter case,
+    and spaces, hyphens or underscores anywhere (`In Stock`, `in-stock`, `instock`). A column it
+    reads named twice is refused rather than one of them picked."""
+    own = {re.sub(r"[\s_-]+", "", c): c for c in (*REQUIRED, *OPTIONAL)}
+    header = [own.get(re.sub(r"[\s_-]+", "", h.lower()), h.strip().lower()) for h in cells]
+    for column in own.values():
+        at = [i + 1 for i, h in enumerate(header) if h == column]
+        if len(at) > 1:
+            raise InvalidInput(
+                f"{name} line {line}: columns {at[0]} and {at[1]} are both {column!r} "
+                f"({cells[at[0] - 1].strip()!r}, {cells[at[1] - 1].strip()!r}); keep one"
+            )
+    return header
 
 
 def _separator_hint(header: list[str]) -> str:
@@ -238,13 +272,37 @@ def _read_rows(reader: _CsvReader, header: list[str], name: str) -> _Rows:
     rows = _Rows()
     i_sku, i_date, i_qty = (header.index(c) for c in REQUIRED)
     i_stock = header.index("in_stock") if "in_stock" in header else None
-    width = max(i_sku, i_date, i_qty, i_stock or 0) + 1
+    used = [i for i in (i_sku, i_date, i_qty, i_stock) if i is not None]
+    width = max(used) + 1
     sku_ids = rows.sku_ids
     dates: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num  # physical lines: a quoted line break counts
+    ended = reader.line_num  # the physical line the previous row ended on
+    rows_of = iter(reader)
+    while True:
+        try:
+            row = next(rows_of, None)
+        except csv.Error as exc:
+            raise InvalidInput(
+                f"{name} line {reader.line_num}: {exc} (is a quote opened on line {ended + 1} "
+                "or after it left unclosed?)"
+            ) from None
+        if row is None:
+            break
+        began, line = ended + 1, reader.line_num  # physical lines: a quoted line break counts
+        ended = line
         if not any(row):
             continue  # a blank line, or one of empty cells
+        if line > began and any("\n" in row[i] or "\r" in row[i] for i in used if i < len(row)):
+            raise InvalidInput(
+                f'{name} line {began}: a quote (") opened on this line runs on to line {line}; '
+                "close it, or remove a stray quote"
+            )
+        if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
+            raise InvalidInput(
+                f"{name} line {line}: {len(row)} fields where the header has {len(header)}; a "
+                "comma inside a value (a decimal comma, a SKU with a comma) needs the value in "
+                "quotes, or a decimal point"
+            )
         if len(row) < width:
             row += [""] * (width - len(row))
         sku = row[i_sku].strip()
@@ -290,6 +348,15 @@ def _to_panel(rows: _Rows, name: str, freq: str, horizon: int) -> Panel:
             f"{name} lines {line[lo]} and {line[hi]}, column date: {n_skus:,} SKUs × "
             f"{n_periods:,} {UNIT[freq]}s is {n_skus * n_periods:,} cells, more than "
             f"{MAX_CELLS:,} ({span}); split the file or use a longer --freq"
+        )
+    from planner.forecast.panel import MAX_HISTORY
+
+    read = min(n_periods, MAX_HISTORY[freq])
+    if n_skus * read > MAX_FORECAST_CELLS[freq]:
+        raise InvalidInput(
+            f"{name}: {n_skus:,} SKUs × {read:,} {UNIT[freq]}s (the last {MAX_HISTORY[freq]:,} "
+            f"at most are read) is {n_skus * read:,} cells to forecast in {UNIT[freq]}s, more "
+            f"than {MAX_FORECAST_CELLS[freq]:,} fit in memory; split the file by SKU"
         )
     if horizon > 0 and n_periods - 1 + horizon > _last_period(origin, freq):
         raise InvalidInput(
@@ -490,8 +557,37 @@ def _refuse_duplicates(
 
 def spreadsheet_safe(text: str) -> str:
     """Neutralise a cell a spreadsheet would run as a formula (OWASP "CSV Injection"): a
-    leading single quote makes it text."""
-    return "'" + text if text.startswith(FORMULA_START) else text
+    leading single quote makes it text. Text that starts with a quote gets one more, so every
+    SKU reads back as itself by dropping one leading quote before those characters."""
+    return "'" + text if text.startswith(QUOTED_START) else text
+
+
+STDOUT = Path("-")  # --out -: the forecast goes to standard output
+
+
+def check_output(path: Path, source: Path) -> None:
+    """Refuse an output path that cannot be written, before any work is done: the input file
+    itself, a directory, a folder that does not exist (a typo is not made into new folders)."""
+    if path == STDOUT:
+        return
+    with contextlib.suppress(OSError):
+        if path.exists() and source.exists() and path.samefile(source):
+            raise InvalidInput(f"--out {path} is the input file; write the forecast elsewhere")
+    if path.is_dir():
+        raise InvalidInput(f"--out {path} is a directory; name a file in it")
+    folder = Path(os.path.realpath(path)).parent  # through a symlink, where its file is
+    if _special(path):
+        return
+    if not folder.is_dir():
+        raise InvalidInput(f"cannot write {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise InvalidInput(f"cannot write {path}: the folder {folder} is not writable")
+
+
+def _special(path: Path) -> bool:
+    """An existing file that is not a regular file (a terminal, a pipe, /dev/stdout's target):
+    written straight to, since it cannot be replaced by a renamed one."""
+    return path.exists() and not path.is_file()
 
 
 def write_forecast(
@@ -503,36 +599,64 @@ def write_forecast(
 ) -> int:
     """Write `sku,date,forecast,method` (then one column per `extra` (header, values)), one
     row per SKU and future period; returns the rows written. The file appears whole or not
-    at all: it is written beside `path` under a temporary name and renamed."""
+    at all: it is written beside `path` under a temporary name and renamed (through a
+    symlink, to the file it points at). `-` writes to standard output, and a path that is not
+    a regular file (a pipe, a terminal) is written straight to."""
     n_periods = panel.qty.shape[1]
     horizon = mean.shape[1]
     dates = [
         period_date(panel.start, n_periods + k, panel.freq).isoformat() for k in range(horizon)
     ]
-    tmp = path.with_name(path.name + ".tmp")
+
+    def write(fh: TextIO) -> None:
+        writer = csv.writer(fh)
+        writer.writerow(["sku", "date", "forecast", "method", *(h for h, _ in extra)])
+        for i, sku in enumerate(panel.skus):
+            cell = spreadsheet_safe(sku)
+            for k in range(horizon):
+                writer.writerow(
+                    [
+                        cell,
+                        dates[k],
+                        f"{mean[i, k]:.4f}",
+                        methods[i],
+                        *(f"{values[i, k]:.4f}" for _, values in extra),
+                    ]
+                )
+
+    if path == STDOUT:
+        write(sys.stdout)
+        sys.stdout.flush()
+        return len(panel.skus) * horizon
+    target = Path(os.path.realpath(path))  # a symlink is written through, not replaced
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["sku", "date", "forecast", "method", *(h for h, _ in extra)])
-            for i, sku in enumerate(panel.skus):
-                cell = spreadsheet_safe(sku)
-                for k in range(horizon):
-                    writer.writerow(
-                        [
-                            cell,
-                            dates[k],
-                            f"{mean[i, k]:.4f}",
-                            methods[i],
-                            *(f"{values[i, k]:.4f}" for _, values in extra),
-                        ]
-                    )
-        tmp.replace(path)
+        if _special(path):
+            with path.open("w", newline="", encoding="utf-8") as fh:
+                write(fh)
+            return len(panel.skus) * horizon
+        # A temporary file of its own beside the target, renamed over it when whole: a file
+        # of the user's named like it is never touched.
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
+            write(fh)
+        with contextlib.suppress(OSError):  # as a file created anew would be, not owner-only
+            mask = os.umask(0)
+            os.umask(mask)
+            tmp.chmod(0o666 & ~mask)
+        tmp.replace(target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)  # never leave a half-written output behind
         if isinstance(exc, OSError):
-            why = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
-            raise InvalidInput(f"cannot write {path} ({why})") from None
+            raise _cannot_write(path, exc) from None
         raise
     return len(panel.skus) * horizon
+
+
+def _cannot_write(path: Path, exc: OSError) -> InvalidInput:
+    why = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
+    return InvalidInput(f"cannot write {path} ({why})")

@@ -62,6 +62,7 @@ SCALE_GRID = 8  # scales checked before the bisection, evenly spaced in ratio be
 MIN_SAMPLES = 200  # fewer checked sums than this: too few to place a 5 % tail
 MIN_TAIL = 5.0  # and a level's tail must hold this many sums on average (a 1 % tail: 500)
 MIN_CALIBRATED_UNITS = 1.0
+TINY = 1e-9  # units: a mean or spread below this is none
 DEFAULT_SCALE = 1.0  # no held-out check possible (short history): the fitted variance stands
 # Sales on fewer than this share of recent in-stock periods: intermittent, sigma floored by the
 # compound-Poisson spread of those periods (see ``demand_sigma``).
@@ -264,7 +265,8 @@ def _gamma(
     the mean clipped at 0, where it has a spread, its shape and its scale (0 without spread)."""
     mean = np.maximum(np.asarray(mean, dtype=np.float64), 0.0)
     std = np.maximum(np.asarray(std, dtype=np.float64), 0.0)
-    spread = (mean > 0) & (std > 0)
+    # Below a billionth of a unit there is nothing to spread (and 1e-310 underflows to NaN).
+    spread = (mean > TINY) & (std > TINY)
     shape = np.where(spread, (mean / np.where(spread, std, 1.0)) ** 2, 1.0)
     scale = np.where(spread, mean / shape, 0.0)
     return mean, spread, shape, scale
