@@ -10,8 +10,11 @@ from pathlib import Path
 
 import pytest
 from slack_standin import demo_store, write_config
+from sqlalchemy.engine import Engine
 
 from planner.cli import main
+from planner.store.admin import reset
+from planner.store.database import make_engine
 
 
 def run(capsys: pytest.CaptureFixture[str], config: Path, *args: str) -> tuple[int, str, str]:
@@ -25,6 +28,17 @@ def run_joined(capsys: pytest.CaptureFixture[str], config: Path, *args: str) -> 
     """As `run`, with stdout and stderr as one text (what a person sees in the terminal)."""
     code, out, err = run(capsys, config, *args)
     return code, out + err
+
+
+def empty_store(tmp_path: Path) -> tuple[Engine, Path]:
+    """A new, empty store in TMP/data and the planner.toml that names it: (engine, config)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    engine = make_engine(f"sqlite:///{data / 'planner.db'}")
+    reset(engine)
+    config = tmp_path / "planner.toml"
+    config.write_text(f'[paths]\ndata_dir = "{data}"\n', "utf-8")
+    return engine, config
 
 
 @pytest.fixture(name="seller_db", scope="module")

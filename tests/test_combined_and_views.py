@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_support import empty_store
 
 from planner.cli import main
 from planner.domain.activity import EditScope, ForecastEdit, StockLevel
@@ -21,7 +22,6 @@ from planner.domain.marketplaces import marketplace
 from planner.domain.series import SeriesKey
 from planner.domain.warehouses import Membership, Warehouse, WarehouseKind
 from planner.ports.history import SeriesHistory
-from planner.store.admin import reset
 from planner.store.database import make_engine
 from planner.store.uow import SqlUnitOfWork
 
@@ -44,10 +44,7 @@ def _month(offset: int) -> date:
 
 @pytest.fixture
 def shop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
-    data = tmp_path / "data"
-    data.mkdir()
-    engine = make_engine(f"sqlite:///{data / 'planner.db'}")
-    reset(engine)
+    engine, config = empty_store(tmp_path)
     with SqlUnitOfWork(engine) as uow:
         us = marketplace("US").marketplace_id
         uow.warehouses.add(
@@ -77,8 +74,6 @@ def shop(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
         uow.history.save(history)
         uow.stock.set_many([StockLevel("TEA", "SHOPIFY", available=30)])
         uow.commit()
-    config = tmp_path / "planner.toml"
-    config.write_text(f'[paths]\ndata_dir = "{data}"\n', "utf-8")
     capsys.readouterr()
     return config
 

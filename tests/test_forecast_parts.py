@@ -36,7 +36,7 @@ from planner.store.uow import SqlUnitOfWork
 
 DAYS = 500
 OPTIONS = PlanningOptions(history_days=DAYS)
-ARRAYS = ("mean", "sigma", "growth", "ratios", "velocity")
+ARRAYS = ("mean", "sigma", "growth", "ratios", "velocity", "moved", "moved_days")
 Parts = list[tuple[np.ndarray, bytes]]
 
 

@@ -372,6 +372,9 @@ def _series_json(sku: str, s: SeriesMonths, months: list[str]) -> dict[str, obje
         "planned": s.planned,
         "combined_of": list(s.members),
         "planned_in": s.planned_in,
+        # sales moved to a new level a few weeks ago: new over old and the day it began
+        "moved": round(s.moved, 3) if s.moved_on else None,
+        "moved_on": s.moved_on.isoformat() if s.moved_on else None,
         "from_assemblies": [
             {
                 "assembly": a.assembly,

@@ -56,6 +56,9 @@ class ForecastResult:
     ``growth`` are calibrated for the 95 % quantile; ``ratios[i, j]`` is how much wider (or
     narrower) the held-out errors of series ``i``'s rate band were at ``LEVELS[j]`` than at 95 %,
     so a quantile at another service level covers its own share (``error_over(…, level=)``).
+    ``moved[i]`` is how far series ``i``'s level moved a few weeks ago against the half-year
+    before (new over old; 0 where it did not, ``planner.forecast.shifts``), the new level
+    beginning ``moved_days[i]`` days before ``start``: its forecast follows the new level.
     """
 
     keys: list[SeriesKey]
@@ -67,6 +70,8 @@ class ForecastResult:
     velocity: FloatArray
     growth: FloatArray
     ratios: FloatArray
+    moved: FloatArray
+    moved_days: FloatArray
 
     @property
     def horizon(self) -> int:
@@ -177,6 +182,8 @@ def forecast_history(
         velocity=model.velocity_,
         growth=model.growth_ * scale**2,
         ratios=by_band / scale[:, None],
+        moved=np.where(model.shift_.found, model.shift_.ratio, 0.0),
+        moved_days=np.where(model.shift_.found, model.shift_.since, 0).astype(np.float64),
     )
 
 
@@ -211,6 +218,8 @@ def empty_forecast(start: date, horizon: int) -> ForecastResult:
         velocity=np.zeros(0),
         growth=np.zeros(0),
         ratios=np.ones((0, len(LEVELS))),
+        moved=np.zeros(0),
+        moved_days=np.zeros(0),
     )
 
 

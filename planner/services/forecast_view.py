@@ -4,7 +4,7 @@ site, the demand its assemblies add (a component sells little itself but is used
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,6 +49,10 @@ class SeriesMonths:
     used: tuple[float, ...]  # what the plan uses: after edits, plus dependent demand
     edited: tuple[bool, ...]
     from_assemblies: tuple[AssemblyDemand, ...]
+    # Sales moved to a new level a few weeks ago (a Buy Box won or lost): new over old, and the
+    # day it began; the forecast follows it (planner.forecast.shifts). 0.0 and None: no move.
+    moved: float = 0.0
+    moved_on: date | None = None
 
     @property
     def dependent(self) -> tuple[float, ...]:
@@ -119,6 +123,10 @@ def forecast_view(
                 used=_floats(used[i]),
                 edited=tuple(bool(x) for x in view.edited[i]),
                 from_assemblies=_from_assemblies(sku, cat, keys, used) if at_site else (),
+                moved=float(fc.moved[i]),
+                moved_on=fc.start - timedelta(days=int(fc.moved_days[i]))
+                if fc.moved[i] > 0
+                else None,
             )
         )
     return ForecastView(sku, tuple(view.months), tuple(series))
@@ -180,5 +188,12 @@ def series_notes(s: SeriesMonths) -> list[str]:
     if s.planned_in:
         notes.append(
             f"{s.warehouse} is planned in {s.planned_in}: edits naming no warehouse apply there."
+        )
+    if s.moved_on is not None:
+        notes.append(
+            f"{s.warehouse}: sales moved to {s.moved:.2g} times their level of the half-year "
+            f"before, from {s.moved_on.isoformat()}; the forecast follows the new level as far "
+            "as the weeks since bear it out (a promotion still running looks the same: if that "
+            "is it, set a forecast edit)."
         )
     return notes

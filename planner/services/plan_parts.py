@@ -37,7 +37,7 @@ from planner.services.plan_series import SeriesSet
 from planner.services.planning import PlanInputs, forecast_series
 
 Rows = NDArray[np.int64]
-_ARRAYS = ("mean", "sigma", "velocity", "growth", "ratios")
+_ARRAYS = ("mean", "sigma", "velocity", "growth", "ratios", "moved", "moved_days")
 _FIELDS = frozenset(("rows", "sku", "warehouse", "channel", "method", "start", "freq", *_ARRAYS))
 
 
@@ -152,6 +152,7 @@ def forecast_from_parts(
     whole = empty_forecast(start, horizon)
     mean = np.empty((n, horizon))
     sigma, velocity, growth = np.empty(n), np.empty(n), np.empty(n)
+    moved, moved_days = np.zeros(n), np.zeros(n)
     ratios = np.empty((n, whole.ratios.shape[1]))
     method = [""] * n
     seen = np.zeros(n, dtype=bool)
@@ -179,6 +180,7 @@ def forecast_from_parts(
         mean[picked] = got["mean"]
         sigma[picked], velocity[picked] = got["sigma"], got["velocity"]
         growth[picked], ratios[picked] = got["growth"], got["ratios"]
+        moved[picked], moved_days[picked] = got["moved"], got["moved_days"]
         for i, m in zip(picked.tolist(), got["method"].tolist(), strict=True):
             method[i] = m
     if not seen.all():
@@ -186,7 +188,8 @@ def forecast_from_parts(
         raise ValueError(f"{len(missing)} series are in no part, e.g. {missing[0]}")
     return ForecastResult(
         keys=list(keys), start=start, freq=whole.freq, mean=mean, method=method,
-        sigma=sigma, velocity=velocity, growth=growth, ratios=ratios,
+        sigma=sigma, velocity=velocity, growth=growth, ratios=ratios, moved=moved,
+        moved_days=moved_days,
     )  # fmt: skip
 
 
