@@ -83,3 +83,21 @@ def test_the_forecast_view_names_the_move_and_the_day_it_began(
 def test_slack_forecast_reply_says_so_too(lumen: Path, capsys: pytest.CaptureFixture[str]) -> None:
     said = _run(capsys, lumen, "chat", "/planner forecast LAMP FBA-US")
     assert "FBA-US: sales moved to" in said and "times their level of the half-year" in said, said
+
+
+def test_the_plan_row_and_the_digest_tell_the_buyer(
+    lumen: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Where a buyer decides (the plan's row, its explanation in the review sheet, the daily
+    digest), the move is named with the day it began; steady series are not."""
+    rows = json.loads(_run(capsys, lumen, "plan", "--json", "--all"))
+    lamp = next(r for r in rows if (r["sku"], r["warehouse"]) == ("LAMP", "FBA-US"))
+    assert 1.6 < lamp["moved"] < 2.6 and lamp["moved_on"], lamp
+    assert f"Sales moved to {lamp['moved']:.2g} times" in lamp["explanation"]
+    others = [r for r in rows if (r["sku"], r["warehouse"]) != ("LAMP", "FBA-US")]
+    assert others and all(r["moved"] is None and r["moved_on"] is None for r in others)
+    assert not any("Sales moved" in r["explanation"] for r in others)
+    digest = _run(capsys, lumen, "digest")
+    assert f"LAMP in FBA-US {lamp['moved']:.2g}× from {lamp['moved_on']}" in digest, digest
+    [said] = [line for line in digest.splitlines() if "Sales moved" in line]
+    assert "SHADE" not in said and "BULB" not in said and "FBM-NA" not in said, said

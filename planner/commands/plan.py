@@ -24,7 +24,7 @@ JSON_FIELDS = (
     "daily_forecast", "forecast_units", "available", "reserved", "on_order", "safety_stock",
     "replenishment_qty", "to_order_qty", "days_of_cover", "stockout_date", "lost_sales_units",
     "overstock_units", "overstock_value", "unit_cost", "method", "explanation",
-    "lead_time_std_days", "currency", "rounding_units", "cover_days_after_order",
+    "lead_time_std_days", "currency", "rounding_units", "cover_days_after_order", "moved",
 )  # fmt: skip
 
 
@@ -34,6 +34,8 @@ def _as_json(rec: Recommendation, transfers: list[dict[str, Any]], made_on: date
     data["order_by"] = order_by.isoformat() if order_by else None
     data["kind"] = rec.kind.value
     data["stockout_date"] = rec.stockout_date.isoformat() if rec.stockout_date else None
+    data["moved"] = round(rec.moved, 3) if rec.moved_on else None
+    data["moved_on"] = rec.moved_on.isoformat() if rec.moved_on else None
     data["value"] = rec.value
     data["urgency"] = rec.urgency
     data["key"] = rec.key

@@ -61,6 +61,10 @@ class Recommendation:
     # Days the stock lasts once this order (and every order already on the way) is in; None when
     # forecast demand never uses it up.
     cover_days_after_order: float | None = None
+    # Sales moved to a new level a few weeks ago (a Buy Box won or lost): new over old and the
+    # day it began, which the forecast follows (planner.forecast.shifts); 0.0 and None: no move.
+    moved: float = 0.0
+    moved_on: date | None = None
 
     @property
     def value(self) -> float:

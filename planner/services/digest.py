@@ -7,6 +7,7 @@ ignored) is found by comparing with the snapshot the previous digest left in the
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ STOPPED_DAYS = 2
 STOPPED_READ_DAYS = 63
 RISK_DAYS = 14  # a stockout within this many days is a risk worth a line in the digest
 COVER_ROWS = 15  # rows in the digest's stock-cover chart
+MOVED_NAMED = 5  # series a "sales moved" note names before "and N more"
 RECEIVED_LOOKBACK_DAYS = 7  # first digest only: FBA shipments received in the last week
 AUDIT_SCAN = 5000  # how far back in the audit log to look for the previous digest
 
@@ -157,7 +159,7 @@ def build_digest(
         overstock=tuple(overstock(recs)),
         sync=tuple(sync_health(uow.sync_state.list(), connections.values())),
         review_sheet=review_sheet,
-        notes=(*notes, *stopped_selling(uow)),
+        notes=(*notes, *stopped_selling(uow), *moved_levels(recs)),
         currency=plan.currency if plan else options.currency,
         cover=tuple(cover_lines(recs)),
     )
@@ -202,6 +204,29 @@ def stopped_selling(uow: DigestWork) -> list[str]:
             "hold? The forecast reads such days as demand until sales come back"
         )
     return lines
+
+
+def moved_levels(recs: Iterable[Recommendation]) -> list[str]:
+    """One line naming the series whose sales moved to a new level a few weeks ago (a Buy Box
+    won or lost, a competitor), the largest moves first: their forecasts follow the new level,
+    which a buyer should know before approving (``Recommendation.moved``)."""
+    moved = sorted(
+        (r for r in recs if r.moved_on is not None and r.moved > 0),
+        key=lambda r: (-abs(math.log(r.moved)), r.sku, r.warehouse),
+    )
+    if not moved:
+        return []
+    named = ", ".join(
+        f"{r.sku} in {r.warehouse} {r.moved:.2g}× from {r.moved_on:%Y-%m-%d}"
+        for r in moved[:MOVED_NAMED]
+    )
+    more = len(moved) - min(len(moved), MOVED_NAMED)
+    return [
+        f"Sales moved to a new level against the half-year before: {named}"
+        + (f" and {more} more" if more else "")
+        + "; their forecasts follow it. A promotion still running looks the same: then set "
+        "a forecast edit"
+    ]
 
 
 def _plain(plan: Plan | None, warehouses: dict[str, Warehouse]) -> list[Recommendation]:

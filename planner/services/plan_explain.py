@@ -34,6 +34,9 @@ class RowContext:
     methods: list[str]  # each row's forecast method
     outcome: PlanOutcome
     today: date
+    # Each row's level move (new over old, 0: none) and the day it began (None: none).
+    moved: list[float] | None = None
+    moved_on: list[date | None] | None = None
 
 
 def _num(x: float) -> str:
@@ -77,6 +80,14 @@ def recommendation(
         )
     else:
         text = _explain(ctx, i, kind, qty, transferred)
+    moved = ctx.moved[i] if ctx.moved else 0.0
+    moved_on = ctx.moved_on[i] if ctx.moved_on else None
+    if moved_on is not None:
+        text += (
+            f" Sales moved to {moved:.2g} times their level of the half-year before from "
+            f"{moved_on:%Y-%m-%d}; the forecast follows the new level (a promotion still "
+            "running looks the same: then set a forecast edit)."
+        )
     if notes:
         text = f"{text} {notes}"
     return Recommendation(
@@ -112,6 +123,8 @@ def recommendation(
         settings_source=pol.sources[i] if pol.sources else (),
         rounding_units=rounding,
         cover_days_after_order=cover_after,
+        moved=round(moved, 3) if moved_on else 0.0,
+        moved_on=moved_on,
     )
 
 

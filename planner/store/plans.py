@@ -23,6 +23,7 @@ def _to_json(rec: Recommendation) -> dict[str, Any]:
     data = {name: getattr(rec, name) for name in _REC_FIELDS}
     data["kind"] = rec.kind.value
     data["stockout_date"] = rec.stockout_date.isoformat() if rec.stockout_date else None
+    data["moved_on"] = rec.moved_on.isoformat() if rec.moved_on else None
     return data
 
 
@@ -31,6 +32,8 @@ def _from_json(data: dict[str, Any]) -> Recommendation:
     values["kind"] = OrderKind(values["kind"])
     if values.get("stockout_date"):
         values["stockout_date"] = date.fromisoformat(values["stockout_date"])
+    if values.get("moved_on"):
+        values["moved_on"] = date.fromisoformat(values["moved_on"])
     if values.get("settings_source"):
         values["settings_source"] = tuple(tuple(pair) for pair in values["settings_source"])
     return Recommendation(**values)
