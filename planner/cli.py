@@ -177,6 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print("interrupted")
         return 130
     except MemoryError:
+        log.error("out of memory", exc_info=True)
         err.print(
             "[bold red]error:[/] out of memory: the data is more than this machine can hold "
             "at once",

@@ -118,7 +118,13 @@ def test_same_sku_and_date_twice_names_both_lines(tmp_path: Path, freq: str) -> 
         (lines("A,2026-01-0112,1"), "line 2, column date"),
         (lines("A,2026-01-01,1_000"), "line 2, column qty"),
         (lines("A,2026-01-01,\u0661\u0662"), "line 2, column qty"),
-        (lines('A,2026-01-01,"1,5"'), "not a number (use a decimal point, not a comma)"),
+        (lines('A,2026-01-01,"1,5"'), "not a number (a decimal point, not a comma, and no"),
+        (lines('A,2026-01-01,"1,000"'), "and no thousands separators"),
+        # A bad value on a row that runs over two lines (a quoted note): the line it begins on
+        (
+            'sku,date,qty,note\nA,2026-01-01,1,x\nA,2026-01-02,bad,"two\nlines"\n',
+            "line 3, column qty",
+        ),
         # A decimal comma unquoted: a field more than the header, not qty 1 and a lost 5
         (lines("A,2026-01-01,1", "A,2026-01-02,1,5"), "line 3: 4 fields where the header has 3"),
         ("sku,date,qty,qty\nA,2026-01-01,1,2\n", "line 1: columns 3 and 4 are both 'qty'"),
@@ -330,3 +336,70 @@ def test_a_long_daily_history_is_read_from_its_last_four_years_with_dates_kept(
     k0 = sum(float(r["forecast"]) for r in rows if r["sku"] == "K0")
     k1 = sum(float(r["forecast"]) for r in rows if r["sku"] == "K1")
     assert k0 > 1.3 * k1 and 0.8 * 8 * 28 < k1 < 1.2 * 8 * 28
+
+
+def test_a_stray_quote_in_a_column_planner_does_not_read_is_refused_too(tmp_path: Path) -> None:
+    """An open quote in a note swallows the rows after it (the file ended early, silently);
+    a note with a line break of its own is read."""
+    rows = [f"A,2026-01-0{d},1,x" for d in range(1, 8)]
+    rows[3] = 'A,2026-01-04,1,"oops'
+    code, printed = forecast(
+        tmp_path, "sku,date,qty,note\n" + "\n".join(rows) + "\n", "--horizon", "1"
+    )
+    assert_refused(tmp_path, code, printed)
+    assert "line 5: a quote" in printed, printed
+    note = 'sku,date,qty,note\nA,2026-01-01,1,"a note\nover two lines"\nA,2026-01-02,3,x\n'
+    code, printed = forecast(tmp_path, note, "--horizon", "1")
+    assert code == 0, printed
+
+
+@pytest.mark.parametrize("day", ["2026-01-02Z", "2026-01-02+01:00", "2026-01-02T00:00:00+02:00"])
+def test_a_date_with_a_time_zone_is_read(tmp_path: Path, day: str) -> None:
+    code, printed = forecast(tmp_path, lines("A,2026-01-01,1", f"A,{day},3"), "--horizon", "1")
+    assert code == 0, printed
+    rows = list(csv.DictReader((tmp_path / "out.csv").open(encoding="utf-8")))
+    assert [r["date"] for r in rows] == ["2026-01-03"]
+
+
+def test_dev_stdout_appends_to_the_file_the_shell_opened(tmp_path: Path) -> None:
+    """`--out /dev/stdout >> log`: the forecast is added to the log, not written over it."""
+    import subprocess
+    import sys
+
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD, encoding="utf-8")
+    log = tmp_path / "log.txt"
+    log.write_text("yesterday's line\n", encoding="utf-8")
+    argv = [sys.executable, "-m", "planner", "forecast", "--csv", str(src), "--horizon", "2"]
+    with log.open("a", encoding="utf-8") as fh:
+        done = subprocess.run([*argv, "--out", "/dev/stdout"], stdout=fh, stderr=subprocess.PIPE)
+    assert done.returncode == 0, done.stderr
+    text = log.read_text(encoding="utf-8").splitlines()
+    assert text[0] == "yesterday's line" and text[1] == "sku,date,forecast,method"
+    assert len(text) == 4
+
+
+def test_out_dash_is_utf8_whatever_the_locale(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    src = tmp_path / "in.csv"
+    src.write_text(lines("日本,2026-01-01,3", "日本,2026-01-02,3"), encoding="utf-8")
+    argv = [sys.executable, "-m", "planner", "forecast", "--csv", str(src), "--horizon", "1"]
+    env = {**os.environ, "PYTHONIOENCODING": "latin-1"}
+    done = subprocess.run([*argv, "--out", "-"], capture_output=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode("utf-8").splitlines()[1].startswith("日本,2026-01-03,")
+
+
+def test_a_replaced_output_keeps_its_permissions(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD, encoding="utf-8")
+    out = tmp_path / "out.csv"
+    out.write_text("old", encoding="utf-8")
+    out.chmod(0o640)
+    code, printed = _run("--csv", str(src), "--out", str(out), "--horizon", "2")
+    assert code == 0, printed
+    assert out.stat().st_mode & 0o777 == 0o640
+    assert out.read_text(encoding="utf-8").startswith("sku,")

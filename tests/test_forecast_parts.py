@@ -129,6 +129,20 @@ def test_one_part_is_exactly_the_single_process_forecast(
     assert (got.keys, got.start, got.freq) == (whole.keys, whole.start, whole.freq)
 
 
+def test_a_part_saved_before_level_moves_were_carried_still_assembles(
+    inputs: PlanInputs, whole: ForecastResult
+) -> None:
+    """A worker not yet upgraded saves parts without `moved`: read as no move, not refused."""
+    [rows] = partitions(inputs, len(inputs.series.keys))
+    with np.load(io.BytesIO(forecast_part(inputs, rows))) as stored:
+        older = {k: stored[k] for k in stored.files if k not in ("moved", "moved_days")}
+    buffer = io.BytesIO()
+    np.savez(buffer, **older)
+    got = forecast_from_parts(inputs, [(rows, buffer.getvalue())])
+    assert np.array_equal(got.mean, whole.mean)
+    assert not got.moved.any() and not got.moved_days.any()
+
+
 # -- several parts ------------------------------------------------------------------------------
 
 

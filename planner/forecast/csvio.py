@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import os
 import re
 import sys
 import tempfile
 import unicodedata
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -66,8 +67,10 @@ QUOTED_START = (*FORMULA_START, "'")
 # alone also takes "1_000", other scripts' digits and surrounding spaces).
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _NOT_FINITE = {"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
-# YYYY-MM-DD, alone or before a time (after a T or a space).
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ].*)?", re.DOTALL)
+# YYYY-MM-DD, alone, before a time (after a T or a space) or before a time zone.
+_DATE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ].*|Z|[+-][0-9]{2}(?::?[0-9]{2})?)?", re.DOTALL
+)
 _LAST_MONTH = date.max.year * 12 + date.max.month - 1
 
 
@@ -127,7 +130,8 @@ def _parse_stock(text: str, name: str, line: int) -> float:
 
 def _parse_qty(text: str, name: str, line: int) -> float:
     if not _NUMBER.fullmatch(text) and text.lower() not in _NOT_FINITE:
-        hint = " (use a decimal point, not a comma)" if re.fullmatch(r"[0-9]+,[0-9]+", text) else ""
+        comma = re.fullmatch(r"[0-9]+(?:,[0-9]+)+", text)
+        hint = " (a decimal point, not a comma, and no thousands separators)" if comma else ""
         raise InvalidInput(f"{name} line {line}, column qty: {text!r} is not a number{hint}")
     qty = float(text)
     if 0.0 <= qty <= MAX_QTY:
@@ -292,14 +296,14 @@ def _read_rows(reader: _CsvReader, header: list[str], name: str) -> _Rows:
         ended = line
         if not any(row):
             continue  # a blank line, or one of empty cells
-        if line > began and any("\n" in row[i] or "\r" in row[i] for i in used if i < len(row)):
+        if line > began and _runs_on(row, used, len(header)):
             raise InvalidInput(
                 f'{name} line {began}: a quote (") opened on this line runs on to line {line}; '
                 "close it, or remove a stray quote"
             )
         if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
             raise InvalidInput(
-                f"{name} line {line}: {len(row)} fields where the header has {len(header)}; a "
+                f"{name} line {began}: {len(row)} fields where the header has {len(header)}; a "
                 "comma inside a value (a decimal comma, a SKU with a comma) needs the value in "
                 "quotes, or a decimal point"
             )
@@ -308,20 +312,32 @@ def _read_rows(reader: _CsvReader, header: list[str], name: str) -> _Rows:
         sku = row[i_sku].strip()
         if not sku and not "".join(row).strip():
             continue  # a line of blank cells, as above the header
+        # Messages name the line a row begins on (a quoted line break makes it end later).
         sid = sku_ids.get(sku)
         if sid is None:
-            sid = sku_ids[_check_sku(sku, name, line)] = len(sku_ids)
+            sid = sku_ids[_check_sku(sku, name, began)] = len(sku_ids)
         raw_date = row[i_date].strip()
         day = dates.get(raw_date)
         if day is None:  # many rows share a date: parse each text once
-            day = dates[raw_date] = _parse_date(raw_date, name, line)
+            day = dates[raw_date] = _parse_date(raw_date, name, began)
         rows.series.append(sid)
         rows.day.append(day)
-        rows.qty.append(_parse_qty(row[i_qty].strip(), name, line))
+        rows.qty.append(_parse_qty(row[i_qty].strip(), name, began))
         if i_stock is not None:
-            rows.stock.append(_parse_stock(row[i_stock], name, line))
-        rows.line.append(line)
+            rows.stock.append(_parse_stock(row[i_stock], name, began))
+        rows.line.append(began)
     return rows
+
+
+def _runs_on(row: list[str], used: list[int], width: int) -> bool:
+    """Whether a quote left open swallowed the lines after it: a line break in a column planner
+    reads, or in another one a line break followed by what looks like a row of the file (as
+    many commas as the header has separators). A note with a line break of its own is fine."""
+    for i, cell in enumerate(row):
+        lines = cell.splitlines()
+        if len(lines) > 1 and (i in used or any(x.count(",") >= width - 1 for x in lines[1:])):
+            return True
+    return False
 
 
 def _to_panel(rows: _Rows, name: str, freq: str, horizon: int) -> Panel:
@@ -582,11 +598,16 @@ def check_output(path: Path, source: Path) -> None:
         raise InvalidInput(f"cannot write {path}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
         raise InvalidInput(f"cannot write {path}: the folder {folder} is not writable")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise InvalidInput(f"cannot write {path}: it is read-only")
 
 
 def _special(path: Path) -> bool:
-    """An existing file that is not a regular file (a terminal, a pipe, /dev/stdout's target):
-    written straight to, since it cannot be replaced by a renamed one."""
+    """A path written straight to, not replaced by a renamed file: one under /dev or /proc
+    (/dev/stdout may point at a log being appended to), or an existing file that is not a
+    regular file (a named pipe, a terminal)."""
+    if path.is_absolute() and path.parts[1:2] in (("dev",), ("proc",)):
+        return True
     return path.exists() and not path.is_file()
 
 
@@ -625,13 +646,12 @@ def write_forecast(
                 )
 
     if path == STDOUT:
-        write(sys.stdout)
-        sys.stdout.flush()
+        _to_stdout(write)
         return len(panel.skus) * horizon
     target = Path(os.path.realpath(path))  # a symlink is written through, not replaced
     try:
-        if _special(path):
-            with path.open("w", newline="", encoding="utf-8") as fh:
+        if _special(path):  # appended: /dev/stdout may be a file the shell opened for >>
+            with path.open("a", newline="", encoding="utf-8") as fh:
                 write(fh)
             return len(panel.skus) * horizon
         # A temporary file of its own beside the target, renamed over it when whole: a file
@@ -643,10 +663,8 @@ def write_forecast(
     try:
         with os.fdopen(fd, "w", newline="", encoding="utf-8") as fh:
             write(fh)
-        with contextlib.suppress(OSError):  # as a file created anew would be, not owner-only
-            mask = os.umask(0)
-            os.umask(mask)
-            tmp.chmod(0o666 & ~mask)
+        with contextlib.suppress(OSError):  # the mode OUT had, or a new file's, not owner-only
+            tmp.chmod(_mode_for(target))
         tmp.replace(target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -660,3 +678,30 @@ def write_forecast(
 def _cannot_write(path: Path, exc: OSError) -> InvalidInput:
     why = f"{exc.strerror}: {exc.filename}" if exc.filename else str(exc)
     return InvalidInput(f"cannot write {path} ({why})")
+
+
+def _mode_for(target: Path) -> int:
+    """The permissions a replaced OUT keeps, or those of a file created anew (0666 less the
+    umask), rather than the owner-only mode of a temporary file."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def _to_stdout(write: Callable[[TextIO], None]) -> None:
+    """Write to standard output in UTF-8, as the files are, whatever the locale's encoding."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream (captured): it takes any text
+        write(sys.stdout)
+        sys.stdout.flush()
+        return
+    sys.stdout.flush()
+    stream = io.TextIOWrapper(buffer, encoding="utf-8", newline="", write_through=True)
+    try:
+        write(stream)
+        stream.flush()
+    finally:
+        stream.detach()  # standard output stays open for what follows

@@ -39,6 +39,9 @@ from planner.services.planning import PlanInputs, forecast_series
 Rows = NDArray[np.int64]
 _ARRAYS = ("mean", "sigma", "velocity", "growth", "ratios", "moved", "moved_days")
 _FIELDS = frozenset(("rows", "sku", "warehouse", "channel", "method", "start", "freq", *_ARRAYS))
+# Arrays a part saved by an earlier version may lack (a worker not yet upgraded when a new
+# planner assembles): read as none (no series' level moved).
+_ADDED = frozenset(("moved", "moved_days"))
 
 
 def partitions(inputs: PlanInputs, size: int) -> list[Rows]:
@@ -202,9 +205,12 @@ def _load(blob: bytes, p: int) -> dict[str, NDArray[Any]]:
     if not isinstance(stored, np.lib.npyio.NpzFile):
         raise ValueError(f"part {p} is not a forecast part (one array, not an npz)")
     with stored:
-        if set(stored.files) != _FIELDS:
+        if not _FIELDS - _ADDED <= set(stored.files) <= _FIELDS:
             raise ValueError(f"part {p} is not a forecast part (it holds {stored.files})")
-        return {name: stored[name] for name in stored.files}
+        got = {name: stored[name] for name in stored.files}
+    for name in _ADDED - got.keys():
+        got[name] = np.zeros(len(got["rows"]))
+    return got
 
 
 def _rows(rows: Sequence[int] | NDArray[np.integer], n: int) -> Rows:
