@@ -176,8 +176,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130
-    except MemoryError:
-        log.error("out of memory", exc_info=True)
+    except MemoryError as exc:
+        log.error("out of memory: %s", exc)  # the gist, for a log file: no traceback
         err.print(
             "[bold red]error:[/] out of memory: the data is more than this machine can hold "
             "at once",

@@ -403,3 +403,37 @@ def test_a_replaced_output_keeps_its_permissions(tmp_path: Path) -> None:
     assert code == 0, printed
     assert out.stat().st_mode & 0o777 == 0o640
     assert out.read_text(encoding="utf-8").startswith("sku,")
+
+
+def test_running_out_of_memory_is_said_plainly(tmp_path: Path) -> None:
+    """A machine with less memory than a file needs (here: a limit 400 MB above what planner
+    takes to start): exit 1, the out-of-memory message, no traceback, nothing written."""
+    import resource
+    import subprocess
+    import sys
+
+    probe = (
+        "import planner.cli, planner.forecast.csvio, numpy; print(open('/proc/self/status').read())"
+    )
+    status = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout
+    peak = next((ln for ln in status.splitlines() if ln.startswith("VmPeak:")), None)
+    if peak is None:
+        pytest.skip("no /proc/self/status VmPeak here to size the memory limit by")
+    limit = int(peak.split()[1]) * 1024 + 400 * 2**20
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    # 1,000 SKUs over 100,000 days: a 1.6 GB grid, allowed by the limits, refused by the machine.
+    first, last = date(1900, 1, 1), date(1900, 1, 1) + timedelta(days=99_999)
+    src = tmp_path / "in.csv"
+    src.write_text(lines(*(f"S{i},{first},1" for i in range(1000)), f"S0,{last},1"), "utf-8")
+    argv = [sys.executable, "-m", "planner", "forecast", "--csv", str(src), "--horizon", "3"]
+    done = subprocess.run(
+        [*argv, "--out", str(tmp_path / "out.csv")],
+        capture_output=True, text=True, preexec_fn=cap, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    assert "error: out of memory" in done.stderr and "split a CSV by SKU" in done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
