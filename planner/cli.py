@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
 import logging
@@ -176,22 +177,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         err.print("interrupted")
         return 130
-    except MemoryError as exc:
-        log.error("out of memory: %s", exc)  # the gist, for a log file: no traceback
-        err.print(
-            "[bold red]error:[/] out of memory: the data is more than this machine can hold "
-            "at once",
-            markup=True,
-            soft_wrap=True,
-        )
-        err.print(
-            "  fix: split a CSV by SKU; an account's forecast, into parts ([queue] "
-            "series_per_task) run by workers; or free memory",
-            markup=False,
-            soft_wrap=True,
-        )
-        return 1
     except Exception as exc:  # the last line of defence: no traceback at the user
+        if _out_of_memory(exc):
+            log.error("out of memory: %s", exc)  # the gist, for a log file: no traceback
+            err.print(
+                "[bold red]error:[/] out of memory: the data is more than this machine can "
+                "hold at once",
+                markup=True,
+                soft_wrap=True,
+            )
+            err.print(
+                "  fix: split a CSV by SKU; an account's forecast, into parts ([queue] "
+                "series_per_task) run by workers; or free memory",
+                markup=False,
+                soft_wrap=True,
+            )
+            return 1
         log.exception("internal error")
         log_file = log_file_in_use()
         where = f"the log file has the details ({log_file})" if log_file else "details above"
@@ -203,6 +204,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     return 0
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is the machine running out of memory: numpy's MemoryError, an OS call
+    refused for memory (ENOMEM), or a library that could not be loaded into memory ("failed
+    to map segment from shared object")."""
+    if isinstance(exc, MemoryError):
+        return True
+    if isinstance(exc, OSError) and exc.errno == errno.ENOMEM:
+        return True
+    return isinstance(exc, ImportError) and "failed to map segment" in str(exc)
 
 
 def run() -> None:

@@ -437,3 +437,21 @@ def test_running_out_of_memory_is_said_plainly(tmp_path: Path) -> None:
     assert "error: out of memory" in done.stderr and "split a CSV by SKU" in done.stderr
     assert "Traceback" not in done.stderr, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+@pytest.mark.parametrize(
+    ("exc", "memory"),
+    [
+        (MemoryError(), True),
+        (OSError(12, "Cannot allocate memory"), True),  # ENOMEM from the OS (a mmap, a fork)
+        (ImportError("x.so: failed to map segment from shared object"), True),
+        (OSError(2, "No such file or directory"), False),
+        (ImportError("No module named 'x'"), False),
+    ],
+)
+def test_the_ways_a_machine_runs_out_of_memory_are_told_apart(
+    exc: BaseException, memory: bool
+) -> None:
+    from planner.cli import _out_of_memory
+
+    assert _out_of_memory(exc) is memory
