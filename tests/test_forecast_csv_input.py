@@ -348,7 +348,15 @@ def test_a_stray_quote_in_a_column_planner_does_not_read_is_refused_too(tmp_path
     )
     assert_refused(tmp_path, code, printed)
     assert "line 5: a quote" in printed, printed
-    note = 'sku,date,qty,note\nA,2026-01-01,1,"a note\nover two lines"\nA,2026-01-02,3,x\n'
+    # Rows after it that leave their empty note out (fewer commas than the header) as well.
+    short = 'sku,date,qty,note\nA,2026-01-01,3,"oops\nA,2026-01-02,4\nB,2026-01-03,7\n'
+    code, printed = forecast(tmp_path, short, "--horizon", "1")
+    assert_refused(tmp_path, code, printed)
+    assert "line 2: a quote" in printed, printed
+    note = (
+        'sku,date,qty,note\nA,2026-01-01,1,"a note\nover two lines"\n'
+        'A,2026-01-02,3,"Address:\n12 High St, Flat 2, London, UK"\nA,2026-01-03,2,x\n'
+    )
     code, printed = forecast(tmp_path, note, "--horizon", "1")
     assert code == 0, printed
 
@@ -455,3 +463,45 @@ def test_the_ways_a_machine_runs_out_of_memory_are_told_apart(
     from planner.cli import _out_of_memory
 
     assert _out_of_memory(exc) is memory
+
+
+def test_dot_slash_dash_is_a_file_and_a_trailing_slash_a_folder(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD, encoding="utf-8")
+    import os
+
+    here = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        code, printed = _run("--csv", "in.csv", "--out", "./-", "--horizon", "2")
+        assert code == 0 and printed.rstrip().endswith(f"to {tmp_path / '-'}"), printed
+        assert (tmp_path / "-").read_text(encoding="utf-8").startswith("sku,date,forecast")
+        code, printed = _run("--csv", "in.csv", "--out", "typo/", "--horizon", "2")
+        assert code == 1 and "names a folder" in printed, printed
+        assert not (tmp_path / "typo").exists()
+    finally:
+        os.chdir(here)
+
+
+def test_a_read_only_output_or_an_overlong_name_is_refused_before_forecasting(
+    tmp_path: Path,
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD, encoding="utf-8")
+    kept = tmp_path / "kept.csv"
+    kept.write_text("last week's", encoding="utf-8")
+    kept.chmod(0o444)  # read-only, for root too
+    code, printed = _run("--csv", str(src), "--out", str(kept), "--horizon", "2")
+    assert code == 1 and "is read-only" in printed, printed
+    assert kept.read_text(encoding="utf-8") == "last week's"
+    long = tmp_path / ("f" * 300 + ".csv")
+    code, printed = _run("--csv", str(src), "--out", str(long), "--horizon", "2")
+    assert code == 1 and "file name is over" in printed and ".tmp" not in printed, printed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "kept.csv"]
+
+
+def test_a_title_line_and_standard_input_get_a_hint(tmp_path: Path) -> None:
+    code, printed = forecast(tmp_path, "Sales export, December\n" + GOOD, "--horizon", "2")
+    assert code == 1 and "a title line above the header?" in printed, printed
+    code, printed = _run("--csv", "-", "--out", str(tmp_path / "o.csv"), "--horizon", "2")
+    assert code == 1 and "standard input is not read" in printed, printed

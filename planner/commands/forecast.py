@@ -85,8 +85,8 @@ def quantile_header(level: float) -> str:
 )
 @click.option(
     "--out",
-    "csv_out",
-    type=click.Path(path_type=Path, dir_okay=False),
+    "out_text",
+    type=click.Path(dir_okay=False),
     help="Output CSV: sku,date,forecast,method[,q<level>...]; written whole or not at all "
     "(- for standard output).",
 )
@@ -98,7 +98,7 @@ def forecast_cmd(
     freq: str,
     method: str,
     quantiles: tuple[float, ...],
-    csv_out: Path | None,
+    out_text: str | None,
 ) -> None:
     """Forecast your own data from a CSV (or see `planner forecast accuracy`).
 
@@ -122,12 +122,13 @@ def forecast_cmd(
 
     missing = [
         name
-        for name, v in (("--csv", csv_in), ("--horizon", horizon), ("--out", csv_out))
+        for name, v in (("--csv", csv_in), ("--horizon", horizon), ("--out", out_text))
         if v is None
     ]
     if missing:
         raise click.UsageError(f"missing {', '.join(missing)} (see `planner forecast --help`)")
-    assert csv_in is not None and csv_out is not None and horizon is not None
+    assert csv_in is not None and out_text is not None and horizon is not None
+    csv_out = _out_path(out_text)
     if freq != "D" and method in DAILY_ONLY:
         raise InvalidInput(
             f"--method {method} needs daily data (--freq D): weeks and months have no weekdays",
@@ -226,6 +227,21 @@ def _censored_sales_note(panel: Panel) -> None:
         markup=False,
         soft_wrap=True,
     )
+
+
+def _out_path(text: str) -> Path:
+    """--out as given: `-` is standard output, `./-` a file named `-` (pathlib would make the
+    two the same), and a name ending in a slash is a folder, refused (not made a file)."""
+    import os
+
+    from planner.forecast.csvio import STDOUT
+
+    if text == "-":
+        return STDOUT
+    if text.endswith(("/", os.sep)):
+        raise InvalidInput(f"--out {text} names a folder; name a file in it")
+    path = Path(text)
+    return Path.cwd() / path if path == STDOUT else path
 
 
 UNIT_PLURAL = {"D": "days", "W": "weeks", "M": "months"}

@@ -23,6 +23,7 @@ import csv
 import io
 import os
 import re
+import shutil
 import sys
 import tempfile
 import unicodedata
@@ -179,7 +180,10 @@ def read_panel(path: Path, *, freq: str, horizon: int = 0) -> Panel:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             return parse_panel(fh, name=str(path), freq=freq, horizon=horizon)
     except FileNotFoundError:
-        raise InvalidInput(f"no such file: {path}") from None
+        stdin = (
+            " (standard input is not read: give a file, or /dev/stdin)" if str(path) == "-" else ""
+        )
+        raise InvalidInput(f"no such file: {path}{stdin}") from None
     except UnicodeDecodeError:
         raise InvalidInput(_not_utf8(path)) from None
     except OSError as exc:
@@ -235,7 +239,7 @@ def parse_panel(stream: Iterable[str], *, name: str, freq: str, horizon: int = 0
             raise InvalidInput(
                 f"{name} line {at}: missing column(s) {', '.join(missing)}; "
                 "the header must name sku,date,qty (and optionally in_stock)"
-                + _separator_hint(first)
+                + (_separator_hint(first) or _title_hint(missing))
             )
         rows = _read_rows(reader, header, name)
     except csv.Error as exc:
@@ -259,6 +263,13 @@ def _header(cells: list[str], name: str, line: int) -> list[str]:
                 f"({cells[at[0] - 1].strip()!r}, {cells[at[1] - 1].strip()!r}); keep one"
             )
     return header
+
+
+def _title_hint(missing: list[str]) -> str:
+    """A hint when none of the columns is there: a title line above the header."""
+    if len(missing) < len(REQUIRED):
+        return ""
+    return "; a title line above the header? the header must be the first line with text"
 
 
 def _separator_hint(header: list[str]) -> str:
@@ -296,7 +307,7 @@ def _read_rows(reader: _CsvReader, header: list[str], name: str) -> _Rows:
         ended = line
         if not any(row):
             continue  # a blank line, or one of empty cells
-        if line > began and _runs_on(row, used, len(header)):
+        if line > began and _runs_on(row, used, i_date):
             raise InvalidInput(
                 f'{name} line {began}: a quote (") opened on this line runs on to line {line}; '
                 "close it, or remove a stray quote"
@@ -329,14 +340,20 @@ def _read_rows(reader: _CsvReader, header: list[str], name: str) -> _Rows:
     return rows
 
 
-def _runs_on(row: list[str], used: list[int], width: int) -> bool:
+def _runs_on(row: list[str], used: list[int], i_date: int) -> bool:
     """Whether a quote left open swallowed the lines after it: a line break in a column planner
-    reads, or in another one a line break followed by what looks like a row of the file (as
-    many commas as the header has separators). A note with a line break of its own is fine."""
+    reads, or in another one a line break followed by what looks like a row of the file (a
+    date where the date column is). A quoted note or address over several lines is fine."""
     for i, cell in enumerate(row):
         lines = cell.splitlines()
-        if len(lines) > 1 and (i in used or any(x.count(",") >= width - 1 for x in lines[1:])):
+        if len(lines) < 2:
+            continue
+        if i in used:
             return True
+        for text in lines[1:]:
+            parts = text.split(",")
+            if len(parts) > i_date and _DATE.fullmatch(parts[i_date].strip().strip('"')):
+                return True
     return False
 
 
@@ -579,6 +596,7 @@ def spreadsheet_safe(text: str) -> str:
 
 
 STDOUT = Path("-")  # --out -: the forecast goes to standard output
+TEMP_PREFIX = ".planner-forecast-"  # the temporary file OUT is written as, beside it
 
 
 def check_output(path: Path, source: Path) -> None:
@@ -586,6 +604,11 @@ def check_output(path: Path, source: Path) -> None:
     itself, a directory, a folder that does not exist (a typo is not made into new folders)."""
     if path == STDOUT:
         return
+    target = Path(os.path.realpath(path))
+    with contextlib.suppress(OSError, ValueError):  # first: a stat of such a name fails
+        longest = os.pathconf(target.parent, "PC_NAME_MAX")
+        if len(os.fsencode(target.name)) > longest:
+            raise InvalidInput(f"cannot write {path}: the file name is over {longest} bytes")
     with contextlib.suppress(OSError):
         if path.exists() and source.exists() and path.samefile(source):
             raise InvalidInput(f"--out {path} is the input file; write the forecast elsewhere")
@@ -598,8 +621,15 @@ def check_output(path: Path, source: Path) -> None:
         raise InvalidInput(f"cannot write {path}: the folder {folder} does not exist")
     if not os.access(folder, os.W_OK):
         raise InvalidInput(f"cannot write {path}: the folder {folder} is not writable")
-    if path.exists() and not os.access(path, os.W_OK):
+    # Read-only by its mode too: root may write anything, but a file made read-only is kept.
+    if path.exists() and (not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222):
         raise InvalidInput(f"cannot write {path}: it is read-only")
+    try:  # whatever else stops a file being made there (a full disk shows only when written)
+        fd, trial = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=folder)
+        os.close(fd)
+        os.unlink(trial)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
 
 
 def _special(path: Path) -> bool:
@@ -656,7 +686,7 @@ def write_forecast(
             return len(panel.skus) * horizon
         # A temporary file of its own beside the target, renamed over it when whole: a file
         # of the user's named like it is never touched.
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=".tmp", dir=target.parent)
     except OSError as exc:
         raise _cannot_write(path, exc) from None
     tmp = Path(tmp_name)
@@ -665,7 +695,15 @@ def write_forecast(
             write(fh)
         with contextlib.suppress(OSError):  # the mode OUT had, or a new file's, not owner-only
             tmp.chmod(_mode_for(target))
-        tmp.replace(target)
+        try:
+            tmp.replace(target)
+        except PermissionError:
+            # Another user's file in a shared folder (the sticky bit) can be written but not
+            # replaced: it is written over from the whole temporary file instead.
+            if not (target.exists() and os.access(target, os.W_OK)):
+                raise
+            shutil.copyfile(tmp, target)
+            tmp.unlink()
     except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)  # never leave a half-written output behind
