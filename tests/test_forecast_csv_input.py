@@ -505,3 +505,10 @@ def test_a_title_line_and_standard_input_get_a_hint(tmp_path: Path) -> None:
     assert code == 1 and "a title line above the header?" in printed, printed
     code, printed = _run("--csv", "-", "--out", str(tmp_path / "o.csv"), "--horizon", "2")
     assert code == 1 and "standard input is not read" in printed, printed
+
+
+def test_a_span_names_its_lines_in_file_order_and_which_date_is_where(tmp_path: Path) -> None:
+    code, printed = forecast(tmp_path, lines("A,9000-01-01,1", "A,0100-01-01,1"), "--horizon", "1")
+    assert_refused(tmp_path, code, printed)
+    assert "lines 2 and 3, column date" in printed
+    assert "the first date 0100-01-01 is on line 3, the last 9000-01-01 on line 2" in printed

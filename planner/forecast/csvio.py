@@ -370,15 +370,16 @@ def _to_panel(rows: _Rows, name: str, freq: str, horizon: int) -> Panel:
     span = (
         f"the first date {first_day} is on line {line[lo]}, the last {last_day} on line {line[hi]}"
     )
+    ends = " and ".join(str(n) for n in sorted({int(line[lo]), int(line[hi])}))
     if n_periods > MAX_PERIODS:
         raise InvalidInput(
-            f"{name} lines {line[lo]} and {line[hi]}, column date: {n_periods:,} {UNIT[freq]}s "
+            f"{name} lines {ends}, column date: {n_periods:,} {UNIT[freq]}s "
             f"from first to last date, more than {MAX_PERIODS:,} in one series ({span}); "
             "check those dates"
         )
     if n_skus * n_periods > MAX_CELLS:
         raise InvalidInput(
-            f"{name} lines {line[lo]} and {line[hi]}, column date: {n_skus:,} SKUs × "
+            f"{name} lines {ends}, column date: {n_skus:,} SKUs × "
             f"{n_periods:,} {UNIT[freq]}s is {n_skus * n_periods:,} cells, more than "
             f"{MAX_CELLS:,} ({span}); split the file or use a longer --freq"
         )
@@ -389,7 +390,8 @@ def _to_panel(rows: _Rows, name: str, freq: str, horizon: int) -> Panel:
         raise InvalidInput(
             f"{name}: {n_skus:,} SKUs × {read:,} {UNIT[freq]}s (the last {MAX_HISTORY[freq]:,} "
             f"at most are read) is {n_skus * read:,} cells to forecast in {UNIT[freq]}s, more "
-            f"than {MAX_FORECAST_CELLS[freq]:,} fit in memory; split the file by SKU"
+            f"than {MAX_FORECAST_CELLS[freq]:,} fit in memory; split the file by SKU, or check "
+            f"the dates ({span})"
         )
     if horizon > 0 and n_periods - 1 + horizon > _last_period(origin, freq):
         raise InvalidInput(
