@@ -167,7 +167,7 @@ def forecast_cmd(
     if fc.shifts:
         named = [
             f"{panel.skus[i]} ({ratio:.2g} times, from {period_date(panel.start, t, panel.freq)})"
-            for i, t, ratio in fc.shifts[:SHIFTS_NAMED]
+            for i, t, ratio in fc.shifts[:NAMED]
         ]
         more = len(fc.shifts) - len(named)
         err.print(
@@ -210,16 +210,16 @@ def _censored_sales_note(panel: Panel) -> None:
     if not len(skus):
         return
     never = [panel.skus[i] for i in skus if not (panel.in_stock[i] > 0).any()]
-    named = ", ".join(panel.skus[i] for i in skus[:SHIFTS_NAMED])
-    more = len(skus) - min(len(skus), SHIFTS_NAMED)
+    named = ", ".join(panel.skus[i] for i in skus[:NAMED])
+    more = len(skus) - min(len(skus), NAMED)
     err.print(
         f"note: {len(skus)} SKU(s) sold in {UNIT_PLURAL[panel.freq]} marked out of stock "
         f"(in_stock 0 or no): {named}{f' and {more} more' if more else ''}; those "
         f"{UNIT_PLURAL[panel.freq]} are read as demand not seen in full and left out"
         + (
             f"; {len(never)} SKU(s) have no {UNIT[panel.freq]} in stock at all and are "
-            f"forecast 0 ({', '.join(never[:SHIFTS_NAMED])}"
-            f"{' …' if len(never) > SHIFTS_NAMED else ''})"
+            f"forecast 0 ({', '.join(never[:NAMED])}"
+            f"{' …' if len(never) > NAMED else ''})"
             if never
             else ""
         )
@@ -246,7 +246,7 @@ def _out_path(text: str) -> Path:
 
 UNIT_PLURAL = {"D": "days", "W": "weeks", "M": "months"}
 OUTAGE_UNITS = {"D": "", "W": "the weeks starting ", "M": "the months starting "}
-SHIFTS_NAMED = 5  # SKUs a level-shift note names before "and N more"
+NAMED = 5  # SKUs a note names before "and N more"
 
 
 def outage_spans(periods: Sequence[int], origin: date, freq: str) -> str:

@@ -616,7 +616,7 @@ def check_output(path: Path, source: Path) -> None:
             raise InvalidInput(f"--out {path} is the input file; write the forecast elsewhere")
     if path.is_dir():
         raise InvalidInput(f"--out {path} is a directory; name a file in it")
-    folder = Path(os.path.realpath(path)).parent  # through a symlink, where its file is
+    folder = target.parent  # through a symlink, where its file is
     if _special(path):
         return
     if not folder.is_dir():

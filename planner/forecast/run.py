@@ -82,6 +82,13 @@ class ForecastResult:
         """The last day forecast (inclusive)."""
         return self.start + timedelta(days=self.horizon - 1)
 
+    def moved_on(self) -> list[date | None]:
+        """Each series' first day at its new level (``moved``), None where it did not move."""
+        return [
+            self.start - timedelta(days=int(d)) if m > 0 else None
+            for m, d in zip(self.moved.tolist(), self.moved_days.tolist(), strict=True)
+        ]
+
     def row(self, key: SeriesKey) -> int:
         return self.keys.index(key)
 

@@ -4,7 +4,7 @@ site, the demand its assemblies add (a component sells little itself but is used
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 from numpy.typing import NDArray
@@ -14,6 +14,7 @@ from planner.domain.series import SeriesKey
 from planner.engine.demand import dependent_demand  # the plan's own rule: the view cannot drift
 from planner.ports import PlanWork
 from planner.services.plan_arrays import bill_rows
+from planner.services.plan_explain import moved_sentence
 from planner.services.plan_inputs import Catalog, PlanningOptions
 from planner.services.plan_series import edit_levels
 from planner.services.planning import (
@@ -106,6 +107,7 @@ def forecast_view(
             planned_in.update(
                 {j: keys[c].warehouse for j in members if not levels.planned_level[j]}
             )
+    moved_on = fc.moved_on()
     series = []
     for i in rows:
         code = keys[i].warehouse
@@ -124,9 +126,7 @@ def forecast_view(
                 edited=tuple(bool(x) for x in view.edited[i]),
                 from_assemblies=_from_assemblies(sku, cat, keys, used) if at_site else (),
                 moved=float(fc.moved[i]),
-                moved_on=fc.start - timedelta(days=int(fc.moved_days[i]))
-                if fc.moved[i] > 0
-                else None,
+                moved_on=moved_on[i],
             )
         )
     return ForecastView(sku, tuple(view.months), tuple(series))
@@ -190,10 +190,6 @@ def series_notes(s: SeriesMonths) -> list[str]:
             f"{s.warehouse} is planned in {s.planned_in}: edits naming no warehouse apply there."
         )
     if s.moved_on is not None:
-        notes.append(
-            f"{s.warehouse}: sales moved to {s.moved:.2g} times their level of the half-year "
-            f"before, from {s.moved_on.isoformat()}; the forecast follows the new level as far "
-            "as the weeks since bear it out (a promotion still running looks the same: if that "
-            "is it, set a forecast edit)."
-        )
+        sentence = moved_sentence(s.moved, s.moved_on)
+        notes.append(f"{s.warehouse}: {sentence[0].lower()}{sentence[1:]}")
     return notes

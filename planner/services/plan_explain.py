@@ -34,9 +34,17 @@ class RowContext:
     methods: list[str]  # each row's forecast method
     outcome: PlanOutcome
     today: date
-    # Each row's level move (new over old, 0: none) and the day it began (None: none).
-    moved: list[float] | None = None
-    moved_on: list[date | None] | None = None
+    moved: list[float]  # each row's level move, new over old (0: none)
+    moved_on: list[date | None]  # and the day it began (None: none)
+
+
+def moved_sentence(moved: float, on: date) -> str:
+    """What a moved sales level means for the forecast, in words (explanations, the view)."""
+    return (
+        f"Sales moved to {moved:.2g} times their level of the half-year before, from "
+        f"{on:%Y-%m-%d}; the forecast follows the new level as far as the weeks since bear it "
+        "out (a promotion still running looks the same: if that is it, set a forecast edit)."
+    )
 
 
 def _num(x: float) -> str:
@@ -80,14 +88,9 @@ def recommendation(
         )
     else:
         text = _explain(ctx, i, kind, qty, transferred)
-    moved = ctx.moved[i] if ctx.moved else 0.0
-    moved_on = ctx.moved_on[i] if ctx.moved_on else None
+    moved, moved_on = ctx.moved[i], ctx.moved_on[i]
     if moved_on is not None:
-        text += (
-            f" Sales moved to {moved:.2g} times their level of the half-year before from "
-            f"{moved_on:%Y-%m-%d}; the forecast follows the new level (a promotion still "
-            "running looks the same: then set a forecast edit)."
-        )
+        text += " " + moved_sentence(moved, moved_on)
     if notes:
         text = f"{text} {notes}"
     return Recommendation(

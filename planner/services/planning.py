@@ -98,7 +98,8 @@ def plan_from_forecast(inputs: PlanInputs, fc: ForecastResult) -> PlanRun:
         mean=mean, error=fc.error_over(pol.lead + pol.dos, level), arrivals=arrive,
     )  # fmt: skip
     outcome = core.plan(arrays)
-    ctx = RowContext(cat, pol, keys, fc.method, outcome, today, *_moves(fc))
+    moves = fc.moved.tolist(), fc.moved_on()
+    ctx = RowContext(cat, pol, keys, fc.method, outcome, today, *moves)
     plan = Plan(
         made_on=today,
         recommendations=recommendations(ctx, net, options),
@@ -137,15 +138,6 @@ def plan_and_save(
             save_run(uow, run)
         uow.commit()
     return run
-
-
-def _moves(fc: ForecastResult) -> tuple[list[float], list[date | None]]:
-    """Each row's level move and the day it began (``ForecastResult.moved``), for the rows."""
-    on = [
-        fc.start - timedelta(days=int(d)) if m > 0 else None
-        for m, d in zip(fc.moved.tolist(), fc.moved_days.tolist(), strict=True)
-    ]
-    return [float(m) for m in fc.moved], on
 
 
 def save_run(uow: PlanWork, run: PlanRun) -> None:
