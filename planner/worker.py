@@ -23,6 +23,7 @@ import dramatiq
 
 from planner.adapters.queue import ACTOR, MAX_RETRIES, QUEUE, TASK_TIME_LIMIT_MS
 from planner.bootstrap import Deployment
+from planner.forecast.parallel import share_cpus
 from planner.services.queued_cycle import resume, run_task
 
 log = logging.getLogger("planner.worker")
@@ -98,7 +99,9 @@ def run_workers(deployment: Deployment, concurrency: int) -> None:
     context = multiprocessing.get_context("spawn")
     children = [
         context.Process(
-            target=_child, args=(str(deployment.path), str(deployment.cwd)), daemon=False
+            target=_child,
+            args=(str(deployment.path), str(deployment.cwd), concurrency),
+            daemon=False,
         )
         for _ in range(concurrency)
     ]
@@ -114,7 +117,8 @@ def run_workers(deployment: Deployment, concurrency: int) -> None:
         child.join()
 
 
-def _child(config: str, cwd: str) -> None:
+def _child(config: str, cwd: str, processes: int) -> None:
+    share_cpus(processes)  # each worker forecasts on its share of the threads
     deployment = _deployment(config, cwd)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())

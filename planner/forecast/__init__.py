@@ -8,4 +8,6 @@
 - ``planner.forecast.history``: stockout-aware demand (censored days, partial days, spikes).
 - ``planner.forecast.uncertainty``: forecast error over a lead time, gamma quantiles.
 - ``planner.forecast.borrow``: new variants borrow from a similar variant or their group.
+- ``planner.forecast.parallel``: independent pieces (blocks of series, the held-out refit) on
+  threads, with the same results on any number.
 """

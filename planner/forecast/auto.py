@@ -32,6 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Self, cast
 
 import numpy as np
@@ -61,6 +62,7 @@ from planner.forecast.history import (
     shop_outages,
 )
 from planner.forecast.methods import METHODS
+from planner.forecast.parallel import run_all, slot
 from planner.forecast.seasonality import YEAR_BINS, year_factor, yearly_index
 from planner.forecast.selection import blend_weights, can_backtest, shrink_to_anchor
 from planner.forecast.shifts import LevelShift, level_shift
@@ -167,6 +169,18 @@ class _Part:
     level_weight: FloatArray  # its weight in the week-scored blend (``LEVEL_BY_WEEKS``)
 
 
+def _none() -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Fitted:
+    """One block's fitted parts, and its series too short to backtest with their own spread."""
+
+    parts: list[_Part]
+    spread: tuple[Rows, FloatArray] | None
+
+
 @dataclass(frozen=True, slots=True)
 class _Plan:
     names: list[str]
@@ -199,6 +213,7 @@ class AutoForecaster(DemandForecaster):
         evidence_prior: float = EVIDENCE_PRIOR,
         min_sales: int = 6,
         block_size: int = 2000,
+        threads: int | None = None,
         pooled_series: int = 3000,
         fallback: bool = True,
         cleaning: Cleaning = DEFAULT_CLEANING,
@@ -215,6 +230,7 @@ class AutoForecaster(DemandForecaster):
         self.evidence_prior = evidence_prior
         self.min_sales = min_sales
         self.block_size = block_size
+        self.threads = threads
         self.pooled_series = pooled_series
         self.cleaning = cleaning
         self.random_state = random_state
@@ -280,10 +296,15 @@ class AutoForecaster(DemandForecaster):
         self.season_yearly_ = np.ones((n, YEAR_BINS[self.freq_]))
         self.season_level_ = np.ones(n)
         self.shift_ = LevelShift.none(n, self.freq_)  # level shifts followed (SHIFT_FREQS)
+        self.backtested_ = np.zeros(n, dtype=bool)
         step = max(1, self.block_size)
-        for lo in range(0, n, step):
-            rows = np.arange(lo, min(n, lo + step))
-            self._fit_block(rows, block(rows), plan)
+        blocks = [np.arange(lo, min(n, lo + step)) for lo in range(0, n, step)]
+        # Blocks are independent and write disjoint rows: fitted on threads.
+        tasks = [partial(self._fit_rows, rows, block, plan) for rows in blocks]
+        fitted = run_all(tasks, self.threads, cells=n * self.n_periods_)
+        for done in fitted:  # in block order, so the forecast sums in the same order always
+            self.parts_.extend(done.parts)
+        self._default_growth([done.spread for done in fitted if done.spread is not None])
         self.method_ = np.asarray(plan.names, dtype=object)[np.argmax(self.weights_, axis=1)]
 
     def _plan(self, block: Callable[[Rows], Demand]) -> _Plan:
@@ -334,9 +355,16 @@ class AutoForecaster(DemandForecaster):
             str, tuple[PooledForecaster | None, PooledForecaster, PooledForecaster | None]
         ] = {}
         for m in pooled:
-            early = self._fit_one(m, sample.head(cuts[0])) if cuts else None
-            before = self._fit_one(m, sample.head(season)) if season is not None else None
-            final = self._fit_one(m, sample)
+            # Trained before the first origin, before the season's and on everything: on threads.
+            ends = [cuts[0] if cuts else None, season, sample.periods]
+            early, before, final = run_all(
+                [
+                    partial(self._fit_pooled_one, m, sample.head(end)) if end else _none
+                    for end in ends
+                ],
+                self.threads,
+                cells=sample.n * sample.periods,
+            )
             out[m] = (
                 cast(PooledForecaster, early) if early else None,
                 cast(PooledForecaster, final),
@@ -344,7 +372,11 @@ class AutoForecaster(DemandForecaster):
             )
         return out
 
-    def _fit_block(self, rows: Rows, demand: Demand, plan: _Plan) -> None:
+    def _fit_rows(self, rows: Rows, block: Callable[[Rows], Demand], plan: _Plan) -> _Fitted:
+        with slot():
+            return self._fit_block(rows, block(rows), plan)
+
+    def _fit_block(self, rows: Rows, demand: Demand, plan: _Plan) -> _Fitted:
         seen = demand.weight.sum(axis=1)
         self.in_stock_periods_[rows] = seen
         self.history_rate_[rows] = (demand.weight * demand.values).sum(axis=1) / np.maximum(
@@ -360,14 +392,15 @@ class AutoForecaster(DemandForecaster):
             idx = np.flatnonzero(tested)
             self._select(rows[idx], demand.take(idx), plan, weights, idx, level)
         rest = np.arange(len(rows)) if tested is None else np.flatnonzero(~tested)
+        spread = None
         if len(rest):
-            self._default(rows[rest], demand.take(rest), plan, weights, rest)
+            spread = self._default(rows[rest], demand.take(rest), plan, weights, rest)
             level[rest] = weights[rest]
         self.weights_[rows] = weights
         self._note_unseen_season(rows, demand, plan)
         if self.freq_ in SHIFT_FREQS and len(plan.names) > 1:  # one method named: as it is
             self.shift_.put(rows, level_shift(demand, self.start_, self.freq_))
-        self._fit_final(rows, demand, plan, weights, level)
+        return _Fitted(self._fit_final(rows, demand, plan, weights, level), spread)
 
     def _select(
         self,
@@ -425,6 +458,7 @@ class AutoForecaster(DemandForecaster):
         # No in-stock period in any window: no error seen, so the demand's own spread stands in.
         sigma = np.where(ok, sigma, spread_sigma(demand, periods_for_days(91, self.freq_)))
         self.scores_[rows] = scores
+        self.backtested_[rows] = True
         weights[local] = chosen
         # Growth is the backtest's correlated error; the thin-sample spread floor is not.
         self.growth_[rows] = ratio * sigma**2
@@ -437,6 +471,10 @@ class AutoForecaster(DemandForecaster):
 
     def _fit_one(self, name: str, demand: Demand) -> DemandForecaster:
         return METHODS[name]().fit_demand(demand, start=self.start_, freq=self.freq_)
+
+    def _fit_pooled_one(self, name: str, demand: Demand) -> DemandForecaster:
+        with slot():
+            return self._fit_one(name, demand)
 
     def _backtest_one(
         self, name: str, demand: Demand, plan: _Plan, *, season: bool = False
@@ -457,22 +495,31 @@ class AutoForecaster(DemandForecaster):
 
     def _default(
         self, rows: Rows, demand: Demand, plan: _Plan, weights: FloatArray, local: Rows
-    ) -> None:
-        """Too short or too sparse to backtest: the robust combination (``ANCHOR``)."""
+    ) -> tuple[Rows, FloatArray]:
+        """Too short or too sparse to backtest: the robust combination (``ANCHOR``). Returns the
+        rows and their demand's own spread, whose error growth ``_default_growth`` sets."""
         chosen = np.full(demand.n, ANCHOR if self.fallback else plan.names[0])
         for j, name in enumerate(plan.names):
             weights[local, j] = chosen == name
         sigma = spread_sigma(demand, periods_for_days(91, self.freq_))
-        known = self.growth_ / np.maximum(self.sigma_**2, 1e-12)
-        ratio = float(np.median(known[self.sigma_ > 0])) if (self.sigma_ > 0).any() else 0.0
-        self.growth_[rows] = ratio * sigma**2
         self.sigma_[rows] = demand_sigma(sigma, demand, periods_for_days(SPREAD_DAYS, self.freq_))
+        return rows, sigma
+
+    def _default_growth(self, spreads: list[tuple[Rows, FloatArray]]) -> None:
+        """Series that were not backtested take the median share of shared error (growth over
+        sigma squared) of the backtested ones, of every block, on their own spread."""
+        known = self.backtested_ & (self.sigma_ > 0)
+        share = self.growth_[known] / np.maximum(self.sigma_[known] ** 2, 1e-12)
+        ratio = float(np.median(share)) if len(share) else 0.0
+        for rows, sigma in spreads:
+            self.growth_[rows] = ratio * sigma**2
 
     def _fit_final(
         self, rows: Rows, demand: Demand, plan: _Plan, weights: FloatArray, level: FloatArray
-    ) -> None:
+    ) -> list[_Part]:
         """Fit each method that carries weight (in either blend) on the series it carries
         weight for."""
+        parts = []
         for j, name in enumerate(plan.names):
             local = np.flatnonzero((weights[:, j] > 0) | (level[:, j] > 0))
             if not len(local):
@@ -482,7 +529,8 @@ class AutoForecaster(DemandForecaster):
                 model = plan.pooled[name][1].bind(part)
             else:
                 model = self._fit_one(name, part)
-            self.parts_.append(_Part(name, rows[local], weights[local, j], model, level[local, j]))
+            parts.append(_Part(name, rows[local], weights[local, j], model, level[local, j]))
+        return parts
 
     # -- forecasting --------------------------------------------------------------------------
 

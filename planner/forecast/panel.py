@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,6 +22,7 @@ from planner.forecast.base import FloatArray, Freq
 from planner.forecast.calendar import check_freq, period_start
 from planner.forecast.history import DEFAULT_CLEANING, Cleaning
 from planner.forecast.methods import METHODS
+from planner.forecast.parallel import run_pair
 from planner.forecast.uncertainty import CALIBRATION_LEVEL, error_over, quantile_over
 
 # Unlike planning's safety stock (never narrower than the backtest says), the panel's quantiles
@@ -132,8 +134,7 @@ def forecast_panel(
             cleaning=cleaning,
         )
 
-    model = make().fit(y, mask, start=start, freq=f)
-    mean = model.predict(horizon)
+    model = make()
     # Calibrate the totals over the horizon and half of it, on held-out periods: as many as
     # are forecast where the history leaves a quarter for that, at three origins or as many
     # as a small panel needs for a thousand sums (one origin's errors are one season's luck).
@@ -144,11 +145,18 @@ def forecast_panel(
     half = -(-held // 2)
     few = y.shape[0] * 2 * PANEL_ORIGINS < PANEL_SUMS
     lengths = tuple(range(half, held + 1)) if few else (half, held)
-    scales = held_out_scales(
-        y, mask, start=start, freq=f, make=make, cleaning=cleaning, levels=LEVELS, held=held,
-        bounds=PANEL_SCALE_BOUNDS, lengths=lengths, max_origins=PANEL_ORIGINS,
-        min_origins=3, min_sums=PANEL_SUMS, actuals=replace(cleaning, spike_k=None), whole=False,
+    # The fit and the held-out calibration (refits of its own) are independent: on threads.
+    _, scales = run_pair(
+        partial(model.fit, y, mask, start=start, freq=f),
+        partial(
+            held_out_scales, y, mask, start=start, freq=f, make=make, cleaning=cleaning,
+            levels=LEVELS, held=held, bounds=PANEL_SCALE_BOUNDS, lengths=lengths,
+            max_origins=PANEL_ORIGINS, min_origins=3, min_sums=PANEL_SUMS,
+            actuals=replace(cleaning, spike_k=None), whole=False,
+        ),
+        cells=y.size,
     )  # fmt: skip
+    mean = model.predict(horizon)
     return PanelForecast(
         mean=mean,
         method=[str(m) for m in model.method_],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Protocol
 
 import numpy as np
@@ -17,6 +18,7 @@ from planner.forecast.borrow import borrow_from_peers
 from planner.forecast.calendar import DAYS_PER_PERIOD, periods_for_days
 from planner.forecast.history import DEFAULT_CLEANING, Cleaning, clean_history, shop_outages
 from planner.forecast.methods import METHODS
+from planner.forecast.parallel import run_all, run_pair
 from planner.forecast.uncertainty import (
     CALIBRATION_DAYS,
     CALIBRATION_LEVEL,
@@ -162,10 +164,14 @@ def forecast_history(
         cleaning=cleaning,
     )
     in_stock = place_outages(history, cleaning)
-    model.fit(history.units, in_stock, start=history.start, freq="D")
-    scales = held_out_scales(
-        history.units, in_stock, start=history.start, freq="D",
-        make=lambda: model.clone(), cleaning=cleaning, levels=LEVELS,
+    # The fit and the held-out calibration (a refit of its own) are independent: on threads.
+    _, scales = run_pair(
+        partial(model.fit, history.units, in_stock, start=history.start, freq="D"),
+        partial(
+            held_out_scales, history.units, in_stock, start=history.start, freq="D",
+            make=model.clone, cleaning=cleaning, levels=LEVELS,
+        ),
+        cells=history.units.size,
     )  # fmt: skip
     mean = model.predict(horizon)
     by_band = scales[rate_band(mean, "D")]
@@ -287,18 +293,18 @@ def held_out_scales(
     cuts = [c for c in cuts if c >= floor]
     if not cuts:
         return np.full((bands, len(levels)), DEFAULT_SCALE)
-    parts = []
-    for cut in cuts:
+
+    def fit_at(cut: int) -> tuple[FloatArray, ...]:
         inner = make().fit(units[:, :cut], in_stock[:, :cut], start=start, freq=freq)
-        parts.append(
-            (
-                inner.predict(held),
-                came.values[:, cut : cut + held],
-                came.weight[:, cut : cut + held],
-                inner.sigma_,
-                inner.growth_,
-            )
+        return (
+            inner.predict(held),
+            came.values[:, cut : cut + held],
+            came.weight[:, cut : cut + held],
+            inner.sigma_,
+            inner.growth_,
         )
+
+    parts = run_all([partial(fit_at, cut) for cut in cuts], cells=units.size)  # independent
     stacked = (np.concatenate(p) for p in zip(*parts, strict=True))
     mean, values, weight, sigma_all, growth_all = stacked
 

@@ -1,0 +1,118 @@
+"""The engine fits blocks of series on threads: the forecasts a user gets must not depend on how
+many threads ran, how the series fell into blocks, or which block finished first."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+from planner.domain.series import SeriesKey
+from planner.forecast import parallel
+from planner.forecast.auto import AutoForecaster
+from planner.forecast.run import forecast_history
+from planner.ports.history import SeriesHistory
+
+START = date(2024, 1, 1)
+
+
+def _shop(n: int = 60, days: int = 500, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Steady, seasonal and slow sellers, and recent launches too short to backtest: units and
+    in-stock days."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(days)
+    rate = rng.uniform(0.05, 8.0, n)[:, None] * (1 + 0.5 * np.sin(2 * np.pi * t / 365.25))
+    y = rng.poisson(rate).astype(np.float64)
+    listed = np.ones_like(y)
+    listed[::7, : days - 30] = 0.0  # every seventh series launched 30 days ago
+    return y * listed, listed
+
+
+def _fit(shop: tuple[np.ndarray, np.ndarray], **settings: int) -> AutoForecaster:
+    return AutoForecaster(**settings).fit(*shop, start=START)  # type: ignore[arg-type]
+
+
+def _same(a: AutoForecaster, b: AutoForecaster, rtol: float = 0.0) -> None:
+    for x, y in [
+        (a.predict(60), b.predict(60)),
+        (a.sigma_, b.sigma_),
+        (a.growth_, b.growth_),
+        (a.weights_, b.weights_),
+    ]:
+        np.testing.assert_allclose(x, y, rtol=rtol, atol=0.0)
+    assert list(a.method_) == list(b.method_)
+
+
+def test_forecasts_are_the_same_on_one_thread_or_several() -> None:
+    y = _shop()
+    one = _fit(y, block_size=8, threads=1)
+    assert (~one.backtested_).sum() >= 5  # the launches took the default path, in many blocks
+    _same(one, _fit(y, block_size=8, threads=4))
+
+
+def test_forecasts_do_not_depend_on_how_series_fall_into_blocks() -> None:
+    """The forecast of a series is its own, whatever block it falls in (numpy may round the
+    last bit differently on arrays of other sizes: within 1e-12). Series too short to backtest
+    take the median share of shared error of every backtested series, not of those in blocks
+    fitted before theirs (which made them depend on the order blocks finished)."""
+    shop = _shop()
+    whole = _fit(shop, block_size=2000, threads=1)
+    small = _fit(shop, block_size=7, threads=2)
+    np.testing.assert_allclose(whole.predict(60), small.predict(60), rtol=1e-12, atol=0.0)
+    np.testing.assert_allclose(whole.weights_, small.weights_, rtol=1e-12, atol=0.0)
+    for model in (whole, small):
+        short = ~model.backtested_
+        assert short.sum() >= 5
+        share = model.growth_ / model.sigma_**2
+        assert np.allclose(share[short], np.median(share[model.backtested_]), rtol=1e-9)
+        assert (share[short] > 0).all()
+
+
+def test_a_whole_daily_forecast_is_the_same_with_threads_or_without() -> None:
+    y, listed = _shop(n=1_100)  # past MIN_CELLS: the fit and its calibration run side by side
+    assert y.size >= parallel.MIN_CELLS
+    assert parallel.threads_for(cells=y.size) == min(parallel.MAX_THREADS, parallel.cpus())
+    keys = [SeriesKey(f"SKU-{i}", "FBA-US") for i in range(len(y))]
+    history = SeriesHistory(keys, START, y.astype(np.float32), listed.astype(np.float32))
+    threaded = forecast_history(history, horizon=90)
+    parallel.share_cpus(10_000)  # as a worker among more processes than CPUs: one thread
+    try:
+        assert parallel.threads_for() == 1
+        # Threaded work runs BLAS on one thread, as here; BLAS on two threads may round the
+        # last bit of a sum differently (that is BLAS, not the order of our blocks).
+        with threadpool_limits(1):
+            alone = forecast_history(history, horizon=90)
+    finally:
+        parallel.share_cpus(1)
+    np.testing.assert_array_equal(threaded.mean, alone.mean)
+    np.testing.assert_array_equal(threaded.sigma, alone.sigma)
+    np.testing.assert_array_equal(threaded.ratios, alone.ratios)
+
+
+def test_run_all_keeps_the_order_and_raises_a_tasks_error() -> None:
+    seen: set[int] = set()
+
+    def task(i: int) -> int:
+        seen.add(threading.get_ident())
+        if i == 3:
+            raise ValueError("block 3 failed")
+        return i * i
+
+    assert parallel.run_all([lambda i=i: task(i) for i in range(3)], 2) == [0, 1, 4]
+    with pytest.raises(ValueError, match="block 3 failed"):
+        parallel.run_all([lambda i=i: task(i) for i in range(5)], 2)
+
+
+def test_worker_processes_share_the_cpus() -> None:
+    cpus = parallel.cpus()
+    try:
+        parallel.share_cpus(2)
+        assert parallel.threads_for() == max(1, min(parallel.MAX_THREADS, cpus // 2))
+        assert parallel.threads_for(3) == 3  # asked for: as asked
+        assert parallel.threads_for(cells=parallel.MIN_CELLS - 1) == 1  # small: one thread
+    finally:
+        parallel.share_cpus(1)
+    assert parallel.threads_for() == max(1, min(parallel.MAX_THREADS, cpus))
