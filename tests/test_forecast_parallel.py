@@ -4,6 +4,7 @@ many threads ran, how the series fell into blocks, or which block finished first
 from __future__ import annotations
 
 import threading
+import time
 from datetime import date
 
 import numpy as np
@@ -104,6 +105,23 @@ def test_run_all_keeps_the_order_and_raises_a_tasks_error() -> None:
     assert parallel.run_all([lambda i=i: task(i) for i in range(3)], 2) == [0, 1, 4]
     with pytest.raises(ValueError, match="block 3 failed"):
         parallel.run_all([lambda i=i: task(i) for i in range(5)], 2)
+
+
+def test_a_failed_block_stops_the_blocks_not_yet_started() -> None:
+    """A 100,000-series forecast that fails in its first block (or is stopped with Ctrl-C)
+    does not fit the other 49 blocks before saying so."""
+    ran: list[int] = []
+
+    def task(i: int) -> int:
+        if i == 0:
+            raise MemoryError
+        time.sleep(0.02)
+        ran.append(i)
+        return i
+
+    with pytest.raises(MemoryError):
+        parallel.run_all([lambda i=i: task(i) for i in range(50)], 2)
+    assert len(ran) < 10
 
 
 def test_worker_processes_share_the_cpus() -> None:

@@ -106,17 +106,22 @@ def slot() -> threading.Semaphore:
 def run_all(
     tasks: Sequence[Callable[[], T]], threads: int | None = None, cells: int | None = None
 ) -> list[T]:
-    """Each task's result, in order; on up to ``threads_for(threads, cells)`` threads. The
-    first error raised by a task is raised here, after every task has finished."""
+    """Each task's result, in order; on up to ``threads_for(threads, cells)`` threads. A task's
+    error (or Ctrl-C) is raised here once the tasks already running have finished; the tasks
+    not yet started are dropped."""
     workers = min(len(tasks), threads_for(threads, cells))
     if workers <= 1:
         return [task() for task in tasks]
     share_arenas()
     # Native pools (scikit-learn's OpenMP, BLAS) get one thread each, or the threads would fight
     # over the cores; set once here, so nested pieces only ever restore one.
-    with threadpool_limits(1), ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(task) for task in tasks]
-    return [future.result() for future in futures]
+    with threadpool_limits(1):
+        pool = ThreadPoolExecutor(workers)
+        try:
+            futures = [pool.submit(task) for task in tasks]
+            return [future.result() for future in futures]
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_pair(
