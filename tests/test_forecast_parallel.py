@@ -14,6 +14,7 @@ from threadpoolctl import threadpool_limits
 from planner.domain.series import SeriesKey
 from planner.forecast import parallel
 from planner.forecast.auto import AutoForecaster
+from planner.forecast.panel import forecast_panel
 from planner.forecast.run import forecast_history
 from planner.ports.history import SeriesHistory
 
@@ -134,3 +135,19 @@ def test_worker_processes_share_the_cpus() -> None:
     finally:
         parallel.share_cpus(1)
     assert parallel.threads_for() == max(1, min(parallel.MAX_THREADS, cpus))
+
+
+def test_a_long_forecast_reports_its_progress_block_by_block() -> None:
+    """`planner forecast --csv` shows how many series are fitted; the held-out refit (a clone)
+    does not count them twice."""
+    rng = np.random.default_rng(2)
+    y = rng.poisson(rng.uniform(0.5, 20, (4_100, 1))[:, :1] * np.ones((1, 36))).astype(float)
+    told: list[int] = []
+    lock = threading.Lock()
+
+    def progress(done: int) -> None:
+        with lock:
+            told.append(done)
+
+    fc = forecast_panel(y, start=START, freq="M", horizon=6, progress=progress)
+    assert sorted(told) == [100, 2000, 2000] and fc.mean.shape == (4_100, 6)

@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from planner.cli import State, cli, emit_json, err, out, pass_state, table, today
@@ -139,11 +146,13 @@ def forecast_cmd(
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err,
         transient=True,
     ) as progress:
-        progress.add_task(f"Forecasting {len(panel.skus)} series…", total=None)
+        task = progress.add_task("Forecasting series", total=len(panel.skus))
         fc = forecast_panel(
             panel.qty,
             panel.in_stock,
@@ -151,6 +160,7 @@ def forecast_cmd(
             freq=panel.freq,
             horizon=horizon,
             method=method,
+            progress=lambda done: progress.advance(task, done),
         )
         extra = [(quantile_header(q), fc.period_quantiles(q)) for q in quantiles]
     rows = write_forecast(csv_out, panel, fc.mean, fc.method, extra)

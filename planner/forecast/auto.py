@@ -200,6 +200,9 @@ class AutoForecaster(DemandForecaster):
     """Picks (or blends) the best method per series by backtest; see the module docstring."""
 
     name = "auto"
+    # Told the number of series of each block once it is fitted (from the thread that fitted
+    # it): a progress bar. Not a setting: a clone (the held-out refit) reports nothing.
+    progress: Callable[[int], None] | None = None
 
     def __init__(
         self,
@@ -374,7 +377,10 @@ class AutoForecaster(DemandForecaster):
 
     def _fit_rows(self, rows: Rows, block: Callable[[Rows], Demand], plan: _Plan) -> _Fitted:
         with slot():
-            return self._fit_block(rows, block(rows), plan)
+            fitted = self._fit_block(rows, block(rows), plan)
+        if self.progress is not None:
+            self.progress(len(rows))
+        return fitted
 
     def _fit_block(self, rows: Rows, demand: Demand, plan: _Plan) -> _Fitted:
         seen = demand.weight.sum(axis=1)

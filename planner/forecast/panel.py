@@ -10,6 +10,7 @@ returns a ``PanelForecast``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import partial
@@ -108,8 +109,10 @@ def forecast_panel(
     horizon: int,
     method: str = "auto",
     cleaning: Cleaning = DEFAULT_CLEANING,
+    progress: Callable[[int], None] | None = None,
 ) -> PanelForecast:
-    """Forecast every series ``horizon`` periods on from the end of its history."""
+    """Forecast every series ``horizon`` periods on from the end of its history. ``progress``
+    is told how many more series are fitted, block by block (from any thread)."""
     from planner.forecast.run import LEVELS, held_out_scales, rate_band
 
     f: Freq = check_freq(freq)
@@ -135,6 +138,7 @@ def forecast_panel(
         )
 
     model = make()
+    model.progress = progress
     # Calibrate the totals over the horizon and half of it, on held-out periods: as many as
     # are forecast where the history leaves a quarter for that, at three origins or as many
     # as a small panel needs for a thousand sums (one origin's errors are one season's luck).
