@@ -39,11 +39,13 @@ from planner.config import (
     load_config,
 )
 from planner.config import options as from_config
+from planner.config.environment import malloc_arenas_limited
 from planner.config.fields import database_password
 from planner.demo import DemoSeller, generate_seller
 from planner.demo.defaults import DEMO_SEED, DEMO_VARIANTS
 from planner.domain.errors import ConfigError, PlannerError
 from planner.domain.warehouses import Connection, InboundOrderType
+from planner.forecast.parallel import leave_arenas
 from planner.logging_setup import configure_logging
 from planner.ports import AmazonGateway, Clock, Lease, ReviewSheet
 from planner.services.plan_inputs import PlanningOptions
@@ -599,6 +601,8 @@ class Deployment:
     @classmethod
     def load(cls, config_path: str | Path | None = None, *, cwd: Path | None = None) -> Deployment:
         """Read the deployment's config and every account's, set up logging once."""
+        if malloc_arenas_limited():
+            leave_arenas()  # the user's own limit on glibc's arenas stands
         config = load_config(config_path, cwd=cwd)
         if config.accounts:
             configs = {

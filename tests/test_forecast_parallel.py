@@ -9,8 +9,9 @@ from datetime import date
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info
 
+from planner.config.environment import malloc_arenas_limited
 from planner.domain.series import SeriesKey
 from planner.forecast import parallel
 from planner.forecast.auto import AutoForecaster
@@ -83,10 +84,7 @@ def test_a_whole_daily_forecast_is_the_same_with_threads_or_without() -> None:
     parallel.share_cpus(10_000)  # as a worker among more processes than CPUs: one thread
     try:
         assert parallel.threads_for() == 1
-        # Threaded work runs BLAS on one thread, as here; BLAS on two threads may round the
-        # last bit of a sum differently (that is BLAS, not the order of our blocks).
-        with threadpool_limits(1):
-            alone = forecast_history(history, horizon=90)
+        alone = forecast_history(history, horizon=90)
     finally:
         parallel.share_cpus(1)
     np.testing.assert_array_equal(threaded.mean, alone.mean)
@@ -125,6 +123,52 @@ def test_a_failed_block_stops_the_blocks_not_yet_started() -> None:
     assert len(ran) < 10
 
 
+def test_a_failure_beside_nested_work_stops_it_and_is_the_error_reported() -> None:
+    """The fit and its held-out refit run side by side, each with blocks of its own: running
+    out of memory in one stops the other's blocks not yet started, and the error said is the
+    memory, not that the other was stopped."""
+    ran: list[int] = []
+
+    def block(i: int) -> None:
+        time.sleep(0.02)
+        ran.append(i)
+
+    def fit() -> object:
+        return parallel.run_all([lambda i=i: block(i) for i in range(50)], 2)
+
+    def refit() -> object:
+        time.sleep(0.05)
+        raise MemoryError
+
+    with pytest.raises(MemoryError):
+        parallel.run_all([fit, refit], 2)
+    assert len(ran) < 20
+    ran.clear()
+    assert len(parallel.run_all([fit, lambda: None], 2)) == 2 and len(ran) == 50  # no failure
+
+
+def test_forecasts_leave_blas_on_one_thread_for_good() -> None:
+    """BLAS's thread count is the whole process's: forecasts set it to one once and never put
+    it back, so two forecasts side by side (two Slack users at once) cannot leave it changed
+    under each other, and every forecast runs with the same count."""
+    y, listed = _shop(n=1_100)
+    _fit((y, listed))  # past MIN_CELLS: on threads
+    blas = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    assert blas and set(blas) == {1}
+    done = threading.Event()
+
+    def beside() -> None:
+        _fit(_shop(n=100))
+        done.set()
+
+    other = threading.Thread(target=beside)
+    other.start()
+    _fit((y, listed))
+    other.join()
+    assert done.is_set()
+    assert {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"} == {1}
+
+
 def test_worker_processes_share_the_cpus() -> None:
     cpus = parallel.cpus()
     try:
@@ -151,3 +195,10 @@ def test_a_long_forecast_reports_its_progress_block_by_block() -> None:
 
     fc = forecast_panel(y, start=START, freq="M", horizon=6, progress=progress)
     assert sorted(told) == [100, 2000, 2000] and fc.mean.shape == (4_100, 6)
+
+
+def test_a_users_own_limit_on_malloc_arenas_is_seen() -> None:
+    assert malloc_arenas_limited({"MALLOC_ARENA_MAX": "1"})
+    assert malloc_arenas_limited({"GLIBC_TUNABLES": "glibc.malloc.arena_max=2"})
+    assert not malloc_arenas_limited({"GLIBC_TUNABLES": "glibc.malloc.trim_threshold=0"})
+    assert not malloc_arenas_limited({})

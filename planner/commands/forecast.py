@@ -116,6 +116,7 @@ def forecast_cmd(
     """
     if ctx.invoked_subcommand is not None:
         return
+    from planner.config.environment import malloc_arenas_limited
     from planner.forecast.auto import DAILY_ONLY
     from planner.forecast.csvio import (
         STDOUT,
@@ -126,6 +127,7 @@ def forecast_cmd(
         write_forecast,
     )
     from planner.forecast.panel import forecast_panel
+    from planner.forecast.parallel import leave_arenas
 
     missing = [
         name
@@ -142,6 +144,8 @@ def forecast_cmd(
             hint="leave --method at auto, or pick another method",
         )
     check_output(csv_out, csv_in)
+    if malloc_arenas_limited():
+        leave_arenas()  # the user's own limit on glibc's arenas stands
     panel = read_panel(csv_in, freq=freq, horizon=horizon)
     with Progress(
         SpinnerColumn(),

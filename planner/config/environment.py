@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 
 from pydantic import SecretStr
@@ -14,6 +15,14 @@ LOG_LEVEL_VARIABLE = "PLANNER_LOG_LEVEL"
 # The log redactor replaces every secret's value wherever it occurs: a secret of one or two
 # characters would star out that text in every line, and is no secret anyway.
 MIN_SECRET_LENGTH = 8
+
+
+def malloc_arenas_limited(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether the user limited glibc's malloc arenas themselves (MALLOC_ARENA_MAX, or
+    glibc.malloc.arena_max in GLIBC_TUNABLES): forecasting then leaves them as set
+    (``planner.forecast.parallel.leave_arenas``)."""
+    environ = os.environ if environ is None else environ
+    return "MALLOC_ARENA_MAX" in environ or "arena_max" in environ.get("GLIBC_TUNABLES", "")
 
 
 def override_log_level(config: Config, environ: Mapping[str, str]) -> Config:

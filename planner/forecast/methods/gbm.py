@@ -106,7 +106,9 @@ class GlobalGBM(DemandForecaster):
             categorical_features=[x.shape[1] - 1],
             random_state=self.random_state,
         )
-        # One OpenMP thread: on a small shared machine two threads can stall for seconds.
+        # One OpenMP thread: on a small shared machine two threads can stall for seconds. The
+        # limit is the calling thread's own (OpenMP's is per thread), so forecasts on threads
+        # beside this one neither see nor undo it.
         with threadpool_limits(1, user_api="openmp"):
             try:
                 # No sample weights: weighted binning is slow, and kept rows are mostly in stock.
