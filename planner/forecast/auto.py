@@ -362,7 +362,7 @@ class AutoForecaster(DemandForecaster):
             ends = [cuts[0] if cuts else None, season, sample.periods]
             early, before, final = run_all(
                 [
-                    partial(self._fit_pooled_one, m, sample.head(end)) if end else _none
+                    partial(self._fit_pooled_one, m, sample.head(end)) if end is not None else _none
                     for end in ends
                 ],
                 self.threads,

@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 MAX_THREADS = 4
 # On small panels numpy's loops are short and the threads mostly wait for each other's turn at
 # the GIL: a 4-series panel took 1.7 times as long on two threads. Work on fewer cells (series ×
-# periods) runs on one (measured in docs/forecast-evaluation.md, "Speed on two cores").
+# periods) runs on one (docs/forecast-evaluation.md, item 22).
 MIN_CELLS = 500_000
 T = TypeVar("T")
 A = TypeVar("A")
@@ -62,7 +62,7 @@ def threads_for(threads: int | None = None, cells: int | None = None) -> int:
 # glibc gives each thread that allocates its own malloc arena (up to 8 per CPU), and an arena
 # keeps what numpy frees for reuse by its own thread: `planner forecast --csv` on 100,000 SKUs ×
 # 730 days peaked at 3.64 GB on two threads against 2.55 GB on one. With as many arenas as
-# threads (``share_arenas``) it peaked at 2.86 GB, as fast (docs/forecast-evaluation.md,
+# threads (``share_arenas``) it peaked at 2.81-2.88 GB, as fast (docs/forecast-evaluation.md,
 # item 22). The cap holds for the rest of the process (in `planner serve`, its other threads
 # too: they allocate little). Where the user limited the arenas (MALLOC_ARENA_MAX, or
 # glibc.malloc.arena_max in GLIBC_TUNABLES; the configuration reads it), the commands call
